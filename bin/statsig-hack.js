@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// Tiny shim: check the Node version, then hand over to the built CLI.
+const [major] = process.versions.node.split('.').map(Number);
+if (major < 20) {
+  process.stderr.write(`statsig-hack needs Node.js 20 or newer (found ${process.versions.node}).\n  hint: install Node 20+ (https://nodejs.org) and run again.\n`);
+  process.exit(1);
+}
+const { run } = await import('../dist/cli.js');
+process.exitCode = await run(process.argv.slice(2));

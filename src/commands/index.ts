@@ -1,0 +1,11 @@
+/** Every subcommand, in the order `--help` lists them. Each file exports a factory. */
+import type { Command } from 'commander';
+import type { App } from '../cli.js';
+import { initCommand } from './init.js';
+import { importCommand } from './import.js';
+import { queryCommand } from './query.js';
+import { statusCommand } from './status.js';
+
+export type CommandFactory = (app: App) => Command;
+
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand];

@@ -1,0 +1,115 @@
+/**
+ * The one place that writes to the terminal. Results go to stdout, everything else
+ * (progress, logs, warnings, errors in human mode) to stderr. With --json exactly one
+ * JSON document is written to stdout. Every string is passed through the redactor.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import type { Redactor } from './redact.js';
+import { UserError, isUserError, errorMessage } from './errors.js';
+
+export interface Writable {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+  columns?: number;
+}
+
+export interface OutputOptions {
+  json: boolean;
+  quiet: boolean;
+  debug: boolean;
+  color: boolean;
+}
+
+export class Output {
+  readonly c: ChalkInstance;
+  private jsonWritten = false;
+
+  constructor(
+    readonly stdout: Writable,
+    readonly stderr: Writable,
+    readonly options: OutputOptions,
+    private readonly redactor: Redactor,
+  ) {
+    this.c = new Chalk({ level: options.color && !options.json ? 1 : 0 });
+  }
+
+  get json(): boolean {
+    return this.options.json;
+  }
+
+  redact(text: string): string {
+    return this.redactor.redact(text);
+  }
+
+  /** Human text to stdout. Ignored in --json mode (use `result`). */
+  print(text = ''): void {
+    if (this.options.json) return;
+    this.stdout.write(this.redact(text.endsWith('\n') ? text : `${text}\n`));
+  }
+
+  /** The command's result: `data` as one JSON document with --json, else the human rendering. */
+  result(data: unknown, human: () => string): void {
+    if (this.options.json) {
+      this.writeJson(data);
+    } else {
+      const text = human();
+      if (text.length > 0) this.print(text);
+    }
+  }
+
+  writeJson(data: unknown): void {
+    if (this.jsonWritten) throw new Error('internal: a second JSON document was written to stdout');
+    this.jsonWritten = true;
+    this.stdout.write(`${this.redact(JSON.stringify(data, jsonReplacer, 2))}\n`);
+  }
+
+  info(text: string): void {
+    if (this.options.quiet) return;
+    this.stderr.write(`${this.redact(text)}\n`);
+  }
+
+  success(text: string): void {
+    if (this.options.quiet) return;
+    this.stderr.write(`${this.c.green('✓')} ${this.redact(text)}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`${this.c.yellow('warning:')} ${this.redact(text)}\n`);
+  }
+
+  debug(text: string): void {
+    if (!this.options.debug) return;
+    this.stderr.write(`${this.c.dim(`debug: ${this.redact(text)}`)}\n`);
+  }
+
+  /** Formats a failure. Returns the exit code. */
+  failure(error: unknown): number {
+    const user = isUserError(error);
+    const message = user ? error.message : `unexpected error: ${errorMessage(error)}`;
+    const hint = user ? error.hint : this.options.debug ? undefined : 'run with --debug for details';
+    const code = user ? error.code : 'INTERNAL';
+    const exitCode = user ? error.exitCode : 1;
+    if (this.options.json && !this.jsonWritten) {
+      this.writeJson({ error: { message, hint: hint ?? null, code } });
+    } else {
+      this.stderr.write(`${this.c.red('error:')} ${this.redact(message)}\n`);
+      if (hint) this.stderr.write(`  ${this.c.dim('hint:')} ${this.redact(hint)}\n`);
+    }
+    if (this.options.debug && error instanceof Error && error.stack) {
+      this.stderr.write(`${this.redact(error.stack)}\n`);
+      if (error.cause instanceof Error && error.cause.stack) this.stderr.write(`caused by: ${this.redact(error.cause.stack)}\n`);
+    }
+    return exitCode;
+  }
+}
+
+/** JSON: bigint as number when safe (else string), non-finite numbers as null. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  return value;
+}
+
+export { UserError };

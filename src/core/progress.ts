@@ -1,0 +1,81 @@
+/**
+ * Progress reporting for long work. On an interactive TTY an ink spinner / bar is drawn on
+ * stderr; otherwise plain lines are written to stderr at most every `intervalMs` (and at
+ * the start and the end), so CI logs stay short and stable. Services receive a `Progress`
+ * and never know which one they got.
+ */
+import type { Writable } from './output.js';
+
+export interface Progress {
+  /** Starts (or restarts) a phase. `total` makes it a bar; without it, a spinner. */
+  start(label: string, total?: number): void;
+  /** Reports `done` units of work (out of the phase's total). */
+  update(done: number, total?: number): void;
+  /** Ends the current phase with an optional final message. */
+  stop(message?: string): void;
+}
+
+export const silentProgress: Progress = {
+  start() {},
+  update() {},
+  stop() {},
+};
+
+export interface PlainProgressOptions {
+  intervalMs?: number;
+  now?: () => number;
+}
+
+export class PlainProgress implements Progress {
+  private label = '';
+  private total: number | undefined;
+  private lastWrite = 0;
+  private startedAt = 0;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly stream: Writable,
+    options: PlainProgressOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 2000;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(label: string, total?: number): void {
+    this.label = label;
+    this.total = total;
+    this.startedAt = this.now();
+    this.lastWrite = this.startedAt;
+    this.stream.write(`${label}...\n`);
+  }
+
+  update(done: number, total?: number): void {
+    if (total !== undefined) this.total = total;
+    const t = this.now();
+    if (t - this.lastWrite < this.intervalMs) return;
+    this.lastWrite = t;
+    this.stream.write(`${this.label}: ${formatCount(done, this.total)}\n`);
+  }
+
+  stop(message?: string): void {
+    const secs = ((this.now() - this.startedAt) / 1000).toFixed(1);
+    this.stream.write(`${message ?? `${this.label}: done`} (${secs}s)\n`);
+  }
+}
+
+export function formatCount(done: number, total: number | undefined): string {
+  if (total === undefined || total <= 0) return `${done}`;
+  const pct = Math.min(100, Math.round((done / total) * 100));
+  return `${done}/${total} (${pct}%)`;
+}
+
+/** Chooses the reporter: ink on an interactive TTY, plain lines otherwise, nothing with --quiet. */
+export async function createProgress(stream: Writable, opts: { interactive: boolean; quiet: boolean }): Promise<Progress> {
+  if (opts.quiet) return silentProgress;
+  if (opts.interactive && stream.isTTY) {
+    const { InkProgress } = await import('../ui/progress.js');
+    return new InkProgress(stream);
+  }
+  return new PlainProgress(stream);
+}

@@ -1,0 +1,37 @@
+/**
+ * Secret redaction. Every string that leaves the process through our output layer, a
+ * transcript or an error passes through `redact`, so API keys never appear in logs.
+ */
+const SECRET_ENV_NAMES = ['OPENAI_API_KEY', 'STATSIG_CONSOLE_API_KEY', 'STATSIG_HACK_API_KEY'];
+
+/** Patterns that look like API keys even when we were not told the value. */
+const KEY_PATTERNS: RegExp[] = [
+  /\bsk-[A-Za-z0-9_-]{8,}\b/g,
+  /\bconsole-[A-Za-z0-9_-]{8,}\b/g,
+  /(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi,
+];
+
+export class Redactor {
+  private readonly secrets: string[];
+
+  constructor(secrets: Iterable<string | undefined> = []) {
+    this.secrets = [...secrets].filter((s): s is string => typeof s === 'string' && s.length >= 4);
+  }
+
+  static fromEnv(env: NodeJS.ProcessEnv): Redactor {
+    return new Redactor(SECRET_ENV_NAMES.map((n) => env[n]));
+  }
+
+  add(secret: string | undefined): void {
+    if (secret && secret.length >= 4 && !this.secrets.includes(secret)) this.secrets.push(secret);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const s of this.secrets) out = out.split(s).join('***');
+    for (const p of KEY_PATTERNS) {
+      out = out.replace(p, (match, prefix: unknown) => (typeof prefix === 'string' && /^Bearer/i.test(prefix) ? `${prefix}***` : '***'));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The versioned schema of the project store. Each migration moves the store from
+ * version N-1 to N inside one transaction. Never edit a released migration: add one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  statements: string[];
+}
+
+/** Kinds of Statsig Console API entities the store keeps in `entities`. */
+export const ENTITY_KINDS = ['gates', 'experiments', 'dynamic_configs', 'metrics', 'layers', 'segments'] as const;
+export type EntityKind = (typeof ENTITY_KINDS)[number];
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    description: 'entities, users, exposures, events, true effects',
+    statements: [
+      `CREATE TABLE entities (
+         kind VARCHAR NOT NULL CHECK (kind IN ('gates','experiments','dynamic_configs','metrics','layers','segments')),
+         name VARCHAR NOT NULL,
+         type VARCHAR,
+         status VARCHAR,
+         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         spec JSON NOT NULL,
+         PRIMARY KEY (kind, name)
+       )`,
+      `CREATE TABLE users (
+         unit_id VARCHAR PRIMARY KEY,
+         country VARCHAR,
+         platform VARCHAR,
+         plan VARCHAR,
+         created_at TIMESTAMP,
+         attributes JSON
+       )`,
+      `CREATE TABLE exposures (
+         unit_id VARCHAR NOT NULL,
+         experiment VARCHAR NOT NULL,
+         group_name VARCHAR NOT NULL,
+         first_exposure TIMESTAMP NOT NULL,
+         PRIMARY KEY (experiment, unit_id)
+       )`,
+      `CREATE TABLE events (
+         unit_id VARCHAR NOT NULL,
+         event VARCHAR NOT NULL,
+         ts TIMESTAMP NOT NULL,
+         value DOUBLE,
+         metadata JSON
+       )`,
+      `CREATE TABLE true_effects (
+         experiment VARCHAR NOT NULL,
+         metric VARCHAR NOT NULL,
+         group_name VARCHAR NOT NULL,
+         abs_effect DOUBLE,
+         rel_effect DOUBLE
+       )`,
+    ],
+  },
+  {
+    version: 2,
+    description: 'project metadata, typed user tenure and channel, segment of a true effect',
+    statements: [
+      `CREATE TABLE project (key VARCHAR PRIMARY KEY, value JSON NOT NULL)`,
+      `ALTER TABLE users ADD COLUMN tenure_days DOUBLE`,
+      `ALTER TABLE users ADD COLUMN channel VARCHAR`,
+      `ALTER TABLE true_effects ADD COLUMN segment VARCHAR DEFAULT 'all'`,
+      `UPDATE true_effects SET segment = 'all' WHERE segment IS NULL`,
+      `CREATE INDEX events_unit_ts ON events (unit_id, ts)`,
+    ],
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
+
+export interface ColumnSpec {
+  name: string;
+  /** DuckDB type the column is cast to on import. */
+  type: 'VARCHAR' | 'DOUBLE' | 'TIMESTAMP' | 'JSON';
+  required: boolean;
+}
+
+/** Importable tables and the columns `import` accepts for each. */
+export const IMPORT_TABLES: Record<string, ColumnSpec[]> = {
+  users: [
+    { name: 'unit_id', type: 'VARCHAR', required: true },
+    { name: 'country', type: 'VARCHAR', required: false },
+    { name: 'platform', type: 'VARCHAR', required: false },
+    { name: 'plan', type: 'VARCHAR', required: false },
+    { name: 'created_at', type: 'TIMESTAMP', required: false },
+    { name: 'tenure_days', type: 'DOUBLE', required: false },
+    { name: 'channel', type: 'VARCHAR', required: false },
+    { name: 'attributes', type: 'JSON', required: false },
+  ],
+  exposures: [
+    { name: 'unit_id', type: 'VARCHAR', required: true },
+    { name: 'experiment', type: 'VARCHAR', required: true },
+    { name: 'group_name', type: 'VARCHAR', required: true },
+    { name: 'first_exposure', type: 'TIMESTAMP', required: true },
+  ],
+  events: [
+    { name: 'unit_id', type: 'VARCHAR', required: true },
+    { name: 'event', type: 'VARCHAR', required: true },
+    { name: 'ts', type: 'TIMESTAMP', required: true },
+    { name: 'value', type: 'DOUBLE', required: false },
+    { name: 'metadata', type: 'JSON', required: false },
+  ],
+  true_effects: [
+    { name: 'experiment', type: 'VARCHAR', required: true },
+    { name: 'metric', type: 'VARCHAR', required: true },
+    { name: 'group_name', type: 'VARCHAR', required: true },
+    { name: 'abs_effect', type: 'DOUBLE', required: false },
+    { name: 'rel_effect', type: 'DOUBLE', required: false },
+    { name: 'segment', type: 'VARCHAR', required: false },
+  ],
+};
+
+export const DATA_TABLES = ['entities', 'users', 'exposures', 'events', 'true_effects'] as const;
