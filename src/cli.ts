@@ -51,7 +51,7 @@ Examples:
     );
   for (const make of COMMANDS) {
     const cmd = make(app);
-    cmd.exitOverride();
+    cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
   }
   return program;

@@ -54,7 +54,7 @@ export interface LoadedConfig {
 /** Loads and validates the config file: an explicit `--config` path, or a cosmiconfig search from cwd. */
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('statsig-hack', { searchStrategy: 'project', stopDir: cwd });
+  const explorer = cosmiconfig('statsig-hack', { searchStrategy: 'project' });
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
   try {
     if (explicitPath) {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { Output, type Writable } from './output.js';
-import { Redactor } from './redact.js';
+import type { Redactor } from './redact.js';
 import { isInteractive, useColor, type StreamInfo } from './tty.js';
 import { loadConfig, resolveSettings, type Config, type Settings } from './config.js';
 import { createProgress, type Progress } from './progress.js';

@@ -19,6 +19,8 @@ export interface OpenOptions {
   migrate?: boolean;
   /** Stop migrating at this version (tests of older stores). */
   targetVersion?: number;
+  /** Forbid file and network access from SQL (for user-written queries). */
+  sandbox?: boolean;
 }
 
 export class Store {
@@ -51,7 +53,10 @@ export class Store {
     const { DuckDBInstance } = await import('@duckdb/node-api');
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(file, readOnly ? { access_mode: 'READ_ONLY' } : {});
+      const config: Record<string, string> = {};
+      if (readOnly) config.access_mode = 'READ_ONLY';
+      if (options.sandbox) config.enable_external_access = 'false';
+      instance = await DuckDBInstance.create(file, config);
     } catch (error) {
       throw translateOpenError(error, file);
     }
@@ -163,7 +168,7 @@ export function normalizeValue(v: unknown): unknown {
   return v;
 }
 
-function translateOpenError(error: unknown, file: string): UserError | unknown {
+function translateOpenError(error: unknown, file: string): unknown {
   const msg = errorMessage(error);
   if (/lock/i.test(msg)) {
     const pid = /PID (\d+)/.exec(msg)?.[1];

@@ -1,0 +1,230 @@
+/**
+ * Imports CSV, Parquet or JSON(L) files into a store table through DuckDB's own readers.
+ * Validates columns and types before writing; the write is one transaction, so a failed
+ * or interrupted import leaves the store exactly as it was.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError, errorMessage } from '../core/errors.js';
+import { IMPORT_TABLES, type ColumnSpec } from './schema.js';
+import { quoteIdent, quoteLiteral, type Store } from './store.js';
+
+export interface ImportOptions {
+  file: string;
+  table: string;
+  /** target column -> file column. */
+  map?: Record<string, string>;
+  /** Overwrite rows whose key already exists instead of failing. */
+  replace?: boolean;
+}
+
+export interface ImportResult {
+  table: string;
+  file: string;
+  rows: number;
+  columns: Record<string, string>;
+  /** File columns folded into the JSON column (attributes / metadata). */
+  extra_columns: string[];
+}
+
+export type FileFormat = 'csv' | 'parquet' | 'json';
+
+export function detectFormat(file: string): FileFormat {
+  const ext = path.extname(file).toLowerCase();
+  if (ext === '.csv' || ext === '.tsv' || ext === '.txt') return 'csv';
+  if (ext === '.parquet' || ext === '.pq') return 'parquet';
+  if (ext === '.json' || ext === '.jsonl' || ext === '.ndjson') return 'json';
+  throw new UserError(`unsupported file type "${ext || '(none)'}" for ${path.basename(file)}`, {
+    hint: 'use a .csv, .tsv, .parquet, .json, .jsonl or .ndjson file',
+    code: 'IMPORT_FORMAT',
+  });
+}
+
+/** The DuckDB table function that reads `file`. */
+export function readerSql(file: string, format: FileFormat = detectFormat(file)): string {
+  const lit = quoteLiteral(file);
+  switch (format) {
+    case 'csv':
+      return `read_csv(${lit}, auto_detect = true, header = true)`;
+    case 'parquet':
+      return `read_parquet(${lit})`;
+    case 'json':
+      return `read_json_auto(${lit})`;
+  }
+}
+
+/** Describes a data file: its columns and DuckDB types. Clear errors for missing or unreadable files. */
+export async function describeFile(store: Store, file: string): Promise<{ reader: string; columns: { name: string; type: string }[] }> {
+  if (!fs.existsSync(file)) {
+    throw new UserError(`file not found: ${file}`, { hint: 'check the path (relative paths are from the current directory)', code: 'FILE_NOT_FOUND' });
+  }
+  if (fs.statSync(file).isDirectory()) {
+    throw new UserError(`${file} is a directory, not a data file`, { hint: 'pass a .csv, .parquet or .json file', code: 'FILE_NOT_FOUND' });
+  }
+  const format = detectFormat(file);
+  const reader = readerSql(file, format);
+  try {
+    const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`);
+    return { reader, columns: rows.map((r) => ({ name: r.column_name, type: r.column_type })) };
+  } catch (error) {
+    throw new UserError(`cannot read ${path.basename(file)} as ${format.toUpperCase()}: ${firstLine(errorMessage(error))}`, {
+      hint: `check that the file really is ${format.toUpperCase()} (header row, consistent columns)`,
+      code: 'IMPORT_UNREADABLE',
+      cause: error,
+    });
+  }
+}
+
+export async function importFile(store: Store, options: ImportOptions): Promise<ImportResult> {
+  const specs = IMPORT_TABLES[options.table];
+  if (!specs) {
+    throw new UserError(`cannot import into "${options.table}"`, {
+      hint: `choose one of: ${Object.keys(IMPORT_TABLES).join(', ')}`,
+      code: 'IMPORT_TABLE',
+      exitCode: 2,
+    });
+  }
+  const { reader, columns } = await describeFile(store, options.file);
+  const fileCols = columns.map((c) => c.name);
+  const map = options.map ?? {};
+  for (const [target, source] of Object.entries(map)) {
+    if (!specs.some((s) => s.name === target)) {
+      throw new UserError(`--map ${target}=${source}: "${target}" is not a column of ${options.table}`, {
+        hint: `columns of ${options.table}: ${specs.map((s) => s.name).join(', ')}`,
+        code: 'IMPORT_MAP',
+        exitCode: 2,
+      });
+    }
+    if (!fileCols.includes(source)) {
+      throw new UserError(`--map ${target}=${source}: the file has no column "${source}"`, {
+        hint: `the file's columns: ${fileCols.join(', ')}`,
+        code: 'IMPORT_MAP',
+        exitCode: 2,
+      });
+    }
+  }
+  const chosen: Record<string, string> = {};
+  for (const spec of specs) {
+    const source = map[spec.name] ?? (fileCols.includes(spec.name) ? spec.name : undefined);
+    if (source !== undefined) chosen[spec.name] = source;
+  }
+  const missing = specs.filter((s) => s.required && chosen[s.name] === undefined).map((s) => s.name);
+  if (missing.length > 0) {
+    throw new UserError(`${path.basename(options.file)} is missing required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} for ${options.table}`, {
+      hint: `the file has: ${fileCols.join(', ')}; map one with --map ${missing[0]}=<file column>`,
+      code: 'IMPORT_MISSING_COLUMNS',
+    });
+  }
+  const used = new Set(Object.values(chosen));
+  const jsonColumn = options.table === 'users' ? 'attributes' : options.table === 'events' ? 'metadata' : undefined;
+  const extra = jsonColumn && chosen[jsonColumn] === undefined ? fileCols.filter((c) => !used.has(c)) : [];
+
+  await validateValues(store, reader, specs, chosen, options.file);
+
+  const targetCols = Object.keys(chosen);
+  const selectExprs = targetCols.map((t) => castExpr(specs.find((s) => s.name === t) as ColumnSpec, chosen[t] as string));
+  if (jsonColumn && extra.length > 0) {
+    targetCols.push(jsonColumn);
+    selectExprs.push(`json_object(${extra.map((c) => `${quoteLiteral(c)}, ${quoteIdent(c)}`).join(', ')})`);
+  }
+  const verb = options.replace ? 'INSERT OR REPLACE INTO' : 'INSERT INTO';
+  const sql = `${verb} ${quoteIdent(options.table)} (${targetCols.map(quoteIdent).join(', ')}) SELECT ${selectExprs.join(', ')} FROM ${reader}`;
+  const before = await store.count(options.table);
+  try {
+    await store.transaction(() => store.run(sql));
+  } catch (error) {
+    const msg = errorMessage(error);
+    if (/duplicate key|PRIMARY KEY|unique constraint/i.test(msg)) {
+      throw new UserError(`the import would duplicate keys already in ${options.table}: ${firstLine(msg)}`, {
+        hint: 'pass --replace to overwrite those rows, or remove the duplicates from the file',
+        code: 'IMPORT_DUPLICATE',
+        cause: error,
+      });
+    }
+    throw new UserError(`import into ${options.table} failed: ${firstLine(msg)}`, {
+      hint: 'nothing was written; fix the file and run the import again',
+      code: 'IMPORT_FAILED',
+      cause: error,
+    });
+  }
+  const after = await store.count(options.table);
+  return { table: options.table, file: options.file, rows: options.replace ? await countFile(store, reader) : after - before, columns: chosen, extra_columns: extra };
+}
+
+function castExpr(spec: ColumnSpec, source: string): string {
+  const col = quoteIdent(source);
+  switch (spec.type) {
+    case 'VARCHAR':
+      return `CAST(${col} AS VARCHAR)`;
+    case 'DOUBLE':
+      return `CAST(${col} AS DOUBLE)`;
+    case 'TIMESTAMP':
+      return `CAST(${col} AS TIMESTAMP)`;
+    case 'JSON':
+      return `CAST(${col} AS JSON)`;
+  }
+}
+
+/** Checks NULLs in required columns and values that do not cast to the column's type, naming the first bad value. */
+async function validateValues(store: Store, reader: string, specs: ColumnSpec[], chosen: Record<string, string>, file: string): Promise<void> {
+  const checks: string[] = [];
+  const labels: { target: string; source: string; kind: 'null' | 'type'; type: string }[] = [];
+  for (const [target, source] of Object.entries(chosen)) {
+    const spec = specs.find((s) => s.name === target) as ColumnSpec;
+    const col = quoteIdent(source);
+    if (spec.required) {
+      checks.push(`count(*) FILTER (WHERE ${col} IS NULL)`);
+      labels.push({ target, source, kind: 'null', type: spec.type });
+    }
+    if (spec.type === 'DOUBLE' || spec.type === 'TIMESTAMP') {
+      checks.push(`count(*) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${spec.type}) IS NULL)`);
+      checks.push(`min(CAST(${col} AS VARCHAR)) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${spec.type}) IS NULL)`);
+      labels.push({ target, source, kind: 'type', type: spec.type });
+    }
+  }
+  if (checks.length === 0) return;
+  let row: Record<string, unknown> | undefined;
+  try {
+    const rows = await store.all(`SELECT ${checks.map((c, i) => `${c} AS c${i}`).join(', ')} FROM ${reader}`);
+    row = rows[0];
+  } catch (error) {
+    throw new UserError(`cannot read ${path.basename(file)}: ${firstLine(errorMessage(error))}`, {
+      hint: 'check the file for malformed rows',
+      code: 'IMPORT_UNREADABLE',
+      cause: error,
+    });
+  }
+  let i = 0;
+  for (const label of labels) {
+    if (label.kind === 'null') {
+      const n = Number(row?.[`c${i}`] ?? 0);
+      i += 1;
+      if (n > 0) {
+        throw new UserError(`column "${label.source}" (${label.target}) is empty in ${n} row${n > 1 ? 's' : ''} of ${path.basename(file)}`, {
+          hint: `${label.target} is required: fill it in or drop those rows`,
+          code: 'IMPORT_NULLS',
+        });
+      }
+    } else {
+      const n = Number(row?.[`c${i}`] ?? 0);
+      const example = row?.[`c${i + 1}`];
+      i += 2;
+      if (n > 0) {
+        const what = label.type === 'DOUBLE' ? 'a number' : 'a timestamp';
+        throw new UserError(`column "${label.source}" (${label.target}) must be ${what}, but ${n} row${n > 1 ? 's have' : ' has'} values like ${JSON.stringify(example)}`, {
+          hint: label.type === 'TIMESTAMP' ? 'use ISO dates such as 2026-10-01 or 2026-10-01T12:00:00' : 'remove units and thousands separators from the column',
+          code: 'IMPORT_TYPE',
+        });
+      }
+    }
+  }
+}
+
+async function countFile(store: Store, reader: string): Promise<number> {
+  const rows = await store.all(`SELECT count(*) AS n FROM ${reader}`);
+  return Number(rows[0]?.n ?? 0);
+}
+
+function firstLine(s: string): string {
+  return (s.split('\n')[0] ?? s).trim();
+}
