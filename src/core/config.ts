@@ -54,7 +54,23 @@ export interface LoadedConfig {
 /** Loads and validates the config file: an explicit `--config` path, or a cosmiconfig search from cwd. */
 export async function loadConfig(cwd: string, explicitPath?: string): Promise<LoadedConfig> {
   const { cosmiconfig } = await import('cosmiconfig');
-  const explorer = cosmiconfig('statsig-hack', { searchStrategy: 'project' });
+  const name = 'statsig-hack';
+  const explorer = cosmiconfig(name, {
+    searchStrategy: 'project',
+    searchPlaces: [
+      'package.json',
+      `.${name}rc`,
+      `.${name}rc.json`,
+      `.${name}rc.yaml`,
+      `.${name}rc.yml`,
+      `.${name}rc.js`,
+      `.${name}rc.mjs`,
+      `${name}.config.json`,
+      `${name}.config.js`,
+      `${name}.config.mjs`,
+      `${name}.config.ts`,
+    ],
+  });
   let found: { config: unknown; filepath: string; isEmpty?: boolean } | null;
   try {
     if (explicitPath) {
