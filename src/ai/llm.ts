@@ -177,7 +177,7 @@ type Mode = 'json_schema' | 'json_object' | 'none';
 
 export function toSdkMessages(messages: ChatMessage[]): ChatCompletionMessageParam[] {
   return messages.map((m): ChatCompletionMessageParam => {
-    if (typeof m.content === 'string') return { role: m.role, content: m.content } as ChatCompletionMessageParam;
+    if (typeof m.content === 'string') return { role: m.role, content: m.content };
     if (m.role !== 'user') {
       // Only user messages may carry images; system/assistant get their text parts.
       const text = m.content.map((p) => (p.type === 'text' ? p.text : '')).join('\n');
@@ -579,7 +579,7 @@ export function mapSdkError(error: unknown, errors: SdkModule['errors'], c: Erro
     });
   }
   if (error instanceof errors.APIError) {
-    const status = error.status;
+    const status = (error as { status?: number }).status;
     const apiMessage = oneLine(apiErrorMessage(error), 240);
     if (status === 401 || status === 403) {
       return new UserError(r(`the model endpoint refused the API key (HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''})`), {

@@ -5,7 +5,8 @@ import { initCommand } from './init.js';
 import { importCommand } from './import.js';
 import { queryCommand } from './query.js';
 import { statusCommand } from './status.js';
+import { doctorCommand } from './doctor.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand];
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand];
