@@ -6,7 +6,8 @@ import { importCommand } from './import.js';
 import { queryCommand } from './query.js';
 import { statusCommand } from './status.js';
 import { doctorCommand } from './doctor.js';
+import { analyzeCommand } from './analyze.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand];
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand];

@@ -1,0 +1,163 @@
+/**
+ * Store mode of analyze: builds the unit-level table of one experiment from the project
+ * store (exposures + events after first exposure, the same metrics over the pre-period
+ * as covariates, user properties) inside DuckDB, then runs the common analysis on it.
+ */
+import { UserError } from '../core/errors.js';
+import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
+import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
+import { analyze, type AnalysisMetric, type AnalyzeResult, type Correction, type Method, type NullPolicy, type Tails } from './analyze.js';
+
+export interface ExperimentAnalyzeOptions {
+  experiment: string;
+  /** Metric names; empty = the experiment's primary and secondary metrics. */
+  metrics: string[];
+  ratios: AnalysisMetric[];
+  covariates: string[];
+  preDays: number;
+  control?: string | undefined;
+  method?: Method | undefined;
+  alpha: number;
+  tails: Tails;
+  winsorize?: number | undefined;
+  correction: Correction;
+  weights?: Record<string, number> | undefined;
+  nulls?: NullPolicy | undefined;
+}
+
+const USER_PROPERTIES = ['country', 'platform', 'plan', 'channel', 'tenure_days'];
+
+interface ExperimentSpec {
+  primaryMetrics?: { name: string; type?: string }[];
+  secondaryMetrics?: { name: string; type?: string }[];
+  groups?: { name: string; size: number }[];
+  controlGroupID?: string;
+}
+
+export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOptions): Promise<AnalyzeResult> {
+  const rows = await store.all<{ spec: string }>("SELECT spec FROM entities WHERE kind = 'experiments' AND name = $1", [opts.experiment]);
+  const exposed = await store.all<{ n: number }>('SELECT count(*) AS n FROM exposures WHERE experiment = $1', [opts.experiment]);
+  if (rows.length === 0 && Number(exposed[0]?.n ?? 0) === 0) {
+    const known = await store.all<{ name: string }>("SELECT DISTINCT name FROM (SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT experiment AS name FROM exposures) ORDER BY 1");
+    throw new UserError(`no experiment named "${opts.experiment}" in the project store`, {
+      hint: known.length > 0 ? `experiments: ${known.map((k) => k.name).join(', ')}` : 'run `statsig-hack seed` or import exposures first',
+      code: 'UNKNOWN_EXPERIMENT',
+    });
+  }
+  const spec = rows[0] ? (JSON.parse(String(rows[0].spec)) as ExperimentSpec) : {};
+
+  const metricRows = await store.all<{ name: string; spec: unknown }>("SELECT name, spec FROM entities WHERE kind = 'metrics' ORDER BY name");
+  const custom = new Map<string, unknown>(metricRows.map((r) => [r.name, typeof r.spec === 'string' ? (JSON.parse(r.spec) as unknown) : r.spec]));
+  const events = (await store.all<{ event: string }>('SELECT DISTINCT event FROM events ORDER BY 1')).map((e) => e.event);
+  let defs: MetricDef[];
+  try {
+    if (opts.metrics.length > 0) {
+      defs = opts.metrics.map((name) => {
+        const [event, type] = name.split(':');
+        if (custom.has(name)) return resolveMetricRef({ name }, custom);
+        if (type === 'event_count' || type === 'event_dau') return resolveMetricRef({ name: event as string, type }, custom);
+        if (events.includes(name)) return resolveMetricRef({ name, type: 'event_count' }, custom);
+        throw new UserError(`unknown metric "${name}" for experiment ${opts.experiment}`, {
+          hint: `metrics: ${[...custom.keys()].join(', ') || '(none)'}; or an event (${events.join(', ') || 'none'}) as <event>:event_count or <event>:event_dau`,
+          code: 'UNKNOWN_METRIC',
+        });
+      });
+    } else {
+      const listed = await experimentMetrics(store, opts.experiment);
+      defs = listed ? [...listed.primary, ...listed.secondary] : [];
+    }
+  } catch (error) {
+    if (error instanceof MetricMappingError) throw new UserError(error.message, { hint: 'check the metric definitions in the project (statsig-hack query "SELECT spec FROM entities WHERE kind = \'metrics\'")', code: 'METRIC_MAPPING' });
+    throw error;
+  }
+  defs = defs.filter((d, i) => defs.findIndex((x) => x.key === d.key) === i);
+  if (defs.length === 0 && opts.ratios.length === 0) {
+    throw new UserError(`experiment ${opts.experiment} lists no metrics`, { hint: 'pass --metric <name>[,<name>...]', code: 'NO_METRIC', exitCode: 2 });
+  }
+  const names = defs.map((d) => d.key);
+
+  // Per-unit aggregates after first exposure (metric) and in the pre-period (covariate).
+  const aggs: string[] = [];
+  const metrics: AnalysisMetric[] = [];
+  const preCols: string[] = [];
+  defs.forEach((d, i) => {
+    const col = (part: string, post: boolean): string => `m${i}_${part}_${post ? 'post' : 'pre'}`;
+    const add = (alias: string, expr: string): void => {
+      aggs.push(`${expr} AS ${quoteIdent(alias)}`);
+    };
+    const { numerator, denominator } = metricComponents(d);
+    for (const post of [true, false]) {
+      const cols = { event: `(CASE WHEN ${post ? 'post' : 'NOT post'} THEN event END)` };
+      if (denominator) {
+        add(col('num', post), `CAST(${componentSql(numerator, cols)} AS DOUBLE)`);
+        add(col('den', post), `CAST(${componentSql(denominator, cols)} AS DOUBLE)`);
+      } else {
+        add(col('v', post), `CAST(${componentSql(numerator, cols)} AS DOUBLE)`);
+      }
+    }
+    if (isRatioMetric(d)) {
+      metrics.push({ name: d.key, kind: 'ratio', num: col('num', true), den: col('den', true), covariates: [col('num', false), col('den', false)] });
+      preCols.push(col('num', false), col('den', false));
+    } else {
+      metrics.push({ name: d.key, kind: 'value', column: col('v', true), nulls: 'zero', covariates: [col('v', false)] });
+      preCols.push(col('v', false));
+    }
+  });
+  const usedEvents = [...new Set(defs.flatMap((d) => { const c = metricComponents(d); return [c.numerator.event, ...(c.denominator ? [c.denominator.event] : [])]; }))];
+
+  const exp = quoteLiteral(opts.experiment);
+  await store.run('DROP TABLE IF EXISTS __exp');
+  await store.run(`CREATE TEMP TABLE __exp AS
+    WITH x AS (SELECT unit_id, group_name, first_exposure FROM exposures WHERE experiment = ${exp}),
+    e AS (
+      SELECT ev.unit_id, ev.event, coalesce(ev.value, 0) AS value, ev.ts, ev.ts >= x.first_exposure AS post
+      FROM events ev JOIN x USING (unit_id)
+      WHERE ev.event IN (${usedEvents.map(quoteLiteral).join(', ')})
+        AND ev.ts >= x.first_exposure - INTERVAL ${opts.preDays} DAY
+    ),
+    agg AS (SELECT unit_id, ${aggs.join(', ')} FROM e GROUP BY unit_id)
+    SELECT x.unit_id, x.group_name, ${defs
+      .flatMap((_, i) => aggs.filter((a) => a.includes(`"m${i}_`)).map((a) => /AS ("[^"]+")$/.exec(a)?.[1] ?? ''))
+      .map((c) => `coalesce(agg.${c}, 0) AS ${c}`)
+      .join(', ')},
+      ${USER_PROPERTIES.map((p) => `u.${p}`).join(', ')}
+    FROM x LEFT JOIN agg USING (unit_id) LEFT JOIN users u USING (unit_id)`);
+
+  // Covariates: explicit ones, or (CUPAC default) every pre-period metric plus the user properties that have data.
+  let covariates = opts.covariates.map((c) => (names.includes(c) ? (metrics.find((m) => m.name === c)?.covariates?.[0] ?? c) : c));
+  if (covariates.length === 0 && opts.method !== 'none' && opts.method !== 'cuped') {
+    const filled = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(${p}) AS ${p}`).join(', ')} FROM __exp`);
+    const withData = USER_PROPERTIES.filter((p) => Number(filled[0]?.[p] ?? 0) > 0);
+    covariates = [...preCols, ...withData];
+  }
+  const method: Method = opts.method ?? 'cupac';
+  const perMetric = method === 'cuped' || opts.covariates.length === 0;
+  const weights = opts.weights ?? (spec.groups && spec.groups.length > 0 ? Object.fromEntries(spec.groups.map((g) => [g.name, g.size])) : undefined);
+  const result = await analyze(store, {
+    relation: '__exp',
+    source: `experiment ${opts.experiment}`,
+    experiment: opts.experiment,
+    unit: 'unit_id',
+    group: 'group_name',
+    control: opts.control ?? (spec.controlGroupID && spec.groups?.some((g) => g.name === spec.controlGroupID) ? spec.controlGroupID : undefined),
+    metrics: metrics.map((m) => (perMetric && method === 'cuped' ? m : { ...m, covariates: [] })),
+    covariates: method === 'cuped' ? opts.covariates : covariates,
+    method,
+    alpha: opts.alpha,
+    tails: opts.tails,
+    winsorize: opts.winsorize,
+    correction: opts.correction,
+    weights,
+    defaultNulls: opts.nulls ?? 'zero',
+  });
+  return { ...result, results: result.results.map((r) => ({ ...r, covariates: r.covariates.map((c) => prettyCovariate(c, defs)) , theta: Object.fromEntries(Object.entries(r.theta).map(([k, v]) => [prettyCovariate(k, defs), v])), covariate_shares: Object.fromEntries(Object.entries(r.covariate_shares).map(([k, v]) => [prettyCovariate(k, defs), v])) })) };
+}
+
+/** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num. */
+function prettyCovariate(name: string, defs: MetricDef[]): string {
+  const m = /^m(\d+)_(v|num|den)_pre(.*)$/.exec(name);
+  if (!m) return name;
+  const d = defs[Number(m[1])];
+  if (!d) return name;
+  return `pre_${d.key}${m[2] === 'v' ? '' : `:${m[2]}`}${m[3] ?? ''}`;
+}
