@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
-import { UsageError, UserError } from '../core/errors.js';
+import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
-import type { AnalysisMetric, AnalyzeOptions, Correction, Method, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, Method, NullPolicy, Tails } from '../stats/analyze.js';
 
 interface AnalyzeFlags {
   data?: string;
@@ -69,10 +67,17 @@ Examples:
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
       const preDays = parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true });
       const weights = parseWeights('--weights', flags.weights);
-      const { Store } = await import('../store/store.js');
-      const { analyze } = await import('../stats/analyze.js');
-      const { renderAnalyze } = await import('../ui/analyze.js');
-      const common = {
+      const { runAnalysis } = await import('../stats/run.js');
+      const result = await runAnalysis({
+        cwd: ctx.cwd,
+        db: ctx.settings.db.value,
+        data: flags.data,
+        experiment: flags.experiment,
+        unit: flags.unit,
+        group: flags.group,
+        metrics: parseList(flags.metric),
+        ratios: parseRatios(flags.ratio),
+        covariates: parseList(flags.covariates),
         control: flags.control,
         method: flags.method,
         alpha,
@@ -80,71 +85,10 @@ Examples:
         winsorize,
         correction: flags.correction,
         weights,
-      };
-      let result;
-      if (flags.data) {
-        const file = path.resolve(ctx.cwd, flags.data);
-        const isFile = fs.existsSync(file) || /\.(csv|tsv|parquet|pq|json|jsonl|ndjson)$/i.test(flags.data);
-        const metrics: AnalysisMetric[] = [
-          ...parseList(flags.metric).map((m) => ({ name: m, kind: 'value' as const, column: m })),
-          ...parseRatios(flags.ratio),
-        ];
-        let store;
-        let relation: string;
-        if (isFile) {
-          const { describeFile } = await import('../store/import.js');
-          store = await Store.memory({ migrate: false });
-          const { reader } = await describeFile(store, file);
-          await store.run(`CREATE TEMP TABLE __data AS SELECT * FROM ${reader}`);
-          relation = '__data';
-        } else {
-          store = await Store.open(ctx.settings.db.value, { readOnly: true });
-          const exists = await store.all(`SELECT 1 FROM information_schema.tables WHERE table_name = $1`, [flags.data]);
-          if (exists.length === 0) {
-            store.close();
-            throw new UserError(`--data ${flags.data}: no such file, and no such table in the project store`, { hint: 'pass a path to a CSV/Parquet/JSON file or a table name (`statsig-hack status` lists them)', code: 'FILE_NOT_FOUND' });
-          }
-          const { quoteIdent } = await import('../store/store.js');
-          relation = quoteIdent(flags.data);
-        }
-        try {
-          const covs = parseList(flags.covariates);
-          // CUPED with no covariates: use pre_<metric> when the data has it.
-          const { describeRelation } = await import('../stats/profile.js');
-          const cols = (await describeRelation(store, relation)).map((c) => c.name);
-          const withPre = metrics.map((m) => (m.kind === 'value' && covs.length === 0 && flags.method === 'cuped' && cols.includes(`pre_${m.column}`) ? { ...m, covariates: [`pre_${m.column}`] } : m));
-          const opts: AnalyzeOptions = {
-            ...common,
-            relation,
-            source: flags.data,
-            experiment: null,
-            unit: flags.unit,
-            group: flags.group,
-            metrics: withPre,
-            covariates: covs,
-            defaultNulls: flags.nulls ?? 'zero',
-          };
-          result = await analyze(store, opts);
-        } finally {
-          store.close();
-        }
-      } else {
-        const { analyzeExperiment } = await import('../stats/experiment.js');
-        const store = await Store.open(ctx.settings.db.value, { readOnly: true });
-        try {
-          result = await analyzeExperiment(store, {
-            ...common,
-            experiment: flags.experiment as string,
-            metrics: parseList(flags.metric),
-            ratios: parseRatios(flags.ratio),
-            covariates: parseList(flags.covariates),
-            preDays,
-            nulls: flags.nulls,
-          });
-        } finally {
-          store.close();
-        }
-      }
+        nulls: flags.nulls,
+        preDays,
+      });
+      const { renderAnalyze } = await import('../ui/analyze.js');
       const r = result;
       ctx.out.result(r, () => renderAnalyze(r));
     });

@@ -215,21 +215,23 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const results: MetricResult[] = [];
   for (const m of metrics) {
     const byGroup = moments.get(m.name) as Map<string, Moments>;
-    const covCols = covFor(m).flatMap((c) => c.columns.map((x) => x.name));
+    const covs = covFor(m);
+    const covCols = covs.flatMap((c) => c.columns.map((x) => x.name));
+    const covariateGroups = Object.fromEntries(covs.flatMap((c) => c.columns.map((x) => [x.name, c.source] as const)));
     for (const v of variants) {
       const mc = byGroup.get(control);
       const mt = byGroup.get(v);
       if (!mc || !mt) continue;
-      const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols };
+      const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
       const cmp: Comparison =
         m.kind === 'value'
           ? analyzeMean(mc, mt, { ...common, metric: m.name })
-          : analyzeRatio(mc, mt, { ...common, numerator: `${m.name}:num`, denominator: `${m.name}:den` });
+          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` });
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
     }
   }
-  const adjusted = adjustPValues(results.map((r) => r.p_value ?? 1), opts.correction);
+  const adjusted = adjustPValues(results.map((r) => r.p_value), opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
