@@ -7,7 +7,9 @@ import { queryCommand } from './query.js';
 import { statusCommand } from './status.js';
 import { doctorCommand } from './doctor.js';
 import { analyzeCommand } from './analyze.js';
+import { powerCommand } from './power.js';
+import { whatchangedCommand } from './whatchanged.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand];
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, whatchangedCommand];

@@ -1,0 +1,133 @@
+import { Command, Option } from 'commander';
+import type { App } from '../cli.js';
+import { UsageError, UserError } from '../core/errors.js';
+import { parseList, parseNumber } from '../core/options.js';
+import type { Method } from '../stats/analyze.js';
+
+interface PowerFlags {
+  data?: string;
+  experiment?: string;
+  unit: string;
+  group: string;
+  control?: string;
+  metric: string;
+  covariates?: string;
+  method?: Method;
+  mde?: string;
+  absolute?: boolean;
+  n?: string;
+  alpha: string;
+  power: string;
+  tails: 'two' | 'one';
+  arms: string;
+  variance?: string;
+  mean?: string;
+  varianceReduction?: string;
+  preDays: string;
+}
+
+export function powerCommand(app: App): Command {
+  return new Command('power')
+    .description('sample size or minimum detectable effect, with and without the measured CUPED/CUPAC variance reduction')
+    .requiredOption('--metric <name>', 'the metric (a column with --data, a metric name with --experiment)')
+    .option('--mde <effect>', 'minimum detectable effect: relative (0.02 = 2%), or absolute with --absolute')
+    .option('--absolute', 'read --mde as an absolute difference')
+    .option('--n <units>', 'units per arm: report the MDE for this sample instead of a sample size')
+    .option('--data <file|table>', 'measure variance, mean and variance reduction from unit-level data')
+    .option('--experiment <name>', 'measure them from an experiment in the project store')
+    .option('--unit <column>', 'unit id column (file/table mode)', 'unit_id')
+    .option('--group <column>', 'variant column (file/table mode)', 'group')
+    .option('--control <name>', 'control group name')
+    .option('--covariates <columns>', 'covariates for the variance reduction, comma-separated')
+    .addOption(new Option('--method <method>', 'variance reduction to measure').choices(['none', 'cuped', 'cupac']))
+    .option('--variance <v>', 'per-unit variance, when there is no data to measure it from')
+    .option('--mean <m>', 'baseline mean, when there is no data (needed for relative MDEs)')
+    .option('--variance-reduction <vr>', 'expected variance reduction in [0, 1), when there is no data')
+    .option('--alpha <alpha>', 'significance level', '0.05')
+    .option('--power <power>', 'statistical power', '0.8')
+    .addOption(new Option('--tails <tails>', 'two- or one-sided test').choices(['two', 'one']).default('two'))
+    .option('--arms <k>', 'number of arms including control (for the total)', '2')
+    .option('--pre-days <days>', 'store mode: pre-period days for covariates', '14')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ statsig-hack power --metric revenue --mde 0.02 --data exp.csv --unit user_id --group variant --covariates pre_revenue
+  $ statsig-hack power --metric revenue --n 50000 --experiment checkout_redesign
+  $ statsig-hack power --metric revenue --mde 0.5 --absolute --variance 400 --mean 20 --variance-reduction 0.4`,
+    )
+    .action(async (flags: PowerFlags, cmd: Command) => {
+      const ctx = await app.context(cmd);
+      if ((flags.mde === undefined) === (flags.n === undefined)) throw new UsageError('power needs exactly one of --mde (for a sample size) or --n (for an MDE)', { hint: 'e.g. --mde 0.02 or --n 50000' });
+      if (flags.data && flags.experiment) throw new UsageError('pass either --data or --experiment, not both');
+      const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true });
+      const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
+      let variance: number;
+      let mean: number | undefined;
+      let vr: number;
+      let measured: Record<string, unknown> | null = null;
+      if (flags.data || flags.experiment) {
+        const { runAnalysis } = await import('../stats/run.js');
+        const res = await runAnalysis({
+          cwd: ctx.cwd,
+          db: ctx.settings.db.value,
+          data: flags.data,
+          experiment: flags.experiment,
+          unit: flags.unit,
+          group: flags.group,
+          metrics: [flags.metric],
+          ratios: [],
+          covariates: parseList(flags.covariates),
+          control: flags.control,
+          method: flags.method,
+          alpha,
+          tails: 'two',
+          correction: 'none',
+          preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+        });
+        const r = res.results[0];
+        if (!r || r.unadjusted.diff_se === null) throw new UserError(`could not measure the variance of ${flags.metric}`, { code: 'NO_VARIANCE' });
+        // Per-unit variance implied by the unadjusted standard error of the difference.
+        variance = (r.unadjusted.diff_se * r.unadjusted.diff_se) / (1 / r.n_control + 1 / r.n_test);
+        mean = r.unadjusted.control_mean ?? undefined;
+        vr = Math.max(0, r.variance_reduction ?? 0);
+        measured = { source: flags.data ?? `experiment ${flags.experiment ?? ''}`, method: r.method, covariates: r.covariates, n_control: r.n_control, n_test: r.n_test };
+      } else {
+        if (flags.variance === undefined) throw new UsageError('power needs --data, --experiment or --variance', { hint: 'measure from data with --data exp.csv, or give --variance (and --mean for a relative MDE)' });
+        variance = parseNumber('--variance', flags.variance, { min: 0, exclusiveMin: true });
+        mean = flags.mean === undefined ? undefined : parseNumber('--mean', flags.mean);
+        vr = flags.varianceReduction === undefined ? 0 : parseNumber('--variance-reduction', flags.varianceReduction, { min: 0, max: 1, exclusiveMax: true });
+      }
+      const { sampleSize, minimumDetectableEffect } = await import('../stats/power.js');
+      const { StatsInputError } = await import('../stats/moments.js');
+      const base = { variance, ...(mean !== undefined ? { mean } : {}), alpha, power, tails: flags.tails, varianceReduction: Math.min(vr, 0.999), arms };
+      try {
+        if (flags.mde !== undefined) {
+          const mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true });
+          const r = sampleSize({ ...base, mde, mdeType: flags.absolute ? 'absolute' : 'relative' });
+          ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
+            const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${r.absolute_mde.toPrecision(4)} absolute)` : r.absolute_mde.toPrecision(4);
+            const lines = [
+              `To detect ${eff} on ${flags.metric} with ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided):`,
+              `  without adjustment: ${r.n_per_arm_unadjusted.toLocaleString('en-US')} units per arm (${r.n_total_unadjusted.toLocaleString('en-US')} total)`,
+            ];
+            if (r.variance_reduction > 0) lines.push(`  with ${measured ? String(measured.method).toUpperCase() : 'adjustment'} (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${r.n_per_arm.toLocaleString('en-US')} units per arm (${r.n_total.toLocaleString('en-US')} total)`);
+            return lines.join('\n');
+          });
+        } else {
+          const n = parseNumber('--n', flags.n as string, { min: 2, integer: true });
+          const r = minimumDetectableEffect({ ...base, nPerArm: n });
+          ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
+            const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${abs.toPrecision(4)} absolute)` : abs.toPrecision(4));
+            const lines = [`With ${n.toLocaleString('en-US')} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
+            if (r.variance_reduction > 0) lines.push(`  with adjustment (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${show(r.absolute_mde, r.relative_mde)}`);
+            return lines.join('\n');
+          });
+        }
+      } catch (error) {
+        if (error instanceof StatsInputError) throw new UserError(error.message, { code: error.code, hint: 'check the metric and the inputs' });
+        throw error;
+      }
+    });
+}
