@@ -6,7 +6,7 @@
 import { UserError } from '../core/errors.js';
 import { quoteIdent, type Store } from '../store/store.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
-import { categoricalLevels, describeRelation, levelIndicator, profileRelation, requireColumn, type ColumnInfo, type Profile } from './profile.js';
+import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
 import { srmTest } from './srm.js';
 import { adjustPValues } from './corrections.js';
@@ -132,39 +132,37 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     }
   }
 
-  const numericForProfile = [...new Set([...metricCols, ...covInfos.filter((c) => c.numeric).map((c) => c.name)])];
-  const winsorCols = opts.winsorize !== undefined ? metrics.filter((m) => m.kind === 'value').map((m) => (m as { column: string }).column) : [];
+  const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
   const profile = await profileRelation(store, opts.relation, {
     unit,
-    group,
-    numeric: numericForProfile,
-    ...(opts.winsorize !== undefined ? { winsorize: { columns: winsorCols, quantile: opts.winsorize } } : {}),
+    numeric: [...new Set([...metricCols, ...numericCovs])],
+    categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
-  if (profile.approxDistinctUnits < profile.rows * 0.97) {
-    warnings.push(`${opts.source} has about ${profile.approxDistinctUnits} distinct units in ${profile.rows} rows: analyze expects one row per unit`);
+  if (profile.sampleUnits < profile.sampleRows) {
+    const where = profile.sampleRows < profile.rows ? ` (in a sample of ${profile.sampleRows} rows)` : '';
+    warnings.push(`${opts.source} has ${profile.sampleRows - profile.sampleUnits} duplicate unit rows${where}: analyze expects one row per unit`);
   }
-
-  const { control, variants } = chooseGroups(profile, opts.control);
-  const srm = srmFor(profile, control, variants, opts.weights);
-  if (srm.mismatch) warnings.push(`sample ratio mismatch: p = ${srm.p_value.toExponential(2)} < ${SRM_THRESHOLD}; the split differs from the expected one, results may be biased`);
+  const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
+  const caps = opts.winsorize !== undefined ? await winsorCaps(store, opts.relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
   const covariates: CovariateColumn[] = [];
+  const cellKeys: string[] = [];
   for (const c of covInfos) {
     if (c.numeric) {
-      const st = profile.stats.get(c.name);
-      const nulls = profile.rows - (st?.nonNull ?? 0);
-      if (nulls > 0) warnings.push(`covariate ${c.name}: ${nulls} NULL values filled with its mean`);
-      covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(CAST(${quoteIdent(c.name)} AS DOUBLE), ${Number(st?.mean ?? 0)})` }] });
+      covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(CAST(${quoteIdent(c.name)} AS DOUBLE), ${shiftOf(c.name)})` }] });
     } else {
-      const levels = await categoricalLevels(store, opts.relation, c.name, profile.rows);
+      const levels = profile.levels.get(c.name) as Levels;
       if (levels.pooled > 0) warnings.push(`covariate ${c.name}: rare levels pooled with "${levels.reference}"`);
       if (levels.kept.length === 0) {
         warnings.push(`covariate ${c.name} has a single frequent level and was dropped`);
         continue;
       }
-      covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: levelIndicator(c.name, l) })) });
+      // Indicators are folded from per-cell statistics: the moments query groups by this key.
+      const key = cellKeys.length;
+      cellKeys.push(levelKey(c.name, levels.kept));
+      covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
   }
   const covFor = (m: { covariates?: string[] }): CovariateColumn[] => {
@@ -173,31 +171,26 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     return covariates.filter((c) => names.includes(c.source));
   };
 
-  // One moments request per metric.
+  // One moments request per metric; NULL counts ride along in the same pass.
   const requests: MomentRequest[] = [];
-  const nullInfo = new Map<string, { policy: NullPolicy; count: number }>();
+  const policies = new Map<string, NullPolicy>();
   for (const m of metrics) {
     const covCols = covFor(m).flatMap((c) => c.columns);
-    const covShift = covCols.map((c) => shiftOf(profile, c.name));
+    const covShift = covCols.map((c) => (c.name.includes('=') ? 0 : shiftOf(c.name)));
     if (m.kind === 'value') {
-      const st = profile.stats.get(m.column);
-      const nulls = profile.rows - (st?.nonNull ?? 0);
       const policy = m.nulls ?? opts.defaultNulls;
-      nullInfo.set(m.name, { policy, count: nulls });
-      if (nulls > 0) warnings.push(`metric ${m.name}: ${nulls} NULL values ${policy === 'zero' ? 'counted as 0' : 'dropped'} (--nulls zero|drop)`);
+      policies.set(m.name, policy);
       let y = `CAST(${quoteIdent(m.column)} AS DOUBLE)`;
       if (policy === 'zero') y = `coalesce(${y}, 0)`;
-      const cap = profile.caps.get(m.column);
+      const cap = caps.get(m.column);
       if (cap !== undefined) y = `LEAST(${y}, ${cap})`;
       requests.push({
         key: m.name,
-        ...(policy === 'drop' && nulls > 0 ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
+        ...(policy === 'drop' ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
         columns: [{ name: m.name, expr: y }, ...covCols],
-        shift: [st?.mean ?? 0, ...covShift],
+        shift: [shiftOf(m.column), ...covShift],
       });
     } else {
-      const sn = profile.stats.get(m.num);
-      const sd = profile.stats.get(m.den);
       requests.push({
         key: m.name,
         columns: [
@@ -205,12 +198,35 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
           { name: `${m.name}:den`, expr: `coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)` },
           ...covCols,
         ],
-        shift: [sn?.mean ?? 0, sd?.mean ?? 0, ...covShift],
+        shift: [shiftOf(m.num), shiftOf(m.den), ...covShift],
       });
     }
   }
-  const query = buildMomentsQuery(opts.relation, quoteIdent(group), requests);
-  const moments = query.decode(await store.all(query.sql));
+  const counted = [...new Set([...metricCols, ...numericCovs])];
+  const extra: Record<string, string> = { __rows: 'COUNT(*)' };
+  counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
+  const query = buildMomentsQuery(opts.relation, quoteIdent(group), requests, extra, cellKeys);
+  const rows = await store.all(query.sql);
+  const moments = query.decode(rows);
+  const extras = query.extras(rows);
+  const groups = extras.get('__rows') as Map<string, number>;
+  const nulls = (c: string): number => profile.rows - [...(extras.get(`nn:${c}`)?.values() ?? [])].reduce((x, y) => x + y, 0);
+
+  const { control, variants } = chooseGroups(groups, opts.control);
+  const srm = srmFor(groups, control, variants, opts.weights);
+  if (srm.mismatch) warnings.push(`sample ratio mismatch: p = ${srm.p_value.toExponential(2)} < ${SRM_THRESHOLD}; the split differs from the expected one, results may be biased`);
+  for (const c of numericCovs) {
+    const n = nulls(c);
+    if (n > 0 && covariates.some((x) => x.source === c)) warnings.push(`covariate ${c}: ${n} NULL values filled with its mean`);
+  }
+  const nullInfo = new Map<string, { policy: NullPolicy; count: number }>();
+  for (const m of metrics) {
+    if (m.kind !== 'value') continue;
+    const policy = policies.get(m.name) as NullPolicy;
+    const count = nulls(m.column);
+    nullInfo.set(m.name, { policy, count });
+    if (count > 0) warnings.push(`metric ${m.name}: ${count} NULL values ${policy === 'zero' ? 'counted as 0' : 'dropped'} (--nulls zero|drop)`);
+  }
 
   const results: MetricResult[] = [];
   for (const m of metrics) {
@@ -250,12 +266,8 @@ function numericColumn(columns: ColumnInfo[], name: string, role: string, source
   return c.name;
 }
 
-function shiftOf(profile: Profile, name: string): number {
-  return profile.stats.get(name)?.mean ?? 0;
-}
-
-function chooseGroups(profile: Profile, wanted: string | undefined): { control: string; variants: string[] } {
-  const names = [...profile.groups.keys()];
+function chooseGroups(groups: Map<string, number>, wanted: string | undefined): { control: string; variants: string[] } {
+  const names = [...groups.keys()];
   if (names.length < 2) {
     throw new UserError(`only one group (${names[0] ?? 'none'}) in the data: nothing to compare`, {
       hint: 'check the --group column, or that the experiment has exposures in at least two groups',
@@ -270,7 +282,7 @@ function chooseGroups(profile: Profile, wanted: string | undefined): { control: 
     control = names.find((n) => n.toLowerCase() === 'control');
     if (!control) throw new UserError('no group is named "control"', { hint: `pass --control with one of: ${names.join(', ')}`, code: 'UNKNOWN_CONTROL', exitCode: 2 });
   }
-  const small = names.filter((n) => (profile.groups.get(n) ?? 0) < 2);
+  const small = names.filter((n) => (groups.get(n) ?? 0) < 2);
   if (small.length > 0) {
     throw new UserError(`group${small.length > 1 ? 's' : ''} ${small.join(', ')} ha${small.length > 1 ? 've' : 's'} fewer than 2 units`, {
       hint: 'a variance needs at least two units per group; wait for more data or drop the group',
@@ -280,9 +292,9 @@ function chooseGroups(profile: Profile, wanted: string | undefined): { control: 
   return { control, variants: names.filter((n) => n !== control) };
 }
 
-function srmFor(profile: Profile, control: string, variants: string[], weights: Record<string, number> | undefined): AnalyzeResult['srm'] {
+function srmFor(groups: Map<string, number>, control: string, variants: string[], weights: Record<string, number> | undefined): AnalyzeResult['srm'] {
   const names = [control, ...variants];
-  const counts = names.map((n) => profile.groups.get(n) ?? 0);
+  const counts = names.map((n) => groups.get(n) ?? 0);
   const w = names.map((n) => (weights ? (weights[n] ?? 0) : 1));
   if (weights && w.some((x) => !(x > 0))) {
     throw new UserError(`--weights must give a positive weight to every group (${names.join(', ')})`, { code: 'USAGE', exitCode: 2 });

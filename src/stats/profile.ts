@@ -1,7 +1,9 @@
 /**
- * Looks at an analysis relation before the moments pass: its columns and types, units per
- * group, NULL counts and means (used as centring shifts), categorical levels for one-hot
- * encoding, and winsorization caps. A couple of cheap aggregate queries; no rows leave DuckDB.
+ * Looks at an analysis relation before the moments pass, cheaply: its columns and types,
+ * its row count, and on a sample (the whole relation when small) the column means used as
+ * centring shifts, the levels of categorical covariates, and duplicate units. Exact counts
+ * (units per group, NULLs) come out of the moments pass itself. Winsorization caps need an
+ * exact quantile, so they are one more pass, only when asked for.
  */
 import { UserError } from '../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
@@ -13,6 +15,9 @@ export interface ColumnInfo {
 }
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
+
+/** Relations up to this many rows are profiled whole; larger ones through a block sample of about this size. */
+export const PROFILE_SAMPLE_ROWS = 200_000;
 
 export async function describeRelation(store: Store, relation: string): Promise<ColumnInfo[]> {
   const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${relation}`);
@@ -30,56 +35,6 @@ export function requireColumn(columns: ColumnInfo[], name: string, role: string,
   return c;
 }
 
-export interface ColumnStats {
-  nonNull: number;
-  mean: number;
-  min: number;
-  max: number;
-}
-
-export interface Profile {
-  rows: number;
-  approxDistinctUnits: number;
-  groups: Map<string, number>;
-  stats: Map<string, ColumnStats>;
-  caps: Map<string, number>;
-}
-
-/** One aggregate query: rows, distinct units (approximate), NULL counts, means and caps of numeric columns. */
-export async function profileRelation(
-  store: Store,
-  relation: string,
-  opts: { unit: string; group: string; numeric: string[]; winsorize?: { columns: string[]; quantile: number } },
-): Promise<Profile> {
-  const parts = ['COUNT(*) AS n', `approx_count_distinct(${quoteIdent(opts.unit)}) AS units`];
-  opts.numeric.forEach((c, i) => {
-    const q = quoteIdent(c);
-    parts.push(`COUNT(${q}) AS nn${i}`, `AVG(CAST(${q} AS DOUBLE)) AS mu${i}`, `MIN(CAST(${q} AS DOUBLE)) AS lo${i}`, `MAX(CAST(${q} AS DOUBLE)) AS hi${i}`);
-  });
-  const wcols = opts.winsorize?.columns ?? [];
-  wcols.forEach((c, i) => parts.push(`quantile_cont(CAST(${quoteIdent(c)} AS DOUBLE), ${opts.winsorize?.quantile ?? 1}) AS cap${i}`));
-  const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${relation}`);
-  const groups = new Map<string, number>();
-  for (const g of await store.all<{ g: string | null; n: number }>(`SELECT CAST(${quoteIdent(opts.group)} AS VARCHAR) AS g, COUNT(*) AS n FROM ${relation} GROUP BY 1 ORDER BY 1`)) {
-    groups.set(g.g ?? '(null)', Number(g.n));
-  }
-  const stats = new Map<string, ColumnStats>();
-  opts.numeric.forEach((c, i) => {
-    stats.set(c, {
-      nonNull: Number(row?.[`nn${i}`] ?? 0),
-      mean: Number(row?.[`mu${i}`] ?? 0),
-      min: Number(row?.[`lo${i}`] ?? 0),
-      max: Number(row?.[`hi${i}`] ?? 0),
-    });
-  });
-  const caps = new Map<string, number>();
-  wcols.forEach((c, i) => {
-    const v = row?.[`cap${i}`];
-    if (v !== null && v !== undefined) caps.set(c, Number(v));
-  });
-  return { rows: Number(row?.n ?? 0), approxDistinctUnits: Number(row?.units ?? 0), groups, stats, caps };
-}
-
 export interface Levels {
   /** Levels that get their own indicator column (the most frequent level is the reference). */
   kept: string[];
@@ -87,21 +42,58 @@ export interface Levels {
   pooled: number;
 }
 
+export interface Profile {
+  rows: number;
+  /** Rows the sample statistics were computed on (= rows when the relation is small). */
+  sampleRows: number;
+  /** Distinct units among the sampled rows. */
+  sampleUnits: number;
+  /** Mean of each numeric column on the sample (a centring constant; any constant is exact). */
+  means: Map<string, number>;
+  levels: Map<string, Levels>;
+}
+
+export async function profileRelation(store: Store, relation: string, opts: { unit: string; numeric: string[]; categorical: string[]; maxLevels?: number }): Promise<Profile> {
+  const [countRow] = await store.all(`SELECT COUNT(*) AS n FROM ${relation}`);
+  const rows = Number(countRow?.n ?? 0);
+  const pct = Math.min(100, (PROFILE_SAMPLE_ROWS / Math.max(rows, 1)) * 100);
+  const sample = rows <= PROFILE_SAMPLE_ROWS ? relation : `(SELECT * FROM ${relation} USING SAMPLE ${pct.toFixed(4)}% (system, 42))`;
+  const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${quoteIdent(opts.unit)}) AS units`];
+  opts.numeric.forEach((c, i) => parts.push(`AVG(CAST(${quoteIdent(c)} AS DOUBLE)) AS mu${i}`));
+  const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${sample}`);
+  const means = new Map<string, number>();
+  opts.numeric.forEach((c, i) => means.set(c, Number(row?.[`mu${i}`] ?? 0)));
+  const sampleRows = Number(row?.n ?? 0);
+  const levels = new Map<string, Levels>();
+  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, sampleRows, opts.maxLevels));
+  return { rows, sampleRows, sampleUnits: Number(row?.units ?? 0), means, levels };
+}
+
 /** Levels of a categorical covariate: frequent ones kept, rare ones pooled with the reference. */
-export async function categoricalLevels(store: Store, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
+async function categoricalLevels(store: Store, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
   const rows = await store.all<{ v: string; n: number }>(
     `SELECT coalesce(CAST(${quoteIdent(column)} AS VARCHAR), '(null)') AS v, COUNT(*) AS n FROM ${relation} GROUP BY 1 ORDER BY n DESC, v LIMIT ${maxLevels + 1}`,
   );
   const minCount = Math.max(30, Math.ceil(total * 0.005));
   const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
   const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
-  const kept = frequent.slice(1).map((r) => r.v);
-  const pooled = rows.length - frequent.length;
-  return { kept, reference, pooled };
+  return { kept: frequent.slice(1).map((r) => r.v), reference, pooled: rows.length - frequent.length };
 }
 
-/** SQL for the indicator of one level (NULL counts as the level "(null)"). */
-export function levelIndicator(column: string, level: string): string {
+/** Exact upper caps at `quantile` for each column (one pass). */
+export async function winsorCaps(store: Store, relation: string, columns: string[], quantile: number): Promise<Map<string, number>> {
+  const caps = new Map<string, number>();
+  if (columns.length === 0) return caps;
+  const [row] = await store.all(`SELECT ${columns.map((c, i) => `quantile_cont(CAST(${quoteIdent(c)} AS DOUBLE), ${quantile}) AS q${i}`).join(', ')} FROM ${relation}`);
+  columns.forEach((c, i) => {
+    const v = row?.[`q${i}`];
+    if (v !== null && v !== undefined) caps.set(c, Number(v));
+  });
+  return caps;
+}
+
+/** SQL for a categorical cell key: the value when it is a kept level, else '__other' (NULL is "(null)"). */
+export function levelKey(column: string, kept: string[]): string {
   const c = `coalesce(CAST(${quoteIdent(column)} AS VARCHAR), '(null)')`;
-  return `CAST(${c} = ${quoteLiteral(level)} AS DOUBLE)`;
+  return `CASE WHEN ${c} IN (${kept.map(quoteLiteral).join(', ')}) THEN ${c} ELSE '__other' END`;
 }
