@@ -61,6 +61,8 @@ export interface StructuredRequest<T> {
   temperature?: number;
   /** Upper bound on completion tokens (sent as max_completion_tokens). */
   maxTokens?: number;
+  /** Aborts the HTTP request in flight (e.g. on Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface TextRequest {
@@ -68,6 +70,7 @@ export interface TextRequest {
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
+  signal?: AbortSignal;
 }
 
 export interface ModelUsage {
@@ -390,13 +393,13 @@ class Client implements LlmClient {
   }
 
   /** One chat completion (the SDK does the HTTP retries). SDK errors are rethrown raw. */
-  private async call(task: string, model: string, mode: Mode, attempt: number, messages: ChatMessage[], extra: Partial<ChatCompletionCreateParamsNonStreaming>): Promise<CallResult> {
+  private async call(task: string, model: string, mode: Mode, attempt: number, messages: ChatMessage[], extra: Partial<ChatCompletionCreateParamsNonStreaming>, signal?: AbortSignal): Promise<CallResult> {
     const { client } = await this.client();
     const body: ChatCompletionCreateParamsNonStreaming = { model, messages: toSdkMessages(messages), ...extra };
     const started = this.now();
     let completion: ChatCompletion;
     try {
-      completion = await client.chat.completions.create(body);
+      completion = await client.chat.completions.create(body, signal ? { signal } : undefined);
     } catch (error) {
       this.transcript({ task, model, mode, attempt, request: body, error: errorMessage(error), latencyMs: this.now() - started });
       throw error;
@@ -425,7 +428,7 @@ class Client implements LlmClient {
   async text(req: TextRequest): Promise<string> {
     const model = this.model(req.task);
     try {
-      const result = await this.call(req.task, model, 'none', 1, req.messages, samplingParams(req));
+      const result = await this.call(req.task, model, 'none', 1, req.messages, samplingParams(req), req.signal);
       if (result.refusal) throw refusalError(req.task, result.refusal, this.redactor);
       return result.content ?? '';
     } catch (error) {
@@ -449,7 +452,7 @@ class Client implements LlmClient {
         mode === 'json_schema' && strictFormat ? { response_format: strictFormat } : mode === 'json_object' ? { response_format: { type: 'json_object' } } : {};
       let result: CallResult;
       try {
-        result = await this.call(req.task, model, mode, attempt, messages, { ...responseFormat, ...samplingParams(req) });
+        result = await this.call(req.task, model, mode, attempt, messages, { ...responseFormat, ...samplingParams(req) }, req.signal);
       } catch (error) {
         const status = (error as { status?: unknown }).status;
         if ((status === 400 || status === 422) && mode !== 'none') {

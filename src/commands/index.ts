@@ -9,7 +9,11 @@ import { doctorCommand } from './doctor.js';
 import { analyzeCommand } from './analyze.js';
 import { powerCommand } from './power.js';
 import { whatchangedCommand } from './whatchanged.js';
+import { seedCommand } from './seed.js';
+import { codemonkeyCommand } from './codemonkey.js';
+import { forecastCommand } from './forecast.js';
+import { ideasCommand } from './ideas.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, whatchangedCommand];
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, whatchangedCommand, seedCommand, codemonkeyCommand, forecastCommand, ideasCommand];

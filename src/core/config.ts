@@ -39,6 +39,14 @@ export const configSchema = z
       .strict()
       .optional(),
     forecast: z.object({ country: z.string().length(2).optional() }).strict().optional(),
+    codemonkey: z
+      .object({
+        /** The check command codemonkey runs after each edit (default: detected from package.json). */
+        check: z.string().min(1).optional(),
+        checkTimeoutMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -1,0 +1,91 @@
+/** Plain-text renderings of a codemonkey run record, a report and an undo (stdout). */
+import type { ChalkInstance } from 'chalk';
+import { renderTable } from '../../ui/table.js';
+import type { FileRecord, RunRecord } from './store.js';
+import type { UndoResult } from './undo.js';
+
+export function formatUsd(usd: number): string {
+  return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
+}
+
+export function formatMs(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function statusMark(f: FileRecord, c: ChalkInstance): string {
+  switch (f.status) {
+    case 'committed':
+      return c.green('✓ committed');
+    case 'proposed':
+      return c.cyan('~ proposed');
+    case 'failed':
+      return c.red(`✗ failed${f.restored ? ', restored' : ''}`);
+    case 'skipped':
+      return c.dim('- skipped');
+    default:
+      return c.dim('· not reached');
+  }
+}
+
+const STATUS_TEXT: Record<RunRecord['status'], string> = {
+  running: 'still running (or killed)',
+  completed: 'completed',
+  budget_exhausted: 'stopped: budget reached',
+  interrupted: 'interrupted',
+  stopped: 'stopped by you',
+  error: 'stopped on an error',
+};
+
+export function renderRun(r: RunRecord, c: ChalkInstance): string {
+  const lines: string[] = [];
+  const where = r.dry_run ? 'dry run (nothing changed)' : r.branch_kept ? `on ${c.bold(r.branch ?? '')}` : 'no commits (branch removed)';
+  lines.push(`codemonkey ${r.run_id}: "${r.goal}" — ${where}, from ${r.base_branch ?? 'detached HEAD'} @ ${r.base_commit.slice(0, 7)}`);
+  lines.push(`status: ${STATUS_TEXT[r.status]}${r.stop_reason && r.status !== 'completed' ? ` (${r.stop_reason})` : ''}`);
+  lines.push('');
+  const rows = r.files.map((f) => ({
+    file: f.path,
+    result: statusMark(f, c),
+    option: f.option ?? '',
+    retries: f.retries,
+    commit: f.commit ? f.commit.slice(0, 7) : '',
+    note: f.status === 'committed' || f.status === 'proposed' ? (f.changed_paths.length > 1 ? `also ${f.changed_paths.filter((p) => p !== f.path).join(', ')}` : '') : (f.reason ?? ''),
+  }));
+  lines.push(renderTable(['file', 'result', 'option', 'retries', 'commit', 'note'], rows, { maxCellWidth: 70 }));
+  lines.push('');
+  lines.push(totalsLine(r));
+  if (r.unpriced_models.length > 0) lines.push(c.yellow(`no price known for ${r.unpriced_models.join(', ')}: its cost is not counted`));
+  if (r.dry_run && r.patch_file) lines.push(`patch: ${r.patch_file}  (apply with \`git apply ${r.patch_file}\`)`);
+  if (!r.dry_run && r.branch_kept && r.branch) {
+    lines.push(`review: git log --oneline ${r.base_commit.slice(0, 7)}..${r.branch}   undo: statsig-hack codemonkey undo`);
+  }
+  return lines.join('\n');
+}
+
+export function totalsLine(r: RunRecord): string {
+  const t = r.totals;
+  const changed = r.dry_run ? 'proposed' : 'changed';
+  return [
+    `files ${changed} ${t.files_changed}/${t.files_selected}`,
+    `failed ${t.files_failed}`,
+    `skipped ${t.files_skipped}`,
+    `retries ${t.retries}`,
+    `checks ${t.check_runs}`,
+    `model calls ${t.model_calls}`,
+    `tokens ${t.prompt_tokens + t.completion_tokens} (${t.prompt_tokens} in, ${t.completion_tokens} out)`,
+    `cost ${formatUsd(t.cost_usd)} of ${formatUsd(r.budget_usd)}`,
+    `time ${formatMs(t.duration_ms)} (model ${formatMs(t.model_ms)}, check ${formatMs(t.check_ms)})`,
+  ].join(' · ');
+}
+
+export function renderReport(r: RunRecord, older: number, c: ChalkInstance): string {
+  const text = renderRun(r, c);
+  const undone = r.undone_at ? `\n${c.yellow(`undone at ${r.undone_at}`)}` : '';
+  const more = older > 0 ? `\n${older} earlier run${older === 1 ? '' : 's'} recorded (codemonkey report --run <id>)` : '';
+  return `${text}${undone}${more}`;
+}
+
+export function renderUndo(u: UndoResult): string {
+  const dropped = `${u.commits_dropped} commit${u.commits_dropped === 1 ? '' : 's'}`;
+  const back = u.switched_to ? `; back on ${u.switched_to}` : '';
+  return `Reset ${u.branch} from ${u.reset_from.slice(0, 7)} to ${u.reset_to.slice(0, 7)} (dropped ${dropped} of run ${u.run_id})${back}.`;
+}
