@@ -8,6 +8,7 @@ import { statusCommand } from './status.js';
 import { doctorCommand } from './doctor.js';
 import { analyzeCommand } from './analyze.js';
 import { powerCommand } from './power.js';
+import { demoCommand } from './demo.js';
 import { whatchangedCommand } from './whatchanged.js';
 import { seedCommand } from './seed.js';
 import { codemonkeyCommand } from './codemonkey.js';
@@ -16,4 +17,4 @@ import { ideasCommand } from './ideas.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, whatchangedCommand, seedCommand, codemonkeyCommand, forecastCommand, ideasCommand];
+export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, demoCommand, whatchangedCommand, seedCommand, codemonkeyCommand, forecastCommand, ideasCommand];

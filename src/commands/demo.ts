@@ -1,0 +1,36 @@
+import path from 'node:path';
+import { Command } from 'commander';
+import type { App } from '../cli.js';
+import { parseNumber } from '../core/options.js';
+import type { GlobalOptions } from '../core/context.js';
+
+export function demoCommand(app: App): Command {
+  return new Command('demo')
+    .description('seed a small offline project, analyze every experiment and compare with the planted truth')
+    .option('--users <n>', 'synthetic users', '20000')
+    .option('--seed <n>', 'random seed (same seed, same project and numbers)', '42')
+    .option('--force', 'replace a project in --db that the demo did not write')
+    .addHelpText(
+      'after',
+      `
+The demo writes to its own store, .statsig-hack/demo.duckdb (or --db), so your project store is
+never touched. Explore it afterwards with --db, e.g. statsig-hack status --db .statsig-hack/demo.duckdb
+
+Examples:
+  $ statsig-hack demo
+  $ statsig-hack demo --users 100000 --seed 7 --json`,
+    )
+    .action(async (opts: { users: string; seed: string; force?: boolean }, cmd: Command) => {
+      const ctx = await app.context(cmd);
+      const users = parseNumber('--users', opts.users, { min: 100, max: 5_000_000, integer: true });
+      const seed = parseNumber('--seed', opts.seed, { min: 0, max: 2_147_483_647, integer: true });
+      const explicitDb = cmd.optsWithGlobals<GlobalOptions>().db !== undefined || ctx.settings.db.source !== 'default';
+      const db = explicitDb ? ctx.settings.db.value : path.join(ctx.cwd, '.statsig-hack', 'demo.duckdb');
+      const { runDemo } = await import('../demo/run.js');
+      const { renderDemo } = await import('../ui/demo.js');
+      const progress = await ctx.progress();
+      ctx.out.info(`Seeding a ${users.toLocaleString('en-US')}-user demo project into ${db} (offline, seed ${seed})...`);
+      const result = await runDemo({ db, users, seed, force: Boolean(opts.force), progress });
+      ctx.out.result(result, () => renderDemo(result));
+    });
+}

@@ -1,0 +1,124 @@
+/**
+ * The demo: seeds a small offline project into its own DuckDB store, analyzes every experiment
+ * and sets each estimate next to the planted truth. Later steps (forecast, whatchanged) add
+ * their part here. Returns plain data; the command renders it.
+ */
+import { UserError } from '../core/errors.js';
+import type { Progress } from '../core/progress.js';
+import { Store } from '../store/store.js';
+import { existingProject, writeSeedProject, type SeedSummary } from '../ai/seed/service.js';
+import { offlineProjectSpec } from '../ai/seed/offline.js';
+import { analyzeExperiment } from '../stats/experiment.js';
+
+export const DEMO_PROMPT = 'an online shop for garden gnomes';
+
+export interface DemoOptions {
+  db: string;
+  users: number;
+  seed: number;
+  /** Replace a store that holds a project the demo did not write. */
+  force: boolean;
+  /** Ask before replacing such a project (interactive runs); returns true to go on. */
+  confirm?: (question: string) => Promise<boolean>;
+  progress?: Progress;
+}
+
+export interface DemoRow {
+  experiment: string;
+  metric: string;
+  variant: string;
+  method: string;
+  estimate: number | null;
+  ci: [number | null, number | null];
+  rel_lift: number | null;
+  p_value: number | null;
+  truth: number | null;
+  truth_rel: number | null;
+  covered: boolean | null;
+  variance_reduction: number | null;
+}
+
+export interface DemoResult {
+  db: string;
+  project: SeedSummary['project'];
+  counts: SeedSummary['counts'];
+  window: SeedSummary['window'];
+  rows: DemoRow[];
+  coverage: { covered: number; total: number };
+  srm: { experiment: string; p_value: number; mismatch: boolean }[];
+  anomalies: SeedSummary['anomalies'];
+  warnings: string[];
+}
+
+export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
+  const store = await Store.open(opts.db, { create: true });
+  try {
+    const existing = await existingProject(store);
+    if (existing) {
+      const meta = await store.all<{ value: string }>("SELECT value FROM project WHERE key = 'project'");
+      const prompt = meta[0] ? (JSON.parse(String(meta[0].value)) as { prompt?: string }).prompt : undefined;
+      if (prompt !== DEMO_PROMPT && !opts.force) {
+        const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events)`;
+        const ok = opts.confirm ? await opts.confirm(`${opts.db} holds the project ${what}. Replace it with the demo?`) : false;
+        if (!ok) {
+          throw new UserError(`${opts.db} already holds the project ${what}; the demo will not replace it`, {
+            hint: 'run the demo without --db (it uses .statsig-hack/demo.duckdb), or pass --force to replace that project',
+            code: 'DEMO_EXISTS',
+          });
+        }
+      }
+    }
+    const { spec } = offlineProjectSpec({ prompt: DEMO_PROMPT, domain: 'ecommerce', seed: opts.seed });
+    const summary = await writeSeedProject(store, spec, { seed: opts.seed, users: opts.users, days: 28, preDays: 14, start: '2026-09-07' }, { prompt: DEMO_PROMPT, source: 'offline', domain: 'ecommerce', theme: null }, opts.progress);
+
+    const truth = await store.all<{ experiment: string; metric: string; group_name: string; abs_effect: number; rel_effect: number | null }>(
+      "SELECT experiment, metric, group_name, abs_effect, rel_effect FROM true_effects WHERE segment = 'all'",
+    );
+    const rows: DemoRow[] = [];
+    const srm: DemoResult['srm'] = [];
+    const warnings: string[] = [...summary.notices];
+    opts.progress?.start('analyzing experiments', summary.experiments.length);
+    let done = 0;
+    for (const exp of summary.experiments) {
+      const res = await analyzeExperiment(store, { experiment: exp.name, metrics: [], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none' });
+      srm.push({ experiment: exp.name, p_value: res.srm.p_value, mismatch: res.srm.mismatch });
+      for (const w of res.warnings) warnings.push(`${exp.name}: ${w}`);
+      for (const r of res.results) {
+        const t = truth.find((x) => x.experiment === exp.name && x.metric === r.metric && x.group_name === r.variant);
+        const lo = r.diff_ci[0];
+        const hi = r.diff_ci[1];
+        rows.push({
+          experiment: exp.name,
+          metric: r.metric,
+          variant: r.variant,
+          method: r.method,
+          estimate: r.diff,
+          ci: [lo, hi],
+          rel_lift: r.rel_lift,
+          p_value: r.p_value,
+          truth: t ? t.abs_effect : null,
+          truth_rel: t ? t.rel_effect : null,
+          covered: t && lo !== null && hi !== null ? lo <= t.abs_effect && t.abs_effect <= hi : null,
+          variance_reduction: r.variance_reduction,
+        });
+      }
+      done += 1;
+      opts.progress?.update(done);
+    }
+    opts.progress?.stop('analyzed experiments');
+    const judged = rows.filter((r) => r.covered !== null);
+    return {
+      db: opts.db,
+      project: summary.project,
+      counts: summary.counts,
+      window: summary.window,
+      rows,
+      coverage: { covered: judged.filter((r) => r.covered).length, total: judged.length },
+      srm,
+      anomalies: summary.anomalies,
+      warnings,
+    };
+  } finally {
+    store.close();
+  }
+}

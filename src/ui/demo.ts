@@ -1,0 +1,39 @@
+/** Human rendering of the demo: each estimate next to the planted truth. */
+import type { DemoResult } from '../demo/run.js';
+import { num, pct, pval } from './analyze.js';
+import { renderTable } from './table.js';
+
+export function renderDemo(d: DemoResult): string {
+  const lines: string[] = [];
+  lines.push(`${d.project.name}: ${d.counts.users.toLocaleString('en-US')} users, ${d.counts.events.toLocaleString('en-US')} events, ${d.counts.experiments} experiments, ${d.counts.metrics} metrics (${d.window.pre_start} .. ${d.window.end})`);
+  lines.push(`Store: ${d.db}`);
+  lines.push('');
+  lines.push(
+    renderTable(
+      ['experiment', 'metric', 'variant', 'estimate', '95% CI', 'lift', 'p', 'truth', 'in CI', 'var cut'],
+      d.rows.map((r) => ({
+        experiment: r.experiment,
+        metric: r.metric,
+        variant: r.variant,
+        estimate: num(r.estimate),
+        '95% CI': `${num(r.ci[0])}..${num(r.ci[1])}`,
+        lift: pct(r.rel_lift),
+        p: pval(r.p_value),
+        truth: r.truth === null ? '-' : num(r.truth),
+        'in CI': r.covered === null ? '-' : r.covered ? 'yes' : 'NO',
+        'var cut': r.variance_reduction === null || r.method === 'none' ? '-' : `${Math.round(r.variance_reduction * 100)}%`,
+      })),
+      { align: { estimate: 'right', lift: 'right', p: 'right', truth: 'right', 'var cut': 'right' } },
+    ),
+  );
+  lines.push('');
+  lines.push(`The planted effect lies inside the 95% CI for ${d.coverage.covered} of ${d.coverage.total} metrics (expect about 95%).`);
+  const srmBad = d.srm.filter((s) => s.mismatch);
+  lines.push(srmBad.length === 0 ? 'SRM: every experiment matches its configured split.' : `SRM mismatch in ${srmBad.map((s) => s.experiment).join(', ')}.`);
+  if (d.anomalies.length > 0) {
+    lines.push('', 'Planted anomalies (for forecast and whatchanged):');
+    for (const a of d.anomalies) lines.push(`  ${a.start}..${a.end} ${a.description}`);
+  }
+  lines.push('', `Next: statsig-hack status --db ${d.db}`, `      statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${d.db}`);
+  return lines.join('\n');
+}
