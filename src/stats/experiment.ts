@@ -126,8 +126,9 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   // Covariates: explicit ones, or (CUPAC default) every pre-period metric plus the user properties that have data.
   let covariates = opts.covariates.map((c) => (names.includes(c) ? (metrics.find((m) => m.name === c)?.covariates?.[0] ?? c) : c));
   if (covariates.length === 0 && opts.method !== 'none' && opts.method !== 'cuped') {
-    const filled = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(${p}) AS ${p}`).join(', ')} FROM __exp`);
-    const withData = USER_PROPERTIES.filter((p) => Number(filled[0]?.[p] ?? 0) > 0);
+    // User properties that vary (a constant or empty one carries no signal).
+    const distinct = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM __exp`);
+    const withData = USER_PROPERTIES.filter((p) => Number(distinct[0]?.[p] ?? 0) > 1);
     covariates = [...preCols, ...withData];
   }
   const method: Method = opts.method ?? 'cupac';
