@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { App } from '../cli.js';
+import { UsageError } from '../core/errors.js';
+import { parseList, parseNumber } from '../core/options.js';
+import type { Agg, WhatChangedOptions } from '../stats/whatchanged/index.js';
+
+interface WhatChangedFlags {
+  metric?: string;
+  agg?: Agg;
+  baseline?: string;
+  current?: string;
+  dimensions?: string;
+  experiment?: string;
+  where?: string;
+  top: string;
+  maxValues: string;
+  percentiles?: boolean;
+  alpha: string;
+  data?: string;
+  time?: string;
+  value?: string;
+  unit?: string;
+}
+
+export function whatchangedCommand(app: App): Command {
+  return new Command('whatchanged')
+    .description('drill into a metric that moved: which segments drove the change, and whether by size or behaviour')
+    .option('--metric <name>', 'the event (or metric) to explain; with --data, a label for the value')
+    .addOption(new Option('--agg <agg>', 'count events, sum their values, or the mean value per event (default: count; with --data and a value column: sum)').choices(['count', 'sum', 'mean']))
+    .option('--baseline <from..to>', 'baseline period, e.g. 2026-10-01..2026-10-07 (whole days; default: the 7 days before --current)')
+    .option('--current <from..to>', 'current period (default: the last 7 days of data)')
+    .option('--dimensions <list|auto>', 'dimensions to drill into, comma-separated, or auto', 'auto')
+    .option('--experiment <name>', "add an experiment's groups as a dimension (store)")
+    .option('--where <sql>', "only events matching this SQL condition, e.g. \"plan = 'pro'\"")
+    .option('--top <n>', 'values shown per dimension, and 2-D cells kept', '10')
+    .option('--max-values <n>', 'values kept per dimension; the rest are grouped as "(other)"', '50')
+    .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
+    .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
+    .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
+    .option('--time <column>', 'with --data: the time column (default: ts/time/date or the first timestamp column)')
+    .option('--value <column>', 'with --data: the value column (default: value)')
+    .option('--unit <column>', 'with --data: the unit id column (default: unit_id; without one, each row is a unit)')
+    .addHelpText(
+      'after',
+      `
+Store dimensions: country, platform, plan, channel, cohort (signup week), tenure, attribute keys,
+experiment:<name>. With --data, any column. NULL values show as "(none)".
+
+Examples:
+  $ statsig-hack whatchanged --metric purchase --baseline 2026-10-01..2026-10-07 --current 2026-10-08..2026-10-14
+  $ statsig-hack whatchanged --metric purchase --agg sum --dimensions country,platform --experiment checkout_redesign
+  $ statsig-hack whatchanged --metric "avg order value" --agg mean --percentiles --json
+  $ statsig-hack whatchanged --data events.parquet --time ts --value amount --agg sum --dimensions country,device`,
+    )
+    .action(async (flags: WhatChangedFlags, cmd: Command) => {
+      const ctx = await app.context(cmd);
+      if (!flags.data) {
+        for (const f of ['time', 'value', 'unit'] as const) {
+          if (flags[f] !== undefined) throw new UsageError(`--${f} only applies with --data <file>`, { hint: 'the project store has fixed columns (ts, value, unit_id)' });
+        }
+      }
+      const { parsePeriod, whatChanged } = await import('../stats/whatchanged/index.js');
+      const dims = (flags.dimensions ?? 'auto').trim();
+      const options: WhatChangedOptions = {
+        metric: (flags.metric ?? '').trim(),
+        agg: flags.agg,
+        baseline: flags.baseline !== undefined ? parsePeriod('--baseline', flags.baseline) : undefined,
+        current: flags.current !== undefined ? parsePeriod('--current', flags.current) : undefined,
+        dimensions: dims === 'auto' ? 'auto' : parseList(dims),
+        experiment: flags.experiment,
+        where: flags.where,
+        top: parseNumber('--top', flags.top, { min: 1, integer: true }),
+        maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true }),
+        percentiles: Boolean(flags.percentiles),
+        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
+      };
+      if (Array.isArray(options.dimensions) && options.dimensions.length === 0) {
+        throw new UsageError('--dimensions is empty', { hint: 'name some, e.g. --dimensions country,platform, or use --dimensions auto' });
+      }
+      const { Store } = await import('../store/store.js');
+      const { renderWhatChanged } = await import('../ui/whatchanged.js');
+      let store;
+      if (flags.data) {
+        const { describeFile } = await import('../store/import.js');
+        const file = path.resolve(ctx.cwd, flags.data);
+        store = await Store.memory({ migrate: false });
+        try {
+          const { reader } = await describeFile(store, file);
+          // Parquet is columnar and read in place; CSV and JSON are parsed once into memory.
+          let relation = reader;
+          if (!reader.startsWith('read_parquet(')) {
+            await store.run(`CREATE TEMP TABLE __whatchanged_data AS SELECT * FROM ${reader}`);
+            relation = '__whatchanged_data';
+          }
+          options.data = { relation, source: path.basename(file), time: flags.time, value: flags.value, unit: flags.unit };
+          if (!options.metric) options.metric = flags.value ?? 'rows';
+        } catch (error) {
+          store.close();
+          throw error;
+        }
+      } else {
+        store = await Store.open(ctx.settings.db.value, { readOnly: true });
+      }
+      try {
+        const result = await whatChanged(store, options);
+        for (const n of result.notices) ctx.out.warn(n);
+        ctx.out.result(result, () => renderWhatChanged(result));
+      } finally {
+        store.close();
+      }
+    });
+}

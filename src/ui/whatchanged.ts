@@ -1,0 +1,123 @@
+/** Plain-text rendering of a whatchanged result: headline, ranked dimension tables, 2-D cells, percentiles, summary. */
+import type { CellResult, DimensionResult, SegmentResult, WhatChangedResult } from '../stats/whatchanged/index.js';
+import { fmt, pct } from '../stats/whatchanged/summary.js';
+import { renderTable } from './table.js';
+
+function signed(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '';
+  return x > 0 ? `+${fmt(x)}` : fmt(x);
+}
+
+function signedPct(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return '';
+  return x > 0 ? `+${pct(x)}` : pct(x);
+}
+
+function pv(p: number | null): string {
+  if (p === null) return '';
+  if (p < 0.001) return '<0.001';
+  return p.toFixed(3);
+}
+
+const RIGHT = (cols: string[]): Record<string, 'right'> => Object.fromEntries(cols.map((c) => [c, 'right' as const]));
+
+function segmentRows(segs: SegmentResult[], mean: boolean): Record<string, unknown>[] {
+  return segs.map((s) => ({
+    value: s.value,
+    baseline: fmt(s.baseline),
+    current: fmt(s.current),
+    delta: signed(s.delta),
+    change: signedPct(s.rel_delta),
+    [mean ? 'events' : 'units']: `${fmt(s.baseline_size)} → ${fmt(s.current_size)}`,
+    contrib: pct(s.contribution, 0),
+    mix: signed(s.mix),
+    rate: signed(s.rate),
+    q: pv(s.q_value),
+    sig: s.significant ? '*' : '',
+  }));
+}
+
+function renderDimension(d: DimensionResult, r: WhatChangedResult): string {
+  const mean = r.agg === 'mean';
+  const ep = d.explanatory_power !== null ? `, explains ${pct(d.explanatory_power, 0)}` : '';
+  const head = `${d.rank}. ${d.dimension}  (score ${fmt(d.score)}${ep}; mix ${signed(d.mix)}, rate ${signed(d.rate)}${d.capped ? `; ${d.values.toLocaleString('en-US')} values, capped` : ''})`;
+  const shown = d.segments.slice(0, r.settings.top);
+  const cols = ['value', 'baseline', 'current', 'delta', 'change', mean ? 'events' : 'units', 'contrib', 'mix', 'rate', 'q', 'sig'];
+  const table = renderTable(cols, segmentRows(shown, mean), { align: RIGHT(cols.filter((c) => c !== 'value' && c !== 'sig')) });
+  const more = d.segments.length > shown.length ? `\n  … ${d.segments.length - shown.length} more value${d.segments.length - shown.length > 1 ? 's' : ''} (--top ${d.segments.length} shows them)` : '';
+  return `${head}\n${table}${more}`;
+}
+
+function renderCells(cells: CellResult[]): string {
+  const rows = cells.map((c) => ({
+    cell: Object.entries(c.dimensions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' & '),
+    baseline: fmt(c.baseline),
+    current: fmt(c.current),
+    delta: signed(c.delta),
+    contrib: pct(c.contribution, 0),
+    mix: signed(c.mix),
+    rate: signed(c.rate),
+    q: pv(c.q_value),
+    sig: c.significant ? '*' : '',
+  }));
+  const cols = ['cell', 'baseline', 'current', 'delta', 'contrib', 'mix', 'rate', 'q', 'sig'];
+  return renderTable(cols, rows, { align: RIGHT(cols.filter((c) => c !== 'cell' && c !== 'sig')), maxCellWidth: 80 });
+}
+
+export function renderWhatChanged(r: WhatChangedResult): string {
+  const h = r.headline;
+  const out: string[] = [];
+  const aggText = r.agg === 'mean' ? 'mean per event' : r.agg === 'sum' ? 'sum' : 'count';
+  const src = r.source === 'store' ? (r.event && r.event !== r.metric ? `event ${r.event}` : 'project store') : r.source;
+  out.push(`${r.metric} (${aggText}, ${src}): baseline ${r.periods.baseline.label} vs current ${r.periods.current.label}`);
+  out.push('');
+  const headCols = ['', 'baseline', 'current', 'delta', 'change'];
+  const headRows: Record<string, unknown>[] = [
+    { '': r.metric, baseline: fmt(h.baseline), current: fmt(h.current), delta: signed(h.delta), change: signedPct(h.rel_delta) },
+    { '': 'units', baseline: fmt(h.baseline_units), current: fmt(h.current_units), delta: signed(h.current_units - h.baseline_units), change: '' },
+  ];
+  if (r.agg !== 'count') headRows.push({ '': 'events', baseline: fmt(h.baseline_events), current: fmt(h.current_events), delta: signed(h.current_events - h.baseline_events), change: '' });
+  out.push(renderTable(headCols, headRows, { align: RIGHT(['baseline', 'current', 'delta', 'change']) }));
+  if (h.scale !== 1) out.push(`(baseline totals scaled ×${fmt(h.scale)} to the current period's length)`);
+  if (h.noise) {
+    const n = h.noise;
+    const verdict = h.beyond_noise === null ? 'no test possible' : h.beyond_noise ? 'beyond normal day-to-day noise' : 'within normal day-to-day noise';
+    out.push(
+      `day-to-day: daily ${fmt(n.baseline_daily_mean)} → ${fmt(n.current_daily_mean)} (sd ${fmt(n.baseline_daily_sd)} / ${fmt(n.current_daily_sd)} over ${n.baseline_days} / ${n.current_days} days), Welch p ${pv(n.p_value) || 'n/a'}: ${verdict}`,
+    );
+  } else {
+    out.push('day-to-day: too few days in a period to compare with day-to-day noise');
+  }
+  if (r.dimensions.length > 0) {
+    out.push('');
+    out.push(
+      `Dimensions, ranked by how well they explain the change (Adtributor). contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant (Benjamini-Hochberg q ≤ ${r.settings.alpha}).`,
+    );
+    for (const d of r.dimensions) {
+      out.push('');
+      out.push(renderDimension(d, r));
+    }
+  }
+  if (r.cells.length > 0) {
+    out.push('');
+    out.push('Two-dimension cells that carry the change:');
+    out.push(renderCells(r.cells));
+  }
+  if (r.percentiles) {
+    out.push('');
+    out.push(`Per-unit ${r.metric}${r.agg === 'mean' ? ' (mean per unit)' : ''} by percentile:`);
+    const cols = ['percentile', 'baseline', 'current', 'delta', 'change'];
+    out.push(
+      renderTable(
+        cols,
+        r.percentiles.map((p) => ({ percentile: `p${Math.round(p.p * 100)}`, baseline: fmt(p.baseline), current: fmt(p.current), delta: signed(p.delta), change: signedPct(p.rel_delta) })),
+        { align: RIGHT(cols) },
+      ),
+    );
+  }
+  out.push('');
+  out.push(r.summary);
+  return out.join('\n');
+}
