@@ -9,6 +9,7 @@ import { Store } from '../store/store.js';
 import { existingProject, writeSeedProject, type SeedSummary } from '../ai/seed/service.js';
 import { offlineProjectSpec } from '../ai/seed/offline.js';
 import { analyzeExperiment } from '../stats/experiment.js';
+import { parsePeriod, whatChanged, type WhatChangedResult } from '../stats/whatchanged/index.js';
 
 export const DEMO_PROMPT = 'an online shop for garden gnomes';
 
@@ -47,6 +48,8 @@ export interface DemoResult {
   coverage: { covered: number; total: number };
   srm: { experiment: string; p_value: number; mismatch: boolean }[];
   anomalies: SeedSummary['anomalies'];
+  /** Drill-down of a planted segment anomaly: the anomaly days against the same days a week before. */
+  drilldown: { anomaly: string; result: WhatChangedResult } | null;
   warnings: string[];
 }
 
@@ -106,6 +109,20 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       opts.progress?.update(done);
     }
     opts.progress?.stop('analyzed experiments');
+
+    // "What happened?" on the first planted anomaly that hit one segment.
+    let drilldown: DemoResult['drilldown'] = null;
+    const anomaly = summary.anomalies.find((a) => a.segment !== null) ?? summary.anomalies[0];
+    if (anomaly) {
+      const shift = (d: string, days: number): string => new Date(Date.parse(`${d}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+      const result = await whatChanged(store, {
+        metric: anomaly.event,
+        agg: 'count',
+        baseline: parsePeriod('--baseline', `${shift(anomaly.start, -7)}..${shift(anomaly.end, -7)}`),
+        current: parsePeriod('--current', `${anomaly.start}..${anomaly.end}`),
+      });
+      drilldown = { anomaly: anomaly.description, result };
+    }
     const judged = rows.filter((r) => r.covered !== null);
     return {
       db: opts.db,
@@ -116,6 +133,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       coverage: { covered: judged.filter((r) => r.covered).length, total: judged.length },
       srm,
       anomalies: summary.anomalies,
+      drilldown,
       warnings,
     };
   } finally {

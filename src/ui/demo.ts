@@ -34,6 +34,16 @@ export function renderDemo(d: DemoResult): string {
     lines.push('', 'Planted anomalies (for forecast and whatchanged):');
     for (const a of d.anomalies) lines.push(`  ${a.start}..${a.end} ${a.description}`);
   }
+  if (d.drilldown) {
+    const w = d.drilldown.result;
+    const top = w.dimensions[0];
+    const seg = top?.segments[0];
+    lines.push('', `What happened on ${w.periods.current.label}? (planted: ${d.drilldown.anomaly})`);
+    const whole = (x: number | null): string => (x === null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+    lines.push(`  ${w.metric}: ${whole(w.headline.baseline)} -> ${whole(w.headline.current)} (${pct(w.headline.rel_delta)}) against ${w.periods.baseline.label}`);
+    if (top && seg) lines.push(`  top dimension: ${top.dimension}; ${seg.value} carries ${Math.round((seg.contribution ?? 0) * 100)}% of the change`);
+    lines.push(`  ${w.summary}`);
+  }
   lines.push('', `Next: statsig-hack status --db ${d.db}`, `      statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${d.db}`);
   return lines.join('\n');
 }

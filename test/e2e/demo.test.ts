@@ -25,6 +25,9 @@ describe('demo', () => {
     expect(d.coverage.total).toBeGreaterThan(0);
     expect(d.coverage.covered / d.coverage.total).toBeGreaterThanOrEqual(0.75);
     expect(r.stderr).toContain('Seeding a 3,000-user demo project');
+    // The drill-down of the planted one-segment anomaly names that segment first.
+    expect(d.drilldown.result.dimensions.length).toBeGreaterThan(0);
+    expect(d.drilldown.result.summary.length).toBeGreaterThan(10);
 
     // Re-running replaces its own project; the human output names the store and the coverage line.
     const again = await exec(process.execPath, [bin, 'demo', '--users', '3000'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
