@@ -1,0 +1,179 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, Option } from 'commander';
+import type { App } from '../cli.js';
+import { UsageError, UserError } from '../core/errors.js';
+import { parseNumber } from '../core/options.js';
+import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
+import type { StoreAgg } from '../forecast/data.js';
+
+interface ForecastFlags {
+  data?: string;
+  time: string;
+  value: string;
+  by?: string;
+  metric?: string;
+  agg?: StoreAgg;
+  experimentFree?: boolean;
+  horizon: string;
+  freq?: Freq;
+  model: ModelChoice;
+  holidays: string;
+  interval: string;
+  anomalies?: boolean;
+  anomalyLevel: string;
+  backtest?: boolean;
+  folds: string;
+  calibrate?: boolean;
+  transform: Transform;
+  duplicates: DuplicatePolicy;
+  out?: string;
+  plot?: string;
+  workers?: string;
+  chart: boolean;
+}
+
+export function forecastCommand(app: App): Command {
+  return new Command('forecast')
+    .description('forecast a metric (Prophet, MSTL, ETS, ensembles) with holidays, anomalies, backtests and group-by')
+    .option('--data <file>', 'time series file: CSV, Parquet or JSON')
+    .option('--time <column>', 'time column of --data (dates or timestamps)', 'ds')
+    .option('--value <column>', 'value column of --data', 'y')
+    .option('--by <column>', 'one series per value of this column (file column; store: users column or event metadata key)')
+    .option('--metric <event>', 'store mode: an event name in the project store, or "dau" for distinct active units over all events')
+    .addOption(new Option('--agg <how>', 'store mode: daily count of events, sum or mean of their value, or distinct units (default: count; dau for --metric dau)').choices(['count', 'sum', 'mean', 'dau']))
+    .option('--experiment-free', 'store mode: use every unit, not only those in an experiment (the default; accepted for clarity)')
+    .option('--horizon <n>', 'steps to forecast', '30')
+    .addOption(new Option('--freq <freq>', 'resample to hourly, daily or weekly (default: detected; store mode: daily)').choices(['H', 'D', 'W']))
+    .addOption(
+      new Option('--model <model>', 'ensemble = mean of Prophet and MSTL; auto = best per series by cross-validation')
+        .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])
+        .default('ensemble'),
+    )
+    .option('--holidays <country|auto|none>', 'public holidays: a country code (US, GB, ...), auto (the group when --by country, else config forecast.country) or none', 'auto')
+    .option('--interval <width>', 'prediction interval width', '0.8')
+    .option('--anomalies', 'flag history points outside the in-sample band, and groups that diverge from their peers')
+    .option('--anomaly-level <width>', 'width of the in-sample band used by --anomalies', '0.99')
+    .option('--backtest', 'rolling-origin backtest: MAE, RMSE, sMAPE, MAPE, MASE and coverage (vs the seasonal naive baseline)')
+    .option('--folds <n>', 'rolling-origin folds for --model auto and --backtest', '5')
+    .option('--calibrate', 'scale interval widths so they cover --interval on the cross-validation folds (with auto or --backtest)')
+    .addOption(new Option('--transform <t>', 'fit on a transformed scale and back-transform').choices(['none', 'log', 'log1p']).default('none'))
+    .addOption(new Option('--duplicates <how>', 'several values at one time: average, sum, or refuse').choices(['mean', 'sum', 'error']).default('mean'))
+    .option('--out <file>', 'write the forecast table: .csv or .json')
+    .option('--plot <file>', 'chart of history, forecast, interval, holidays and anomalies: .html (standalone) or .png (headless Chromium)')
+    .option('--workers <n>', 'worker threads for many series (default: one per CPU)')
+    .option('--no-chart', 'no terminal chart (one is drawn in an interactive terminal)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ statsig-hack forecast --data metrics.csv --time ds --value y --horizon 30
+  $ statsig-hack forecast --data metrics.csv --by country --holidays auto --anomalies --plot forecast.html
+  $ statsig-hack forecast --data metrics.parquet --model auto --backtest --out forecast.csv
+  $ statsig-hack forecast --metric dau --experiment-free --by country --json
+  $ statsig-hack forecast --metric purchase --agg sum --horizon 14 --plot revenue.png`,
+    )
+    .action(async (flags: ForecastFlags, cmd: Command) => {
+      const ctx = await app.context(cmd);
+      if (!flags.data && !flags.metric) throw new UsageError('forecast needs --data <file> or --metric <event>', { hint: 'see statsig-hack forecast --help' });
+      if (flags.data && flags.metric) throw new UsageError('pass either --data or --metric, not both');
+      if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
+      if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
+      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
+      const level = parseNumber('--interval', flags.interval, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const anomalyLevel = parseNumber('--anomaly-level', flags.anomalyLevel, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true });
+      const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true });
+      const holidays = flags.holidays.trim();
+      if (!/^(auto|none|[A-Za-z]{2})$/i.test(holidays)) {
+        throw new UsageError(`--holidays expects a two-letter country code, auto or none, got "${flags.holidays}"`, { hint: 'e.g. --holidays US' });
+      }
+      const outFile = flags.out ? path.resolve(ctx.cwd, flags.out) : undefined;
+      if (outFile && !/\.(csv|json)$/i.test(outFile)) throw new UsageError(`--out must end in .csv or .json, got "${flags.out}"`);
+      const plotFile = flags.plot ? path.resolve(ctx.cwd, flags.plot) : undefined;
+      if (plotFile && !/\.(html?|png)$/i.test(plotFile)) throw new UsageError(`--plot must end in .html or .png, got "${flags.plot}"`);
+      for (const f of [outFile, plotFile]) {
+        if (f && !fs.existsSync(path.dirname(f))) throw new UserError(`the folder for ${f} does not exist`, { hint: 'create it first or choose another path', code: 'FORECAST_OUT_DIR' });
+      }
+
+      // Find the browser before spending time on fits.
+      let browserPath: string | undefined;
+      if (plotFile && /\.png$/i.test(plotFile)) {
+        const { findBrowser } = await import('../web/browser.js');
+        browserPath = (await findBrowser({ configPath: ctx.config.browser?.executablePath, env: ctx.env })).path;
+      }
+      const charts = flags.chart && ctx.interactive && !ctx.out.json;
+      const request = {
+        horizon,
+        model: flags.model,
+        level,
+        folds,
+        anomalies: Boolean(flags.anomalies),
+        anomalyLevel,
+        backtest: Boolean(flags.backtest),
+        calibrate: Boolean(flags.calibrate),
+        transform: flags.transform,
+        holidays,
+        defaultCountry: ctx.config.forecast?.country ?? null,
+        freq: flags.freq,
+        duplicates: flags.duplicates,
+        includeHistory: Boolean(plotFile) || charts,
+        workers,
+      };
+      const progress = await ctx.progress();
+      let started = false;
+      const hooks = {
+        onStart: (n: number) => {
+          started = true;
+          progress.start(`forecasting ${n} series`, n);
+        },
+        onProgress: (done: number, total: number) => progress.update(done, total),
+      };
+      const { Store } = await import('../store/store.js');
+      const service = await import('../forecast/index.js');
+      let result: ForecastResult;
+      try {
+        if (flags.data) {
+          const store = await Store.memory({ migrate: false });
+          try {
+            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null }, request, hooks);
+          } finally {
+            store.close();
+          }
+        } else {
+          const store = await Store.open(ctx.settings.db.value, { readOnly: true });
+          try {
+            result = await service.forecastFromStore(store, { metric: flags.metric as string, agg: flags.agg, by: flags.by ?? null }, request, hooks);
+          } finally {
+            store.close();
+          }
+        }
+      } finally {
+        if (started) progress.stop();
+      }
+      for (const w of result.warnings) ctx.out.warn(w);
+
+      const files: string[] = [];
+      if (outFile) {
+        if (/\.csv$/i.test(outFile)) fs.writeFileSync(outFile, service.forecastCsv(result));
+        else fs.writeFileSync(outFile, `${JSON.stringify(service.forecastRows(result), null, 2)}\n`);
+        files.push(outFile);
+      }
+      const { renderHtmlReport, renderPng, renderForecastText } = await import('../ui/chart.js');
+      if (plotFile) {
+        const html = renderHtmlReport(result);
+        if (browserPath) await renderPng(html, plotFile, browserPath);
+        else fs.writeFileSync(plotFile, html);
+        files.push(plotFile);
+      }
+      const json = { ...result, series: result.series.map(({ history: _h, holiday_dates: _d, ...rest }) => rest), files };
+      ctx.out.result(json, () =>
+        renderForecastText(result, {
+          charts,
+          color: ctx.out.c,
+          width: Math.max(40, Math.min(100, (ctx.io.stdout.columns ?? 80) - 14)),
+          files,
+        }),
+      );
+    });
+}

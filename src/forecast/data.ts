@@ -1,0 +1,260 @@
+/**
+ * Loading series through DuckDB: a metrics file (CSV / Parquet / JSON) or the project
+ * store's events. Each is one aggregation query that returns per-(group, time) sufficient
+ * statistics; no unit-level rows reach JavaScript.
+ */
+import path from 'node:path';
+import { UserError, errorMessage } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+import { quoteIdent, quoteLiteral } from '../store/store.js';
+import type { RawPoint, RawSeries } from './series.js';
+import { FREQ_SECONDS, type Freq } from './types.js';
+
+export interface FileSeriesSpec {
+  file: string;
+  time: string;
+  value: string;
+  by?: string | null | undefined;
+}
+
+export type StoreAgg = 'count' | 'sum' | 'mean' | 'dau';
+export const STORE_AGGS: readonly StoreAgg[] = ['count', 'sum', 'mean', 'dau'];
+
+export interface StoreSeriesSpec {
+  /** An event name, or `dau` for distinct active units over all events. */
+  metric: string;
+  agg?: StoreAgg | undefined;
+  /** A users column (country, platform, plan, ...) or an event metadata key. */
+  by?: string | null | undefined;
+  /** Bucket size; daily by default. */
+  freq?: Freq | undefined;
+}
+
+export interface Loaded {
+  raw: RawSeries[];
+  warnings: string[];
+  /** The aggregation actually used (store mode). */
+  agg?: StoreAgg;
+  /** Where the grouping came from (store mode). */
+  byKind?: 'users' | 'metadata' | null;
+}
+
+const TIME_TYPES = /^(DATE|TIMESTAMP.*|TIME WITH TIME ZONE)$/i;
+const NUMERIC_TYPES = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|REAL|DOUBLE|DECIMAL.*)$/i;
+
+function suggest(name: string, columns: string[]): string {
+  const lower = name.toLowerCase();
+  const close = columns.find((c) => c.toLowerCase() === lower);
+  return close ? `did you mean "${close}"? ` : '';
+}
+
+/** A group value from DuckDB as a string label. */
+function label(v: unknown, none: string): string {
+  if (v === null || v === undefined) return none;
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  if (v instanceof Date) return v.toISOString();
+  return JSON.stringify(v);
+}
+
+function rowsToSeries(rows: { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown }[], grouped: boolean): RawSeries[] {
+  const map = new Map<string, RawPoint[]>();
+  for (const r of rows) {
+    const key = grouped ? label(r.g, '(null)') : '';
+    const list = map.get(key) ?? [];
+    list.push({ t: Number(r.t), n: Number(r.n), valid: Number(r.valid), sum: Number(r.s ?? 0), min: r.mn === null || r.mn === undefined ? null : Number(r.mn) });
+    map.set(key, list);
+  }
+  return [...map.entries()].map(([key, points]) => ({ key: grouped ? key : null, points }));
+}
+
+/** Reads `time`, `value` (and `by`) from a data file, grouped per timestamp. */
+export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promise<Loaded> {
+  const { describeFile } = await import('../store/import.js');
+  const { reader, columns } = await describeFile(store, spec.file);
+  const names = columns.map((c) => c.name);
+  const base = path.basename(spec.file);
+  const need = (flag: string, col: string): string => {
+    const found = columns.find((c) => c.name === col);
+    if (!found) {
+      throw new UserError(`${base} has no column "${col}" (${flag})`, {
+        hint: `${suggest(col, names)}the file's columns: ${names.join(', ')}`,
+        code: 'FORECAST_COLUMN',
+        exitCode: 2,
+      });
+    }
+    return found.type;
+  };
+  const timeType = need('--time', spec.time);
+  const valueType = need('--value', spec.value);
+  if (spec.by) need('--by', spec.by);
+  const tq = quoteIdent(spec.time);
+  const vq = quoteIdent(spec.value);
+  const warnings: string[] = [];
+
+  let timeExpr: string;
+  if (/WITH TIME ZONE/i.test(timeType)) timeExpr = `epoch(${tq})`;
+  else if (TIME_TYPES.test(timeType)) timeExpr = `epoch(CAST(${tq} AS TIMESTAMP))`;
+  else if (NUMERIC_TYPES.test(timeType)) {
+    const r = await store.all<{ lo: number | null; hi: number | null }>(`SELECT min(${tq})::DOUBLE AS lo, max(${tq})::DOUBLE AS hi FROM ${reader}`);
+    const lo = Number(r[0]?.lo ?? 0);
+    if (lo < 1e8) {
+      throw new UserError(`column "${spec.time}" holds numbers (smallest ${lo}) that do not look like epoch seconds`, {
+        hint: 'use ISO dates (2024-01-31) or epoch seconds / milliseconds in the time column',
+        code: 'FORECAST_BAD_DATE',
+      });
+    }
+    timeExpr = `CASE WHEN abs(${tq}::DOUBLE) >= 1e11 THEN ${tq}::DOUBLE / 1000 ELSE ${tq}::DOUBLE END`;
+  } else {
+    const bad = await store.all<{ n: number; example: string | null; row: number | null }>(
+      `SELECT count(*) AS n, min(CAST(${tq} AS VARCHAR)) AS example, min(rn) AS row FROM (
+         SELECT ${tq}, row_number() OVER () AS rn FROM ${reader}) WHERE ${tq} IS NOT NULL AND try_cast(${tq} AS TIMESTAMP) IS NULL`,
+    );
+    const n = Number(bad[0]?.n ?? 0);
+    if (n > 0) {
+      throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${spec.time}" ${n === 1 ? 'is' : 'are'} not a date, e.g. "${bad[0]?.example ?? ''}" (data row ${bad[0]?.row ?? '?'})`, {
+        hint: 'use ISO dates such as 2024-01-31 or 2024-01-31 13:00:00',
+        code: 'FORECAST_BAD_DATE',
+      });
+    }
+    timeExpr = `epoch(try_cast(${tq} AS TIMESTAMP))`;
+  }
+
+  let valueExpr: string;
+  if (NUMERIC_TYPES.test(valueType)) valueExpr = `${vq}::DOUBLE`;
+  else if (/^BOOLEAN$/i.test(valueType)) valueExpr = `${vq}::INTEGER::DOUBLE`;
+  else {
+    const bad = await store.all<{ n: number; example: string | null }>(
+      `SELECT count(*) AS n, min(CAST(${vq} AS VARCHAR)) AS example FROM ${reader}
+       WHERE ${vq} IS NOT NULL AND trim(CAST(${vq} AS VARCHAR)) <> '' AND try_cast(${vq} AS DOUBLE) IS NULL`,
+    );
+    const n = Number(bad[0]?.n ?? 0);
+    if (n > 0) {
+      throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${spec.value}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${bad[0]?.example ?? ''}"`, {
+        hint: '--value must name a numeric column',
+        code: 'FORECAST_BAD_VALUE',
+      });
+    }
+    valueExpr = `try_cast(${vq} AS DOUBLE)`;
+  }
+  const groupExpr = spec.by ? `CAST(${quoteIdent(spec.by)} AS VARCHAR)` : 'NULL';
+  let rows: { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown }[];
+  try {
+    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM ${reader} WHERE ${tq} IS NULL`);
+    const nt = Number(nullTimes[0]?.n ?? 0);
+    if (nt > 0) warnings.push(`${nt} row${nt === 1 ? '' : 's'} without a value in "${spec.time}" skipped`);
+    rows = await store.all(
+      `SELECT g, t, count(*) AS n, count(v) FILTER (WHERE isfinite(v)) AS valid,
+              coalesce(sum(v) FILTER (WHERE isfinite(v)), 0) AS s, min(v) FILTER (WHERE isfinite(v)) AS mn
+       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v FROM ${reader} WHERE ${tq} IS NOT NULL)
+       GROUP BY g, t ORDER BY g, t`,
+    );
+  } catch (error) {
+    throw new UserError(`cannot read the series from ${base}: ${errorMessage(error).split('\n')[0] ?? ''}`, {
+      hint: 'check --time and --value',
+      code: 'FORECAST_READ',
+      cause: error,
+    });
+  }
+  if (rows.length === 0) throw new UserError(`${base} has no rows`, { hint: 'the file needs a header row and data rows', code: 'FORECAST_NO_DATA' });
+  return { raw: rowsToSeries(rows, Boolean(spec.by)), warnings };
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Daily (or hourly / weekly) series of one event metric from the store's events table. */
+export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Promise<Loaded> {
+  const freq = spec.freq ?? 'D';
+  const unit = freq === 'H' ? 'hour' : freq === 'D' ? 'day' : 'week';
+  const total = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
+  if (Number(total[0]?.n ?? 0) === 0) {
+    throw new UserError('the project store has no events', {
+      hint: 'import events with `statsig-hack import events.csv --table events` or run `statsig-hack demo`',
+      code: 'FORECAST_NO_DATA',
+    });
+  }
+  const named = await store.all<{ n: number }>('SELECT count(*) AS n FROM events WHERE event = $1', [spec.metric]);
+  const allEvents = Number(named[0]?.n ?? 0) === 0 && spec.metric.toLowerCase() === 'dau';
+  if (Number(named[0]?.n ?? 0) === 0 && !allEvents) {
+    const top = await store.all<{ event: string }>('SELECT event FROM events GROUP BY event ORDER BY count(*) DESC LIMIT 8');
+    throw new UserError(`no events named "${spec.metric}" in the project store`, {
+      hint: `events in the store: ${top.map((r) => r.event).join(', ')} (or --metric dau for distinct active units)`,
+      code: 'FORECAST_UNKNOWN_METRIC',
+    });
+  }
+  const agg: StoreAgg = spec.agg ?? (allEvents ? 'dau' : 'count');
+  const where = allEvents ? 'TRUE' : `e.event = ${quoteLiteral(spec.metric)}`;
+  let groupExpr = 'NULL';
+  let join = '';
+  let byKind: Loaded['byKind'] = null;
+  if (spec.by) {
+    if (!IDENT.test(spec.by)) {
+      throw new UserError(`--by "${spec.by}" is not a valid column or metadata key name`, { hint: 'use letters, digits and underscores', code: 'USAGE', exitCode: 2 });
+    }
+    const cols = (await store.all<{ column_name: string }>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'users' AND table_schema = 'main'`)).map((r) => r.column_name);
+    if (cols.includes(spec.by) && spec.by !== 'unit_id' && spec.by !== 'attributes') {
+      groupExpr = `CAST(u.${quoteIdent(spec.by)} AS VARCHAR)`;
+      join = 'LEFT JOIN users u ON u.unit_id = e.unit_id';
+      byKind = 'users';
+    } else {
+      const present = await store.all<{ n: number }>(
+        `SELECT count(*) AS n FROM events e WHERE ${where} AND json_extract_string(e.metadata, ${quoteLiteral(`$.${spec.by}`)}) IS NOT NULL`,
+      );
+      if (Number(present[0]?.n ?? 0) === 0) {
+        const keys = await store.all<{ k: string }>(
+          `SELECT DISTINCT unnest(json_keys(e.metadata)) AS k FROM (SELECT metadata FROM events e WHERE ${where} AND metadata IS NOT NULL LIMIT 1000) e ORDER BY k LIMIT 20`,
+        );
+        const userCols = cols.filter((c) => !['unit_id', 'attributes', 'created_at', 'tenure_days'].includes(c));
+        throw new UserError(`--by ${spec.by}: no users column and no event metadata key of that name`, {
+          hint: `users columns: ${userCols.join(', ')}${keys.length > 0 ? `; metadata keys: ${keys.map((r) => r.k).join(', ')}` : ''}`,
+          code: 'FORECAST_BY',
+          exitCode: 2,
+        });
+      }
+      groupExpr = `json_extract_string(e.metadata, ${quoteLiteral(`$.${spec.by}`)})`;
+      byKind = 'metadata';
+    }
+  }
+  const rows = await store.all<{ g: unknown; t: number; n: number; units: number; s: number | null; nv: number; mn: number | null }>(
+    `SELECT ${groupExpr} AS g, epoch(date_trunc('${unit}', e.ts)) AS t, count(*) AS n, count(DISTINCT e.unit_id) AS units,
+            sum(e.value) AS s, count(e.value) AS nv, min(e.value) AS mn
+     FROM events e ${join} WHERE ${where}
+     GROUP BY ALL ORDER BY 1, 2`,
+  );
+  const warnings: string[] = [];
+  if (agg === 'sum' || agg === 'mean') {
+    const withValues = rows.reduce((a, r) => a + Number(r.nv), 0);
+    if (withValues === 0) {
+      throw new UserError(`--agg ${agg}: the "${spec.metric}" events have no value`, { hint: 'use --agg count or --agg dau for events without values', code: 'FORECAST_NO_DATA' });
+    }
+  }
+  // Counts, sums and distinct units are zero on buckets without events; means are missing there.
+  const step = FREQ_SECONDS[freq];
+  let t0 = Infinity;
+  let t1 = -Infinity;
+  for (const r of rows) {
+    t0 = Math.min(t0, Number(r.t));
+    t1 = Math.max(t1, Number(r.t));
+  }
+  const groups = new Map<string | null, Map<number, RawPoint>>();
+  for (const r of rows) {
+    const key = spec.by ? label(r.g, '(none)') : null;
+    const t = Number(r.t);
+    let v: number | null;
+    if (agg === 'count') v = Number(r.n);
+    else if (agg === 'dau') v = Number(r.units);
+    else if (agg === 'sum') v = Number(r.s ?? 0);
+    else v = Number(r.nv) > 0 ? Number(r.s) / Number(r.nv) : null;
+    const m = groups.get(key) ?? new Map<number, RawPoint>();
+    m.set(t, { t, n: 1, valid: v === null ? 0 : 1, sum: v ?? 0, min: v });
+    groups.set(key, m);
+  }
+  const raw: RawSeries[] = [];
+  for (const [key, m] of groups) {
+    if (agg !== 'mean') {
+      for (let t = t0; t <= t1; t += step) if (!m.has(t)) m.set(t, { t, n: 1, valid: 1, sum: 0, min: 0 });
+    }
+    raw.push({ key, points: [...m.values()].sort((a, b) => a.t - b.t) });
+  }
+  return { raw, warnings, agg, byKind };
+}

@@ -1,0 +1,381 @@
+/**
+ * The per-series forecast pipeline: transform, model choice by rolling-origin
+ * cross-validation (auto), the final fit, interval calibration, anomalies and holiday
+ * effects. Runs the same on the main thread and inside worker threads.
+ */
+import { conformalScale, rollingCutoffs } from './cv.js';
+import { emptyScored, median, naiveScale, normalQuantile, robustSd, summarize, type Scored } from './metrics.js';
+import { combineEnsemble, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
+import { formatTime, interpolate } from './series.js';
+import { dateToEpoch } from './holidays.js';
+import type {
+  Anomaly,
+  BacktestResult,
+  CandidateScore,
+  EngineOptions,
+  ForecastPoint,
+  HistoryPoint,
+  HolidayEffect,
+  ModelName,
+  PreparedSeries,
+  SeriesForecast,
+  Transform,
+} from './types.js';
+
+type Fittable = Exclude<ModelName, 'constant'>;
+
+/** Order used to break ties between equally good candidates: the cheaper/simpler wins last. */
+const PREFERENCE: Fittable[] = ['ensemble', 'prophet', 'mstl', 'ets', 'naive'];
+
+export function forward(t: Transform, v: number): number {
+  return t === 'log' ? Math.log(v) : t === 'log1p' ? Math.log1p(v) : v;
+}
+
+export function inverse(t: Transform, v: number): number {
+  return t === 'log' ? Math.exp(v) : t === 'log1p' ? Math.expm1(v) : v;
+}
+
+function now(): number {
+  return performance.now() / 1000;
+}
+
+interface FoldRecord {
+  scored: Scored;
+  seconds: number;
+  error?: string;
+}
+
+export async function forecastOne(series: PreparedSeries, opts: EngineOptions): Promise<SeriesForecast> {
+  const notes = [...series.notes];
+  const timings: Partial<Record<ModelName, number>> = {};
+  const addTime = (m: ModelName, s: number): void => {
+    timings[m] = (timings[m] ?? 0) + s;
+  };
+  const tf = opts.transform;
+  const raw = series.y;
+  const n = raw.length;
+  const y = raw.map((v) => (Number.isNaN(v) ? NaN : forward(tf, v)));
+  const filled = interpolate(y);
+  const valid = y.filter((v) => !Number.isNaN(v));
+  const h = opts.horizon;
+  let holidays = series.holidays;
+  if (holidays.length > 0 && series.freq === 'W') {
+    holidays = [];
+    notes.push('holidays are not modelled for weekly data');
+  }
+  const result = (fields: Partial<SeriesForecast> & Pick<SeriesForecast, 'model' | 'forecast'>): SeriesForecast => ({
+    group: series.key,
+    freq: series.freq,
+    points: valid.length,
+    gaps: n - valid.length,
+    country: series.country,
+    candidates: [],
+    interval_scale: null,
+    anomalies: [],
+    holidays: [],
+    backtest: null,
+    notes,
+    timings,
+    ...fields,
+  });
+  const futureDs = (k: number): string => formatTime(series.start + (n + k) * series.step, series.freq);
+
+  // A flat series: every model degenerates; forecast the constant.
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of valid) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (hi - lo <= 1e-12 * Math.max(1, Math.abs(hi))) {
+    const c = inverse(tf, valid[0] as number);
+    notes.push('constant series: the forecast is that constant, with a zero-width interval');
+    const out = result({
+      model: 'constant',
+      forecast: Array.from({ length: h }, (_, k) => ({ ds: futureDs(k), yhat: c, yhat_lower: c, yhat_upper: c })),
+    });
+    if (opts.includeHistory) out.history = raw.map((v, i) => ({ ds: formatTime(series.start + i * series.step, series.freq), y: Number.isNaN(v) ? null : v, fitted: c }));
+    return out;
+  }
+
+  const seasonal = seasonalPeriods(series.freq, n).length > 0;
+  const candidates: Fittable[] =
+    opts.model === 'auto' ? (seasonal ? ['prophet', 'mstl', 'ets', 'naive', 'ensemble'] : ['prophet', 'ets', 'naive']) : [opts.model];
+  if (opts.model === 'auto' && !seasonal) notes.push(`too few points (${n}) for seasonal models: MSTL and the ensemble were not considered`);
+
+  // Rolling-origin cross-validation: model choice (auto) and/or the backtest.
+  const cvModels: Fittable[] = opts.model === 'auto' ? candidates : opts.backtest ? [...new Set<Fittable>([opts.model, 'naive'])] : [];
+  const cutoffs = cvModels.length > 0 ? rollingCutoffs(n, h, { folds: opts.folds }) : [];
+  const folds = new Map<Fittable, FoldRecord>();
+  if (cvModels.length > 0 && cutoffs.length === 0) {
+    notes.push(`history too short for cross-validation (${n} points for a ${h}-step horizon)`);
+  }
+  if (cutoffs.length > 0) {
+    for (const m of cvModels) folds.set(m, { scored: emptyScored(), seconds: 0 });
+    const direct = cvModels.filter((m) => m !== 'ensemble');
+    // The ensemble is scored from its members' fold forecasts.
+    if (cvModels.includes('ensemble')) {
+      for (const m of ['prophet', 'mstl'] as const) if (!direct.includes(m)) direct.push(m);
+    }
+    for (const c of cutoffs) {
+      const trainY = y.slice(0, c);
+      const input: ModelInput = {
+        y: trainY,
+        filled: interpolate(trainY),
+        start: series.start,
+        step: series.step,
+        freq: series.freq,
+        horizon: h,
+        level: opts.level,
+        holidays,
+        insample: false,
+        holidayEffects: false,
+        samples: opts.uncertaintySamples,
+        holidaysPriorScale: opts.holidaysPriorScale,
+      };
+      const actual = raw.slice(c, c + h);
+      const trainRaw = interpolate(raw.slice(0, c));
+      const scale = naiveScale(trainRaw, naivePeriod(series.freq, c)) ?? NaN;
+      const outputs = new Map<Fittable, ModelOutput>();
+      for (const m of direct) {
+        const rec = folds.get(m);
+        if (rec?.error) continue;
+        const t0 = now();
+        try {
+          const out = await fitModel(m, input);
+          outputs.set(m, out);
+        } catch (error) {
+          if (rec) rec.error = (error as Error).message.split('\n')[0] ?? 'fit failed';
+        }
+        const secs = now() - t0;
+        addTime(m, secs);
+        if (rec) rec.seconds += secs;
+      }
+      const p = outputs.get('prophet');
+      const ms = outputs.get('mstl');
+      if (folds.has('ensemble') && p && ms) outputs.set('ensemble', combineEnsemble(p, ms));
+      for (const [m, rec] of folds) {
+        const out = outputs.get(m);
+        if (!out) {
+          if (!rec.error) rec.error = 'a member model failed';
+          continue;
+        }
+        for (let k = 0; k < actual.length; k++) {
+          rec.scored.actual.push(actual[k] as number);
+          rec.scored.forecast.push(inverse(tf, out.point[k] as number));
+          rec.scored.lower.push(inverse(tf, out.lower[k] as number));
+          rec.scored.upper.push(inverse(tf, out.upper[k] as number));
+          rec.scored.scale.push(scale);
+        }
+      }
+    }
+  }
+  const scores: CandidateScore[] = [...folds.entries()].map(([model, rec]) => {
+    const s: CandidateScore = { model, ...summarize(rec.scored), seconds: rec.seconds };
+    if (rec.error) s.error = rec.error;
+    return s;
+  });
+
+  // The model to fit on the whole history.
+  let chosen: Fittable;
+  if (opts.model !== 'auto') {
+    chosen = opts.model;
+  } else {
+    const ok = scores.filter((s) => !s.error && s.smape !== null);
+    ok.sort((a, b) => (a.smape as number) - (b.smape as number) || PREFERENCE.indexOf(a.model as Fittable) - PREFERENCE.indexOf(b.model as Fittable));
+    chosen = (ok[0]?.model as Fittable | undefined) ?? (seasonal ? 'ensemble' : 'ets');
+    if (ok.length === 0 && cutoffs.length > 0) notes.push(`no candidate could be cross-validated: used ${chosen}`);
+    else if (cutoffs.length === 0) notes.push(`used ${chosen} without cross-validation`);
+  }
+
+  const insample = opts.anomalies || opts.includeHistory || holidays.length > 0;
+  const finalInput: ModelInput = {
+    y,
+    filled,
+    start: series.start,
+    step: series.step,
+    freq: series.freq,
+    horizon: h,
+    level: opts.level,
+    holidays,
+    insample,
+    holidayEffects: holidays.length > 0,
+    samples: opts.uncertaintySamples,
+    holidaysPriorScale: opts.holidaysPriorScale,
+  };
+  let out: ModelOutput;
+  let t0 = now();
+  try {
+    out = await fitModel(chosen, finalInput);
+    if (![...out.point, ...out.lower, ...out.upper].every(Number.isFinite)) throw new Error('the model produced non-finite values');
+  } catch (error) {
+    notes.push(`${chosen} failed (${(error as Error).message.split('\n')[0] ?? 'error'}): fell back to the seasonal naive forecast`);
+    addTime(chosen, now() - t0);
+    t0 = now();
+    out = fitNaive(finalInput);
+  }
+  addTime(out.model, now() - t0);
+  if (out.note) notes.push(out.note);
+
+  // Interval calibration (--calibrate): scale half-widths so the CV intervals would have covered `level`.
+  let intervalScale: number | null = null;
+  const point = out.point.map((v) => inverse(tf, v));
+  let lower = out.lower.map((v) => inverse(tf, v));
+  let upper = out.upper.map((v) => inverse(tf, v));
+  if (opts.calibrate && out.model === chosen) {
+    const rec = folds.get(chosen);
+    if (rec && !rec.error) {
+      intervalScale = conformalScale(rec.scored.actual, rec.scored.forecast, rec.scored.lower, rec.scored.upper, opts.level);
+      if (intervalScale !== null) {
+        const q = intervalScale;
+        lower = lower.map((l, k) => (point[k] as number) - q * ((point[k] as number) - l));
+        upper = upper.map((u, k) => (point[k] as number) + q * (u - (point[k] as number)));
+      } else notes.push('too few cross-validation points to calibrate the intervals');
+    } else notes.push('no cross-validation to calibrate the intervals from (use --model auto or --backtest)');
+  }
+  // A metric that was never negative (counts, DAU, revenue) is not forecast below zero.
+  if (lo >= 0 && tf === 'none') {
+    let clipped = 0;
+    const clip = (v: number): number => {
+      if (v >= 0) return v;
+      clipped++;
+      return 0;
+    };
+    for (let k = 0; k < point.length; k++) {
+      point[k] = clip(point[k] as number);
+      lower[k] = clip(lower[k] as number);
+      upper[k] = clip(upper[k] as number);
+    }
+    if (clipped > 0) notes.push(`${clipped} negative forecast value${clipped === 1 ? '' : 's'} (point or bound) clipped to 0: the history is never negative`);
+  }
+  const forecast: ForecastPoint[] = point.map((p, k) => ({ ds: futureDs(k), yhat: p, yhat_lower: lower[k] as number, yhat_upper: upper[k] as number }));
+
+  // In-sample fit for anomalies and holiday effects (ETS has none: use MSTL or the naive fit).
+  let fitted = out.fitted;
+  if (!fitted && insample) {
+    t0 = now();
+    try {
+      const alt = seasonal ? await fitModel('mstl', { ...finalInput, horizon: 1 }) : fitNaive({ ...finalInput, horizon: 1 });
+      fitted = alt.fitted;
+      addTime(alt.model, now() - t0);
+    } catch {
+      fitted = fitNaive({ ...finalInput, horizon: 1 }).fitted;
+    }
+  }
+  // Anomalies are judged against the smoothest in-sample fit available (Prophet's, in the ensemble).
+  const baseline = out.baseline ?? fitted;
+  const residuals: number[] = [];
+  if (baseline) for (let i = 0; i < n; i++) if (!Number.isNaN(y[i]) && Number.isFinite(baseline[i])) residuals.push((y[i] as number) - (baseline[i] as number));
+  const sigma = residuals.length >= 3 ? robustSd(residuals) : NaN;
+  const center = residuals.length >= 3 ? median(residuals) : 0;
+
+  const anomalies: Anomaly[] = [];
+  if (opts.anomalies && baseline && sigma > 0) {
+    const z = normalQuantile((1 + opts.anomalyLevel) / 2);
+    for (let i = 0; i < n; i++) {
+      const v = y[i] as number;
+      const f = baseline[i] as number;
+      if (Number.isNaN(v) || !Number.isFinite(f)) continue;
+      const r = v - f - center;
+      if (Math.abs(r) <= z * sigma) continue;
+      const expected = inverse(tf, f + center);
+      anomalies.push({
+        ds: formatTime(series.start + i * series.step, series.freq),
+        y: raw[i] as number,
+        expected,
+        lower: inverse(tf, f + center - z * sigma),
+        upper: inverse(tf, f + center + z * sigma),
+        magnitude: (raw[i] as number) - expected,
+        score: r / sigma,
+      });
+    }
+  }
+
+  const holidayEffects = holidayReport(holidays, out, fitted, y, series, sigma);
+
+  const backtest: BacktestResult | null =
+    opts.backtest && cutoffs.length > 0
+      ? { horizon: h, cutoffs: cutoffs.map((c) => formatTime(series.start + (c - 1) * series.step, series.freq)), models: scores }
+      : null;
+  if (opts.backtest && cutoffs.length === 0) notes.push('no backtest: the history is too short for even one fold');
+
+  const res = result({
+    model: out.model,
+    candidates: opts.model === 'auto' ? scores : [],
+    interval_scale: intervalScale,
+    forecast,
+    anomalies,
+    holidays: holidayEffects,
+    backtest,
+  });
+  if (opts.includeHistory) {
+    const last = formatTime(series.start + (n + h - 1) * series.step, 'D');
+    const first = formatTime(series.start, 'D');
+    res.holiday_dates = holidays
+      .flatMap((d) => d.dates.filter((x) => x >= first && x <= last).map((x) => ({ ds: x, name: d.name })))
+      .sort((a, b) => a.ds.localeCompare(b.ds));
+    res.history = raw.map(
+      (v, i): HistoryPoint => ({
+        ds: formatTime(series.start + i * series.step, series.freq),
+        y: Number.isNaN(v) ? null : v,
+        fitted: fitted && Number.isFinite(fitted[i]) ? inverse(tf, fitted[i] as number) : null,
+      }),
+    );
+  }
+  return res;
+}
+
+/** A holiday effect is material when it is at least this many robust residual sds. */
+export const MATERIAL_SD = 1.5;
+
+/**
+ * Holiday effects: the model's fitted holiday components (Prophet's holiday terms, MSTL's
+ * residual-based effects), otherwise the mean in-sample residual on the holiday's dates.
+ */
+function holidayReport(
+  holidays: PreparedSeries['holidays'],
+  out: ModelOutput,
+  fitted: number[] | undefined,
+  y: number[],
+  series: PreparedSeries,
+  sigma: number,
+): HolidayEffect[] {
+  if (holidays.length === 0) return [];
+  const effects: HolidayEffect[] = [];
+  const make = (name: string, effect: number, occurrences: number): HolidayEffect => {
+    const score = sigma > 0 ? effect / sigma : 0;
+    return { name, effect, score, occurrences, material: sigma > 0 && Math.abs(score) >= MATERIAL_SD };
+  };
+  const n = y.length;
+  const indexOf = (date: string): number[] => {
+    const t = dateToEpoch(date);
+    const out: number[] = [];
+    for (let g = Math.max(0, Math.ceil((t - series.start) / series.step)); g < n && series.start + g * series.step < t + 86_400; g++) out.push(g);
+    return out;
+  };
+  if (out.holidayComponents) {
+    for (const hc of out.holidayComponents) {
+      const def = holidays.find((d) => d.name === hc.name);
+      const occurrences = def ? def.dates.filter((d) => indexOf(d).some((i) => !Number.isNaN(y[i]))).length : 0;
+      const mean = hc.values.reduce((a, b) => a + b, 0) / Math.max(1, hc.values.length);
+      effects.push(make(hc.name, mean, occurrences));
+    }
+  } else if (fitted) {
+    for (const def of holidays) {
+      const res: number[] = [];
+      let occurrences = 0;
+      for (const d of def.dates) {
+        let hit = false;
+        for (const i of indexOf(d)) {
+          if (Number.isNaN(y[i]) || !Number.isFinite(fitted[i])) continue;
+          res.push((y[i] as number) - (fitted[i] as number));
+          hit = true;
+        }
+        if (hit) occurrences++;
+      }
+      if (res.length === 0) continue;
+      effects.push(make(def.name, res.reduce((a, b) => a + b, 0) / res.length, occurrences));
+    }
+  }
+  return effects.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
+}

@@ -1,0 +1,246 @@
+/**
+ * From time-stamped values to regular series: frequency detection (or resampling to a given
+ * frequency), duplicate timestamps, gaps, and the checks that turn bad input into clear errors.
+ * Input points are per-timestamp sufficient statistics (rows, numeric rows, sum, min), as
+ * returned by one SQL aggregation or built from in-memory arrays.
+ */
+import { UserError } from '../core/errors.js';
+import { FREQ_SECONDS, type DuplicatePolicy, type Freq, type PreparedSeries } from './types.js';
+
+export interface RawPoint {
+  /** Epoch seconds (UTC). */
+  t: number;
+  /** Rows at this timestamp. */
+  n: number;
+  /** Rows with a finite numeric value. */
+  valid: number;
+  /** Sum of the finite values. */
+  sum: number;
+  /** Smallest finite value, null when none. */
+  min: number | null;
+}
+
+export interface RawSeries {
+  key: string | null;
+  points: RawPoint[];
+}
+
+export interface PrepareOptions {
+  /** Resample to this frequency; detected from the timestamps when omitted. */
+  freq?: Freq | undefined;
+  duplicates: DuplicatePolicy;
+  /** Name of the time column, for messages. */
+  timeName?: string;
+  /** The grid may not have more points than this. */
+  maxPoints?: number;
+}
+
+export interface Prepared {
+  series: PreparedSeries[];
+  freq: Freq;
+  /** Smallest value seen in any series (checks for log transforms). */
+  minValue: number | null;
+  warnings: string[];
+}
+
+const FREQ_WORD: Record<Freq, string> = { H: 'hourly', D: 'daily', W: 'weekly' };
+
+export function freqWord(freq: Freq): string {
+  return FREQ_WORD[freq];
+}
+
+/** Formats an epoch-seconds grid time: YYYY-MM-DD for daily and weekly data, YYYY-MM-DD HH:MM:SS for hourly. */
+export function formatTime(t: number, freq: Freq): string {
+  const iso = new Date(t * 1000).toISOString();
+  return freq === 'H' ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(0, 10);
+}
+
+function describeStep(seconds: number): string {
+  if (seconds % 604_800 === 0) return seconds === 604_800 ? '1 week' : `${seconds / 604_800} weeks`;
+  if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return `${seconds / 60} minutes`;
+  return `${seconds} seconds`;
+}
+
+/** Detects the common step of the timestamps, or explains why there is none. */
+export function detectFreq(series: RawSeries[], timeName = 'time'): Freq {
+  const counts = new Map<number, number>();
+  let total = 0;
+  for (const s of series) {
+    const ts = [...new Set(s.points.map((p) => p.t))].sort((a, b) => a - b);
+    for (let i = 1; i < ts.length; i++) {
+      const d = (ts[i] as number) - (ts[i - 1] as number);
+      counts.set(d, (counts.get(d) ?? 0) + 1);
+      total++;
+    }
+  }
+  if (total === 0) {
+    throw new UserError('too few points to forecast: every series has a single timestamp', {
+      hint: 'a forecast needs a history of at least a few points per series',
+      code: 'FORECAST_TOO_FEW_POINTS',
+    });
+  }
+  let mode = 0;
+  let best = -1;
+  for (const [d, c] of counts) if (c > best || (c === best && d < mode)) [mode, best] = [d, c];
+  const supported = Object.entries(FREQ_SECONDS).find(([, s]) => s === mode)?.[0] as Freq | undefined;
+  if (!supported) {
+    throw new UserError(`cannot infer the frequency of ${timeName}: the most common step is ${describeStep(mode)}`, {
+      hint: 'forecasts support hourly, daily and weekly data; pass --freq H, D or W to resample',
+      code: 'FORECAST_FREQ',
+    });
+  }
+  let off = 0;
+  for (const [d, c] of counts) if (d % mode !== 0) off += c;
+  if (off > 0) {
+    let example = 0;
+    for (const [d] of counts) if (d % mode !== 0) example = d;
+    throw new UserError(
+      `${timeName} mixes frequencies: most steps are ${describeStep(mode)}, but ${off} of ${total} are not a multiple of it (e.g. ${describeStep(example)})`,
+      { hint: `pass --freq ${supported} to resample every series to ${FREQ_WORD[supported]} buckets`, code: 'FORECAST_MIXED_FREQ' },
+    );
+  }
+  return supported;
+}
+
+/** Builds regular series: buckets, duplicate handling, gaps as NaN. */
+export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepared {
+  const timeName = options.timeName ?? 'time';
+  const nonEmpty = raw.filter((s) => s.points.some((p) => p.valid > 0));
+  if (nonEmpty.length === 0) {
+    throw new UserError('no numeric values to forecast', { hint: 'check the value column (and --metric / --agg in store mode)', code: 'FORECAST_NO_DATA' });
+  }
+  const warnings: string[] = [];
+  const dropped = raw.length - nonEmpty.length;
+  if (dropped > 0) warnings.push(`${dropped} series had no numeric values and were skipped`);
+  const freq = options.freq ?? detectFreq(nonEmpty, timeName);
+  const step = FREQ_SECONDS[freq];
+  // Weekly buckets start on the weekday of the earliest timestamp; hourly and daily on UTC boundaries.
+  let anchor = 0;
+  if (freq === 'W') {
+    let min = Infinity;
+    for (const s of nonEmpty) for (const p of s.points) if (p.t < min) min = p.t;
+    anchor = Math.floor(min / 86_400) * 86_400;
+  }
+  const maxPoints = options.maxPoints ?? 200_000;
+  let duplicateTimestamps = 0;
+  let resampledBuckets = 0;
+  let invalidRows = 0;
+  let minValue: number | null = null;
+  const out: PreparedSeries[] = [];
+  for (const s of nonEmpty) {
+    const buckets = new Map<number, { n: number; valid: number; sum: number; timestamps: number }>();
+    for (const p of s.points) {
+      if (p.n > 1) duplicateTimestamps++;
+      invalidRows += p.n - p.valid;
+      if (p.valid > 0 && p.min !== null) minValue = minValue === null ? p.min : Math.min(minValue, p.min);
+      const b = anchor + Math.floor((p.t - anchor) / step) * step;
+      const cur = buckets.get(b);
+      if (cur) {
+        cur.n += p.n;
+        cur.valid += p.valid;
+        cur.sum += p.sum;
+        cur.timestamps++;
+      } else {
+        buckets.set(b, { n: p.n, valid: p.valid, sum: p.sum, timestamps: 1 });
+      }
+    }
+    const keys = [...buckets.keys()].filter((k) => (buckets.get(k)?.valid ?? 0) > 0).sort((a, b) => a - b);
+    const start = keys[0] as number;
+    const end = keys[keys.length - 1] as number;
+    const length = Math.round((end - start) / step) + 1;
+    if (length > maxPoints) {
+      throw new UserError(`series ${s.key ?? ''} would have ${length} ${FREQ_WORD[freq]} points, more than ${maxPoints}`.replace('  ', ' '), {
+        hint: 'pass a coarser --freq, or filter the data to a shorter period',
+        code: 'FORECAST_TOO_LONG',
+      });
+    }
+    const y = new Array<number>(length).fill(NaN);
+    for (const k of keys) {
+      const b = buckets.get(k);
+      if (!b) continue;
+      if (b.timestamps > 1) resampledBuckets++;
+      if (b.n > 1 && options.duplicates === 'error') {
+        throw new UserError(`${timeName} has duplicate values${s.key !== null ? ` in series ${s.key}` : ''}: ${b.n} rows fall on ${formatTime(k, freq)}`, {
+          hint: 'pass --duplicates mean or --duplicates sum to combine them, or fix the data',
+          code: 'FORECAST_DUPLICATES',
+        });
+      }
+      y[Math.round((k - start) / step)] = options.duplicates === 'sum' ? b.sum : b.sum / b.valid;
+    }
+    const gaps = y.reduce((acc, v) => acc + (Number.isNaN(v) ? 1 : 0), 0);
+    const notes: string[] = [];
+    if (gaps > 0) notes.push(`${gaps} missing ${FREQ_WORD[freq]} point${gaps === 1 ? '' : 's'} in the history (interpolated for models that need a regular grid)`);
+    out.push({ key: s.key, freq, step, start, y, holidays: [], country: null, notes });
+  }
+  const how = options.duplicates === 'sum' ? 'summed' : 'averaged';
+  if (duplicateTimestamps > 0) warnings.push(`${duplicateTimestamps} duplicate timestamp${duplicateTimestamps === 1 ? '' : 's'} in ${timeName}: values ${how} (--duplicates mean|sum|error)`);
+  if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${FREQ_WORD[freq]}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
+  if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (null or NaN) skipped`);
+  return { series: out, freq, minValue, warnings };
+}
+
+/** Linear interpolation over NaN gaps (the ends are held flat). */
+export function interpolate(y: number[]): number[] {
+  const out = y.slice();
+  const n = out.length;
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(out[i])) continue;
+    if (prev === -1 && i > 0) for (let k = 0; k < i; k++) out[k] = out[i] as number;
+    if (prev !== -1 && i - prev > 1) {
+      const a = out[prev] as number;
+      const b = out[i] as number;
+      for (let k = prev + 1; k < i; k++) out[k] = a + ((b - a) * (k - prev)) / (i - prev);
+    }
+    prev = i;
+  }
+  if (prev !== -1) for (let k = prev + 1; k < n; k++) out[k] = out[prev] as number;
+  return out;
+}
+
+/** Raw series from in-memory arrays (the `forecastSeries` API): timestamps as Date, epoch seconds or ISO strings. */
+export function rawFromArrays(key: string | null, ds: readonly (string | number | Date)[], y: readonly (number | null)[]): RawSeries {
+  if (ds.length !== y.length) {
+    throw new UserError(`series ${key ?? ''}: ${ds.length} timestamps but ${y.length} values`.replace('  ', ' '), { code: 'FORECAST_BAD_INPUT' });
+  }
+  const byT = new Map<number, RawPoint>();
+  for (let i = 0; i < ds.length; i++) {
+    const t = toEpochSeconds(ds[i] as string | number | Date);
+    if (t === null) {
+      throw new UserError(`unparseable date ${JSON.stringify(ds[i])} at position ${i + 1}${key !== null ? ` of series ${key}` : ''}`, {
+        hint: 'use ISO dates (2024-01-31 or 2024-01-31T13:00:00Z), Date objects or epoch seconds',
+        code: 'FORECAST_BAD_DATE',
+      });
+    }
+    const v = y[i];
+    const ok = typeof v === 'number' && Number.isFinite(v);
+    const p = byT.get(t);
+    if (p) {
+      p.n++;
+      if (ok) {
+        p.valid++;
+        p.sum += v;
+        p.min = p.min === null ? v : Math.min(p.min, v);
+      }
+    } else {
+      byT.set(t, { t, n: 1, valid: ok ? 1 : 0, sum: ok ? v : 0, min: ok ? v : null });
+    }
+  }
+  return { key, points: [...byT.values()] };
+}
+
+export function toEpochSeconds(v: string | number | Date): number | null {
+  if (v instanceof Date) {
+    const ms = v.getTime();
+    return Number.isFinite(ms) ? Math.round(ms / 1000) : null;
+  }
+  if (typeof v === 'number') return Number.isFinite(v) ? (Math.abs(v) >= 1e11 ? Math.round(v / 1000) : v) : null;
+  const s = v.trim();
+  if (!/^\d{4}-\d{2}-\d{2}/.test(s)) return null;
+  // Dates without a zone are UTC.
+  const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : /[zZ]|[+-]\d{2}:?\d{2}$/.test(s) ? s.replace(' ', 'T') : `${s.replace(' ', 'T')}Z`;
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) ? Math.round(ms / 1000) : null;
+}

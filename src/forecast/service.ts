@@ -1,0 +1,246 @@
+/**
+ * The forecast service: from a data file, the project store or in-memory arrays to a
+ * `ForecastResult` (plain data). Resolves holidays, validates the request, runs the fits on
+ * worker threads and collects warnings. Never prints; progress goes through a callback.
+ */
+import os from 'node:os';
+import { UserError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+import { divergentSeries } from './anomalies.js';
+import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
+import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
+import { runPool } from './pool.js';
+import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
+import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
+
+/** Fewest non-missing points a series needs. */
+export const MIN_POINTS = 3;
+
+export interface ForecastRequest {
+  horizon?: number;
+  model?: ModelChoice;
+  level?: number;
+  folds?: number;
+  anomalies?: boolean;
+  anomalyLevel?: number;
+  backtest?: boolean;
+  /** Calibrate interval widths on the cross-validation folds (with auto or backtest). */
+  calibrate?: boolean;
+  transform?: Transform;
+  /** 'auto' (country of a `--by country` group, else `defaultCountry`), 'none', or an ISO country code. */
+  holidays?: string;
+  /** The configured country (config `forecast.country`), used by holidays 'auto'. */
+  defaultCountry?: string | null;
+  holidaysPriorScale?: number;
+  freq?: Freq;
+  duplicates?: DuplicatePolicy;
+  includeHistory?: boolean;
+  /** Worker threads (default: one per CPU when there are several series; 0 = this thread). */
+  workers?: number;
+  uncertaintySamples?: number;
+  /** Sensitivity of the DBSCAN detector for divergent groups, in (0, 1). */
+  divergenceSensitivity?: number;
+}
+
+export interface ForecastHooks {
+  onProgress?: (done: number, total: number) => void;
+  /** Called once the series are known, before fitting. */
+  onStart?: (series: number) => void;
+}
+
+export interface InMemorySeries {
+  key?: string | null;
+  ds: readonly (string | number | Date)[];
+  y: readonly (number | null)[];
+}
+
+/** Request defaults, also used by the command for its help text. */
+export const DEFAULTS = {
+  horizon: 30,
+  model: 'ensemble' as ModelChoice,
+  level: 0.8,
+  folds: 5,
+  anomalyLevel: 0.99,
+  transform: 'none' as Transform,
+  holidays: 'auto',
+  /** Prophet's default (10) rather than augurs' (100): holiday effects shrink toward zero like in Prophet. */
+  holidaysPriorScale: 10,
+  duplicates: 'mean' as DuplicatePolicy,
+  uncertaintySamples: 1000,
+  divergenceSensitivity: 0.6,
+};
+
+function validate(req: ForecastRequest): void {
+  const h = req.horizon ?? DEFAULTS.horizon;
+  if (!Number.isInteger(h) || h < 1 || h > 100_000) throw new UserError(`--horizon must be a whole number from 1 to 100000, got ${h}`, { code: 'USAGE', exitCode: 2 });
+  const level = req.level ?? DEFAULTS.level;
+  if (!(level > 0 && level < 1)) throw new UserError(`--interval must be between 0 and 1 (e.g. 0.8), got ${level}`, { code: 'USAGE', exitCode: 2 });
+  const al = req.anomalyLevel ?? DEFAULTS.anomalyLevel;
+  if (!(al > 0 && al < 1)) throw new UserError(`--anomaly-level must be between 0 and 1 (e.g. 0.99), got ${al}`, { code: 'USAGE', exitCode: 2 });
+  const folds = req.folds ?? DEFAULTS.folds;
+  if (!Number.isInteger(folds) || folds < 1 || folds > 50) throw new UserError(`--folds must be a whole number from 1 to 50, got ${folds}`, { code: 'USAGE', exitCode: 2 });
+}
+
+export async function forecastFromFile(store: Store, spec: FileSeriesSpec, req: ForecastRequest = {}, hooks: ForecastHooks = {}): Promise<ForecastResult> {
+  validate(req);
+  const t0 = performance.now();
+  const loaded = await loadFileSeries(store, spec);
+  const load = (performance.now() - t0) / 1000;
+  return run(loaded.raw, { kind: 'file', name: spec.file, by: spec.by ?? null }, req, hooks, loaded.warnings, load, spec.time, spec.by === 'country' || spec.by === 'country_code');
+}
+
+export async function forecastFromStore(store: Store, spec: StoreSeriesSpec, req: ForecastRequest = {}, hooks: ForecastHooks = {}): Promise<ForecastResult> {
+  validate(req);
+  const t0 = performance.now();
+  const loaded = await loadStoreSeries(store, { ...spec, freq: req.freq ?? spec.freq });
+  const load = (performance.now() - t0) / 1000;
+  return run(
+    loaded.raw,
+    { kind: 'store', name: store.path, metric: spec.metric, agg: loaded.agg ?? 'count', by: spec.by ?? null },
+    { ...req, freq: req.freq ?? spec.freq ?? 'D' },
+    hooks,
+    loaded.warnings,
+    load,
+    'ts',
+    spec.by === 'country',
+  );
+}
+
+/** Forecasts in-memory series (e.g. the demo's DAU): timestamps as ISO strings, Dates or epoch seconds. */
+export async function forecastSeries(series: InMemorySeries[], req: ForecastRequest = {}, hooks: ForecastHooks = {}): Promise<ForecastResult> {
+  validate(req);
+  const raw = series.map((s) => rawFromArrays(s.key ?? null, s.ds, s.y));
+  return run(raw, { kind: 'series', name: 'series', by: series.some((s) => s.key) ? 'group' : null }, req, hooks, [], 0, 'ds', false);
+}
+
+async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, byCountry: boolean, horizon: number, warnings: string[]): Promise<void> {
+  const setting = (req.holidays ?? DEFAULTS.holidays).trim();
+  if (setting.toLowerCase() === 'none') return;
+  const range = (s: PreparedSeries): [number, number] => [s.start, s.start + (s.y.length - 1 + horizon) * s.step];
+  const cache = new Map<string, Promise<HolidayDef[]>>();
+  const holidaysBetween = (country: string, from: number, to: number): Promise<HolidayDef[]> => {
+    const key = `${country}:${from}:${to}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      hit = holidaysIn(country, from, to);
+      cache.set(key, hit);
+    }
+    return hit;
+  };
+  if (setting.toLowerCase() !== 'auto') {
+    const country = await checkCountry(setting);
+    for (const s of series) {
+      s.country = country;
+      s.holidays = await holidaysBetween(country, ...range(s));
+    }
+    return;
+  }
+  const known = await knownCountries();
+  if (byCountry) {
+    const unknown: string[] = [];
+    for (const s of series) {
+      const code = (s.key ?? '').trim().toUpperCase();
+      if (known.has(code)) {
+        s.country = code;
+        s.holidays = await holidaysBetween(code, ...range(s));
+      } else unknown.push(s.key ?? '');
+    }
+    if (unknown.length > 0) warnings.push(`no holidays for group${unknown.length === 1 ? '' : 's'} ${unknown.slice(0, 5).join(', ')}${unknown.length > 5 ? ', ...' : ''}: not a known country code`);
+    return;
+  }
+  if (req.defaultCountry) {
+    const country = await checkCountry(req.defaultCountry, 'forecast.country in the config');
+    for (const s of series) {
+      s.country = country;
+      s.holidays = await holidaysBetween(country, ...range(s));
+    }
+  }
+}
+
+async function run(
+  raw: RawSeries[],
+  source: ForecastResult['source'],
+  req: ForecastRequest,
+  hooks: ForecastHooks,
+  loadWarnings: string[],
+  loadSeconds: number,
+  timeName: string,
+  byCountry: boolean,
+): Promise<ForecastResult> {
+  const t0 = performance.now();
+  const horizon = req.horizon ?? DEFAULTS.horizon;
+  const transform = req.transform ?? DEFAULTS.transform;
+  const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName });
+  const warnings = [...loadWarnings, ...prepared.warnings];
+  if (transform !== 'none' && prepared.minValue !== null) {
+    const min = prepared.minValue;
+    if ((transform === 'log' && min <= 0) || (transform === 'log1p' && min <= -1)) {
+      throw new UserError(`--transform ${transform} needs ${transform === 'log' ? 'positive values' : 'values above -1'}, but the smallest value is ${min}`, {
+        hint: transform === 'log' ? 'use --transform log1p for series with zeros, or --transform none' : 'use --transform none',
+        code: 'FORECAST_TRANSFORM',
+      });
+    }
+  }
+  let series = prepared.series;
+  const short = series.filter((s) => s.y.filter((v) => !Number.isNaN(v)).length < MIN_POINTS);
+  if (short.length > 0) {
+    if (series.length === 1) {
+      const n = series[0]?.y.filter((v) => !Number.isNaN(v)).length ?? 0;
+      throw new UserError(`too few points to forecast: ${n} (at least ${MIN_POINTS} needed)`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
+    }
+    warnings.push(`skipped ${short.length} series with fewer than ${MIN_POINTS} points: ${short.slice(0, 5).map((s) => s.key).join(', ')}${short.length > 5 ? ', ...' : ''}`);
+    series = series.filter((s) => !short.includes(s));
+    if (series.length === 0) throw new UserError(`every series has fewer than ${MIN_POINTS} points`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
+  }
+  await resolveHolidays(series, req, byCountry, horizon, warnings);
+
+  const options: EngineOptions = {
+    horizon,
+    model: req.model ?? DEFAULTS.model,
+    level: req.level ?? DEFAULTS.level,
+    folds: req.folds ?? DEFAULTS.folds,
+    anomalies: req.anomalies ?? false,
+    anomalyLevel: req.anomalyLevel ?? DEFAULTS.anomalyLevel,
+    backtest: req.backtest ?? false,
+    calibrate: req.calibrate ?? false,
+    transform,
+    holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
+    includeHistory: req.includeHistory ?? false,
+    uncertaintySamples: req.uncertaintySamples ?? DEFAULTS.uncertaintySamples,
+  };
+  const workers = req.workers ?? (series.length >= 4 ? Math.min(os.availableParallelism(), series.length, 16) : 0);
+  hooks.onStart?.(series.length);
+  const tFit = performance.now();
+  const { outcomes, workers: used } = await runPool(series, options, { workers, onProgress: hooks.onProgress });
+  const fitSeconds = (performance.now() - tFit) / 1000;
+  const results: SeriesForecast[] = [];
+  outcomes.forEach((o, i) => {
+    const key = series[i]?.key ?? null;
+    if (o.ok) {
+      results.push(o.result);
+      return;
+    }
+    if (series.length === 1) {
+      if (o.error.user) throw new UserError(o.error.message, { hint: o.error.hint, code: o.error.code });
+      throw new Error(o.error.message);
+    }
+    warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.message}`);
+  });
+  if (results.length === 0) throw new UserError('no series could be forecast', { hint: warnings[warnings.length - 1] ?? '', code: 'FORECAST_FAILED' });
+  const divergent = options.anomalies && series.length >= 3 ? await divergentSeries(series, req.divergenceSensitivity ?? DEFAULTS.divergenceSensitivity) : [];
+  const perModel: Partial<Record<ModelName, number>> = {};
+  for (const r of results) for (const [m, s] of Object.entries(r.timings)) perModel[m as ModelName] = (perModel[m as ModelName] ?? 0) + (s ?? 0);
+  return {
+    source,
+    horizon,
+    freq: prepared.freq,
+    level: options.level,
+    model: options.model,
+    transform,
+    checks: { anomalies: options.anomalies, backtest: options.backtest, calibrate: options.calibrate },
+    series: results,
+    divergent,
+    warnings,
+    timing: { total_s: loadSeconds + (performance.now() - t0) / 1000, load_s: loadSeconds, fit_s: fitSeconds, workers: used, per_model_s: perModel },
+  };
+}

@@ -1,0 +1,187 @@
+/**
+ * Plain data types of the forecast service: what goes into a fit and what comes out.
+ * Everything here is structured-clone friendly, so it crosses worker_threads unchanged.
+ */
+
+/** Sampling frequency of a series: hourly, daily or weekly. */
+export type Freq = 'H' | 'D' | 'W';
+
+/** A concrete model. `ensemble` is the mean of Prophet and MSTL; `constant` is used for flat series. */
+export type ModelName = 'prophet' | 'mstl' | 'ets' | 'naive' | 'ensemble' | 'constant';
+
+/** What the user may ask for with `--model`. */
+export type ModelChoice = 'auto' | 'prophet' | 'mstl' | 'ets' | 'naive' | 'ensemble';
+
+export const MODEL_CHOICES: readonly ModelChoice[] = ['auto', 'prophet', 'mstl', 'ets', 'naive', 'ensemble'];
+
+export type Transform = 'none' | 'log' | 'log1p';
+
+/** How several values that fall in the same time bucket are combined. */
+export type DuplicatePolicy = 'mean' | 'sum' | 'error';
+
+export const FREQ_SECONDS: Record<Freq, number> = { H: 3600, D: 86_400, W: 604_800 };
+
+/** A public holiday: its name and the UTC dates (YYYY-MM-DD) it falls on. */
+export interface HolidayDef {
+  name: string;
+  dates: string[];
+}
+
+/** One series on a regular grid: `y[i]` is the value at `start + i * step` seconds (NaN = missing). */
+export interface PreparedSeries {
+  /** The group value (`--by`), or null for a single series. */
+  key: string | null;
+  freq: Freq;
+  /** Grid step in seconds. */
+  step: number;
+  /** First grid time, epoch seconds (UTC). */
+  start: number;
+  y: number[];
+  /** Holidays to model for this series (empty = none). */
+  holidays: HolidayDef[];
+  /** Country whose holidays are used, if any. */
+  country: string | null;
+  /** Input facts for the report: duplicates folded, rows dropped, etc. */
+  notes: string[];
+}
+
+export interface EngineOptions {
+  horizon: number;
+  model: ModelChoice;
+  /** Prediction interval width, 0 < level < 1. */
+  level: number;
+  /** Rolling-origin folds used by `auto` and `--backtest`. */
+  folds: number;
+  anomalies: boolean;
+  /** Interval width of the in-sample band outside which history points are anomalies. */
+  anomalyLevel: number;
+  backtest: boolean;
+  /** Scale interval half-widths so the cross-validated intervals would have covered `level` (needs auto or backtest). */
+  calibrate: boolean;
+  transform: Transform;
+  /** Prophet's prior scale on holiday effects (Prophet's own default is 10; augurs' is 100). */
+  holidaysPriorScale: number;
+  /** Keep the history (and in-sample fit) in the result, for charts. */
+  includeHistory: boolean;
+  /** Prophet uncertainty draws for intervals. */
+  uncertaintySamples: number;
+}
+
+/** Accuracy of one model over rolling-origin folds. Null where a metric is undefined (e.g. MAPE with zeros). */
+export interface Metrics {
+  mae: number | null;
+  rmse: number | null;
+  /** Symmetric MAPE in percent: mean of 2|y - f| / (|y| + |f|), times 100. */
+  smape: number | null;
+  /** MAPE in percent, over non-zero actuals. */
+  mape: number | null;
+  /** MAE over the in-sample MAE of the seasonal naive forecast on each fold's training data. */
+  mase: number | null;
+  /** Share of actuals inside the prediction interval. */
+  coverage: number | null;
+  /** Number of (fold, step) points scored. */
+  n: number;
+}
+
+export interface CandidateScore extends Metrics {
+  model: ModelName;
+  /** Seconds spent fitting this model across the folds. */
+  seconds: number;
+  /** Set when the model could not be fitted. */
+  error?: string;
+}
+
+export interface ForecastPoint {
+  ds: string;
+  yhat: number;
+  yhat_lower: number;
+  yhat_upper: number;
+}
+
+export interface HistoryPoint {
+  ds: string;
+  y: number | null;
+  /** In-sample fit of the chosen model, when available. */
+  fitted: number | null;
+}
+
+export interface Anomaly {
+  ds: string;
+  y: number;
+  expected: number;
+  lower: number;
+  upper: number;
+  /** y - expected. */
+  magnitude: number;
+  /** magnitude in robust standard deviations of the in-sample residuals. */
+  score: number;
+}
+
+export interface HolidayEffect {
+  name: string;
+  /** Mean fitted holiday component on its dates, in units of y (of the transformed y when --transform is used). */
+  effect: number;
+  /** effect over the robust residual standard deviation. */
+  score: number;
+  /** Occurrences in the history. */
+  occurrences: number;
+  /** |effect| is at least 1.5 robust residual standard deviations. */
+  material: boolean;
+}
+
+export interface BacktestResult {
+  horizon: number;
+  /** Cutoffs as the last training timestamp of each fold. */
+  cutoffs: string[];
+  models: CandidateScore[];
+}
+
+export interface SeriesForecast {
+  group: string | null;
+  model: ModelName;
+  freq: Freq;
+  /** Non-missing history points. */
+  points: number;
+  /** Missing grid points (gaps), filled by interpolation for models that need a regular grid. */
+  gaps: number;
+  country: string | null;
+  /** Rolling-origin scores of every candidate (auto) or of the chosen model (--backtest). */
+  candidates: CandidateScore[];
+  /** Factor applied to the model's interval half-widths by cross-validation calibration (--calibrate). */
+  interval_scale: number | null;
+  forecast: ForecastPoint[];
+  anomalies: Anomaly[];
+  holidays: HolidayEffect[];
+  backtest: BacktestResult | null;
+  history?: HistoryPoint[];
+  /** Holiday dates within the history and horizon (with the history, for charts). */
+  holiday_dates?: { ds: string; name: string }[];
+  /** Fallbacks and other things the user should know. */
+  notes: string[];
+  /** Seconds per model spent on this series (CV and final fits). */
+  timings: Partial<Record<ModelName, number>>;
+}
+
+export interface DivergentSeries {
+  group: string;
+  /** Periods in which the series is outside its peers' band. */
+  intervals: { start: string; end: string | null }[];
+  /** Largest outlier score. */
+  score: number;
+}
+
+export interface ForecastResult {
+  source: { kind: 'file' | 'store' | 'series'; name: string; metric?: string; agg?: string; by?: string | null };
+  horizon: number;
+  freq: Freq;
+  level: number;
+  model: ModelChoice;
+  transform: Transform;
+  /** What was asked besides the forecast. */
+  checks: { anomalies: boolean; backtest: boolean; calibrate: boolean };
+  series: SeriesForecast[];
+  /** Groups whose history diverges from their peers (needs --by with 3+ groups and --anomalies). */
+  divergent: DivergentSeries[];
+  warnings: string[];
+  timing: { total_s: number; load_s: number; fit_s: number; workers: number; per_model_s: Partial<Record<ModelName, number>> };
+}
