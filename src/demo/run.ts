@@ -10,6 +10,7 @@ import { existingProject, writeSeedProject, type SeedSummary } from '../ai/seed/
 import { offlineProjectSpec } from '../ai/seed/offline.js';
 import { analyzeExperiment } from '../stats/experiment.js';
 import { parsePeriod, whatChanged, type WhatChangedResult } from '../stats/whatchanged/index.js';
+import { forecastFromStore } from '../forecast/service.js';
 
 export const DEMO_PROMPT = 'an online shop for garden gnomes';
 
@@ -50,6 +51,14 @@ export interface DemoResult {
   anomalies: SeedSummary['anomalies'];
   /** Drill-down of a planted segment anomaly: the anomaly days against the same days a week before. */
   drilldown: { anomaly: string; result: WhatChangedResult } | null;
+  /** DAU forecast for the next 14 days with the anomalies found in its history. */
+  forecast: {
+    model: string;
+    horizon: number;
+    points: { ds: string; yhat: number; yhat_lower: number; yhat_upper: number }[];
+    anomalies: { ds: string; y: number; expected: number }[];
+    holidays: string[];
+  } | null;
   warnings: string[];
 }
 
@@ -123,6 +132,21 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       });
       drilldown = { anomaly: anomaly.description, result };
     }
+    // DAU for the next two weeks, with holidays (US) and the history's anomalies.
+    opts.progress?.start('forecasting DAU');
+    const fc = await forecastFromStore(store, { metric: 'dau' }, { horizon: 14, holidays: 'US', anomalies: true, workers: 0 });
+    opts.progress?.stop('forecast DAU');
+    const series = fc.series[0];
+    const forecast: DemoResult['forecast'] = series
+      ? {
+          model: series.model,
+          horizon: fc.horizon,
+          points: series.forecast.map((p) => ({ ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper })),
+          anomalies: series.anomalies.map((a) => ({ ds: a.ds, y: a.y, expected: a.expected })),
+          holidays: series.holidays.map((h) => h.name),
+        }
+      : null;
+    for (const w of fc.warnings) warnings.push(`forecast: ${w}`);
     const judged = rows.filter((r) => r.covered !== null);
     return {
       db: opts.db,
@@ -134,6 +158,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       srm,
       anomalies: summary.anomalies,
       drilldown,
+      forecast,
       warnings,
     };
   } finally {

@@ -44,6 +44,14 @@ export function renderDemo(d: DemoResult): string {
     if (top && seg) lines.push(`  top dimension: ${top.dimension}; ${seg.value} carries ${Math.round((seg.contribution ?? 0) * 100)}% of the change`);
     lines.push(`  ${w.summary}`);
   }
+  if (d.forecast && d.forecast.points.length > 0) {
+    const f = d.forecast;
+    const first = f.points[0];
+    const last = f.points[f.points.length - 1];
+    const mean = f.points.reduce((a, p) => a + p.yhat, 0) / f.points.length;
+    lines.push('', `DAU forecast (${f.model}), next ${f.horizon} days: ${first?.ds}..${last?.ds}, mean ${Math.round(mean).toLocaleString('en-US')} a day (last day ${Math.round(last?.yhat ?? 0).toLocaleString('en-US')}, 80% ${Math.round(last?.yhat_lower ?? 0).toLocaleString('en-US')}..${Math.round(last?.yhat_upper ?? 0).toLocaleString('en-US')})`);
+    lines.push(f.anomalies.length > 0 ? `  anomalies in the history: ${f.anomalies.map((a) => `${a.ds} (${Math.round(a.y).toLocaleString('en-US')} vs ${Math.round(a.expected).toLocaleString('en-US')} expected)`).join(', ')}` : '  no anomalies flagged in the history');
+  }
   lines.push('', `Next: statsig-hack status --db ${d.db}`, `      statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${d.db}`);
   return lines.join('\n');
 }

@@ -28,6 +28,8 @@ describe('demo', () => {
     // The drill-down of the planted one-segment anomaly names that segment first.
     expect(d.drilldown.result.dimensions.length).toBeGreaterThan(0);
     expect(d.drilldown.result.summary.length).toBeGreaterThan(10);
+    expect(d.forecast.points).toHaveLength(14);
+    for (const p of d.forecast.points) expect(p.yhat_lower).toBeLessThanOrEqual(p.yhat_upper);
 
     // Re-running replaces its own project; the human output names the store and the coverage line.
     const again = await exec(process.execPath, [bin, 'demo', '--users', '3000'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
