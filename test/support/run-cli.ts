@@ -16,9 +16,23 @@ class Capture {
   constructor(isTTY = false) {
     this.isTTY = isTTY;
   }
+  rows = 40;
   write(chunk: string): boolean {
     this.text += chunk;
     return true;
+  }
+  // Enough of a stream for ink to draw on a fake TTY.
+  on(): this {
+    return this;
+  }
+  off(): this {
+    return this;
+  }
+  once(): this {
+    return this;
+  }
+  removeListener(): this {
+    return this;
   }
 }
 
