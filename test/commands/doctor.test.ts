@@ -143,7 +143,7 @@ describe('doctor', () => {
     );
     try {
       await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        holder.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
         holder.once('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       const r = await runCli(['doctor', '--json', '--offline', '--no-launch'], { cwd: dir });

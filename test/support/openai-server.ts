@@ -67,7 +67,7 @@ export interface RecordedRequest {
   path: string;
   headers: http.IncomingHttpHeaders;
   /** The parsed JSON body, or null (GET, or a body that is not JSON). */
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;  
   /** The raw body text. */
   raw: string;
 }

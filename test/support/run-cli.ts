@@ -6,7 +6,7 @@ export interface CliResult {
   stdout: string;
   stderr: string;
   /** stdout parsed as JSON (throws when it is not). */
-  json<T = any>(): T; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json<T = any>(): T;  
 }
 
 class Capture {
