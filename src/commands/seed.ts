@@ -1,0 +1,264 @@
+import { Command, Option } from 'commander';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { App } from '../cli.js';
+import type { CommandContext } from '../core/context.js';
+import { UsageError, UserError } from '../core/errors.js';
+import type { ProjectSpec } from '../ai/seed/schema.js';
+import type { PushResult } from '../ai/seed/push.js';
+
+const DOMAIN_CHOICES = ['ecommerce', 'saas', 'gaming', 'media', 'fintech'] as const;
+export const DEFAULT_START = '2025-11-03';
+
+interface SeedOpts {
+  users: string;
+  days: string;
+  preDays: string;
+  seed: string;
+  start: string;
+  offline?: boolean;
+  domain?: (typeof DOMAIN_CHOICES)[number];
+  out?: string;
+  push?: boolean;
+  apiUrl: string;
+  dryRun?: boolean;
+  force?: boolean;
+}
+
+function intOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  }
+  return n;
+}
+
+/** Asks a yes/no question on an interactive terminal (stderr + stdin). */
+async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+  const stdin = ctx.io.stdin as unknown as NodeJS.ReadableStream;
+  if (typeof stdin.on !== 'function') return false;
+  const readline = await import('node:readline/promises');
+  const rl = readline.createInterface({ input: stdin, output: ctx.io.stderr as unknown as NodeJS.WritableStream });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+function pct(x: number | null): string {
+  if (x === null || !Number.isFinite(x)) return 'n/a';
+  const v = x * 100;
+  return `${v >= 0 ? '+' : ''}${v.toFixed(Math.abs(v) < 10 ? 2 : 1)}%`;
+}
+
+function fmtNum(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  const s = a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toPrecision(3);
+  return `${x >= 0 ? '+' : ''}${s}`;
+}
+
+export function seedCommand(app: App): Command {
+  return new Command('seed')
+    .description('generate a whole dummy experimentation project (entities, users, exposures, events, true effects) from a prompt')
+    .argument('[prompt]', 'what the company is, e.g. "a tech company made by evil villains whose clients are also villains"', '')
+    .option('--users <n>', 'number of users', '10000')
+    .option('--days <n>', 'days of the experiment period', '28')
+    .option('--pre-days <n>', 'days of history before the experiments start', '14')
+    .option('--seed <n>', 'random seed: the same seed gives the same data', '42')
+    .option('--start <date>', 'experiment start date (YYYY-MM-DD)', DEFAULT_START)
+    .option('--offline', 'use a built-in domain pack instead of a model (the default when no model is configured)')
+    .addOption(new Option('--domain <domain>', 'domain pack (offline) or industry hint (model)').choices([...DOMAIN_CHOICES]))
+    .option('--out <file>', 'also write the project spec (Console API bodies + simulation settings) as JSON')
+    .option('--push', 'create the entities in Statsig through the Console API (env STATSIG_CONSOLE_API_KEY)')
+    .option('--api-url <url>', 'Console API base URL for --push', 'https://statsigapi.net')
+    .option('--dry-run', 'with --push: print the exact requests instead of sending them')
+    .option('--force', 'replace the project in the store without asking')
+    .addHelpText(
+      'after',
+      `
+The store's previous project is replaced in one transaction (asked first on a terminal; --force elsewhere).
+Without a configured model (OPENAI_API_KEY or OPENAI_BASE_URL) the offline domain packs are used.
+
+Examples:
+  $ statsig-hack seed "a tech company made by evil villains whose clients are also villains"
+  $ statsig-hack seed "mobile puzzle game" --offline --users 50000 --seed 7 --json
+  $ statsig-hack seed "neobank for freelancers" --domain fintech --out project.json --push --dry-run`,
+    )
+    .action(async (prompt: string, opts: SeedOpts, cmd: Command) => {
+      const ctx = await app.context(cmd);
+      const users = intOption('--users', opts.users, 1, 20_000_000);
+      const days = intOption('--days', opts.days, 1, 366);
+      const preDays = intOption('--pre-days', opts.preDays, 0, 366);
+      const seed = intOption('--seed', opts.seed, 0, 2_147_483_647);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.start) || Number.isNaN(Date.parse(`${opts.start}T00:00:00Z`))) {
+        throw new UsageError(`--start must be a date like 2025-11-03, got "${opts.start}"`);
+      }
+      if (opts.dryRun && !opts.push) throw new UsageError('--dry-run only applies to --push', { hint: 'add --push, or drop --dry-run' });
+      const offline = Boolean(opts.offline) || !ctx.settings.llmConfigured;
+      if (!opts.offline && !ctx.settings.llmConfigured) {
+        ctx.out.info('No model configured (OPENAI_API_KEY / OPENAI_BASE_URL): generating the project offline from a domain pack.');
+      }
+
+      const { Store } = await import('../store/store.js');
+      const service = await import('../ai/seed/service.js');
+      const store = await Store.open(ctx.settings.db.value, { create: true });
+      let summary: Awaited<ReturnType<typeof service.writeSeedProject>>;
+      let spec: ProjectSpec;
+      let llmUsage: unknown = null;
+      let domain: string | null = opts.domain ?? null;
+      let theme: string | null = null;
+      try {
+        const existing = await service.existingProject(store);
+        if (existing && !opts.force) {
+          const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events, ${existing.entities} entities)`;
+          if (!ctx.interactive) {
+            throw new UserError(`the store ${ctx.settings.db.value} already has a project ${what}`, {
+              hint: 'pass --force to replace it, or --db with another store',
+              code: 'SEED_EXISTS',
+            });
+          }
+          if (!(await confirm(ctx, `Replace the project ${what} in ${ctx.settings.db.value}?`))) {
+            throw new UserError('seed cancelled: the project was kept', { code: 'SEED_CANCELLED' });
+          }
+        }
+
+        if (offline) {
+          const { offlineProjectSpec } = await import('../ai/seed/offline.js');
+          const off = offlineProjectSpec({ prompt, seed, ...(opts.domain ? { domain: opts.domain } : {}) });
+          spec = off.spec;
+          domain = off.domain;
+          theme = off.theme.theme;
+          ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
+        } else {
+          const { createLlmClient } = await import('../ai/llm.js');
+          const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
+          const llm = createLlmClient({
+            env: ctx.env,
+            config: ctx.config,
+            settings: ctx.settings,
+            cwd: ctx.cwd,
+            redactor: ctx.redactor,
+            onLog: (m, level) => (level === 'warn' ? ctx.out.warn(m) : ctx.out.debug(m)),
+          });
+          const progress = await ctx.progress();
+          progress.start(`asking ${llm.model('seed')} for a project spec`);
+          try {
+            spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
+          } finally {
+            progress.stop('model answered');
+          }
+          llmUsage = llm.usage();
+        }
+
+        if (opts.out) {
+          const file = path.resolve(ctx.cwd, opts.out);
+          fs.mkdirSync(path.dirname(file), { recursive: true });
+          fs.writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
+        }
+
+        const progress = await ctx.progress();
+        summary = await service.writeSeedProject(
+          store,
+          spec,
+          { seed, users, days, preDays, start: opts.start },
+          { prompt, source: offline ? 'offline' : 'llm', domain, theme },
+          progress,
+        );
+      } finally {
+        store.close();
+      }
+
+      let push: PushResult | null = null;
+      if (opts.push) {
+        const { pushProject } = await import('../ai/seed/push.js');
+        push = await pushProject(spec, {
+          apiUrl: opts.apiUrl,
+          apiKey: ctx.env.STATSIG_CONSOLE_API_KEY,
+          dryRun: Boolean(opts.dryRun),
+          onPlan: (plan) => {
+            const byKind = new Map<string, number>();
+            for (const p of plan) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
+            ctx.out.info(
+              `Push plan (${opts.dryRun ? 'dry run' : opts.apiUrl}): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}, in this order; existing names are skipped.`,
+            );
+          },
+          onItem: (item) => ctx.out.debug(`push ${item.kind} ${item.name}: ${item.action}`),
+        });
+      }
+
+      const result = {
+        ...summary,
+        db: ctx.settings.db.value,
+        out: opts.out ? path.resolve(ctx.cwd, opts.out) : null,
+        llm_usage: llmUsage,
+        push,
+      };
+      for (const n of summary.notices) ctx.out.warn(n);
+      ctx.out.result(result, () => renderHuman(result));
+    });
+}
+
+function renderHuman(r: {
+  project: { name: string };
+  source: string;
+  domain: string | null;
+  seed: number;
+  db: string;
+  out: string | null;
+  window: { pre_start: string; start: string; end: string };
+  counts: Record<string, number>;
+  experiments: { name: string; control: string; groups: { name: string; size: number; units: number }[]; true_effects: { metric: string; group: string; segment: string; abs: number; rel: number | null }[] }[];
+  anomalies: { kind: string; start: string; end: string; description: string }[];
+  push: PushResult | null;
+}): string {
+  const c = r.counts;
+  const n = (x: number | undefined) => (x ?? 0).toLocaleString('en-US');
+  const lines: string[] = [];
+  lines.push(`Seeded "${r.project.name}" (${r.source}${r.domain ? `, ${r.domain}` : ''}, seed ${r.seed}) into ${r.db}`);
+  lines.push(`  ${n(c.users)} users, ${n(c.exposures)} exposures, ${n(c.events)} events; history from ${r.window.pre_start}, experiments ${r.window.start} to ${r.window.end} (exclusive)`);
+  const k = (x: number | undefined, one: string, many = `${one}s`) => `${x ?? 0} ${(x ?? 0) === 1 ? one : many}`;
+  lines.push(
+    `  ${k(c.gates, 'gate')}, ${k(c.dynamic_configs, 'dynamic config')}, ${k(c.segments, 'segment')}, ${k(c.layers, 'layer')}, ${k(c.metrics, 'metric')}, ${k(c.experiments, 'experiment')}, ${k(c.holidays, 'holiday')}, ${k(c.anomalies, 'anomaly', 'anomalies')}`,
+  );
+  if (r.out) lines.push(`  spec written to ${r.out}`);
+  lines.push('');
+  lines.push('Experiments and their planted true effects (vs control, over exposed users):');
+  for (const x of r.experiments) {
+    lines.push(`  ${x.name}: ${x.groups.map((g) => `${g.name} ${g.size}% (${n(g.units)} units)`).join(', ')}`);
+    const width = Math.max(6, ...x.true_effects.map((t) => t.metric.length));
+    for (const t of x.true_effects.filter((e) => e.segment === 'all')) {
+      lines.push(`    ${t.metric.padEnd(width)}  ${t.group.padEnd(12)} ${pct(t.rel).padStart(8)}  (${fmtNum(t.abs)})`);
+    }
+    const segs = x.true_effects.filter((e) => e.segment !== 'all');
+    if (segs.length > 0) lines.push(`    (${segs.length} segment effects, e.g. ${segs[0]?.metric} ${segs[0]?.group} on ${segs[0]?.segment}: ${pct(segs[0]?.rel ?? null)}; see --json)`);
+  }
+  if (r.anomalies.length > 0) {
+    lines.push('');
+    lines.push('Injected anomalies:');
+    for (const a of r.anomalies) lines.push(`  ${a.start}${a.end !== a.start ? `..${a.end}` : ''}  ${a.description}`);
+  }
+  if (r.push) {
+    lines.push('');
+    if (r.push.dry_run) {
+      lines.push(`Console API requests (dry run, nothing sent; key redacted):`);
+      for (const q of r.push.requests) {
+        lines.push(`  ${q.method} ${q.url}`);
+        for (const [k, v] of Object.entries(q.headers)) lines.push(`    ${k}: ${v}`);
+        lines.push(`    ${JSON.stringify(q.body)}`);
+      }
+    } else {
+      lines.push(`Pushed to ${r.push.api_url}: ${r.push.created} created, ${r.push.skipped} skipped (already there).`);
+      for (const i of r.push.items.filter((x) => x.action === 'skipped')) lines.push(`  skipped ${i.kind} ${i.name} (exists)`);
+      for (const i of r.push.items.filter((x) => x.error)) lines.push(`  ${i.kind} ${i.name}: ${i.error}`);
+    }
+  }
+  const first = r.experiments[0];
+  if (first) {
+    lines.push('');
+    lines.push(`Next: statsig-hack analyze --experiment ${first.name}`);
+  }
+  return lines.join('\n');
+}

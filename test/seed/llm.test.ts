@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { baseEnv, runCli } from '../support/run-cli.js';
+import { tmpDir } from '../support/tmp.js';
+import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
+import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
+import type { ProjectSpec } from '../../src/ai/seed/schema.js';
+
+const KEY = 'sk-test-seed-0123456789';
+const SMALL = ['--users', '400', '--days', '5', '--pre-days', '2'];
+const PROMPT = 'Create a tech company made by evil villains whose clients are also villains';
+let server: OpenAIServer | null = null;
+
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+/** A model-written spec: the saas pack re-themed by hand, as a model would answer. */
+function modelSpec(): ProjectSpec {
+  const spec = structuredClone(offlineProjectSpec({ prompt: PROMPT, domain: 'saas', seed: 3 }).spec);
+  spec.project = { name: 'Doom Cloud Inc.', description: 'Cloud software for villains, by villains.' };
+  return spec;
+}
+
+function invalidSpec(): ProjectSpec {
+  const spec = modelSpec();
+  spec.experiments[0]!.groups[1]!.size = 40; // sizes sum to 90
+  spec.experiments[1]!.targetingGateID = 'death_ray_gate'; // no such gate
+  return spec;
+}
+
+function env(url: string): NodeJS.ProcessEnv {
+  return baseEnv({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: url });
+}
+
+async function fingerprint(cwd: string): Promise<unknown> {
+  const r = await runCli(['query', "SELECT (SELECT count(*) FROM events) AS e, (SELECT sum(value) FROM events) AS v, (SELECT value FROM project WHERE key = 'project') AS p", '--json'], { cwd });
+  return r.json().rows[0];
+}
+
+describe('seed with a model', () => {
+  it('uses a valid spec from the model as is', async () => {
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const cwd = tmpDir();
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    const j = r.json();
+    expect(j.source).toBe('llm');
+    expect(j.project.name).toBe('Doom Cloud Inc.');
+    expect(j.counts.experiments).toBe(4);
+    expect(j.llm_usage.calls).toBe(1);
+    const chat = server.chatRequests();
+    expect(chat).toHaveLength(1);
+    const messages = chat[0]!.body.messages as { role: string; content: string }[];
+    expect(messages[0]!.content).toMatch(/snake_case/);
+    expect(messages[0]!.content).toMatch(/sizes .* sum to exactly 100/);
+    expect(messages.at(-1)!.content).toContain(PROMPT);
+    expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it('sends the violations back and uses the repaired spec from the second turn', async () => {
+    server = await startOpenAIServer([{ json: invalidSpec() }, { json: modelSpec() }]);
+    const cwd = tmpDir();
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().project.name).toBe('Doom Cloud Inc.');
+    const chat = server.chatRequests();
+    expect(chat).toHaveLength(2);
+    const repair = (chat[1]!.body.messages as { role: string; content: string }[]).at(-1)!.content;
+    expect(repair).toMatch(/group sizes sum to 90, they must sum to 100/);
+    expect(repair).toMatch(/targetingGateID "death_ray_gate" is not a defined gate/);
+  });
+
+  it('fails with the violations after 3 repair turns and leaves the store untouched', async () => {
+    const cwd = tmpDir();
+    expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);
+    const before = await fingerprint(cwd);
+    server = await startOpenAIServer([{ json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--force', '--json'], { cwd, env: env(server.url) });
+    expect(r.code).toBe(1);
+    const err = r.json().error;
+    expect(err.code).toBe('LLM_INVALID_OUTPUT');
+    expect(err.message).toMatch(/still invalid after 4 attempts/);
+    expect(err.message).toMatch(/group sizes sum to 90/);
+    expect(server.chatRequests()).toHaveLength(4);
+    expect(await fingerprint(cwd)).toEqual(before);
+  });
+
+  it('--offline never calls the model even when one is configured', async () => {
+    server = await startOpenAIServer([]);
+    const r = await runCli(['seed', PROMPT, '--offline', ...SMALL, '--json'], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().source).toBe('offline');
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+});

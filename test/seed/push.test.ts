@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { baseEnv, runCli } from '../support/run-cli.js';
+import { tmpDir } from '../support/tmp.js';
+import { startConsoleServer, type ConsoleServer } from './console-server.js';
+import { MUTATIONS_PER_WINDOW, RateLimiter, WINDOW_MS, pushProject } from '../../src/ai/seed/push.js';
+import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
+import { PUSH_ORDER } from '../../src/ai/seed/schema.js';
+
+const KEY = 'console-TESTKEY1234567890';
+const SMALL = ['--users', '300', '--days', '3', '--pre-days', '0'];
+let server: ConsoleServer | null = null;
+
+afterEach(async () => {
+  await server?.close();
+  server = null;
+});
+
+describe('seed --push', () => {
+  it('creates every entity in dependency order with valid bodies, skipping the ones that exist', async () => {
+    server = await startConsoleServer({ apiKey: KEY, existing: { gates: ['other_gate', 'enterprise_sso', 'x_gate'], metrics: ['upgrades'] } });
+    const cwd = tmpDir();
+    const r = await runCli(['seed', 'acme', '--domain', 'saas', '--offline', ...SMALL, '--push', '--api-url', server.url, '--json'], {
+      cwd,
+      env: baseEnv({ STATSIG_CONSOLE_API_KEY: KEY }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const push = r.json().push;
+    expect(push.dry_run).toBe(false);
+    expect(push.skipped).toBe(2);
+    expect(push.items.filter((i: { action: string }) => i.action === 'skipped').map((i: { name: string }) => i.name)).toEqual(['enterprise_sso', 'upgrades']);
+    expect(push.created).toBe(4 + 2 + 2 + 7 + 1 + 4 - 2);
+    // every request authenticated, never with another key
+    for (const q of server.requests) expect(q.headers['statsig-api-key']).toBe(KEY);
+    for (const q of server.requests) expect(q.headers['statsig-api-version']).toBe('20240601');
+    // lists first (with pagination), then creates in dependency order
+    const gets = server.requests.filter((q) => q.method === 'GET').map((q) => q.path);
+    expect(gets).toContain('/console/v1/gates?limit=100&page=2');
+    const posts = server.requests.filter((q) => q.method === 'POST');
+    expect(posts.every((q) => q.problems.length === 0)).toBe(true);
+    const kinds = posts.map((q) => q.path.split('/')[3] as string);
+    const order = kinds.map((k) => PUSH_ORDER.indexOf(k as (typeof PUSH_ORDER)[number]));
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    expect(posts.map((q) => q.body.name)).not.toContain('enterprise_sso');
+    // the layer gets its parameters, and the layered experiments point at it
+    const patch = server.requests.find((q) => q.method === 'PATCH');
+    expect(patch?.path).toBe('/console/v1/layers/onboarding_layer');
+    expect(patch?.body.parameters.map((p: { name: string }) => p.name)).toEqual(['checklist_variant', 'show_templates', 'trial_days']);
+    const layered = posts.filter((q) => q.body.layerID);
+    expect(layered.map((q) => q.body.layerID)).toEqual(['onboarding_layer', 'onboarding_layer']);
+    // nothing prints the key
+    expect(r.stdout + r.stderr).not.toContain('TESTKEY1234567890');
+    expect(r.stderr).toMatch(/Push plan/);
+  });
+
+  it('is idempotent: a second push creates nothing', async () => {
+    server = await startConsoleServer({ apiKey: KEY });
+    const cwd = tmpDir();
+    const env = baseEnv({ STATSIG_CONSOLE_API_KEY: KEY });
+    const first = await runCli(['seed', 'acme', '--domain', 'gaming', '--offline', ...SMALL, '--push', '--api-url', server.url, '--json'], { cwd, env });
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(['seed', 'acme', '--domain', 'gaming', '--offline', ...SMALL, '--force', '--push', '--api-url', server.url], { cwd, env });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/0 created, 20 skipped \(already there\)/);
+  });
+
+  it('--dry-run prints the exact requests, sends nothing and redacts the key', async () => {
+    server = await startConsoleServer();
+    const cwd = tmpDir();
+    const r = await runCli(['seed', 'acme', '--domain', 'media', '--offline', ...SMALL, '--push', '--dry-run', '--api-url', server.url, '--json'], {
+      cwd,
+      env: baseEnv({ STATSIG_CONSOLE_API_KEY: KEY }),
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    const reqs = r.json().push.requests;
+    expect(reqs[0]).toEqual({
+      method: 'POST',
+      url: `${server.url}/console/v1/segments`,
+      headers: { 'STATSIG-API-KEY': '***', 'STATSIG-API-VERSION': '20240601', 'Content-Type': 'application/json' },
+      body: expect.objectContaining({ name: 'premium_members', type: 'rule_based' }),
+    });
+    expect(reqs.filter((q: { method: string }) => q.method === 'POST')).toHaveLength(20);
+    expect(r.stdout).not.toContain('TESTKEY');
+  });
+
+  it('fails clearly without a key, with a refused key, and on a rejected entity', async () => {
+    server = await startConsoleServer({ apiKey: KEY, failOn: 'upgrade_revenue' });
+    const cwd = tmpDir();
+    const noKey = await runCli(['seed', 'acme', '--domain', 'saas', '--offline', ...SMALL, '--push', '--api-url', server.url, '--json'], { cwd });
+    expect(noKey.code).toBe(1);
+    expect(noKey.json().error.code).toBe('PUSH_NO_KEY');
+    const wrong = await runCli(['seed', 'acme', '--domain', 'saas', '--offline', ...SMALL, '--force', '--push', '--api-url', server.url, '--json'], {
+      cwd,
+      env: baseEnv({ STATSIG_CONSOLE_API_KEY: 'console-WRONGKEY999999' }),
+    });
+    expect(wrong.code).toBe(1);
+    expect(wrong.json().error.code).toBe('PUSH_AUTH');
+    expect(wrong.stdout).not.toContain('WRONGKEY999999');
+    const failing = await runCli(['seed', 'acme', '--domain', 'saas', '--offline', ...SMALL, '--force', '--push', '--api-url', server.url, '--json'], {
+      cwd,
+      env: baseEnv({ STATSIG_CONSOLE_API_KEY: KEY }),
+    });
+    expect(failing.code).toBe(1);
+    expect(failing.json().error).toMatchObject({ code: 'PUSH_FAILED', message: expect.stringMatching(/creating metric upgrade_revenue failed \(HTTP 400: upgrade_revenue is not allowed\); created \d+/) });
+    expect(server.requests.some((q) => q.method === 'POST' && q.path.endsWith('/experiments'))).toBe(false);
+  });
+});
+
+describe('rate limiting', () => {
+  it('never allows more than 100 mutations in any 10 s window', async () => {
+    let now = 0;
+    const times: number[] = [];
+    const limiter = new RateLimiter(MUTATIONS_PER_WINDOW, WINDOW_MS, () => now, async (ms) => {
+      now += ms;
+    });
+    for (let i = 0; i < 250; i++) {
+      await limiter.acquire();
+      times.push(now);
+      now += 5; // 5 ms per request
+    }
+    for (let i = 100; i < times.length; i++) expect((times[i] as number) - (times[i - 100] as number)).toBeGreaterThanOrEqual(WINDOW_MS);
+    // 250 requests need two full waits: the 101st and the 201st start 10 s after the 1st and the 101st
+    expect(times[100]).toBe(10_000);
+    expect(times[200]).toBe(20_000);
+  });
+
+  it('pushProject waits instead of exceeding the limit', async () => {
+    server = await startConsoleServer({ apiKey: KEY, pageSize: 100 });
+    const spec = structuredClone(offlineProjectSpec({ prompt: '', domain: 'ecommerce', seed: 1 }).spec);
+    for (let i = 0; i < 110; i++) spec.gates.push({ name: `bulk_gate_${i}`, isEnabled: true, idType: 'userID', rules: [] });
+    let now = 0;
+    const sleeps: number[] = [];
+    const result = await pushProject(spec, {
+      apiUrl: server.url,
+      apiKey: KEY,
+      now: () => now,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        now += ms;
+      },
+    });
+    expect(result.mutations).toBe(2 + 114 + 2 + 7 + 2 + 4);
+    expect(sleeps).toEqual([10_000]);
+  });
+});
