@@ -70,6 +70,11 @@ export const MIGRATIONS: Migration[] = [
       `CREATE INDEX events_unit_ts ON events (unit_id, ts)`,
     ],
   },
+  {
+    version: 3,
+    description: 'drop the events (unit_id, ts) index: analysis uses hash joins, and the index doubled the cost of large inserts',
+    statements: [`DROP INDEX IF EXISTS events_unit_ts`],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -32,14 +32,15 @@ describe('store migrations', () => {
     v1.close();
 
     const v2 = await Store.open(file);
-    expect(await v2.version()).toBe(2);
+    expect(await v2.version()).toBe(LATEST_VERSION);
     expect(await v2.all('SELECT unit_id, country, tenure_days FROM users ORDER BY unit_id')).toEqual([
       { unit_id: 'u1', country: 'US', tenure_days: null },
       { unit_id: 'u2', country: 'BR', tenure_days: null },
     ]);
     expect(await v2.all('SELECT experiment, segment FROM true_effects')).toEqual([{ experiment: 'exp', segment: 'all' }]);
     const versions = await v2.all('SELECT version FROM schema_version ORDER BY version');
-    expect(versions.map((r) => r.version)).toEqual([1, 2]);
+    expect(versions.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(await v2.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([]);
     v2.close();
   });
 
@@ -55,6 +56,18 @@ describe('store migrations', () => {
     const file = path.join(tmpDir(), 'p.duckdb');
     (await Store.open(file, { create: true, targetVersion: 1 })).close();
     await expect(Store.open(file, { readOnly: true })).rejects.toMatchObject({ code: 'STORE_OUTDATED' });
+  });
+
+  it('migrates from the version just before the latest', async () => {
+    const file = path.join(tmpDir(), 'p.duckdb');
+    const old = await Store.open(file, { create: true, targetVersion: LATEST_VERSION - 1 });
+    await old.run("INSERT INTO events (unit_id, event, ts, value) VALUES ('u1', 'purchase', TIMESTAMP '2026-10-01 10:00:00', 3.5)");
+    expect(await old.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([{ index_name: 'events_unit_ts' }]);
+    old.close();
+    const now = await Store.open(file);
+    expect(await now.version()).toBe(LATEST_VERSION);
+    expect(await now.all('SELECT unit_id, value FROM events')).toEqual([{ unit_id: 'u1', value: 3.5 }]);
+    now.close();
   });
 
   it('a failing migration rolls back and leaves the version unchanged', async () => {
