@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { forecastSeries } from '../src/forecast/index.js';
 import { coverage, naiveScale, smape } from '../src/forecast/metrics.js';
 import type { ForecastRequest } from '../src/forecast/service.js';
+import { mulberry32 as rng } from '../test/support/rng.js';
 
 const exec = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '..');
@@ -100,17 +101,6 @@ async function peyton(): Promise<boolean> {
   return ok;
 }
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** DAU-like series: level, trend, a changepoint, weekly seasonality, multiplicative noise. */
 function writeSeries(file: string, count: number, days: number): void {

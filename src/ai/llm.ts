@@ -36,6 +36,7 @@ import type { z } from 'zod';
 import type OpenAI from 'openai';
 import type { ChatCompletion, ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { Config, Price, Settings } from '../core/config.js';
+import type { CommandContext } from '../core/context.js';
 import { UserError, errorMessage } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import { DEFAULT_PRICES, costUsd, priceFor } from './prices.js';
@@ -624,6 +625,18 @@ function apiErrorMessage(error: { error?: unknown; message: string }): string {
 
 export function createLlmClient(opts: LlmClientOptions): LlmClient {
   return new Client(opts);
+}
+
+/** The client for a command: its env, config, settings and redactor, with SDK logs routed to its output. */
+export function createLlmClientFor(ctx: Pick<CommandContext, 'env' | 'config' | 'settings' | 'cwd' | 'redactor' | 'out'>): LlmClient {
+  return createLlmClient({
+    env: ctx.env,
+    config: ctx.config,
+    settings: ctx.settings,
+    cwd: ctx.cwd,
+    redactor: ctx.redactor,
+    onLog: (m, level) => (level === 'warn' ? ctx.out.warn(m) : ctx.out.debug(m)),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

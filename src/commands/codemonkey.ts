@@ -108,19 +108,12 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
       code: 'NEEDS_YES',
     });
   }
-  const { createLlmClient, requireModel } = await import('../ai/llm.js');
+  const { createLlmClientFor, requireModel } = await import('../ai/llm.js');
   requireModel(ctx.settings);
   const { DEFAULT_PRICES } = await import('../ai/prices.js');
   const { runCodemonkey } = await import('../ai/codemonkey/loop.js');
   const { renderRun } = await import('../ai/codemonkey/render.js');
-  const llm = createLlmClient({
-    env: ctx.env,
-    config: ctx.config,
-    settings: ctx.settings,
-    cwd: ctx.cwd,
-    redactor: ctx.redactor,
-    onLog: (m, level) => (level === 'warn' ? ctx.out.warn(m) : ctx.out.debug(m)),
-  });
+  const llm = createLlmClientFor(ctx);
   const check = opts.check !== undefined ? { command: opts.check, source: 'flag' as const } : cfg.check ? { command: cfg.check, source: 'config' as const } : null;
   let choose: Chooser | null = null;
   if (!opts.yes && ctx.interactive) {

@@ -133,16 +133,9 @@ Examples:
           theme = off.theme.theme;
           ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
         } else {
-          const { createLlmClient } = await import('../ai/llm.js');
+          const { createLlmClientFor } = await import('../ai/llm.js');
           const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
-          const llm = createLlmClient({
-            env: ctx.env,
-            config: ctx.config,
-            settings: ctx.settings,
-            cwd: ctx.cwd,
-            redactor: ctx.redactor,
-            onLog: (m, level) => (level === 'warn' ? ctx.out.warn(m) : ctx.out.debug(m)),
-          });
+          const llm = createLlmClientFor(ctx);
           const progress = await ctx.progress();
           progress.start(`asking ${llm.model('seed')} for a project spec`);
           try {

@@ -4,18 +4,8 @@ import { Store } from '../../src/store/store.js';
 import { analyze } from '../../src/stats/analyze.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
+import { mulberry32 as rng } from '../support/rng.js';
 
-/** A deterministic pseudo-random stream (mulberry32), independent of the code under test. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
 const cov = (a: number[], b: number[]) => {

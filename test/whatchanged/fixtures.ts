@@ -7,17 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Store } from '../../src/store/store.js';
 import { tmpDir } from '../support/tmp.js';
+import { mulberry32 } from '../support/rng.js';
 
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
+
 
 export interface User {
   unit_id: string;
