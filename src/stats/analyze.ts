@@ -21,18 +21,9 @@ export type AnalysisMetric =
   | { name: string; kind: 'value'; column: string; nulls?: NullPolicy; covariates?: string[] }
   | { name: string; kind: 'ratio'; num: string; den: string; covariates?: string[] };
 
-export interface AnalyzeOptions {
-  /** SQL relation with one row per unit: a table name or a parenthesised subquery. */
-  relation: string;
-  /** How to name the source in error messages. */
-  source: string;
-  experiment: string | null;
-  unit: string;
-  group: string;
+/** How to test: shared by every way into an analysis (file, store table, experiment). */
+export interface TestSettings {
   control?: string | undefined;
-  metrics: AnalysisMetric[];
-  /** Covariates for every metric (CUPAC); per-metric ones are added from AnalysisMetric.covariates. */
-  covariates: string[];
   method?: Method | undefined;
   alpha: number;
   tails: Tails;
@@ -40,6 +31,19 @@ export interface AnalyzeOptions {
   correction: Correction;
   /** Expected split by group name (default equal). */
   weights?: Record<string, number> | undefined;
+}
+
+export interface AnalyzeOptions extends TestSettings {
+  /** SQL relation with one row per unit: a table name or a parenthesised subquery. */
+  relation: string;
+  /** How to name the source in error messages. */
+  source: string;
+  experiment: string | null;
+  unit: string;
+  group: string;
+  metrics: AnalysisMetric[];
+  /** Covariates for every metric (CUPAC); per-metric ones are added from AnalysisMetric.covariates. */
+  covariates: string[];
   /** Default NULL policy for value metrics that do not say. */
   defaultNulls: NullPolicy;
 }

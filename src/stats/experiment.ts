@@ -6,22 +6,15 @@
 import { UserError } from '../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
-import { analyze, type AnalysisMetric, type AnalyzeResult, type Correction, type Method, type NullPolicy, type Tails } from './analyze.js';
+import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
 
-export interface ExperimentAnalyzeOptions {
+export interface ExperimentAnalyzeOptions extends TestSettings {
   experiment: string;
   /** Metric names; empty = the experiment's primary and secondary metrics. */
   metrics: string[];
   ratios: AnalysisMetric[];
   covariates: string[];
   preDays: number;
-  control?: string | undefined;
-  method?: Method | undefined;
-  alpha: number;
-  tails: Tails;
-  winsorize?: number | undefined;
-  correction: Correction;
-  weights?: Record<string, number> | undefined;
   nulls?: NullPolicy | undefined;
 }
 

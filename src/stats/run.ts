@@ -7,11 +7,11 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
 import { describeFile } from '../store/import.js';
-import { analyze, type AnalysisMetric, type AnalyzeResult, type Correction, type Method, type NullPolicy, type Tails } from './analyze.js';
+import { analyze, type AnalysisMetric, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
 import { analyzeExperiment } from './experiment.js';
 import { describeRelation } from './profile.js';
 
-export interface AnalysisRequest {
+export interface AnalysisRequest extends TestSettings {
   cwd: string;
   /** Project store file (used for --experiment and store tables). */
   db: string;
@@ -22,13 +22,6 @@ export interface AnalysisRequest {
   metrics: string[];
   ratios: AnalysisMetric[];
   covariates: string[];
-  control?: string | undefined;
-  method?: Method | undefined;
-  alpha: number;
-  tails: Tails;
-  winsorize?: number | undefined;
-  correction: Correction;
-  weights?: Record<string, number> | undefined;
   nulls?: NullPolicy | undefined;
   preDays: number;
 }
@@ -36,7 +29,7 @@ export interface AnalysisRequest {
 const DATA_EXT = /\.(csv|tsv|txt|parquet|pq|json|jsonl|ndjson)$/i;
 
 export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> {
-  const common = {
+  const common: TestSettings = {
     control: req.control,
     method: req.method,
     alpha: req.alpha,
