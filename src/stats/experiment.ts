@@ -72,11 +72,13 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   // Per-unit aggregates after first exposure (metric) and in the pre-period (covariate).
   const aggs: string[] = [];
   const metrics: AnalysisMetric[] = [];
+  const aliases: string[] = [];
   const preCols: string[] = [];
   defs.forEach((d, i) => {
     const col = (part: string, post: boolean): string => `m${i}_${part}_${post ? 'post' : 'pre'}`;
     const add = (alias: string, expr: string): void => {
       aggs.push(`${expr} AS ${quoteIdent(alias)}`);
+      aliases.push(quoteIdent(alias));
     };
     const { numerator, denominator } = metricComponents(d);
     for (const post of [true, false]) {
@@ -96,7 +98,14 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
       preCols.push(col('v', false));
     }
   });
-  const usedEvents = [...new Set(defs.flatMap((d) => { const c = metricComponents(d); return [c.numerator.event, ...(c.denominator ? [c.denominator.event] : [])]; }))];
+  const usedEvents = [
+    ...new Set(
+      defs.flatMap((d) => {
+        const c = metricComponents(d);
+        return [c.numerator.event, ...(c.denominator ? [c.denominator.event] : [])];
+      }),
+    ),
+  ];
 
   const exp = quoteLiteral(opts.experiment);
   await store.run('DROP TABLE IF EXISTS __exp');
@@ -109,15 +118,16 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
         AND ev.ts >= x.first_exposure - INTERVAL ${opts.preDays} DAY
     ),
     agg AS (SELECT unit_id, ${aggs.join(', ')} FROM e GROUP BY unit_id)
-    SELECT x.unit_id, x.group_name, ${defs
-      .flatMap((_, i) => aggs.filter((a) => a.includes(`"m${i}_`)).map((a) => /AS ("[^"]+")$/.exec(a)?.[1] ?? ''))
-      .map((c) => `coalesce(agg.${c}, 0) AS ${c}`)
-      .join(', ')},
+    SELECT x.unit_id, x.group_name, ${aliases.map((c) => `coalesce(agg.${c}, 0) AS ${c}`).join(', ')},
       ${USER_PROPERTIES.map((p) => `u.${p}`).join(', ')}
     FROM x LEFT JOIN agg USING (unit_id) LEFT JOIN users u USING (unit_id)`);
 
   // Covariates: explicit ones, or (CUPAC default) every pre-period metric plus the user properties that have data.
-  let covariates = opts.covariates.map((c) => (names.includes(c) ? (metrics.find((m) => m.name === c)?.covariates?.[0] ?? c) : c));
+  // A named covariate may be a metric (or pre_<metric>): its pre-period value; else a user property.
+  let covariates = opts.covariates.flatMap((c) => {
+    const key = names.includes(c) ? c : c.startsWith('pre_') && names.includes(c.slice(4)) ? c.slice(4) : null;
+    return key === null ? [c] : (metrics.find((m) => m.name === key)?.covariates ?? [c]);
+  });
   if (covariates.length === 0 && opts.method !== 'none' && opts.method !== 'cuped') {
     // User properties that vary (a constant or empty one carries no signal).
     const distinct = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM __exp`);
@@ -125,7 +135,6 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     covariates = [...preCols, ...withData];
   }
   const method: Method = opts.method ?? 'cupac';
-  const perMetric = method === 'cuped' || opts.covariates.length === 0;
   const weights = opts.weights ?? (spec.groups && spec.groups.length > 0 ? Object.fromEntries(spec.groups.map((g) => [g.name, g.size])) : undefined);
   const result = await analyze(store, {
     relation: '__exp',
@@ -134,8 +143,9 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     unit: 'unit_id',
     group: 'group_name',
     control: opts.control ?? (spec.controlGroupID && spec.groups?.some((g) => g.name === spec.controlGroupID) ? spec.controlGroupID : undefined),
-    metrics: metrics.map((m) => (perMetric && method === 'cuped' ? m : { ...m, covariates: [] })),
-    covariates: method === 'cuped' ? opts.covariates : covariates,
+    // CUPED pairs each metric with its own pre-period value unless a covariate was named.
+    metrics: method === 'cuped' ? metrics : metrics.map((m) => ({ ...m, covariates: [] })),
+    covariates,
     method,
     alpha: opts.alpha,
     tails: opts.tails,
@@ -144,7 +154,12 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     weights,
     defaultNulls: opts.nulls ?? 'zero',
   });
-  return { ...result, results: result.results.map((r) => ({ ...r, covariates: r.covariates.map((c) => prettyCovariate(c, defs)) , theta: Object.fromEntries(Object.entries(r.theta).map(([k, v]) => [prettyCovariate(k, defs), v])), covariate_shares: Object.fromEntries(Object.entries(r.covariate_shares).map(([k, v]) => [prettyCovariate(k, defs), v])) })) };
+  const pretty = (c: string): string => prettyCovariate(c, defs);
+  const prettyKeys = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [pretty(k), v]));
+  return {
+    ...result,
+    results: result.results.map((r) => ({ ...r, covariates: r.covariates.map(pretty), theta: prettyKeys(r.theta), covariate_shares: prettyKeys(r.covariate_shares) })),
+  };
 }
 
 /** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num. */
