@@ -2,7 +2,6 @@
  * Seed benchmark: generates an offline project into a temp store file and prints the time per
  * phase and rows/s. `npm run bench -- seed --users 1000000 --days 28 [--pre-days 14] [--threads 2] [--domain saas]`
  * The issue's target: --users 1000000 --days 28 in under 2 minutes on 2 cores.
- * --drop-index measures without the events (unit_id, ts) index (diagnosis only).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -28,9 +27,6 @@ export default async function seedBench(args: string[]): Promise<void> {
   fs.rmSync(file, { force: true });
   const store = await Store.open(file, { create: true });
   if (threads) await store.run(`SET threads = ${Number(threads)}`);
-  // --drop-index: measure without the events (unit_id, ts) ART index of schema v2
-  const dropIndex = args.includes('--drop-index');
-  if (dropIndex) await store.run('DROP INDEX IF EXISTS events_unit_ts');
   // CPU seconds are reported next to wall seconds: on a shared machine wall time includes waiting
   // for other processes, CPU time / threads is what an idle machine with that many cores would take.
   const cpu = (): number => {
@@ -61,7 +57,7 @@ export default async function seedBench(args: string[]): Promise<void> {
     store.close();
     const size = fs.statSync(file).size;
     const out = [
-      `seed bench: ${domain}, ${users.toLocaleString('en-US')} users, ${days} days + ${preDays} pre-days, DuckDB threads ${threadRows[0]?.value ?? '?'}${dropIndex ? ', without the events index' : ''}`,
+      `seed bench: ${domain}, ${users.toLocaleString('en-US')} users, ${days} days + ${preDays} pre-days, DuckDB threads ${threadRows[0]?.value ?? '?'}`,
       `  ${'phase'.padEnd(32)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}`,
       ...phases.map((p) => `  ${p.label.padEnd(32)} ${(p.ms / 1000).toFixed(1).padStart(7)}s ${p.cpu.toFixed(1).padStart(7)}s`),
       `  ${'total (incl. commit)'.padEnd(32)} ${(total / 1000).toFixed(1).padStart(7)}s ${totalCpu.toFixed(1).padStart(7)}s`,
