@@ -23,7 +23,7 @@ function packageVersion(): string {
 export function createProgram(io: CliIO, app: App): Command {
   const program = new Command('statsig-hack');
   program
-    .description('Experimentation toolkit: analyze A/B tests with CUPED/CUPAC on DuckDB, seed projects, forecast metrics.')
+    .description('Experimentation toolkit: analyze A/B tests with CUPED/CUPAC on DuckDB, seed projects, forecast and drill into metrics, propose and refactor with a model.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'machine output: one JSON document on stdout, logs on stderr')
     .option('--debug', 'show stack traces and debug logs')
@@ -44,10 +44,14 @@ export function createProgram(io: CliIO, app: App): Command {
       'after',
       `
 Examples:
-  $ statsig-hack doctor                       check Node, the store, the browser and the model
-  $ statsig-hack init                         create the project store in .statsig-hack/
+  $ statsig-hack demo                         seed an offline project, analyze it, compare with the planted truth
+  $ statsig-hack seed "a tech company run by villains" --users 50000
   $ statsig-hack analyze --data exp.csv --unit user_id --group variant --metric revenue --covariates pre_revenue
-  $ statsig-hack query "SELECT count(*) FROM events" --json`,
+  $ statsig-hack forecast --metric dau --by country --horizon 30
+  $ statsig-hack whatchanged --metric purchase --agg sum --baseline 2026-10-01..2026-10-07 --current 2026-10-08..2026-10-14
+  $ statsig-hack ideas https://example.com --offline
+  $ statsig-hack codemonkey "add JSDoc to exported functions" --check "npm test"
+  $ statsig-hack doctor                       check Node, the store, the browser and the model`,
     );
   for (const make of COMMANDS) {
     const cmd = make(app);

@@ -17,4 +17,18 @@ import { ideasCommand } from './ideas.js';
 
 export type CommandFactory = (app: App) => Command;
 
-export const COMMANDS: CommandFactory[] = [initCommand, importCommand, queryCommand, statusCommand, doctorCommand, analyzeCommand, powerCommand, demoCommand, whatchangedCommand, seedCommand, codemonkeyCommand, forecastCommand, ideasCommand];
+export const COMMANDS: CommandFactory[] = [
+  demoCommand,
+  seedCommand,
+  analyzeCommand,
+  powerCommand,
+  forecastCommand,
+  whatchangedCommand,
+  ideasCommand,
+  codemonkeyCommand,
+  initCommand,
+  importCommand,
+  queryCommand,
+  statusCommand,
+  doctorCommand,
+];
