@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { buildContext, makeOutput, type CliIO, type CommandContext, type GlobalOptions } from './core/context.js';
+import { buildContext, makeOutput, type CliIO, type CommandContext, type ContextOptions, type GlobalOptions } from './core/context.js';
 import { Redactor } from './core/redact.js';
 import { UsageError } from './core/errors.js';
 import type { Output } from './core/output.js';
@@ -12,7 +12,7 @@ import { COMMANDS } from './commands/index.js';
 
 export interface App {
   /** Builds the command context (config loaded once per run). */
-  context(command: Command): Promise<CommandContext>;
+  context(command: Command, options?: ContextOptions): Promise<CommandContext>;
 }
 
 function packageVersion(): string {
@@ -81,10 +81,10 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
   let out: Output = makeOutput(io, early, redactor);
   let ctx: CommandContext | undefined;
   const app: App = {
-    async context(command) {
+    async context(command, options) {
       if (!ctx) {
         out = makeOutput(io, command.optsWithGlobals<GlobalOptions>(), redactor);
-        ctx = await buildContext(io, command, out, redactor);
+        ctx = await buildContext(io, command, out, redactor, options);
       }
       return ctx;
     },

@@ -34,6 +34,8 @@ export interface DoctorInputs {
   env: NodeJS.ProcessEnv;
   config: Config;
   configPath: string | null;
+  /** An invalid config file, reported as a failed check instead of stopping doctor. */
+  configError?: { message: string; hint: string | undefined } | null;
   settings: Settings;
   redactor?: Redactor;
   /** Launch the browser to read its version (default true). */
@@ -54,8 +56,9 @@ export function checkNode(version: string): DoctorCheck {
   return check('node', 'fail', `Node ${version} is too old; statsig-hack needs Node ${MIN_NODE_MAJOR} or newer`, `install Node ${MIN_NODE_MAJOR}+ (https://nodejs.org, or \`nvm install ${MIN_NODE_MAJOR}\`)`, { version });
 }
 
-export function checkConfig(configPath: string | null, settings: Settings): DoctorCheck {
+export function checkConfig(configPath: string | null, settings: Settings, configError: { message: string; hint: string | undefined } | null = null): DoctorCheck {
   const info = { path: configPath, model: settings.model.value, model_source: settings.model.source, db_source: settings.db.source };
+  if (configError) return check('config', 'fail', `${configError.message} (defaults used for the other checks)`, configError.hint ?? null, info);
   return check('config', 'ok', configPath ? `config file ${configPath}` : 'no config file found (using defaults)', null, info);
 }
 
@@ -144,7 +147,7 @@ export async function checkModel(inputs: DoctorInputs): Promise<DoctorCheck> {
 }
 
 export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
-  const checks: DoctorCheck[] = [checkNode(inputs.nodeVersion), checkConfig(inputs.configPath, inputs.settings), await checkStore(inputs.settings.db.value)];
+  const checks: DoctorCheck[] = [checkNode(inputs.nodeVersion), checkConfig(inputs.configPath, inputs.settings, inputs.configError ?? null), await checkStore(inputs.settings.db.value)];
   checks.push(await checkBrowser(inputs.config.browser?.executablePath, inputs.env, inputs.launch !== false));
   checks.push(await checkModel(inputs));
   return { ok: checks.every((c) => c.ok), checks };
@@ -168,8 +171,9 @@ export function doctorCommand(app: App): Command {
     .option('--offline', 'do not contact the model endpoint')
     .addHelpText('after', '\nExamples:\n  $ statsig-hack doctor\n  $ statsig-hack doctor --offline --no-launch --json')
     .action(async (opts: DoctorOptions, cmd: Command) => {
-      const ctx = await app.context(cmd);
+      const ctx = await app.context(cmd, { tolerateConfigError: true });
       const report = await runDoctor({
+        configError: ctx.configError ? { message: ctx.configError.message, hint: ctx.configError.hint } : null,
         nodeVersion: process.versions.node,
         cwd: ctx.cwd,
         env: ctx.env,

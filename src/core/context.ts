@@ -6,7 +6,8 @@ import type { Command } from 'commander';
 import { Output, type Writable } from './output.js';
 import type { Redactor } from './redact.js';
 import { isInteractive, useColor, type StreamInfo } from './tty.js';
-import { loadConfig, resolveSettings, type Config, type Settings } from './config.js';
+import { loadConfig, resolveSettings, type Config, type LoadedConfig, type Settings } from './config.js';
+import { UserError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
 
 export interface CliIO {
@@ -33,6 +34,8 @@ export interface CommandContext {
   out: Output;
   config: Config;
   configPath: string | null;
+  /** Set only for commands that asked to tolerate a bad config file (doctor): what was wrong. */
+  configError: UserError | null;
   settings: Settings;
   interactive: boolean;
   redactor: Redactor;
@@ -49,9 +52,22 @@ export function makeOutput(io: CliIO, globals: GlobalOptions, redactor: Redactor
   }, redactor);
 }
 
-export async function buildContext(io: CliIO, command: Command, out: Output, redactor: Redactor): Promise<CommandContext> {
+export interface ContextOptions {
+  /** Use defaults instead of failing when the config file is invalid (the error is kept in configError). */
+  tolerateConfigError?: boolean;
+}
+
+export async function buildContext(io: CliIO, command: Command, out: Output, redactor: Redactor, options: ContextOptions = {}): Promise<CommandContext> {
   const globals = command.optsWithGlobals<GlobalOptions>();
-  const loaded = await loadConfig(io.cwd, globals.config);
+  let loaded: LoadedConfig;
+  let configError: UserError | null = null;
+  try {
+    loaded = await loadConfig(io.cwd, globals.config);
+  } catch (error) {
+    if (!options.tolerateConfigError || !(error instanceof UserError)) throw error;
+    configError = error;
+    loaded = { config: {}, filepath: null };
+  }
   const settings = resolveSettings(io.cwd, { db: globals.db }, io.env, loaded.config);
   const interactive = isInteractive(io.stdin, io.stderr, io.env) && !globals.json;
   return {
@@ -61,6 +77,7 @@ export async function buildContext(io: CliIO, command: Command, out: Output, red
     out,
     config: loaded.config,
     configPath: loaded.filepath,
+    configError,
     settings,
     interactive,
     redactor,

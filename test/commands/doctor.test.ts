@@ -132,6 +132,23 @@ describe('doctor', () => {
     expect(human.stdout).toContain('1 check failed');
   });
 
+  it('an invalid config file is a failed check, and the other checks still run', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'statsig-hack.config.json', JSON.stringify({ llm: { timeoutMs: 'soon' } }));
+    const r = await runCli(['doctor', '--json', '--offline', '--no-launch'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const report = r.json<{ ok: boolean; checks: Check[] }>();
+    const byN = byName(report.checks);
+    expect(byN.config).toMatchObject({ status: 'fail', ok: false });
+    expect(byN.config!.detail).toContain('invalid config in statsig-hack.config.json: llm.timeoutMs');
+    expect(byN.node).toMatchObject({ status: 'ok' });
+    expect(byN.store).toBeDefined();
+    // Other commands still refuse the invalid config outright.
+    const s = await runCli(['status'], { cwd: dir });
+    expect(s.code).toBe(1);
+    expect(s.stderr).toContain('invalid config');
+  });
+
   it('a store held by another process is a warning, not a failure', async () => {
     const dir = tmpDir();
     expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
