@@ -112,13 +112,13 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
   requireModel(ctx.settings);
   const { DEFAULT_PRICES } = await import('../ai/prices.js');
   const { runCodemonkey } = await import('../ai/codemonkey/loop.js');
-  const { renderRun } = await import('../ai/codemonkey/render.js');
+  const { renderRun } = await import('../ui/codemonkey.js');
   const llm = createLlmClientFor(ctx);
   const check = opts.check !== undefined ? { command: opts.check, source: 'flag' as const } : cfg.check ? { command: cfg.check, source: 'config' as const } : null;
   let choose: Chooser | null = null;
   if (!opts.yes && ctx.interactive) {
     choose = async (req) => {
-      const { selectOption } = await import('../ai/codemonkey/select.js');
+      const { selectOption } = await import('../ui/codemonkey-select.js');
       return selectOption(req, { stdin: ctx.io.stdin as NodeJS.ReadStream, stdout: ctx.io.stderr as NodeJS.WriteStream });
     };
   }
@@ -203,7 +203,7 @@ Examples:
       const ctx = await app.context(command);
       const o = command.optsWithGlobals<{ branch?: string; run?: string; force?: boolean }>();
       const { undoRun } = await import('../ai/codemonkey/undo.js');
-      const { renderUndo } = await import('../ai/codemonkey/render.js');
+      const { renderUndo } = await import('../ui/codemonkey.js');
       const result = await undoRun({ cwd: ctx.cwd, env: ctx.env, branch: o.branch ?? null, runId: o.run ?? null, force: Boolean(o.force) });
       ctx.out.result(result, () => renderUndo(result));
     });
@@ -217,7 +217,7 @@ Examples:
       const o = command.optsWithGlobals<{ run?: string }>();
       const { listRuns, readRun } = await import('../ai/codemonkey/store.js');
       const { repoRootOf } = await import('../ai/codemonkey/undo.js');
-      const { renderReport } = await import('../ai/codemonkey/render.js');
+      const { renderReport } = await import('../ui/codemonkey.js');
       const root = await repoRootOf(ctx.cwd, ctx.env);
       const run = await readRun(root, o.run);
       const older = (await listRuns(root)).length - 1;

@@ -2,7 +2,7 @@
 import React from 'react';
 import { render } from 'ink-testing-library';
 import { describe, expect, it } from 'vitest';
-import { OptionSelector, optionDiff } from '../../src/ai/codemonkey/select.js';
+import { OptionSelector, optionDiff } from '../../src/ui/codemonkey-select.js';
 import type { Choice, ChooseRequest } from '../../src/ai/codemonkey/loop.js';
 
 const request: ChooseRequest = {

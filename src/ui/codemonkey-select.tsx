@@ -6,8 +6,8 @@
  */
 import React, { useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
-import type { Choice, ChooseRequest } from './loop.js';
-import type { CodemonkeyOption } from './schema.js';
+import type { Choice, ChooseRequest } from '../ai/codemonkey/loop.js';
+import type { CodemonkeyOption } from '../ai/codemonkey/schema.js';
 
 const RISK_COLOR: Record<CodemonkeyOption['risk'], string> = { low: 'green', medium: 'yellow', high: 'red' };
 

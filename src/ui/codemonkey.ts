@@ -1,8 +1,8 @@
 /** Plain-text renderings of a codemonkey run record, a report and an undo (stdout). */
 import type { ChalkInstance } from 'chalk';
-import { renderTable } from '../../ui/table.js';
-import type { FileRecord, RunRecord } from './store.js';
-import type { UndoResult } from './undo.js';
+import { renderTable } from './table.js';
+import type { FileRecord, RunRecord } from '../ai/codemonkey/store.js';
+import type { UndoResult } from '../ai/codemonkey/undo.js';
 
 export function formatUsd(usd: number): string {
   return `$${usd < 0.01 && usd > 0 ? usd.toFixed(4) : usd.toFixed(2)}`;
