@@ -18,59 +18,47 @@ export function emptyScored(): Scored {
   return { actual: [], forecast: [], lower: [], upper: [], scale: [] };
 }
 
-export function mae(actual: number[], forecast: number[]): number | null {
+/**
+ * Mean of `err(actual, forecast)` over the points where both are finite and `err` gives a number
+ * (it returns null to skip a point); null when no point counts.
+ */
+function meanError(actual: number[], forecast: number[], err: (a: number, f: number) => number | null): number | null {
   let s = 0;
   let n = 0;
   for (let i = 0; i < actual.length; i++) {
     const a = actual[i] as number;
     const f = forecast[i] as number;
     if (!Number.isFinite(a) || !Number.isFinite(f)) continue;
-    s += Math.abs(a - f);
+    const e = err(a, f);
+    if (e === null) continue;
+    s += e;
     n++;
   }
   return n > 0 ? s / n : null;
 }
 
+export function mae(actual: number[], forecast: number[]): number | null {
+  return meanError(actual, forecast, (a, f) => Math.abs(a - f));
+}
+
 export function rmse(actual: number[], forecast: number[]): number | null {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const f = forecast[i] as number;
-    if (!Number.isFinite(a) || !Number.isFinite(f)) continue;
-    s += (a - f) ** 2;
-    n++;
-  }
-  return n > 0 ? Math.sqrt(s / n) : null;
+  const mse = meanError(actual, forecast, (a, f) => (a - f) ** 2);
+  return mse === null ? null : Math.sqrt(mse);
 }
 
 /** Symmetric MAPE in percent. A point where both actual and forecast are 0 counts as 0 error. */
 export function smape(actual: number[], forecast: number[]): number | null {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const f = forecast[i] as number;
-    if (!Number.isFinite(a) || !Number.isFinite(f)) continue;
+  const m = meanError(actual, forecast, (a, f) => {
     const d = Math.abs(a) + Math.abs(f);
-    s += d === 0 ? 0 : (2 * Math.abs(a - f)) / d;
-    n++;
-  }
-  return n > 0 ? (100 * s) / n : null;
+    return d === 0 ? 0 : (2 * Math.abs(a - f)) / d;
+  });
+  return m === null ? null : 100 * m;
 }
 
 /** MAPE in percent over non-zero actuals; null when every actual is zero. */
 export function mape(actual: number[], forecast: number[]): number | null {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const f = forecast[i] as number;
-    if (!Number.isFinite(a) || !Number.isFinite(f) || a === 0) continue;
-    s += Math.abs((a - f) / a);
-    n++;
-  }
-  return n > 0 ? (100 * s) / n : null;
+  const m = meanError(actual, forecast, (a, f) => (a === 0 ? null : Math.abs((a - f) / a)));
+  return m === null ? null : 100 * m;
 }
 
 /** Share of actuals within [lower, upper]. */
