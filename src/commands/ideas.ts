@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
 import { parseNumber } from '../core/options.js';
 import type { IdeasResult, ViewportChoice } from '../ai/ideas/service.js';
+import { pathOf } from '../web/url.js';
 
 interface IdeasFlags {
   pages: string;
@@ -21,14 +22,6 @@ function rel(cwd: string, file: string): string {
   return r === '' ? '.' : r.startsWith('..') ? file : r;
 }
 
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return url;
-  }
-}
 
 export function renderIdeas(r: IdeasResult, cwd: string): string {
   const lines: string[] = [];

@@ -83,3 +83,13 @@ export function isFollowable(href: string): boolean {
   if (UNSAFE_PATH.test(url.pathname)) return false;
   return true;
 }
+
+/** The path and query of a URL, for display ("/pricing?plan=pro"); the input itself when it does not parse. */
+export function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}` || '/';
+  } catch {
+    return url;
+  }
+}

@@ -8,7 +8,7 @@ import type { DomNode, DomTree } from '../../web/dom.js';
 import { isVisible } from '../../web/dom.js';
 import type { Cta, FormModel, PageModel, ViewportName } from '../../web/page-model.js';
 import { uniqueSelector } from '../../web/selector.js';
-import { normalizeUrl } from '../../web/url.js';
+import { normalizeUrl, pathOf } from '../../web/url.js';
 import type { ExperimentIdea, Metric, SiteSummary } from './schema.js';
 
 export interface AuditPage {
@@ -50,14 +50,6 @@ export function hypothesis(observed: string, change: string, effect: string, aud
   return `Because we observed ${observed}, we believe ${change} will cause ${effect} for ${audience}; we will know when ${metricName} moves.`;
 }
 
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}` || '/';
-  } catch {
-    return url;
-  }
-}
 
 const q = (s: string): string => `“${s}”`;
 

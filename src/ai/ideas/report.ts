@@ -7,6 +7,7 @@ import path from 'node:path';
 import { UserError, errorMessage } from '../../core/errors.js';
 import type { IdeasResult } from './service.js';
 import type { Idea, Metric } from './schema.js';
+import { pathOf } from '../../web/url.js';
 
 export interface ShotToWrite {
   /** Relative to the output folder, with forward slashes. */
@@ -40,14 +41,6 @@ function code(s: string): string {
   return `${ticks}${ticks.length === 2 ? ' ' : ''}${s}${ticks.length === 2 ? ' ' : ''}${ticks}`;
 }
 
-function pathOf(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.pathname}${u.search}`;
-  } catch {
-    return url;
-  }
-}
 
 const arrow = (m: Metric): string => (m.direction === 'increase' ? '↑' : '↓');
 const metricLine = (m: Metric): string => `${code(m.name)} (${m.type}, ${m.direction} ${arrow(m)})`;
