@@ -1,26 +1,49 @@
 import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
+import type { CommandContext } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import type { AnalysisMetric, Correction, Method, NullPolicy, Tails } from '../stats/analyze.js';
 
-interface AnalyzeFlags {
+/** The flags that say where the units come from and how to adjust; analyze and power share them. */
+export interface SourceFlags {
   data?: string;
   experiment?: string;
   unit: string;
   group: string;
   control?: string;
-  metric?: string;
-  ratio?: string;
   covariates?: string;
   method?: Method;
   alpha: string;
+  preDays: string;
+}
+
+/** Checks the shared flags and turns them into the source part of an analysis request. */
+export function sourceRequest(ctx: CommandContext, flags: SourceFlags) {
+  if (flags.data && flags.experiment) throw new UsageError('pass either --data or --experiment, not both');
+  return {
+    cwd: ctx.cwd,
+    db: ctx.settings.db.value,
+    data: flags.data,
+    experiment: flags.experiment,
+    unit: flags.unit,
+    group: flags.group,
+    control: flags.control,
+    method: flags.method,
+    covariates: parseList(flags.covariates),
+    alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
+    preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+  };
+}
+
+interface AnalyzeFlags extends SourceFlags {
+  metric?: string;
+  ratio?: string;
   tails: Tails;
   winsorize?: string;
   correction: Correction;
   nulls?: NullPolicy;
   weights?: string;
-  preDays: string;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -62,31 +85,19 @@ Examples:
     .action(async (flags: AnalyzeFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
       if (!flags.data && !flags.experiment) throw new UsageError('analyze needs --data <file|table> or --experiment <name>', { hint: 'see statsig-hack analyze --help' });
-      if (flags.data && flags.experiment) throw new UsageError('pass either --data or --experiment, not both');
-      const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true });
+      const source = sourceRequest(ctx, flags);
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
-      const preDays = parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true });
       const weights = parseWeights('--weights', flags.weights);
       const { runAnalysis } = await import('../stats/run.js');
       const result = await runAnalysis({
-        cwd: ctx.cwd,
-        db: ctx.settings.db.value,
-        data: flags.data,
-        experiment: flags.experiment,
-        unit: flags.unit,
-        group: flags.group,
+        ...source,
         metrics: parseList(flags.metric),
         ratios: parseRatios(flags.ratio),
-        covariates: parseList(flags.covariates),
-        control: flags.control,
-        method: flags.method,
-        alpha,
         tails: flags.tails,
         winsorize,
         correction: flags.correction,
         weights,
         nulls: flags.nulls,
-        preDays,
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
       const r = result;

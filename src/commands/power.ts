@@ -1,29 +1,20 @@
 import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
-import { parseList, parseNumber } from '../core/options.js';
-import type { Method } from '../stats/analyze.js';
+import { parseNumber } from '../core/options.js';
+import { sourceRequest, type SourceFlags } from './analyze.js';
 
-interface PowerFlags {
-  data?: string;
-  experiment?: string;
-  unit: string;
-  group: string;
-  control?: string;
+interface PowerFlags extends SourceFlags {
   metric: string;
-  covariates?: string;
-  method?: Method;
   mde?: string;
   absolute?: boolean;
   n?: string;
-  alpha: string;
   power: string;
   tails: 'two' | 'one';
   arms: string;
   variance?: string;
   mean?: string;
   varianceReduction?: string;
-  preDays: string;
 }
 
 export function powerCommand(app: App): Command {
@@ -59,8 +50,8 @@ Examples:
     .action(async (flags: PowerFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
       if ((flags.mde === undefined) === (flags.n === undefined)) throw new UsageError('power needs exactly one of --mde (for a sample size) or --n (for an MDE)', { hint: 'e.g. --mde 0.02 or --n 50000' });
-      if (flags.data && flags.experiment) throw new UsageError('pass either --data or --experiment, not both');
-      const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true });
+      const source = sourceRequest(ctx, flags);
+      const alpha = source.alpha;
       const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
       const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
       let variance: number;
@@ -69,23 +60,7 @@ Examples:
       let measured: Record<string, unknown> | null = null;
       if (flags.data || flags.experiment) {
         const { runAnalysis } = await import('../stats/run.js');
-        const res = await runAnalysis({
-          cwd: ctx.cwd,
-          db: ctx.settings.db.value,
-          data: flags.data,
-          experiment: flags.experiment,
-          unit: flags.unit,
-          group: flags.group,
-          metrics: [flags.metric],
-          ratios: [],
-          covariates: parseList(flags.covariates),
-          control: flags.control,
-          method: flags.method,
-          alpha,
-          tails: 'two',
-          correction: 'none',
-          preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
-        });
+        const res = await runAnalysis({ ...source, metrics: [flags.metric], ratios: [], tails: 'two', correction: 'none' });
         const r = res.results[0];
         if (!r || r.unadjusted.diff_se === null) throw new UserError(`could not measure the variance of ${flags.metric}`, { code: 'NO_VARIANCE' });
         // Per-unit variance implied by the unadjusted standard error of the difference.
