@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { spawnPty } from '../support/pty.js';
+import { tmpDir } from '../support/tmp.js';
+
+describe('demo on a real terminal (pty, 100 columns)', () => {
+  it('draws progress on the TTY and prints the result table', { timeout: 180_000 }, async () => {
+    const cwd = tmpDir();
+    const t = spawnPty(['demo', '--users', '2000'], { cwd, cols: 100, rows: 30 });
+    await t.waitFor('The planted effect lies inside the 95% CI', 150_000);
+    expect(await t.exit).toBe(0);
+    const out = t.output();
+    // The TTY path: ink's finished marks, not the plain "label..." lines of CI.
+    expect(out).toContain('✓');
+    expect(out).toContain('Next: statsig-hack status --db');
+  });
+});
