@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
-import type { CommandContext } from '../core/context.js';
+import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import type { AnalysisMetric, Correction, Method, NullPolicy, Tails } from '../stats/analyze.js';
@@ -44,6 +44,7 @@ interface AnalyzeFlags extends SourceFlags {
   correction: Correction;
   nulls?: NullPolicy;
   weights?: string;
+  wide?: boolean;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -73,6 +74,7 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--nulls <policy>', 'NULL metric values: zero or drop (default: zero for sums/counts, drop for means)').choices(['zero', 'drop']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
+    .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .addHelpText(
       'after',
       `
@@ -100,7 +102,9 @@ Examples:
         nulls: flags.nulls,
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
+      const { targetOf } = await import('../ui/format.js');
+      const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       const r = result;
-      ctx.out.result(r, () => renderAnalyze(r));
+      ctx.out.result(r, () => renderAnalyze(r, target));
     });
 }

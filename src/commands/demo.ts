@@ -10,6 +10,7 @@ export function demoCommand(app: App): Command {
     .option('--users <n>', 'synthetic users', '20000')
     .option('--seed <n>', 'random seed (same seed, same project and numbers)', '42')
     .option('--force', 'replace a project in --db that the demo did not write')
+    .option('--wide', 'show every table column, however wide the terminal')
     .addHelpText(
       'after',
       `
@@ -20,7 +21,7 @@ Examples:
   $ statsig-hack demo
   $ statsig-hack demo --users 100000 --seed 7 --json`,
     )
-    .action(async (opts: { users: string; seed: string; force?: boolean }, cmd: Command) => {
+    .action(async (opts: { users: string; seed: string; force?: boolean; wide?: boolean }, cmd: Command) => {
       const ctx = await app.context(cmd);
       const users = parseNumber('--users', opts.users, { min: 100, max: 5_000_000, integer: true });
       const seed = parseNumber('--seed', opts.seed, { min: 0, max: 2_147_483_647, integer: true });
@@ -28,9 +29,11 @@ Examples:
       const db = explicitDb ? ctx.settings.db.value : path.join(ctx.cwd, '.statsig-hack', 'demo.duckdb');
       const { runDemo } = await import('../demo/run.js');
       const { renderDemo } = await import('../ui/demo.js');
+      const { displayPath, int, targetOf } = await import('../ui/format.js');
+      const target = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       const progress = await ctx.progress();
-      ctx.out.info(`Seeding a ${users.toLocaleString('en-US')}-user demo project into ${db} (offline, seed ${seed})...`);
+      ctx.out.info(`Seeding a ${int(users)}-user demo project into ${displayPath(db, ctx.cwd)} (offline, seed ${seed})...`);
       const result = await runDemo({ db, users, seed, force: Boolean(opts.force), progress });
-      ctx.out.result(result, () => renderDemo(result));
+      ctx.out.result(result, () => renderDemo(result, target, ctx.cwd));
     });
 }

@@ -1,25 +1,9 @@
 /** Human rendering of analyze results: a side-by-side table, SRM status, one sentence per metric. */
 import type { AnalyzeResult, MetricResult } from '../stats/analyze.js';
-import { renderTable } from './table.js';
+import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
+import { fitTable, hiddenNote } from './table.js';
 
-export function pct(x: number | null, digits = 1): string {
-  if (x === null || !Number.isFinite(x)) return 'n/a';
-  const v = x * 100;
-  return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}%`;
-}
-
-export function num(x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return 'n/a';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(3);
-  return String(Number(x.toPrecision(4)));
-}
-
-export function pval(p: number | null): string {
-  if (p === null || !Number.isFinite(p)) return 'n/a';
-  if (p < 1e-4) return p.toExponential(1);
-  return p.toFixed(4);
-}
+export { num, pct, pval };
 
 const METHOD_NAMES: Record<string, string> = { cuped: 'CUPED', cupac: 'CUPAC', none: 'no adjustment' };
 
@@ -33,12 +17,16 @@ export function sentence(r: MetricResult, alpha: number): string {
   return parts.join(', ');
 }
 
-export function renderAnalyze(res: AnalyzeResult): string {
+/** Columns hidden first when the table must fit a terminal: the unadjusted (raw) figures, then the detail. */
+const ANALYZE_DROP = ['raw CI', 'raw diff', 'raw p', 'diff', 'var cut', 'control', 'test'];
+
+export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): string {
+  const c = paintOf(target);
   const lines: string[] = [];
   const title = res.experiment ? `Experiment ${res.experiment}` : 'Experiment results';
   lines.push(`${title}: control = ${res.control}, method = ${METHOD_NAMES[res.method] ?? res.method}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
-  const counts = Object.entries(res.srm.counts).map(([g, n]) => `${g} ${n}`).join(', ');
-  lines.push(`SRM: ${res.srm.mismatch ? 'MISMATCH' : 'ok'} (chi2 = ${num(res.srm.chi2)}, p = ${pval(res.srm.p_value)}; ${counts})`);
+  const counts = Object.entries(res.srm.counts).map(([g, n]) => `${g} ${int(n)}`).join(', ');
+  lines.push(`SRM: ${res.srm.mismatch ? c.red('MISMATCH') : 'ok'} (chi2 = ${num(res.srm.chi2)}, p = ${pval(res.srm.p_value)}; ${counts})`);
   lines.push('');
   const rows = res.results.map((r) => ({
     metric: r.metric,
@@ -52,14 +40,29 @@ export function renderAnalyze(res: AnalyzeResult): string {
     'raw diff': num(r.unadjusted.diff),
     'raw CI': `${num(r.unadjusted.diff_ci[0])}..${num(r.unadjusted.diff_ci[1])}`,
     'raw p': pval(r.unadjusted.p_value),
-    'var cut': r.method === 'none' || r.variance_reduction === null ? '-' : `${Math.round(r.variance_reduction * 100)}%`,
+    'var cut': r.method === 'none' || r.variance_reduction === null ? '-' : share(r.variance_reduction),
+    _result: r,
   }));
-  lines.push(renderTable(Object.keys(rows[0] ?? { metric: '' }), rows, { align: { control: 'right', test: 'right', diff: 'right', lift: 'right', p: 'right', 'raw diff': 'right', 'raw p': 'right', 'var cut': 'right' } }));
+  const columns = ['metric', 'variant', 'control', 'test', 'diff', 'lift', 'lift CI', 'p', 'raw diff', 'raw CI', 'raw p', 'var cut'];
+  const table = fitTable(columns, rows, {
+    align: { control: 'right', test: 'right', diff: 'right', lift: 'right', p: 'right', 'raw diff': 'right', 'raw p': 'right', 'var cut': 'right' },
+    width: target.width,
+    drop: ANALYZE_DROP,
+    shrink: ['metric', 'variant'],
+    paint: (col, row, text) => {
+      if (col !== 'lift' && col !== 'lift CI' && col !== 'p') return text;
+      const r = row._result as MetricResult;
+      return significance(c, r.significant, r.rel_lift)(text);
+    },
+  });
+  lines.push(table.text);
+  const note = hiddenNote(table.hidden, target.width);
+  if (note) lines.push(c.dim(note));
   lines.push('');
   for (const r of res.results) lines.push(sentence(r, res.alpha));
   if (res.warnings.length > 0) {
     lines.push('');
-    for (const w of res.warnings) lines.push(`! ${w}`);
+    for (const w of res.warnings) lines.push(`${c.yellow('!')} ${w}`);
   }
-  return lines.join('\n');
+  return wrap(lines.join('\n'), target.width);
 }

@@ -1,31 +1,49 @@
 /** Human rendering of the demo: each estimate next to the planted truth. */
 import type { DemoResult } from '../demo/run.js';
-import { num, pct, pval } from './analyze.js';
-import { renderTable } from './table.js';
+import { commandLine, count, displayPath, int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
+import { fitTable, hiddenNote } from './table.js';
 
-export function renderDemo(d: DemoResult): string {
+/** Hidden first when the table must fit: the variance cut, then p (the lift's colour still tells significance), then the estimate. */
+const DEMO_DROP = ['var cut', 'p', 'estimate'];
+
+export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string): string {
+  const c = paintOf(target);
   const lines: string[] = [];
-  lines.push(`${d.project.name}: ${d.counts.users.toLocaleString('en-US')} users, ${d.counts.events.toLocaleString('en-US')} events, ${d.counts.experiments} experiments, ${d.counts.metrics} metrics (${d.window.pre_start} .. ${d.window.end})`);
-  lines.push(`Store: ${d.db}`);
+  lines.push(`${d.project.name}: ${count(d.counts.users, 'user')}, ${count(d.counts.events, 'event')}, ${count(d.counts.experiments, 'experiment')}, ${count(d.counts.metrics, 'metric')} (${d.window.pre_start} .. ${d.window.end})`);
+  lines.push(`Store: ${displayPath(d.db, cwd)}`);
   lines.push('');
-  lines.push(
-    renderTable(
-      ['experiment', 'metric', 'variant', 'estimate', '95% CI', 'lift', 'p', 'truth', 'in CI', 'var cut'],
-      d.rows.map((r) => ({
-        experiment: r.experiment,
-        metric: r.metric,
-        variant: r.variant,
-        estimate: num(r.estimate),
-        '95% CI': `${num(r.ci[0])}..${num(r.ci[1])}`,
-        lift: pct(r.rel_lift),
-        p: pval(r.p_value),
-        truth: r.truth === null ? '-' : num(r.truth),
-        'in CI': r.covered === null ? '-' : r.covered ? 'yes' : 'NO',
-        'var cut': r.variance_reduction === null || r.method === 'none' ? '-' : `${Math.round(r.variance_reduction * 100)}%`,
-      })),
-      { align: { estimate: 'right', lift: 'right', p: 'right', truth: 'right', 'var cut': 'right' } },
-    ),
+  const table = fitTable(
+    ['experiment', 'metric', 'variant', 'estimate', '95% CI', 'lift', 'p', 'truth', 'in CI', 'var cut'],
+    d.rows.map((r) => ({
+      experiment: r.experiment,
+      metric: r.metric,
+      variant: r.variant,
+      estimate: num(r.estimate),
+      '95% CI': `${num(r.ci[0], 3)}..${num(r.ci[1], 3)}`,
+      lift: pct(r.rel_lift),
+      p: pval(r.p_value),
+      truth: r.truth === null ? '-' : num(r.truth),
+      'in CI': r.covered === null ? '-' : r.covered ? 'yes' : 'NO',
+      'var cut': r.variance_reduction === null || r.method === 'none' ? '-' : share(r.variance_reduction),
+      _row: r,
+    })),
+    {
+      align: { estimate: 'right', lift: 'right', p: 'right', truth: 'right', 'var cut': 'right' },
+      width: target.width,
+      groupBy: 'experiment',
+      drop: DEMO_DROP,
+      shrink: ['metric', 'variant'],
+      paint: (col, row, text) => {
+        const r = row._row as DemoResult['rows'][number];
+        if (col === 'in CI' && r.covered === false) return c.red(text);
+        if (col !== 'lift' && col !== 'p') return text;
+        return significance(c, r.p_value !== null && r.p_value < 0.05, r.rel_lift)(text);
+      },
+    },
   );
+  lines.push(table.text);
+  const note = hiddenNote(table.hidden, target.width);
+  if (note) lines.push(c.dim(note));
   lines.push('');
   lines.push(`The planted effect lies inside the 95% CI for ${d.coverage.covered} of ${d.coverage.total} metrics (expect about 95%).`);
   const srmBad = d.srm.filter((s) => s.mismatch);
@@ -39,9 +57,9 @@ export function renderDemo(d: DemoResult): string {
     const top = w.dimensions[0];
     const seg = top?.segments[0];
     lines.push('', `What happened on ${w.periods.current.label}? (planted: ${d.drilldown.anomaly})`);
-    const whole = (x: number | null): string => (x === null ? 'n/a' : Math.round(x).toLocaleString('en-US'));
+    const whole = (x: number | null): string => (x === null ? 'n/a' : int(x));
     lines.push(`  ${w.metric}: ${whole(w.headline.baseline)} -> ${whole(w.headline.current)} (${pct(w.headline.rel_delta)}) against ${w.periods.baseline.label}`);
-    if (top && seg) lines.push(`  top dimension: ${top.dimension}; ${seg.value} carries ${Math.round((seg.contribution ?? 0) * 100)}% of the change`);
+    if (top && seg) lines.push(`  top dimension: ${top.dimension}; ${seg.value} carries ${share(seg.contribution ?? 0)} of the change`);
     lines.push(`  ${w.summary}`);
   }
   if (d.forecast && d.forecast.points.length > 0) {
@@ -49,9 +67,11 @@ export function renderDemo(d: DemoResult): string {
     const first = f.points[0];
     const last = f.points[f.points.length - 1];
     const mean = f.points.reduce((a, p) => a + p.yhat, 0) / f.points.length;
-    lines.push('', `DAU forecast (${f.model}), next ${f.horizon} days: ${first?.ds}..${last?.ds}, mean ${Math.round(mean).toLocaleString('en-US')} a day (last day ${Math.round(last?.yhat ?? 0).toLocaleString('en-US')}, 80% ${Math.round(last?.yhat_lower ?? 0).toLocaleString('en-US')}..${Math.round(last?.yhat_upper ?? 0).toLocaleString('en-US')})`);
-    lines.push(f.anomalies.length > 0 ? `  anomalies in the history: ${f.anomalies.map((a) => `${a.ds} (${Math.round(a.y).toLocaleString('en-US')} vs ${Math.round(a.expected).toLocaleString('en-US')} expected)`).join(', ')}` : '  no anomalies flagged in the history');
+    lines.push('', `DAU forecast (${f.model}), next ${f.horizon} days: ${first?.ds}..${last?.ds}, mean ${int(mean)} a day (last day ${int(last?.yhat ?? 0)}, 80% ${int(last?.yhat_lower ?? 0)}..${int(last?.yhat_upper ?? 0)})`);
+    lines.push(f.anomalies.length > 0 ? `  anomalies in the history: ${f.anomalies.map((a) => `${a.ds} (${int(a.y)} vs ${int(a.expected)} expected)`).join(', ')}` : '  no anomalies flagged in the history');
   }
-  lines.push('', `Next: statsig-hack status --db ${d.db}`, `      statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${d.db}`);
-  return lines.join('\n');
+  const db = displayPath(d.db, cwd);
+  const text = wrap(lines.join('\n'), target.width, '    ');
+  const next = ['Next:', commandLine(`statsig-hack status --db ${db}`, target.width), commandLine(`statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${db}`, target.width)];
+  return `${text}\n\n${next.join('\n')}`;
 }

@@ -11,6 +11,9 @@ describe('demo on a real terminal (pty, 100 columns)', () => {
     const out = t.output();
     // The TTY path: ink's finished marks, not the plain "label..." lines of CI.
     expect(out).toContain('✓');
-    expect(out).toContain('Next: statsig-hack status --db');
+    expect(out).toContain('statsig-hack status --db .statsig-hack/demo.duckdb');
+    // Nothing wraps in 100 columns: the table hides low-value columns and says so.
+    expect(t.lines().filter((l) => [...l].length > 100)).toEqual([]);
+    expect(out).toContain('hidden to fit 100 columns; --wide shows every column');
   });
 });

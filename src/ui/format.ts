@@ -1,0 +1,191 @@
+/**
+ * One way to write numbers, durations and counts in human output, and where that output goes
+ * (how wide, in colour or not). Every renderer in ui/ formats through these so one run never
+ * says "10000 rows" next to "20,000 users".
+ */
+import path from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { useColor, type StreamInfo } from '../core/tty.js';
+
+/** Cuts `s` to `max` visible characters, ending in "…" when cut. */
+export function cut(s: string, max: number): string {
+  const chars = [...s];
+  if (chars.length <= max) return s;
+  if (max <= 1) return chars.slice(0, Math.max(0, max)).join('');
+  return `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** Whole numbers with thousands separators: 20000 -> "20,000". Non-integers are rounded. */
+export function int(n: number | bigint): string {
+  if (typeof n === 'bigint') return n.toLocaleString('en-US');
+  if (!Number.isFinite(n)) return 'n/a';
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** "1 user", "20,000 users"; `many` defaults to `one` + "s". */
+export function count(n: number | bigint, one: string, many = `${one}s`): string {
+  return `${int(n)} ${n === 1 || n === 1n ? one : many}`;
+}
+
+/** Up to 6 significant digits, no exponent for ordinary magnitudes, integers as integers (data cells). */
+export function formatNumber(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
+  const abs = Math.abs(n);
+  if (abs !== 0 && (abs < 1e-4 || abs >= 1e9)) return n.toExponential(3);
+  return String(Number(n.toPrecision(6)));
+}
+
+/** An estimate with `digits` significant digits (4 by default); exponent only for tiny or huge values. */
+export function num(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(Math.max(1, digits - 1));
+  const v = Number(x.toPrecision(digits));
+  return Number.isInteger(v) && Math.abs(v) >= 1000 ? int(v) : String(v);
+}
+
+/** A fraction as a signed percentage: 0.123 -> "+12.3%". */
+export function pct(x: number | null | undefined, digits = 1): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  const v = x * 100;
+  return `${v >= 0 ? '+' : ''}${v.toFixed(digits)}%`;
+}
+
+/** A share as an unsigned whole percentage: 0.213 -> "21%". */
+export function share(x: number | null | undefined): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  return `${Math.round(x * 100)}%`;
+}
+
+export function pval(p: number | null | undefined): string {
+  if (p === null || p === undefined || !Number.isFinite(p)) return 'n/a';
+  if (p < 1e-4) return p.toExponential(1);
+  return p.toFixed(4);
+}
+
+/** Elapsed time: "0.4s", "12s", "2m 05s", "1h 02m". */
+export function duration(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${s.toFixed(1)}s`;
+  if (s < 60) return `${Math.floor(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m ${String(Math.floor(s % 60)).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Progress counts: "1,200/20,000 (6%)" with a total, "1,200" without one. */
+export function progressCount(done: number, total: number | undefined): string {
+  if (total === undefined || total <= 0) return int(done);
+  const p = Math.min(100, Math.floor((done / total) * 100));
+  return `${int(done)}/${int(total)} (${p}%)`;
+}
+
+/** Where a rendering goes: the widest line it may draw (undefined: no limit) and whether to colour. */
+export interface Target {
+  width: number | undefined;
+  color: boolean;
+}
+
+/** Plain output: no width limit, no colour (pipes, CI, files, tests). */
+export const PLAIN: Target = { width: undefined, color: false };
+
+/**
+ * The target for human output on `stream`: a TTY's width unless `wide`, else $COLUMNS when set
+ * (so `COLUMNS=100 cmd | less` fits too), else no limit; colour follows TTY, NO_COLOR,
+ * FORCE_COLOR and --no-color.
+ */
+export function targetOf(stream: StreamInfo & { columns?: number }, env: NodeJS.ProcessEnv, opts: { wide?: boolean; color?: boolean } = {}): Target {
+  let width: number | undefined;
+  if (!opts.wide) {
+    if (stream.isTTY && stream.columns && stream.columns > 0) width = stream.columns;
+    else if (env.COLUMNS && /^\d+$/.test(env.COLUMNS)) width = Number(env.COLUMNS);
+    if (width !== undefined) width = Math.max(40, width);
+  }
+  return { width, color: useColor(stream, env, opts.color) };
+}
+
+/** A chalk for a target: level 1 when colour is on, 0 (plain strings) otherwise. */
+export function paintOf(target: Pick<Target, 'color'>): ChalkInstance {
+  return new Chalk({ level: target.color ? 1 : 0 });
+}
+
+/** Colour of a result by significance: green for a significant gain, red for a significant loss, dim otherwise. */
+export function significance(c: ChalkInstance, significant: boolean, lift: number | null | undefined): (s: string) => string {
+  if (!significant) return (s) => c.dim(s);
+  if (lift !== null && lift !== undefined && lift < 0) return (s) => c.red(s);
+  return (s) => c.green(s);
+}
+
+// eslint-disable-next-line no-control-regex -- colour codes are what is measured around
+const SGR = /\x1b\[[0-9;]*m/g;
+
+/** Visible width of a string that may hold colour codes. */
+export function visibleLength(s: string): number {
+  return [...s.replace(SGR, '')].length;
+}
+
+/**
+ * Word-wraps each line of `text` that is wider than `width` (continuation lines indented by
+ * `indent`); a word longer than a line is cut. No limit: the text as it is.
+ */
+export function wrap(text: string, width: number | undefined, indent = '  '): string {
+  if (width === undefined) return text;
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (visibleLength(line) <= width) {
+      out.push(line);
+      continue;
+    }
+    const lead = /^\s*/.exec(line)?.[0] ?? '';
+    const next = lead + indent;
+    let cur = lead;
+    let curLen = visibleLength(lead);
+    let filled = false;
+    for (const word of line.slice(lead.length).split(' ')) {
+      const wl = visibleLength(word);
+      if (filled && curLen + 1 + wl > width) {
+        out.push(cur.trimEnd());
+        cur = next;
+        curLen = visibleLength(next);
+        filled = false;
+      }
+      const sep = filled ? ' ' : '';
+      let piece = word;
+      // A single word wider than the line is cut (plain words only; colour codes stay whole).
+      if (curLen + sep.length + wl > width && wl === [...word].length) piece = cut(word, Math.max(1, width - curLen - sep.length));
+      cur += sep + piece;
+      curLen += sep.length + visibleLength(piece);
+      filled = true;
+    }
+    out.push(cur.trimEnd());
+  }
+  return out.join('\n');
+}
+
+/**
+ * A command to copy, indented by `indent`; when wider than `width` it breaks before flags with
+ * shell continuations (" \"), so it still pastes as one command.
+ */
+export function commandLine(cmd: string, width: number | undefined, indent = '  '): string {
+  const one = `${indent}${cmd}`;
+  if (width === undefined || visibleLength(one) <= width) return one;
+  const parts = cmd.split(/ (?=--)/);
+  const lines: string[] = [];
+  let cur = indent + (parts.shift() ?? '');
+  for (const p of parts) {
+    if (visibleLength(cur) + 1 + visibleLength(p) + 2 > width) {
+      lines.push(`${cur} \\`);
+      cur = `${indent}    ${p}`;
+    } else cur += ` ${p}`;
+  }
+  lines.push(cur);
+  return lines.join('\n');
+}
+
+/** `file` relative to `cwd` when it lies inside it (shorter to read and to paste), else as it is. */
+export function displayPath(file: string, cwd: string | undefined): string {
+  if (!cwd) return file;
+  const rel = path.relative(cwd, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { Chalk } from 'chalk';
+import { fitTable, hiddenNote, renderTable } from '../../src/ui/table.js';
+import { visibleLength } from '../../src/ui/format.js';
+
+const widest = (text: string): number => Math.max(...text.split('\n').map(visibleLength));
+
+const rows = Array.from({ length: 5 }, (_, i) => ({
+  experiment: `a_rather_long_experiment_name_${i < 3 ? 'one' : 'two'}`,
+  metric: `metric_with_a_long_name_${i}`,
+  estimate: 1.23456 * (i + 1),
+  ci: `${-i}.123..${i}.456`,
+  raw: 'x'.repeat(20),
+  note: 'n',
+}));
+const cols = ['experiment', 'metric', 'estimate', 'ci', 'raw', 'note'];
+
+describe('fitTable', () => {
+  it('leaves a table alone without a width (plain and stable, as before)', () => {
+    const t = fitTable(cols, rows);
+    expect(t.hidden).toEqual([]);
+    expect(widest(t.text)).toBeGreaterThan(100);
+    expect(t.text).toBe(renderTable(cols, rows));
+  });
+
+  it('hides the droppable columns in order, only as many as needed', () => {
+    const full = widest(renderTable(cols, rows));
+    const t = fitTable(cols, rows, { width: full - 5, drop: ['raw', 'note', 'ci'] });
+    expect(t.hidden).toEqual(['raw']);
+    expect(t.text).not.toContain('xxxxx');
+    expect(widest(t.text)).toBeLessThanOrEqual(full - 5);
+  });
+
+  it('fits 80 and 40 columns: drops, then shrinks names with an ellipsis, then cuts', () => {
+    for (const width of [80, 60, 40]) {
+      const t = fitTable(cols, rows, { width, drop: ['raw', 'note'], shrink: ['experiment', 'metric'] });
+      expect(widest(t.text)).toBeLessThanOrEqual(width);
+      expect(t.hidden).toEqual(['raw', 'note']);
+    }
+    expect(fitTable(cols, rows, { width: 80, drop: ['raw', 'note'], shrink: ['experiment', 'metric'] }).text).toContain('…');
+  });
+
+  it('groupBy turns a repeated column into heading lines', () => {
+    const t = fitTable(cols, rows, { groupBy: 'experiment' });
+    const lines = t.text.split('\n');
+    expect(lines.filter((l) => l === 'a_rather_long_experiment_name_one')).toHaveLength(1);
+    expect(lines.filter((l) => l === 'a_rather_long_experiment_name_two')).toHaveLength(1);
+    expect(lines[0]).not.toContain('experiment');
+  });
+
+  it('paint colours cells without changing the visible width; no colour, no escape codes', () => {
+    const c = new Chalk({ level: 1 });
+    const painted = fitTable(cols, rows, { width: 100, drop: ['raw'], paint: (col, _r, s) => (col === 'estimate' ? c.green(s) : s) });
+    const plain = fitTable(cols, rows, { width: 100, drop: ['raw'] });
+    expect(painted.text).toContain('\x1b[32m');
+    expect(plain.text).not.toContain('\x1b[');
+    expect(painted.text.split('\n').map(visibleLength)).toEqual(plain.text.split('\n').map(visibleLength));
+  });
+
+  it('says what was hidden and how to see it', () => {
+    expect(hiddenNote([], 80)).toBeNull();
+    expect(hiddenNote(['raw CI', 'raw p'], 80)).toBe('(raw CI, raw p hidden to fit 80 columns; --wide shows every column)');
+  });
+});
