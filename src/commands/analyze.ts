@@ -105,6 +105,7 @@ Examples:
       const { targetOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       const r = result;
+      for (const n of r.notes) ctx.out.debug(n);
       ctx.out.result(r, () => renderAnalyze(r, target));
     });
 }

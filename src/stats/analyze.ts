@@ -46,6 +46,8 @@ export interface AnalyzeOptions extends TestSettings {
   covariates: string[];
   /** Default NULL policy for value metrics that do not say. */
   defaultNulls: NullPolicy;
+  /** The covariates were chosen by the tool, not named by the user: a constant or redundant one is expected, a note rather than a warning. */
+  expectedDrops?: boolean;
 }
 
 export interface MetricResult {
@@ -84,6 +86,8 @@ export interface AnalyzeResult {
   srm: { chi2: number; p_value: number; counts: Record<string, number>; expected: Record<string, number>; mismatch: boolean };
   results: MetricResult[];
   warnings: string[];
+  /** What the user need not act on (covariates left out because they add nothing); shown with --debug and in --json. */
+  notes: string[];
 }
 
 interface CovariateColumn {
@@ -97,6 +101,7 @@ const SRM_THRESHOLD = 0.001;
 
 export async function analyze(store: Store, opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const warnings: string[] = [];
+  const notes: string[] = [];
   const columns = await describeRelation(store, opts.relation);
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
@@ -160,7 +165,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       const levels = profile.levels.get(c.name) as Levels;
       if (levels.pooled > 0) warnings.push(`covariate ${c.name}: rare levels pooled with "${levels.reference}"`);
       if (levels.kept.length === 0) {
-        warnings.push(`covariate ${c.name} has a single frequent level and was dropped`);
+        (opts.expectedDrops ? notes : warnings).push(`covariate ${c.name} left out: it has a single frequent level`);
         continue;
       }
       // Indicators are folded from per-cell statistics: the moments query groups by this key.
@@ -233,6 +238,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const results: MetricResult[] = [];
+  // One line per dropped covariate, naming the metrics it was dropped for (not one per metric).
+  const dropped = new Map<string, string[]>();
   for (const m of metrics) {
     const byGroup = moments.get(m.name) as Map<string, Moments>;
     const covs = covFor(m);
@@ -248,15 +255,17 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
           ? analyzeMean(mc, mt, { ...common, metric: m.name })
           : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` });
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
+      for (const n of cmp.notes) dropped.set(n, [...(dropped.get(n) ?? []), variants.length > 1 ? `${m.name} (${v})` : m.name]);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
     }
   }
+  for (const [n, where] of dropped) (opts.expectedDrops ? notes : warnings).push(`${n} (${where.length === results.length ? 'every metric' : where.join(', ')})`);
   const adjusted = adjustPValues(results.map((r) => r.p_value), opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
   });
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, method, srm, results, warnings: [...new Set(warnings)] };
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, method, srm, results, warnings: [...new Set(warnings)], notes };
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

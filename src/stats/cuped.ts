@@ -118,6 +118,8 @@ export interface Comparison {
   covariate_contributions: Record<string, number>;
   unadjusted: UnadjustedResult;
   warnings: string[];
+  /** Why each dropped covariate was left out (it changes nothing: the fit is the same without it). */
+  notes: string[];
 }
 
 /**
@@ -374,6 +376,7 @@ export function compareLinear(input: CompareLinearInput): Comparison {
   const { metric, kind, control, test, pooled, alpha, tails } = input;
   const names = [...input.covariateNames];
   const warnings = [...(input.warnings ?? [])];
+  const notes: string[] = [];
 
   const rawDiff = test.estimate - control.estimate;
   const rawWelch = welchTest(rawDiff, { n: control.n, variance: control.varU }, { n: test.n, variance: test.varU }, alpha, tails);
@@ -422,6 +425,7 @@ export function compareLinear(input: CompareLinearInput): Comparison {
     covariate_contributions: {},
     unadjusted,
     warnings,
+    notes,
   });
   if (names.length === 0 || input.method === 'none') return plain('none', []);
 
@@ -437,10 +441,10 @@ export function compareLinear(input: CompareLinearInput): Comparison {
     for (const d of f.dropped) {
       const name = names[d.index] ?? `#${d.index}`;
       dropped.push(name);
-      warnings.push(
+      notes.push(
         d.reason === 'constant'
-          ? `covariate "${name}" is constant in the pooled sample; dropped`
-          : `covariate "${name}" is collinear with earlier covariates (R² ≥ 1 - 1e-9); dropped`,
+          ? `covariate ${name} left out: it is constant, so it carries no information`
+          : `covariate ${name} left out: it is a linear combination of the covariates before it, so it adds nothing`,
       );
     }
     kept = f.kept;
@@ -519,6 +523,7 @@ export function compareLinear(input: CompareLinearInput): Comparison {
     covariate_contributions: contrib,
     unadjusted,
     warnings,
+    notes,
   };
 }
 

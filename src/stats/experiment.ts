@@ -74,29 +74,35 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const metrics: AnalysisMetric[] = [];
   const aliases: string[] = [];
   const preCols: string[] = [];
+  // A pre-period aggregate computed twice (revenue, and the numerator of revenue per order) is one
+  // covariate: the copy would only be dropped as collinear by construction.
+  const preByExpr = new Map<string, string>();
   defs.forEach((d, i) => {
     const col = (part: string, post: boolean): string => `m${i}_${part}_${post ? 'post' : 'pre'}`;
-    const add = (alias: string, expr: string): void => {
+    const add = (alias: string, expr: string, post: boolean): string => {
+      const same = post ? undefined : preByExpr.get(expr);
+      if (same !== undefined) return same;
+      if (!post) preByExpr.set(expr, alias);
       aggs.push(`${expr} AS ${quoteIdent(alias)}`);
       aliases.push(quoteIdent(alias));
+      return alias;
     };
     const { numerator, denominator } = metricComponents(d);
+    const pre: string[] = [];
     for (const post of [true, false]) {
       const cols = { event: `(CASE WHEN ${post ? 'post' : 'NOT post'} THEN event END)` };
-      if (denominator) {
-        add(col('num', post), `CAST(${componentSql(numerator, cols)} AS DOUBLE)`);
-        add(col('den', post), `CAST(${componentSql(denominator, cols)} AS DOUBLE)`);
-      } else {
-        add(col('v', post), `CAST(${componentSql(numerator, cols)} AS DOUBLE)`);
+      const parts: [string, typeof numerator][] = denominator ? [['num', numerator], ['den', denominator]] : [['v', numerator]];
+      for (const [part, component] of parts) {
+        const alias = add(col(part, post), `CAST(${componentSql(component, cols)} AS DOUBLE)`, post);
+        if (!post) pre.push(alias);
       }
     }
     if (isRatioMetric(d)) {
-      metrics.push({ name: d.key, kind: 'ratio', num: col('num', true), den: col('den', true), covariates: [col('num', false), col('den', false)] });
-      preCols.push(col('num', false), col('den', false));
+      metrics.push({ name: d.key, kind: 'ratio', num: col('num', true), den: col('den', true), covariates: pre });
     } else {
-      metrics.push({ name: d.key, kind: 'value', column: col('v', true), nulls: 'zero', covariates: [col('v', false)] });
-      preCols.push(col('v', false));
+      metrics.push({ name: d.key, kind: 'value', column: col('v', true), nulls: 'zero', covariates: pre });
     }
+    for (const c of pre) if (!preCols.includes(c)) preCols.push(c);
   });
   const usedEvents = [
     ...new Set(
@@ -153,12 +159,18 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     correction: opts.correction,
     weights,
     defaultNulls: opts.nulls ?? 'zero',
+    // Chosen here (every pre-period metric and user property), so a redundant one is no news to the user.
+    expectedDrops: opts.covariates.length === 0,
   });
   const pretty = (c: string): string => prettyCovariate(c, defs);
+  const userNames = (text: string): string => text.replace(/\bm\d+_(?:v|num|den)_pre\w*/g, pretty);
   const prettyKeys = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [pretty(k), v]));
   return {
     ...result,
     results: result.results.map((r) => ({ ...r, covariates: r.covariates.map(pretty), theta: prettyKeys(r.theta), covariate_shares: prettyKeys(r.covariate_shares) })),
+    // Warnings speak the user's names: pre_revenue, not the internal m0_v_pre.
+    warnings: result.warnings.map(userNames),
+    notes: result.notes.map(userNames),
   };
 }
 

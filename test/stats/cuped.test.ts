@@ -143,13 +143,14 @@ describe('covariate hygiene', () => {
   const c = momentsFromRows(extend(MEAN_CONTROL, fx), cols);
   const t = momentsFromRows(extend(MEAN_TEST, fx), cols);
 
-  it('drops a constant and a collinear covariate with warnings, keeps the rest', () => {
+  it('drops a constant and a collinear covariate with notes (the fit is the same without them), keeps the rest', () => {
     const r = analyzeMean(c, t, { metric: 'y', covariates: ['x1', 'k', 'x1b', 'x2', 'x3'] });
     expect(r.covariates).toEqual(['x1', 'x2', 'x3']);
     expect(r.dropped_covariates).toEqual(['k', 'x1b']);
-    expect(r.warnings).toEqual([
-      'covariate "k" is constant in the pooled sample; dropped',
-      'covariate "x1b" is collinear with earlier covariates (R² ≥ 1 - 1e-9); dropped',
+    expect(r.warnings).toEqual([]);
+    expect(r.notes).toEqual([
+      'covariate k left out: it is constant, so it carries no information',
+      'covariate x1b left out: it is a linear combination of the covariates before it, so it adds nothing',
     ]);
     // the same as the clean fit
     expectClose(r.theta.x1, 0.7445246610720571, 1e-9);
