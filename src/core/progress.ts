@@ -5,6 +5,7 @@
  * and never know which one they got.
  */
 import type { Writable } from './output.js';
+import { duration, progressCount } from '../ui/format.js';
 
 export interface Progress {
   /** Starts (or restarts) a phase. `total` makes it a bar; without it, a spinner. */
@@ -55,20 +56,19 @@ export class PlainProgress implements Progress {
     const t = this.now();
     if (t - this.lastWrite < this.intervalMs) return;
     this.lastWrite = t;
-    this.stream.write(`${this.label}: ${formatCount(done, this.total)}\n`);
+    const known = this.total !== undefined && this.total > 0;
+    // Without a total and nothing counted yet, say that it is still going rather than "0".
+    const what = known || done > 0 ? formatCount(done, this.total) : 'working';
+    this.stream.write(`${this.label}: ${what}, ${duration(t - this.startedAt)}\n`);
   }
 
   stop(message?: string): void {
-    const secs = ((this.now() - this.startedAt) / 1000).toFixed(1);
-    this.stream.write(`${message ?? `${this.label}: done`} (${secs}s)\n`);
+    this.stream.write(`${message ?? `${this.label}: done`} (${duration(this.now() - this.startedAt)})\n`);
   }
 }
 
-export function formatCount(done: number, total: number | undefined): string {
-  if (total === undefined || total <= 0) return `${done}`;
-  const pct = Math.min(100, Math.round((done / total) * 100));
-  return `${done}/${total} (${pct}%)`;
-}
+/** Counts as progress shows them: "1,200/20,000 (6%)", or "1,200" without a total. */
+export const formatCount = progressCount;
 
 /** Chooses the reporter: ink on an interactive TTY, plain lines otherwise, nothing with --quiet. */
 export async function createProgress(stream: Writable, opts: { interactive: boolean; quiet: boolean }): Promise<Progress> {
