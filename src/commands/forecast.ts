@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
+import type { GlobalOptions } from '../core/context.js';
 import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
 import type { StoreAgg } from '../forecast/data.js';
 
@@ -31,6 +32,9 @@ interface ForecastFlags {
   plot?: string;
   workers?: string;
   chart: boolean;
+  maxCharts: string;
+  table?: 'summary' | 'full';
+  wide?: boolean;
 }
 
 export function forecastCommand(app: App): Command {
@@ -63,6 +67,9 @@ export function forecastCommand(app: App): Command {
     .option('--plot <file>', 'chart of history, forecast, interval, holidays and anomalies: .html (standalone) or .png (headless Chromium)')
     .option('--workers <n>', 'worker threads for many series (default: one per CPU)')
     .option('--no-chart', 'no terminal chart (one is drawn in an interactive terminal)')
+    .option('--max-charts <n>', 'terminal charts drawn at most, the largest series first', '3')
+    .addOption(new Option('--table <how>', 'summary: one row per group; full: one row per time step (default: summary with --by, else full)').choices(['summary', 'full']))
+    .option('--wide', 'do not fit tables to the terminal width')
     .addHelpText(
       'after',
       `
@@ -80,8 +87,9 @@ Examples:
       if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
       if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
-      const level = parseNumber('--interval', flags.interval, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
-      const anomalyLevel = parseNumber('--anomaly-level', flags.anomalyLevel, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const level = parseNumber('--interval', flags.interval, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
+      const anomalyLevel = parseNumber('--anomaly-level', flags.anomalyLevel, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.99 });
+      const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
       const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true });
       const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true });
       const holidays = flags.holidays.trim();
@@ -167,11 +175,16 @@ Examples:
         files.push(plotFile);
       }
       const json = { ...result, series: result.series.map(({ history: _h, holiday_dates: _d, ...rest }) => rest), files };
+      const { targetOf, paintOf } = await import('../ui/format.js');
+      const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       ctx.out.result(json, () =>
         renderForecastText(result, {
           charts,
-          color: ctx.out.c,
-          width: Math.max(40, Math.min(100, (ctx.io.stdout.columns ?? 80) - 14)),
+          color: paintOf(target),
+          width: Math.max(40, Math.min(100, (target.width ?? ctx.io.stdout.columns ?? 80) - 14)),
+          columns: target.width,
+          maxCharts,
+          table: flags.table,
           files,
         }),
       );

@@ -6,6 +6,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { formatNumber, renderTable } from './table.js';
+import { int, num, wrap } from './format.js';
 
 export interface ChartSeries {
   title: string;
@@ -320,11 +321,16 @@ export interface ForecastTextOptions {
   /** Draw terminal charts (needs the history in the result). */
   charts?: boolean;
   color?: ChalkInstance;
+  /** Width of a terminal chart's plot area. */
   width?: number;
+  /** Widest line a table may draw (the terminal's width; undefined: no limit). */
+  columns?: number | undefined;
   /** Forecast rows printed at most. */
   maxRows?: number;
-  /** Charts drawn at most. */
+  /** Charts drawn at most (the largest series first). */
   maxCharts?: number;
+  /** summary: one row per group; full: one row per time step. Default: summary with groups, full without. */
+  table?: 'summary' | 'full' | undefined;
   /** Files written, shown at the end. */
   files?: string[];
 }
@@ -347,20 +353,61 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   lines.push(
     `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${result.horizon} ${unit} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${result.series.length} series`,
   );
+  const n = result.series.length;
+  const step = unit.replace(/s$/, '');
   if (options.charts) {
-    for (const s of result.series.slice(0, options.maxCharts ?? 3)) {
-      if (!s.history) continue;
+    // The largest series by forecast first: with many groups those are the ones worth a look.
+    const meanOf = (s: SeriesForecast): number => s.forecast.reduce((a, p) => a + p.yhat, 0) / Math.max(1, s.forecast.length);
+    const charted = [...result.series].filter((s) => s.history).sort((a, b) => meanOf(b) - meanOf(a)).slice(0, Math.max(0, options.maxCharts ?? 3));
+    if (grouped && charted.length < n) {
+      lines.push(
+        '',
+        `Charts for ${charted.length} of ${n} ${groupName} groups, the largest by forecast: ${charted.map((s) => s.group).join(', ')}.`,
+        `  Every group: --max-charts ${n}, or --plot forecast.html (one page).`,
+      );
+    }
+    for (const s of charted) {
       lines.push('', `${s.group !== null ? `${groupName} = ${s.group} · ` : ''}model ${s.model}`);
       lines.push(renderTerminalChart(chartSeriesOf(s), { width: options.width, color: options.color }));
     }
   }
-  const rows = result.series.flatMap((s) => s.forecast.map((p) => (grouped ? { ds: p.ds, [groupName]: s.group, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model } : { ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model })));
-  const maxRows = options.maxRows ?? 500;
-  const round = (r: Record<string, unknown>): Record<string, unknown> =>
-    Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(6)) : v]));
-  const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
-  lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round)));
-  if (rows.length > maxRows) lines.push(`(${rows.length - maxRows} more rows: write them all with --out forecast.csv, or use --json)`);
+  const fit = { width: options.columns, drop: ['model'], shrink: [groupName] };
+  const fullTable = options.table === 'full' || (options.table === undefined && !grouped);
+  if (fullTable) {
+    const rows = result.series.flatMap((s) => s.forecast.map((p) => (grouped ? { ds: p.ds, [groupName]: s.group, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model } : { ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model })));
+    const maxRows = options.maxRows ?? 500;
+    const round = (r: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(6)) : v]));
+    const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
+    lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), fit));
+    if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: write them all with --out forecast.csv, or use --json)`);
+  } else {
+    // One row per group: where the forecast starts, its mean, and where it ends with its interval.
+    const level = Math.round(result.level * 100);
+    const first = result.series[0]?.forecast[0]?.ds ?? '';
+    const last = result.series[0]?.forecast[result.series[0].forecast.length - 1]?.ds ?? '';
+    const shown = result.series.slice(0, 50);
+    lines.push('', `Forecast per ${groupName}, ${first} .. ${last}:`);
+    lines.push(
+      renderTable(
+        [groupName, 'first', 'mean', 'last', `last ${level}%`, 'model'],
+        shown.map((s) => {
+          const f = s.forecast;
+          const end = f[f.length - 1];
+          return {
+            [groupName]: s.group,
+            first: num(f[0]?.yhat ?? null),
+            mean: num(f.reduce((a, p) => a + p.yhat, 0) / Math.max(1, f.length)),
+            last: num(end?.yhat ?? null),
+            [`last ${level}%`]: end ? `${num(end.yhat_lower)}..${num(end.yhat_upper)}` : 'n/a',
+            model: s.model,
+          };
+        }),
+        { ...fit, align: { first: 'right', mean: 'right', last: 'right' } },
+      ),
+    );
+    lines.push(`(${shown.length < n ? `${n - shown.length} more groups and ` : ''}every ${step} of each group: --table full, --out forecast.csv, or --json)`);
+  }
 
   const withCandidates = result.series.filter((s) => s.candidates.length > 0);
   if (withCandidates.length > 0) {
@@ -381,7 +428,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
             fit_s: c.seconds.toFixed(2),
             chosen: c.model === s.model ? '✓' : '',
           })),
-          { align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right', fit_s: 'right' } },
+          { ...fit, drop: ['fit_s', 'rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right', fit_s: 'right' } },
         ),
       );
     } else {
@@ -394,7 +441,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         row.chosen = s.model;
         return row;
       });
-      lines.push(renderTable([groupName, ...models, 'chosen'], table, { align: Object.fromEntries(models.map((m) => [m, 'right' as const])) }));
+      lines.push(renderTable([groupName, ...models, 'chosen'], table, { ...fit, align: Object.fromEntries(models.map((m) => [m, 'right' as const])) }));
       if (withCandidates.length > 50) lines.push(`(${withCandidates.length - 50} more series in --json)`);
       const counts = new Map<string, number>();
       for (const s of result.series) counts.set(s.model, (counts.get(s.model) ?? 0) + 1);
@@ -421,6 +468,8 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     );
     lines.push(
       renderTable([...(grouped ? [groupName] : []), 'model', 'mae', 'rmse', 'smape', 'mape', 'mase', 'coverage', 'points'], table, {
+        ...fit,
+        drop: ['points', 'mape', 'rmse'],
         align: { mae: 'right', rmse: 'right', smape: 'right', mape: 'right', mase: 'right', coverage: 'right' },
       }),
     );
@@ -442,6 +491,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
           magnitude: Number(a.magnitude.toPrecision(4)),
           score: Number(a.score.toFixed(1)),
         })),
+        fit,
       ),
     );
   } else if (result.checks.anomalies) {
@@ -467,6 +517,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
           score: Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
         })),
+        fit,
       ),
     );
   } else if (result.series.some((s) => s.holidays.length > 0)) {
@@ -487,5 +538,5 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     }
   }
   for (const f of options.files ?? []) lines.push(`Wrote ${f}`);
-  return lines.join('\n');
+  return wrap(lines.join('\n'), options.columns);
 }
