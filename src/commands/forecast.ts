@@ -133,7 +133,7 @@ Examples:
       const hooks = {
         onStart: (n: number) => {
           started = true;
-          progress.start(`forecasting ${n} series`, n);
+          progress.start(`forecasting ${n.toLocaleString('en-US')} series`, n);
         },
         onProgress: (done: number, total: number) => progress.update(done, total),
       };

@@ -3,6 +3,7 @@ import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
 import { sourceRequest, type SourceFlags } from './analyze.js';
+import { int } from '../ui/format.js';
 
 interface PowerFlags extends SourceFlags {
   metric: string;
@@ -85,9 +86,9 @@ Examples:
             const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${r.absolute_mde.toPrecision(4)} absolute)` : r.absolute_mde.toPrecision(4);
             const lines = [
               `To detect ${eff} on ${flags.metric} with ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided):`,
-              `  without adjustment: ${r.n_per_arm_unadjusted.toLocaleString('en-US')} units per arm (${r.n_total_unadjusted.toLocaleString('en-US')} total)`,
+              `  without adjustment: ${int(r.n_per_arm_unadjusted)} units per arm (${int(r.n_total_unadjusted)} total)`,
             ];
-            if (r.variance_reduction > 0) lines.push(`  with ${measured ? String(measured.method).toUpperCase() : 'adjustment'} (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${r.n_per_arm.toLocaleString('en-US')} units per arm (${r.n_total.toLocaleString('en-US')} total)`);
+            if (r.variance_reduction > 0) lines.push(`  with ${measured ? String(measured.method).toUpperCase() : 'adjustment'} (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${int(r.n_per_arm)} units per arm (${int(r.n_total)} total)`);
             return lines.join('\n');
           });
         } else {
@@ -95,7 +96,7 @@ Examples:
           const r = minimumDetectableEffect({ ...base, nPerArm: n });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${abs.toPrecision(4)} absolute)` : abs.toPrecision(4));
-            const lines = [`With ${n.toLocaleString('en-US')} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
+            const lines = [`With ${int(n)} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
             if (r.variance_reduction > 0) lines.push(`  with adjustment (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${show(r.absolute_mde, r.relative_mde)}`);
             return lines.join('\n');
           });

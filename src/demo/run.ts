@@ -11,6 +11,7 @@ import { offlineProjectSpec } from '../ai/seed/offline.js';
 import { analyzeExperiment } from '../stats/experiment.js';
 import { parsePeriod, whatChanged, type WhatChangedResult } from '../stats/whatchanged/index.js';
 import { forecastFromStore } from '../forecast/service.js';
+import { count } from '../ui/format.js';
 
 export const DEMO_PROMPT = 'an online shop for garden gnomes';
 
@@ -70,7 +71,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       const meta = await store.all<{ value: string }>("SELECT value FROM project WHERE key = 'project'");
       const prompt = meta[0] ? (JSON.parse(String(meta[0].value)) as { prompt?: string }).prompt : undefined;
       if (prompt !== DEMO_PROMPT && !opts.force) {
-        const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events)`;
+        const what = `${existing.name ? `"${existing.name}" ` : ''}(${count(existing.users, 'user')}, ${count(existing.events, 'event')})`;
         const ok = opts.confirm ? await opts.confirm(`${opts.db} holds the project ${what}. Replace it with the demo?`) : false;
         if (!ok) {
           throw new UserError(`${opts.db} already holds the project ${what}; the demo will not replace it`, {

@@ -514,7 +514,7 @@ export async function generateSeedData(store: Store, input: SeedDataInput, progr
       TIMESTAMP '${input.start} 00:00:00' - to_seconds((tenure_days * 86400 - floor(u_created * 86400))::BIGINT),
       ${attrJson}, tenure_days, channel
     FROM seed_tmp_users`);
-  progress?.stop(`generated ${N} users`);
+  progress?.stop(`generated ${N.toLocaleString('en-US')} users`);
 
   // ---- calendar: one row per country and day with the day factor ---------------------------
   const holidaySet = new Set(holidays.map((h) => `${h.country}|${h.date}`));

@@ -107,7 +107,7 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
     if (b.h.length > 0) paint(row(mean(b.h)), col, b.anomaly ? 'x' : '•', b.anomaly && c ? (s) => c.red(s) : undefined);
     if (b.f.length > 0) paint(row(mean(b.f)), col, '*', c ? (s) => c.cyan.bold(s) : undefined);
   });
-  const labels = [formatNumber(Number(hi.toPrecision(4))), formatNumber(Number(((hi + lo) / 2).toPrecision(4))), formatNumber(Number(lo.toPrecision(4)))];
+  const labels = [num(hi), num((hi + lo) / 2), num(lo)];
   const lw = Math.max(...labels.map((l) => l.length));
   const lines = grid.map((cells, r) => {
     const label = r === 0 ? labels[0] : r === Math.floor((height - 1) / 2) ? labels[1] : r === height - 1 ? labels[2] : '';
@@ -336,7 +336,7 @@ export interface ForecastTextOptions {
 }
 
 const pctText = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-const numText = (v: number | null | undefined): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : formatNumber(Number(v.toPrecision(6))));
+const numText = (v: number | null | undefined): string => num(v, 6);
 
 /** The human rendering of `statsig-hack forecast`. */
 export function renderForecastText(result: ForecastResult, options: ForecastTextOptions = {}): string {
@@ -351,7 +351,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         : 'the series';
   const lines: string[] = [];
   lines.push(
-    `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${result.horizon} ${unit} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${result.series.length} series`,
+    `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${result.horizon} ${unit} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${int(result.series.length)} series`,
   );
   const n = result.series.length;
   const step = unit.replace(/s$/, '');
@@ -377,9 +377,9 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     const rows = result.series.flatMap((s) => s.forecast.map((p) => (grouped ? { ds: p.ds, [groupName]: s.group, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model } : { ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model })));
     const maxRows = options.maxRows ?? 500;
     const round = (r: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? Number(v.toPrecision(6)) : v]));
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? num(v, 6) : v]));
     const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
-    lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), fit));
+    lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
     if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: write them all with --out forecast.csv, or use --json)`);
   } else {
     // One row per group: where the forecast starts, its mean, and where it ends with its interval.
@@ -445,7 +445,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
       if (withCandidates.length > 50) lines.push(`(${withCandidates.length - 50} more series in --json)`);
       const counts = new Map<string, number>();
       for (const s of result.series) counts.set(s.model, (counts.get(s.model) ?? 0) + 1);
-      lines.push(`Chosen: ${[...counts.entries()].map(([m, n]) => `${m} ${n}`).join(', ')}`);
+      lines.push(`Chosen: ${[...counts.entries()].map(([m, k]) => `${m} ${int(k)}`).join(', ')}`);
     }
   }
 
@@ -486,12 +486,12 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         anomalies.slice(0, 20).map(({ s, a }) => ({
           ds: a.ds,
           ...(grouped ? { [groupName]: s.group } : {}),
-          y: Number(a.y.toPrecision(6)),
-          expected: Number(a.expected.toPrecision(6)),
-          magnitude: Number(a.magnitude.toPrecision(4)),
+          y: num(a.y, 6),
+          expected: num(a.expected, 6),
+          magnitude: num(a.magnitude),
           score: Number(a.score.toFixed(1)),
         })),
-        fit,
+        { ...fit, align: { y: 'right', expected: 'right', magnitude: 'right', score: 'right' } },
       ),
     );
   } else if (result.checks.anomalies) {
@@ -513,11 +513,11 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         material.slice(0, 30).map(({ s, h }) => ({
           ...(grouped ? { [groupName]: s.group } : {}),
           holiday: h.name,
-          effect: Number(h.effect.toPrecision(4)),
+          effect: num(h.effect),
           score: Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
         })),
-        fit,
+        { ...fit, align: { effect: 'right', score: 'right', occurrences: 'right' } },
       ),
     );
   } else if (result.series.some((s) => s.holidays.length > 0)) {

@@ -1,7 +1,12 @@
 /**
  * One way to write numbers, durations and counts in human output, and where that output goes
  * (how wide, in colour or not). Every renderer in ui/ formats through these so one run never
- * says "10000 rows" next to "20,000 users".
+ * says "10000 rows" next to "20,000 users":
+ *   counts (users, rows, events, series)  int / count    "20,000 users"
+ *   measurements (means, estimates)       num            "6.758", "12,350", "-0.0229"
+ *   changes and shares                     pct / share    "+18.2%", "21%"
+ *   p-values, elapsed time, progress       pval / duration / progressCount
+ * Raw data cells (query results, ids, years) keep formatNumber: no separators.
  */
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
@@ -41,8 +46,7 @@ export function num(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(Math.max(1, digits - 1));
-  const v = Number(x.toPrecision(digits));
-  return Number.isInteger(v) && Math.abs(v) >= 1000 ? int(v) : String(v);
+  return x.toLocaleString('en-US', { maximumSignificantDigits: digits });
 }
 
 /** A fraction as a signed percentage: 0.123 -> "+12.3%". */
