@@ -18,7 +18,7 @@ export function sentence(r: MetricResult, alpha: number): string {
 }
 
 /** Columns hidden first when the table must fit a terminal: the unadjusted (raw) figures, then the detail. */
-const ANALYZE_DROP = ['raw CI', 'raw diff', 'raw p', 'diff', 'var cut', 'control', 'test'];
+const ANALYZE_DROP = ['raw CI', 'raw diff', 'raw p', 'diff', 'var cut', ['control', 'test']];
 
 export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): string {
   const c = paintOf(target);

@@ -14,8 +14,8 @@ export interface TableOptions {
   align?: Record<string, 'left' | 'right'>;
   /** Fit every line into this many characters (undefined: no limit). */
   width?: number | undefined;
-  /** Columns that may be hidden to fit `width`, the least valuable first. */
-  drop?: string[];
+  /** Columns that may be hidden to fit `width`, the least valuable first; a list hides its columns together. */
+  drop?: (string | string[])[];
   /** Columns that may be cut (with "…") to fit `width`, e.g. long names. */
   shrink?: string[];
   /** A column shown as a heading line above each run of rows that share its value, not as a column. */
@@ -56,11 +56,12 @@ export function fitTable(columns: string[], rows: Record<string, unknown>[], opt
   const hidden: string[] = [];
   const limit = options.width;
   if (limit !== undefined) {
-    for (const c of options.drop ?? []) {
+    for (const item of options.drop ?? []) {
       if (total() <= limit) break;
-      if (!shown.includes(c) || shown.length <= 1) continue;
-      shown = shown.filter((x) => x !== c);
-      hidden.push(c);
+      const together = (Array.isArray(item) ? item : [item]).filter((c) => shown.includes(c));
+      if (together.length === 0 || together.length >= shown.length) continue;
+      shown = shown.filter((x) => !together.includes(x));
+      hidden.push(...together);
     }
     // Shrink the named columns (widest first), then any column, down to a floor.
     const squeeze = (candidates: string[], floor: (c: string) => number): void => {

@@ -62,3 +62,14 @@ describe('fitTable', () => {
     expect(hiddenNote(['raw CI', 'raw p'], 80)).toBe('(raw CI, raw p hidden to fit 80 columns; --wide shows every column)');
   });
 });
+
+describe('fitTable drop groups', () => {
+  it('hides a group of columns together (control and test mean nothing apart)', () => {
+    const rs = [{ metric: 'revenue_per_user', control: 12.345, test: 13.456, lift: '+9.0%' }];
+    const full = widest(renderTable(['metric', 'control', 'test', 'lift'], rs));
+    const t = fitTable(['metric', 'control', 'test', 'lift'], rs, { width: full - 3, drop: [['control', 'test']] });
+    expect(t.hidden).toEqual(['control', 'test']);
+    expect(t.text).not.toContain('13.456');
+    expect(t.text).not.toContain('12.345');
+  });
+});
