@@ -3,7 +3,8 @@ import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
 import { sourceRequest, type SourceFlags } from './analyze.js';
-import { int } from '../ui/format.js';
+import { int, num, targetOf, wrap } from '../ui/format.js';
+import type { GlobalOptions } from '../core/context.js';
 
 interface PowerFlags extends SourceFlags {
   metric: string;
@@ -50,10 +51,11 @@ Examples:
     )
     .action(async (flags: PowerFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
+      const { width } = targetOf(ctx.io.stdout, ctx.env, { color: cmd.optsWithGlobals<GlobalOptions>().color });
       if ((flags.mde === undefined) === (flags.n === undefined)) throw new UsageError('power needs exactly one of --mde (for a sample size) or --n (for an MDE)', { hint: 'e.g. --mde 0.02 or --n 50000' });
       const source = sourceRequest(ctx, flags);
       const alpha = source.alpha;
-      const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true });
+      const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
       const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
       let variance: number;
       let mean: number | undefined;
@@ -80,25 +82,25 @@ Examples:
       const base = { variance, ...(mean !== undefined ? { mean } : {}), alpha, power, tails: flags.tails, varianceReduction: Math.min(vr, 0.999), arms };
       try {
         if (flags.mde !== undefined) {
-          const mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true });
+          const mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, example: 0.02 });
           const r = sampleSize({ ...base, mde, mdeType: flags.absolute ? 'absolute' : 'relative' });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
-            const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${r.absolute_mde.toPrecision(4)} absolute)` : r.absolute_mde.toPrecision(4);
+            const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${num(r.absolute_mde)} absolute)` : num(r.absolute_mde);
             const lines = [
               `To detect ${eff} on ${flags.metric} with ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided):`,
               `  without adjustment: ${int(r.n_per_arm_unadjusted)} units per arm (${int(r.n_total_unadjusted)} total)`,
             ];
             if (r.variance_reduction > 0) lines.push(`  with ${measured ? String(measured.method).toUpperCase() : 'adjustment'} (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${int(r.n_per_arm)} units per arm (${int(r.n_total)} total)`);
-            return lines.join('\n');
+            return wrap(lines.join('\n'), width, '    ');
           });
         } else {
           const n = parseNumber('--n', flags.n as string, { min: 2, integer: true });
           const r = minimumDetectableEffect({ ...base, nPerArm: n });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
-            const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${abs.toPrecision(4)} absolute)` : abs.toPrecision(4));
+            const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${num(abs)} absolute)` : num(abs));
             const lines = [`With ${int(n)} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
             if (r.variance_reduction > 0) lines.push(`  with adjustment (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${show(r.absolute_mde, r.relative_mde)}`);
-            return lines.join('\n');
+            return wrap(lines.join('\n'), width, '    ');
           });
         }
       } catch (error) {

@@ -345,7 +345,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const unit = result.freq === 'D' ? 'days' : result.freq === 'H' ? 'hours' : 'weeks';
   const what =
     result.source.kind === 'store'
-      ? `${result.source.metric} (${result.source.agg}) from the project store`
+      ? `${result.source.metric}${result.source.agg !== result.source.metric ? ` (${result.source.agg})` : ''} from the project store`
       : result.source.kind === 'file'
         ? result.source.name
         : 'the series';

@@ -58,7 +58,7 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
     const seg = top?.segments[0];
     lines.push('', `What happened on ${w.periods.current.label}? (planted: ${d.drilldown.anomaly})`);
     const whole = (x: number | null): string => (x === null ? 'n/a' : int(x));
-    lines.push(`  ${w.metric}: ${whole(w.headline.baseline)} -> ${whole(w.headline.current)} (${pct(w.headline.rel_delta)}) against ${w.periods.baseline.label}`);
+    lines.push(`  ${w.metric}: ${whole(w.headline.baseline)} → ${whole(w.headline.current)} (${pct(w.headline.rel_delta)}) against ${w.periods.baseline.label}`);
     if (top && seg) lines.push(`  top dimension: ${top.dimension}; ${seg.value} carries ${share(seg.contribution ?? 0)} of the change`);
     lines.push(`  ${w.summary}`);
   }

@@ -55,3 +55,15 @@ describe('tables fit the terminal', () => {
     expect(not).not.toContain('\x1b[32m');
   });
 });
+
+describe('power output', () => {
+  it('wraps to the terminal and hints a power the flag accepts', async () => {
+    const r = await runCli(['power', '--metric', 'revenue', '--n', '50000', '--variance', '400', '--mean', '20', '--variance-reduction', '0.4'], { cwd: tmpDir(), env: baseEnv({ COLUMNS: '60' }) });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('50,000 units per arm');
+    expect(tooWide(r.stdout, 60)).toEqual([]);
+    const bad = await runCli(['power', '--metric', 'revenue', '--n', '50000', '--variance', '400', '--power', '80'], { cwd: tmpDir() });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('e.g. --power 0.8');
+  });
+});
