@@ -20,6 +20,7 @@ describe('demo on a real terminal (pty, 100 columns)', () => {
     expect(out).toContain('statsig-hack status --db .statsig-hack/demo.duckdb');
     // Nothing wraps in 100 columns: the table hides low-value columns and says so.
     expect(t.lines().filter((l) => [...l].length > 100)).toEqual([]);
+    expect(t.screen().wraps).toBe(0);
     expect(out).toContain('hidden to fit 100 columns; --wide shows every column');
   });
 });

@@ -32,6 +32,7 @@ describe('forecast --by output', () => {
     expect(out).toContain('every day of each group: --table full, --out forecast.csv, or --json');
     expect(out.split('\n').length).toBeLessThan(110);
     expect(tooWide(t.lines(), 100)).toEqual([]);
+    expect(t.screen().wraps).toBe(0);
   });
 
   it('--max-charts charts every group; --table full prints every day', { timeout: 120_000 }, async () => {
