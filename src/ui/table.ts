@@ -16,7 +16,7 @@ export interface TableOptions {
   width?: number | undefined;
   /** Columns that may be hidden to fit `width`, the least valuable first; a list hides its columns together. */
   drop?: (string | string[])[];
-  /** Columns that may be cut (with "…") to fit `width`, e.g. long names. */
+  /** Columns that may be cut (with "…") to fit `width`, e.g. long names; the last listed is cut first. */
   shrink?: string[];
   /** A column shown as a heading line above each run of rows that share its value, not as a column. */
   groupBy?: string;
@@ -71,7 +71,9 @@ export function fitTable(columns: string[], rows: Record<string, unknown>[], opt
         widths.set(widest, (widths.get(widest) ?? 0) - 1);
       }
     };
-    squeeze(options.shrink ?? [], (c) => Math.min(natural.get(c) ?? 0, Math.max(8, Math.min(len(c), 12))));
+    // The last listed shrinkable column gives way first; the first (the most telling) last.
+    const shrinkFloor = (c: string): number => Math.min(natural.get(c) ?? 0, Math.max(8, Math.min(len(c), 12)));
+    for (const c of [...(options.shrink ?? [])].reverse()) squeeze([c], shrinkFloor);
     squeeze(shown, (c) => Math.min(natural.get(c) ?? 0, Math.max(4, Math.min(len(c), 6))));
   }
   const pad = (s: string, c: string): string => {
