@@ -27,9 +27,12 @@ describe('analyze warnings', () => {
     expect(json.warnings).toEqual([]);
     expect(JSON.stringify(json)).not.toMatch(INTERNAL);
     // Every experiment of the demo, with CUPAC's default covariates and with CUPED.
-    for (const d of (await runCli(['demo', '--users', '2000', '--json'], { cwd })).json().srm as { experiment: string }[]) {
+    const db = path.join(cwd, '.statsig-hack', 'demo.duckdb');
+    const experiments = (await runCli(['query', "SELECT name FROM entities WHERE kind = 'experiments'", '--db', db, '--json'], { cwd })).json().rows as { name: string }[];
+    expect(experiments.length).toBeGreaterThanOrEqual(3);
+    for (const d of experiments) {
       for (const method of ['cupac', 'cuped']) {
-        const r = (await runCli(['analyze', '--experiment', d.experiment, '--db', path.join(cwd, '.statsig-hack', 'demo.duckdb'), '--method', method, '--json'], { cwd })).json();
+        const r = (await runCli(['analyze', '--experiment', d.name, '--db', db, '--method', method, '--json'], { cwd })).json();
         expect(JSON.stringify(r.warnings)).not.toMatch(INTERNAL);
         expect(r.warnings.filter((w: string) => /left out/.test(w))).toEqual([]);
       }
