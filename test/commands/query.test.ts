@@ -1,0 +1,145 @@
+/**
+ * query: bounded by default (the limit is pushed into SQL and the result read in chunks), every
+ * row streamed with --all / --format, and the read-only sandbox unchanged.
+ */
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { limitedSql, streamQuery } from '../../src/store/query.js';
+import { runCli } from '../support/run-cli.js';
+import { tmpDir, writeFile } from '../support/tmp.js';
+
+const ROWS = 250_000;
+let cwd: string;
+
+beforeAll(async () => {
+  cwd = tmpDir();
+  const store = await Store.open(path.join(cwd, '.statsig-hack', 'project.duckdb'), { create: true });
+  await store.run(`INSERT INTO events (unit_id, event, ts, value)
+    SELECT 'u' || (i % 5000), 'purchase', TIMESTAMP '2026-10-01' + INTERVAL (i % 1209600) SECOND, (i % 1000) / 10.0 FROM range(${ROWS}) r(i)`);
+  store.close();
+}, 60_000);
+
+describe('query: bounded by default', () => {
+  it('prints the first 200 rows of a large table and says how to get the rest', async () => {
+    const r = await runCli(['query', 'SELECT * FROM events'], { cwd });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    // header + rule + 200 rows + the footer
+    expect(lines).toHaveLength(203);
+    expect(lines[0]).toMatch(/^unit_id\s+event\s+ts\s+value/);
+    expect(lines.at(-1)).toBe('(first 200 rows shown; there are more: --all or --format csv|ndjson streams every row, --limit n shows n)');
+  });
+
+  it('reads only the rows it prints (a row past the limit is never computed)', async () => {
+    // Evaluating row 100,000 raises an error: the old code materialised the whole result and failed.
+    const sql = "SELECT i, CASE WHEN i < 100000 THEN i ELSE error('read past the limit') END AS x FROM range(300000) t(i)";
+    const r = await runCli(['query', sql, '--limit', '50'], { cwd });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(53);
+    const all = await runCli(['query', sql, '--all', '--format', 'ndjson'], { cwd });
+    expect(all.code).toBe(1);
+    expect(all.stderr).toMatch(/^error: query failed: .*read past the limit/);
+  });
+
+  it('pushes the limit into a single SELECT and streams in chunks', async () => {
+    expect(limitedSql('SELECT 1 -- note\n;  ', 10)).toBe('SELECT * FROM (\nSELECT 1 -- note\n) AS __query LIMIT 10');
+    const store = await Store.open(path.join(cwd, '.statsig-hack', 'project.duckdb'), { readOnly: true, sandbox: true });
+    try {
+      const limited = await streamQuery(store, 'SELECT * FROM events ORDER BY value DESC;', { limit: 201 });
+      expect(limited.limitPushed).toBe(true);
+      let n = 0;
+      for await (const b of limited.batches) n += b.length;
+      expect(n).toBe(201);
+      const all = await streamQuery(store, 'SELECT unit_id, value FROM events');
+      expect(all.limitPushed).toBe(false);
+      let total = 0;
+      let largest = 0;
+      for await (const b of all.batches) {
+        total += b.length;
+        largest = Math.max(largest, b.length);
+      }
+      expect(total).toBe(ROWS);
+      expect(largest).toBeLessThanOrEqual(2048);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('--json holds at most --limit rows and marks a cut result; --json --all is refused', async () => {
+    const r = await runCli(['query', 'SELECT * FROM events', '--json', '--limit', '3'], { cwd });
+    expect(r.code).toBe(0);
+    const doc = r.json();
+    expect(doc.rows).toHaveLength(3);
+    expect(doc).toMatchObject({ columns: ['unit_id', 'event', 'ts', 'value', 'metadata'], truncated: true, limit: 3 });
+    const small = await runCli(['query', 'SELECT 1 AS a', '--json'], { cwd });
+    expect(small.json()).toEqual({ columns: ['a'], rows: [{ a: 1 }] });
+    const refused = await runCli(['query', 'SELECT * FROM events', '--json', '--all'], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.json().error.hint).toContain('--format ndjson --all');
+  });
+});
+
+describe('query: streaming every row', () => {
+  it('--format ndjson --all streams all rows, one object per line', async () => {
+    const r = await runCli(['query', 'SELECT unit_id, value FROM events', '--format', 'ndjson', '--all'], { cwd });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(ROWS);
+    expect(JSON.parse(lines[0] as string)).toEqual({ unit_id: 'u0', value: 0 });
+    expect(JSON.parse(lines.at(-1) as string)).toHaveProperty('unit_id');
+  });
+
+  it('--format csv streams every row with a header and quotes where needed', async () => {
+    const r = await runCli(['query', `SELECT 'a,b' AS s, 'say "hi"' AS q, NULL AS n, 2.5 AS x UNION ALL SELECT 'c', 'd', NULL, 3`, '--format', 'csv'], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('s,q,n,x\n"a,b","say ""hi""",,2.5\nc,d,,3\n');
+    const many = await runCli(['query', 'SELECT value FROM events', '--format', 'csv'], { cwd });
+    expect(many.stdout.trimEnd().split('\n')).toHaveLength(ROWS + 1);
+  });
+
+  it('--format json writes one array; --limit bounds a stream and says so on stderr', async () => {
+    const r = await runCli(['query', 'SELECT unit_id FROM events', '--format', 'json', '--limit', '2'], { cwd });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toHaveLength(2);
+    expect(r.stderr).toContain('stopped after 2 rows (--limit)');
+    const empty = await runCli(['query', 'SELECT 1 AS a WHERE false', '--format', 'json'], { cwd });
+    expect(JSON.parse(empty.stdout)).toEqual([]);
+  });
+
+  it('--all --format table prints every row with one header', async () => {
+    const r = await runCli(['query', 'SELECT i FROM range(5000) t(i)', '--all'], { cwd });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => /^\s*i$/.test(l))).toHaveLength(1);
+    expect(lines).toHaveLength(5000 + 3);
+    expect(lines.at(-1)).toBe('(5,000 rows)');
+  });
+
+  it('refuses contradictory flags with a usage error', async () => {
+    const r = await runCli(['query', 'SELECT 1', '--all', '--limit', '5'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--all and --limit contradict each other');
+  });
+});
+
+describe('query: the read-only sandbox holds on the streaming path', () => {
+  const attacks: [string, RegExp][] = [
+    ["SELECT * FROM read_csv('/etc/passwd')", /disabled|Permission/i],
+    ["COPY (SELECT 1) TO 'out.csv'", /disabled|read-only|Permission/i],
+    ['DELETE FROM events', /read-only/i],
+    ["SELECT 1; COPY (SELECT 1) TO 'out2.csv'", /disabled|read-only|Permission/i],
+    ["ATTACH 'other.duckdb' AS o", /disabled|read-only|Permission/i],
+    ["SET enable_external_access = true", /external access|cannot change|disabled|Permission/i],
+  ];
+  for (const [sql, why] of attacks) {
+    it(`refuses ${sql}`, async () => {
+      writeFile(cwd, 'keep.txt', 'x');
+      const r = await runCli(['query', sql, '--all', '--format', 'csv'], { cwd });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^error: query failed: /);
+      expect(r.stderr).toMatch(why);
+    });
+  }
+});
