@@ -22,6 +22,7 @@ interface WhatChangedFlags {
   value?: string;
   unit?: string;
   maxDimensions: string;
+  nonFinite?: 'error' | 'null';
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -39,6 +40,7 @@ export function whatchangedCommand(app: App): Command {
     .option('--max-values <n>', 'values kept per dimension; the rest are grouped as "(other)"', '50')
     .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
     .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
+    .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in the value column: error (default) or null (leave those rows out)').choices(['error', 'null']))
     .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
     .option('--time <column>', 'with --data: the time column (default: ts/time/date or the first timestamp column)')
     .option('--value <column>', 'with --data: the value column (default: value)')
@@ -75,6 +77,7 @@ Examples:
         top: parseNumber('--top', flags.top, { min: 1, integer: true }),
         maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true }),
         percentiles: Boolean(flags.percentiles),
+        nonFinite: flags.nonFinite,
         maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true }),
         alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
       };

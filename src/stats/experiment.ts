@@ -152,6 +152,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     winsorize: opts.winsorize,
     correction: opts.correction,
     weights,
+    nonFinite: opts.nonFinite,
     defaultNulls: opts.nulls ?? 'zero',
   });
   const pretty = (c: string): string => prettyCovariate(c, defs);

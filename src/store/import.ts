@@ -16,7 +16,11 @@ export interface ImportOptions {
   map?: Record<string, string>;
   /** Overwrite rows whose key already exists instead of failing. */
   replace?: boolean;
+  /** NaN / ±Infinity in number columns: refuse (default), store NULL, or keep them as they are. */
+  nonFinite?: NonFinitePolicy;
 }
+
+export type NonFinitePolicy = 'error' | 'null' | 'keep';
 
 export interface ImportResult {
   table: string;
@@ -25,6 +29,8 @@ export interface ImportResult {
   columns: Record<string, string>;
   /** File columns folded into the JSON column (attributes / metadata). */
   extra_columns: string[];
+  /** Present when number columns held NaN / Infinity that were stored (keep) or nulled (null): rows per column. */
+  non_finite?: { policy: NonFinitePolicy; rows: Record<string, number> };
 }
 
 export type FileFormat = 'csv' | 'parquet' | 'json';
@@ -235,10 +241,11 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
   const jsonColumn = options.table === 'users' ? 'attributes' : options.table === 'events' ? 'metadata' : undefined;
   const extra = jsonColumn && chosen[jsonColumn] === undefined ? fileCols.filter((c) => !used.has(c)) : [];
 
-  await validateValues(store, reader, specs, chosen, options.file);
+  const nonFinite = options.nonFinite ?? 'error';
+  const mapped = await validateValues(store, reader, specs, chosen, options.file, nonFinite);
 
   const targetCols = Object.keys(chosen);
-  const selectExprs = targetCols.map((t) => castExpr(specs.find((s) => s.name === t) as ColumnSpec, chosen[t] as string));
+  const selectExprs = targetCols.map((t) => castExpr(specs.find((s) => s.name === t) as ColumnSpec, chosen[t] as string, nonFinite === 'null'));
   if (jsonColumn && extra.length > 0) {
     targetCols.push(jsonColumn);
     selectExprs.push(`json_object(${extra.map((c) => `${quoteLiteral(c)}, ${quoteIdent(c)}`).join(', ')})`);
@@ -264,16 +271,23 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
     });
   }
   const after = await store.count(options.table);
-  return { table: options.table, file: options.file, rows: options.replace ? await countFile(store, reader) : after - before, columns: chosen, extra_columns: extra };
+  return {
+    table: options.table,
+    file: options.file,
+    rows: options.replace ? await countFile(store, reader) : after - before,
+    columns: chosen,
+    extra_columns: extra,
+    ...(Object.keys(mapped).length > 0 ? { non_finite: { policy: nonFinite, rows: mapped } } : {}),
+  };
 }
 
-function castExpr(spec: ColumnSpec, source: string): string {
+function castExpr(spec: ColumnSpec, source: string, finiteOnly = false): string {
   const col = quoteIdent(source);
   switch (spec.type) {
     case 'VARCHAR':
       return `CAST(${col} AS VARCHAR)`;
     case 'DOUBLE':
-      return `CAST(${col} AS DOUBLE)`;
+      return finiteOnly ? `CASE WHEN isfinite(CAST(${col} AS DOUBLE)) THEN CAST(${col} AS DOUBLE) END` : `CAST(${col} AS DOUBLE)`;
     case 'TIMESTAMP':
       return `CAST(${col} AS TIMESTAMP)`;
     case 'JSON':
@@ -282,9 +296,10 @@ function castExpr(spec: ColumnSpec, source: string): string {
 }
 
 /** Checks NULLs in required columns and values that do not cast to the column's type, naming the first bad value. */
-async function validateValues(store: Store, reader: string, specs: ColumnSpec[], chosen: Record<string, string>, file: string): Promise<void> {
+async function validateValues(store: Store, reader: string, specs: ColumnSpec[], chosen: Record<string, string>, file: string, nonFinite: NonFinitePolicy): Promise<Record<string, number>> {
   const checks: string[] = [];
-  const labels: { target: string; source: string; kind: 'null' | 'type'; type: string }[] = [];
+  const labels: { target: string; source: string; kind: 'null' | 'type' | 'finite'; type: string }[] = [];
+  const found: Record<string, number> = {};
   for (const [target, source] of Object.entries(chosen)) {
     const spec = specs.find((s) => s.name === target) as ColumnSpec;
     const col = quoteIdent(source);
@@ -297,8 +312,12 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
       checks.push(`min(CAST(${col} AS VARCHAR)) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${spec.type}) IS NULL)`);
       labels.push({ target, source, kind: 'type', type: spec.type });
     }
+    if (spec.type === 'DOUBLE') {
+      checks.push(`count(*) FILTER (WHERE NOT isfinite(TRY_CAST(${col} AS DOUBLE)))`);
+      labels.push({ target, source, kind: 'finite', type: spec.type });
+    }
   }
-  if (checks.length === 0) return;
+  if (checks.length === 0) return found;
   let row: Record<string, unknown> | undefined;
   try {
     const rows = await store.all(`SELECT ${checks.map((c, i) => `${c} AS c${i}`).join(', ')} FROM ${reader}`);
@@ -312,7 +331,18 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
   }
   let i = 0;
   for (const label of labels) {
-    if (label.kind === 'null') {
+    if (label.kind === 'finite') {
+      const n = Number(row?.[`c${i}`] ?? 0);
+      i += 1;
+      if (n === 0) continue;
+      if (nonFinite === 'error') {
+        throw new UserError(`column "${label.source}" (${label.target}) of ${path.basename(file)} has NaN or Infinity in ${n} row${n > 1 ? 's' : ''}`, {
+          hint: 'fix the file, or pass --non-finite null to store them as NULL (--non-finite keep stores them as they are)',
+          code: 'IMPORT_NON_FINITE',
+        });
+      }
+      found[label.target] = n;
+    } else if (label.kind === 'null') {
       const n = Number(row?.[`c${i}`] ?? 0);
       i += 1;
       if (n > 0) {
@@ -334,6 +364,7 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
       }
     }
   }
+  return found;
 }
 
 async function countFile(store: Store, reader: string): Promise<number> {

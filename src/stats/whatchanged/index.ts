@@ -121,6 +121,8 @@ export interface WhatChangedOptions {
   alpha?: number;
   /** Auto mode: dimensions kept at most (default 20), fewest distinct values first. */
   maxDimensions?: number;
+  /** NaN / ±Infinity in the value column (sum and mean): error (default), or null to leave those rows out. */
+  nonFinite?: 'error' | 'null';
   data?: FileSource;
 }
 
@@ -561,6 +563,31 @@ async function resolveFileDimensions(store: Store, options: WhatChangedOptions, 
   return { dims, auto, notices };
 }
 
+/**
+ * NaN and ±Infinity in the value column make every sum NaN (printed as n/a). Counts them in one
+ * scan: with the default policy that is an error naming the column, the count and the fix; with
+ * 'null' those rows are left out (the value expression maps them to NULL) and a notice says so.
+ * Returns the store's value expression and the notice.
+ */
+async function finiteValues(store: Store, src: ResolvedSource, policy: 'error' | 'null'): Promise<{ expr: string; notice: string | null }> {
+  const value = src.rows.valueExpr ?? 'value';
+  const from = src.kind === 'store' ? `events WHERE event = ${quoteLiteral(src.event as string)}` : `(${src.rows.rows}) __r`;
+  const [r] = await store.all(`SELECT count(*) FILTER (WHERE NOT isfinite(${value})) AS n FROM ${from}`);
+  const n = Number(r?.n ?? 0);
+  const finite = `CASE WHEN isfinite(${value}) THEN ${value} END`;
+  if (n === 0) return { expr: value, notice: null };
+  const column = src.kind === 'store' ? `value (event ${src.event as string})` : (src.used.find((c) => value.includes(quoteIdent(c))) ?? 'value');
+  const rows = plural(n, 'row');
+  if (policy === 'error') {
+    throw new UserError(`column ${column} of ${src.source === 'store' ? 'the project store' : src.source} has NaN or Infinity in ${rows}`, {
+      hint: 'fix the data, or pass --non-finite null to leave those rows out',
+      code: 'NON_FINITE',
+    });
+  }
+  if (src.kind === 'file') src.rows = { ...src.rows, valueExpr: finite };
+  return { expr: finite, notice: `column ${column}: NaN or Infinity in ${rows} left out (--non-finite null)` };
+}
+
 function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -623,9 +650,10 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
 
   const src = options.data ? await resolveFileSource(store, options, options.data) : await resolveStoreSource(store, options);
   const agg = src.agg;
+  const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
   const periods = await resolvePeriods(options, src);
   const resolved = src.kind === 'file' ? await resolveFileDimensions(store, options, src) : await resolveStoreDimensions(store, options);
-  const notices = [...resolved.notices];
+  const notices = [...(storeValue?.notice ? [storeValue.notice] : []), ...resolved.notices];
   let dims = resolved.dims;
   if (src.kind === 'file' && options.data?.materialize) {
     // Only the columns in use are copied: a 10,000-column file costs the memory of the few it needs.
@@ -655,7 +683,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
     // One scan of the events: per-unit rows (and daily totals when there is a unit column).
     let dailyRows: DailyRow[];
     if (src.kind === 'store') {
-      await store.run(storeAggSql(src.event as string, agg, periods, where === null ? null : { rows: src.rows.rows, condition: where }));
+      await store.run(storeAggSql(src.event as string, agg, periods, where === null ? null : { rows: src.rows.rows, condition: where }, storeValue?.expr));
       await store.run(storeUnitsSql(experiments, dims));
       dailyRows = await store.all<DailyRow>(dailyFromAggSql());
     } else if (hasUnit) {
