@@ -1,7 +1,9 @@
 /**
  * Row encoders for streamed query output: CSV (RFC 4180), NDJSON (one object per line) and a
  * JSON array written row by row. Each encoder turns one batch of rows into text, so a caller can
- * write a result of any size without holding it.
+ * write a result of any size without holding it. Rows come normalized (store/query.ts: bigint as
+ * number or string), so JSON.stringify needs no replacer (which would cost it its fast path);
+ * it writes NaN and Infinity as null.
  */
 import { jsonReplacer } from '../core/output.js';
 import { renderTable } from './table.js';
@@ -49,16 +51,27 @@ function tableBatch(columns: string[], rows: unknown[][], first: boolean): strin
   return `${(first ? lines : lines.slice(2)).join('\n')}\n`;
 }
 
+/** One row as a JSON object, keys pre-encoded (about twice as fast as building and stringifying an object). */
+function jsonRowWriter(columns: readonly string[]): (row: readonly unknown[]) => string {
+  const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
+  return (row) => {
+    let out = '';
+    for (let i = 0; i < keys.length; i++) out += keys[i] + (JSON.stringify(row[i] ?? null) ?? 'null');
+    return `${out}}`;
+  };
+}
+
 export function rowEncoder(format: RowFormat, columns: string[]): RowEncoder {
+  const json = jsonRowWriter(columns);
   switch (format) {
     case 'csv':
       return { head: () => csvLine(columns), batch: (rows) => rows.map(csvLine).join(''), tail: () => '' };
     case 'ndjson':
-      return { head: () => '', batch: (rows) => rows.map((r) => `${JSON.stringify(rowObject(columns, r), jsonReplacer)}\n`).join(''), tail: () => '' };
+      return { head: () => '', batch: (rows) => rows.map((r) => `${json(r)}\n`).join(''), tail: () => '' };
     case 'json':
       return {
         head: () => '[',
-        batch: (rows, first) => rows.map((r, i) => `${first && i === 0 ? '\n' : ',\n'}${JSON.stringify(rowObject(columns, r), jsonReplacer)}`).join(''),
+        batch: (rows, first) => rows.map((r, i) => `${first && i === 0 ? '\n' : ',\n'}${json(r)}`).join(''),
         tail: () => '\n]\n',
       };
     case 'table':
