@@ -23,6 +23,7 @@ interface WhatChangedFlags {
   unit?: string;
   maxDimensions: string;
   nonFinite?: 'error' | 'null';
+  all?: boolean;
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -39,6 +40,7 @@ export function whatchangedCommand(app: App): Command {
     .option('--top <n>', 'values shown per dimension, and 2-D cells kept', '10')
     .option('--max-values <n>', 'values kept per dimension; the rest are grouped as "(other)"', '50')
     .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
+    .option('--all', 'print the dimension tables even when nothing moved beyond noise (they are shown whenever there is something to explain)')
     .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in the value column: error (default) or null (leave those rows out)').choices(['error', 'null']))
     .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
@@ -107,7 +109,7 @@ Examples:
       try {
         const result = await whatChanged(store, options);
         for (const n of result.notices) ctx.out.warn(n);
-        ctx.out.result(result, () => renderWhatChanged(result));
+        ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all) }));
       } finally {
         store.close();
       }
