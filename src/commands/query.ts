@@ -15,7 +15,8 @@ const DEFAULT_LIMIT = 200;
 
 function queryError(error: unknown): UserError {
   if (error instanceof UserError) return error;
-  const msg = (errorMessage(error).split('\n')[0] ?? '').trim();
+  // The binding prefixes parser errors met while splitting statements; DuckDB's own message follows.
+  const msg = (errorMessage(error).split('\n')[0] ?? '').trim().replace(/^Failed to extract statements:\s*/i, '');
   const readOnly = /read-only|read only/i.test(msg);
   return new UserError(`query failed: ${msg}`, {
     hint: readOnly ? 'query is read-only; use `statsig-hack import` to change data' : 'check the SQL; `statsig-hack status` lists the tables',

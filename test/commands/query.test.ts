@@ -117,6 +117,12 @@ describe('query: streaming every row', () => {
     expect(lines.at(-1)).toBe('(5,000 rows)');
   });
 
+  it('a syntax error is one line starting with DuckDB\'s own message', async () => {
+    const r = await runCli(['query', 'SELEC 1'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: query failed: Parser Error: syntax error at or near "SELEC"\n {2}hint: /);
+  });
+
   it('refuses contradictory flags with a usage error', async () => {
     const r = await runCli(['query', 'SELECT 1', '--all', '--limit', '5'], { cwd });
     expect(r.code).toBe(2);
