@@ -2,6 +2,7 @@
  * query: bounded by default (the limit is pushed into SQL and the result read in chunks), every
  * row streamed with --all / --format, and the read-only sandbox unchanged.
  */
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
@@ -128,6 +129,30 @@ describe('query: streaming every row', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--all and --limit contradict each other');
   });
+});
+
+describe('query: memory stays flat', () => {
+  /** The built CLI in a child with a small V8 heap (the old code died there with an OOM and a native stack). */
+  function smallHeap(argv: string[]): { code: number; bytes: number; stderr: string } {
+    const script = `import { run } from ${JSON.stringify(path.resolve(import.meta.dirname, '../../dist/cli.js'))};
+      let bytes = 0; let stderr = '';
+      const out = { write: (s) => { bytes += s.length; return true; } };
+      const err = { write: (s) => { stderr += s; return true; } };
+      const code = await run(${JSON.stringify(argv)}, { stdout: out, stderr: err, stdin: { isTTY: false }, cwd: ${JSON.stringify(cwd)}, env: { CI: 'true' } });
+      process.stdout.write(JSON.stringify({ code, bytes, stderr }));`;
+    const raw = execFileSync(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+    return JSON.parse(raw) as { code: number; bytes: number; stderr: string };
+  }
+
+  it('prints the first rows and streams every row of a large table with a 48 MB heap', () => {
+    const head = smallHeap(['query', 'SELECT * FROM events, range(4) t(k)']);
+    expect(head).toMatchObject({ code: 0, stderr: '' });
+    // One million rows (250,000 x 4) of about 110 bytes each: far more than the heap could hold.
+    const all = smallHeap(['query', 'SELECT * FROM events, range(4) t(k)', '--format', 'ndjson', '--all']);
+    expect(all.stderr).toBe('');
+    expect(all.code).toBe(0);
+    expect(all.bytes).toBeGreaterThan(100_000_000);
+  }, 120_000);
 });
 
 describe('query: the read-only sandbox holds on the streaming path', () => {
