@@ -51,12 +51,24 @@ function tableBatch(columns: string[], rows: unknown[][], first: boolean): strin
   return `${(first ? lines : lines.slice(2)).join('\n')}\n`;
 }
 
-/** One row as a JSON object, keys pre-encoded (about twice as fast as building and stringifying an object). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** One JSON value; plain numbers, dates and strings without escapes skip JSON.stringify. */
+function jsonValue(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null';
+  if (typeof v === 'string') return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'null' : `"${v.toISOString()}"`;
+  return JSON.stringify(v) ?? 'null';
+}
+
+/** One row as a JSON object, keys pre-encoded (several times faster than building and stringifying an object). */
 function jsonRowWriter(columns: readonly string[]): (row: readonly unknown[]) => string {
   const keys = columns.map((c, i) => `${i === 0 ? '{' : ','}${JSON.stringify(c)}:`);
   return (row) => {
     let out = '';
-    for (let i = 0; i < keys.length; i++) out += keys[i] + (JSON.stringify(row[i] ?? null) ?? 'null');
+    for (let i = 0; i < keys.length; i++) out += keys[i] + jsonValue(row[i]);
     return `${out}}`;
   };
 }

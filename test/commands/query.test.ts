@@ -92,6 +92,30 @@ describe('query: streaming every row', () => {
     expect(JSON.parse(lines.at(-1) as string)).toHaveProperty('unit_id');
   });
 
+  it('--format ndjson encodes every type as valid JSON', async () => {
+    const sql = `SELECT 'say "hi" \\ there' AS s, chr(1) || 'x' AS ctl, '日本 ü' AS u, [1, 2] AS l, {'x': 1, 'y': 'z'} AS st,
+      'NaN'::DOUBLE AS nan, 'Infinity'::DOUBLE AS inf, 2.5 AS d, 42 AS i, 12345678901234567890::HUGEINT AS big,
+      TIMESTAMP '2026-10-01 12:00:00' AS t, DATE '2026-10-02' AS day, NULL AS n, true AS b`;
+    const r = await runCli(['query', sql, '--format', 'ndjson'], { cwd });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({
+      s: 'say "hi" \\ there',
+      ctl: '\u0001x',
+      u: '日本 ü',
+      l: [1, 2],
+      st: { x: 1, y: 'z' },
+      nan: null,
+      inf: null,
+      d: 2.5,
+      i: 42,
+      big: '12345678901234567890',
+      t: '2026-10-01T12:00:00.000Z',
+      day: expect.stringMatching(/^2026-10-02/),
+      n: null,
+      b: true,
+    });
+  });
+
   it('--format csv streams every row with a header and quotes where needed', async () => {
     const r = await runCli(['query', `SELECT 'a,b' AS s, 'say "hi"' AS q, NULL AS n, 2.5 AS x UNION ALL SELECT 'c', 'd', NULL, 3`, '--format', 'csv'], { cwd });
     expect(r.code).toBe(0);
