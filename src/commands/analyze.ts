@@ -3,7 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
-import type { AnalysisMetric, Correction, Method, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -43,6 +43,7 @@ interface AnalyzeFlags extends SourceFlags {
   winsorize?: string;
   correction: Correction;
   nulls?: NullPolicy;
+  nonFinite?: NonFinitePolicy;
   weights?: string;
   wide?: boolean;
 }
@@ -72,6 +73,7 @@ export function analyzeCommand(app: App): Command {
     .option('--winsorize <quantile>', 'cap metric values at this quantile (computed in SQL), e.g. 0.999')
     .addOption(new Option('--correction <how>', 'multiple-comparison correction across metrics x variants').choices(['none', 'holm', 'bh']).default('none'))
     .addOption(new Option('--nulls <policy>', 'NULL metric values: zero or drop (default: zero for sums/counts, drop for means)').choices(['zero', 'drop']))
+    .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
@@ -100,6 +102,7 @@ Examples:
         correction: flags.correction,
         weights,
         nulls: flags.nulls,
+        nonFinite: flags.nonFinite,
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');

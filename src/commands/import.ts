@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';
 import { IMPORT_TABLES } from '../store/schema.js';
+import type { NonFinitePolicy } from '../store/import.js';
 
 function collectMap(value: string, previous: Record<string, string>): Record<string, string> {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(value);
@@ -17,6 +18,7 @@ export function importCommand(app: App): Command {
     .addOption(new Option('--into <table>', 'target table').choices(Object.keys(IMPORT_TABLES)).makeOptionMandatory())
     .option('--map <target=source>', 'take a table column from a differently named file column (repeatable)', collectMap, {})
     .option('--replace', 'overwrite rows whose key already exists (default: refuse)')
+    .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in number columns: error (default), null (store NULL) or keep').choices(['error', 'null', 'keep']))
     .addHelpText(
       'after',
       `
@@ -28,16 +30,20 @@ Examples:
   $ statsig-hack import users.csv --into users
   $ statsig-hack import events.parquet --into events --map unit_id=user_id --map ts=timestamp`,
     )
-    .action(async (file: string, opts: { into: string; map: Record<string, string>; replace?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { into: string; map: Record<string, string>; replace?: boolean; nonFinite?: NonFinitePolicy }, cmd: Command) => {
       const ctx = await app.context(cmd);
       const { Store } = await import('../store/store.js');
       const { importFile } = await import('../store/import.js');
       const store = await Store.open(ctx.settings.db.value, { create: true });
       try {
-        const result = await importFile(store, { file: path.resolve(ctx.cwd, file), table: opts.into, map: opts.map, replace: Boolean(opts.replace) });
+        const result = await importFile(store, { file: path.resolve(ctx.cwd, file), table: opts.into, map: opts.map, replace: Boolean(opts.replace), nonFinite: opts.nonFinite });
+        if (result.non_finite) {
+          const counts = Object.entries(result.non_finite.rows).map(([c, n]) => `${c}: ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`);
+          ctx.out.warn(`NaN or Infinity ${result.non_finite.policy === 'null' ? 'stored as NULL' : 'stored as is'} in ${counts.join(', ')} (--non-finite ${result.non_finite.policy})`);
+        }
         ctx.out.result(result, () => {
           const extra = result.extra_columns.length > 0 ? ` (${result.extra_columns.join(', ')} kept in ${opts.into === 'users' ? 'attributes' : 'metadata'})` : '';
-          return `Imported ${result.rows} rows into ${result.table}${extra}.`;
+          return `Imported ${result.rows.toLocaleString('en-US')} rows into ${result.table}${extra}.`;
         });
       } finally {
         store.close();

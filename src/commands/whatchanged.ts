@@ -21,6 +21,9 @@ interface WhatChangedFlags {
   time?: string;
   value?: string;
   unit?: string;
+  maxDimensions: string;
+  nonFinite?: 'error' | 'null';
+  all?: boolean;
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -33,10 +36,13 @@ export function whatchangedCommand(app: App): Command {
     .option('--dimensions <list|auto>', 'dimensions to drill into, comma-separated, or auto', 'auto')
     .option('--experiment <name>', "add an experiment's groups as a dimension (store)")
     .option('--where <sql>', "only events matching this SQL condition, e.g. \"plan = 'pro'\"")
+    .option('--max-dimensions <n>', 'with --dimensions auto: drill into at most n dimensions, fewest distinct values first', '20')
     .option('--top <n>', 'values shown per dimension, and 2-D cells kept', '10')
     .option('--max-values <n>', 'values kept per dimension; the rest are grouped as "(other)"', '50')
     .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
+    .option('--all', 'print the dimension tables even when nothing moved beyond noise (they are shown whenever there is something to explain)')
     .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
+    .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in the value column: error (default) or null (leave those rows out)').choices(['error', 'null']))
     .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
     .option('--time <column>', 'with --data: the time column (default: ts/time/date or the first timestamp column)')
     .option('--value <column>', 'with --data: the value column (default: value)')
@@ -73,6 +79,8 @@ Examples:
         top: parseNumber('--top', flags.top, { min: 1, integer: true }),
         maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true }),
         percentiles: Boolean(flags.percentiles),
+        nonFinite: flags.nonFinite,
+        maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true }),
         alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
       };
       if (Array.isArray(options.dimensions) && options.dimensions.length === 0) {
@@ -86,14 +94,10 @@ Examples:
         const file = path.resolve(ctx.cwd, flags.data);
         store = await Store.memory({ migrate: false });
         try {
-          const { reader } = await describeFile(store, file);
-          // Parquet is columnar and read in place; CSV and JSON are parsed once into memory.
-          let relation = reader;
-          if (!reader.startsWith('read_parquet(')) {
-            await store.run(`CREATE TEMP TABLE __whatchanged_data AS SELECT * FROM ${reader}`);
-            relation = '__whatchanged_data';
-          }
-          options.data = { relation, source: path.basename(file), time: flags.time, value: flags.value, unit: flags.unit };
+          const { reader } = await describeFile(store, file, { wideAsText: true });
+          // Parquet is columnar and read in place; CSV and JSON are parsed once into memory, keeping only the columns in use.
+          const materialize = !reader.startsWith('read_parquet(');
+          options.data = { relation: reader, source: path.basename(file), time: flags.time, value: flags.value, unit: flags.unit, materialize };
           if (!options.metric) options.metric = flags.value ?? 'rows';
         } catch (error) {
           store.close();
@@ -105,7 +109,7 @@ Examples:
       try {
         const result = await whatChanged(store, options);
         for (const n of result.notices) ctx.out.warn(n);
-        ctx.out.result(result, () => renderWhatChanged(result));
+        ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all) }));
       } finally {
         store.close();
       }

@@ -16,6 +16,8 @@ export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
 export type Correction = 'none' | 'holm' | 'bh';
 export type NullPolicy = 'zero' | 'drop';
+/** NaN and ±Infinity in a numeric column: refuse (default), or treat them as missing (NULL). */
+export type NonFinitePolicy = 'error' | 'null';
 
 export type AnalysisMetric =
   | { name: string; kind: 'value'; column: string; nulls?: NullPolicy; covariates?: string[] }
@@ -31,6 +33,8 @@ export interface TestSettings {
   correction: Correction;
   /** Expected split by group name (default equal). */
   weights?: Record<string, number> | undefined;
+  /** NaN / ±Infinity in metric and covariate columns (default: error). */
+  nonFinite?: NonFinitePolicy | undefined;
 }
 
 export interface AnalyzeOptions extends TestSettings {
@@ -142,7 +146,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const profile = await profileRelation(store, opts.relation, {
+  const relation = await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings);
+  const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
     categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
@@ -153,7 +158,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     warnings.push(`${opts.source} has ${profile.sampleRows - profile.sampleUnits} duplicate unit rows${where}: analyze expects one row per unit`);
   }
   const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
-  const caps = opts.winsorize !== undefined ? await winsorCaps(store, opts.relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();
+  const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
   const covariates: CovariateColumn[] = [];
@@ -214,7 +219,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const counted = [...new Set([...metricCols, ...numericCovs])];
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
-  const query = buildMomentsQuery(opts.relation, quoteIdent(group), requests, extra, cellKeys);
+  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys);
   const rows = await store.all(query.sql);
   const moments = query.decode(rows);
   const extras = query.extras(rows);
@@ -266,6 +271,31 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
   });
   return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, method, srm, results, warnings: [...new Set(warnings)], notes };
+}
+
+/**
+ * Counts NaN and ±Infinity in the numeric columns in use (one scan). With the default policy any
+ * is an error naming the column, the count and the fix; with 'null' the relation is returned with
+ * those values as NULL (the NULL policy then applies) and a warning says how many.
+ */
+async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: string[], warnings: string[]): Promise<string> {
+  if (columns.length === 0) return opts.relation;
+  const asDouble = (c: string): string => `CAST(${quoteIdent(c)} AS DOUBLE)`;
+  const [row] = await store.all(`SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`).join(', ')} FROM ${opts.relation}`);
+  const bad = columns.map((c, i) => ({ c, n: Number(row?.[`n${i}`] ?? 0) })).filter((x) => x.n > 0);
+  const first = bad[0];
+  if (!first) return opts.relation;
+  const rows = (n: number): string => `${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`;
+  if ((opts.nonFinite ?? 'error') === 'error') {
+    const more = bad.length > 1 ? ` (also ${bad.slice(1).map((x) => `${x.c}: ${rows(x.n)}`).join(', ')})` : '';
+    throw new UserError(`column ${first.c} of ${opts.source} has NaN or Infinity in ${rows(first.n)}${more}`, {
+      hint: 'fix the data, or pass --non-finite null to treat them as missing (with --nulls drop to drop those rows)',
+      code: 'NON_FINITE',
+    });
+  }
+  for (const x of bad) warnings.push(`column ${x.c}: NaN or Infinity in ${rows(x.n)} treated as missing (--non-finite null)`);
+  const replace = bad.map((x) => `CASE WHEN isfinite(${asDouble(x.c)}) THEN ${quoteIdent(x.c)} END AS ${quoteIdent(x.c)}`);
+  return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${opts.relation})`;
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

@@ -37,6 +37,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     winsorize: req.winsorize,
     correction: req.correction,
     weights: req.weights,
+    nonFinite: req.nonFinite,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });

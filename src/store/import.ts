@@ -16,7 +16,11 @@ export interface ImportOptions {
   map?: Record<string, string>;
   /** Overwrite rows whose key already exists instead of failing. */
   replace?: boolean;
+  /** NaN / ±Infinity in number columns: refuse (default), store NULL, or keep them as they are. */
+  nonFinite?: NonFinitePolicy;
 }
+
+export type NonFinitePolicy = 'error' | 'null' | 'keep';
 
 export interface ImportResult {
   table: string;
@@ -25,6 +29,8 @@ export interface ImportResult {
   columns: Record<string, string>;
   /** File columns folded into the JSON column (attributes / metadata). */
   extra_columns: string[];
+  /** Present when number columns held NaN / Infinity that were stored (keep) or nulled (null): rows per column. */
+  non_finite?: { policy: NonFinitePolicy; rows: Record<string, number> };
 }
 
 export type FileFormat = 'csv' | 'parquet' | 'json';
@@ -40,12 +46,105 @@ export function detectFormat(file: string): FileFormat {
   });
 }
 
+/** CSV files with more columns than this are read without DuckDB's sniffer (see wideCsvReader). */
+export const WIDE_CSV_COLUMNS = 500;
+/** The longest header line read to find a CSV's columns. */
+const HEADER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** The first line of a file (at most HEADER_MAX_BYTES), or null when there is none within the cap. */
+function firstLineOf(file: string): string | null {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const buf = Buffer.alloc(64 * 1024);
+    while (total < HEADER_MAX_BYTES) {
+      const n = fs.readSync(fd, buf, 0, buf.length, total);
+      if (n === 0) break;
+      const part = buf.subarray(0, n);
+      const nl = part.indexOf(10);
+      if (nl >= 0) {
+        chunks.push(Buffer.from(part.subarray(0, nl)));
+        return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+      }
+      chunks.push(Buffer.from(part));
+      total += n;
+    }
+    return total > 0 && total < HEADER_MAX_BYTES ? Buffer.concat(chunks).toString('utf8') : null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Splits one CSV line on `delim`, honouring double quotes. */
+export function splitCsvLine(line: string, delim: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i += 1;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === delim) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out;
+}
+
+/** The delimiter of a header line: tab for .tsv, else the most frequent of , ; tab | outside quotes. */
+function guessDelimiter(file: string, line: string): string {
+  if (path.extname(file).toLowerCase() === '.tsv') return '\t';
+  const unquoted = line.replace(/"(?:[^"]|"")*"/g, '');
+  const counts = [',', ';', '\t', '|'].map((d) => ({ d, n: unquoted.split(d).length - 1 }));
+  return counts.reduce((a, b) => (b.n > a.n ? b : a)).d;
+}
+
+/**
+ * A reader for a very wide CSV: DuckDB's sniffer holds a sample of every column at once (about
+ * 300 MB for 10,000 columns), so the header is read here and every column declared VARCHAR.
+ * Projection pushdown then parses only the columns a query uses; callers TRY_CAST as they need.
+ * Null when the file is not wider than WIDE_CSV_COLUMNS.
+ */
+export function wideCsvReader(file: string): string | null {
+  const line = firstLineOf(file);
+  if (line === null) return null;
+  const delim = guessDelimiter(file, line);
+  const names = splitCsvLine(line, delim);
+  if (names.length <= WIDE_CSV_COLUMNS) return null;
+  assertColumnNames(names, file);
+  const seen = new Set<string>();
+  const unique = names.map((n, i) => {
+    let name = n.trim() === '' ? `column${i}` : n;
+    while (seen.has(name.toLowerCase())) name = `${name}_${i}`;
+    seen.add(name.toLowerCase());
+    return name;
+  });
+  const columns = `{${unique.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
+  return `read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ${quoteLiteral(delim)}, quote = '"', escape = '"', columns = ${columns})`;
+}
+
+export interface ReaderOptions {
+  /**
+   * Read a CSV wider than WIDE_CSV_COLUMNS with every column as VARCHAR (wideCsvReader), for
+   * callers that cast what they use (import, whatchanged). Off: DuckDB detects the types.
+   */
+  wideAsText?: boolean;
+}
+
 /** The DuckDB table function that reads `file`. */
-export function readerSql(file: string, format: FileFormat = detectFormat(file)): string {
+export function readerSql(file: string, format: FileFormat = detectFormat(file), options: ReaderOptions = {}): string {
   const lit = quoteLiteral(file);
   switch (format) {
     case 'csv':
-      return `read_csv(${lit}, auto_detect = true, header = true)`;
+      return (options.wideAsText ? wideCsvReader(file) : null) ?? `read_csv(${lit}, auto_detect = true, header = true)`;
     case 'parquet':
       return `read_parquet(${lit})`;
     case 'json':
@@ -53,8 +152,28 @@ export function readerSql(file: string, format: FileFormat = detectFormat(file))
   }
 }
 
+/** Shows control characters in a column name as escapes, for a one-line message. */
+function printable(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\u0000' ? '\\0' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+}
+
+/** Refuses column names with a NUL byte or other control characters: SQL cannot name them safely. */
+export function assertColumnNames(names: readonly string[], file: string): void {
+  // eslint-disable-next-line no-control-regex
+  const bad = names.map((n, i) => ({ n, i })).filter(({ n }) => /[\u0000-\u001f\u007f]/.test(n));
+  const first = bad[0];
+  if (!first) return;
+  const what = first.n.includes('\u0000') ? 'a NUL byte' : 'a control character';
+  const more = bad.length > 1 ? ` (and ${bad.length - 1} more column${bad.length > 2 ? 's' : ''})` : '';
+  throw new UserError(`column ${first.i + 1} of ${path.basename(file)}, "${printable(first.n)}", has ${what} in its name${more}`, {
+    hint: 'rename the column in the file\'s header (remove the control character) and run again',
+    code: 'BAD_COLUMN_NAME',
+  });
+}
+
 /** Describes a data file: its columns and DuckDB types. Clear errors for missing or unreadable files. */
-export async function describeFile(store: Store, file: string): Promise<{ reader: string; columns: { name: string; type: string }[] }> {
+export async function describeFile(store: Store, file: string, options: ReaderOptions = {}): Promise<{ reader: string; columns: { name: string; type: string }[] }> {
   if (!fs.existsSync(file)) {
     throw new UserError(`file not found: ${file}`, { hint: 'check the path (relative paths are from the current directory)', code: 'FILE_NOT_FOUND' });
   }
@@ -62,10 +181,11 @@ export async function describeFile(store: Store, file: string): Promise<{ reader
     throw new UserError(`${file} is a directory, not a data file`, { hint: 'pass a .csv, .parquet or .json file', code: 'FILE_NOT_FOUND' });
   }
   const format = detectFormat(file);
-  const reader = readerSql(file, format);
+  const reader = readerSql(file, format, options);
+  let columns: { name: string; type: string }[];
   try {
     const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`);
-    return { reader, columns: rows.map((r) => ({ name: r.column_name, type: r.column_type })) };
+    columns = rows.map((r) => ({ name: r.column_name, type: r.column_type }));
   } catch (error) {
     throw new UserError(`cannot read ${path.basename(file)} as ${format.toUpperCase()}: ${firstLine(errorMessage(error))}`, {
       hint: `check that the file really is ${format.toUpperCase()} (header row, consistent columns)`,
@@ -73,6 +193,8 @@ export async function describeFile(store: Store, file: string): Promise<{ reader
       cause: error,
     });
   }
+  assertColumnNames(columns.map((c) => c.name), file);
+  return { reader, columns };
 }
 
 export async function importFile(store: Store, options: ImportOptions): Promise<ImportResult> {
@@ -84,7 +206,7 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
       exitCode: 2,
     });
   }
-  const { reader, columns } = await describeFile(store, options.file);
+  const { reader, columns } = await describeFile(store, options.file, { wideAsText: true });
   const fileCols = columns.map((c) => c.name);
   const map = options.map ?? {};
   for (const [target, source] of Object.entries(map)) {
@@ -119,10 +241,11 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
   const jsonColumn = options.table === 'users' ? 'attributes' : options.table === 'events' ? 'metadata' : undefined;
   const extra = jsonColumn && chosen[jsonColumn] === undefined ? fileCols.filter((c) => !used.has(c)) : [];
 
-  await validateValues(store, reader, specs, chosen, options.file);
+  const nonFinite = options.nonFinite ?? 'error';
+  const mapped = await validateValues(store, reader, specs, chosen, options.file, nonFinite);
 
   const targetCols = Object.keys(chosen);
-  const selectExprs = targetCols.map((t) => castExpr(specs.find((s) => s.name === t) as ColumnSpec, chosen[t] as string));
+  const selectExprs = targetCols.map((t) => castExpr(specs.find((s) => s.name === t) as ColumnSpec, chosen[t] as string, nonFinite === 'null'));
   if (jsonColumn && extra.length > 0) {
     targetCols.push(jsonColumn);
     selectExprs.push(`json_object(${extra.map((c) => `${quoteLiteral(c)}, ${quoteIdent(c)}`).join(', ')})`);
@@ -148,16 +271,23 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
     });
   }
   const after = await store.count(options.table);
-  return { table: options.table, file: options.file, rows: options.replace ? await countFile(store, reader) : after - before, columns: chosen, extra_columns: extra };
+  return {
+    table: options.table,
+    file: options.file,
+    rows: options.replace ? await countFile(store, reader) : after - before,
+    columns: chosen,
+    extra_columns: extra,
+    ...(Object.keys(mapped).length > 0 ? { non_finite: { policy: nonFinite, rows: mapped } } : {}),
+  };
 }
 
-function castExpr(spec: ColumnSpec, source: string): string {
+function castExpr(spec: ColumnSpec, source: string, finiteOnly = false): string {
   const col = quoteIdent(source);
   switch (spec.type) {
     case 'VARCHAR':
       return `CAST(${col} AS VARCHAR)`;
     case 'DOUBLE':
-      return `CAST(${col} AS DOUBLE)`;
+      return finiteOnly ? `CASE WHEN isfinite(CAST(${col} AS DOUBLE)) THEN CAST(${col} AS DOUBLE) END` : `CAST(${col} AS DOUBLE)`;
     case 'TIMESTAMP':
       return `CAST(${col} AS TIMESTAMP)`;
     case 'JSON':
@@ -166,9 +296,10 @@ function castExpr(spec: ColumnSpec, source: string): string {
 }
 
 /** Checks NULLs in required columns and values that do not cast to the column's type, naming the first bad value. */
-async function validateValues(store: Store, reader: string, specs: ColumnSpec[], chosen: Record<string, string>, file: string): Promise<void> {
+async function validateValues(store: Store, reader: string, specs: ColumnSpec[], chosen: Record<string, string>, file: string, nonFinite: NonFinitePolicy): Promise<Record<string, number>> {
   const checks: string[] = [];
-  const labels: { target: string; source: string; kind: 'null' | 'type'; type: string }[] = [];
+  const labels: { target: string; source: string; kind: 'null' | 'type' | 'finite'; type: string }[] = [];
+  const found: Record<string, number> = {};
   for (const [target, source] of Object.entries(chosen)) {
     const spec = specs.find((s) => s.name === target) as ColumnSpec;
     const col = quoteIdent(source);
@@ -181,8 +312,12 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
       checks.push(`min(CAST(${col} AS VARCHAR)) FILTER (WHERE ${col} IS NOT NULL AND TRY_CAST(${col} AS ${spec.type}) IS NULL)`);
       labels.push({ target, source, kind: 'type', type: spec.type });
     }
+    if (spec.type === 'DOUBLE') {
+      checks.push(`count(*) FILTER (WHERE NOT isfinite(TRY_CAST(${col} AS DOUBLE)))`);
+      labels.push({ target, source, kind: 'finite', type: spec.type });
+    }
   }
-  if (checks.length === 0) return;
+  if (checks.length === 0) return found;
   let row: Record<string, unknown> | undefined;
   try {
     const rows = await store.all(`SELECT ${checks.map((c, i) => `${c} AS c${i}`).join(', ')} FROM ${reader}`);
@@ -196,7 +331,18 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
   }
   let i = 0;
   for (const label of labels) {
-    if (label.kind === 'null') {
+    if (label.kind === 'finite') {
+      const n = Number(row?.[`c${i}`] ?? 0);
+      i += 1;
+      if (n === 0) continue;
+      if (nonFinite === 'error') {
+        throw new UserError(`column "${label.source}" (${label.target}) of ${path.basename(file)} has NaN or Infinity in ${n} row${n > 1 ? 's' : ''}`, {
+          hint: 'fix the file, or pass --non-finite null to store them as NULL (--non-finite keep stores them as they are)',
+          code: 'IMPORT_NON_FINITE',
+        });
+      }
+      found[label.target] = n;
+    } else if (label.kind === 'null') {
       const n = Number(row?.[`c${i}`] ?? 0);
       i += 1;
       if (n > 0) {
@@ -218,6 +364,7 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
       }
     }
   }
+  return found;
 }
 
 async function countFile(store: Store, reader: string): Promise<number> {

@@ -66,13 +66,32 @@ function renderCells(cells: CellResult[]): string {
   return renderTable(cols, rows, { align: RIGHT(cols.filter((c) => c !== 'cell' && c !== 'sig')), maxCellWidth: 80 });
 }
 
-export function renderWhatChanged(r: WhatChangedResult): string {
+/**
+ * Whether the tables explain anything: the change is beyond day-to-day noise (or that could not be
+ * tested), or some segment or cell changed significantly. Otherwise the verdict is the answer.
+ */
+export function hasSomethingToExplain(r: WhatChangedResult): boolean {
+  if (r.headline.beyond_noise !== false) return true;
+  return r.dimensions.some((d) => d.segments.some((s) => s.significant)) || r.cells.some((c) => c.significant);
+}
+
+export interface RenderWhatChangedOptions {
+  /** Print the dimension and cell tables even when there is nothing to explain (--all). */
+  all?: boolean;
+}
+
+/**
+ * The verdict first (the summary), then the headline and the day-to-day check, then the tables
+ * that explain the change: only when there is something to explain, or when asked.
+ */
+export function renderWhatChanged(r: WhatChangedResult, options: RenderWhatChangedOptions = {}): string {
   const h = r.headline;
   const out: string[] = [];
+  out.push(r.summary);
+  out.push('');
   const aggText = r.agg === 'mean' ? 'mean per event' : r.agg === 'sum' ? 'sum' : 'count';
   const src = r.source === 'store' ? (r.event && r.event !== r.metric ? `event ${r.event}` : 'project store') : r.source;
   out.push(`${r.metric} (${aggText}, ${src}): baseline ${r.periods.baseline.label} vs current ${r.periods.current.label}`);
-  out.push('');
   const headCols = ['', 'baseline', 'current', 'delta', 'change'];
   const headRows: Record<string, unknown>[] = [
     { '': r.metric, baseline: fmt(h.baseline), current: fmt(h.current), delta: signed(h.delta), change: signedPct(h.rel_delta) },
@@ -90,7 +109,8 @@ export function renderWhatChanged(r: WhatChangedResult): string {
   } else {
     out.push('day-to-day: too few days in a period to compare with day-to-day noise');
   }
-  if (r.dimensions.length > 0) {
+  const explain = options.all === true || hasSomethingToExplain(r);
+  if (explain && r.dimensions.length > 0) {
     out.push('');
     out.push(
       `Dimensions, ranked by how well they explain the change (Adtributor). contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant (Benjamini-Hochberg q ≤ ${r.settings.alpha}).`,
@@ -100,10 +120,14 @@ export function renderWhatChanged(r: WhatChangedResult): string {
       out.push(renderDimension(d, r));
     }
   }
-  if (r.cells.length > 0) {
+  if (explain && r.cells.length > 0) {
     out.push('');
     out.push('Two-dimension cells that carry the change:');
     out.push(renderCells(r.cells));
+  }
+  if (!explain && (r.dimensions.length > 0 || r.cells.length > 0)) {
+    out.push('');
+    out.push(`(${r.dimensions.length} dimension table${r.dimensions.length === 1 ? '' : 's'} not shown: nothing moved beyond noise and no segment changed significantly; --all shows them)`);
   }
   if (r.percentiles) {
     out.push('');
@@ -117,7 +141,5 @@ export function renderWhatChanged(r: WhatChangedResult): string {
       ),
     );
   }
-  out.push('');
-  out.push(r.summary);
   return out.join('\n');
 }

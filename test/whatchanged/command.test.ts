@@ -93,7 +93,8 @@ describe('whatchanged human output', () => {
   it('prints the headline, ranked tables, cells and the summary; notices go to stderr', async () => {
     const r = await wc(['--metric', 'purchase', '--agg', 'sum', ...PERIODS, '--dimensions', 'country,platform,cohort', '--max-values', '3', '--top', '3'], false);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^purchase \(sum, project store\): baseline 2026-10-01..2026-10-07 vs current 2026-10-08..2026-10-14/);
+    // The verdict leads; the headline follows.
+    expect(r.stdout).toMatch(/^purchase fell [^\n]*\n\npurchase \(sum, project store\): baseline 2026-10-01..2026-10-07 vs current 2026-10-08..2026-10-14/);
     expect(r.stdout).toMatch(/day-to-day: daily .* Welch p/);
     expect(r.stdout).toMatch(/\n1\. country /);
     expect(r.stdout).toMatch(/Two-dimension cells that carry the change:/);

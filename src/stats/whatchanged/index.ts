@@ -65,6 +65,16 @@ export const DEFAULT_TOP = 10;
 export const DEFAULT_MAX_VALUES = 50;
 /** Auto mode skips dimensions with more distinct values than this (identifiers, free text). */
 export const AUTO_MAX_DISTINCT = 1000;
+/** Auto mode drills into at most this many dimensions (fewest distinct values first); --max-dimensions changes it. */
+export const DEFAULT_MAX_DIMENSIONS = 20;
+/** Auto mode measures the cardinality of at most this many file columns (in file order). */
+export const AUTO_CANDIDATE_COLUMNS = 1000;
+/** Columns whose cardinality is measured in one scan (bounds the sketches held at once). */
+const DISTINCT_BATCH = 250;
+/** The narrowed copy of a CSV or JSON file (FileSource.materialize). */
+const DATA_TABLE = '__whatchanged_data';
+/** An explicit --dimensions list may name at most this many. */
+export const MAX_NAMED_DIMENSIONS = 100;
 /** 2-D cells are computed for pairs among this many top dimensions. */
 export const CELL_DIMENSIONS = 3;
 /** Cells whose share of the change is below this are pruned. */
@@ -80,6 +90,12 @@ export interface FileSource {
   time?: string;
   value?: string;
   unit?: string;
+  /**
+   * Copy the columns the drill-down uses (time, value, unit, dimensions, columns named in --where)
+   * into a temp table before the scans (CSV and JSON: parsed once instead of once per scan).
+   * Only those columns are kept, so a wide file costs memory for what is used, not for its width.
+   */
+  materialize?: boolean;
 }
 
 export interface WhatChangedOptions {
@@ -103,6 +119,10 @@ export interface WhatChangedOptions {
   percentiles?: boolean;
   /** Significance level for the segment tests (BH) and the noise check (default 0.05). */
   alpha?: number;
+  /** Auto mode: dimensions kept at most (default 20), fewest distinct values first. */
+  maxDimensions?: number;
+  /** NaN / ±Infinity in the value column (sum and mean): error (default), or null to leave those rows out. */
+  nonFinite?: 'error' | 'null';
   data?: FileSource;
 }
 
@@ -240,8 +260,10 @@ interface ResolvedSource {
   source: string;
   /** First and last event time (computed on demand: it costs a scan in the store). */
   range: () => Promise<{ lo: Date | null; hi: Date | null }>;
-  /** File columns (file mode). */
+  /** File columns other than time, value and unit (file mode). */
   columns: { name: string; type: string }[];
+  /** The time, value and unit columns in use (file mode). */
+  used: string[];
 }
 
 function toDate(v: unknown): Date | null {
@@ -321,6 +343,7 @@ async function resolveStoreSource(store: Store, options: WhatChangedOptions): Pr
       return { lo: toDate(x?.lo), hi: toDate(x?.hi) };
     },
     columns: [],
+    used: [],
   };
 }
 
@@ -388,6 +411,7 @@ async function resolveFileSource(store: Store, options: WhatChangedOptions, data
     source: data.source,
     range: () => Promise.resolve({ lo: toDate(r?.lo), hi: toDate(r?.hi) }),
     columns: columns.filter((c) => !used.has(c.name)),
+    used: [...used],
   };
 }
 
@@ -492,18 +516,87 @@ async function resolveFileDimensions(store: Store, options: WhatChangedOptions, 
     }
     return { dims, auto, notices };
   }
-  const candidates = src.columns.filter((c) => AUTO_FILE_TYPES.test(c.type) || INT_TYPES.test(c.type));
-  if (candidates.length === 0) return { dims, auto, notices };
-  const [r] = await store.all(`SELECT count(*) AS n, ${candidates.map((c, i) => `approx_count_distinct(${quoteIdent(c.name)}) AS a${i}`).join(', ')} FROM ${relation}`);
-  const n = Number(r?.n ?? 0);
+  const typed = src.columns.filter((c) => AUTO_FILE_TYPES.test(c.type) || INT_TYPES.test(c.type));
+  if (typed.length === 0) return { dims, auto, notices };
+  // Cardinality decides: measured for at most AUTO_CANDIDATE_COLUMNS columns, a few hundred per scan.
+  const candidates = typed.slice(0, AUTO_CANDIDATE_COLUMNS);
+  const unmeasured = typed.slice(AUTO_CANDIDATE_COLUMNS).map((c) => c.name);
+  const distinct: number[] = [];
+  let n = 0;
+  for (let start = 0; start < candidates.length; start += DISTINCT_BATCH) {
+    const batch = candidates.slice(start, start + DISTINCT_BATCH);
+    const [r] = await store.all(`SELECT count(*) AS n, ${batch.map((c, i) => `approx_count_distinct(${quoteIdent(c.name)}) AS a${i}`).join(', ')} FROM ${relation}`);
+    n = Number(r?.n ?? 0);
+    batch.forEach((_, i) => distinct.push(Number(r?.[`a${i}`] ?? 0)));
+  }
+  const tooMany: { name: string; k: number }[] = [];
+  const usable: { name: string; k: number; i: number }[] = [];
   candidates.forEach((c, i) => {
-    const k = Number(r?.[`a${i}`] ?? 0);
+    const k = distinct[i] ?? 0;
     const limit = INT_TYPES.test(c.type) ? 20 : AUTO_MAX_DISTINCT;
     const idLike = k > 50 && k > n / 20;
-    if (k > limit || idLike) notices.push(`left out column ${c.name} (about ${k.toLocaleString('en-US')} values; name it in --dimensions to drill into it anyway)`);
-    else dims.push({ name: c.name, expr: quoteIdent(c.name) });
+    if (k > limit || idLike) tooMany.push({ name: c.name, k });
+    else usable.push({ name: c.name, k, i });
   });
+  // Fewest distinct values first (segments large enough to explain a change), then file order;
+  // single-valued columns last (they only segment when they also have NULLs).
+  const rank = (k: number): number => (k < 2 ? Number.POSITIVE_INFINITY : k);
+  usable.sort((a, b) => rank(a.k) - rank(b.k) || a.i - b.i);
+  const max = options.maxDimensions ?? DEFAULT_MAX_DIMENSIONS;
+  // The chosen ones keep the file's order.
+  for (const u of usable.slice(0, max).sort((a, b) => a.i - b.i)) dims.push({ name: u.name, expr: quoteIdent(u.name) });
+  if (tooMany.length > 0 && tooMany.length <= 3) {
+    for (const t of tooMany) notices.push(`left out column ${t.name} (about ${t.k.toLocaleString('en-US')} values; name it in --dimensions to drill into it anyway)`);
+  } else if (tooMany.length > 3) {
+    const named = tooMany.map((t) => `${t.name} (~${t.k.toLocaleString('en-US')})`);
+    notices.push(`left out ${plural(tooMany.length, 'column')} with too many values to segment by: ${listPreview(named, 8)} (name one in --dimensions to drill into it anyway)`);
+  }
+  const capped = usable.slice(max).map((u) => u.name);
+  if (capped.length > 0) {
+    notices.push(
+      `drilled into ${plural(max, 'dimension')} with the fewest values; skipped ${plural(capped.length, 'more column')}: ${listPreview(capped, 8)} (name them with --dimensions, or raise --max-dimensions)`,
+    );
+  }
+  if (unmeasured.length > 0) {
+    notices.push(`${src.source} has ${typed.length.toLocaleString('en-US')} candidate columns: only the first ${AUTO_CANDIDATE_COLUMNS.toLocaleString('en-US')} were considered; skipped ${listPreview(unmeasured, 8)} (name them with --dimensions)`);
+  }
   return { dims, auto, notices };
+}
+
+/**
+ * NaN and ±Infinity in the value column make every sum NaN (printed as n/a). Counts them in one
+ * scan: with the default policy that is an error naming the column, the count and the fix; with
+ * 'null' those rows are left out (the value expression maps them to NULL) and a notice says so.
+ * Returns the store's value expression and the notice.
+ */
+async function finiteValues(store: Store, src: ResolvedSource, policy: 'error' | 'null'): Promise<{ expr: string; notice: string | null }> {
+  const value = src.rows.valueExpr ?? 'value';
+  const from = src.kind === 'store' ? `events WHERE event = ${quoteLiteral(src.event as string)}` : `(${src.rows.rows}) __r`;
+  const [r] = await store.all(`SELECT count(*) FILTER (WHERE NOT isfinite(${value})) AS n FROM ${from}`);
+  const n = Number(r?.n ?? 0);
+  const finite = `CASE WHEN isfinite(${value}) THEN ${value} END`;
+  if (n === 0) return { expr: value, notice: null };
+  const column = src.kind === 'store' ? `value (event ${src.event as string})` : (src.used.find((c) => value.includes(quoteIdent(c))) ?? 'value');
+  const rows = plural(n, 'row');
+  if (policy === 'error') {
+    throw new UserError(`column ${column} of ${src.source === 'store' ? 'the project store' : src.source} has NaN or Infinity in ${rows}`, {
+      hint: 'fix the data, or pass --non-finite null to leave those rows out',
+      code: 'NON_FINITE',
+    });
+  }
+  if (src.kind === 'file') src.rows = { ...src.rows, valueExpr: finite };
+  return { expr: finite, notice: `column ${column}: NaN or Infinity in ${rows} left out (--non-finite null)` };
+}
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** Columns of `columns` whose name appears in a SQL condition (so a narrowed copy of the file still answers it). */
+function mentionedColumns(columns: { name: string }[], where: string | null): string[] {
+  if (where === null) return [];
+  const text = where.toLowerCase();
+  return columns.map((c) => c.name).filter((name) => text.includes(name.toLowerCase()));
 }
 
 // --- the drill-down -------------------------------------------------------------------------
@@ -547,13 +640,27 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
   const where = options.where?.trim() ? options.where.trim() : null;
   if (where !== null && where.includes(';')) throw new UsageError('--where takes one SQL condition, without ";"', { hint: `e.g. --where "plan = 'pro'"` });
   if (Array.isArray(options.dimensions) && options.dimensions.length === 0) throw new UsageError('--dimensions is empty', { hint: 'name some, e.g. --dimensions country,platform, or use --dimensions auto' });
+  if (Array.isArray(options.dimensions) && options.dimensions.length > MAX_NAMED_DIMENSIONS) {
+    throw new UsageError(`--dimensions names ${options.dimensions.length} dimensions; at most ${MAX_NAMED_DIMENSIONS} can be drilled into at once`, { hint: 'name the ones you suspect, or use --dimensions auto' });
+  }
+  const maxDimensions = options.maxDimensions ?? DEFAULT_MAX_DIMENSIONS;
+  if (!(Number.isInteger(maxDimensions) && maxDimensions >= 1 && maxDimensions <= MAX_NAMED_DIMENSIONS)) {
+    throw new UsageError(`--max-dimensions must be a whole number from 1 to ${MAX_NAMED_DIMENSIONS}, got ${maxDimensions}`, { hint: `e.g. --max-dimensions ${DEFAULT_MAX_DIMENSIONS}` });
+  }
 
   const src = options.data ? await resolveFileSource(store, options, options.data) : await resolveStoreSource(store, options);
   const agg = src.agg;
+  const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
   const periods = await resolvePeriods(options, src);
   const resolved = src.kind === 'file' ? await resolveFileDimensions(store, options, src) : await resolveStoreDimensions(store, options);
-  const notices = [...resolved.notices];
+  const notices = [...(storeValue?.notice ? [storeValue.notice] : []), ...resolved.notices];
   let dims = resolved.dims;
+  if (src.kind === 'file' && options.data?.materialize) {
+    // Only the columns in use are copied: a 10,000-column file costs the memory of the few it needs.
+    const keep = [...new Set([...src.used, ...dims.map((d) => d.name), ...mentionedColumns(src.columns, where)])];
+    await store.run(`CREATE OR REPLACE TEMP TABLE ${DATA_TABLE} AS SELECT ${keep.map(quoteIdent).join(', ')} FROM ${options.data.relation}`);
+    src.rows = { ...src.rows, rows: `SELECT * FROM ${DATA_TABLE}` };
+  }
   const experiments = src.kind === 'store' ? experimentsFor(options, dims.map((d) => d.name)) : [];
   if (src.kind === 'store') src.rows = { ...src.rows, rows: storeRowsSql(src.event as string, experiments) };
 
@@ -576,7 +683,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
     // One scan of the events: per-unit rows (and daily totals when there is a unit column).
     let dailyRows: DailyRow[];
     if (src.kind === 'store') {
-      await store.run(storeAggSql(src.event as string, agg, periods, where === null ? null : { rows: src.rows.rows, condition: where }));
+      await store.run(storeAggSql(src.event as string, agg, periods, where === null ? null : { rows: src.rows.rows, condition: where }, storeValue?.expr));
       await store.run(storeUnitsSql(experiments, dims));
       dailyRows = await store.all<DailyRow>(dailyFromAggSql());
     } else if (hasUnit) {
@@ -855,6 +962,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
   } finally {
     await store.run(`DROP TABLE IF EXISTS ${UNITS_TABLE}`).catch(() => undefined);
     await store.run(`DROP TABLE IF EXISTS ${AGG_TABLE}`).catch(() => undefined);
+    await store.run(`DROP TABLE IF EXISTS ${DATA_TABLE}`).catch(() => undefined);
   }
 }
 

@@ -158,10 +158,10 @@ export function storeRowsSql(event: string, experiments: string[]): string {
  * event-level join (storeRowsSql) so the condition can use unit attributes; dimensions are per
  * unit in the store, so the grouping stays per unit either way.
  */
-export function storeAggSql(event: string, agg: Agg, periods: Periods, where: { rows: string; condition: string } | null): string {
+export function storeAggSql(event: string, agg: Agg, periods: Periods, where: { rows: string; condition: string } | null, valueExpr = 'value'): string {
   const filters = [timeFilter('ts', periods)];
-  if (agg !== 'count') filters.push('value IS NOT NULL');
-  const x = agg === 'count' ? '1' : 'value';
+  if (agg !== 'count') filters.push(`${valueExpr} IS NOT NULL`);
+  const x = agg === 'count' ? '1' : valueExpr;
   const from = where ? `(${where.rows}) __r` : 'events';
   if (where) filters.push(`(${where.condition})`);
   else filters.unshift(`event = ${quoteLiteral(event)}`);
