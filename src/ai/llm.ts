@@ -208,7 +208,7 @@ export function toSdkMessages(messages: ChatMessage[]): ChatCompletionMessagePar
 export function withSchemaInstructions(messages: ChatMessage[], schemaName: string, jsonSchema: unknown): ChatMessage[] {
   const instruction =
     `Reply with one JSON object and nothing else: no prose, no markdown code fences. ` +
-    `The JSON must match this JSON Schema (named "${schemaName}"); every listed property is required, use null where a value is unknown:\n` +
+    `The JSON must match this JSON Schema (named "${schemaName}"); give every listed property, and use null where a value is unknown or does not apply:\n` +
     JSON.stringify(jsonSchema);
   const first = messages[0];
   if (first && first.role === 'system') {
@@ -237,6 +237,51 @@ export function parseJsonReply(content: string): { ok: true; value: unknown } | 
     }
   }
   return { ok: false, problem: `the reply is not valid JSON (${firstError})` };
+}
+
+type SchemaDef = { type?: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType> };
+
+const accepts = (schema: z.ZodType, value: unknown): boolean => schema.safeParse(value).success;
+
+/**
+ * Drops the nulls a model writes for optional fields the schema does not let be null. JSON mode
+ * tells the model to "use null where a value is unknown", so `{ "description": null }` for an
+ * optional description is a correct answer, not a reason for a repair turn. Only fields that
+ * accept "absent" but not null are touched; required nullable fields keep their null.
+ */
+export function dropNullOptionals(schema: z.ZodType, value: unknown): unknown {
+  const def = (schema as unknown as { def?: SchemaDef }).def;
+  switch (def?.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+      return value === null || value === undefined || !def.innerType ? value : dropNullOptionals(def.innerType, value);
+    case 'pipe':
+      return def.in ? dropNullOptionals(def.in, value) : value;
+    case 'array':
+      return Array.isArray(value) && def.element ? value.map((v) => dropNullOptionals(def.element as z.ZodType, v)) : value;
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !def.shape) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const field = def.shape[key];
+        if (!field) {
+          out[key] = v;
+        } else if (v === null) {
+          if (!(accepts(field, undefined) && !accepts(field, null))) out[key] = v;
+        } else {
+          out[key] = dropNullOptionals(field, v);
+        }
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
 }
 
 interface IssueLike {
@@ -556,7 +601,7 @@ class Client implements LlmClient {
         problems.push(parsed.problem);
         jsonBroken = true;
       } else {
-        const checked = req.schema.safeParse(parsed.value);
+        const checked = req.schema.safeParse(dropNullOptionals(req.schema, parsed.value));
         if (!checked.success) {
           problems.push(...formatIssues(checked.error.issues));
           jsonBroken = true;

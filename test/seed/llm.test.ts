@@ -3,7 +3,32 @@ import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
-import type { ProjectSpec } from '../../src/ai/seed/schema.js';
+import { ProjectSpecSchema, type ProjectSpec } from '../../src/ai/seed/schema.js';
+import type { z } from 'zod';
+
+/** Sets every optional field a value leaves out to null (as a model told "use null where unknown" does). */
+function fillNulls(schema: z.ZodType, value: unknown): { value: unknown; filled: number } {
+  let filled = 0;
+  const walk = (s: z.ZodType, v: unknown): unknown => {
+    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
+    if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) return v === null || v === undefined ? v : walk(def.innerType, v);
+    if (def.type === 'array' && def.element && Array.isArray(v)) return v.map((x) => walk(def.element!, x));
+    if (def.type === 'object' && def.shape && v && typeof v === 'object') {
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const [k, field] of Object.entries(def.shape)) {
+        if (out[k] === undefined && field.safeParse(undefined).success && !field.safeParse(null).success) {
+          out[k] = null;
+          filled += 1;
+        } else if (out[k] !== undefined) {
+          out[k] = walk(field, out[k]);
+        }
+      }
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(schema, value), filled };
+}
 
 const KEY = 'sk-test-seed-0123456789';
 const SMALL = ['--users', '400', '--days', '5', '--pre-days', '2'];
@@ -56,6 +81,22 @@ describe('seed with a model', () => {
     expect(messages[0]!.content).toMatch(/sizes .* sum to exactly 100/);
     expect(messages.at(-1)!.content).toContain(PROMPT);
     expect(r.stdout + r.stderr).not.toContain(KEY);
+  });
+
+  it('a null-filled answer (null for every unset optional field) validates the first time, no repair turn', async () => {
+    const { value, filled } = fillNulls(ProjectSpecSchema, modelSpec());
+    expect(filled).toBeGreaterThan(20);
+    expect(ProjectSpecSchema.safeParse(value).success).toBe(false); // the schema alone rejects it
+    server = await startOpenAIServer([{ json: value }]);
+    const cwd = tmpDir();
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().project.name).toBe('Doom Cloud Inc.');
+    expect(server.chatRequests()).toHaveLength(1);
+    // the prompt says so too
+    const system = (server.chatRequests()[0]!.body.messages as { role: string; content: string }[])[0]!.content;
+    expect(system).toMatch(/may be left out or set to null/);
+    expect(system).toMatch(/use null where a value is unknown/);
   });
 
   it('sends the violations back and uses the repaired spec from the second turn', async () => {
