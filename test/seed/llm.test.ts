@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
@@ -125,6 +127,49 @@ describe('seed with a model', () => {
     expect(err.message).toMatch(/group sizes sum to 90/);
     expect(server.chatRequests()).toHaveLength(4);
     expect(await fingerprint(cwd)).toEqual(before);
+  });
+
+  it('the human output shows the model, its tokens and cost', async () => {
+    server = await startOpenAIServer([{ json: modelSpec(), usage: { prompt_tokens: 9000, completion_tokens: 3000 } }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    // gpt-4.1-mini: (9000 * 0.40 + 3000 * 1.60) / 1e6 = $0.0084
+    expect(r.stdout).toContain('  model: gpt-4.1-mini: 1 call, 12,000 tokens (9,000 in, 3,000 out), $0.0084\n');
+  });
+
+  it('says when the figures are estimated (a reply without usage)', async () => {
+    server = await startOpenAIServer([{ json: modelSpec(), usage: null }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ {2}model: gpt-4\.1-mini: 1 call, [\d,]+ tokens \([\d,]+ in, [\d,]+ out\), \$0\.\d{4} \(1 call estimated/);
+  });
+
+  it('seed --push without STATSIG_CONSOLE_API_KEY fails before calling the model, generating data or touching the store', async () => {
+    const cwd = tmpDir();
+    expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);
+    const before = await fingerprint(cwd);
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--force', '--push', '--json'], { cwd, env: env(server.url) });
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe('PUSH_NO_KEY');
+    expect(server.chatRequests()).toHaveLength(0);
+    expect(await fingerprint(cwd)).toEqual(before);
+    // and in a fresh folder no store is created
+    const fresh = tmpDir();
+    const r2 = await runCli(['seed', PROMPT, ...SMALL, '--push', '--json'], { cwd: fresh, env: env(server.url) });
+    expect(r2.json().error.code).toBe('PUSH_NO_KEY');
+    expect(fs.existsSync(path.join(fresh, '.statsig-hack'))).toBe(false);
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+
+  it('an existing project without --force (no terminal) fails before calling the model', async () => {
+    const cwd = tmpDir();
+    expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe('SEED_EXISTS');
+    expect(server.chatRequests()).toHaveLength(0);
   });
 
   it('--offline never calls the model even when one is configured', async () => {

@@ -168,7 +168,7 @@ function stepFor(kind: PushKind, entity: Record<string, unknown>, start: boolean
 export function planPush(spec: ProjectSpec, rules: { start?: boolean } = {}): PushStep[] {
   const out: PushStep[] = [];
   for (const kind of PUSH_ORDER) {
-    for (const entity of spec[kind]) out.push(stepFor(kind, entity as Record<string, unknown>, Boolean(rules.start)));
+    for (const entity of spec[kind]) out.push(stepFor(kind, entity, Boolean(rules.start)));
   }
   return out;
 }
@@ -217,7 +217,7 @@ export function planFromEntities(rows: StoredEntity[], rules: { start?: boolean 
     }
   }
   if (problems.length > 0) {
-    throw new UserError(`${problems.length} stored ${problems.length === 1 ? 'entity is' : 'entities are'} not valid Console API bodies: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ''}`, {
+    throw new UserError(`${problems.length} stored ${problems.length === 1 ? 'entity is not a valid Console API body' : 'entities are not valid Console API bodies'}: ${problems.slice(0, 3).join('; ')}${problems.length > 3 ? ` (+${problems.length - 3} more)` : ''}`, {
       hint: 'fix or delete them in the store (statsig-hack query "SELECT kind, name, spec FROM entities"), or push only other kinds with --kind',
       code: 'PUSH_INVALID_ENTITY',
     });
