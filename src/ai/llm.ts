@@ -45,7 +45,7 @@ import type { CommandContext } from '../core/context.js';
 import { UserError, errorMessage } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import { DEFAULT_PRICES, costUsd, priceFor } from './prices.js';
-import { ERROR_BODY_MAX_BYTES, countUsage, generatedBytes, replyByteLimit, requestShape, worstCaseTokens, type Counted, type RequestShape } from './meter.js';
+import { ERROR_BODY_MAX_BYTES, countUsage, generatedBytes, readCapped, replyByteLimit, requestShape, worstCaseTokens, type Counted, type RequestShape } from './meter.js';
 
 export type ContentPart = { type: 'text'; text: string } | { type: 'image'; dataUrl: string; detail?: 'low' | 'high' | 'auto' };
 
@@ -682,24 +682,6 @@ function oneLine(text: string, max: number): string {
 const REPLY_TOO_LARGE = 'reply_too_large';
 /** Marks the error responses the metering fetch makes itself (never sent by a server we trust). */
 const LOCAL_ERROR_HEADER = 'x-statsig-hack-local-error';
-
-/** Reads a response body, stopping (and cancelling the rest) once it passes `max` bytes. */
-async function readCapped(res: Response, max: number): Promise<{ bytes: Uint8Array; overflow: boolean }> {
-  if (!res.body) return { bytes: new Uint8Array(0), overflow: false };
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  // Leaving the loop early cancels the rest of the stream (the connection is dropped).
-  for await (const value of res.body as unknown as AsyncIterable<Uint8Array>) {
-    if (total + value.length > max) {
-      chunks.push(value.subarray(0, max - total));
-      total = max;
-      return { bytes: Buffer.concat(chunks, total), overflow: true };
-    }
-    chunks.push(value);
-    total += value.length;
-  }
-  return { bytes: Buffer.concat(chunks, total), overflow: false };
-}
 
 /**
  * One short line from an error body: the JSON error message, or for an HTML page (a proxy's

@@ -1,7 +1,8 @@
 /**
  * Metering for the LLM client: how many tokens a chat completion is counted at, whatever the
- * endpoint claims. Pure functions of the request body and the reply bytes (no IO); the client
- * (src/ai/llm.ts) applies them to every HTTP attempt it makes.
+ * endpoint claims. Pure functions of the request body and the reply bytes, plus `readCapped`
+ * (a response body read up to a byte limit); the client (src/ai/llm.ts) applies them to every
+ * HTTP attempt it makes, and the Console API push reuses `readCapped`.
  *
  * The rules (a hostile or careless server can neither hide spend nor invent it):
  *  - A reply may carry at most `replyByteLimit(max_completion_tokens)` bytes on the wire; past
@@ -186,4 +187,22 @@ export function countUsage(shape: RequestShape, reported: unknown, replyBytes: n
     completion = cap;
   }
   return { prompt, completion, estimated: notes.length > 0, clamped, notes };
+}
+
+/** Reads a response body, stopping (and cancelling the rest) once it passes `max` bytes. */
+export async function readCapped(res: Response, max: number): Promise<{ bytes: Uint8Array; overflow: boolean }> {
+  if (!res.body) return { bytes: new Uint8Array(0), overflow: false };
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // Leaving the loop early cancels the rest of the stream (the connection is dropped).
+  for await (const value of res.body as unknown as AsyncIterable<Uint8Array>) {
+    if (total + value.length > max) {
+      chunks.push(value.subarray(0, max - total));
+      total = max;
+      return { bytes: Buffer.concat(chunks, total), overflow: true };
+    }
+    chunks.push(value);
+    total += value.length;
+  }
+  return { bytes: Buffer.concat(chunks, total), overflow: false };
 }

@@ -34,6 +34,8 @@ export interface ConsoleServerOptions {
   apiKey?: string;
   /** Reply 400 to creating this entity name. */
   failOn?: string;
+  /** Reply a proxy's HTML 502 page to creating this entity name. */
+  htmlErrorOn?: string;
   pageSize?: number;
   /** Answer the first `count` requests (of `methods`, default all) 429 with `Retry-After: retryAfter` (omitted when null). */
   rateLimit?: { count: number; retryAfter: string | null; methods?: string[] };
@@ -90,6 +92,11 @@ export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promi
         }
         const name = (body as { name: string }).name;
         if (name === opts.failOn) return send(400, { status: 400, message: `${name} is not allowed` });
+        if (name === opts.htmlErrorOn) {
+          res.writeHead(502, { 'content-type': 'text/html' });
+          res.end(`<html><head><title>502 Bad Gateway</title></head><body>\n<h1>502 Bad Gateway</h1>\n${'<p>upstream reset</p>\n'.repeat(5000)}</body></html>`);
+          return;
+        }
         if (list.includes(name)) return send(400, { status: 400, message: `${name} already exists` });
         entities.set(kind, [...list, name]);
         if (kind === 'experiments') {

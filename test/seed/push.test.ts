@@ -107,6 +107,19 @@ describe('seed --push', () => {
   });
 });
 
+describe('error bodies', () => {
+  it('a proxy HTML 502 on a create is one short line, not the page', async () => {
+    server = await startConsoleServer({ apiKey: KEY, htmlErrorOn: 'upgrade_revenue' });
+    const spec = offlineProjectSpec({ prompt: '', domain: 'saas', seed: 1 }).spec;
+    const err = (await pushProject(spec, { apiUrl: server.url, apiKey: KEY }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: string; message: string } | null;
+    expect(err).toMatchObject({ code: 'PUSH_FAILED' });
+    expect(err?.message).toMatch(/^creating metric upgrade_revenue failed \(HTTP 502: 502 Bad Gateway \(an HTML page\)\); created \d+, skipped 0 before it$/);
+  });
+});
+
 describe('rate limiting', () => {
   it('never allows more than 100 mutations in any 10 s window', async () => {
     let now = 0;

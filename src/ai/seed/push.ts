@@ -35,6 +35,8 @@ import {
   type PushKind,
 } from './schema.js';
 import { controlGroupOf } from './validate.js';
+import { shortReason } from '../llm.js';
+import { readCapped } from '../meter.js';
 
 export const DEFAULT_API_URL = 'https://statsigapi.net';
 export const API_VERSION = '20240601';
@@ -268,8 +270,13 @@ interface ListPage {
   pagination?: { nextPage?: unknown; totalItems?: unknown; pageNumber?: unknown; itemsPerPage?: unknown };
 }
 
+/** Biggest Console API response read (a page of 100 entities is far below it). */
+export const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 async function readBody(res: Response): Promise<{ json: unknown; text: string }> {
-  const text = await res.text();
+  const { bytes, overflow } = await readCapped(res, MAX_RESPONSE_BYTES);
+  const text = Buffer.from(bytes).toString('utf8');
+  if (overflow) return { json: null, text: `(a response over ${MAX_RESPONSE_BYTES} bytes was cut) ${text.slice(0, 200)}` };
   try {
     return { json: JSON.parse(text) as unknown, text };
   } catch {
@@ -279,8 +286,7 @@ async function readBody(res: Response): Promise<{ json: unknown; text: string }>
 
 function apiMessage(body: { json: unknown; text: string }): string {
   const j = body.json as { message?: unknown; errors?: unknown } | null;
-  const msg = j && typeof j.message === 'string' ? j.message : body.text.slice(0, 200);
-  return msg.replace(/\s+/g, ' ').trim();
+  return shortReason(j && typeof j.message === 'string' ? j.message : body.text, 200);
 }
 
 /** Pushes a spec's entities (seed --push). */
