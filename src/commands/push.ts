@@ -61,6 +61,7 @@ Examples:
       const push = await import('../ai/seed/push.js');
       // Preconditions before any work: the key (unless a dry run), then the store and what it holds.
       const apiKey = opts.dryRun ? undefined : push.requireConsoleKey(ctx.env.STATSIG_CONSOLE_API_KEY);
+      push.requireApiUrl(opts.apiUrl);
       const { Store } = await import('../store/store.js');
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });
       let rows: { kind: string; name: string; spec: unknown }[];

@@ -106,8 +106,9 @@ Examples:
       if (opts.dryRun && !opts.push) throw new UsageError('--dry-run only applies to --push', { hint: 'add --push, or drop --dry-run' });
       if (opts.startExperiments && !opts.push) throw new UsageError('--start-experiments only applies to --push', { hint: 'add --push, or drop --start-experiments' });
       // Preconditions before any work: no model call, no data, no store change when one fails.
-      const { requireConsoleKey } = await import('../ai/seed/push.js');
+      const { requireApiUrl, requireConsoleKey } = await import('../ai/seed/push.js');
       if (opts.push && !opts.dryRun) requireConsoleKey(ctx.env.STATSIG_CONSOLE_API_KEY);
+      if (opts.push) requireApiUrl(opts.apiUrl);
       const offline = Boolean(opts.offline) || !ctx.settings.llmConfigured;
       if (!opts.offline && !ctx.settings.llmConfigured) {
         ctx.out.info('No model configured (OPENAI_API_KEY / OPENAI_BASE_URL): generating the project offline from a domain pack.');
@@ -115,15 +116,15 @@ Examples:
 
       const { Store } = await import('../store/store.js');
       const service = await import('../ai/seed/service.js');
-      const store = await Store.open(ctx.settings.db.value, { create: true });
-      let summary: Awaited<ReturnType<typeof service.writeSeedProject>>;
-      let spec: ProjectSpec;
-      let llmUsage: LlmUsage | null = null;
-      let llmModel: string | null = null;
-      let domain: string | null = opts.domain ?? null;
-      let theme: string | null = null;
-      try {
-        const existing = await service.existingProject(store);
+      // The store is checked (read-only) before the model is asked, and written only after.
+      if (fs.existsSync(ctx.settings.db.value)) {
+        const current = await Store.open(ctx.settings.db.value, { readOnly: true });
+        let existing: Awaited<ReturnType<typeof service.existingProject>>;
+        try {
+          existing = await service.existingProject(current);
+        } finally {
+          current.close();
+        }
         if (existing && !opts.force) {
           const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events, ${existing.entities} entities)`;
           if (!ctx.interactive) {
@@ -136,35 +137,44 @@ Examples:
             throw new UserError('seed cancelled: the project was kept', { code: 'SEED_CANCELLED' });
           }
         }
+      }
 
-        if (offline) {
-          const { offlineProjectSpec } = await import('../ai/seed/offline.js');
-          const off = offlineProjectSpec({ prompt, seed, ...(opts.domain ? { domain: opts.domain } : {}) });
-          spec = off.spec;
-          domain = off.domain;
-          theme = off.theme.theme;
-          ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
-        } else {
-          const { createLlmClientFor } = await import('../ai/llm.js');
-          const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
-          const llm = createLlmClientFor(ctx);
-          llmModel = llm.model('seed');
-          const progress = await ctx.progress();
-          progress.start(`asking ${llm.model('seed')} for a project spec`);
-          try {
-            spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
-          } finally {
-            llmUsage = llm.usage();
-            progress.stop('model answered');
-          }
+      let spec: ProjectSpec;
+      let llmUsage: LlmUsage | null = null;
+      let llmModel: string | null = null;
+      let domain: string | null = opts.domain ?? null;
+      let theme: string | null = null;
+      if (offline) {
+        const { offlineProjectSpec } = await import('../ai/seed/offline.js');
+        const off = offlineProjectSpec({ prompt, seed, ...(opts.domain ? { domain: opts.domain } : {}) });
+        spec = off.spec;
+        domain = off.domain;
+        theme = off.theme.theme;
+        ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
+      } else {
+        const { createLlmClientFor } = await import('../ai/llm.js');
+        const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
+        const llm = createLlmClientFor(ctx);
+        llmModel = llm.model('seed');
+        const progress = await ctx.progress();
+        progress.start(`asking ${llmModel} for a project spec`);
+        try {
+          spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
+        } finally {
+          llmUsage = llm.usage();
+          progress.stop('model answered');
         }
+      }
 
-        if (opts.out) {
-          const file = path.resolve(ctx.cwd, opts.out);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
-        }
+      if (opts.out) {
+        const file = path.resolve(ctx.cwd, opts.out);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
+      }
 
+      const store = await Store.open(ctx.settings.db.value, { create: true });
+      let summary: Awaited<ReturnType<typeof service.writeSeedProject>>;
+      try {
         const progress = await ctx.progress();
         summary = await service.writeSeedProject(
           store,

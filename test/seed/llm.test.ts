@@ -162,6 +162,18 @@ describe('seed with a model', () => {
     expect(server.chatRequests()).toHaveLength(0);
   });
 
+  it('a model that fails leaves no store behind in a fresh folder, and a bad --api-url fails before the model', async () => {
+    const fresh = tmpDir();
+    server = await startOpenAIServer([{ json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd: fresh, env: env(server.url) });
+    expect(r.json().error.code).toBe('LLM_INVALID_OUTPUT');
+    expect(fs.existsSync(path.join(fresh, '.statsig-hack'))).toBe(false);
+    const calls = server.chatRequests().length;
+    const bad = await runCli(['seed', PROMPT, ...SMALL, '--push', '--dry-run', '--api-url', 'ftp://user:pw@example.com', '--json'], { cwd: fresh, env: env(server.url) });
+    expect(bad.json().error).toMatchObject({ code: 'PUSH_BAD_URL', message: '--api-url must be an http(s) URL without credentials: "ftp://example.com"' });
+    expect(server.chatRequests()).toHaveLength(calls);
+  });
+
   it('an existing project without --force (no terminal) fails before calling the model', async () => {
     const cwd = tmpDir();
     expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);

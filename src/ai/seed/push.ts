@@ -238,6 +238,20 @@ export function requireConsoleKey(apiKey: string | undefined): string {
   return apiKey;
 }
 
+/** The Console API base URL, checked before any work: http(s), no credentials. */
+export function requireApiUrl(apiUrl: string): string {
+  let url: URL;
+  try {
+    url = new URL(apiUrl);
+  } catch {
+    throw new UserError(`--api-url is not a URL: "${apiUrl}"`, { hint: 'use the Console API base, e.g. --api-url https://statsigapi.net', code: 'PUSH_BAD_URL' });
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.username || url.password) {
+    throw new UserError(`--api-url must be an http(s) URL without credentials: "${url.protocol}//${url.host}"`, { hint: 'use the Console API base, e.g. --api-url https://statsigapi.net', code: 'PUSH_BAD_URL' });
+  }
+  return apiUrl;
+}
+
 /** Milliseconds to wait for a 429: Retry-After (seconds or an HTTP date), else exponential backoff; capped. */
 export function retryDelayMs(retryAfter: string | null, attempt: number, now: number): number {
   let ms: number | null = null;
