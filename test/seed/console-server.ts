@@ -38,7 +38,7 @@ export interface ConsoleServerOptions {
   htmlErrorOn?: string;
   pageSize?: number;
   /** Answer the first `count` requests (of `methods`, default all) 429 with `Retry-After: retryAfter` (omitted when null). */
-  rateLimit?: { count: number; retryAfter: string | null; methods?: string[] };
+  rateLimit?: { count: number; retryAfter: string | null; methods?: string[]; status?: number };
 }
 
 export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
@@ -70,8 +70,9 @@ export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promi
       const rl = opts.rateLimit;
       if (rl && limited < rl.count && (!rl.methods || rl.methods.includes(req.method ?? ''))) {
         limited++;
-        res.writeHead(429, { 'content-type': 'application/json', ...(rl.retryAfter !== null ? { 'retry-after': rl.retryAfter } : {}) });
-        res.end(JSON.stringify({ status: 429, message: 'Too many requests' }));
+        const status = rl.status ?? 429;
+        res.writeHead(status, { 'content-type': 'application/json', ...(rl.retryAfter !== null ? { 'retry-after': rl.retryAfter } : {}) });
+        res.end(JSON.stringify({ status, message: status === 429 ? 'Too many requests' : 'Service unavailable' }));
         return;
       }
       const m = /^\/console\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname);

@@ -115,7 +115,7 @@ describe('error bodies', () => {
       () => null,
       (e: unknown) => e,
     )) as { code: string; message: string } | null;
-    expect(err).toMatchObject({ code: 'PUSH_FAILED' });
+    expect(err).toMatchObject({ code: 'PUSH_FAILED', hint: expect.stringMatching(/^the Console API failed on its side; run seed --push again later/) });
     expect(err?.message).toMatch(/^creating metric upgrade_revenue failed \(HTTP 502: 502 Bad Gateway \(an HTML page\)\); created \d+, skipped 0 before it$/);
   });
 });
@@ -198,7 +198,7 @@ describe('experiments: setup unless --start, and controlGroupID as a group id', 
 
 describe('HTTP 429 from the Console API', () => {
   const spec = () => offlineProjectSpec({ prompt: '', domain: 'media', seed: 1 }).spec;
-  const run = async (rateLimit: { count: number; retryAfter: string | null; methods?: string[] }) => {
+  const run = async (rateLimit: { count: number; retryAfter: string | null; methods?: string[]; status?: number }) => {
     server = await startConsoleServer({ apiKey: KEY, pageSize: 100, rateLimit });
     const sleeps: number[] = [];
     let now = 1_700_000_000_000;
@@ -231,6 +231,16 @@ describe('HTTP 429 from the Console API', () => {
     await expect(result).rejects.toMatchObject({ code: 'PUSH_RATE_LIMITED', hint: expect.stringMatching(/^wait a minute and run seed --push again/) });
     expect(sleeps).toHaveLength(MAX_429_RETRIES);
     expect(server!.requests).toHaveLength(MAX_429_RETRIES + 1);
+  });
+
+  it('a 503 on a read is retried the same way; on a create it is reported, not retried', async () => {
+    const a = await run({ count: 2, retryAfter: '2', methods: ['GET'], status: 503 });
+    expect((await a.result).created).toBeGreaterThan(0);
+    expect(a.sleeps).toEqual([2000, 2000]);
+    await server!.close();
+    const b = await run({ count: 1, retryAfter: '2', methods: ['POST'], status: 503 });
+    await expect(b.result).rejects.toMatchObject({ code: 'PUSH_FAILED', hint: expect.stringMatching(/failed on its side/) });
+    expect(b.sleeps).toEqual([]);
   });
 
   it('retryDelayMs reads seconds and HTTP dates', () => {

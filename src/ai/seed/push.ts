@@ -376,18 +376,25 @@ export async function pushPlan(plan: PushStep[], opts: PushOptions = {}): Promis
       });
     }
   };
-  /** One request; a 429 is waited out (Retry-After, else backoff) and retried, at most MAX_429_RETRIES times. */
+  /**
+   * One request; a 429 is waited out (Retry-After, else backoff) and retried, at most
+   * MAX_429_RETRIES times. A 502/503/504 is retried the same way for reads only: a create that
+   * failed upstream may still have happened, so it is reported, and the next run skips it if so.
+   */
   const send = async (req: PushRequest): Promise<Response> => {
     for (let attempt = 0; ; attempt++) {
       const res = await sendOnce(req);
-      if (res.status !== 429) return res;
-      await res.body?.cancel().catch(() => undefined);
+      const retryable = res.status === 429 || (req.method === 'GET' && [502, 503, 504].includes(res.status));
+      if (!retryable) return res;
       if (attempt >= MAX_429_RETRIES) {
+        if (res.status !== 429) return res;
+        await res.body?.cancel().catch(() => undefined);
         throw new UserError(`the Statsig Console API is rate limiting (HTTP 429) and still was after ${MAX_429_RETRIES} retries (${req.method} ${new URL(req.url).pathname})`, {
           hint: `wait a minute and run ${rerun} again: entities already created are skipped`,
           code: 'PUSH_RATE_LIMITED',
         });
       }
+      await res.body?.cancel().catch(() => undefined);
       const waitMs = retryDelayMs(res.headers.get('retry-after'), attempt, now());
       opts.onRetry?.({ url: req.url, waitMs, attempt: attempt + 1 });
       result.rate_limited.retries++;
@@ -455,7 +462,13 @@ export async function pushPlan(plan: PushStep[], opts: PushOptions = {}): Promis
       opts.onItem?.(item);
       throw new UserError(
         `creating ${p.kind.replace(/s$/, '')} ${p.name} failed (HTTP ${res.status}${item.error ? `: ${item.error}` : ''}); created ${result.created}, skipped ${result.skipped} before it`,
-        { hint: `fix the entity or create it in the console, then run ${rerun} again: existing entities are skipped`, code: 'PUSH_FAILED' },
+        {
+          hint:
+            res.status >= 500
+              ? `the Console API failed on its side; run ${rerun} again later: existing entities (this one too, if it was created after all) are skipped`
+              : `fix the entity or create it in the console, then run ${rerun} again: existing entities are skipped`,
+          code: 'PUSH_FAILED',
+        },
       );
     }
     const data = (rb.json as { data?: { id?: unknown } } | null)?.data;
