@@ -23,7 +23,12 @@
  *     429/5xx/connection errors (the SDK's, config llm.maxRetries, default 3; `retry-after-ms`
  *     and `retry-after` headers are honoured). SDK errors become one-line UserErrors.
  *  5. Tokens and cost are tallied per model (prices per 1M tokens, src/ai/prices.ts + config
- *     llm.prices); a transcript (config llm.transcript: true) is appended as JSONL under
+ *     llm.prices) by a metering fetch under the SDK that sees every HTTP attempt (src/ai/meter.ts):
+ *     a reply is abandoned past a byte limit derived from max_completion_tokens; completion
+ *     tokens are max(reported, reply bytes / 4) clamped to the cap the request sent; a reply
+ *     without usage is estimated; an attempt abandoned on timeout, cancel or size is counted at
+ *     its worst case (it may still be billed). Such calls are marked `estimated`. Error bodies
+ *     (a proxy's HTML 502 page) are cut to 64 KiB and reduced to one short line. A transcript (config llm.transcript: true) is appended as JSONL under
  *     <cwd>/.statsig-hack/transcripts/. Logs, errors and transcripts pass through the Redactor:
  *     the API key never leaves the process except in the Authorization header.
  *
@@ -40,6 +45,7 @@ import type { CommandContext } from '../core/context.js';
 import { UserError, errorMessage } from '../core/errors.js';
 import { Redactor } from '../core/redact.js';
 import { DEFAULT_PRICES, costUsd, priceFor } from './prices.js';
+import { ERROR_BODY_MAX_BYTES, countUsage, generatedBytes, readCapped, replyByteLimit, requestShape, worstCaseTokens, type Counted, type RequestShape } from './meter.js';
 
 export type ContentPart = { type: 'text'; text: string } | { type: 'image'; dataUrl: string; detail?: 'low' | 'high' | 'auto' };
 
@@ -81,6 +87,8 @@ export interface ModelUsage {
   costUsd: number;
   /** False when no price is known for the model: its cost counts as 0. */
   priced: boolean;
+  /** Calls counted from an estimate: no usage in the reply, a figure clamped or raised, or abandoned. */
+  estimatedCalls: number;
 }
 
 export interface LlmUsage {
@@ -91,6 +99,8 @@ export interface LlmUsage {
   byModel: Record<string, ModelUsage>;
   /** Models used without a known price (their cost is not in costUsd). */
   unpricedModels: string[];
+  /** Calls whose figures are estimates (see ModelUsage.estimatedCalls); 0 when all were reported. */
+  estimatedCalls: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn';
@@ -198,7 +208,7 @@ export function toSdkMessages(messages: ChatMessage[]): ChatCompletionMessagePar
 export function withSchemaInstructions(messages: ChatMessage[], schemaName: string, jsonSchema: unknown): ChatMessage[] {
   const instruction =
     `Reply with one JSON object and nothing else: no prose, no markdown code fences. ` +
-    `The JSON must match this JSON Schema (named "${schemaName}"); every listed property is required, use null where a value is unknown:\n` +
+    `The JSON must match this JSON Schema (named "${schemaName}"); give every listed property, and use null where a value is unknown or does not apply:\n` +
     JSON.stringify(jsonSchema);
   const first = messages[0];
   if (first && first.role === 'system') {
@@ -227,6 +237,51 @@ export function parseJsonReply(content: string): { ok: true; value: unknown } | 
     }
   }
   return { ok: false, problem: `the reply is not valid JSON (${firstError})` };
+}
+
+type SchemaDef = { type?: string; innerType?: z.ZodType; element?: z.ZodType; in?: z.ZodType; shape?: Record<string, z.ZodType> };
+
+const accepts = (schema: z.ZodType, value: unknown): boolean => schema.safeParse(value).success;
+
+/**
+ * Drops the nulls a model writes for optional fields the schema does not let be null. JSON mode
+ * tells the model to "use null where a value is unknown", so `{ "description": null }` for an
+ * optional description is a correct answer, not a reason for a repair turn. Only fields that
+ * accept "absent" but not null are touched; required nullable fields keep their null.
+ */
+export function dropNullOptionals(schema: z.ZodType, value: unknown): unknown {
+  const def = (schema as unknown as { def?: SchemaDef }).def;
+  switch (def?.type) {
+    case 'optional':
+    case 'nullable':
+    case 'default':
+    case 'prefault':
+    case 'nonoptional':
+    case 'readonly':
+    case 'catch':
+      return value === null || value === undefined || !def.innerType ? value : dropNullOptionals(def.innerType, value);
+    case 'pipe':
+      return def.in ? dropNullOptionals(def.in, value) : value;
+    case 'array':
+      return Array.isArray(value) && def.element ? value.map((v) => dropNullOptionals(def.element as z.ZodType, v)) : value;
+    case 'object': {
+      if (typeof value !== 'object' || value === null || Array.isArray(value) || !def.shape) return value;
+      const out: Record<string, unknown> = {};
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        const field = def.shape[key];
+        if (!field) {
+          out[key] = v;
+        } else if (v === null) {
+          if (!(accepts(field, undefined) && !accepts(field, null))) out[key] = v;
+        } else {
+          out[key] = dropNullOptionals(field, v);
+        }
+      }
+      return out;
+    }
+    default:
+      return value;
+  }
 }
 
 interface IssueLike {
@@ -323,15 +378,17 @@ class Client implements LlmClient {
     let promptTokens = 0;
     let completionTokens = 0;
     let cost = 0;
+    let estimatedCalls = 0;
     for (const [model, u] of this.tally) {
       byModel[model] = { ...u };
       calls += u.calls;
+      estimatedCalls += u.estimatedCalls;
       promptTokens += u.promptTokens;
       completionTokens += u.completionTokens;
       cost += u.costUsd;
     }
     const unpricedModels = [...this.tally].filter(([, u]) => !u.priced).map(([m]) => m);
-    return { calls, promptTokens, completionTokens, costUsd: cost, byModel, unpricedModels };
+    return { calls, promptTokens, completionTokens, costUsd: cost, byModel, unpricedModels, estimatedCalls };
   }
 
   private log(message: string, level: LogLevel = 'debug'): void {
@@ -353,7 +410,7 @@ class Client implements LlmClient {
           maxRetries: this.maxRetries,
           logLevel: 'info',
           logger: { error: sdkLog('warn'), warn: sdkLog('warn'), info: sdkLog('debug'), debug: () => {} },
-          ...(this.opts.fetch ? { fetch: this.opts.fetch } : {}),
+          fetch: this.meteredFetch,
         });
         return { mod, client };
       });
@@ -361,17 +418,81 @@ class Client implements LlmClient {
     return this.sdk;
   }
 
-  private record(model: string, usage: ChatCompletion['usage'] | undefined): { prompt: number; completion: number } {
-    const prompt = usage?.prompt_tokens ?? 0;
-    const completion = usage?.completion_tokens ?? 0;
+  private record(model: string, counted: Counted): void {
     const price = priceFor(model, this.prices);
-    const entry = this.tally.get(model) ?? { calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, priced: price !== null };
+    const entry = this.tally.get(model) ?? { calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0, priced: price !== null, estimatedCalls: 0 };
     entry.calls += 1;
-    entry.promptTokens += prompt;
-    entry.completionTokens += completion;
-    if (price) entry.costUsd += costUsd(price, prompt, completion);
+    entry.promptTokens += counted.prompt;
+    entry.completionTokens += counted.completion;
+    if (counted.estimated) entry.estimatedCalls += 1;
+    if (price) entry.costUsd += costUsd(price, counted.prompt, counted.completion);
     this.tally.set(model, entry);
-    return { prompt, completion };
+  }
+
+  /** Counted figures of the replies the metering fetch returned (read back by `call`). */
+  private readonly counted = new WeakMap<Response, Counted>();
+
+  /**
+   * The fetch under the SDK: every chat completion attempt (retries included) passes here. It
+   * reads the whole reply within the SDK's timeout, caps its size and records what it costs.
+   */
+  private readonly meteredFetch = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const inner = this.opts.fetch ?? globalThis.fetch;
+    const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+    const bodyText = typeof init?.body === 'string' ? init.body : null;
+    if ((init?.method ?? 'GET').toUpperCase() !== 'POST' || bodyText === null || !/\/chat\/completions\/?$/.test(new URL(url).pathname)) {
+      return inner(input, init);
+    }
+    const shape = requestShape(bodyText);
+    let res: Response;
+    try {
+      res = await inner(input, init);
+    } catch (error) {
+      // Sent and then abandoned (timeout or cancel): the provider may bill it in full.
+      if (init?.signal?.aborted) this.recordAbandoned(shape, 'the request was abandoned before the reply (timeout or cancel)');
+      throw error;
+    }
+    if (!res.ok) {
+      const { bytes } = await readCapped(res, ERROR_BODY_MAX_BYTES);
+      return new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+    }
+    const limit = replyByteLimit(shape.maxCompletionTokens);
+    let read: { bytes: Uint8Array; overflow: boolean };
+    try {
+      read = await readCapped(res, limit);
+    } catch (error) {
+      this.recordAbandoned(shape, 'the reply was abandoned part way (timeout, cancel or a dropped connection)');
+      throw error;
+    }
+    if (read.overflow) {
+      this.recordAbandoned(shape, `the reply passed ${limit} bytes`);
+      const message = `the reply passed ${limit} bytes, the limit for ${shape.maxCompletionTokens ?? 'the default cap of'} completion tokens`;
+      return new Response(JSON.stringify({ error: { message, type: REPLY_TOO_LARGE, code: REPLY_TOO_LARGE } }), {
+        status: 502,
+        headers: { 'content-type': 'application/json', 'x-should-retry': 'false', [LOCAL_ERROR_HEADER]: REPLY_TOO_LARGE },
+      });
+    }
+    const text = Buffer.from(read.bytes).toString('utf8');
+    let reply: unknown = null;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      reply = null;
+    }
+    const usage = (reply as { usage?: unknown } | null)?.usage ?? null;
+    const counted = countUsage(shape, usage, reply ? generatedBytes(reply) : read.bytes.length);
+    this.record(shape.model, counted);
+    // A figure past its bound is a lie worth a warning; a missing or low one is only estimated.
+    if (counted.estimated) this.log(`llm: ${shape.model}: tokens estimated (${counted.notes.join('; ')})`, counted.clamped ? 'warn' : 'debug');
+    const out = new Response(read.bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+    this.counted.set(out, counted);
+    return out;
+  };
+
+  private recordAbandoned(shape: RequestShape, why: string): void {
+    const worst = worstCaseTokens(shape);
+    this.record(shape.model, { ...worst, estimated: true, notes: [why] });
+    this.log(`llm: ${shape.model}: ${why}; counted at its worst case, ${worst.prompt}+${worst.completion} tokens`, 'warn');
   }
 
   private transcript(entry: Record<string, unknown>): void {
@@ -399,15 +520,18 @@ class Client implements LlmClient {
     const body: ChatCompletionCreateParamsNonStreaming = { model, messages: toSdkMessages(messages), ...extra };
     const started = this.now();
     let completion: ChatCompletion;
+    let counted: Counted | undefined;
     try {
-      completion = await client.chat.completions.create(body, signal ? { signal } : undefined);
+      const { data, response } = await client.chat.completions.create(body, signal ? { signal } : undefined).withResponse();
+      completion = data;
+      counted = this.counted.get(response);
     } catch (error) {
       this.transcript({ task, model, mode, attempt, request: body, error: errorMessage(error), latencyMs: this.now() - started });
       throw error;
     }
     const latencyMs = this.now() - started;
     const choice = completion.choices[0];
-    const tokens = this.record(model, completion.usage);
+    const tokens = { prompt: counted?.prompt ?? 0, completion: counted?.completion ?? 0 };
     this.transcript({
       task,
       model,
@@ -415,9 +539,10 @@ class Client implements LlmClient {
       attempt,
       request: body,
       response: { model: completion.model, content: choice?.message.content ?? null, refusal: choice?.message.refusal ?? null, finish_reason: choice?.finish_reason ?? null, usage: completion.usage ?? null },
+      ...(counted?.estimated ? { counted: { prompt_tokens: counted.prompt, completion_tokens: counted.completion, notes: counted.notes } } : {}),
       latencyMs,
     });
-    this.log(`llm ${task}: ${model} (${mode}) answered in ${latencyMs} ms, ${tokens.prompt}+${tokens.completion} tokens`);
+    this.log(`llm ${task}: ${model} (${mode}) answered in ${latencyMs} ms, ${tokens.prompt}+${tokens.completion} tokens${counted?.estimated ? ' (estimated)' : ''}`);
     return {
       content: choice?.message.content ?? null,
       refusal: choice?.message.refusal ?? null,
@@ -476,7 +601,7 @@ class Client implements LlmClient {
         problems.push(parsed.problem);
         jsonBroken = true;
       } else {
-        const checked = req.schema.safeParse(parsed.value);
+        const checked = req.schema.safeParse(dropNullOptionals(req.schema, parsed.value));
         if (!checked.success) {
           problems.push(...formatIssues(checked.error.issues));
           jsonBroken = true;
@@ -549,8 +674,33 @@ async function schemaFormats(schema: z.ZodType, name: string): Promise<{ strictF
 }
 
 function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ').replace(/\s+/g, ' ').trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+const REPLY_TOO_LARGE = 'reply_too_large';
+/** Marks the error responses the metering fetch makes itself (never sent by a server we trust). */
+const LOCAL_ERROR_HEADER = 'x-statsig-hack-local-error';
+
+/**
+ * One short line from an error body: the JSON error message, or for an HTML page (a proxy's
+ * 502) its <title> (else its first text), never the page itself.
+ */
+export function shortReason(text: string, max = 160): string {
+  const t = text.trim();
+  if (/^<|<html[\s>]|<body[\s>]|<!doctype/i.test(t)) {
+    const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(t)?.[1];
+    const h1 = /<h1[^>]*>([\s\S]*?)<\/h1>/i.exec(t)?.[1];
+    const stripped = (title ?? h1 ?? t.replace(/<(script|style)[\s\S]*?<\/\1>/gi, ' '))
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/&nbsp;/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>');
+    return oneLine(`${oneLine(stripped, max)} (an HTML page)`, max + 15);
+  }
+  return oneLine(t, max);
 }
 
 interface ErrorContext {
@@ -584,7 +734,14 @@ export function mapSdkError(error: unknown, errors: SdkModule['errors'], c: Erro
   }
   if (error instanceof errors.APIError) {
     const status = (error as { status?: number }).status;
-    const apiMessage = oneLine(apiErrorMessage(error), 240);
+    const headers = (error as { headers?: { get?: (name: string) => string | null } }).headers;
+    if (typeof headers?.get === 'function' && headers.get(LOCAL_ERROR_HEADER) === REPLY_TOO_LARGE) {
+      return new UserError(r(`the model endpoint sent a reply too large for the request: ${shortReason(apiErrorMessage(error))}; it was abandoned and counted at its worst case`), {
+        hint: 'check OPENAI_BASE_URL points at a real OpenAI-compatible server, or lower the output the task asks for',
+        code: 'LLM_REPLY_TOO_LARGE',
+      });
+    }
+    const apiMessage = shortReason(apiErrorMessage(error));
     if (status === 401 || status === 403) {
       return new UserError(r(`the model endpoint refused the API key (HTTP ${status}${apiMessage ? `: ${apiMessage}` : ''})`), {
         hint: 'check OPENAI_API_KEY (and OPENAI_BASE_URL if you use a local server)',

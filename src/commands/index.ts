@@ -11,6 +11,7 @@ import { powerCommand } from './power.js';
 import { demoCommand } from './demo.js';
 import { whatchangedCommand } from './whatchanged.js';
 import { seedCommand } from './seed.js';
+import { pushCommand } from './push.js';
 import { codemonkeyCommand } from './codemonkey.js';
 import { forecastCommand } from './forecast.js';
 import { ideasCommand } from './ideas.js';
@@ -20,6 +21,7 @@ export type CommandFactory = (app: App) => Command;
 export const COMMANDS: CommandFactory[] = [
   demoCommand,
   seedCommand,
+  pushCommand,
   analyzeCommand,
   powerCommand,
   forecastCommand,

@@ -6,6 +6,9 @@ import type { CommandContext } from '../core/context.js';
 import { UsageError, UserError } from '../core/errors.js';
 import type { ProjectSpec } from '../ai/seed/schema.js';
 import type { PushResult } from '../ai/seed/push.js';
+import type { LlmUsage } from '../ai/llm.js';
+import { pushReporters } from './push.js';
+import { formatLlmUsage, renderPush } from '../ui/push.js';
 
 const DOMAIN_CHOICES = ['ecommerce', 'saas', 'gaming', 'media', 'fintech'] as const;
 export const DEFAULT_START = '2025-11-03';
@@ -22,6 +25,7 @@ interface SeedOpts {
   push?: boolean;
   apiUrl: string;
   dryRun?: boolean;
+  startExperiments?: boolean;
   force?: boolean;
 }
 
@@ -75,12 +79,15 @@ export function seedCommand(app: App): Command {
     .option('--push', 'create the entities in Statsig through the Console API (env STATSIG_CONSOLE_API_KEY)')
     .option('--api-url <url>', 'Console API base URL for --push', 'https://statsigapi.net')
     .option('--dry-run', 'with --push: print the exact requests instead of sending them')
+    .option('--start-experiments', 'with --push: create the experiments started (active); by default they are created in setup')
     .option('--force', 'replace the project in the store without asking')
     .addHelpText(
       'after',
       `
 The store's previous project is replaced in one transaction (asked first on a terminal; --force elsewhere).
 Without a configured model (OPENAI_API_KEY or OPENAI_BASE_URL) the offline domain packs are used.
+Every precondition (the Console API key for --push, the store, the question) is checked before the
+model is called or any data is generated. \`statsig-hack push\` pushes what is in the store later.
 
 Examples:
   $ statsig-hack seed "a tech company made by evil villains whose clients are also villains"
@@ -97,6 +104,11 @@ Examples:
         throw new UsageError(`--start must be a date like 2025-11-03, got "${opts.start}"`);
       }
       if (opts.dryRun && !opts.push) throw new UsageError('--dry-run only applies to --push', { hint: 'add --push, or drop --dry-run' });
+      if (opts.startExperiments && !opts.push) throw new UsageError('--start-experiments only applies to --push', { hint: 'add --push, or drop --start-experiments' });
+      // Preconditions before any work: no model call, no data, no store change when one fails.
+      const { requireApiUrl, requireConsoleKey } = await import('../ai/seed/push.js');
+      if (opts.push && !opts.dryRun) requireConsoleKey(ctx.env.STATSIG_CONSOLE_API_KEY);
+      if (opts.push) requireApiUrl(opts.apiUrl);
       const offline = Boolean(opts.offline) || !ctx.settings.llmConfigured;
       if (!opts.offline && !ctx.settings.llmConfigured) {
         ctx.out.info('No model configured (OPENAI_API_KEY / OPENAI_BASE_URL): generating the project offline from a domain pack.');
@@ -104,14 +116,15 @@ Examples:
 
       const { Store } = await import('../store/store.js');
       const service = await import('../ai/seed/service.js');
-      const store = await Store.open(ctx.settings.db.value, { create: true });
-      let summary: Awaited<ReturnType<typeof service.writeSeedProject>>;
-      let spec: ProjectSpec;
-      let llmUsage: unknown = null;
-      let domain: string | null = opts.domain ?? null;
-      let theme: string | null = null;
-      try {
-        const existing = await service.existingProject(store);
+      // The store is checked (read-only) before the model is asked, and written only after.
+      if (fs.existsSync(ctx.settings.db.value)) {
+        const current = await Store.open(ctx.settings.db.value, { readOnly: true });
+        let existing: Awaited<ReturnType<typeof service.existingProject>>;
+        try {
+          existing = await service.existingProject(current);
+        } finally {
+          current.close();
+        }
         if (existing && !opts.force) {
           const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events, ${existing.entities} entities)`;
           if (!ctx.interactive) {
@@ -124,34 +137,44 @@ Examples:
             throw new UserError('seed cancelled: the project was kept', { code: 'SEED_CANCELLED' });
           }
         }
+      }
 
-        if (offline) {
-          const { offlineProjectSpec } = await import('../ai/seed/offline.js');
-          const off = offlineProjectSpec({ prompt, seed, ...(opts.domain ? { domain: opts.domain } : {}) });
-          spec = off.spec;
-          domain = off.domain;
-          theme = off.theme.theme;
-          ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
-        } else {
-          const { createLlmClientFor } = await import('../ai/llm.js');
-          const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
-          const llm = createLlmClientFor(ctx);
-          const progress = await ctx.progress();
-          progress.start(`asking ${llm.model('seed')} for a project spec`);
-          try {
-            spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
-          } finally {
-            progress.stop('model answered');
-          }
+      let spec: ProjectSpec;
+      let llmUsage: LlmUsage | null = null;
+      let llmModel: string | null = null;
+      let domain: string | null = opts.domain ?? null;
+      let theme: string | null = null;
+      if (offline) {
+        const { offlineProjectSpec } = await import('../ai/seed/offline.js');
+        const off = offlineProjectSpec({ prompt, seed, ...(opts.domain ? { domain: opts.domain } : {}) });
+        spec = off.spec;
+        domain = off.domain;
+        theme = off.theme.theme;
+        ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
+      } else {
+        const { createLlmClientFor } = await import('../ai/llm.js');
+        const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
+        const llm = createLlmClientFor(ctx);
+        llmModel = llm.model('seed');
+        const progress = await ctx.progress();
+        progress.start(`asking ${llmModel} for a project spec`);
+        try {
+          spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
+        } finally {
           llmUsage = llm.usage();
+          progress.stop('model answered');
         }
+      }
 
-        if (opts.out) {
-          const file = path.resolve(ctx.cwd, opts.out);
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          fs.writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
-        }
+      if (opts.out) {
+        const file = path.resolve(ctx.cwd, opts.out);
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(file, `${JSON.stringify(spec, null, 2)}\n`);
+      }
 
+      const store = await Store.open(ctx.settings.db.value, { create: true });
+      let summary: Awaited<ReturnType<typeof service.writeSeedProject>>;
+      try {
         const progress = await ctx.progress();
         summary = await service.writeSeedProject(
           store,
@@ -171,14 +194,8 @@ Examples:
           apiUrl: opts.apiUrl,
           apiKey: ctx.env.STATSIG_CONSOLE_API_KEY,
           dryRun: Boolean(opts.dryRun),
-          onPlan: (plan) => {
-            const byKind = new Map<string, number>();
-            for (const p of plan) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
-            ctx.out.info(
-              `Push plan (${opts.dryRun ? 'dry run' : opts.apiUrl}): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}, in this order; existing names are skipped.`,
-            );
-          },
-          onItem: (item) => ctx.out.debug(`push ${item.kind} ${item.name}: ${item.action}`),
+          start: Boolean(opts.startExperiments),
+          ...pushReporters(ctx, opts.apiUrl, Boolean(opts.dryRun)),
         });
       }
 
@@ -187,6 +204,7 @@ Examples:
         db: ctx.settings.db.value,
         out: opts.out ? path.resolve(ctx.cwd, opts.out) : null,
         llm_usage: llmUsage,
+        llm_model: llmModel,
         push,
       };
       for (const n of summary.notices) ctx.out.warn(n);
@@ -205,6 +223,8 @@ function renderHuman(r: {
   counts: Record<string, number>;
   experiments: { name: string; control: string; groups: { name: string; size: number; units: number }[]; true_effects: { metric: string; group: string; segment: string; abs: number; rel: number | null }[] }[];
   anomalies: { kind: string; start: string; end: string; description: string }[];
+  llm_usage: LlmUsage | null;
+  llm_model: string | null;
   push: PushResult | null;
 }): string {
   const c = r.counts;
@@ -217,6 +237,7 @@ function renderHuman(r: {
     `  ${k(c.gates, 'gate')}, ${k(c.dynamic_configs, 'dynamic config')}, ${k(c.segments, 'segment')}, ${k(c.layers, 'layer')}, ${k(c.metrics, 'metric')}, ${k(c.experiments, 'experiment')}, ${k(c.holidays, 'holiday')}, ${k(c.anomalies, 'anomaly', 'anomalies')}`,
   );
   if (r.out) lines.push(`  spec written to ${r.out}`);
+  if (r.llm_usage) lines.push(`  model: ${formatLlmUsage(r.llm_usage, r.llm_model)}`);
   lines.push('');
   lines.push('Experiments and their planted true effects (vs control, over exposed users):');
   for (const x of r.experiments) {
@@ -235,18 +256,7 @@ function renderHuman(r: {
   }
   if (r.push) {
     lines.push('');
-    if (r.push.dry_run) {
-      lines.push(`Console API requests (dry run, nothing sent; key redacted):`);
-      for (const q of r.push.requests) {
-        lines.push(`  ${q.method} ${q.url}`);
-        for (const [k, v] of Object.entries(q.headers)) lines.push(`    ${k}: ${v}`);
-        lines.push(`    ${JSON.stringify(q.body)}`);
-      }
-    } else {
-      lines.push(`Pushed to ${r.push.api_url}: ${r.push.created} created, ${r.push.skipped} skipped (already there).`);
-      for (const i of r.push.items.filter((x) => x.action === 'skipped')) lines.push(`  skipped ${i.kind} ${i.name} (exists)`);
-      for (const i of r.push.items.filter((x) => x.error)) lines.push(`  ${i.kind} ${i.name}: ${i.error}`);
-    }
+    lines.push(...renderPush(r.push));
   }
   const first = r.experiments[0];
   if (first) {

@@ -449,6 +449,12 @@ async function scalar(store: Store, q: string): Promise<number> {
   return Number(v ?? 0);
 }
 
+const CHUNKS = 12;
+/** Users per events chunk: about CHUNKS chunks (a progress report each), 5,000 to 250,000 users. */
+export function eventChunkSize(users: number): number {
+  return Math.max(1, Math.min(users, Math.max(5_000, Math.min(250_000, Math.ceil(users / CHUNKS)))));
+}
+
 /**
  * Generates users, exposures, events and true effects into the store. Call it inside a
  * transaction (the caller owns it); it creates and drops its own temp tables.
@@ -612,12 +618,15 @@ export async function generateSeedData(store: Store, input: SeedDataInput, progr
         .join(' ')} ELSE NULL END)`
     : 'NULL::JSON';
   const chunk = Math.max(1, Math.min(N, 250_000));
+  // Events are generated in chunks of users small enough to report progress about every 8 %
+  // (the output does not depend on the chunking: every draw is a hash of unit, day and index).
+  const eventChunk = eventChunkSize(N);
   progress?.start('generating events', N);
   // Row order in the events table carries no meaning: let DuckDB insert in parallel without ordering.
   await store.run('SET preserve_insertion_order = false');
   try {
-  for (let lo = 0; lo < N; lo += chunk) {
-    const hi = Math.min(N, lo + chunk);
+  for (let lo = 0; lo < N; lo += eventChunk) {
+    const hi = Math.min(N, lo + eventChunk);
     await store.run(`INSERT INTO events (unit_id, event, ts, value, metadata)
       WITH ud AS (
         SELECT u.idx, u.unit_id, u.m, u.s, c.d, c.day_start,

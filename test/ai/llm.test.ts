@@ -310,9 +310,9 @@ describe('transport errors', () => {
 describe('accounting and configuration', () => {
   it('tallies tokens and cost per model', async () => {
     const s = await server([
-      { json: good, usage: { prompt_tokens: 1000, completion_tokens: 500 } },
-      { json: good, usage: { prompt_tokens: 3000, completion_tokens: 1500 } },
-      { json: good, usage: { prompt_tokens: 200, completion_tokens: 100 } },
+      { json: good, usage: { prompt_tokens: 100, completion_tokens: 50 } },
+      { json: good, usage: { prompt_tokens: 300, completion_tokens: 150 } },
+      { json: good, usage: { prompt_tokens: 20, completion_tokens: 30 } },
     ]);
     const { llm } = makeClient(s.url, { llm: { models: { seed: 'local-llama' } } });
     await llm.structured(ask());
@@ -320,11 +320,11 @@ describe('accounting and configuration', () => {
     await llm.structured(ask({ task: 'seed' }));
     expect(s.chatRequests().map((r) => r.body.model)).toEqual(['gpt-4.1-mini', 'gpt-4.1-mini', 'local-llama']);
     const u = llm.usage();
-    // gpt-4.1-mini at $0.40 / $1.60 per 1M: (4000 * 0.40 + 2000 * 1.60) / 1e6 = 0.0048
-    expect(u.byModel['gpt-4.1-mini']).toEqual({ calls: 2, promptTokens: 4000, completionTokens: 2000, costUsd: expect.closeTo(0.0048, 12), priced: true });
-    expect(u.byModel['local-llama']).toEqual({ calls: 1, promptTokens: 200, completionTokens: 100, costUsd: 0, priced: false });
-    expect(u).toMatchObject({ calls: 3, promptTokens: 4200, completionTokens: 2100, unpricedModels: ['local-llama'] });
-    expect(u.costUsd).toBeCloseTo(0.0048, 12);
+    // gpt-4.1-mini at $0.40 / $1.60 per 1M: (400 * 0.40 + 200 * 1.60) / 1e6 = 0.00048
+    expect(u.byModel['gpt-4.1-mini']).toEqual({ calls: 2, promptTokens: 400, completionTokens: 200, costUsd: expect.closeTo(0.00048, 12), priced: true, estimatedCalls: 0 });
+    expect(u.byModel['local-llama']).toEqual({ calls: 1, promptTokens: 20, completionTokens: 30, costUsd: 0, priced: false, estimatedCalls: 0 });
+    expect(u).toMatchObject({ calls: 3, promptTokens: 420, completionTokens: 230, unpricedModels: ['local-llama'], estimatedCalls: 0 });
+    expect(u.costUsd).toBeCloseTo(0.00048, 12);
   });
 
   it('counts repair attempts and uses config prices', async () => {

@@ -1,6 +1,9 @@
 /**
  * A fake Statsig Console API on 127.0.0.1 for push tests: lists entities (paginated), creates
  * them after checking the body against seed's create-body schemas, records every request.
+ * Like the real API, an experiment's groups get server-assigned ids on create (returned in the
+ * reply), and PATCH /experiments/<id> accepts controlGroupID only as one of those ids.
+ * `rateLimit` answers the first N requests 429 with a Retry-After header.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +23,8 @@ export interface ConsoleServer {
   requests: ConsoleRequest[];
   /** Entities by kind (pre-existing plus created). */
   entities: Map<string, string[]>;
+  /** Created experiments: their body, group ids by name, and the controlGroupID set by PATCH. */
+  experiments: Map<string, { body: any; groupIds: Record<string, string>; controlGroupID: string | null }>;
   close(): Promise<void>;
 }
 
@@ -29,14 +34,21 @@ export interface ConsoleServerOptions {
   apiKey?: string;
   /** Reply 400 to creating this entity name. */
   failOn?: string;
+  /** Reply a proxy's HTML 502 page to creating this entity name. */
+  htmlErrorOn?: string;
   pageSize?: number;
+  /** Answer the first `count` requests (of `methods`, default all) 429 with `Retry-After: retryAfter` (omitted when null). */
+  rateLimit?: { count: number; retryAfter: string | null; methods?: string[]; status?: number };
 }
 
 export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promise<ConsoleServer> {
   const entities = new Map<string, string[]>();
   for (const [k, v] of Object.entries(opts.existing ?? {})) entities.set(k, [...(v ?? [])]);
   const requests: ConsoleRequest[] = [];
+  const experiments: ConsoleServer['experiments'] = new Map();
   const pageSize = opts.pageSize ?? 2;
+  let limited = 0;
+  let groupCounter = 0;
   const server = http.createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
@@ -55,6 +67,14 @@ export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promi
         res.end(JSON.stringify(json));
       };
       if (opts.apiKey && req.headers['statsig-api-key'] !== opts.apiKey) return send(401, { status: 401, message: 'Invalid API key' });
+      const rl = opts.rateLimit;
+      if (rl && limited < rl.count && (!rl.methods || rl.methods.includes(req.method ?? ''))) {
+        limited++;
+        const status = rl.status ?? 429;
+        res.writeHead(status, { 'content-type': 'application/json', ...(rl.retryAfter !== null ? { 'retry-after': rl.retryAfter } : {}) });
+        res.end(JSON.stringify({ status, message: status === 429 ? 'Too many requests' : 'Service unavailable' }));
+        return;
+      }
       const m = /^\/console\/v1\/([a-z_]+)(?:\/([^/]+))?$/.exec(url.pathname);
       const kind = m?.[1] as PushKind | undefined;
       if (!m || !kind || !(kind in CREATE_BODY_SCHEMAS)) return send(404, { message: 'not found' });
@@ -73,9 +93,31 @@ export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promi
         }
         const name = (body as { name: string }).name;
         if (name === opts.failOn) return send(400, { status: 400, message: `${name} is not allowed` });
+        if (name === opts.htmlErrorOn) {
+          res.writeHead(502, { 'content-type': 'text/html' });
+          res.end(`<html><head><title>502 Bad Gateway</title></head><body>\n<h1>502 Bad Gateway</h1>\n${'<p>upstream reset</p>\n'.repeat(5000)}</body></html>`);
+          return;
+        }
         if (list.includes(name)) return send(400, { status: 400, message: `${name} already exists` });
         entities.set(kind, [...list, name]);
+        if (kind === 'experiments') {
+          const b = body as { groups: { name: string }[] };
+          const groupIds = Object.fromEntries(b.groups.map((g) => [g.name, `grp${++groupCounter}x${name.length}`]));
+          experiments.set(name, { body, groupIds, controlGroupID: null });
+          return send(201, { message: 'Experiment created successfully.', data: { id: name, name, status: (body as { status?: string }).status ?? 'setup', groups: b.groups.map((g) => ({ ...g, id: groupIds[g.name] })) } });
+        }
         return send(201, { message: `${kind} created successfully.`, data: { id: name, name } });
+      }
+      if (req.method === 'PATCH' && kind === 'experiments' && m[2]) {
+        const x = experiments.get(decodeURIComponent(m[2]));
+        if (!x) return send(404, { message: 'no such experiment' });
+        const id = (body as { controlGroupID?: unknown }).controlGroupID;
+        if (typeof id !== 'string' || !Object.values(x.groupIds).includes(id)) {
+          record.problems = [`controlGroupID ${JSON.stringify(id)} is not the id of one of the experiment's groups`];
+          return send(400, { status: 400, message: record.problems[0] });
+        }
+        x.controlGroupID = id;
+        return send(200, { message: 'Experiment updated successfully.', data: { id: m[2] } });
       }
       if (req.method === 'PATCH' && kind === 'layers' && m[2]) {
         if (!list.includes(decodeURIComponent(m[2]))) return send(404, { message: 'no such layer' });
@@ -90,6 +132,7 @@ export async function startConsoleServer(opts: ConsoleServerOptions = {}): Promi
     url: `http://127.0.0.1:${port}`,
     requests,
     entities,
+    experiments,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

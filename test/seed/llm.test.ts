@@ -1,9 +1,36 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
-import type { ProjectSpec } from '../../src/ai/seed/schema.js';
+import { ProjectSpecSchema, type ProjectSpec } from '../../src/ai/seed/schema.js';
+import type { z } from 'zod';
+
+/** Sets every optional field a value leaves out to null (as a model told "use null where unknown" does). */
+function fillNulls(schema: z.ZodType, value: unknown): { value: unknown; filled: number } {
+  let filled = 0;
+  const walk = (s: z.ZodType, v: unknown): unknown => {
+    const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; element?: z.ZodType; shape?: Record<string, z.ZodType> } }).def;
+    if ((def.type === 'optional' || def.type === 'nullable') && def.innerType) return v === null || v === undefined ? v : walk(def.innerType, v);
+    if (def.type === 'array' && def.element && Array.isArray(v)) return v.map((x) => walk(def.element!, x));
+    if (def.type === 'object' && def.shape && v && typeof v === 'object') {
+      const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
+      for (const [k, field] of Object.entries(def.shape)) {
+        if (out[k] === undefined && field.safeParse(undefined).success && !field.safeParse(null).success) {
+          out[k] = null;
+          filled += 1;
+        } else if (out[k] !== undefined) {
+          out[k] = walk(field, out[k]);
+        }
+      }
+      return out;
+    }
+    return v;
+  };
+  return { value: walk(schema, value), filled };
+}
 
 const KEY = 'sk-test-seed-0123456789';
 const SMALL = ['--users', '400', '--days', '5', '--pre-days', '2'];
@@ -58,6 +85,22 @@ describe('seed with a model', () => {
     expect(r.stdout + r.stderr).not.toContain(KEY);
   });
 
+  it('a null-filled answer (null for every unset optional field) validates the first time, no repair turn', async () => {
+    const { value, filled } = fillNulls(ProjectSpecSchema, modelSpec());
+    expect(filled).toBeGreaterThan(20);
+    expect(ProjectSpecSchema.safeParse(value).success).toBe(false); // the schema alone rejects it
+    server = await startOpenAIServer([{ json: value }]);
+    const cwd = tmpDir();
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().project.name).toBe('Doom Cloud Inc.');
+    expect(server.chatRequests()).toHaveLength(1);
+    // the prompt says so too
+    const system = (server.chatRequests()[0]!.body.messages as { role: string; content: string }[])[0]!.content;
+    expect(system).toMatch(/may be left out or set to null/);
+    expect(system).toMatch(/use null where a value is unknown/);
+  });
+
   it('sends the violations back and uses the repaired spec from the second turn', async () => {
     server = await startOpenAIServer([{ json: invalidSpec() }, { json: modelSpec() }]);
     const cwd = tmpDir();
@@ -84,6 +127,61 @@ describe('seed with a model', () => {
     expect(err.message).toMatch(/group sizes sum to 90/);
     expect(server.chatRequests()).toHaveLength(4);
     expect(await fingerprint(cwd)).toEqual(before);
+  });
+
+  it('the human output shows the model, its tokens and cost', async () => {
+    server = await startOpenAIServer([{ json: modelSpec(), usage: { prompt_tokens: 9000, completion_tokens: 3000 } }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    // gpt-4.1-mini: (9000 * 0.40 + 3000 * 1.60) / 1e6 = $0.0084
+    expect(r.stdout).toContain('  model: gpt-4.1-mini: 1 call, 12,000 tokens (9,000 in, 3,000 out), $0.0084\n');
+  });
+
+  it('says when the figures are estimated (a reply without usage)', async () => {
+    server = await startOpenAIServer([{ json: modelSpec(), usage: null }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/ {2}model: gpt-4\.1-mini: 1 call, [\d,]+ tokens \([\d,]+ in, [\d,]+ out\), \$0\.\d{4} \(1 call estimated/);
+  });
+
+  it('seed --push without STATSIG_CONSOLE_API_KEY fails before calling the model, generating data or touching the store', async () => {
+    const cwd = tmpDir();
+    expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);
+    const before = await fingerprint(cwd);
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--force', '--push', '--json'], { cwd, env: env(server.url) });
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe('PUSH_NO_KEY');
+    expect(server.chatRequests()).toHaveLength(0);
+    expect(await fingerprint(cwd)).toEqual(before);
+    // and in a fresh folder no store is created
+    const fresh = tmpDir();
+    const r2 = await runCli(['seed', PROMPT, ...SMALL, '--push', '--json'], { cwd: fresh, env: env(server.url) });
+    expect(r2.json().error.code).toBe('PUSH_NO_KEY');
+    expect(fs.existsSync(path.join(fresh, '.statsig-hack'))).toBe(false);
+    expect(server.chatRequests()).toHaveLength(0);
+  });
+
+  it('a model that fails leaves no store behind in a fresh folder, and a bad --api-url fails before the model', async () => {
+    const fresh = tmpDir();
+    server = await startOpenAIServer([{ json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }, { json: invalidSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd: fresh, env: env(server.url) });
+    expect(r.json().error.code).toBe('LLM_INVALID_OUTPUT');
+    expect(fs.existsSync(path.join(fresh, '.statsig-hack'))).toBe(false);
+    const calls = server.chatRequests().length;
+    const bad = await runCli(['seed', PROMPT, ...SMALL, '--push', '--dry-run', '--api-url', 'ftp://user:pw@example.com', '--json'], { cwd: fresh, env: env(server.url) });
+    expect(bad.json().error).toMatchObject({ code: 'PUSH_BAD_URL', message: '--api-url must be an http(s) URL without credentials: "ftp://example.com"' });
+    expect(server.chatRequests()).toHaveLength(calls);
+  });
+
+  it('an existing project without --force (no terminal) fails before calling the model', async () => {
+    const cwd = tmpDir();
+    expect((await runCli(['seed', 'shop', '--offline', ...SMALL], { cwd })).code).toBe(0);
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL, '--json'], { cwd, env: env(server.url) });
+    expect(r.code).toBe(1);
+    expect(r.json().error.code).toBe('SEED_EXISTS');
+    expect(server.chatRequests()).toHaveLength(0);
   });
 
   it('--offline never calls the model even when one is configured', async () => {

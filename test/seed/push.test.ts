@@ -2,9 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { startConsoleServer, type ConsoleServer } from './console-server.js';
-import { MUTATIONS_PER_WINDOW, RateLimiter, WINDOW_MS, pushProject } from '../../src/ai/seed/push.js';
+import { MAX_429_RETRIES, MAX_RETRY_WAIT_MS, MUTATIONS_PER_WINDOW, RateLimiter, WINDOW_MS, pushProject, retryDelayMs } from '../../src/ai/seed/push.js';
 import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
 import { PUSH_ORDER } from '../../src/ai/seed/schema.js';
+import { controlGroupOf } from '../../src/ai/seed/validate.js';
 
 const KEY = 'console-TESTKEY1234567890';
 const SMALL = ['--users', '300', '--days', '3', '--pre-days', '0'];
@@ -106,6 +107,19 @@ describe('seed --push', () => {
   });
 });
 
+describe('error bodies', () => {
+  it('a proxy HTML 502 on a create is one short line, not the page', async () => {
+    server = await startConsoleServer({ apiKey: KEY, htmlErrorOn: 'upgrade_revenue' });
+    const spec = offlineProjectSpec({ prompt: '', domain: 'saas', seed: 1 }).spec;
+    const err = (await pushProject(spec, { apiUrl: server.url, apiKey: KEY }).then(
+      () => null,
+      (e: unknown) => e,
+    )) as { code: string; message: string } | null;
+    expect(err).toMatchObject({ code: 'PUSH_FAILED', hint: expect.stringMatching(/^the Console API failed on its side; run seed --push again later/) });
+    expect(err?.message).toMatch(/^creating metric upgrade_revenue failed \(HTTP 502: 502 Bad Gateway \(an HTML page\)\); created \d+, skipped 0 before it$/);
+  });
+});
+
 describe('rate limiting', () => {
   it('never allows more than 100 mutations in any 10 s window', async () => {
     let now = 0;
@@ -139,7 +153,102 @@ describe('rate limiting', () => {
         now += ms;
       },
     });
-    expect(result.mutations).toBe(2 + 114 + 2 + 7 + 2 + 4);
+    // + one PATCH per experiment setting controlGroupID to the control group's id
+    expect(result.mutations).toBe(2 + 114 + 2 + 7 + 2 + 4 + 4);
     expect(sleeps).toEqual([10_000]);
+  });
+});
+
+describe('experiments: setup unless --start, and controlGroupID as a group id', () => {
+  it('creates experiments in setup with the control group first, then sets controlGroupID to the id Statsig gave that group', async () => {
+    server = await startConsoleServer({ apiKey: KEY, pageSize: 100 });
+    const r = await runCli(['seed', 'acme', '--domain', 'saas', '--offline', ...SMALL, '--push', '--api-url', server.url], { cwd: tmpDir(), env: baseEnv({ STATSIG_CONSOLE_API_KEY: KEY }) });
+    expect(r.code, r.stderr).toBe(0);
+    const spec = offlineProjectSpec({ prompt: 'acme', domain: 'saas', seed: 42 }).spec;
+    expect(server.experiments.size).toBe(spec.experiments.length);
+    for (const x of spec.experiments) {
+      const pushed = server.experiments.get(x.name)!;
+      expect(pushed.body.status).toBe('setup');
+      expect(pushed.body).not.toHaveProperty('controlGroupID');
+      expect(pushed.body.groups[0].name).toBe(controlGroupOf(x));
+      // the PATCH sent an id the server assigned, never a name
+      expect(pushed.controlGroupID).toBe(pushed.groupIds[pushed.body.groups[0].name]);
+      expect(Object.keys(pushed.groupIds)).not.toContain(pushed.controlGroupID);
+    }
+    const patches = server.requests.filter((q) => q.method === 'PATCH' && q.path.startsWith('/console/v1/experiments/'));
+    expect(patches).toHaveLength(spec.experiments.length);
+    expect(patches.every((q) => q.problems.length === 0)).toBe(true);
+    expect(r.stdout).toMatch(/experiments created in setup \(not started\)/);
+  });
+
+  it('--start-experiments creates them active', async () => {
+    server = await startConsoleServer({ apiKey: KEY, pageSize: 100 });
+    const r = await runCli(['seed', 'acme', '--domain', 'gaming', '--offline', ...SMALL, '--push', '--start-experiments', '--api-url', server.url, '--json'], { cwd: tmpDir(), env: baseEnv({ STATSIG_CONSOLE_API_KEY: KEY }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect([...server.experiments.values()].map((x) => x.body.status)).toEqual(Array(server.experiments.size).fill('active'));
+    expect(r.json().push.start).toBe(true);
+  });
+
+  it('--start-experiments without --push is a usage error', async () => {
+    const r = await runCli(['seed', 'acme', '--offline', ...SMALL, '--start-experiments', '--json'], { cwd: tmpDir() });
+    expect(r.code).toBe(2);
+    expect(r.json().error.message).toMatch(/--start-experiments only applies to --push/);
+  });
+});
+
+describe('HTTP 429 from the Console API', () => {
+  const spec = () => offlineProjectSpec({ prompt: '', domain: 'media', seed: 1 }).spec;
+  const run = async (rateLimit: { count: number; retryAfter: string | null; methods?: string[]; status?: number }) => {
+    server = await startConsoleServer({ apiKey: KEY, pageSize: 100, rateLimit });
+    const sleeps: number[] = [];
+    let now = 1_700_000_000_000;
+    const result = pushProject(spec(), { apiUrl: server.url, apiKey: KEY, now: () => now, sleep: async (ms) => { sleeps.push(ms); now += ms; } });
+    return { result, sleeps };
+  };
+
+  it('waits the Retry-After seconds and goes on (the old push stopped with "fix the entity")', async () => {
+    const { result, sleeps } = await run({ count: 2, retryAfter: '7', methods: ['POST'] });
+    const r = await result;
+    expect(sleeps).toEqual([7000, 7000]);
+    expect(r.rate_limited).toEqual({ retries: 2, waited_ms: 14_000 });
+    expect(r.created).toBe(spec().segments.length + spec().gates.length + spec().dynamic_configs.length + spec().metrics.length + spec().layers.length + spec().experiments.length);
+    const first = spec().segments[0]!.name;
+    expect(server!.requests.filter((q) => q.method === 'POST' && q.body?.name === first)).toHaveLength(3); // 429, 429, created
+  });
+
+  it('backs off exponentially without Retry-After, and caps a huge Retry-After', async () => {
+    const a = await run({ count: 3, retryAfter: null });
+    await a.result;
+    expect(a.sleeps).toEqual([1000, 2000, 4000]);
+    await server!.close();
+    const b = await run({ count: 1, retryAfter: '86400' });
+    await b.result;
+    expect(b.sleeps).toEqual([MAX_RETRY_WAIT_MS]);
+  });
+
+  it('gives up after a bounded number of retries with a hint to wait, not to fix the entity', async () => {
+    const { result, sleeps } = await run({ count: 1000, retryAfter: '1' });
+    await expect(result).rejects.toMatchObject({ code: 'PUSH_RATE_LIMITED', hint: expect.stringMatching(/^wait a minute and run seed --push again/) });
+    expect(sleeps).toHaveLength(MAX_429_RETRIES);
+    expect(server!.requests).toHaveLength(MAX_429_RETRIES + 1);
+  });
+
+  it('a 503 on a read is retried the same way; on a create it is reported, not retried', async () => {
+    const a = await run({ count: 2, retryAfter: '2', methods: ['GET'], status: 503 });
+    expect((await a.result).created).toBeGreaterThan(0);
+    expect(a.sleeps).toEqual([2000, 2000]);
+    await server!.close();
+    const b = await run({ count: 1, retryAfter: '2', methods: ['POST'], status: 503 });
+    await expect(b.result).rejects.toMatchObject({ code: 'PUSH_FAILED', hint: expect.stringMatching(/failed on its side/) });
+    expect(b.sleeps).toEqual([]);
+  });
+
+  it('retryDelayMs reads seconds and HTTP dates', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryDelayMs('3', 0, now)).toBe(3000);
+    expect(retryDelayMs('0.5', 0, now)).toBe(500);
+    expect(retryDelayMs('Thu, 01 Jan 2026 00:00:09 GMT', 0, now)).toBe(9000);
+    expect(retryDelayMs('soon', 2, now)).toBe(4000);
+    expect(retryDelayMs(null, 10, now)).toBe(MAX_RETRY_WAIT_MS);
   });
 });

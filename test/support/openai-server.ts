@@ -31,7 +31,11 @@
  *               SDK's backoff stays fast; override with `headers`.
  *   headers     extra response headers
  *   delayMs     wait this long before answering
- *   usage       { prompt_tokens, completion_tokens } (default: about 1 token per 4 characters)
+ *   usage       { prompt_tokens, completion_tokens } (default: about 1 token per 4 characters);
+ *               null sends a reply without `usage` (as some local servers do)
+ *   raw         { status?, contentType?, body }: sent verbatim (e.g. a proxy's HTML 502 page)
+ *   hugeContentBytes  the content is this many bytes of 'x', written in 64 KiB chunks
+ *   hangAfterHeaders  send the status line and headers (and `raw.body`, if any), then nothing
  *   model       the model name in the reply (default: the requested model)
  *   finishReason 'stop' | 'length' | 'content_filter' | 'tool_calls'
  *
@@ -57,7 +61,10 @@ export interface Reply {
   error?: { message?: string; type?: string; code?: string | null };
   headers?: Record<string, string>;
   delayMs?: number;
-  usage?: { prompt_tokens: number; completion_tokens: number };
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  raw?: { status?: number; contentType?: string; body: string };
+  hugeContentBytes?: number;
+  hangAfterHeaders?: boolean;
   model?: string;
   finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
 }
@@ -94,6 +101,33 @@ const STATUS_TYPES: Record<number, string> = {
   404: 'invalid_request_error',
   429: 'rate_limit_exceeded',
 };
+
+/** A chat completion whose content is `bytes` of 'x', written in chunks (stops if the client goes away). */
+async function sendHuge(res: http.ServerResponse, bytes: number, usage: Reply['usage'], model: string): Promise<void> {
+  res.on('error', () => undefined);
+  res.writeHead(200, { 'content-type': 'application/json' });
+  const head = `{"id":"chatcmpl-huge","object":"chat.completion","created":${Math.floor(Date.now() / 1000)},"model":${JSON.stringify(model)},"choices":[{"index":0,"finish_reason":"stop","logprobs":null,"message":{"role":"assistant","refusal":null,"content":"`;
+  const tail = `"}}]${usage ? `,"usage":${JSON.stringify({ ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens })}` : ''}}`;
+  res.write(head);
+  const chunk = 'x'.repeat(64 * 1024);
+  let left = bytes;
+  while (left > 0 && !res.destroyed) {
+    const piece = left >= chunk.length ? chunk : chunk.slice(0, left);
+    left -= piece.length;
+    if (!res.write(piece)) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    }
+  }
+  if (!res.destroyed) res.end(tail);
+}
 
 function estimateTokens(text: string): number {
   return Math.max(1, Math.ceil(text.length / 4));
@@ -135,6 +169,20 @@ export async function startOpenAIServer(script: Script = [], options: OpenAIServ
     const reply = await nextReply(req);
     if (reply.delayMs) await wait(reply.delayMs);
     if (res.destroyed) return;
+    if (reply.hangAfterHeaders) {
+      res.writeHead(reply.raw?.status ?? 200, { 'content-type': reply.raw?.contentType ?? 'application/json', ...reply.headers });
+      res.write(reply.raw?.body ?? '{"id":');
+      return; // never ends; close() drops the connection
+    }
+    if (reply.raw) {
+      res.writeHead(reply.raw.status ?? 200, { 'content-type': reply.raw.contentType ?? 'text/html', ...reply.headers });
+      res.end(reply.raw.body);
+      return;
+    }
+    if (reply.hugeContentBytes !== undefined) {
+      await sendHuge(res, reply.hugeContentBytes, reply.usage ?? null, (req.body as { model?: string } | null)?.model ?? 'unknown-model');
+      return;
+    }
     const body = (req.body ?? {}) as { model?: string; stream?: boolean; stream_options?: { include_usage?: boolean } };
     if (reply.status !== undefined && reply.status >= 400) {
       const error = {
@@ -156,7 +204,7 @@ export async function startOpenAIServer(script: Script = [], options: OpenAIServ
     const finishReason = reply.finishReason ?? (toolCalls ? 'tool_calls' : 'stop');
     const promptTokens = reply.usage?.prompt_tokens ?? estimateTokens(req.raw);
     const completionTokens = reply.usage?.completion_tokens ?? estimateTokens(content ?? JSON.stringify(toolCalls ?? reply.refusal ?? ''));
-    const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+    const usage = reply.usage === null ? undefined : { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
     const id = `chatcmpl-test${++counter}`;
     const created = Math.floor(Date.now() / 1000);
     const message = {
@@ -175,7 +223,7 @@ export async function startOpenAIServer(script: Script = [], options: OpenAIServ
       if (reply.refusal) chunk({ refusal: reply.refusal }, null);
       if (toolCalls) chunk({ tool_calls: toolCalls.map((t, index) => ({ index, ...t })) }, null);
       chunk({}, finishReason);
-      if (body.stream_options?.include_usage) {
+      if (body.stream_options?.include_usage && usage) {
         res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
       }
       res.end('data: [DONE]\n\n');

@@ -1,0 +1,50 @@
+/** Plain-text renderers shared by `seed --push` and `push`: the push result and the model's usage. */
+import type { LlmUsage } from '../ai/llm.js';
+import type { PushResult } from '../ai/seed/push.js';
+
+const n = (x: number): string => x.toLocaleString('en-US');
+
+export function formatUsd(usd: number): string {
+  if (usd > 0 && usd < 0.0001) return '<$0.0001';
+  return `$${usd.toFixed(4)}`;
+}
+
+/** "gpt-4.1-mini: 2 calls, 12,345 tokens (10,000 in, 2,345 out), $0.0078 (1 call estimated)". */
+export function formatLlmUsage(u: LlmUsage, model: string | null): string {
+  const calls = `${u.calls} call${u.calls === 1 ? '' : 's'}`;
+  const tokens = `${n(u.promptTokens + u.completionTokens)} tokens (${n(u.promptTokens)} in, ${n(u.completionTokens)} out)`;
+  const cost =
+    u.unpricedModels.length > 0
+      ? `cost unknown (no price for ${u.unpricedModels.join(', ')}: add it under llm.prices in the config)`
+      : formatUsd(u.costUsd);
+  const estimated = u.estimatedCalls > 0 ? ` (${u.estimatedCalls} call${u.estimatedCalls === 1 ? '' : 's'} estimated: the endpoint gave no or implausible usage, or the call was abandoned)` : '';
+  return `${model ? `${model}: ` : ''}${calls}, ${tokens}, ${cost}${estimated}`;
+}
+
+export function renderPush(p: PushResult): string[] {
+  const lines: string[] = [];
+  if (p.dry_run) {
+    lines.push(`Console API requests (dry run, nothing sent; key redacted):`);
+    for (const q of p.requests) {
+      lines.push(`  ${q.method} ${q.url}`);
+      for (const [k, v] of Object.entries(q.headers)) lines.push(`    ${k}: ${v}`);
+      if (q.body !== undefined) lines.push(`    ${JSON.stringify(q.body)}`);
+    }
+    return lines;
+  }
+  lines.push(`Pushed to ${p.api_url}: ${p.created} created, ${p.skipped} skipped (already there).`);
+  for (const i of p.items.filter((x) => x.action === 'skipped')) lines.push(`  skipped ${i.kind} ${i.name} (exists)`);
+  for (const i of p.items.filter((x) => x.error)) lines.push(`  ${i.kind} ${i.name}: ${i.error}`);
+  const experiments = p.items.filter((x) => x.kind === 'experiments' && x.action === 'created');
+  if (experiments.length > 0) {
+    lines.push(
+      p.start
+        ? `  ${experiments.length} experiments created active (started)`
+        : `  ${experiments.length} experiments created in setup (not started): start them in the console (or push with --start)`,
+    );
+    const noId = experiments.filter((x) => x.control_group_id === null);
+    if (noId.length > 0) lines.push(`  control group left to Statsig's default (the first group) for ${noId.map((x) => x.name).join(', ')}: the reply gave no group ids`);
+  }
+  if (p.rate_limited.retries > 0) lines.push(`  rate limited ${p.rate_limited.retries} time${p.rate_limited.retries === 1 ? '' : 's'}: waited ${(p.rate_limited.waited_ms / 1000).toFixed(1)} s`);
+  return lines;
+}
