@@ -35,11 +35,10 @@ export interface ProgramSpec {
 
 const PATH_VALUE = /<(file|path|dir|files|file\|table)[^>]*>/i;
 
-/** The first sentence of a description, short enough for a completion menu. */
+/** A description on one line, short enough for a completion menu. */
 function short(text: string): string {
-  const first = text.split(/(?<=[.:;])\s|\n/)[0] ?? '';
-  const t = first.replace(/[.:;]$/, '').trim();
-  return t.length > 72 ? `${t.slice(0, 71)}…` : t;
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 72 ? `${t.slice(0, 71).trimEnd()}…` : t;
 }
 
 function optionSpec(o: Option): OptionSpec {
