@@ -8,13 +8,13 @@
  * inside the commands that use them.
  */
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from './core/commander.js';
+import { Command, CommanderError, Help } from './core/commander.js';
 import type { App, CliIO, CommandContext, GlobalOptions } from './core/context.js';
 import { UsageError, UserError } from './core/errors.js';
-import { storeMissingHint } from './core/config.js';
 import type { Output } from './core/output.js';
 import type { Redactor } from './core/redact.js';
 import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
+import type { ManifestEntry } from './commands/manifest.js';
 
 export type { App } from './core/context.js';
 
@@ -53,7 +53,14 @@ function normalizeArgv(argv: readonly string[]): string[] {
   return argv.map((a, i) => (a === '-V' && (end === -1 || i < end) ? '-v' : a));
 }
 
-export function createProgram(io: CliIO, app: App, factories: readonly CommandFactory[], options: { json?: boolean } = {}): Command {
+export interface ProgramOptions {
+  /** Print the version as a JSON document. */
+  json?: boolean;
+  /** List these commands (from the build's manifest) instead of loading every module: top-level help only. */
+  listed?: readonly ManifestEntry[];
+}
+
+export function createProgram(io: CliIO, app: App, factories: readonly CommandFactory[], options: ProgramOptions = {}): Command {
   const pkg = packageInfo();
   const program = new Command('statsig-hack');
   program
@@ -95,6 +102,16 @@ Examples:
     const cmd = make(app);
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
+  }
+  if (options.listed) {
+    const terms = new Map(options.listed.map((m) => [m.name, m.term]));
+    program.configureHelp({
+      showGlobalOptions: true,
+      subcommandTerm(this: Help, cmd: Command): string {
+        return terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    });
+    for (const m of options.listed) program.addCommand(new Command(m.name).description(m.description));
   }
   return program;
 }
@@ -141,8 +158,10 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
     const name = commandName(argv);
     // A bare --version needs no command at all; --help, `help` and typos need every one.
     const versionOnly = name === undefined && (argv.includes('-v') || argv.includes('--version')) && !argv.includes('--help') && !argv.includes('-h');
-    const factories = versionOnly ? [] : await loadCommands(COMMANDS, name === 'help' ? undefined : name);
-    const program = createProgram(io, app, factories, { json: early.json });
+    // The top-level help lists the commands from the build's manifest when it is fresh.
+    const listed = name === undefined && !versionOnly ? (await import('./commands/manifest.js')).readManifest() : null;
+    const factories = versionOnly || listed ? [] : await loadCommands(COMMANDS, name === 'help' ? undefined : name);
+    const program = createProgram(io, app, factories, { json: early.json, ...(listed ? { listed } : {}) });
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
@@ -152,7 +171,10 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
       const message = error.message.replace(/^error: /, '');
       return fail(new UsageError(message, { hint: 'run with --help to see the usage' }));
     }
-    if (error instanceof UserError && error.code === 'STORE_MISSING') return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
+    if (error instanceof UserError && error.code === 'STORE_MISSING') {
+      const { storeMissingHint } = await import('./core/config.js');
+      return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
+    }
     return fail(error);
   }
 }

@@ -8,8 +8,9 @@ import type * as Commander from 'commander';
 
 const commander = createRequire(import.meta.url)('commander') as typeof Commander;
 
-export const { Argument, Command, CommanderError, Option } = commander;
+export const { Argument, Command, CommanderError, Help, Option } = commander;
 export type Argument = Commander.Argument;
 export type Command = Commander.Command;
 export type CommanderError = Commander.CommanderError;
+export type Help = Commander.Help;
 export type Option = Commander.Option;

@@ -3,12 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readManifest } from '../../src/commands/manifest.js';
+import { Command } from '../../src/core/commander.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
+const dist = path.resolve(import.meta.dirname, '../../dist');
 
 async function cli(args: string[], cwd: string) {
   try {
@@ -173,9 +176,17 @@ describe('start-up loads only what the command uses (built binary)', () => {
   }
   const has = (list: string[], part: string): boolean => list.some((u) => u.includes(part));
 
-  it('--help: no config validator, no colour library, no DuckDB, commander not through the ESM loader', { timeout: 60_000 }, async () => {
+  beforeAll(async () => {
+    // `npm run build` writes the manifest after tsc; the suite's global setup runs tsc alone.
+    const { writeManifest } = (await import(pathToFileURL(path.join(dist, 'commands/manifest.js')).href)) as typeof import('../../src/commands/manifest.js');
+    await writeManifest();
+  });
+
+  it('--help: no command module, no config validator, no colour library, no DuckDB, commander not through the ESM loader', { timeout: 60_000 }, async () => {
     const { esm, cjs } = await loaded(['--help'], tmpDir());
     expect(has(esm, '/dist/cli.js')).toBe(true);
+    // The command list comes from dist/commands/manifest.json.
+    expect(esm.filter((u) => /\/dist\/commands\//.test(u)).map((u) => path.basename(u)).sort()).toEqual(['index.js', 'manifest.js']);
     for (const heavy of ['/zod/', '/cosmiconfig/', '/chalk/', '@duckdb', 'commander/esm.mjs', '/ink/', '/openai/', 'playwright']) expect(has(esm, heavy), heavy).toBe(false);
     expect(has(cjs, '@duckdb')).toBe(false);
     expect(has(cjs, '/commander/')).toBe(true);
@@ -191,6 +202,33 @@ describe('start-up loads only what the command uses (built binary)', () => {
     writeFile(cwd, 'statsig-hack.config.json', JSON.stringify({ db: '.statsig-hack/project.duckdb' }));
     const withConfig = await loaded(['status'], cwd);
     expect(has(withConfig.esm, '/zod/')).toBe(true);
+  });
+
+  it('the help from the manifest is the help of the real commands', { timeout: 60_000 }, async () => {
+    const cwd = tmpDir();
+    const built = await exec(process.execPath, [bin, '--help'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
+    const real = await runCli(['--help'], { cwd }); // from src/: no manifest, every module loaded
+    expect(built.stdout).toBe(real.stdout);
+  });
+
+  it('a manifest that is stale or does not match the registry is ignored', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'manifest.json');
+    const entries = [{ name: 'a', load: () => Promise.reject(new Error('unused')) }, { name: 'b', load: () => Promise.reject(new Error('unused')) }];
+    const list = [{ name: 'a', term: 'a [options]', description: 'A' }, { name: 'b', term: 'b <x>', description: 'B' }];
+    writeFile(dir, 'a.js', '');
+    writeFile(dir, 'b.js', '');
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, 'a.js'), past, past);
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    fs.writeFileSync(file, JSON.stringify(list));
+    expect(readManifest(file, entries)).toEqual(list);
+    expect(readManifest(file, [...entries, { name: 'c', load: () => Promise.reject(new Error('unused')) }])).toBeNull();
+    expect(readManifest(file, [entries[0]!, () => new Command('b')])).toBeNull();
+    const future = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(dir, 'b.js'), future, future); // b.js rebuilt after the manifest
+    expect(readManifest(file, entries)).toBeNull();
+    expect(readManifest(path.join(dir, 'missing.json'), entries)).toBeNull();
   });
 
   it('no source file imports commander as ESM (core/commander.ts requires it once)', () => {
