@@ -4,7 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/commands/manifest.js';
+import { readManifest, type writeManifest as writeManifestType } from '../../src/commands/manifest.js';
 import { Command } from '../../src/core/commander.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
@@ -178,7 +178,7 @@ describe('start-up loads only what the command uses (built binary)', () => {
 
   beforeAll(async () => {
     // `npm run build` writes the manifest after tsc; the suite's global setup runs tsc alone.
-    const { writeManifest } = (await import(pathToFileURL(path.join(dist, 'commands/manifest.js')).href)) as typeof import('../../src/commands/manifest.js');
+    const { writeManifest } = (await import(pathToFileURL(path.join(dist, 'commands/manifest.js')).href)) as { writeManifest: typeof writeManifestType };
     await writeManifest();
   });
 
