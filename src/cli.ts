@@ -155,7 +155,10 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   };
   const fail = async (error: unknown): Promise<number> => (out ?? (await output(early))).failure(error);
   try {
-    const name = commandName(argv);
+    const named = commandName(argv);
+    // `statsig-hack --help status` is the top-level help: commander reads flags before the command.
+    const helpAt = argv.findIndex((a) => a === '-h' || a === '--help');
+    const name = named !== undefined && helpAt !== -1 && helpAt < argv.indexOf(named) ? undefined : named;
     // A bare --version needs no command at all; --help, `help` and typos need every one.
     const versionOnly = name === undefined && (argv.includes('-v') || argv.includes('--version')) && !argv.includes('--help') && !argv.includes('-h');
     // The top-level help lists the commands from the build's manifest when it is fresh.

@@ -69,9 +69,11 @@ describe('version, help and completion', () => {
     const globals = r.stdout.slice(r.stdout.indexOf('Global Options:'));
     expect(r.stdout).toContain('Global Options:');
     for (const flag of ['--json', '--db <path>', '--config <file>', '--quiet', '--no-color', '--debug']) expect(globals).toContain(flag);
-    // The top-level help still lists every command (they are loaded lazily).
+    // The top-level help still lists every command (they are loaded lazily), also when a command follows.
     const top = await runCli(['--help'], { cwd: tmpDir() });
     for (const c of ['demo', 'analyze', 'status', 'completion']) expect(top.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect((await runCli(['--help', 'status'], { cwd: tmpDir() })).stdout).toBe(top.stdout);
+    expect((await runCli(['help', 'status'], { cwd: tmpDir() })).stdout).toBe(r.stdout);
   });
 
   it('a typo in a command name is suggested', async () => {
