@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { commandName } from '../../src/cli.js';
 import { readManifest, type writeManifest as writeManifestType } from '../../src/commands/manifest.js';
 import { Command } from '../../src/core/commander.js';
 import { runCli } from '../support/run-cli.js';
@@ -74,6 +75,17 @@ describe('version, help and completion', () => {
     for (const c of ['demo', 'analyze', 'status', 'completion']) expect(top.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     expect((await runCli(['--help', 'status'], { cwd: tmpDir() })).stdout).toBe(top.stdout);
     expect((await runCli(['help', 'status'], { cwd: tmpDir() })).stdout).toBe(r.stdout);
+  });
+
+  it('finds the command after global flags, and runs only it', async () => {
+    expect(commandName(['--db', 'x.duckdb', '--json', 'status'])).toBe('status');
+    expect(commandName(['--config', 'c.json', 'seed', 'a shop'])).toBe('seed');
+    expect(commandName(['-q', '--no-color'])).toBeUndefined();
+    expect(commandName(['--', 'status'])).toBeUndefined();
+    const cwd = tmpDir();
+    const r = await runCli(['--db', 'a/b.duckdb', '--json', 'init'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().db).toBe(path.join(cwd, 'a', 'b.duckdb'));
   });
 
   it('a typo in a command name is suggested', async () => {
