@@ -173,6 +173,13 @@ describe('status leads somewhere', () => {
     const ok = await runCli(suggested, { cwd });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('.statsig-hack/demo.duckdb');
+    // With a project store of its own as well: status shows it, says it is empty, and names the demo's.
+    expect((await runCli(['init'], { cwd })).code).toBe(0);
+    const both = await runCli(['status'], { cwd });
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('The store is empty: `statsig-hack seed');
+    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb: statsig-hack status --db .statsig-hack/demo.duckdb");
+    expect(ok.stdout).not.toContain("The demo's project is in");
   });
 });
 
