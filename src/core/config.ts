@@ -277,7 +277,7 @@ export function storeMissingError(file: string, cwd: string, argv: readonly stri
     });
   }
   return new UserError(message, {
-    hint: 'run `statsig-hack demo` for a sample project (it writes .statsig-hack/demo.duckdb) or `statsig-hack init` for an empty store here; or pass --db with an existing store',
+    hint: 'run `statsig-hack init` for an empty store here, or `statsig-hack demo` for a sample project (it writes .statsig-hack/demo.duckdb); or pass --db with an existing store',
     code: 'STORE_MISSING',
   });
 }

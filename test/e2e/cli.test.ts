@@ -154,8 +154,7 @@ describe('status leads somewhere', () => {
     const r = await runCli(['status'], { cwd });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('error: no project store at .statsig-hack/project.duckdb (the default store)');
-    expect(r.stderr).toContain('hint: run `statsig-hack demo` for a sample project');
-    expect(r.stderr).toContain('`statsig-hack init`');
+    expect(r.stderr).toContain('hint: run `statsig-hack init` for an empty store here, or `statsig-hack demo` for a sample project');
     const env = await runCli(['status', '--json'], { cwd, env: { ...process.env, CI: 'true', FORCE_COLOR: '0', STATSIG_HACK_DB: 'elsewhere.duckdb' } });
     expect(env.json().error.message).toBe('no project store at elsewhere.duckdb (from STATSIG_HACK_DB)');
   });
