@@ -1,8 +1,9 @@
 /**
  * The command list of `statsig-hack --help` without loading every command module: `npm run build`
  * writes dist/commands/manifest.json (name, usage term and description of each command), and the
- * top-level help reads it. A manifest that does not match the registry, or is older than a
- * command module, is ignored (the help then loads the modules), so a stale file never shows.
+ * top-level help reads it. A manifest that does not match the registry, is older than a command
+ * module, or recorded another size for one (npm pack gives every file the same date) is ignored:
+ * the help then loads the modules, so a stale file never shows.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,6 +17,8 @@ export interface ManifestEntry {
   /** What the help's command list shows, e.g. "seed [options] <prompt>". */
   term: string;
   description: string;
+  /** Size in bytes of the command's module when the manifest was written. */
+  size: number;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,7 +35,10 @@ export function readManifest(file = MANIFEST, entries: readonly CommandEntry[] =
     const built = fs.statSync(file).mtimeMs;
     const list = JSON.parse(fs.readFileSync(file, 'utf8')) as ManifestEntry[];
     if (list.length !== names.length || list.some((m, i) => m.name !== names[i])) return null;
-    for (const name of names) if (fs.statSync(path.join(path.dirname(file), `${name as string}.js`)).mtimeMs > built) return null;
+    for (const m of list) {
+      const module = fs.statSync(path.join(path.dirname(file), `${m.name}.js`));
+      if (module.mtimeMs > built || module.size !== m.size) return null;
+    }
     return list;
   } catch {
     return null;
@@ -53,7 +59,8 @@ export async function writeManifest(file = MANIFEST): Promise<ManifestEntry[]> {
   const help = program.createHelp();
   const list = (await loadCommands(COMMANDS, undefined)).map((make) => {
     const cmd = make(app);
-    return { name: cmd.name(), term: help.subcommandTerm(cmd), description: help.subcommandDescription(cmd) };
+    const size = fs.statSync(path.join(path.dirname(file), `${cmd.name()}.js`)).size;
+    return { name: cmd.name(), term: help.subcommandTerm(cmd), description: help.subcommandDescription(cmd), size };
   });
   fs.writeFileSync(file, `${JSON.stringify(list, null, 2)}\n`);
   return list;

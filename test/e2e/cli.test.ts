@@ -235,9 +235,9 @@ describe('start-up loads only what the command uses (built binary)', () => {
     const dir = tmpDir();
     const file = path.join(dir, 'manifest.json');
     const entries = [{ name: 'a', load: () => Promise.reject(new Error('unused')) }, { name: 'b', load: () => Promise.reject(new Error('unused')) }];
-    const list = [{ name: 'a', term: 'a [options]', description: 'A' }, { name: 'b', term: 'b <x>', description: 'B' }];
-    writeFile(dir, 'a.js', '');
-    writeFile(dir, 'b.js', '');
+    const list = [{ name: 'a', term: 'a [options]', description: 'A', size: 3 }, { name: 'b', term: 'b <x>', description: 'B', size: 3 }];
+    writeFile(dir, 'a.js', 'a()');
+    writeFile(dir, 'b.js', 'b()');
     const past = new Date(Date.now() - 60_000);
     fs.utimesSync(path.join(dir, 'a.js'), past, past);
     fs.utimesSync(path.join(dir, 'b.js'), past, past);
@@ -245,6 +245,13 @@ describe('start-up loads only what the command uses (built binary)', () => {
     expect(readManifest(file, entries)).toEqual(list);
     expect(readManifest(file, [...entries, { name: 'c', load: () => Promise.reject(new Error('unused')) }])).toBeNull();
     expect(readManifest(file, [entries[0]!, () => new Command('b')])).toBeNull();
+    // Packed by npm, every file has the same date: a module of another size is caught by its size.
+    writeFile(dir, 'b.js', 'b(1)');
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    expect(readManifest(file, entries)).toBeNull();
+    writeFile(dir, 'b.js', 'b()');
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    expect(readManifest(file, entries)).toEqual(list);
     const future = new Date(Date.now() + 60_000);
     fs.utimesSync(path.join(dir, 'b.js'), future, future); // b.js rebuilt after the manifest
     expect(readManifest(file, entries)).toBeNull();

@@ -60,6 +60,8 @@ describe('install paths (README "Install")', () => {
     const binFile = path.join(prefix, 'bin', 'statsig-hack');
     const elsewhere = tmpDir('sh-elsewhere-');
     expect((await installed(binFile, ['--version'], elsewhere)).stdout.trim()).toBe(pkg.version);
+    const help = (await installed(binFile, ['--help'], elsewhere)).stdout;
+    for (const c of ['demo', 'seed', 'analyze', 'status', 'completion']) expect(help).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
     // The native DuckDB binding and the templates resolve from the install, not from the cwd.
     const init = JSON.parse((await installed(binFile, ['init', '--json'], elsewhere)).stdout) as { db: string; created: boolean };
     expect(init).toMatchObject({ db: path.join(elsewhere, '.statsig-hack', 'project.duckdb'), created: true });
