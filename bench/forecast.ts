@@ -19,7 +19,7 @@ import { mulberry32 as rng } from '../test/support/rng.js';
 
 const exec = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '..');
-const PEYTON = path.resolve(repo, '../shared/data/peyton_manning.csv');
+const PEYTON = path.join(repo, 'test/fixtures/forecast/peyton_manning.csv');
 
 function pad(s: string | number, n: number, right = false): string {
   const t = String(s);

@@ -1,30 +1,72 @@
 /**
- * Builds the commander program, registers every command, and holds the single top-level
- * error handler. `run` returns the exit code; only bin/statsig-hack.js touches process.exit.
+ * Builds the commander program, registers the commands a run needs, and holds the single
+ * top-level error handler. `run` returns the exit code; only bin/statsig-hack.js touches
+ * process.exit.
+ *
+ * Start-up: a run loads only the module of the command it names (see commands/index.ts); the
+ * config schema (zod) only when a config file exists; DuckDB, ink, openai and playwright only
+ * inside the commands that use them.
  */
-import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
-import { buildContext, makeOutput, type CliIO, type CommandContext, type ContextOptions, type GlobalOptions } from './core/context.js';
-import { Redactor } from './core/redact.js';
-import { UsageError } from './core/errors.js';
+import { Command, CommanderError, Help } from './core/commander.js';
+import type { App, CliIO, CommandContext, GlobalOptions } from './core/context.js';
+import { UsageError, UserError } from './core/errors.js';
 import type { Output } from './core/output.js';
-import { COMMANDS } from './commands/index.js';
+import type { Redactor } from './core/redact.js';
+import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
+import type { ManifestEntry } from './commands/manifest.js';
 
-export interface App {
-  /** Builds the command context (config loaded once per run). */
-  context(command: Command, options?: ContextOptions): Promise<CommandContext>;
+export type { App } from './core/context.js';
+
+interface PackageInfo {
+  name: string;
+  version: string;
 }
 
-function packageVersion(): string {
+function packageInfo(): PackageInfo {
   const require = createRequire(import.meta.url);
-  return (require('../package.json') as { version: string }).version;
+  const pkg = require('../package.json') as PackageInfo;
+  return { name: pkg.name, version: pkg.version };
 }
 
-export function createProgram(io: CliIO, app: App): Command {
+/** Global options that take a value: the token after them is not a command name. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--db']);
+
+/** The subcommand named on the command line (the first word that is not a global option), if any. */
+export function commandName(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i] as string;
+    if (a === '--') return undefined;
+    if (GLOBAL_VALUE_OPTIONS.has(a)) {
+      i += 1;
+      continue;
+    }
+    if (a.startsWith('-')) continue;
+    return a;
+  }
+  return undefined;
+}
+
+/** `-V` (the old spelling) means `-v`, the version, wherever commander looks for it. */
+function normalizeArgv(argv: readonly string[]): string[] {
+  const end = argv.indexOf('--');
+  return argv.map((a, i) => (a === '-V' && (end === -1 || i < end) ? '-v' : a));
+}
+
+export interface ProgramOptions {
+  /** Print the version as a JSON document. */
+  json?: boolean;
+  /** List these commands (from the build's manifest) instead of loading every module: top-level help only. */
+  listed?: readonly ManifestEntry[];
+}
+
+export function createProgram(io: CliIO, app: App, factories: readonly CommandFactory[], options: ProgramOptions = {}): Command {
+  const pkg = packageInfo();
   const program = new Command('statsig-hack');
   program
     .description('Experimentation toolkit: analyze A/B tests with CUPED/CUPAC on DuckDB, seed projects, forecast and drill into metrics, propose and refactor with a model.')
-    .version(packageVersion(), '-V, --version', 'print the version')
+    // With --json the version is a JSON document like every other --json answer.
+    .version(options.json ? JSON.stringify(pkg) : pkg.version, '-v, --version', 'print the version (-V works too)')
     .option('--json', 'machine output: one JSON document on stdout, logs on stderr')
     .option('--debug', 'show stack traces and debug logs')
     .option('-q, --quiet', 'no progress or info logs')
@@ -32,6 +74,8 @@ export function createProgram(io: CliIO, app: App): Command {
     .option('--config <file>', 'config file (default: search for statsig-hack.config.* / .statsig-hackrc*)')
     .option('--db <path>', 'project store (default: .statsig-hack/project.duckdb)')
     .showSuggestionAfterError(true)
+    // Each subcommand's --help lists these global flags too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -51,18 +95,29 @@ Examples:
   $ statsig-hack whatchanged --metric purchase --agg sum --baseline 2026-10-01..2026-10-07 --current 2026-10-08..2026-10-14
   $ statsig-hack ideas https://example.com --offline
   $ statsig-hack codemonkey "add JSDoc to exported functions" --check "npm test"
-  $ statsig-hack doctor                       check Node, the store, the browser and the model`,
+  $ statsig-hack doctor                       check Node, the store, the browser and the model
+  $ statsig-hack completion bash              shell completions (bash, zsh, fish)`,
     );
-  for (const make of COMMANDS) {
+  for (const make of factories) {
     const cmd = make(app);
     cmd.copyInheritedSettings(program);
     program.addCommand(cmd);
+  }
+  if (options.listed) {
+    const terms = new Map(options.listed.map((m) => [m.name, m.term]));
+    program.configureHelp({
+      showGlobalOptions: true,
+      subcommandTerm(this: Help, cmd: Command): string {
+        return terms.get(cmd.name()) ?? Help.prototype.subcommandTerm.call(this, cmd);
+      },
+    });
+    for (const m of options.listed) program.addCommand(new Command(m.name).description(m.description));
   }
   return program;
 }
 
 /** Runs the CLI in-process. Returns the exit code. */
-export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<number> {
+export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promise<number> {
   const io: CliIO = {
     stdout: ioOverride?.stdout ?? process.stdout,
     stderr: ioOverride?.stderr ?? process.stderr,
@@ -70,7 +125,7 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
     cwd: ioOverride?.cwd ?? process.cwd(),
     env: ioOverride?.env ?? process.env,
   };
-  const redactor = Redactor.fromEnv(io.env);
+  const argv = normalizeArgv(argvIn);
   // Global flags are looked at before parsing, so that parse errors honour --json and --debug.
   const early: GlobalOptions = {
     json: argv.includes('--json'),
@@ -78,19 +133,38 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
     quiet: argv.includes('--quiet') || argv.includes('-q'),
     color: argv.includes('--no-color') ? false : undefined,
   };
-  let out: Output = makeOutput(io, early, redactor);
+  // The output (chalk, the redactor) and the context load with the first command that needs them,
+  // or with an error: --help and --version never do.
+  let out: Output | undefined;
   let ctx: CommandContext | undefined;
+  let redactor: Redactor | undefined;
+  const output = async (globals: GlobalOptions): Promise<Output> => {
+    const [{ makeOutput }, { Redactor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js')]);
+    redactor ??= Redactor.fromEnv(io.env);
+    return makeOutput(io, globals, redactor);
+  };
   const app: App = {
     async context(command, options) {
       if (!ctx) {
-        out = makeOutput(io, command.optsWithGlobals<GlobalOptions>(), redactor);
-        ctx = await buildContext(io, command, out, redactor, options);
+        out = await output(command.optsWithGlobals<GlobalOptions>());
+        const { buildContext } = await import('./core/context.js');
+        ctx = await buildContext(io, command, out, redactor as Redactor, options);
       }
       return ctx;
     },
   };
-  const program = createProgram(io, app);
+  const fail = async (error: unknown): Promise<number> => (out ?? (await output(early))).failure(error);
   try {
+    const named = commandName(argv);
+    // `statsig-hack --help status` is the top-level help: commander reads flags before the command.
+    const helpAt = argv.findIndex((a) => a === '-h' || a === '--help');
+    const name = named !== undefined && helpAt !== -1 && helpAt < argv.indexOf(named) ? undefined : named;
+    // A bare --version needs no command at all; --help, `help` and typos need every one.
+    const versionOnly = name === undefined && (argv.includes('-v') || argv.includes('--version')) && !argv.includes('--help') && !argv.includes('-h');
+    // The top-level help lists the commands from the build's manifest when it is fresh.
+    const listed = name === undefined && !versionOnly ? (await import('./commands/manifest.js')).readManifest() : null;
+    const factories = versionOnly || listed ? [] : await loadCommands(COMMANDS, name === 'help' ? undefined : name);
+    const program = createProgram(io, app, factories, { json: early.json, ...(listed ? { listed } : {}) });
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (error) {
@@ -98,8 +172,12 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
       const message = error.message.replace(/^error: /, '');
-      return out.failure(new UsageError(message, { hint: 'run with --help to see the usage' }));
+      return fail(new UsageError(message, { hint: 'run with --help to see the usage' }));
     }
-    return out.failure(error);
+    if (error instanceof UserError && error.code === 'STORE_MISSING') {
+      const { storeMissingHint } = await import('./core/config.js');
+      return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
+    }
+    return fail(error);
   }
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError } from '../core/errors.js';

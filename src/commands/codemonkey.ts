@@ -4,7 +4,7 @@
  * The work is done by src/ai/codemonkey/loop.ts; this file parses flags, wires Ctrl-C to an
  * AbortSignal, picks the chooser (ink in a TTY, the top option with --yes) and renders.
  */
-import { Command } from 'commander';
+import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { Config } from '../core/config.js';
 import type { CommandContext } from '../core/context.js';

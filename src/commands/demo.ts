@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';

@@ -5,7 +5,7 @@
  * used). A missing store, browser or model is a warning: only some commands need them.
  */
 import fs from 'node:fs';
-import { Command } from 'commander';
+import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { Config, Settings } from '../core/config.js';
 import { UserError, errorMessage, isUserError } from '../core/errors.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';

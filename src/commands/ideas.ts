@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { parseNumber } from '../core/options.js';
 import type { IdeasResult, ViewportChoice } from '../ai/ideas/service.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import path from 'node:path';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { LATEST_VERSION } from '../store/schema.js';
 

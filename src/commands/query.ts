@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError, UserError, errorMessage } from '../core/errors.js';
 import type { Writable } from '../core/output.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { App } from '../cli.js';

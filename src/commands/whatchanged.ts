@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber } from '../core/options.js';

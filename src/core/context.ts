@@ -10,6 +10,11 @@ import { loadConfig, resolveSettings, type Config, type LoadedConfig, type Setti
 import { UserError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
 
+/** What a command factory receives: builds the command context (config loaded once per run). */
+export interface App {
+  context(command: Command, options?: ContextOptions): Promise<CommandContext>;
+}
+
 export interface CliIO {
   stdout: Writable;
   stderr: Writable;

@@ -41,3 +41,31 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
+export function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i += 1) {
+    for (let j = 1; j <= b.length; j += 1) {
+      const row = d[i] as number[];
+      const prev = d[i - 1] as number[];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+}
+
+/** The candidate closest to `word` (case-insensitive), when it is close enough to be a typo. */
+export function didYouMean(word: string, candidates: readonly string[]): string | undefined {
+  const w = word.toLowerCase();
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(w, c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  if (!best) return undefined;
+  const limit = Math.max(1, Math.floor(Math.max(w.length, best.c.length) / 3));
+  return best.d <= limit ? best.c : undefined;
+}

@@ -3,12 +3,22 @@
  * query helpers, and transactions. Only this module and store/* talk to DuckDB directly.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
+import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { UserError, errorMessage } from '../core/errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './schema.js';
 
 export type Row = Record<string, unknown>;
+
+/**
+ * The DuckDB binding, loaded on first use through `require`: it is CommonJS, and importing it as
+ * ESM costs about 0.6 CPU-s more at start-up (cjs-module-lexer parses every file for named exports).
+ */
+function duckdb(): typeof DuckDB {
+  return createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+}
 
 export interface OpenOptions {
   /** Create the file (and its folder) when missing. Default false. */
@@ -33,7 +43,7 @@ export class Store {
 
   /** An in-memory store with the latest schema (tests, scratch analysis). */
   static async memory(options: { migrate?: boolean } = {}): Promise<Store> {
-    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { DuckDBInstance } = duckdb();
     const instance = await DuckDBInstance.create(':memory:');
     const store = new Store(':memory:', instance, await instance.connect(), false);
     if (options.migrate !== false) await store.migrate();
@@ -50,7 +60,7 @@ export class Store {
       });
     }
     if (!exists) fs.mkdirSync(path.dirname(file), { recursive: true });
-    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const { DuckDBInstance } = duckdb();
     let instance: DuckDBInstance;
     try {
       const config: Record<string, string> = {};

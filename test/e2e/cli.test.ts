@@ -1,11 +1,18 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { commandName } from '../../src/cli.js';
+import { readManifest, type writeManifest as writeManifestType } from '../../src/commands/manifest.js';
+import { Command } from '../../src/core/commander.js';
+import { runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
 const exec = promisify(execFile);
 const bin = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
+const dist = path.resolve(import.meta.dirname, '../../dist');
 
 async function cli(args: string[], cwd: string) {
   try {
@@ -37,5 +44,231 @@ describe('the built binary', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/^error: query failed: Parser Error/);
     expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('version, help and completion', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { name: string; version: string };
+
+  it('-v, -V and --version print the version; with --json a JSON document', async () => {
+    const cwd = tmpDir();
+    for (const flag of ['-v', '-V', '--version']) {
+      const r = await runCli([flag], { cwd });
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout).toBe(`${pkg.version}\n`);
+    }
+    for (const argv of [['--json', '--version'], ['--version', '--json'], ['--json', '-v']]) {
+      const r = await runCli(argv, { cwd });
+      expect(r.code).toBe(0);
+      expect(r.json()).toEqual({ name: pkg.name, version: pkg.version });
+    }
+  });
+
+  it('a subcommand --help lists the global flags', async () => {
+    const r = await runCli(['status', '--help'], { cwd: tmpDir() });
+    expect(r.code).toBe(0);
+    const globals = r.stdout.slice(r.stdout.indexOf('Global Options:'));
+    expect(r.stdout).toContain('Global Options:');
+    for (const flag of ['--json', '--db <path>', '--config <file>', '--quiet', '--no-color', '--debug']) expect(globals).toContain(flag);
+    // The top-level help still lists every command (they are loaded lazily), also when a command follows.
+    const top = await runCli(['--help'], { cwd: tmpDir() });
+    for (const c of ['demo', 'analyze', 'status', 'completion']) expect(top.stdout).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    expect((await runCli(['--help', 'status'], { cwd: tmpDir() })).stdout).toBe(top.stdout);
+    expect((await runCli(['help', 'status'], { cwd: tmpDir() })).stdout).toBe(r.stdout);
+  });
+
+  it('finds the command after global flags, and runs only it', async () => {
+    expect(commandName(['--db', 'x.duckdb', '--json', 'status'])).toBe('status');
+    expect(commandName(['--config', 'c.json', 'seed', 'a shop'])).toBe('seed');
+    expect(commandName(['-q', '--no-color'])).toBeUndefined();
+    expect(commandName(['--', 'status'])).toBeUndefined();
+    const cwd = tmpDir();
+    const r = await runCli(['--db', 'a/b.duckdb', '--json', 'init'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json().db).toBe(path.join(cwd, 'a', 'b.duckdb'));
+  });
+
+  it('a typo in a command name is suggested', async () => {
+    const r = await runCli(['statsu'], { cwd: tmpDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('(Did you mean status?)');
+  });
+
+  it('completion bash completes commands, options, choices and files', async () => {
+    const cwd = tmpDir();
+    const r = await runCli(['completion', 'bash'], { cwd });
+    expect(r.code).toBe(0);
+    const script = writeFile(cwd, 'statsig-hack.bash', r.stdout);
+    writeFile(cwd, 'exp.csv', 'a\n');
+    const complete = async (words: string[]): Promise<string[]> => {
+      const line = words.map((w) => `'${w}'`).join(' ');
+      const { stdout } = await exec('bash', ['-c', `source '${script}'; COMP_WORDS=(${line}); COMP_CWORD=${words.length - 1}; _statsig_hack; printf '%s\\n' "\${COMPREPLY[@]}"`], { cwd });
+      return stdout.split('\n').filter(Boolean);
+    };
+    expect(await complete(['statsig-hack', 'sta'])).toEqual(['status']);
+    expect(await complete(['statsig-hack', '--db', 'x.duckdb', 'an'])).toEqual(['analyze']);
+    expect(await complete(['statsig-hack', '--js'])).toEqual(['--json']);
+    expect(await complete(['statsig-hack', 'analyze', '--meth'])).toEqual(['--method']);
+    expect(await complete(['statsig-hack', 'analyze', '--method', ''])).toEqual(['none', 'cuped', 'cupac']);
+    expect(await complete(['statsig-hack', 'analyze', '--data', 'ex'])).toEqual(['exp.csv']);
+    expect(await complete(['statsig-hack', 'status', '--j'])).toEqual(['--json']);
+    expect(await complete(['statsig-hack', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    const syntax = await exec('bash', ['-n', script]);
+    expect(syntax.stderr).toBe('');
+  });
+
+  it('completion zsh and fish describe the same commands and options', async () => {
+    const cwd = tmpDir();
+    const zsh = (await runCli(['completion', 'zsh'], { cwd })).stdout;
+    expect(zsh.startsWith('#compdef statsig-hack\n')).toBe(true);
+    expect(zsh).toMatch(/^ {8}analyze\) _arguments \$globals .*'--method\[[^\]]*\]:value:\(none cuped cupac\)'/m);
+    expect(zsh).toContain(`'status:what the project store holds`);
+    expect(zsh).toContain("'--db[project store (default\\: .statsig-hack/project.duckdb)]:path:_files'");
+    const fish = (await runCli(['completion', 'fish'], { cwd })).stdout;
+    expect(fish).toContain("complete -c statsig-hack -n '__fish_use_subcommand' -f -a 'status'");
+    expect(fish).toContain("complete -c statsig-hack -n '__fish_seen_subcommand_from analyze' -l method -x -a 'none cuped cupac'");
+    expect(fish).toContain('complete -c statsig-hack -l db -r -F');
+    // Syntax checks where the shell is installed.
+    for (const [shell, text] of [['zsh', zsh], ['fish', fish]] as const) {
+      const file = writeFile(cwd, `c.${shell}`, text);
+      const has = await exec('sh', ['-c', `command -v ${shell}`]).then(() => true, () => false);
+      if (has) expect((await exec(shell, ['-n', file])).stderr).toBe('');
+      // fish completes a command line on request: check what it offers.
+      if (has && shell === 'fish') {
+        const offered = async (line: string): Promise<string[]> =>
+          (await exec('fish', ['-c', `source '${file}'; complete -C '${line}'`], { cwd })).stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0] as string);
+        expect(await offered('statsig-hack sta')).toEqual(['status']);
+        expect(await offered('statsig-hack analyze --method ')).toEqual(['cupac', 'cuped', 'none']);
+        expect(await offered('statsig-hack completion ')).toEqual(['bash', 'fish', 'zsh']);
+      }
+    }
+    const bad = await runCli(['completion', 'powershell'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('Allowed choices are bash, zsh, fish');
+  });
+});
+
+describe('status leads somewhere', () => {
+  it('in an empty folder: says which store it looked at, and how to get one', async () => {
+    const cwd = tmpDir();
+    const r = await runCli(['status'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('error: no project store at .statsig-hack/project.duckdb (the default store)');
+    expect(r.stderr).toContain('hint: run `statsig-hack init` for an empty store here, or `statsig-hack demo` for a sample project');
+    const env = await runCli(['status', '--json'], { cwd, env: { ...process.env, CI: 'true', FORCE_COLOR: '0', STATSIG_HACK_DB: 'elsewhere.duckdb' } });
+    expect(env.json().error.message).toBe('no project store at elsewhere.duckdb (from STATSIG_HACK_DB)');
+  });
+
+  it('after demo: points at the demo store with the exact command, which works', async () => {
+    const cwd = tmpDir();
+    // The store `demo` writes (an initialised store at the same path stands in for it here).
+    expect((await runCli(['init', '--db', '.statsig-hack/demo.duckdb'], { cwd })).code).toBe(0);
+    const r = await runCli(['status'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('hint: the demo wrote its project to .statsig-hack/demo.duckdb; use it with: statsig-hack status --db .statsig-hack/demo.duckdb');
+    const q = await runCli(['query', 'SELECT 1 AS one', '--json'], { cwd });
+    expect(q.json().error.hint).toContain("statsig-hack query 'SELECT 1 AS one' --json --db .statsig-hack/demo.duckdb");
+    const suggested = /use it with: statsig-hack (.*)$/m.exec(r.stderr)![1]!.split(' ');
+    const ok = await runCli(suggested, { cwd });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('.statsig-hack/demo.duckdb');
+    // With a project store of its own as well: status shows it, says it is empty, and names the demo's.
+    expect((await runCli(['init'], { cwd })).code).toBe(0);
+    const both = await runCli(['status'], { cwd });
+    expect(both.code).toBe(0);
+    expect(both.stdout).toContain('The store is empty: `statsig-hack seed');
+    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb: statsig-hack status --db .statsig-hack/demo.duckdb");
+    expect(ok.stdout).not.toContain("The demo's project is in");
+  });
+});
+
+describe('start-up loads only what the command uses (built binary)', () => {
+  /** Runs the binary with hooks that record every module it loads (ESM and CommonJS). */
+  async function loaded(args: string[], cwd: string): Promise<{ esm: string[]; cjs: string[] }> {
+    const dir = tmpDir('sh-hooks-');
+    const log = path.join(dir, 'log');
+    writeFile(dir, 'hooks.mjs', `import fs from 'node:fs';\nexport async function load(url, context, next) { fs.appendFileSync(${JSON.stringify(`${log}.esm`)}, url + '\\n'); return next(url, context); }\n`);
+    writeFile(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+    writeFile(dir, 'cjs.cjs', `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(`${log}.cjs`)}, Object.keys(require.cache).join('\\n')));\n`);
+    await exec(process.execPath, ['--require', path.join(dir, 'cjs.cjs'), '--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, ...args], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } }).catch(() => undefined);
+    const read = (f: string): string[] => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
+    return { esm: read(`${log}.esm`), cjs: read(`${log}.cjs`) };
+  }
+  const has = (list: string[], part: string): boolean => list.some((u) => u.includes(part));
+
+  beforeAll(async () => {
+    // `npm run build` writes the manifest after tsc; the suite's global setup runs tsc alone.
+    const { writeManifest } = (await import(pathToFileURL(path.join(dist, 'commands/manifest.js')).href)) as { writeManifest: typeof writeManifestType };
+    await writeManifest();
+  });
+
+  it('--help: no command module, no config validator, no colour library, no DuckDB, commander not through the ESM loader', { timeout: 60_000 }, async () => {
+    const { esm, cjs } = await loaded(['--help'], tmpDir());
+    expect(has(esm, '/dist/cli.js')).toBe(true);
+    // The command list comes from dist/commands/manifest.json.
+    expect(esm.filter((u) => /\/dist\/commands\//.test(u)).map((u) => path.basename(u)).sort()).toEqual(['index.js', 'manifest.js']);
+    for (const heavy of ['/zod/', '/cosmiconfig/', '/chalk/', '@duckdb', 'commander/esm.mjs', '/ink/', '/openai/', 'playwright']) expect(has(esm, heavy), heavy).toBe(false);
+    expect(has(cjs, '@duckdb')).toBe(false);
+    expect(has(cjs, '/commander/')).toBe(true);
+  });
+
+  it('status: only its own command module, DuckDB through require, zod only with a config file', { timeout: 60_000 }, async () => {
+    const cwd = tmpDir();
+    await exec(process.execPath, [bin, 'init'], { cwd, env: { PATH: process.env.PATH, CI: 'true' } });
+    const { esm, cjs } = await loaded(['status'], cwd);
+    expect(esm.filter((u) => /\/dist\/commands\/(?!index)/.test(u)).map((u) => path.basename(u))).toEqual(['status.js']);
+    expect(has(cjs, '@duckdb/node-api')).toBe(true);
+    for (const heavy of ['@duckdb', '/zod/', '/cosmiconfig/', 'commander/esm.mjs']) expect(has(esm, heavy), heavy).toBe(false);
+    writeFile(cwd, 'statsig-hack.config.json', JSON.stringify({ db: '.statsig-hack/project.duckdb' }));
+    const withConfig = await loaded(['status'], cwd);
+    expect(has(withConfig.esm, '/zod/')).toBe(true);
+  });
+
+  it('the help from the manifest is the help of the real commands', { timeout: 60_000 }, async () => {
+    const cwd = tmpDir();
+    const built = await exec(process.execPath, [bin, '--help'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
+    const real = await runCli(['--help'], { cwd }); // from src/: no manifest, every module loaded
+    expect(built.stdout).toBe(real.stdout);
+  });
+
+  it('a manifest that is stale or does not match the registry is ignored', () => {
+    const dir = tmpDir();
+    const file = path.join(dir, 'manifest.json');
+    const entries = [{ name: 'a', load: () => Promise.reject(new Error('unused')) }, { name: 'b', load: () => Promise.reject(new Error('unused')) }];
+    const list = [{ name: 'a', term: 'a [options]', description: 'A', size: 3 }, { name: 'b', term: 'b <x>', description: 'B', size: 3 }];
+    writeFile(dir, 'a.js', 'a()');
+    writeFile(dir, 'b.js', 'b()');
+    const past = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(dir, 'a.js'), past, past);
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    fs.writeFileSync(file, JSON.stringify(list));
+    expect(readManifest(file, entries)).toEqual(list);
+    expect(readManifest(file, [...entries, { name: 'c', load: () => Promise.reject(new Error('unused')) }])).toBeNull();
+    expect(readManifest(file, [entries[0]!, () => new Command('b')])).toBeNull();
+    // Packed by npm, every file has the same date: a module of another size is caught by its size.
+    writeFile(dir, 'b.js', 'b(1)');
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    expect(readManifest(file, entries)).toBeNull();
+    writeFile(dir, 'b.js', 'b()');
+    fs.utimesSync(path.join(dir, 'b.js'), past, past);
+    expect(readManifest(file, entries)).toEqual(list);
+    const future = new Date(Date.now() + 60_000);
+    fs.utimesSync(path.join(dir, 'b.js'), future, future); // b.js rebuilt after the manifest
+    expect(readManifest(file, entries)).toBeNull();
+    expect(readManifest(path.join(dir, 'missing.json'), entries)).toBeNull();
+  });
+
+  it('no source file imports commander as ESM (core/commander.ts requires it once)', () => {
+    const src = path.resolve(import.meta.dirname, '../../src');
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) walk(p);
+        else if (/\.tsx?$/.test(e.name) && /^import (?!type)[^;]*from 'commander';/m.test(fs.readFileSync(p, 'utf8'))) offenders.push(path.relative(src, p));
+      }
+    };
+    walk(src);
+    expect(offenders).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { forecastSeries } from '../../src/forecast/index.js';
 import type { ForecastResult } from '../../src/forecast/types.js';
 
 const repo = path.resolve(import.meta.dirname, '../..');
-const PEYTON = path.resolve(repo, '../shared/data/peyton_manning.csv');
+const PEYTON = path.join(repo, 'test/fixtures/forecast/peyton_manning.csv');
 
 /** mulberry32 + Box-Muller: deterministic noise for synthetic series. */
 function rng(seed: number): { uniform: () => number; normal: () => number } {

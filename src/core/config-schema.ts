@@ -1,0 +1,51 @@
+/**
+ * The config file's zod schema. Kept apart from config.ts so that zod (about 100 modules) is
+ * loaded only when a config file exists: `statsig-hack --help` and a run without a config file
+ * never import it.
+ */
+import { z } from 'zod';
+
+export const priceSchema = z.object({
+  /** USD per 1M input tokens. */
+  input: z.number().nonnegative(),
+  /** USD per 1M output tokens. */
+  output: z.number().nonnegative(),
+});
+
+export const configSchema = z
+  .object({
+    db: z.string().min(1).optional(),
+    llm: z
+      .object({
+        baseURL: z.string().url().optional(),
+        model: z.string().min(1).optional(),
+        /** Model per task, e.g. { ideas: 'gpt-4.1', seed: 'gpt-4.1-mini' }. */
+        models: z.record(z.string(), z.string().min(1)).optional(),
+        timeoutMs: z.number().int().positive().optional(),
+        maxRetries: z.number().int().min(0).max(10).optional(),
+        /** USD per 1M tokens, by model name. */
+        prices: z.record(z.string(), priceSchema).optional(),
+        /** Write a transcript of model calls under .statsig-hack/transcripts/. */
+        transcript: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    browser: z
+      .object({
+        executablePath: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    forecast: z.object({ country: z.string().length(2).optional() }).strict().optional(),
+    codemonkey: z
+      .object({
+        /** The check command codemonkey runs after each edit (default: detected from package.json). */
+        check: z.string().min(1).optional(),
+        checkTimeoutMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+
