@@ -78,7 +78,7 @@ export function ideasCommand(app: App): Command {
     .option('--offline', 'rule-based CRO audit without a model (the default when no model is configured)')
     .option('--create', 'store each idea as an experiment (status setup) in the project store')
     .option('--no-browser', 'fetch the HTML without a browser (no screenshots, no layout facts)')
-    .option('--timeout <seconds>', 'page load timeout per page', '30')
+    .option('--timeout <seconds>', 'deadline per page for every step (load, scroll, screenshots); a page past it is stopped and skipped', '30')
     .option('--model <name>', 'model for this run (default: llm.models.ideas, then llm.model)')
     .addHelpText(
       'after',

@@ -188,7 +188,8 @@ describe.skipIf(!chromium)('in Chromium', () => {
     expect(rows.map((r) => r?.[0])).toEqual(['1', '2', '3', '4', '5']);
     const scores = rows.map((r) => Number(r?.[1]));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
-    expect(res.stdout).toContain('Report: ideas/report.md (with ideas/ideas.json and 6 screenshots)');
+    // The shoddy pages are no taller than the screen: one screenshot each, not two identical ones.
+    expect(res.stdout).toContain('Report: ideas/report.md (with ideas/ideas.json and 3 screenshots)');
     // Pages behind the 404 links are skipped with a warning each.
     expect(res.stderr).toMatch(/warning: skipped .*\/shoddy\/buy\.html answered HTTP 404 Not Found/);
 
@@ -200,7 +201,7 @@ describe.skipIf(!chromium)('in Chromium', () => {
     expect(report).toMatch(/^# Experiment ideas for http:\/\/127\.0\.0\.1:\d+\/shoddy\/\n/);
     for (const heading of ['## The site', '## Ideas, ranked by ICE', '## Pages captured', '### 1. ']) expect(report).toContain(heading);
     const links = [...report.matchAll(/\]\((screenshots\/[^)]+)\)/g)].map((m) => m[1] as string);
-    expect(links.length).toBeGreaterThanOrEqual(6);
+    expect(links.length).toBeGreaterThanOrEqual(3);
     for (const l of links) {
       const file = path.join(dir, 'ideas', l);
       expect(fs.existsSync(file), l).toBe(true);

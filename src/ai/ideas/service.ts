@@ -14,7 +14,7 @@ import type { Config, Settings } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import type { Progress } from '../../core/progress.js';
 import type { Redactor } from '../../core/redact.js';
-import type { CookieBanner, PageLink, SiteCapture } from '../../web/capture.js';
+import type { HiddenOverlay, PageLink, SiteCapture } from '../../web/capture.js';
 import type { FindBrowserOptions, FoundBrowser } from '../../web/browser.js';
 import type { PageModel, Timing, ViewportName } from '../../web/page-model.js';
 import { parseTargetUrl } from '../../web/url.js';
@@ -45,7 +45,7 @@ export interface PageSummary {
   status: number | null;
   capture_ms: number;
   settled: boolean;
-  cookie_banner: CookieBanner | null;
+  overlays_hidden: HiddenOverlay[];
   timing: Timing | null;
   screenshots: ScreenshotFile[];
   warnings: string[];
@@ -239,7 +239,7 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     status: p.model.status,
     capture_ms: p.captureMs,
     settled: p.settled,
-    cookie_banner: p.cookieBanner,
+    overlays_hidden: p.overlays,
     timing: p.model.timing,
     screenshots: p.screenshots.map((s) => {
       const rel = input.outDir ? screenshotPath(i, s.viewport, s.kind) : null;
