@@ -20,6 +20,7 @@ import type { PageModel, Timing, ViewportName } from '../../web/page-model.js';
 import { parseTargetUrl } from '../../web/url.js';
 import type { LlmClient, LlmUsage, LogLevel } from '../llm.js';
 import { auditPages, offlineSiteSummary, type AuditOptions } from './audit.js';
+import { dedupeIdeas } from './dedupe.js';
 import { createExperiments, type CreatedExperiment } from './experiments.js';
 import { groundIdeas, groundingProblems, type GroundPage } from './grounding.js';
 import { buildMessages, type SentImage } from './prompt.js';
@@ -215,7 +216,7 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     const grounded = groundIdeas(reply.experiments, groundPages);
     dropped = { ideas: grounded.dropped.length, evidence: grounded.evidenceDropped, details: grounded.dropped };
     siteSummary = reply.site;
-    candidates = grounded.kept.map((e) => ({ ...e, ice: { ...e.ice, score: iceScore(e.ice) }, source: 'model' as const, rule: null }));
+    candidates = dedupeIdeas(grounded.kept).map((e) => ({ ...e, ice: { ...e.ice, score: iceScore(e.ice) }, source: 'model' as const, rule: null }));
     if (reply.experiments.length > input.maxIdeas) warnings.push(`the model proposed ${reply.experiments.length} ideas; kept the ${input.maxIdeas} with the best ICE score`);
   } else {
     const auditInput = site.pages.map((p) => ({ model: p.model, tree: p.tree }));
