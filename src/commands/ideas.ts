@@ -59,6 +59,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
     lines.push(
       `Stored ${made.length} experiment${made.length === 1 ? '' : 's'} (status setup${updated > 0 ? `, ${updated} updated` : ''}) in ${rel(cwd, r.created.db)}: ${made.map((m) => m.name).join(', ') || 'none'}`,
     );
+    if (made.length > 0) lines.push('Push them to your Statsig project with `statsig-hack push`.');
   }
   if (r.usage && r.usage.calls > 0) {
     const cost = r.usage.unpricedModels.length > 0 ? 'cost unknown' : `$${r.usage.costUsd.toFixed(4)}`;
@@ -90,9 +91,9 @@ Examples:
     )
     .action(async (url: string, opts: IdeasFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
-      const pages = parseNumber('--pages', opts.pages, { min: 1, max: 20, integer: true });
-      const maxIdeas = parseNumber('--max-ideas', opts.maxIdeas, { min: 1, max: 20, integer: true });
-      const timeout = parseNumber('--timeout', opts.timeout, { min: 1, max: 600 });
+      const pages = parseNumber('--pages', opts.pages, { min: 1, max: 20, integer: true, example: 3 });
+      const maxIdeas = parseNumber('--max-ideas', opts.maxIdeas, { min: 1, max: 20, integer: true, example: 8 });
+      const timeout = parseNumber('--timeout', opts.timeout, { min: 1, max: 600, example: 30 });
       const settings = opts.model ? { ...ctx.settings, model: { value: opts.model, source: 'flag' as const } } : ctx.settings;
       const { generateIdeas } = await import('../ai/ideas/service.js');
       const progress = await ctx.progress();

@@ -1,10 +1,13 @@
 /** Parsers for option values: each throws a UsageError (exit 2) naming the flag and the fix. */
 import { UsageError } from './errors.js';
 
-export function parseNumber(flag: string, raw: string, range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; integer?: boolean } = {}): number {
+export function parseNumber(flag: string, raw: string, range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; integer?: boolean; example?: number } = {}): number {
   const v = Number(raw);
+  const inRange = (x: number): boolean => !(range.min !== undefined && (range.exclusiveMin ? x <= range.min : x < range.min)) && !(range.max !== undefined && (range.exclusiveMax ? x >= range.max : x > range.max));
+  // The hint's example is a value the flag accepts: the caller's, else 0.05 when allowed, else inside the range.
+  const example = range.example ?? (range.integer ? Math.max(1, range.min ?? 1) : inRange(0.05) ? 0.05 : range.min !== undefined && range.max !== undefined ? (range.min + range.max) / 2 : (range.min ?? 0) + 1);
   const bad = (why: string): never => {
-    throw new UsageError(`${flag} ${why}, got "${raw}"`, { hint: `e.g. ${flag} ${range.integer ? String(Math.max(1, range.min ?? 1)) : '0.05'}` });
+    throw new UsageError(`${flag} ${why}, got "${raw}"`, { hint: `e.g. ${flag} ${example}` });
   };
   if (raw.trim() === '' || !Number.isFinite(v)) bad('must be a number');
   if (range.integer && !Number.isInteger(v)) bad('must be a whole number');

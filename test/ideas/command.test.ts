@@ -52,15 +52,17 @@ describe('bad input', () => {
 
   it('rejects bad option values', async () => {
     const dir = tmpDir('sh-ideas-cmd-');
-    for (const [args, message] of [
-      [['--pages', '0'], '--pages must be at least 1, got "0"'],
-      [['--max-ideas', 'many'], '--max-ideas must be a number, got "many"'],
-      [['--timeout', '-1'], '--timeout must be at least 1, got "-1"'],
-      [['--viewport', 'tablet'], "option '--viewport <name>' argument 'tablet' is invalid"],
-    ] as [string[], string][]) {
+    for (const [args, message, hint] of [
+      [['--pages', '0'], '--pages must be at least 1, got "0"', 'hint: e.g. --pages 3'],
+      [['--max-ideas', 'many'], '--max-ideas must be a number, got "many"', 'hint: e.g. --max-ideas 8'],
+      [['--timeout', '-1'], '--timeout must be at least 1, got "-1"', 'hint: e.g. --timeout 30'],
+      [['--viewport', 'tablet'], "option '--viewport <name>' argument 'tablet' is invalid", ''],
+    ] as [string[], string, string][]) {
       const res = await runCli(['ideas', 'https://example.com', ...args], { cwd: dir });
       expect(res.code, args.join(' ')).toBe(2);
       expect(res.stderr).toContain(message);
+      // The example in the hint is a sensible value (not "--max-ideas 1", not "--timeout 0.05").
+      expect(res.stderr).toContain(hint);
     }
   });
 
@@ -161,6 +163,12 @@ describe('--create', () => {
     } finally {
       store.close();
     }
+
+    // The human output says how to push what it stored.
+    const human = await runCli(args.filter((a) => a !== '--json'), { cwd: dir });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Stored \d+ experiments \(status setup, \d+ updated\) in exp\.duckdb: /);
+    expect(human.stdout).toContain('Push them to your Statsig project with `statsig-hack push`.');
 
     const again = await runCli(args, { cwd: dir });
     expect(again.code).toBe(0);
