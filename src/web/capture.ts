@@ -15,8 +15,10 @@
  * first and re-laid out in the second. When the deadline passes the context is closed (which
  * stops a renderer stuck in a script) and the page is skipped with a warning naming the step.
  *
- * Flows: from each captured page the most prominent same-origin CTAs, then nav links, then
- * other links are queued, breadth-first and deduplicated, until `pages` pages are captured.
+ * Flows: from each captured page the same-origin links are queued (deduplicated) and the best
+ * are captured next (src/web/crawl.ts: conversion pages such as pricing and signup first, "coming
+ * soon", legal and blog pages last, query variants of a captured page after new pages; then
+ * breadth-first, most prominent first) until `pages` pages are captured.
  *
  * Bounded everywhere: a node cap and a text cap on the DOM snapshot, a byte cap on fetched
  * HTML (and in the browser on all responses), a height cap on screenshots, a step cap on scrolling. The start page failing is a
@@ -30,6 +32,7 @@ import { parseHtml } from './html.js';
 import { buildPageModel, VIEWPORTS, type PageModel, type Timing, type ViewportName } from './page-model.js';
 import { guardWarnings, PageGuard } from './guard.js';
 import { OVERLAY_SCRIPT, SCROLL_SCRIPT, SNAPSHOT_SCRIPT, TIMING_SCRIPT, evalCall } from './scripts.js';
+import { CrawlQueue } from './crawl.js';
 import { isFollowable, normalizeUrl, sameOrigin } from './url.js';
 
 export interface Screenshot {
@@ -617,14 +620,15 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
 
   const pages: CapturedPage[] = [];
   const skipped: SiteCapture['skipped'] = [];
-  const queue: string[] = [start];
+  const queue = new CrawlQueue();
+  queue.push(start, '');
   const seen = new Set<string>([start]);
   const finals = new Set<string>();
   let site = start;
   let index = 0;
   try {
-    while (queue.length > 0 && pages.length < opts.pages) {
-      const batch = queue.splice(0, Math.min(opts.concurrency, opts.pages - pages.length));
+    while (queue.size > 0 && pages.length < opts.pages) {
+      const batch = queue.take(Math.min(opts.concurrency, opts.pages - pages.length));
       const results = await Promise.all(
         batch.map(async (url) => {
           const t0 = opts.now();
@@ -656,12 +660,13 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
         if (pages.length === 0) site = final; // the site is where the start page landed (http -> https, www.)
         finals.add(final);
         seen.add(final);
+        queue.markCaptured(final);
         pages.push(page);
         warnings.push(...page.warnings);
         for (const l of page.model.links) {
           if (seen.has(l.href) || !sameOrigin(l.href, site) || !isFollowable(l.href)) continue;
           seen.add(l.href);
-          queue.push(l.href);
+          queue.push(l.href, l.text);
         }
       }
     }

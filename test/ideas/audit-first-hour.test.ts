@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { auditPages, isVague, type AuditIdea, type AuditPage } from '../../src/ai/ideas/audit.js';
-import { dedupeIdeas, pageKey } from '../../src/ai/ideas/dedupe.js';
+import { dedupeIdeas } from '../../src/ai/ideas/dedupe.js';
+import { pageKey } from '../../src/web/url.js';
 import { parseHtml } from '../../src/web/html.js';
 import { buildPageModel, type Cta } from '../../src/web/page-model.js';
 

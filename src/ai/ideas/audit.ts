@@ -8,8 +8,8 @@ import type { DomNode, DomTree } from '../../web/dom.js';
 import { isVisible } from '../../web/dom.js';
 import type { Cta, FormModel, PageModel, ViewportName } from '../../web/page-model.js';
 import { uniqueSelector } from '../../web/selector.js';
-import { normalizeUrl, pathOf } from '../../web/url.js';
-import { dedupeIdeas, pageKey } from './dedupe.js';
+import { normalizeUrl, pageKey, pathOf } from '../../web/url.js';
+import { dedupeIdeas } from './dedupe.js';
 import type { ExperimentIdea, Metric, SiteSummary } from './schema.js';
 
 export interface AuditPage {

@@ -5,18 +5,8 @@
  * same rule (or, for model ideas, have the same title) and propose the same change (the same
  * title, case and spacing ignored). Pure.
  */
-import { pathOf } from '../../web/url.js';
+import { pageKey, pathOf } from '../../web/url.js';
 import type { ExperimentIdea } from './schema.js';
-
-/** The page a URL shows: origin and path, without query or fragment. */
-export function pageKey(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
-  } catch {
-    return url;
-  }
-}
 
 const norm = (s: string): string => s.toLowerCase().replace(/[“”"'‘’]/g, '').replace(/\s+/g, ' ').trim();
 
