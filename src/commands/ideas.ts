@@ -51,7 +51,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
   }
   if (r.out) {
     lines.push('');
-    lines.push(`Report: ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshots` : ''})`);
+    lines.push(`Report: ${rel(cwd, r.out.html)} and ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshots` : ''})`);
   }
   if (r.created) {
     const made = r.created.experiments;
@@ -75,7 +75,7 @@ export function ideasCommand(app: App): Command {
     .option('--pages <n>', 'pages to capture, following the most prominent same-origin CTAs and nav links', '3')
     .option('--max-ideas <n>', 'ideas to keep, ranked by ICE score', '8')
     .addOption(new Option('--viewport <name>', 'viewport(s) to capture').choices(['desktop', 'mobile', 'both']).default('desktop'))
-    .option('--out <dir>', 'folder for report.md, ideas.json and the screenshots', 'ideas')
+    .option('--out <dir>', 'folder for report.html, report.md, ideas.json and the screenshots', 'ideas')
     .option('--offline', 'rule-based CRO audit without a model (the default when no model is configured)')
     .option('--create', 'store each idea as an experiment (status setup) in the project store')
     .option('--no-browser', 'fetch the HTML without a browser (no screenshots, no layout facts)')

@@ -197,7 +197,8 @@ describe.skipIf(!chromium)('in Chromium', () => {
     const scores = rows.map((r) => Number(r?.[1]));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     // The shoddy pages are no taller than the screen: one screenshot each, not two identical ones.
-    expect(res.stdout).toContain('Report: ideas/report.md (with ideas/ideas.json and 3 screenshots)');
+    expect(res.stdout).toContain('Report: ideas/report.html and ideas/report.md (with ideas/ideas.json and 3 screenshots)');
+    expect(fs.readFileSync(path.join(dir, 'ideas', 'report.html'), 'utf8')).toMatch(/^<!doctype html>/);
     // Pages behind the 404 links are skipped with a warning each.
     expect(res.stderr).toMatch(/warning: skipped .*\/shoddy\/buy\.html answered HTTP 404 Not Found/);
 

@@ -25,6 +25,7 @@ import { createExperiments, type CreatedExperiment } from './experiments.js';
 import { groundIdeas, groundingProblems, type GroundPage } from './grounding.js';
 import { buildMessages, type SentImage } from './prompt.js';
 import { writeOutput, type ShotToWrite } from './report.js';
+import { ideaFigure } from './report-html.js';
 import { IdeasReplySchema, iceScore, rankIdeas, type Idea, type SiteSummary } from './schema.js';
 
 export type ViewportChoice = 'desktop' | 'mobile' | 'both';
@@ -74,7 +75,7 @@ export interface IdeasResult {
   /** Screenshots sent to the model (model mode). */
   images_sent: SentImage[];
   warnings: string[];
-  out: { dir: string; report: string; json: string; screenshots: number } | null;
+  out: { dir: string; report: string; html: string; json: string; screenshots: number } | null;
   created: { db: string; experiments: CreatedExperiment[] } | null;
   usage: LlmUsage | null;
   timing_ms: { capture: number; ideas: number; total: number };
@@ -271,7 +272,9 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     dropped,
     images_sent: imagesSent,
     warnings,
-    out: input.outDir ? { dir: input.outDir, report: path.join(input.outDir, 'report.md'), json: path.join(input.outDir, 'ideas.json'), screenshots: shots.length } : null,
+    out: input.outDir
+      ? { dir: input.outDir, report: path.join(input.outDir, 'report.md'), html: path.join(input.outDir, 'report.html'), json: path.join(input.outDir, 'ideas.json'), screenshots: shots.length }
+      : null,
     created: null,
     usage: llm ? llm.usage() : null,
     timing_ms: { capture: captureMs, ideas: ideasMs, total: 0 },
@@ -290,6 +293,17 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
   }
 
   result.timing_ms.total = now() - started;
-  if (input.outDir) writeOutput(input.outDir, result, shots);
+  if (input.outDir) {
+    const figures = experiments.flatMap((idea) => {
+      const i = site.pages.findIndex((p) => p.url === idea.page_url);
+      const p = site.pages[i];
+      const summary = pages[i];
+      if (!p || !summary) return [];
+      const trees = [{ viewport: site.viewports[0] ?? ('desktop' as const), tree: p.tree }, ...p.views.map((v) => ({ viewport: v.name, tree: v.tree }))];
+      const f = ideaFigure(idea, { url: p.url, trees, screenshots: summary.screenshots });
+      return f ? [f] : [];
+    });
+    writeOutput(input.outDir, result, shots, figures);
+  }
   return result;
 }
