@@ -12,6 +12,7 @@
 import path from 'node:path';
 import type { Config, Settings } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
+import { stripControl } from '../../core/sanitize.js';
 import type { Progress } from '../../core/progress.js';
 import type { Redactor } from '../../core/redact.js';
 import type { HiddenOverlay, PageLink, SiteCapture } from '../../web/capture.js';
@@ -116,6 +117,14 @@ function screenshotPath(pageIndex: number, viewport: ViewportName, kind: 'fold' 
   return `screenshots/page-${pageIndex + 1}-${viewport}-${kind}.jpg`;
 }
 
+/** `value` with `stripControl` applied to every string in it (selectors and URLs have none to lose). */
+export function stripStrings<T>(value: T): T {
+  if (typeof value === 'string') return stripControl(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => stripStrings(v)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripStrings(v)])) as T;
+  return value;
+}
+
 /** The Chromium to use, or null (with the reason) for the HTML-only mode. */
 export async function resolveBrowser(input: Pick<IdeasInput, 'noBrowser' | 'config' | 'env' | 'findBrowser'>): Promise<{ path: string | null; reason: string | null; warning: string | null }> {
   if (input.noBrowser) return { path: null, reason: '--no-browser', warning: null };
@@ -214,9 +223,11 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     } finally {
       input.progress?.stop('The model answered');
     }
-    const grounded = groundIdeas(reply.experiments, groundPages);
+    // What the model wrote reaches a terminal, a report and the store: no control characters.
+    const clean = stripStrings(reply);
+    const grounded = groundIdeas(clean.experiments, groundPages);
     dropped = { ideas: grounded.dropped.length, evidence: grounded.evidenceDropped, details: grounded.dropped };
-    siteSummary = reply.site;
+    siteSummary = clean.site;
     candidates = dedupeIdeas(grounded.kept).map((e) => ({ ...e, ice: { ...e.ice, score: iceScore(e.ice) }, source: 'model' as const, rule: null }));
     if (reply.experiments.length > input.maxIdeas) warnings.push(`the model proposed ${reply.experiments.length} ideas; kept the ${input.maxIdeas} with the best ICE score`);
   } else {
