@@ -334,10 +334,17 @@ async function captureInBrowser(browser: Browser, url: string, opts: ResolvedOpt
   const expired = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new PageDeadline(step)), opts.timeoutMs);
   });
+  let finished = false;
   try {
     const work = (async () => {
-      context = await browser.newContext(contextOptions(opts.viewports));
-      return capturePage(context, url, opts, started, (s) => (step = s));
+      const ctx = await browser.newContext(contextOptions(opts.viewports));
+      if (finished) {
+        // The deadline passed while the context was being made: close it here, nobody else will.
+        await ctx.close().catch(() => undefined);
+        throw new PageDeadline(step);
+      }
+      context = ctx;
+      return capturePage(ctx, url, opts, started, (s) => (step = s));
     })();
     return await Promise.race([work, expired]);
   } catch (error) {
@@ -349,6 +356,7 @@ async function captureInBrowser(browser: Browser, url: string, opts: ResolvedOpt
       cause: error,
     });
   } finally {
+    finished = true;
     clearTimeout(timer);
     const ctx = context as BrowserContext | null;
     if (ctx) await Promise.race([ctx.close().catch(() => undefined), sleep(3000)]);
