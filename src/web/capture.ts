@@ -172,7 +172,7 @@ export function loadError(url: string, error: unknown, timeoutMs: number): UserE
     return new UserError(`connection refused by ${hostOf(url)}`, { hint: 'is the server running on that host and port?', code: 'IDEAS_CONNECTION_REFUSED', cause: error });
   }
   if (name === 'TimeoutError' || /Timeout \d+ms exceeded|timed? ?out|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|ERR_TIMED_OUT/i.test(all)) {
-    return new UserError(`${url} did not respond within ${formatSeconds(timeoutMs)}`, { hint: 'raise --timeout, or check that the site is up', code: 'IDEAS_TIMEOUT', cause: error });
+    return new UserError(`${url} did not respond within ${formatSeconds(timeoutMs)}`, { hint: `raise --timeout (e.g. --timeout ${raisedTimeout(timeoutMs)}), or check that the site is up`, code: 'IDEAS_TIMEOUT', cause: error });
   }
   if (/ERR_CERT|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/.test(all)) {
     return new UserError(`TLS error for ${hostOf(url)}: ${firstLine(msg)}`, { hint: 'the site\'s HTTPS certificate is not trusted; check the URL', code: 'IDEAS_TLS', cause: error });
@@ -217,6 +217,11 @@ export function isHtmlType(contentType: string | null | undefined): boolean {
 
 function firstLine(s: string): string {
   return (s.split('\n').find((l) => l.trim().length > 0) ?? s).trim();
+}
+
+/** A --timeout worth trying after `ms` was too short: double, in whole seconds, at most 600. */
+function raisedTimeout(ms: number): number {
+  return Math.min(600, Math.max(2, Math.ceil((2 * ms) / 1000)));
 }
 
 function formatSeconds(ms: number): string {
@@ -351,7 +356,7 @@ async function captureInBrowser(browser: Browser, url: string, opts: ResolvedOpt
     if (!(error instanceof PageDeadline)) throw error;
     if (error.step === 'loading') throw loadError(url, Object.assign(new Error('deadline'), { name: 'TimeoutError' }), opts.timeoutMs);
     throw new UserError(`${url} timed out after ${formatSeconds(opts.timeoutMs)} while ${error.step}; stopped it`, {
-      hint: 'the page kept the browser busy (a script that never ends?); raise --timeout if it is only slow',
+      hint: `the page kept the browser busy (a script that never ends?); if it is only slow, raise --timeout (e.g. --timeout ${raisedTimeout(opts.timeoutMs)})`,
       code: 'IDEAS_PAGE_TIMEOUT',
       cause: error,
     });

@@ -240,6 +240,7 @@ describe.skipIf(!chromium)('in Chromium', () => {
       expect(e.code, path).toBe(code);
       expect(e.message, path).toMatch(message);
       expect(e.message).not.toContain('\n');
+      if (code === 'IDEAS_TIMEOUT') expect(e.hint).toBe('raise --timeout (e.g. --timeout 2), or check that the site is up');
     }
     const refused = await failure(capture('/', { url: `http://127.0.0.1:${port}/` }));
     expect(refused).toMatchObject({ code: 'IDEAS_CONNECTION_REFUSED', message: `connection refused by 127.0.0.1:${port}` });

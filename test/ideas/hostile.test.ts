@@ -135,6 +135,7 @@ describe.skipIf(!chromium)('hostile pages in Chromium', () => {
     expect(e).toBeInstanceOf(UserError);
     expect(e).toMatchObject({ code: 'IDEAS_PAGE_TIMEOUT', message: expect.stringMatching(/spin-on-scroll\.html timed out after 2 s while scrolling; stopped it$/) });
     expect((e as UserError).message).not.toContain('\n');
+    expect((e as UserError).hint).toBe('the page kept the browser busy (a script that never ends?); if it is only slow, raise --timeout (e.g. --timeout 4)');
   });
 
   it('blocks a timer that navigates to another origin, and records the true final URL', async () => {
