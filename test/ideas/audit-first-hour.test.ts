@@ -83,6 +83,15 @@ describe('contradictions', () => {
       expect(calledVague.has(el?.selector ?? ''), i.title).toBe(false);
     }
   });
+
+  it('moves a vague main CTA below the fold with new copy instead of promoting "Learn more"', () => {
+    const p = page('https://acme.test/product', `<h1>Acme</h1><p>…</p><a class="btn btn-primary" href="/features">Learn more</a>`, { 'Learn more': { y: 1066, prominence: 'primary' } });
+    const ideas = auditPages([p]);
+    const below = ideas.find((i) => i.rule === 'cta-below-fold');
+    expect(below?.title).toBe('Move the main call to action into the first screen, with copy that names the outcome');
+    expect(below?.test).toContain('saying where it leads instead of “Learn more”');
+    expect(ideas.find((i) => i.rule === 'vague-cta-copy')?.title).toBe('Say what happens next on “Learn more”');
+  });
 });
 
 describe('signup-page rules and duplicates across pages', () => {

@@ -134,7 +134,8 @@ export const RULES: Rule[] = [
       return [
         {
           rule: 'cta-below-fold',
-          title: `Move ${q(cta.text)} into the first screen`,
+          // Vague copy is not promoted as it is (vague-cta-copy calls it vague): the copy moves reworded.
+          title: isVague(cta.text) ? 'Move the main call to action into the first screen, with copy that names the outcome' : `Move ${q(cta.text)} into the first screen`,
           summary: `The page's main call to action ${q(cta.text)} is below the fold on ${below.join(' and ')}: visitors must scroll before they see what to do.`,
           page_url: model.url,
           evidence: [{ selector: cta.selector, observation: `${q(cta.text)}${y} below the fold on ${where}; no other primary call to action is in the first screen` }],
@@ -146,7 +147,9 @@ export const RULES: Rule[] = [
             CTA_CLICK.name,
           ),
           control: `${q(cta.text)} stays where it is, below the first screen.`,
-          test: `A copy of ${q(cta.text)} in the first screen, right under the headline, styled as the primary button.`,
+          test: isVague(cta.text)
+            ? `A copy of the button in the first screen, right under the headline, styled as the primary button and saying where it leads instead of ${q(cta.text)}.`
+            : `A copy of ${q(cta.text)} in the first screen, right under the headline, styled as the primary button.`,
           primary_metric: CTA_CLICK,
           guardrail_metrics: [BOUNCE],
           id_type: 'stableID',
