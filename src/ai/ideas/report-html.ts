@@ -10,7 +10,7 @@ import type { ViewportName } from '../../web/page-model.js';
 import { tryQueryAll } from '../../web/selector.js';
 import { pathOf } from '../../web/url.js';
 import type { Idea } from './schema.js';
-import type { IdeasResult, ScreenshotFile } from './service.js';
+import type { IdeasResult, ScreenshotFile } from './result.js';
 
 export interface Mark {
   /** 1-based: the evidence item it outlines. */

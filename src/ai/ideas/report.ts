@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { renderHtmlReport, type Figure } from './report-html.js';
-import type { IdeasResult } from './service.js';
+import type { IdeasResult } from './result.js';
 import type { Idea, Metric } from './schema.js';
 import { pathOf } from '../../web/url.js';
 

@@ -15,72 +15,22 @@ import { UserError } from '../../core/errors.js';
 import { stripControl } from '../../core/sanitize.js';
 import type { Progress } from '../../core/progress.js';
 import type { Redactor } from '../../core/redact.js';
-import type { HiddenOverlay, PageLink, SiteCapture } from '../../web/capture.js';
+import type { SiteCapture } from '../../web/capture.js';
 import type { FindBrowserOptions, FoundBrowser } from '../../web/browser.js';
-import type { PageModel, Timing, ViewportName } from '../../web/page-model.js';
+import type { ViewportName } from '../../web/page-model.js';
 import { parseTargetUrl } from '../../web/url.js';
-import type { LlmClient, LlmUsage, LogLevel } from '../llm.js';
+import type { LlmClient, LogLevel } from '../llm.js';
 import { auditPages, offlineSiteSummary, type AuditOptions } from './audit.js';
 import { dedupeIdeas } from './dedupe.js';
-import { createExperiments, type CreatedExperiment } from './experiments.js';
+import { createExperiments } from './experiments.js';
 import { groundIdeas, groundingProblems, type GroundPage } from './grounding.js';
 import { buildMessages, type SentImage } from './prompt.js';
 import { writeOutput, type ShotToWrite } from './report.js';
 import { ideaFigure } from './report-html.js';
+import type { IdeasResult, PageSummary, ViewportChoice } from './result.js';
 import { IdeasReplySchema, iceScore, rankIdeas, type Idea, type SiteSummary } from './schema.js';
 
-export type ViewportChoice = 'desktop' | 'mobile' | 'both';
-
-export interface ScreenshotFile {
-  viewport: ViewportName;
-  kind: 'fold' | 'full';
-  width: number;
-  height: number;
-  truncated: boolean;
-  /** Relative to the output folder; null when nothing was written. */
-  path: string | null;
-}
-
-export interface PageSummary {
-  url: string;
-  final_url: string;
-  title: string;
-  status: number | null;
-  capture_ms: number;
-  settled: boolean;
-  overlays_hidden: HiddenOverlay[];
-  timing: Timing | null;
-  screenshots: ScreenshotFile[];
-  warnings: string[];
-  model: PageModel;
-}
-
-export interface IdeasResult {
-  url: string;
-  generated_at: string;
-  mode: 'model' | 'offline';
-  model: string | null;
-  capture: {
-    mode: 'browser' | 'html';
-    browser: string | null;
-    fallback_reason: string | null;
-    viewports: ViewportName[];
-    pages: PageSummary[];
-    links: PageLink[];
-    skipped: { url: string; reason: string }[];
-    ms: number;
-  };
-  site: SiteSummary;
-  experiments: Idea[];
-  dropped: { ideas: number; evidence: number; details: { title: string; reason: string }[] };
-  /** Screenshots sent to the model (model mode). */
-  images_sent: SentImage[];
-  warnings: string[];
-  out: { dir: string; report: string; html: string; json: string; screenshots: number } | null;
-  created: { db: string; experiments: CreatedExperiment[] } | null;
-  usage: LlmUsage | null;
-  timing_ms: { capture: number; ideas: number; total: number };
-}
+export type { IdeasResult, PageSummary, ScreenshotFile, ViewportChoice } from './result.js';
 
 export interface IdeasInput {
   /** The URL as typed. */
