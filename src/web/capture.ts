@@ -433,7 +433,8 @@ async function capturePage(context: BrowserContext, url: string, opts: ResolvedO
     settled = false;
   }
   const rest = Math.max(0, settleMs - (opts.now() - settleStart));
-  if (!(await net.quiet(DEFAULTS.idleMs, rest))) settled = false;
+  // A page stopped at a size cap never goes quiet (its document request never finishes): skip the wait.
+  if (guard.report.cut || !(await net.quiet(DEFAULTS.idleMs, rest))) settled = false;
   if (!settled && !guard.report.cut) warnings.push(`${url} never settled (still loading after ${formatSeconds(opts.settleMs)}); captured it as it was`);
   mark('settle', 'reading timings');
 
@@ -444,7 +445,7 @@ async function capturePage(context: BrowserContext, url: string, opts: ResolvedO
 
   const scroll = await page.evaluate<{ reachedEnd: boolean; height: number }>(evalCall(SCROLL_SCRIPT, { maxSteps: DEFAULTS.scrollSteps, pauseMs: DEFAULTS.scrollPauseMs }));
   if (!scroll.reachedEnd) warnings.push(`${url} is very long (${scroll.height} px); lazy content was loaded for the first ${DEFAULTS.scrollSteps} screens only`);
-  await net.quiet(DEFAULTS.idleMs, Math.min(2000, opts.settleMs, left()));
+  if (!guard.report.cut) await net.quiet(DEFAULTS.idleMs, Math.min(2000, opts.settleMs, left()));
   overlays.push(...(await page.evaluate<HiddenOverlay[]>(evalCall(OVERLAY_SCRIPT)))); // popups that appear on scroll
   mark('scroll', 'reading the DOM');
 
