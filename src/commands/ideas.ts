@@ -51,7 +51,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
   }
   if (r.out) {
     lines.push('');
-    lines.push(`Report: ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshots` : ''})`);
+    lines.push(`Report: ${rel(cwd, r.out.html)} and ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshots` : ''})`);
   }
   if (r.created) {
     const made = r.created.experiments;
@@ -59,6 +59,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
     lines.push(
       `Stored ${made.length} experiment${made.length === 1 ? '' : 's'} (status setup${updated > 0 ? `, ${updated} updated` : ''}) in ${rel(cwd, r.created.db)}: ${made.map((m) => m.name).join(', ') || 'none'}`,
     );
+    if (made.length > 0) lines.push('Push them to your Statsig project with `statsig-hack push`.');
   }
   if (r.usage && r.usage.calls > 0) {
     const cost = r.usage.unpricedModels.length > 0 ? 'cost unknown' : `$${r.usage.costUsd.toFixed(4)}`;
@@ -74,11 +75,11 @@ export function ideasCommand(app: App): Command {
     .option('--pages <n>', 'pages to capture, following the most prominent same-origin CTAs and nav links', '3')
     .option('--max-ideas <n>', 'ideas to keep, ranked by ICE score', '8')
     .addOption(new Option('--viewport <name>', 'viewport(s) to capture').choices(['desktop', 'mobile', 'both']).default('desktop'))
-    .option('--out <dir>', 'folder for report.md, ideas.json and the screenshots', 'ideas')
+    .option('--out <dir>', 'folder for report.html, report.md, ideas.json and the screenshots', 'ideas')
     .option('--offline', 'rule-based CRO audit without a model (the default when no model is configured)')
     .option('--create', 'store each idea as an experiment (status setup) in the project store')
     .option('--no-browser', 'fetch the HTML without a browser (no screenshots, no layout facts)')
-    .option('--timeout <seconds>', 'page load timeout per page', '30')
+    .option('--timeout <seconds>', 'deadline per page for every step (load, scroll, screenshots); a page past it is stopped and skipped', '30')
     .option('--model <name>', 'model for this run (default: llm.models.ideas, then llm.model)')
     .addHelpText(
       'after',
@@ -90,9 +91,9 @@ Examples:
     )
     .action(async (url: string, opts: IdeasFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
-      const pages = parseNumber('--pages', opts.pages, { min: 1, max: 20, integer: true });
-      const maxIdeas = parseNumber('--max-ideas', opts.maxIdeas, { min: 1, max: 20, integer: true });
-      const timeout = parseNumber('--timeout', opts.timeout, { min: 1, max: 600 });
+      const pages = parseNumber('--pages', opts.pages, { min: 1, max: 20, integer: true, example: 3 });
+      const maxIdeas = parseNumber('--max-ideas', opts.maxIdeas, { min: 1, max: 20, integer: true, example: 8 });
+      const timeout = parseNumber('--timeout', opts.timeout, { min: 1, max: 600, example: 30 });
       const settings = opts.model ? { ...ctx.settings, model: { value: opts.model, source: 'flag' as const } } : ctx.settings;
       const { generateIdeas } = await import('../ai/ideas/service.js');
       const progress = await ctx.progress();

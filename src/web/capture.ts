@@ -3,19 +3,25 @@
  * or, without a browser, fetches their HTML, and returns a page model per page plus the
  * links between them.
  *
- * In the browser, per page: navigate (http(s) only, downloads refused), wait for `load` and
- * for the network to go quiet (bounded: a page that never settles is captured as it is, with
- * a warning), read the Performance API timings, click away a cookie banner, scroll a screen
- * at a time to trigger lazy content, serialize the DOM with layout facts, and take an
- * above-the-fold and a full-page screenshot (JPEG; the full page is cut at
- * `maxFullPageHeight`) per viewport. With two viewports the page is loaded once in the first
- * and re-laid out in the second.
+ * In the browser, each page gets a browser context of its own, guarded (src/web/guard.ts: GET
+ * requests only, no navigation away from the page the tool loaded, the HTML and all responses
+ * capped in bytes) and under one deadline for every step. Per page: navigate (http(s) only,
+ * downloads refused), wait for `load` and for the network to go quiet (bounded: a page that never
+ * settles is captured as it is, with a warning), read the Performance API timings, hide cookie
+ * banners and modal overlays (never click: a click can follow a link or submit a form), scroll a
+ * screen at a time to trigger lazy content, serialize the DOM with layout facts, and take an
+ * above-the-fold screenshot and, when the page is taller than the screen, a full-page one (JPEG;
+ * cut at `maxFullPageHeight`) per viewport. With two viewports the page is loaded once in the
+ * first and re-laid out in the second. When the deadline passes the context is closed (which
+ * stops a renderer stuck in a script) and the page is skipped with a warning naming the step.
  *
- * Flows: from each captured page the most prominent same-origin CTAs, then nav links, then
- * other links are queued, breadth-first and deduplicated, until `pages` pages are captured.
+ * Flows: from each captured page the same-origin links are queued (deduplicated) and the best
+ * are captured next (src/web/crawl.ts: conversion pages such as pricing and signup first, "coming
+ * soon", legal and blog pages last, query variants of a captured page after new pages; then
+ * breadth-first, most prominent first) until `pages` pages are captured.
  *
  * Bounded everywhere: a node cap and a text cap on the DOM snapshot, a byte cap on fetched
- * HTML, a height cap on screenshots, a step cap on scrolling. The start page failing is a
+ * HTML (and in the browser on all responses), a height cap on screenshots, a step cap on scrolling. The start page failing is a
  * UserError (one line); a later page failing is a warning and the capture goes on.
  */
 import type { ReadableStreamReadResult } from 'node:stream/web';
@@ -24,7 +30,9 @@ import { UserError, errorMessage } from '../core/errors.js';
 import { DomNode, finishTree, type DomTree, type Layout } from './dom.js';
 import { parseHtml } from './html.js';
 import { buildPageModel, VIEWPORTS, type PageModel, type Timing, type ViewportName } from './page-model.js';
-import { CONSENT_GONE_SCRIPT, CONSENT_SCRIPT, SCROLL_SCRIPT, SNAPSHOT_SCRIPT, TIMING_SCRIPT, evalCall } from './scripts.js';
+import { guardWarnings, PageGuard } from './guard.js';
+import { OVERLAY_SCRIPT, SCROLL_SCRIPT, SNAPSHOT_SCRIPT, TIMING_SCRIPT, evalCall } from './scripts.js';
+import { CrawlQueue } from './crawl.js';
 import { isFollowable, normalizeUrl, sameOrigin } from './url.js';
 
 export interface Screenshot {
@@ -38,12 +46,11 @@ export interface Screenshot {
   data: Buffer;
 }
 
-export interface CookieBanner {
-  /** The text of the button clicked. */
-  button: string;
-  /** The banner element, described (tag#id.class). */
-  container: string | null;
-  dismissed: boolean;
+/** A cookie banner or modal the capture hid (it never clicks them). */
+export interface HiddenOverlay {
+  kind: 'consent' | 'modal';
+  /** The element, described (tag#id.class). */
+  element: string;
 }
 
 export interface CapturedPage {
@@ -54,7 +61,8 @@ export interface CapturedPage {
   /** The DOM re-laid out in other viewports. */
   views: { name: ViewportName; tree: DomTree }[];
   screenshots: Screenshot[];
-  cookieBanner: CookieBanner | null;
+  /** Cookie banners and modal overlays hidden before the screenshots. */
+  overlays: HiddenOverlay[];
   /** The network went quiet within the settle budget. */
   settled: boolean;
   warnings: string[];
@@ -99,13 +107,16 @@ export interface CaptureOptions {
   browserPath: string | null;
   /** Why browserPath is null (reported as SiteCapture.fallbackReason). */
   noBrowserReason?: string;
-  /** Per page navigation / fetch timeout. */
+  /** Per page deadline: every step of a page (load, scroll, DOM, screenshots) within it. */
   timeoutMs: number;
   /** How long to wait for the network to go quiet (default min(5 s, timeout / 3)). */
   settleMs?: number;
   maxNodes?: number;
   maxFullPageHeight?: number;
+  /** The HTML of a page is cut here, in the browser and without one. */
   maxHtmlBytes?: number;
+  /** All responses of a page together (browser only): past this the page stops loading. */
+  maxPageBytes?: number;
   /** Pages captured at the same time (default 2). */
   concurrency?: number;
   /** Launches the browser (default src/web/browser.ts launchBrowser). */
@@ -127,6 +138,7 @@ export const DEFAULTS = {
   maxScript: 2000,
   maxFullPageHeight: 8000,
   maxHtmlBytes: 5 * 1024 * 1024,
+  maxPageBytes: 50 * 1024 * 1024,
   scrollSteps: 30,
   scrollPauseMs: 60,
   idleMs: 300,
@@ -160,7 +172,7 @@ export function loadError(url: string, error: unknown, timeoutMs: number): UserE
     return new UserError(`connection refused by ${hostOf(url)}`, { hint: 'is the server running on that host and port?', code: 'IDEAS_CONNECTION_REFUSED', cause: error });
   }
   if (name === 'TimeoutError' || /Timeout \d+ms exceeded|timed? ?out|ETIMEDOUT|UND_ERR_CONNECT_TIMEOUT|UND_ERR_HEADERS_TIMEOUT|ERR_TIMED_OUT/i.test(all)) {
-    return new UserError(`${url} did not respond within ${formatSeconds(timeoutMs)}`, { hint: 'raise --timeout, or check that the site is up', code: 'IDEAS_TIMEOUT', cause: error });
+    return new UserError(`${url} did not respond within ${formatSeconds(timeoutMs)}`, { hint: `raise --timeout (e.g. --timeout ${raisedTimeout(timeoutMs)}), or check that the site is up`, code: 'IDEAS_TIMEOUT', cause: error });
   }
   if (/ERR_CERT|CERT_|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_SSL/.test(all)) {
     return new UserError(`TLS error for ${hostOf(url)}: ${firstLine(msg)}`, { hint: 'the site\'s HTTPS certificate is not trusted; check the URL', code: 'IDEAS_TLS', cause: error });
@@ -205,6 +217,11 @@ export function isHtmlType(contentType: string | null | undefined): boolean {
 
 function firstLine(s: string): string {
   return (s.split('\n').find((l) => l.trim().length > 0) ?? s).trim();
+}
+
+/** A --timeout worth trying after `ms` was too short: double, in whole seconds, at most 600. */
+function raisedTimeout(ms: number): number {
+  return Math.min(600, Math.max(2, Math.ceil((2 * ms) / 1000)));
 }
 
 function formatSeconds(ms: number): string {
@@ -302,116 +319,182 @@ interface PageOutcome {
   page: CapturedPage;
 }
 
-async function captureInBrowser(context: BrowserContext, url: string, opts: ResolvedOptions): Promise<PageOutcome> {
-  const started = opts.now();
-  let last = started;
-  const mark = (step: string): void => {
-    const t = opts.now();
-    opts.trace?.(url, step, t - last);
-    last = t;
-  };
-  const page = await context.newPage();
-  const warnings: string[] = [];
-  try {
-    const net = new NetworkWatch(page, opts.now);
-    let mainResponse: Response | null = null;
-    page.on('response', (r) => {
-      if (r.request().isNavigationRequest() && r.frame() === page.mainFrame()) mainResponse = r;
-    });
-    let response: Response | null;
-    try {
-      response = await page.goto(url, { waitUntil: 'domcontentloaded', timeout: opts.timeoutMs });
-    } catch (error) {
-      const resp = mainResponse as Response | null;
-      if (resp && /Download is starting|ERR_ABORTED/.test(errorMessage(error))) {
-        const type = resp.headers()['content-type'] ?? '';
-        if (resp.status() >= 400) throw httpError(url, resp.status(), resp.statusText());
-        throw notHtmlError(url, type || 'a download');
-      }
-      throw loadError(url, error, opts.timeoutMs);
-    }
-    if (!response) throw loadError(url, new Error('no response'), opts.timeoutMs);
-    if (response.status() >= 400) throw httpError(url, response.status(), response.statusText());
-    const contentType = response.headers()['content-type'] ?? '';
-    if (!isHtmlType(contentType)) throw notHtmlError(url, contentType);
-    const finalUrl = normalizeUrl(page.url()) ?? page.url();
-    mark('navigate');
-
-    // Settle: the load event, then a quiet network, within the budget.
-    const settleStart = opts.now();
-    let settled = true;
-    try {
-      await page.waitForLoadState('load', { timeout: opts.settleMs });
-    } catch {
-      settled = false;
-    }
-    const left = Math.max(0, opts.settleMs - (opts.now() - settleStart));
-    if (!(await net.quiet(DEFAULTS.idleMs, left))) settled = false;
-    if (!settled) warnings.push(`${url} never settled (still loading after ${formatSeconds(opts.settleMs)}); captured it as it was`);
-    mark('settle');
-
-    const timing = await page.evaluate<Omit<Timing, 'lcp_element'>>(evalCall(TIMING_SCRIPT));
-
-    let cookieBanner: CookieBanner | null = null;
-    const consent = await page.evaluate<{ text: string; container: string | null } | null>(evalCall(CONSENT_SCRIPT)).catch(() => null);
-    if (consent) {
-      await net.quiet(150, Math.min(1500, opts.settleMs));
-      let gone = await page.evaluate<boolean>(evalCall(CONSENT_GONE_SCRIPT)).catch(() => false);
-      if (!gone) {
-        await sleep(250);
-        gone = await page.evaluate<boolean>(evalCall(CONSENT_GONE_SCRIPT)).catch(() => false);
-      }
-      cookieBanner = { button: consent.text, container: consent.container, dismissed: gone };
-      if (!gone) warnings.push(`${url}: clicked "${consent.text}" on the cookie banner but it is still shown`);
-    }
-    mark('timing+consent');
-
-    const scroll = await page.evaluate<{ reachedEnd: boolean; height: number }>(evalCall(SCROLL_SCRIPT, { maxSteps: DEFAULTS.scrollSteps, pauseMs: DEFAULTS.scrollPauseMs }));
-    if (!scroll.reachedEnd) warnings.push(`${url} is very long (${scroll.height} px); lazy content was loaded for the first ${DEFAULTS.scrollSteps} screens only`);
-    await net.quiet(DEFAULTS.idleMs, Math.min(2000, opts.settleMs));
-    mark('scroll');
-
-    const snapArgs = { maxNodes: opts.maxNodes, maxDepth: DEFAULTS.maxDepth, maxText: DEFAULTS.maxText, maxTotalText: DEFAULTS.maxTotalText, maxScript: DEFAULTS.maxScript };
-    const primary = opts.viewports[0] as ViewportName;
-    const snap = await page.evaluate<Snapshot>(evalCall(SNAPSHOT_SCRIPT, snapArgs));
-    const tree = treeFromSnapshot(snap);
-    if (tree.truncated) warnings.push(`${url} is very large (${snap.count} elements); only the first ${opts.maxNodes} were analyzed`);
-    mark('snapshot');
-    const screenshots = await shoot(page, primary, snap.docH, opts);
-    mark('screenshots');
-
-    const views: { name: ViewportName; tree: DomTree }[] = [];
-    for (const name of opts.viewports.slice(1)) {
-      await page.setViewportSize(VIEWPORTS[name]);
-      await page.evaluate(evalCall(SCROLL_SCRIPT, { maxSteps: 0, pauseMs: 0 }));
-      await sleep(100);
-      await net.quiet(150, 1000);
-      const s = await page.evaluate<Snapshot>(evalCall(SNAPSHOT_SCRIPT, snapArgs));
-      views.push({ name, tree: treeFromSnapshot(s) });
-      screenshots.push(...(await shoot(page, name, s.docH, opts)));
-      mark(`viewport ${name}`);
-    }
-
-    const model = buildPageModel({ url, finalUrl, status: response.status(), tree, viewport: primary, otherViews: views, timing, requestUrls: net.urls });
-    mark('page model');
-    return { page: { url, model, tree, views, screenshots, cookieBanner, settled, warnings, captureMs: opts.now() - started } };
-  } finally {
-    await page.close().catch(() => undefined);
+/** The per-page deadline passed; `step` is what the capture was doing. */
+class PageDeadline extends Error {
+  constructor(readonly step: string) {
+    super(`deadline passed while ${step}`);
   }
 }
 
-async function shoot(page: Page, viewport: ViewportName, docHeight: number, opts: ResolvedOptions): Promise<Screenshot[]> {
+/**
+ * Captures one page in a browser context of its own, under a deadline of `opts.timeoutMs` for
+ * every step. When the deadline passes the context is closed (which kills a renderer stuck in a
+ * loop) and the page fails with a one-line error naming the step.
+ */
+async function captureInBrowser(browser: Browser, url: string, opts: ResolvedOptions): Promise<PageOutcome> {
+  const started = opts.now();
+  let step = 'opening the page';
+  let context: BrowserContext | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new PageDeadline(step)), opts.timeoutMs);
+  });
+  let finished = false;
+  try {
+    const work = (async () => {
+      const ctx = await browser.newContext(contextOptions(opts.viewports));
+      if (finished) {
+        // The deadline passed while the context was being made: close it here, nobody else will.
+        await ctx.close().catch(() => undefined);
+        throw new PageDeadline(step);
+      }
+      context = ctx;
+      return capturePage(ctx, url, opts, started, (s) => (step = s));
+    })();
+    return await Promise.race([work, expired]);
+  } catch (error) {
+    if (!(error instanceof PageDeadline)) throw error;
+    if (error.step === 'loading') throw loadError(url, Object.assign(new Error('deadline'), { name: 'TimeoutError' }), opts.timeoutMs);
+    throw new UserError(`${url} timed out after ${formatSeconds(opts.timeoutMs)} while ${error.step}; stopped it`, {
+      hint: `the page kept the browser busy (a script that never ends?); if it is only slow, raise --timeout (e.g. --timeout ${raisedTimeout(opts.timeoutMs)})`,
+      code: 'IDEAS_PAGE_TIMEOUT',
+      cause: error,
+    });
+  } finally {
+    finished = true;
+    clearTimeout(timer);
+    const ctx = context as BrowserContext | null;
+    if (ctx) await Promise.race([ctx.close().catch(() => undefined), sleep(3000)]);
+  }
+}
+
+function contextOptions(viewports: ViewportName[]): Parameters<Browser['newContext']>[0] {
+  const primary = viewports[0] as ViewportName;
+  const mobileOnly = primary === 'mobile';
+  return {
+    viewport: VIEWPORTS[primary],
+    deviceScaleFactor: 1,
+    isMobile: mobileOnly,
+    hasTouch: mobileOnly,
+    acceptDownloads: false,
+    serviceWorkers: 'block',
+    locale: 'en-US',
+  };
+}
+
+async function capturePage(context: BrowserContext, url: string, opts: ResolvedOptions, started: number, setStep: (s: string) => void): Promise<PageOutcome> {
+  let last = started;
+  const mark = (done: string, next: string): void => {
+    const t = opts.now();
+    opts.trace?.(url, done, t - last);
+    last = t;
+    setStep(next);
+  };
+  const left = (): number => Math.max(1, opts.timeoutMs - (opts.now() - started));
+  const page = await context.newPage();
+  const limits = { maxDocumentBytes: opts.maxHtmlBytes, maxPageBytes: opts.maxPageBytes };
+  const guard = new PageGuard(page, url, limits);
+  await guard.install(context);
+  const warnings: string[] = [];
+  const net = new NetworkWatch(page, opts.now);
+  let mainResponse: Response | null = null;
+  page.on('response', (r) => {
+    if (r.request().isNavigationRequest() && r.frame() === page.mainFrame() && !mainResponse) mainResponse = r;
+  });
+  setStep('loading');
+  let response: Response | null;
+  try {
+    response = await page.goto(url, { waitUntil: 'commit', timeout: left() });
+  } catch (error) {
+    const resp = mainResponse as Response | null;
+    if (resp && /Download is starting|ERR_ABORTED/.test(errorMessage(error))) {
+      const type = resp.headers()['content-type'] ?? '';
+      if (resp.status() >= 400) throw httpError(url, resp.status(), resp.statusText());
+      throw notHtmlError(url, type || 'a download');
+    }
+    throw loadError(url, error, opts.timeoutMs);
+  }
+  guard.lock();
+  if (!response) throw loadError(url, new Error('no response'), opts.timeoutMs);
+  if (response.status() >= 400) throw httpError(url, response.status(), response.statusText());
+  const contentType = response.headers()['content-type'] ?? '';
+  if (!isHtmlType(contentType)) throw notHtmlError(url, contentType);
+  // The document: parsed, or cut at the size cap (a stopped load never reaches DOMContentLoaded).
+  await Promise.race([page.waitForLoadState('domcontentloaded', { timeout: left() }), guard.stopped()]);
+  mark('navigate', 'waiting for the page to settle');
+
+  // Settle: the load event, then a quiet network, within the budget.
+  const settleStart = opts.now();
+  let settled = true;
+  const settleMs = Math.min(opts.settleMs, left());
+  try {
+    await Promise.race([page.waitForLoadState('load', { timeout: settleMs }), guard.stopped().then(() => Promise.reject(new Error('stopped')))]);
+  } catch {
+    settled = false;
+  }
+  const rest = Math.max(0, settleMs - (opts.now() - settleStart));
+  // A page stopped at a size cap never goes quiet (its document request never finishes): skip the wait.
+  if (guard.report.cut || !(await net.quiet(DEFAULTS.idleMs, rest))) settled = false;
+  if (!settled && !guard.report.cut) warnings.push(`${url} never settled (still loading after ${formatSeconds(opts.settleMs)}); captured it as it was`);
+  mark('settle', 'reading timings');
+
+  const timing = await page.evaluate<Omit<Timing, 'lcp_element'>>(evalCall(TIMING_SCRIPT));
+  setStep('hiding overlays');
+  const overlays: HiddenOverlay[] = await page.evaluate<HiddenOverlay[]>(evalCall(OVERLAY_SCRIPT));
+  mark('timing+overlays', 'scrolling');
+
+  const scroll = await page.evaluate<{ reachedEnd: boolean; height: number }>(evalCall(SCROLL_SCRIPT, { maxSteps: DEFAULTS.scrollSteps, pauseMs: DEFAULTS.scrollPauseMs }));
+  if (!scroll.reachedEnd) warnings.push(`${url} is very long (${scroll.height} px); lazy content was loaded for the first ${DEFAULTS.scrollSteps} screens only`);
+  if (!guard.report.cut) await net.quiet(DEFAULTS.idleMs, Math.min(2000, opts.settleMs, left()));
+  overlays.push(...(await page.evaluate<HiddenOverlay[]>(evalCall(OVERLAY_SCRIPT)))); // popups that appear on scroll
+  mark('scroll', 'reading the DOM');
+
+  const snapArgs = { maxNodes: opts.maxNodes, maxDepth: DEFAULTS.maxDepth, maxText: DEFAULTS.maxText, maxTotalText: DEFAULTS.maxTotalText, maxScript: DEFAULTS.maxScript };
+  const primary = opts.viewports[0] as ViewportName;
+  const snap = await page.evaluate<Snapshot>(evalCall(SNAPSHOT_SCRIPT, snapArgs));
+  const finalUrl = normalizeUrl(page.url()) ?? page.url();
+  const tree = treeFromSnapshot(snap);
+  if (tree.truncated) warnings.push(`${url} is very large (${snap.count} elements); only the first ${opts.maxNodes} were analyzed`);
+  mark('snapshot', 'taking screenshots');
+  const screenshots = await shoot(page, primary, snap.docH, opts, left);
+  mark('screenshots', 'taking screenshots');
+
+  const views: { name: ViewportName; tree: DomTree }[] = [];
+  for (const name of opts.viewports.slice(1)) {
+    setStep(`laying out for ${name}`);
+    await page.setViewportSize(VIEWPORTS[name]);
+    await page.evaluate(evalCall(SCROLL_SCRIPT, { maxSteps: 0, pauseMs: 0 }));
+    await sleep(100);
+    await net.quiet(150, Math.min(1000, left()));
+    const s = await page.evaluate<Snapshot>(evalCall(SNAPSHOT_SCRIPT, snapArgs));
+    views.push({ name, tree: treeFromSnapshot(s) });
+    setStep(`taking ${name} screenshots`);
+    screenshots.push(...(await shoot(page, name, s.docH, opts, left)));
+    mark(`viewport ${name}`, 'building the page model');
+  }
+
+  warnings.push(...guardWarnings(url, guard.report, limits));
+  const model = buildPageModel({ url, finalUrl, status: response.status(), tree, viewport: primary, otherViews: views, timing, requestUrls: net.urls });
+  mark('page model', 'closing the page');
+  return { page: { url, model, tree, views, screenshots, overlays, settled, warnings, captureMs: opts.now() - started } };
+}
+
+/**
+ * The first screen, and the full page when it is taller than the screen (the two would be the
+ * same picture otherwise), cut at `maxFullPageHeight`.
+ */
+async function shoot(page: Page, viewport: ViewportName, docHeight: number, opts: ResolvedOptions, left: () => number): Promise<Screenshot[]> {
   const size = page.viewportSize() ?? VIEWPORTS[viewport];
-  const common = { type: 'jpeg' as const, quality: DEFAULTS.jpegQuality, animations: 'disabled' as const, timeout: Math.max(10_000, opts.timeoutMs) };
-  const fold = await page.screenshot(common);
-  const fullHeight = Math.max(size.height, Math.ceil(docHeight));
+  const common = { type: 'jpeg' as const, quality: DEFAULTS.jpegQuality, animations: 'disabled' as const };
+  const fold = await page.screenshot({ ...common, timeout: left() });
+  const shots: Screenshot[] = [{ viewport, kind: 'fold', width: size.width, height: size.height, truncated: false, data: fold }];
+  const fullHeight = Math.ceil(docHeight);
+  if (fullHeight <= size.height) return shots;
   const truncated = fullHeight > opts.maxFullPageHeight;
   const height = Math.min(fullHeight, opts.maxFullPageHeight);
-  const full = await page.screenshot({ ...common, fullPage: true, ...(truncated ? { clip: { x: 0, y: 0, width: size.width, height } } : {}) });
-  return [
-    { viewport, kind: 'fold', width: size.width, height: size.height, truncated: false, data: fold },
-    { viewport, kind: 'full', width: size.width, height, truncated, data: full },
-  ];
+  const full = await page.screenshot({ ...common, timeout: left(), fullPage: true, ...(truncated ? { clip: { x: 0, y: 0, width: size.width, height } } : {}) });
+  shots.push({ viewport, kind: 'full', width: size.width, height, truncated, data: full });
+  return shots;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -494,7 +577,7 @@ async function captureWithoutBrowser(url: string, opts: ResolvedOptions): Promis
   if (tree.truncated) warnings.push(`${url} is very large; only the first ${opts.maxNodes} elements were analyzed`);
   const timing = { ttfb_ms: got.ttfbMs, fcp_ms: null, lcp_ms: null, dom_content_loaded_ms: null, load_ms: null };
   const model = buildPageModel({ url, finalUrl: got.finalUrl, status: got.status, tree, viewport: null, timing });
-  return { page: { url, model, tree, views: [], screenshots: [], cookieBanner: null, settled: true, warnings, captureMs: opts.now() - started } };
+  return { page: { url, model, tree, views: [], screenshots: [], overlays: [], settled: true, warnings, captureMs: opts.now() - started } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,6 +588,7 @@ interface ResolvedOptions extends CaptureOptions {
   maxNodes: number;
   maxFullPageHeight: number;
   maxHtmlBytes: number;
+  maxPageBytes: number;
   concurrency: number;
   now: () => number;
 }
@@ -517,6 +601,7 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
     maxNodes: options.maxNodes ?? DEFAULTS.maxNodes,
     maxFullPageHeight: options.maxFullPageHeight ?? DEFAULTS.maxFullPageHeight,
     maxHtmlBytes: options.maxHtmlBytes ?? DEFAULTS.maxHtmlBytes,
+    maxPageBytes: options.maxPageBytes ?? DEFAULTS.maxPageBytes,
     concurrency: Math.max(1, options.concurrency ?? 2),
     now: options.now ?? Date.now,
   };
@@ -527,7 +612,6 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
   const warnings: string[] = [];
 
   let browser: Browser | null = null;
-  let context: BrowserContext | null = null;
   let mode: SiteCapture['mode'] = 'html';
   let browserVersion: string | null = null;
   let fallbackReason: string | null = opts.browserPath || opts.browser ? null : (opts.noBrowserReason ?? 'no browser was given');
@@ -546,34 +630,25 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
   if (browser) {
     mode = 'browser';
     browserVersion = browser.version();
-    const primary = opts.viewports[0] as ViewportName;
-    const mobileOnly = primary === 'mobile';
-    context = await browser.newContext({
-      viewport: VIEWPORTS[primary],
-      deviceScaleFactor: 1,
-      isMobile: mobileOnly,
-      hasTouch: mobileOnly,
-      acceptDownloads: false,
-      serviceWorkers: 'block',
-      locale: 'en-US',
-    });
   }
 
   const pages: CapturedPage[] = [];
   const skipped: SiteCapture['skipped'] = [];
-  const queue: string[] = [start];
+  const queue = new CrawlQueue();
+  queue.push(start, '');
   const seen = new Set<string>([start]);
   const finals = new Set<string>();
+  let site = start;
   let index = 0;
   try {
-    while (queue.length > 0 && pages.length < opts.pages) {
-      const batch = queue.splice(0, Math.min(opts.concurrency, opts.pages - pages.length));
+    while (queue.size > 0 && pages.length < opts.pages) {
+      const batch = queue.take(Math.min(opts.concurrency, opts.pages - pages.length));
       const results = await Promise.all(
         batch.map(async (url) => {
           const t0 = opts.now();
           const i = index++;
           try {
-            const out = context ? await captureInBrowser(context, url, opts) : await captureWithoutBrowser(url, opts);
+            const out = browser ? await captureInBrowser(browser, url, opts) : await captureWithoutBrowser(url, opts);
             opts.onPage?.({ url, index: i, ok: true, ms: opts.now() - t0 });
             return { url, out, error: null };
           } catch (error) {
@@ -592,23 +667,24 @@ export async function captureSite(options: CaptureOptions): Promise<SiteCapture>
         }
         const page = r.out.page;
         const final = page.model.final_url;
-        if (pages.length > 0 && (finals.has(final) || !sameOrigin(final, start))) {
+        if (pages.length > 0 && (finals.has(final) || !sameOrigin(final, site))) {
           skipped.push({ url: r.url, reason: finals.has(final) ? `redirects to ${final}, already captured` : `redirects off-site to ${final}` });
           continue;
         }
+        if (pages.length === 0) site = final; // the site is where the start page landed (http -> https, www.)
         finals.add(final);
         seen.add(final);
+        queue.markCaptured(final);
         pages.push(page);
         warnings.push(...page.warnings);
         for (const l of page.model.links) {
-          if (seen.has(l.href) || !sameOrigin(l.href, start) || !isFollowable(l.href)) continue;
+          if (seen.has(l.href) || !sameOrigin(l.href, site) || !isFollowable(l.href)) continue;
           seen.add(l.href);
-          queue.push(l.href);
+          queue.push(l.href, l.text);
         }
       }
     }
   } finally {
-    await context?.close().catch(() => undefined);
     if (!opts.browser) await browser?.close().catch(() => undefined);
   }
 

@@ -6,8 +6,10 @@
  *
  * Every element of the page is a node (script, style, template and svg elements too, but
  * without their contents) so that sibling positions (`:nth-of-type`) agree with the real
- * page. Text is whitespace-normalized.
+ * page. Text is whitespace-normalized, with terminal escapes and control characters removed
+ * (src/core/sanitize.ts): page text is untrusted and ends up in terminals and reports.
  */
+import { stripControl } from '../core/sanitize.js';
 
 /** Layout facts of an element from the browser, in CSS pixels, document coordinates. */
 export interface Layout {
@@ -58,7 +60,9 @@ export class DomNode {
 
   append(child: DomNode | string): void {
     if (typeof child === 'string') {
-      if (child.length > 0) this.content.push(child);
+      // Page text is untrusted: no escape sequence or control character gets past the DOM.
+      const text = stripControl(child);
+      if (text.length > 0) this.content.push(text);
       return;
     }
     child.parent = this;
@@ -126,8 +130,9 @@ function collectText(node: DomNode, parts: string[]): void {
 /** Elements whose contents are not page text. */
 export const NO_TEXT_TAGS = new Set(['script', 'style', 'noscript', 'template', 'head', 'svg', 'iframe', 'object', 'canvas']);
 
+/** One line of page text: terminal escapes and control characters removed, whitespace collapsed. */
 export function normalizeSpace(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return stripControl(s, { newlines: false });
 }
 
 export interface ScriptInfo {

@@ -115,49 +115,49 @@ export const TIMING_SCRIPT = String.raw`async () => {
 }`;
 
 /**
- * Finds a cookie/consent banner's accept button (known CMP ids, else an "Accept"-like button
- * inside an element whose id/class says cookie/consent) and clicks it.
- * Returns { text, container } or null when there is none.
+ * Hides cookie/consent banners and modal overlays (never clicks them: a click can follow a link
+ * or submit a form). A consent banner is a known CMP container, or an element whose id, class or
+ * label says cookie/consent that is pinned (fixed/sticky) or holds an "Accept"-like button; a
+ * modal is a pinned dialog, modal, popup or overlay that covers at least a fifth of the screen.
+ * Restores scrolling when the page locked it for the overlay.
+ * Returns [{ kind: 'consent' | 'modal', element: 'tag#id.class' }].
  */
-export const CONSENT_SCRIPT = String.raw`() => {
-  const KNOWN = ['#onetrust-accept-btn-handler', '#CybotCookiebotDialogBodyLevelButtonLevelOptinAllowAll', '#CybotCookiebotDialogBodyButtonAccept',
-    '#didomi-notice-agree-button', '#truste-consent-button', '.cc-allow', '.cc-dismiss', '.fc-cta-consent', '[data-cookiefirst-action="accept"]',
-    '#uc-btn-accept-banner', '[data-testid="uc-accept-all-button"]'];
+export const OVERLAY_SCRIPT = String.raw`() => {
+  const KNOWN = ['#onetrust-consent-sdk', '#onetrust-banner-sdk', '#CybotCookiebotDialog', '#didomi-host', '#truste-consent-track', '.cc-window',
+    '#usercentrics-root', '.fc-consent-root', '#qc-cmp2-container', '#cookiefirst-root'];
+  const CANDIDATES = '[id*=cookie i],[class*=cookie i],[id*=consent i],[class*=consent i],[id*=gdpr i],[class*=gdpr i],[aria-label*=cookie i],' +
+    '[aria-label*=consent i],[role=dialog],[role=alertdialog],[aria-modal=true],[id*=modal i],[class*=modal i],[id*=popup i],[class*=popup i],' +
+    '[id*=overlay i],[class*=overlay i],[class*=newsletter i],[class*=lightbox i],[class*=interstitial i]';
   const ACCEPT = /^\s*(?:accept(?: all)?(?: cookies)?|allow(?: all)?(?: cookies)?|i agree|agree(?: and (?:close|continue))?|i accept|got it|ok(?:ay)?|understood|yes,? i agree|alle akzeptieren|akzeptieren|tout accepter|accepter|aceptar(?: todo)?|accetta(?: tutto)?)\s*[.!]?\s*$/i;
-  const CONTAINER = /cookie|consent|gdpr|\bcmp\b|onetrust|cookiebot|didomi|privacy/i;
-  const visible = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el); return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none'; };
+  const CONSENT = /cookie|consent|gdpr|\bcmp\b|onetrust|cookiebot|didomi|privacy/i;
+  const MODAL = /modal|popup|pop-up|overlay|lightbox|newsletter|subscribe|interstitial|dialog/i;
+  const vw = window.innerWidth, vh = window.innerHeight;
+  const visible = (el) => { const r = el.getBoundingClientRect(); const cs = getComputedStyle(el); return r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none' && parseFloat(cs.opacity) > 0.05; };
   const describe = (c) => (c.id ? '#' + c.id : '') + (typeof c.className === 'string' && c.className.trim() ? '.' + c.className.trim().split(/\s+/).join('.') : '');
-  const containerOf = (el) => {
-    let c = el.parentElement;
-    for (let i = 0; c && i < 10; i++, c = c.parentElement) {
-      if (CONTAINER.test(describe(c) + ' ' + (c.getAttribute('aria-label') || ''))) return c;
-    }
-    return null;
+  const pinned = (el) => { for (let c = el, i = 0; c && c !== document.body && i < 6; c = c.parentElement, i++) { const p = getComputedStyle(c).position; if (p === 'fixed' || p === 'sticky') return true; } return false; };
+  const hasAccept = (el) => { for (const b of el.querySelectorAll('button, a, [role=button], input[type=button], input[type=submit]')) { const t = (b.innerText || b.value || b.getAttribute('aria-label') || '').trim(); if (t.length <= 40 && ACCEPT.test(t)) return true; } return false; };
+  const hidden = [];
+  const hide = (el, kind) => {
+    el.style.setProperty('display', 'none', 'important');
+    hidden.push({ kind: kind, element: (el.localName + describe(el)).slice(0, 120) });
   };
-  let target = null;
-  for (const s of KNOWN) { const el = document.querySelector(s); if (el && visible(el)) { target = el; break; } }
-  if (!target) {
-    for (const b of document.querySelectorAll('button, a, [role=button], input[type=button], input[type=submit]')) {
-      const text = (b.innerText || b.value || b.getAttribute('aria-label') || '').trim();
-      if (text.length > 40 || !ACCEPT.test(text) || !visible(b)) continue;
-      if (containerOf(b)) { target = b; break; }
-    }
+  for (const s of KNOWN) for (const el of document.querySelectorAll(s)) if (visible(el)) hide(el, 'consent');
+  let n = 0;
+  for (const el of document.querySelectorAll(CANDIDATES)) {
+    if (++n > 300) break;
+    if (el === document.body || el === document.documentElement || !visible(el)) continue;
+    const label = describe(el) + ' ' + (el.getAttribute('aria-label') || '');
+    if (CONSENT.test(label) && (pinned(el) || hasAccept(el))) { hide(el, 'consent'); continue; }
+    const dialog = el.getAttribute('role') === 'dialog' || el.getAttribute('role') === 'alertdialog' || el.getAttribute('aria-modal') === 'true' || MODAL.test(label);
+    if (!dialog || getComputedStyle(el).position !== 'fixed') continue;
+    const r = el.getBoundingClientRect();
+    const w = Math.max(0, Math.min(r.right, vw) - Math.max(r.left, 0)), h = Math.max(0, Math.min(r.bottom, vh) - Math.max(r.top, 0));
+    if (w * h >= 0.2 * vw * vh) hide(el, 'modal');
   }
-  if (!target) return null;
-  const c = containerOf(target);
-  const text = (target.innerText || target.value || target.getAttribute('aria-label') || '').trim().slice(0, 60);
-  window.__shConsent = c || target;
-  target.click();
-  return { text: text, container: c ? (c.localName + describe(c)).slice(0, 120) : null };
-}`;
-
-/** Whether the consent banner clicked by CONSENT_SCRIPT is gone (removed or hidden). */
-export const CONSENT_GONE_SCRIPT = String.raw`() => {
-  const t = window.__shConsent;
-  if (!t || !t.isConnected) return true;
-  const r = t.getBoundingClientRect();
-  const cs = getComputedStyle(t);
-  return !(r.width > 0 && r.height > 0 && cs.visibility !== 'hidden' && cs.display !== 'none' && parseFloat(cs.opacity) > 0.05);
+  if (hidden.length > 0) {
+    for (const el of [document.documentElement, document.body]) if (el && getComputedStyle(el).overflowY === 'hidden') el.style.setProperty('overflow', 'visible', 'important');
+  }
+  return hidden;
 }`;
 
 /** Scrolls down a screen at a time (lazy content), then back to the top. Options: { maxSteps, pauseMs }. */

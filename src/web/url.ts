@@ -93,3 +93,13 @@ export function pathOf(url: string): string {
     return url;
   }
 }
+
+/** The page a URL shows: origin and path, without query or fragment (the URL itself when it does not parse). */
+export function pageKey(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.origin}${u.pathname}`;
+  } catch {
+    return url;
+  }
+}

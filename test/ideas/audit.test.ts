@@ -133,7 +133,7 @@ describe.skipIf(!chromium)('in Chromium', () => {
     expect(selectors([idea as AuditIdea])).toEqual(['#buy-pro']);
     const y = page('/shoddy/landing.html').model.ctas[0]?.box?.y ?? 0;
     expect(y).toBeGreaterThan(1500);
-    expect(idea?.evidence[0]?.observation).toBe(`“Get Gizmo Pro” starts at y=${y} px, below the fold on desktop (800 px) and mobile (844 px); no other call to action is in the first screen`);
+    expect(idea?.evidence[0]?.observation).toBe(`“Get Gizmo Pro” starts at y=${y} px, below the fold on desktop (800 px) and mobile (844 px); no other primary call to action is in the first screen`);
     // The tidy home page has its hero CTA in the first screen of both viewports.
     expect(page('/acme/').model.ctas.find((c) => c.selector === '#hero-cta')?.above_fold).toEqual({ desktop: true, mobile: true });
   });

@@ -212,9 +212,14 @@ describe.skipIf(!chromium)('ideas with a model (OpenAI-compatible test server)',
     });
     expect(res.code).toBe(0);
     expect(server.chatRequests().map((r) => r.body.model)).toEqual(['gpt-4o-mini', 'gpt-4o-mini']);
-    // Both viewports: first screen + full page each, four images.
-    const parts = server.chatRequests()[0]?.body.messages[1].content as { type: string }[];
-    expect(parts.filter((p) => p.type === 'image_url')).toHaveLength(4);
+    // Both viewports: the signup page fits the desktop screen (one picture) but not the mobile one (two).
+    const parts = server.chatRequests()[0]?.body.messages[1].content as { type: string; text?: string }[];
+    expect(parts.filter((p) => p.type === 'image_url')).toHaveLength(3);
+    expect(parts.filter((p) => p.type === 'text').slice(1).map((p) => /, (desktop|mobile) \d+x\d+, (first screen|full page)\./.exec(p.text ?? '')?.slice(1).join(' '))).toEqual([
+      'desktop first screen',
+      'mobile first screen',
+      'mobile full page',
+    ]);
     expect(res.stdout).toContain('gpt-4o-mini: 1 idea from 1 page');
     expect(res.stdout).toContain('Fewer fields');
     expect(res.stdout).toContain('Dropped 0 ideas: every idea cites elements that are on the page.');

@@ -8,7 +8,8 @@ import type { DomNode, DomTree } from '../../web/dom.js';
 import { isVisible } from '../../web/dom.js';
 import type { Cta, FormModel, PageModel, ViewportName } from '../../web/page-model.js';
 import { uniqueSelector } from '../../web/selector.js';
-import { normalizeUrl, pathOf } from '../../web/url.js';
+import { normalizeUrl, pageKey, pathOf } from '../../web/url.js';
+import { dedupeIdeas } from './dedupe.js';
 import type { ExperimentIdea, Metric, SiteSummary } from './schema.js';
 
 export interface AuditPage {
@@ -79,6 +80,30 @@ export function isVague(text: string): boolean {
   return VAGUE.has(text.toLowerCase().replace(/[^\p{L}\p{N} ]+/gu, '').replace(/\s+/g, ' ').trim());
 }
 
+const CONVERSION_PATH = /(?:^|[/_.-])(?:sign-?up|register|registration|join|create-account|trial|get-started|start|checkout|cart|basket|subscribe|onboarding)(?:$|[/_.-])/i;
+const CONVERSION_HEADLINE = /\b(?:sign ?up|create (?:your |an |my )?account|register|start (?:your |a )?(?:free )?trial|get started|check ?out|complete (?:your )?(?:order|purchase)|join)\b/i;
+
+/**
+ * Whether the page exists for `form` (a signup or checkout page), not a page that merely has
+ * such a form on it (a home page with an email field in the hero): the site root never is; any
+ * other page is when its path, its title or its h1 says so, or when the form's button is the
+ * page's main call to action.
+ */
+export function isConversionPage(model: PageModel, form: FormModel): boolean {
+  let pathname = '/';
+  try {
+    pathname = new URL(model.final_url || model.url).pathname;
+  } catch {
+    /* keep / */
+  }
+  if (pathname === '/' || /^\/index\.[a-z]+$/i.test(pathname)) return false;
+  if (CONVERSION_PATH.test(pathname)) return true;
+  const h1 = model.headings.find((h) => h.level === 1)?.text ?? '';
+  if (CONVERSION_HEADLINE.test(h1) || CONVERSION_HEADLINE.test(model.title)) return true;
+  const main = primaryCta(model);
+  return main !== null && form.submit !== null && main.selector === form.submit.selector;
+}
+
 function foldHeight(model: PageModel, v: ViewportName): number | null {
   return model.viewports.find((x) => x.name === v)?.height ?? null;
 }
@@ -94,10 +119,14 @@ export const RULES: Rule[] = [
     check({ model }) {
       const cta = primaryCta(model);
       if (!cta || !model.stats.layout) return [];
-      const own = model.ctas.filter((c) => !c.in_nav && c.prominence !== 'tertiary');
+      // A secondary "Learn more" in the first screen does not make up for the main action below it:
+      // only a primary-styled CTA, or one leading to the same page (query aside, navigation
+      // included), does.
+      const target = cta.href ? pageKey(cta.href) : null;
+      const standsIn = (c: Cta): boolean => c !== cta && ((c.prominence === 'primary' && !c.in_nav) || (target !== null && c.href !== null && pageKey(c.href) === target));
       const below = model.viewports
         .map((v) => v.name)
-        .filter((v) => cta.above_fold[v] === false && !own.some((c) => c.above_fold[v] === true));
+        .filter((v) => cta.above_fold[v] === false && !model.ctas.some((c) => standsIn(c) && c.above_fold[v] === true));
       if (below.length === 0) return [];
       const where = below.map((v) => `${v} (${foldHeight(model, v) ?? '?'} px)`).join(' and ');
       const y = cta.box ? ` starts at y=${cta.box.y} px,` : '';
@@ -105,10 +134,11 @@ export const RULES: Rule[] = [
       return [
         {
           rule: 'cta-below-fold',
-          title: `Move ${q(cta.text)} into the first screen`,
+          // Vague copy is not promoted as it is (vague-cta-copy calls it vague): the copy moves reworded.
+          title: isVague(cta.text) ? 'Move the main call to action into the first screen, with copy that names the outcome' : `Move ${q(cta.text)} into the first screen`,
           summary: `The page's main call to action ${q(cta.text)} is below the fold on ${below.join(' and ')}: visitors must scroll before they see what to do.`,
           page_url: model.url,
-          evidence: [{ selector: cta.selector, observation: `${q(cta.text)}${y} below the fold on ${where}; no other call to action is in the first screen` }],
+          evidence: [{ selector: cta.selector, observation: `${q(cta.text)}${y} below the fold on ${where}; no other primary call to action is in the first screen` }],
           hypothesis: hypothesis(
             `that ${q(cta.text)} is only reachable after scrolling on ${below.join(' and ')}`,
             `repeating it directly under the headline`,
@@ -117,7 +147,9 @@ export const RULES: Rule[] = [
             CTA_CLICK.name,
           ),
           control: `${q(cta.text)} stays where it is, below the first screen.`,
-          test: `A copy of ${q(cta.text)} in the first screen, right under the headline, styled as the primary button.`,
+          test: isVague(cta.text)
+            ? `A copy of the button in the first screen, right under the headline, styled as the primary button and saying where it leads instead of ${q(cta.text)}.`
+            : `A copy of ${q(cta.text)} in the first screen, right under the headline, styled as the primary button.`,
           primary_metric: CTA_CLICK,
           guardrail_metrics: [BOUNCE],
           id_type: 'stableID',
@@ -142,7 +174,9 @@ export const RULES: Rule[] = [
       if (targets.size < 2) return [];
       const list = [...targets.values()];
       const names = list.map((c) => q(c.text)).join(', ');
-      const keep = primaryCta({ ...model, ctas: list }) ?? (list[0] as Cta);
+      // Never crown vague copy ("Learn more") while the vague-cta-copy rule calls it vague.
+      const clear = list.filter((c) => !isVague(c.text));
+      const keep = primaryCta({ ...model, ctas: clear.length > 0 ? clear : list }) ?? (list[0] as Cta);
       return [
         {
           rule: 'competing-ctas',
@@ -429,7 +463,7 @@ export const RULES: Rule[] = [
     layout: false,
     check({ model }, opts) {
       const form = model.forms.find((f) => f.purpose === 'signup' || f.purpose === 'checkout');
-      if (!form) return [];
+      if (!form || !isConversionPage(model, form)) return [];
       const nav = [...model.nav].sort((a, b) => b.links.length - a.links.length)[0];
       if (!nav) return [];
       const hrefs = new Set(nav.links.map((l) => l.href));
@@ -561,7 +595,10 @@ function largestText(tree: DomTree): { selector: string; text: string } | null {
   return { selector: uniqueSelector(tree, best), text: text.length > 80 ? `${text.slice(0, 79)}…` : text };
 }
 
-/** Runs every rule on every page. Ideas come in rule order, then page order. */
+/**
+ * Runs every rule on every page. Ideas come in rule order, then page order; the same idea on
+ * several pages (or on URLs that differ only by query) is kept once, on the first page.
+ */
 export function auditPages(pages: AuditPage[], options: AuditOptions = {}): AuditIdea[] {
   const opts = { ...DEFAULTS, ...options };
   const out: AuditIdea[] = [];
@@ -571,7 +608,7 @@ export function auditPages(pages: AuditPage[], options: AuditOptions = {}): Audi
       out.push(...rule.check(page, opts));
     }
   }
-  return out;
+  return dedupeIdeas(out);
 }
 
 /** A site summary from the page models (what the model writes in model mode). */

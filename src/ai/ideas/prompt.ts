@@ -88,19 +88,25 @@ export interface SentImage {
   kind: 'fold' | 'full';
 }
 
-/** The screenshots worth sending, in order: each page's first screen, then full pages, then other viewports. */
+/**
+ * The screenshots worth sending, in order of value: each page's first screen, then the first
+ * screens of the other viewport (so `--viewport both` always sends mobile images), then full
+ * pages. A full page no taller than its first screen is the same picture and is not sent.
+ */
 export function pickScreenshots(pages: PromptPage[], maxImages: number): { page: PromptPage; shot: Screenshot }[] {
-  const tiers: { page: PromptPage; shot: Screenshot }[][] = [[], [], []];
+  const tiers: { page: PromptPage; shot: Screenshot }[][] = [[], [], [], []];
   for (const page of pages) {
     const primary = page.screenshots[0]?.viewport;
     for (const shot of page.screenshots) {
-      const tier = shot.viewport !== primary ? 2 : shot.kind === 'fold' ? 0 : 1;
+      const fold = page.screenshots.find((f) => f.kind === 'fold' && f.viewport === shot.viewport);
+      if (shot.kind === 'full' && fold && shot.height <= fold.height) continue;
+      const tier = (shot.kind === 'fold' ? 0 : 2) + (shot.viewport === primary ? 0 : 1);
       (tiers[tier] as { page: PromptPage; shot: Screenshot }[]).push({ page, shot });
     }
   }
   const chosen = tiers.flat().slice(0, maxImages);
   // Back in page order so each label sits next to its page.
-  const order = (x: { page: PromptPage; shot: Screenshot }): number => pages.indexOf(x.page) * 10 + (x.shot.viewport === pages[pages.indexOf(x.page)]?.screenshots[0]?.viewport ? 0 : 2) + (x.shot.kind === 'fold' ? 0 : 1);
+  const order = (x: { page: PromptPage; shot: Screenshot }): number => pages.indexOf(x.page) * 10 + (x.shot.viewport === x.page.screenshots[0]?.viewport ? 0 : 2) + (x.shot.kind === 'fold' ? 0 : 1);
   return chosen.sort((a, b) => order(a) - order(b));
 }
 

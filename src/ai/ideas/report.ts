@@ -1,11 +1,13 @@
 /**
  * The `ideas` output folder: report.md (site summary, ideas ranked by ICE, pages with their
- * screenshots linked), ideas.json (the whole result) and screenshots/*.jpg.
+ * screenshots linked), report.html (the same, self-contained: screenshots embedded, cited
+ * elements outlined; see report-html.ts), ideas.json (the whole result) and screenshots/*.jpg.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, errorMessage } from '../../core/errors.js';
-import type { IdeasResult } from './service.js';
+import { renderHtmlReport, type Figure } from './report-html.js';
+import type { IdeasResult } from './result.js';
 import type { Idea, Metric } from './schema.js';
 import { pathOf } from '../../web/url.js';
 
@@ -15,8 +17,8 @@ export interface ShotToWrite {
   data: Buffer;
 }
 
-/** Writes screenshots, ideas.json and report.md into `dir` (created when missing). */
-export function writeOutput(dir: string, result: IdeasResult, shots: ShotToWrite[]): { report: string; json: string } {
+/** Writes screenshots, ideas.json, report.md and the self-contained report.html into `dir` (created when missing). */
+export function writeOutput(dir: string, result: IdeasResult, shots: ShotToWrite[], figures: Figure[] = []): { report: string; json: string; html: string } {
   try {
     fs.mkdirSync(path.join(dir, 'screenshots'), { recursive: true });
     // Screenshots of an earlier run with more pages would be stale: ours are page-*.jpg.
@@ -26,9 +28,11 @@ export function writeOutput(dir: string, result: IdeasResult, shots: ShotToWrite
     for (const s of shots) fs.writeFileSync(path.join(dir, ...s.path.split('/')), s.data);
     const json = path.join(dir, 'ideas.json');
     const report = path.join(dir, 'report.md');
+    const html = path.join(dir, 'report.html');
     fs.writeFileSync(json, `${JSON.stringify(result, null, 2)}\n`);
     fs.writeFileSync(report, renderReport(result));
-    return { report, json };
+    fs.writeFileSync(html, renderHtmlReport(result, new Map(shots.map((x) => [x.path, x.data])), figures));
+    return { report, json, html };
   } catch (error) {
     throw new UserError(`cannot write the ideas report to ${dir}: ${errorMessage(error)}`, { hint: 'pass --out with a writable folder', code: 'IDEAS_OUT', cause: error });
   }

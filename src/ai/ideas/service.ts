@@ -12,72 +12,25 @@
 import path from 'node:path';
 import type { Config, Settings } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
+import { stripControl } from '../../core/sanitize.js';
 import type { Progress } from '../../core/progress.js';
 import type { Redactor } from '../../core/redact.js';
-import type { CookieBanner, PageLink, SiteCapture } from '../../web/capture.js';
+import type { SiteCapture } from '../../web/capture.js';
 import type { FindBrowserOptions, FoundBrowser } from '../../web/browser.js';
-import type { PageModel, Timing, ViewportName } from '../../web/page-model.js';
+import type { ViewportName } from '../../web/page-model.js';
 import { parseTargetUrl } from '../../web/url.js';
-import type { LlmClient, LlmUsage, LogLevel } from '../llm.js';
+import type { LlmClient, LogLevel } from '../llm.js';
 import { auditPages, offlineSiteSummary, type AuditOptions } from './audit.js';
-import { createExperiments, type CreatedExperiment } from './experiments.js';
+import { dedupeIdeas } from './dedupe.js';
+import { createExperiments } from './experiments.js';
 import { groundIdeas, groundingProblems, type GroundPage } from './grounding.js';
 import { buildMessages, type SentImage } from './prompt.js';
 import { writeOutput, type ShotToWrite } from './report.js';
+import { ideaFigure } from './report-html.js';
+import type { IdeasResult, PageSummary, ViewportChoice } from './result.js';
 import { IdeasReplySchema, iceScore, rankIdeas, type Idea, type SiteSummary } from './schema.js';
 
-export type ViewportChoice = 'desktop' | 'mobile' | 'both';
-
-export interface ScreenshotFile {
-  viewport: ViewportName;
-  kind: 'fold' | 'full';
-  width: number;
-  height: number;
-  truncated: boolean;
-  /** Relative to the output folder; null when nothing was written. */
-  path: string | null;
-}
-
-export interface PageSummary {
-  url: string;
-  final_url: string;
-  title: string;
-  status: number | null;
-  capture_ms: number;
-  settled: boolean;
-  cookie_banner: CookieBanner | null;
-  timing: Timing | null;
-  screenshots: ScreenshotFile[];
-  warnings: string[];
-  model: PageModel;
-}
-
-export interface IdeasResult {
-  url: string;
-  generated_at: string;
-  mode: 'model' | 'offline';
-  model: string | null;
-  capture: {
-    mode: 'browser' | 'html';
-    browser: string | null;
-    fallback_reason: string | null;
-    viewports: ViewportName[];
-    pages: PageSummary[];
-    links: PageLink[];
-    skipped: { url: string; reason: string }[];
-    ms: number;
-  };
-  site: SiteSummary;
-  experiments: Idea[];
-  dropped: { ideas: number; evidence: number; details: { title: string; reason: string }[] };
-  /** Screenshots sent to the model (model mode). */
-  images_sent: SentImage[];
-  warnings: string[];
-  out: { dir: string; report: string; json: string; screenshots: number } | null;
-  created: { db: string; experiments: CreatedExperiment[] } | null;
-  usage: LlmUsage | null;
-  timing_ms: { capture: number; ideas: number; total: number };
-}
+export type { IdeasResult, PageSummary, ScreenshotFile, ViewportChoice } from './result.js';
 
 export interface IdeasInput {
   /** The URL as typed. */
@@ -112,6 +65,14 @@ export interface IdeasInput {
 
 function screenshotPath(pageIndex: number, viewport: ViewportName, kind: 'fold' | 'full'): string {
   return `screenshots/page-${pageIndex + 1}-${viewport}-${kind}.jpg`;
+}
+
+/** `value` with `stripControl` applied to every string in it (selectors and URLs have none to lose). */
+export function stripStrings<T>(value: T): T {
+  if (typeof value === 'string') return stripControl(value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => stripStrings(v)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, stripStrings(v)])) as T;
+  return value;
 }
 
 /** The Chromium to use, or null (with the reason) for the HTML-only mode. */
@@ -212,10 +173,12 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     } finally {
       input.progress?.stop('The model answered');
     }
-    const grounded = groundIdeas(reply.experiments, groundPages);
+    // What the model wrote reaches a terminal, a report and the store: no control characters.
+    const clean = stripStrings(reply);
+    const grounded = groundIdeas(clean.experiments, groundPages);
     dropped = { ideas: grounded.dropped.length, evidence: grounded.evidenceDropped, details: grounded.dropped };
-    siteSummary = reply.site;
-    candidates = grounded.kept.map((e) => ({ ...e, ice: { ...e.ice, score: iceScore(e.ice) }, source: 'model' as const, rule: null }));
+    siteSummary = clean.site;
+    candidates = dedupeIdeas(grounded.kept).map((e) => ({ ...e, ice: { ...e.ice, score: iceScore(e.ice) }, source: 'model' as const, rule: null }));
     if (reply.experiments.length > input.maxIdeas) warnings.push(`the model proposed ${reply.experiments.length} ideas; kept the ${input.maxIdeas} with the best ICE score`);
   } else {
     const auditInput = site.pages.map((p) => ({ model: p.model, tree: p.tree }));
@@ -239,7 +202,7 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     status: p.model.status,
     capture_ms: p.captureMs,
     settled: p.settled,
-    cookie_banner: p.cookieBanner,
+    overlays_hidden: p.overlays,
     timing: p.model.timing,
     screenshots: p.screenshots.map((s) => {
       const rel = input.outDir ? screenshotPath(i, s.viewport, s.kind) : null;
@@ -270,7 +233,9 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     dropped,
     images_sent: imagesSent,
     warnings,
-    out: input.outDir ? { dir: input.outDir, report: path.join(input.outDir, 'report.md'), json: path.join(input.outDir, 'ideas.json'), screenshots: shots.length } : null,
+    out: input.outDir
+      ? { dir: input.outDir, report: path.join(input.outDir, 'report.md'), html: path.join(input.outDir, 'report.html'), json: path.join(input.outDir, 'ideas.json'), screenshots: shots.length }
+      : null,
     created: null,
     usage: llm ? llm.usage() : null,
     timing_ms: { capture: captureMs, ideas: ideasMs, total: 0 },
@@ -289,6 +254,17 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
   }
 
   result.timing_ms.total = now() - started;
-  if (input.outDir) writeOutput(input.outDir, result, shots);
+  if (input.outDir) {
+    const figures = experiments.flatMap((idea) => {
+      const i = site.pages.findIndex((p) => p.url === idea.page_url);
+      const p = site.pages[i];
+      const summary = pages[i];
+      if (!p || !summary) return [];
+      const trees = [{ viewport: site.viewports[0] ?? ('desktop' as const), tree: p.tree }, ...p.views.map((v) => ({ viewport: v.name, tree: v.tree }))];
+      const f = ideaFigure(idea, { url: p.url, trees, screenshots: summary.screenshots });
+      return f ? [f] : [];
+    });
+    writeOutput(input.outDir, result, shots, figures);
+  }
   return result;
 }

@@ -21,6 +21,8 @@ export interface FixtureServer {
   origin: string;
   /** Paths requested, in order. */
   requests: string[];
+  /** "METHOD /path?query" of every request, in order. */
+  calls: string[];
   close(): Promise<void>;
 }
 
@@ -85,10 +87,12 @@ export function solidPng(width: number, height: number, hex: string): Buffer {
 
 export async function startFixtureServer(routes: Record<string, RouteHandler> = {}): Promise<FixtureServer> {
   const requests: string[] = [];
+  const calls: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     requests.push(url.pathname + url.search);
+    calls.push(`${req.method ?? 'GET'} ${url.pathname}${url.search}`);
     const route = routes[url.pathname];
     if (route) {
       route(req, res);
@@ -128,6 +132,7 @@ export async function startFixtureServer(routes: Record<string, RouteHandler> = 
   return {
     origin: `http://127.0.0.1:${port}`,
     requests,
+    calls,
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);

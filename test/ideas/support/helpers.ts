@@ -79,7 +79,7 @@ export function badRoutes(): Record<string, RouteHandler> {
         `<!doctype html><html><head><title>Links</title></head><body><h1>Links</h1>
          <a class="btn" href="/bad/broken">Broken page</a> <a class="btn" href="/bad/nothing-here.html">Missing page</a>
          <a class="btn" href="/bad/doc.pdf">Download the PDF</a> <a class="btn" href="mailto:hi@example.com">Mail us</a>
-         <a class="btn" href="/acme/pricing.html">Pricing</a></body></html>`,
+         <a class="btn" href="/acme/login.html">Log in</a></body></html>`,
       ),
   };
 }
