@@ -8,6 +8,7 @@ import React, { useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import type { Choice, ChooseRequest } from '../ai/codemonkey/loop.js';
 import type { CodemonkeyOption } from '../ai/codemonkey/schema.js';
+import { oneLineSafe, showControl, stripControl } from '../core/sanitize.js';
 
 const RISK_COLOR: Record<CodemonkeyOption['risk'], string> = { low: 'green', medium: 'yellow', high: 'red' };
 
@@ -20,9 +21,10 @@ export interface DiffLine {
 export function optionDiff(option: CodemonkeyOption, file: string, max = 40): DiffLine[] {
   const lines: DiffLine[] = [];
   for (const e of option.edits) {
-    lines.push({ kind: 'file', text: `@@ ${e.path ?? file}` });
-    if (e.search !== '') for (const l of e.search.replace(/\n$/, '').split('\n')) lines.push({ kind: 'del', text: `- ${l}` });
-    for (const l of e.replace.replace(/\n$/, '').split('\n')) lines.push({ kind: 'add', text: `+ ${l}` });
+    lines.push({ kind: 'file', text: `@@ ${showControl(e.path ?? file)}` });
+    // File content may really hold control characters: shown as \x1b etc., never sent raw.
+    if (e.search !== '') for (const l of showControl(e.search).replace(/\n$/, '').split('\n')) lines.push({ kind: 'del', text: `- ${l}` });
+    for (const l of showControl(e.replace).replace(/\n$/, '').split('\n')) lines.push({ kind: 'add', text: `+ ${l}` });
   }
   if (lines.length > max) {
     const left = lines.length - max;
@@ -59,7 +61,7 @@ export function OptionSelector({ request, onDone }: OptionSelectorProps): React.
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>{request.file}</Text>
+        <Text bold>{oneLineSafe(request.file)}</Text>
         <Text dimColor>
           {'  '}file {request.position}/{request.total}
         </Text>
@@ -67,12 +69,12 @@ export function OptionSelector({ request, onDone }: OptionSelectorProps): React.
       {request.options.map((o, i) => (
         <Text key={i} {...(i === index ? { color: 'cyan' } : {})}>
           {i === index ? '❯ ' : '  '}
-          {i + 1}. {o.title} <Text color={RISK_COLOR[o.risk]}>[{o.risk} risk]</Text>
+          {i + 1}. {oneLineSafe(o.title)} <Text color={RISK_COLOR[o.risk]}>[{o.risk} risk]</Text>
           {o.shrinks ? <Text color="red"> [removes most of a file]</Text> : null}
         </Text>
       ))}
       <Box marginTop={1} flexDirection="column">
-        <Text dimColor>{selected.rationale}</Text>
+        <Text dimColor>{stripControl(selected.rationale)}</Text>
         {optionDiff(selected, request.file).map((l, i) => (
           <Text key={i} {...(l.kind === 'del' ? { color: 'red' } : l.kind === 'add' ? { color: 'green' } : l.kind === 'file' ? { color: 'cyan' } : { dimColor: true })}>
             {l.text}

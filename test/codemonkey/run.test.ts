@@ -270,9 +270,13 @@ describe('codemonkey run', () => {
     const out = r.json();
     expect(out).toMatchObject({ status: 'completed', dry_run: true, branch: null, patch_file: patch, commands_run: [] });
     expect(out.files[0]).toMatchObject({ status: 'proposed', changed_paths: ['src/math.ts'], check_runs: 0 });
-    expect(fs.readFileSync(patch, 'utf8')).toBe(
-      'diff --git a/src/math.ts b/src/math.ts\n' +
-        fs.readFileSync(patch, 'utf8').split('\n')[1] +
+    const text = fs.readFileSync(patch, 'utf8');
+    // The patch says on top that its edits were never checked; `git apply` skips those lines.
+    const header = `codemonkey dry run ${out.run_id}: document add\nUNCHECKED: these edits were never checked (a dry run writes no file and runs no check command).\nReview them, apply with \`git apply <this file>\`, then run your check before committing.\n\n`;
+    expect(text).toBe(
+      header +
+        'diff --git a/src/math.ts b/src/math.ts\n' +
+        text.slice(header.length).split('\n')[1] +
         '\n--- a/src/math.ts\n+++ b/src/math.ts\n@@ -1,4 +1,5 @@\n /** Small math helpers. */\n+/** Adds two numbers. */\n export function add(a: number, b: number): number {\n   return a + b;\n }\n',
     );
     expect(status(dir)).toBe('');
@@ -353,7 +357,9 @@ describe('codemonkey run', () => {
     expect(r.code).toBe(0);
     const byPath = Object.fromEntries(r.json().files.map((f: { path: string }) => [f.path, f]));
     expect(byPath['src/math.ts']).toMatchObject({ status: 'failed', check_runs: 0 });
-    expect(byPath['src/math.ts'].reason).toMatch(/^the model's reply for codemonkey was still invalid after 1 attempt: /);
+    // One repair turn, then the file fails: two requests for math.ts.
+    expect(byPath['src/math.ts'].reason).toMatch(/^the model's reply for codemonkey was still invalid after 2 attempts: /);
+    expect(byPath['src/math.ts'].model_calls).toBe(2);
     expect(byPath['src/strings.ts']).toMatchObject({ status: 'committed' });
   });
 });

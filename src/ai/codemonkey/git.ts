@@ -170,6 +170,12 @@ export class Git {
     return [...new Set(out.split('\0').filter((f) => f.length > 0))];
   }
 
+  /** Whether git ignores a path (.gitignore, info/exclude, core.excludesFile): `git add` would refuse it. */
+  async isIgnored(rel: string): Promise<boolean> {
+    const r = await this.exec(['check-ignore', '-q', '--no-index', '--', rel]);
+    return r.code === 0;
+  }
+
   /** Fails unless git knows who commits (user.name and user.email). */
   async hasIdentity(): Promise<boolean> {
     return (await this.run(['var', 'GIT_COMMITTER_IDENT'], { allowFail: true })) !== null;
