@@ -30,7 +30,8 @@ import {
   type ResolvedCheck,
 } from './check.js';
 import { ChangeTracker, planEdits, type EditPolicy, type FileReader, type PlannedChange } from './edits.js';
-import { compileGlobs, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
+import { compileGlobs, exportedSymbols, loadSources, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
+import { findRelated, relatedContext } from './related.js';
 import { Git, ProcessAudit } from './git.js';
 import { checkFailedPrompt, commitMessage, editsRefusedPrompt, filePrompt, systemPrompt } from './prompts.js';
 import { MAX_OPTIONS, OptionsReplySchema, RedoReplySchema, type CodemonkeyOption } from './schema.js';
@@ -401,7 +402,19 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     if (await git.isIgnored(rel)) return `refused: git ignores ${rel} (.gitignore), so it could not be committed`;
     return null;
   };
-  const map = repoMap(selection.eligible);
+  // The map covers the whole repository's sources (the files to edit first); each request also
+  // shows the tests and importers of its file (related.ts), within a budget.
+  const sources = await loadSources(root, tracked);
+  const known = new Set(sources.map((f) => f.path));
+  const eligiblePaths = new Set(selection.eligible.map((c) => c.path));
+  const others = sources.filter((f) => !eligiblePaths.has(f.path)).map((f) => ({ path: f.path, symbols: exportedSymbols(f.path, f.content) }));
+  const map = repoMap([...selection.eligible, ...others]);
+  const relatedFor = async (rel: string): Promise<string> => {
+    const related = findRelated(rel, sources);
+    const texts = new Map<string, string | null>();
+    for (const p of [...related.tests, ...related.importers]) texts.set(p, await reader.read(p));
+    return relatedContext(rel, related, (p) => texts.get(p) ?? null, known);
+  };
   const system = systemPrompt(MAX_OPTIONS);
   let runStatus: RunStatus = 'completed';
   let stopReason: string | null = null;
@@ -449,7 +462,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     }
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      { role: 'user', content: filePrompt({ goal: input.goal, map, check: check?.command ?? '(none: dry run)', path: rec.path, content }) },
+      { role: 'user', content: filePrompt({ goal: input.goal, map, related: await relatedFor(rec.path), check: check?.command ?? '(none: dry run)', path: rec.path, content }) },
     ];
     const first = await ask(OptionsReplySchema, 'codemonkey_options', messages, rec);
     if (!first.ok) {

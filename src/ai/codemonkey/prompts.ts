@@ -33,6 +33,8 @@ export const FILE_TEMPLATE = `Goal: {{goal}}
 Repository map (exported symbols per file):
 {{map}}
 
+{{related}}
+
 The check command that must pass after your change: {{check}}
 
 File {{path}} ({{lines}} lines) between the fences:
@@ -70,9 +72,15 @@ export function systemPrompt(maxOptions: number): string {
   return render(SYSTEM_TEMPLATE, { maxOptions });
 }
 
-export function filePrompt(v: { goal: string; map: string; check: string; path: string; content: string }): string {
+export function filePrompt(v: { goal: string; map: string; related?: string; check: string; path: string; content: string }): string {
   const lines = v.content.length === 0 ? 0 : v.content.split('\n').length;
-  return render(FILE_TEMPLATE, { ...v, map: v.map.length > 0 ? v.map : '(no exported symbols found)', lines, fence: fenceFor(v.content) });
+  return render(FILE_TEMPLATE, {
+    ...v,
+    map: v.map.length > 0 ? v.map : '(no exported symbols found)',
+    related: v.related ?? `No tests or importers of ${v.path} were looked for.`,
+    lines,
+    fence: fenceFor(v.content),
+  });
 }
 
 export function checkFailedPrompt(option: CodemonkeyOption, failure: string, output: string): string {
