@@ -22,18 +22,19 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function statusMark(f: FileRecord, c: ChalkInstance): string {
+/** A file's result in the table: plain text (the table measures cells without colour codes). */
+function statusMark(f: FileRecord): string {
   switch (f.status) {
     case 'committed':
-      return c.green('✓ committed');
+      return '✓ committed';
     case 'proposed':
-      return c.cyan('~ proposed');
+      return '~ proposed';
     case 'failed':
-      return c.red(`✗ failed${f.restored ? ', restored' : ''}`);
+      return `✗ failed${f.restored ? ', restored' : ''}`;
     case 'skipped':
-      return c.dim('- skipped');
+      return '- skipped';
     default:
-      return c.dim('· not reached');
+      return '· not reached';
   }
 }
 
@@ -55,7 +56,7 @@ export function renderRun(r: RunRecord, c: ChalkInstance): string {
   // Records hold what a model wrote: every cell is cleaned again here (older records, hand edits).
   const rows = r.files.map((f) => ({
     file: oneLineSafe(f.path),
-    result: statusMark(f, c),
+    result: statusMark(f),
     option: oneLineSafe(f.option ?? ''),
     retries: f.retries,
     commit: f.commit ? f.commit.slice(0, 7) : '',
