@@ -200,6 +200,24 @@ describe('the run record always ends and the tree is restored', () => {
     expect(status(dir)).toBe('');
   });
 
+  it('when git fails (a check that leaves .git/index.lock): the file fails and is restored, the record ends, one clear error', async () => {
+    const lock = "import fs from 'node:fs';\nif (fs.readFileSync('src/math.ts', 'utf8').includes('LOCKME')) fs.writeFileSync('.git/index.lock', '');\n";
+    const dir = makeRepo({ 'lock.js': lock });
+    const before = read(dir, 'src/math.ts');
+    const s = await server([options([{ title: 'Lock git', edits: [{ search: MATH_ADD, replace: `// LOCKME\n${MATH_ADD}` }] }])]);
+    const r = await runCli(['codemonkey', 'document add', '--files', 'src/math.ts', '--check', 'node lock.js && node check.js', '--yes'], { cwd: dir, env: env(s) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(r.stderr).toMatch(/error: codemonkey could not clean up after the run: git checkout .*index\.lock/);
+    expect(r.stderr).toContain('hint: fix what git reports, then `git checkout main`');
+    const record = runRecord(dir);
+    expect(record).toMatchObject({ status: 'error' });
+    const file = (record.files as { status: string; restored: boolean; reason: string }[])[0];
+    expect(file).toMatchObject({ status: 'failed', restored: true });
+    expect(file?.reason).toMatch(/^the change passed the check but could not be committed: git add -- failed: fatal: Unable to create '.*index\.lock': File exists\.$/);
+    expect(read(dir, 'src/math.ts')).toBe(before);
+  });
+
   it('on SIGTERM (built binary): the check is stopped, the file restored, the record says interrupted', async () => {
     const dir = makeRepo();
     const base = git(dir, 'rev-parse', 'HEAD');

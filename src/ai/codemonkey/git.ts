@@ -118,7 +118,10 @@ export class Git {
     const r = await this.exec(args);
     if (r.code === 0) return r.stdout;
     if (options.allowFail) return null;
-    const detail = r.stderr.trim().split('\n').slice(-3).join(' ').trim();
+    // git's own "fatal:"/"error:" lines say what went wrong; its advice after them does not.
+    const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const key = lines.filter((l) => /^(fatal|error):/.test(l));
+    const detail = (key.length > 0 ? key.slice(0, 2) : lines.slice(-3)).join(' ');
     throw new GitError(`git ${args.slice(0, 2).join(' ')} failed${detail ? `: ${detail}` : ''}`, args, r.stderr, r.code);
   }
 

@@ -32,7 +32,7 @@ import {
 import { ChangeTracker, planEdits, type EditPolicy, type FileReader, type PlannedChange } from './edits.js';
 import { compileGlobs, exportedSymbols, loadSources, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
 import { findRelated, relatedContext } from './related.js';
-import { Git, ProcessAudit } from './git.js';
+import { Git, GitError, ProcessAudit } from './git.js';
 import { checkFailedPrompt, commitMessage, editsRefusedPrompt, filePrompt, systemPrompt } from './prompts.js';
 import { MAX_OPTIONS, OptionsReplySchema, RedoReplySchema, type CodemonkeyOption } from './schema.js';
 import { ensureExcluded, newRunId, RUNS_DIR, writeRun, type FileRecord, type RunRecord, type RunStatus } from './store.js';
@@ -707,7 +707,16 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     } catch (error) {
       runStatus = 'error';
       stopReason = `${stopReason ? `${stopReason}; ` : ''}cleaning up failed: ${errorMessage(error)}`;
-      if (fatal === null && runError === null) fatal = error;
+      if (fatal === null && runError === null) {
+        if (error instanceof GitError || isUserError(error)) {
+          runError = new UserError(`codemonkey could not clean up after the run: ${errorMessage(error)}`, {
+            hint: `fix what git reports, then \`git checkout ${baseBranch ?? baseCommit.slice(0, 7)}\`${branch ? ` and, if it has no commits you want, \`git branch -D ${branch}\`` : ''}`,
+            code: 'CLEANUP_FAILED',
+          });
+        } else {
+          fatal = error;
+        }
+      }
     }
     await save(runStatus, stopReason);
   }
