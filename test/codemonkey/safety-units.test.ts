@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hasControl, oneLineSafe, showControl, stripControl } from '../../src/core/sanitize.js';
 import { isSecretEnv, scrubCheckEnv } from '../../src/ai/codemonkey/check.js';
-import { ChangeTracker, inspectPath, sizeProblem } from '../../src/ai/codemonkey/edits.js';
+import { ChangeTracker, inspectPath, planEdits, sizeProblem } from '../../src/ai/codemonkey/edits.js';
 import { formatBudgetUsd, formatUsd } from '../../src/ui/codemonkey.js';
 import { tmpDir } from '../support/tmp.js';
 
@@ -110,6 +110,20 @@ describe('sizeProblem', () => {
     expect(sizeProblem('a.ts', '\n'.repeat(2999))).toBeNull();
     expect(sizeProblem('a.ts', '\n'.repeat(3000))).toMatch(/longer than 3000 lines/);
     expect(sizeProblem('a.ts', 'a\u0000b')).toMatch(/NUL byte/);
+  });
+});
+
+describe('planEdits bounds', () => {
+  it('refuses an option that creates more than 20 files', async () => {
+    const root = fs.realpathSync(tmpDir('cm-many-'));
+    const edits = Array.from({ length: 21 }, (_, i) => ({ path: `gen/f${i}.ts`, search: '', replace: 'export {};\n' }));
+    const policy = { root, currentFile: 'a.ts', refuse: () => null };
+    const reader = { read: () => Promise.resolve(null) };
+    expect(await planEdits({ title: 't', rationale: 'r', risk: 'low', shrinks: false, edits }, { reader, policy })).toEqual({
+      ok: false,
+      problems: ['the option changes 21 files; at most 20 per option: make a smaller change'],
+    });
+    expect((await planEdits({ title: 't', rationale: 'r', risk: 'low', shrinks: false, edits: edits.slice(0, 20) }, { reader, policy })).ok).toBe(true);
   });
 });
 

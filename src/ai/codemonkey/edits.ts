@@ -41,6 +41,9 @@ export type PlanResult = { ok: true; changes: PlannedChange[] } | { ok: false; p
 
 export type PathCheck = { ok: true; rel: string } | { ok: false; problem: string };
 
+/** The most files one option may change (each within the size limit). */
+export const MAX_CHANGED_FILES = 20;
+
 /** Longest repository-relative path and longest single name accepted from a model (bytes). */
 export const MAX_PATH_BYTES = 1024;
 export const MAX_NAME_BYTES = 255;
@@ -291,6 +294,9 @@ export async function planEdits(option: CodemonkeyOption, ctx: PlanContext): Pro
   }
   if (problems.length > 0) return { ok: false, problems };
   if (changes.length === 0) return { ok: false, problems: ['the edits change nothing: every replace equals its search text'] };
+  if (changes.length > MAX_CHANGED_FILES) {
+    return { ok: false, problems: [`the option changes ${changes.length} files; at most ${MAX_CHANGED_FILES} per option: make a smaller change`] };
+  }
   return { ok: true, changes };
 }
 

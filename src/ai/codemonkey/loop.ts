@@ -31,7 +31,7 @@ import {
 } from './check.js';
 import { ChangeTracker, planEdits, type EditPolicy, type FileReader, type PlannedChange } from './edits.js';
 import { compileGlobs, exportedSymbols, loadSources, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
-import { findRelated, relatedContext } from './related.js';
+import { findRelated, importGraph, relatedContext } from './related.js';
 import { Git, GitError, ProcessAudit } from './git.js';
 import { checkFailedPrompt, commitMessage, editsRefusedPrompt, filePrompt, systemPrompt } from './prompts.js';
 import { MAX_OPTIONS, OptionsReplySchema, RedoReplySchema, type CodemonkeyOption } from './schema.js';
@@ -409,8 +409,9 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
   const eligiblePaths = new Set(selection.eligible.map((c) => c.path));
   const others = sources.filter((f) => !eligiblePaths.has(f.path)).map((f) => ({ path: f.path, symbols: exportedSymbols(f.path, f.content) }));
   const map = repoMap([...selection.eligible, ...others]);
+  const graph = importGraph(sources);
   const relatedFor = async (rel: string): Promise<string> => {
-    const related = findRelated(rel, sources);
+    const related = findRelated(rel, sources, graph);
     const texts = new Map<string, string | null>();
     for (const p of [...related.tests, ...related.importers]) texts.set(p, await reader.read(p));
     return relatedContext(rel, related, (p) => texts.get(p) ?? null, known);
@@ -434,9 +435,13 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     const maxRepairs = budgetCheck(spent, messages, price, input.budgetUsd, 1).ok ? 1 : 0;
     const before = input.llm.usage();
     const t0 = now();
+    // A signal per request, so the HTTP request is cancelled on Ctrl-C without piling listeners on the run's signal.
+    const request = new AbortController();
+    const cancel = (): void => request.abort();
+    input.signal?.addEventListener('abort', cancel, { once: true });
     try {
       const value = await raceAbort(
-        input.llm.structured({ task: TASK, schema, schemaName, messages, maxRepairs, maxTokens: MAX_COMPLETION_TOKENS, ...(input.signal ? { signal: input.signal } : {}) }),
+        input.llm.structured({ task: TASK, schema, schemaName, messages, maxRepairs, maxTokens: MAX_COMPLETION_TOKENS, signal: request.signal }),
         input.signal,
       );
       return { ok: true, value };
@@ -444,6 +449,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
       if (isUserError(error) && (error.code === 'LLM_INVALID_OUTPUT' || error.code === 'LLM_REFUSED')) return { ok: false, problem: oneLineSafe(error.message) };
       throw error;
     } finally {
+      input.signal?.removeEventListener('abort', cancel);
       modelMs += now() - t0;
       const after = input.llm.usage();
       rec.model_calls += after.calls - before.calls;

@@ -96,17 +96,32 @@ export function resolveImport(from: string, spec: string, known: ReadonlySet<str
   return null;
 }
 
-/** The tests and importers of `target` among `files`. */
-export function findRelated(target: string, files: readonly SourceFile[]): Related {
+/** Who imports whom: for each file, the files that import it (each file's imports parsed once). */
+export function importGraph(files: readonly SourceFile[]): Map<string, Set<string>> {
   const known = new Set(files.map((f) => f.path));
+  const graph = new Map<string, Set<string>>();
+  for (const f of files) {
+    for (const spec of importSpecifiers(f.path, f.content)) {
+      const target = resolveImport(f.path, spec, known);
+      if (target === null || target === f.path) continue;
+      let set = graph.get(target);
+      if (!set) graph.set(target, (set = new Set()));
+      set.add(f.path);
+    }
+  }
+  return graph;
+}
+
+/** The tests and importers of `target` among `files` (pass `graph` when asking for many targets). */
+export function findRelated(target: string, files: readonly SourceFile[], graph: Map<string, Set<string>> = importGraph(files)): Related {
   const stem = testStem(target);
+  const importing = graph.get(target) ?? new Set<string>();
   const tests: string[] = [];
   const importers: string[] = [];
   for (const f of files) {
     if (f.path === target) continue;
-    const imports = importSpecifiers(f.path, f.content).some((s) => resolveImport(f.path, s, known) === target);
-    const test = isTestPath(f.path);
-    if (test && (imports || testStem(f.path) === stem)) tests.push(f.path);
+    const imports = importing.has(f.path);
+    if (isTestPath(f.path) && (imports || testStem(f.path) === stem)) tests.push(f.path);
     else if (imports) importers.push(f.path);
   }
   // Nearest first: files in the same folder, then by path.
