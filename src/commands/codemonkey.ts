@@ -127,13 +127,6 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
   const { renderRun } = await import('../ui/codemonkey.js');
   const llm = createLlmClientFor(ctx);
   const check = opts.check !== undefined ? { command: opts.check, source: 'flag' as const } : cfg.check ? { command: cfg.check, source: 'config' as const } : null;
-  let choose: Chooser | null = null;
-  if (!opts.yes && ctx.interactive) {
-    choose = async (req) => {
-      const { selectOption } = await import('../ui/codemonkey-select.js');
-      return selectOption(req, { stdin: ctx.io.stdin as NodeJS.ReadStream, stdout: ctx.io.stderr as NodeJS.WriteStream });
-    };
-  }
   // Ctrl-C, a closed terminal or a `kill` stop the run the same way: the work tree is restored
   // and the record ends with status "interrupted".
   const controller = new AbortController();
@@ -141,9 +134,21 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
   const onSignal = (sig: NodeJS.Signals): void => {
     if (controller.signal.aborted) return;
     caught = sig;
-    ctx.out.warn(`interrupted (${sig}): stopping and restoring the work tree…`);
+    if (sig === 'SIGHUP') {
+      // The terminal is gone: writing to it fails (EIO), which must not stop the restore.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    } else {
+      ctx.out.warn(`interrupted (${sig}): stopping and restoring the work tree…`);
+    }
     controller.abort(sig === 'SIGINT' ? 'Ctrl-C' : sig);
   };
+  let choose: Chooser | null = null;
+  if (!opts.yes && ctx.interactive) {
+    choose = async (req) => {
+      const { selectOption } = await import('../ui/codemonkey-select.js');
+      return selectOption(req, { stdin: ctx.io.stdin as NodeJS.ReadStream, stdout: ctx.io.stderr as NodeJS.WriteStream }, controller.signal);
+    };
+  }
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   for (const sig of signals) process.on(sig, onSignal);
   let outcome;

@@ -194,8 +194,12 @@ export interface SelectStreams {
   stdout: NodeJS.WriteStream;
 }
 
-/** Shows the picker until a choice is made; leaves one summary line on the terminal. */
-export async function selectOption(request: ChooseRequest, streams: SelectStreams): Promise<Choice> {
+/**
+ * Shows the picker until a choice is made; leaves one summary line on the terminal. When
+ * `signal` aborts (SIGTERM, SIGHUP) the picker is taken down at once, giving back the terminal
+ * and stdin, and the answer is "quit".
+ */
+export async function selectOption(request: ChooseRequest, streams: SelectStreams, signal?: AbortSignal): Promise<Choice> {
   let choice: Choice = { action: 'quit' };
   const instance = render(<OptionSelector request={request} onDone={(c) => (choice = c)} />, {
     stdin: streams.stdin,
@@ -203,7 +207,14 @@ export async function selectOption(request: ChooseRequest, streams: SelectStream
     exitOnCtrlC: false,
     patchConsole: false,
   });
-  await instance.waitUntilExit();
-  instance.cleanup();
+  const onAbort = (): void => instance.unmount();
+  if (signal?.aborted) onAbort();
+  else signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    instance.cleanup();
+  }
   return choice;
 }

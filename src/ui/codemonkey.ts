@@ -51,7 +51,9 @@ export function renderRun(r: RunRecord, c: ChalkInstance): string {
   const lines: string[] = [];
   const where = r.dry_run ? 'dry run (nothing changed)' : r.branch_kept ? `on ${c.bold(r.branch ?? '')}` : 'no commits (branch removed)';
   lines.push(`codemonkey ${r.run_id}: "${oneLineSafe(r.goal)}" — ${where}, from ${oneLineSafe(r.base_branch ?? 'detached HEAD')} @ ${r.base_commit.slice(0, 7)}`);
-  lines.push(`status: ${STATUS_TEXT[r.status]}${r.stop_reason && r.status !== 'completed' ? ` (${oneLineSafe(r.stop_reason)})` : ''}`);
+  const reason = r.stop_reason && r.status !== 'completed' ? oneLineSafe(r.stop_reason) : '';
+  // "interrupted (SIGTERM)" says it all; other reasons follow the status in brackets.
+  lines.push(`status: ${reason.startsWith(STATUS_TEXT[r.status]) ? reason : `${STATUS_TEXT[r.status]}${reason ? ` (${reason})` : ''}`}`);
   lines.push('');
   // Records hold what a model wrote: every cell is cleaned again here (older records, hand edits).
   const rows = r.files.map((f) => ({

@@ -70,7 +70,6 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     expect(await t.exit).toBe(0);
 
     const end = renderScreen(t.raw(), COLS, ROWS);
-    if (process.env.SHOW_SCREEN) console.log([...end.scrolled, '=====', ...end.rows].join('\n'));
     const all = [...end.scrolled, ...end.rows];
     // Each picker left one line saying what was chosen, and the log goes on below it.
     const chose = all.indexOf('src/math.ts: chose 2. Document add');
@@ -83,5 +82,27 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     expect(all.some((l) => /^codemonkey \d{8}-\d{6}-[0-9a-f]{4}: "document the math helpers"/.test(l))).toBe(true);
     expect(all.some((l) => l.startsWith('status: stopped by you'))).toBe(true);
     expect(git(dir, 'log', '-1', '--format=%s')).toBe('codemonkey: Document add');
+  });
+
+  it('on SIGTERM while the picker is open: the picker lets go of the terminal and the run ends as interrupted', { timeout: 90_000 }, async () => {
+    const dir = makeRepo();
+    const s = await startOpenAIServer(() => options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds two numbers. */\n${MATH_ADD}` }] }]));
+    servers.push(s);
+    const t = spawnPty(['codemonkey', 'document add', '--files', 'src/math.ts', '--check', 'node check.js'], {
+      cwd: dir,
+      cols: COLS,
+      rows: ROWS,
+      env: { OPENAI_API_KEY: 'sk-test-0123456789', OPENAI_BASE_URL: s.url },
+      timeoutMs: 60_000,
+    });
+    await t.waitFor('q stop');
+    t.kill(); // SIGTERM to the relay, which forwards it to the CLI
+    expect(await t.exit).toBe(143);
+    const all = renderScreen(t.raw(), COLS, ROWS);
+    const text = [...all.scrolled, ...all.rows].join('\n');
+    expect(text).toContain('error: interrupted: the work tree was restored');
+    expect(text).toContain('status: interrupted (SIGTERM)\n');
+    expect(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
+    expect(git(dir, 'status', '--porcelain')).toBe('');
   });
 });
