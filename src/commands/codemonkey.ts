@@ -53,7 +53,7 @@ function progressLogger(ctx: CommandContext): (e: CodemonkeyEvent) => void {
         ctx.out.info(
           e.dryRun
             ? `codemonkey (dry run): ${e.files.length} file${e.files.length === 1 ? '' : 's'}; nothing will be written but a patch, and its edits will NOT be checked (no check runs)`
-            : `codemonkey: ${e.files.length} file${e.files.length === 1 ? '' : 's'} on branch ${e.branch ?? ''} (from ${e.baseBranch ?? e.baseCommit.slice(0, 7)}), check: ${e.check ?? ''}`,
+            : `codemonkey: ${e.files.length} file${e.files.length === 1 ? '' : 's'}, check: ${e.check ?? ''}\nbranch ${e.branch ?? ''} (from ${e.baseBranch ?? e.baseCommit.slice(0, 7)})`,
         );
         break;
       case 'baseline':

@@ -10,8 +10,8 @@
  * saying what was chosen, ending with a newline, so what follows starts on a line of its own.
  * Everything the model wrote is shown without control characters (diff content made visible).
  */
-import React, { useEffect, useState } from 'react';
-import { Box, Text, render, useApp, useInput, useStdout } from 'ink';
+import React, { useRef, useState } from 'react';
+import { Box, Text, render, useInput, useStdout } from 'ink';
 import type { Choice, ChooseRequest } from '../ai/codemonkey/loop.js';
 import type { CodemonkeyOption } from '../ai/codemonkey/schema.js';
 import { oneLineSafe, showControl, stripControl } from '../core/sanitize.js';
@@ -104,7 +104,10 @@ export function OptionSelector({ request, onDone }: OptionSelectorProps): React.
   const [index, setIndex] = useState(0);
   const [offset, setOffset] = useState(0);
   const [done, setDone] = useState<Choice | null>(null);
-  const { exit } = useApp();
+  // The input handler can run before React has re-rendered with the latest state (a key typed
+  // right after another): the current option and the decision live in refs, updated at once.
+  const current = useRef(0);
+  const decided = useRef(false);
   const { stdout } = useStdout();
   const rows = stdout.rows > 0 ? stdout.rows : 24;
   const cols = stdout.columns > 0 ? stdout.columns : 80;
@@ -113,27 +116,26 @@ export function OptionSelector({ request, onDone }: OptionSelectorProps): React.
   const selected = request.options[index] as CodemonkeyOption;
   const diff = optionDiff(selected, request.file);
   const lastPage = Math.max(0, diff.length - layout.pageSize);
-  // Exit after the summary frame has been drawn, so it is what stays on the terminal.
-  useEffect(() => {
-    if (done) exit();
-  }, [done, exit]);
   const finish = (choice: Choice): void => {
-    if (done) return;
+    if (decided.current) return;
+    decided.current = true;
     setDone(choice);
     onDone(choice);
   };
   const move = (to: number): void => {
+    current.current = to;
     setIndex(to);
     setOffset(0);
   };
   useInput((input, key) => {
-    if (done) return;
-    if (key.upArrow || input === 'k') move((index + n - 1) % n);
-    else if (key.downArrow || input === 'j' || key.tab) move((index + 1) % n);
+    if (decided.current) return;
+    const at = current.current;
+    if (key.upArrow || input === 'k') move((at + n - 1) % n);
+    else if (key.downArrow || input === 'j' || key.tab) move((at + 1) % n);
     else if (/^[1-9]$/.test(input) && Number(input) <= n) move(Number(input) - 1);
     else if (key.pageDown || input === ' ' || input === 'f') setOffset((o) => Math.min(lastPage, o + layout.pageSize));
     else if (key.pageUp || input === 'b') setOffset((o) => Math.max(0, o - layout.pageSize));
-    else if (key.return) finish({ action: 'apply', index });
+    else if (key.return) finish({ action: 'apply', index: at });
     else if (input === 's') finish({ action: 'skip' });
     else if (input === 'q' || key.escape || (key.ctrl && input === 'c')) finish({ action: 'quit' });
   });
@@ -201,19 +203,28 @@ export interface SelectStreams {
  */
 export async function selectOption(request: ChooseRequest, streams: SelectStreams, signal?: AbortSignal): Promise<Choice> {
   let choice: Choice = { action: 'quit' };
-  const instance = render(<OptionSelector request={request} onDone={(c) => (choice = c)} />, {
-    stdin: streams.stdin,
-    stdout: streams.stdout,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
-  const onAbort = (): void => instance.unmount();
-  if (signal?.aborted) onAbort();
-  else signal?.addEventListener('abort', onAbort, { once: true });
+  let decided: () => void = () => {};
+  const decision = new Promise<void>((resolve) => (decided = resolve));
+  const instance = render(
+    <OptionSelector
+      request={request}
+      onDone={(c) => {
+        choice = c;
+        decided();
+      }}
+    />,
+    { stdin: streams.stdin, stdout: streams.stdout, exitOnCtrlC: false, patchConsole: false },
+  );
+  if (signal?.aborted) decided();
+  else signal?.addEventListener('abort', decided, { once: true });
   try {
+    await decision;
+    // The last frame is the one-line summary (drawn synchronously here, then flushed by unmount).
+    if (!signal?.aborted) instance.rerender(<Text>{cut(choiceSummary(request, choice), Math.max(20, (streams.stdout.columns || 80) - 1))}</Text>);
+    instance.unmount();
     await instance.waitUntilExit();
   } finally {
-    signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', decided);
     instance.cleanup();
   }
   return choice;

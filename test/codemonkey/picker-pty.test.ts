@@ -7,7 +7,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startOpenAIServer, type OpenAIServer } from '../support/openai-server.js';
 import { KEYS, spawnPty } from '../support/pty.js';
 import { MATH_ADD, fileOf, git, makeRepo, options } from './helpers.js';
-import { renderScreen } from './screen.js';
 
 const servers: OpenAIServer[] = [];
 afterEach(async () => {
@@ -40,7 +39,7 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     });
     await t.waitFor('diff lines 1-');
     await new Promise((r) => setTimeout(r, 150));
-    let screen = renderScreen(t.raw(), COLS, ROWS).rows;
+    let screen = t.screen().rows;
     // Header, every option with the cursor on the first, the rationale, a page of the diff, the legend.
     expect(screen).toContain('src/math.ts  file 1/2');
     expect(screen).toContain('❯ 1. Annotate math at length [low risk]');
@@ -51,12 +50,12 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     expect(screen[ROWS - 2]).toBe('↑/↓ choose · Enter apply · s skip this file · q stop');
     // ink never fell back to clearing the screen (a frame as tall as the terminal).
     expect(t.raw()).not.toContain('\u001b[2J');
-    expect(screen.every((l) => [...l].length <= COLS)).toBe(true);
+    expect(t.screen().wraps).toBe(0);
 
     t.send(KEYS.space);
     await t.waitFor('diff lines 15-28 of 87');
     await new Promise((r) => setTimeout(r, 150));
-    screen = renderScreen(t.raw(), COLS, ROWS).rows;
+    screen = t.screen().rows;
     expect(screen).toContain('src/math.ts  file 1/2');
     expect(screen).toContain('❯ 1. Annotate math at length [low risk]');
     expect(screen.some((l) => l.startsWith('+ // note 14:'))).toBe(true);
@@ -69,14 +68,14 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     t.send('q');
     expect(await t.exit).toBe(0);
 
-    const end = renderScreen(t.raw(), COLS, ROWS);
-    const all = [...end.scrolled, ...end.rows];
-    // Each picker left one line saying what was chosen, and the log goes on below it.
-    const chose = all.indexOf('src/math.ts: chose 2. Document add');
-    expect(chose).toBeGreaterThanOrEqual(0);
-    expect(all[chose + 1]).toBe('  applying Document add');
+    const end = t.screen();
+    const all = [...end.scrollback, ...end.rows];
+    // Each picker left one line saying what was chosen, and the log goes on after it.
+    const out = t.output();
+    expect(out).toMatch(/src\/math\.ts: chose 2\. Document add\n {2}applying Document add\n/);
     const stopped = all.indexOf('src/strings.ts: stopped here (q)');
-    expect(stopped).toBeGreaterThan(chose);
+    expect(stopped).toBeGreaterThanOrEqual(0);
+    expect(all[stopped + 1]).toMatch(/^codemonkey \d{8}-\d{6}-[0-9a-f]{4}: "document the math helpers"/);
     // The summary starts on a line of its own, not on the key legend's line.
     expect(all.filter((l) => l.includes('q stop'))).toEqual([]);
     expect(all.some((l) => /^codemonkey \d{8}-\d{6}-[0-9a-f]{4}: "document the math helpers"/.test(l))).toBe(true);
@@ -98,8 +97,8 @@ describe('codemonkey picker on a 24-row terminal (pty)', () => {
     await t.waitFor('q stop');
     t.kill(); // SIGTERM to the relay, which forwards it to the CLI
     expect(await t.exit).toBe(143);
-    const all = renderScreen(t.raw(), COLS, ROWS);
-    const text = [...all.scrolled, ...all.rows].join('\n');
+    const all = t.screen();
+    const text = [...all.scrollback, ...all.rows].join('\n');
     expect(text).toContain('error: interrupted: the work tree was restored');
     expect(text).toContain('status: interrupted (SIGTERM)\n');
     expect(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');

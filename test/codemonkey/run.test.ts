@@ -290,7 +290,7 @@ describe('codemonkey run', () => {
     const s = await server([options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds two numbers. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 100, completion_tokens: 50 } })]);
     const r = await runCli(['codemonkey', 'document add', '--files', 'src/math.ts', ...FAST, '--yes'], { cwd: dir, env: env(s) });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^codemonkey: 1 file on branch codemonkey\/document-add \(from main\), check: node check\.js\nbaseline check passed \(\d+ ms\)\n/);
+    expect(r.stderr).toMatch(/^codemonkey: 1 file, check: node check\.js\nbranch codemonkey\/document-add \(from main\)\nbaseline check passed \(\d+ ms\)\n/);
     expect(r.stderr).toContain('[1/1] src/math.ts\n  1 option\n  applying Document add\n  check passed');
     expect(r.stderr).toMatch(/ {2}✓ committed [0-9a-f]{7}\n/);
     expect(r.stdout).toMatch(/^codemonkey \d{8}-\d{6}-[0-9a-f]{4}: "document add" — on codemonkey\/document-add, from main @ [0-9a-f]{7}\nstatus: completed\n\n/);

@@ -88,4 +88,15 @@ describe('OptionSelector', () => {
     expect(pickerLayout(10, 3)).toEqual({ rationaleLines: 0, pageSize: 2 });
     expect(wrapLines('one two three four five six', 9, 2)).toEqual(['one two', 'three …']);
   });
+
+  it('applies the option the cursor is on even when Enter follows the arrow at once', async () => {
+    let choice: Choice | null = null;
+    const ui = render(<OptionSelector request={request} onDone={(c) => (choice = c)} />);
+    await tick();
+    ui.stdin.write('\u001B[B');
+    ui.stdin.write('\r');
+    await tick();
+    ui.unmount();
+    expect(choice).toEqual({ action: 'apply', index: 1 });
+  });
 });

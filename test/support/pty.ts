@@ -77,7 +77,20 @@ export interface PtyRun {
   output(): string;
   /** What was drawn, as line segments: split on newlines, carriage returns and cursor moves. */
   lines(): string[];
+  /** The terminal as a user sees it now: a small VT100 emulation of the output at cols x rows. */
+  screen(): Screen;
   kill(): void;
+}
+
+export interface Screen {
+  /** The visible rows, right-trimmed. */
+  rows: string[];
+  /** Rows scrolled off the top, oldest first. */
+  scrollback: string[];
+  /** How many times text ran past the last column and the terminal wrapped it (0: nothing wrapped). */
+  wraps: number;
+  /** Cursor position (0-based). */
+  cursor: { row: number; col: number };
 }
 
 export const KEYS = { up: '\x1b[A', down: '\x1b[B', right: '\x1b[C', left: '\x1b[D', enter: '\r', escape: '\x1b', ctrlC: '\x03', space: ' ' } as const;
@@ -99,6 +112,89 @@ export function drawnLines(raw: string): string[] {
     .replace(MOVES, '\n')
     .split(/\r\n|\r|\n/)
     .map(stripAnsi);
+}
+
+/**
+ * Replays raw output on a cols x rows terminal: printable text with autowrap, CR, LF (scrolling
+ * into the scrollback), backspace, tab, cursor moves (CSI A B C D E F G H f d), erase in line and
+ * display (K, J). Colours and modes are ignored. Enough for ink, prompts and plain output.
+ */
+export function emulate(raw: string, cols: number, rows: number): Screen {
+  const blank = (): string[] => new Array<string>(cols).fill(' ');
+  let grid = Array.from({ length: rows }, blank);
+  const scrollback: string[] = [];
+  let r = 0;
+  let c = 0;
+  let wraps = 0;
+  let pendingWrap = false;
+  const lineFeed = (): void => {
+    if (r === rows - 1) {
+      scrollback.push((grid.shift() ?? []).join('').trimEnd());
+      grid.push(blank());
+    } else r += 1;
+  };
+  const clamp = (): void => {
+    r = Math.max(0, Math.min(rows - 1, r));
+    c = Math.max(0, Math.min(cols - 1, c));
+  };
+  // eslint-disable-next-line no-control-regex -- a terminal emulator reads control characters
+  const token = /\x1b\[([0-?]*)([ -/]*)([@-~])|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]|[\s\S]/gu;
+  for (const m of raw.matchAll(token)) {
+    const t = m[0];
+    if (m[3] !== undefined) {
+      if ((m[1] ?? '').startsWith('?') || m[2]) continue;
+      const args = (m[1] ?? '').split(';').map((x) => (x === '' ? NaN : Number(x)));
+      const n = Number.isNaN(args[0] ?? NaN) ? 1 : (args[0] as number);
+      pendingWrap = false;
+      switch (m[3]) {
+        case 'A': r -= n; break;
+        case 'B': r += n; break;
+        case 'C': c += n; break;
+        case 'D': c -= n; break;
+        case 'E': r += n; c = 0; break;
+        case 'F': r -= n; c = 0; break;
+        case 'G': c = n - 1; break;
+        case 'd': r = n - 1; break;
+        case 'H':
+        case 'f': r = n - 1; c = (Number.isNaN(args[1] ?? NaN) ? 1 : (args[1] as number)) - 1; break;
+        case 'K': {
+          const mode = Number.isNaN(args[0] ?? NaN) ? 0 : args[0];
+          const line = grid[r] as string[];
+          for (let i = mode === 0 ? c : 0; i < (mode === 1 ? c + 1 : cols); i += 1) line[i] = ' ';
+          break;
+        }
+        case 'J': {
+          const mode = Number.isNaN(args[0] ?? NaN) ? 0 : args[0];
+          if (mode === 2 || mode === 3) grid = Array.from({ length: rows }, blank);
+          else if (mode === 0) {
+            const line = grid[r] as string[];
+            for (let i = c; i < cols; i += 1) line[i] = ' ';
+            for (let i = r + 1; i < rows; i += 1) grid[i] = blank();
+          }
+          break;
+        }
+        default: break;
+      }
+      clamp();
+      continue;
+    }
+    if (t.startsWith('\x1b')) continue;
+    if (t === '\r') { c = 0; pendingWrap = false; continue; }
+    if (t === '\n') { lineFeed(); pendingWrap = false; continue; }
+    if (t === '\b') { c = Math.max(0, c - 1); pendingWrap = false; continue; }
+    if (t === '\t') { c = Math.min(cols - 1, (Math.floor(c / 8) + 1) * 8); continue; }
+    if (t < ' ' || t === '\x7f') continue;
+    if (pendingWrap) {
+      wraps += 1;
+      c = 0;
+      lineFeed();
+      pendingWrap = false;
+    }
+    (grid[r] as string[])[c] = t;
+    if (c === cols - 1) pendingWrap = true;
+    else c += 1;
+  }
+  return { rows: grid.map((l) => l.join('').trimEnd()), scrollback, wraps, cursor: { row: r, col: c } };
 }
 
 export function spawnPty(args: string[], options: PtyOptions): PtyRun {
@@ -172,6 +268,7 @@ export function spawnPty(args: string[], options: PtyOptions): PtyRun {
     raw: () => buf,
     output,
     lines: () => drawnLines(buf),
+    screen: () => emulate(buf, cols, rows),
     kill() {
       child.kill('SIGTERM');
     },
