@@ -141,25 +141,28 @@ describe('codemonkey run', () => {
   it('stops cleanly before a call that would pass --budget-usd', async () => {
     const dir = makeRepo();
     const base = git(dir, 'rev-parse', 'HEAD');
-    // gpt-4.1-mini: $0.40 per 1M input tokens -> the first call costs exactly $0.40. The next call's
-    // worst case adds at least 8000 completion tokens * $1.60/1M = $0.0128 > the $0.01 left.
+    // gpt-4.1-mini at $0.40 / $1.60 per 1M tokens. The first call reports 1000 + 7000 tokens (within
+    // what the client believes: at most one token per prompt byte and the completion cap):
+    // 0.0004 + 0.0112 = $0.0116. A call's worst case is about $0.0134 (the prompt plus 8000
+    // completion tokens), so $0.02 allows the first call but not the second.
     const s = await server((req) => {
       const file = fileOf(req);
-      if (file === 'src/math.ts') return options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 1_000_000, completion_tokens: 0 } });
+      if (file === 'src/math.ts') return options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 1000, completion_tokens: 7000 } });
       return options([{ title: 'Document capitalize', edits: [{ search: 'export function capitalize', replace: '/** Capitalizes. */\nexport function capitalize' }] }]);
     });
-    const r = await runCli(['codemonkey', 'document math and strings', '--files', 'src/math.ts,src/strings.ts', ...FAST, '--budget-usd', '0.41', '--yes', '--json'], { cwd: dir, env: env(s) });
+    const r = await runCli(['codemonkey', 'document math and strings', '--files', 'src/math.ts,src/strings.ts', ...FAST, '--budget-usd', '0.02', '--yes', '--json'], { cwd: dir, env: env(s) });
     expect(r.code).toBe(0);
     const out = r.json();
     expect(out.status).toBe('budget_exhausted');
-    expect(out.stop_reason).toMatch(/^budget reached: \$0\.4000 spent, and the next model call could cost up to \$0\.01\d+, which would pass --budget-usd 0\.41$/);
+    expect(out.stop_reason).toMatch(/^budget reached: \$0\.0116 spent, and the next model call could cost up to \$0\.01\d+, which would pass --budget-usd 0\.02$/);
     expect(s.chatRequests()).toHaveLength(1);
     const byPath = Object.fromEntries(out.files.map((f: { path: string }) => [f.path, f]));
-    expect(byPath['src/math.ts']).toMatchObject({ status: 'committed', cost_usd: 0.4 });
+    expect(byPath['src/math.ts']).toMatchObject({ status: 'committed' });
+    expect(byPath['src/math.ts'].cost_usd).toBeCloseTo(0.0116, 12);
     expect(byPath['src/strings.ts']).toMatchObject({ status: 'pending', model_calls: 0 });
     expect(byPath['src/strings.ts'].reason).toMatch(/^budget reached/);
-    expect(out.totals.cost_usd).toBeCloseTo(0.4, 12);
-    expect(out.totals.cost_usd).toBeLessThanOrEqual(0.41);
+    expect(out.totals.cost_usd).toBeCloseTo(0.0116, 12);
+    expect(out.totals.cost_usd).toBeLessThanOrEqual(0.02);
     expect(git(dir, 'rev-list', '--count', `${base}..HEAD`)).toBe('1');
     expect(status(dir)).toBe('');
   });
