@@ -39,6 +39,9 @@ import { ensureExcluded, newRunId, RUNS_DIR, writeRun, type FileRecord, type Run
 
 export const TASK = 'codemonkey';
 
+/** Model errors that fail one file, not the run. */
+const PER_FILE_LLM_ERRORS = new Set(['LLM_INVALID_OUTPUT', 'LLM_REFUSED', 'LLM_REPLY_TOO_LARGE']);
+
 export type Choice = { action: 'apply'; index: number } | { action: 'skip' } | { action: 'quit' };
 
 export interface ChooseRequest {
@@ -446,7 +449,8 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
       );
       return { ok: true, value };
     } catch (error) {
-      if (isUserError(error) && (error.code === 'LLM_INVALID_OUTPUT' || error.code === 'LLM_REFUSED')) return { ok: false, problem: oneLineSafe(error.message) };
+      // A bad reply fails this file only (an oversized one is cut off on the wire by llm.ts).
+      if (isUserError(error) && PER_FILE_LLM_ERRORS.has(error.code)) return { ok: false, problem: oneLineSafe(error.message) };
       throw error;
     } finally {
       input.signal?.removeEventListener('abort', cancel);
