@@ -10,6 +10,7 @@ import type { Config } from '../core/config.js';
 import type { CommandContext } from '../core/context.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
+import { oneLineSafe } from '../core/sanitize.js';
 import { splitGlobList } from '../ai/codemonkey/glob.js';
 import type { CodemonkeyEvent, Chooser } from '../ai/codemonkey/loop.js';
 
@@ -51,24 +52,24 @@ function progressLogger(ctx: CommandContext): (e: CodemonkeyEvent) => void {
       case 'start':
         ctx.out.info(
           e.dryRun
-            ? `codemonkey (dry run): ${e.files.length} file${e.files.length === 1 ? '' : 's'}; nothing will be written but a patch`
-            : `codemonkey: ${e.files.length} file${e.files.length === 1 ? '' : 's'} on branch ${e.branch ?? ''} (from ${e.baseBranch ?? e.baseCommit.slice(0, 7)}), check: ${e.check ?? ''}`,
+            ? `codemonkey (dry run): ${e.files.length} file${e.files.length === 1 ? '' : 's'}; nothing will be written but a patch, and its edits will NOT be checked (no check runs)`
+            : `codemonkey: ${e.files.length} file${e.files.length === 1 ? '' : 's'}, check: ${e.check ?? ''}\nbranch ${e.branch ?? ''} (from ${e.baseBranch ?? e.baseCommit.slice(0, 7)})`,
         );
         break;
       case 'baseline':
         ctx.out.info(`baseline check ${e.ok ? 'passed' : 'FAILED'} (${formatMs(e.durationMs)})`);
         break;
       case 'file':
-        ctx.out.info(`[${e.position}/${e.total}] ${e.path}`);
+        ctx.out.info(`[${e.position}/${e.total}] ${oneLineSafe(e.path)}`);
         break;
       case 'options':
         if (e.count > 0) ctx.out.info(`  ${e.count} option${e.count === 1 ? '' : 's'}`);
         break;
       case 'attempt':
-        ctx.out.info(`  ${e.attempt === 1 ? 'applying' : `redo ${e.attempt - 1}:`} ${e.title}`);
+        ctx.out.info(`  ${e.attempt === 1 ? 'applying' : `redo ${e.attempt - 1}:`} ${oneLineSafe(e.title)}`);
         break;
       case 'refused':
-        ctx.out.info(`  ${c.yellow('edits refused:')} ${(e.problems[0] ?? '').split('\n')[0] ?? ''}${e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}`);
+        ctx.out.info(`  ${c.yellow('edits refused:')} ${oneLineSafe((e.problems[0] ?? '').split('\n')[0] ?? '', 300)}${e.problems.length > 1 ? ` (+${e.problems.length - 1} more)` : ''}`);
         break;
       case 'check':
         ctx.out.info(`  check ${e.ok ? c.green('passed') : c.red((e.failure ?? 'failed').replace(/^the check /, ''))} (${formatMs(e.durationMs)})`);
@@ -76,13 +77,13 @@ function progressLogger(ctx: CommandContext): (e: CodemonkeyEvent) => void {
       case 'file-done': {
         const f = e.file;
         if (f.status === 'committed') ctx.out.info(`  ${c.green('✓')} committed ${f.commit?.slice(0, 7) ?? ''}`);
-        else if (f.status === 'proposed') ctx.out.info(`  ${c.cyan('~')} proposed (dry run)`);
-        else if (f.status === 'failed') ctx.out.info(`  ${c.red('✗')} ${f.reason ?? 'failed'}${f.restored ? ' (restored)' : ''}`);
-        else if (f.status === 'skipped') ctx.out.info(`  - ${f.reason ?? 'skipped'}`);
+        else if (f.status === 'proposed') ctx.out.info(`  ${c.cyan('~')} proposed (dry run, not checked)`);
+        else if (f.status === 'failed') ctx.out.info(`  ${c.red('✗')} ${oneLineSafe(f.reason ?? 'failed')}${f.restored ? ' (restored)' : ''}`);
+        else if (f.status === 'skipped') ctx.out.info(`  - ${oneLineSafe(f.reason ?? 'skipped')}`);
         break;
       }
       case 'warn':
-        ctx.out.warn(e.message);
+        ctx.out.warn(oneLineSafe(e.message));
         break;
     }
   };
@@ -102,33 +103,54 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
       ? parseNumber('--check-timeout', opts.checkTimeout, { min: 0, exclusiveMin: true }) * 1000
       : cfg.checkTimeoutMs;
   if (opts.patch && !opts.dryRun) throw new UsageError('--patch goes with --dry-run', { hint: 'add --dry-run, or drop --patch', code: 'PATCH_WITHOUT_DRY_RUN' });
+  // Every precondition before any work, the ones that need the least first: a bad --check,
+  // no model, not a git repository, then a question that cannot be asked here.
+  const { parseCheckCommand } = await import('../ai/codemonkey/check.js');
+  if (opts.check !== undefined) parseCheckCommand(opts.check);
+  if (!ctx.settings.llmConfigured) {
+    throw new UserError('no model configured: codemonkey needs an OpenAI-compatible model endpoint', {
+      hint: 'set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server (Ollama, vLLM, llama.cpp, LM Studio); codemonkey has no offline mode',
+      code: 'NO_MODEL',
+    });
+  }
+  const { repoRootOf } = await import('../ai/codemonkey/undo.js');
+  await repoRootOf(ctx.cwd, ctx.env);
   if (!ctx.interactive && !opts.yes && !opts.dryRun) {
     throw new UsageError('codemonkey asks you to pick an option for each file, and this is not an interactive terminal', {
       hint: 'pass --yes to apply the top option for each file (or --dry-run to preview the changes as a patch)',
       code: 'NEEDS_YES',
     });
   }
-  const { createLlmClientFor, requireModel } = await import('../ai/llm.js');
-  requireModel(ctx.settings);
+  const { createLlmClientFor } = await import('../ai/llm.js');
   const { DEFAULT_PRICES } = await import('../ai/prices.js');
   const { runCodemonkey } = await import('../ai/codemonkey/loop.js');
   const { renderRun } = await import('../ui/codemonkey.js');
   const llm = createLlmClientFor(ctx);
   const check = opts.check !== undefined ? { command: opts.check, source: 'flag' as const } : cfg.check ? { command: cfg.check, source: 'config' as const } : null;
+  // Ctrl-C, a closed terminal or a `kill` stop the run the same way: the work tree is restored
+  // and the record ends with status "interrupted".
+  const controller = new AbortController();
+  let caught: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (controller.signal.aborted) return;
+    caught = sig;
+    if (sig === 'SIGHUP') {
+      // The terminal is gone: writing to it fails (EIO), which must not stop the restore.
+      for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+    } else {
+      ctx.out.warn(`interrupted (${sig}): stopping and restoring the work tree…`);
+    }
+    controller.abort(sig === 'SIGINT' ? 'Ctrl-C' : sig);
+  };
   let choose: Chooser | null = null;
   if (!opts.yes && ctx.interactive) {
     choose = async (req) => {
       const { selectOption } = await import('../ui/codemonkey-select.js');
-      return selectOption(req, { stdin: ctx.io.stdin as NodeJS.ReadStream, stdout: ctx.io.stderr as NodeJS.WriteStream });
+      return selectOption(req, { stdin: ctx.io.stdin as NodeJS.ReadStream, stdout: ctx.io.stderr as NodeJS.WriteStream }, controller.signal);
     };
   }
-  const controller = new AbortController();
-  const onSigint = (): void => {
-    if (controller.signal.aborted) return;
-    ctx.out.warn('interrupted: stopping and restoring the work tree…');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, onSignal);
   let outcome;
   try {
     outcome = await runCodemonkey({
@@ -152,13 +174,14 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
       onEvent: progressLogger(ctx),
     });
   } finally {
-    process.off('SIGINT', onSigint);
+    for (const sig of signals) process.off(sig, onSignal);
   }
   const record = outcome.record;
   ctx.out.result(record, () => renderRun(record, ctx.out.c));
   if (record.status === 'interrupted') {
     const where = record.branch_kept && record.branch ? `; ${record.branch} is at its last green commit ${record.head_commit.slice(0, 7)}` : '';
-    throw new UserError(`interrupted: the work tree was restored${where}`, { hint: 'see `statsig-hack codemonkey report`; `codemonkey undo` drops the run', code: 'INTERRUPTED', exitCode: 130 });
+    const exitCode = caught === 'SIGTERM' ? 143 : caught === 'SIGHUP' ? 129 : 130;
+    throw new UserError(`interrupted: the work tree was restored${where}`, { hint: 'see `statsig-hack codemonkey report`; `codemonkey undo` drops the run', code: 'INTERRUPTED', exitCode });
   }
   if (outcome.error) throw outcome.error;
 }
@@ -174,7 +197,7 @@ export function codemonkeyCommand(app: App): Command {
     .option('--budget-usd <usd>', 'stop before a model call that could take the spend past this', '2')
     .option('--max-files <n>', 'how many files to visit (the most relevant first)', '20')
     .option('-y, --yes', 'apply the top option for each file without asking (needed outside a terminal)')
-    .option('--dry-run', 'change nothing: write the proposed changes to a patch file (no check runs)')
+    .option('--dry-run', 'change nothing: write the proposed changes to a patch file (its edits are NOT checked: no check runs)')
     .option('--patch <file>', 'with --dry-run: where to write the patch (default: .statsig-hack/codemonkey/runs/<run>.patch)')
     .option('--branch <name>', 'the branch to work on (default: codemonkey/<slug of the goal>)')
     .option('--allow-dirty', 'run with uncommitted changes (files with changes are left alone)')

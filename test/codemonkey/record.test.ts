@@ -78,7 +78,7 @@ describe('codemonkey --json, report and undo', () => {
     expect(out.model).toBe('gpt-4.1-mini');
     expect(out.budget_usd).toBe(2);
     expect(out.unpriced_models).toEqual([]);
-    expect(out.check).toEqual({ command: 'node check.js', source: 'flag', runs: 2, baseline_ok: true });
+    expect(out.check).toEqual({ command: 'node check.js', source: 'flag', runs: 2, baseline_ok: true, env_withheld: ['OPENAI_API_KEY', 'OPENAI_BASE_URL'] });
     expect(out.files).toHaveLength(1);
     const f = out.files[0];
     expect(Object.keys(f).sort()).toEqual(

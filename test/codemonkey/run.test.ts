@@ -141,25 +141,28 @@ describe('codemonkey run', () => {
   it('stops cleanly before a call that would pass --budget-usd', async () => {
     const dir = makeRepo();
     const base = git(dir, 'rev-parse', 'HEAD');
-    // gpt-4.1-mini: $0.40 per 1M input tokens -> the first call costs exactly $0.40. The next call's
-    // worst case adds at least 8000 completion tokens * $1.60/1M = $0.0128 > the $0.01 left.
+    // gpt-4.1-mini at $0.40 / $1.60 per 1M tokens. The first call reports 1000 + 7000 tokens (within
+    // what the client believes: at most one token per prompt byte and the completion cap):
+    // 0.0004 + 0.0112 = $0.0116. A call's worst case is about $0.0134 (the prompt plus 8000
+    // completion tokens), so $0.02 allows the first call but not the second.
     const s = await server((req) => {
       const file = fileOf(req);
-      if (file === 'src/math.ts') return options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 1_000_000, completion_tokens: 0 } });
+      if (file === 'src/math.ts') return options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 1000, completion_tokens: 7000 } });
       return options([{ title: 'Document capitalize', edits: [{ search: 'export function capitalize', replace: '/** Capitalizes. */\nexport function capitalize' }] }]);
     });
-    const r = await runCli(['codemonkey', 'document math and strings', '--files', 'src/math.ts,src/strings.ts', ...FAST, '--budget-usd', '0.41', '--yes', '--json'], { cwd: dir, env: env(s) });
+    const r = await runCli(['codemonkey', 'document math and strings', '--files', 'src/math.ts,src/strings.ts', ...FAST, '--budget-usd', '0.02', '--yes', '--json'], { cwd: dir, env: env(s) });
     expect(r.code).toBe(0);
     const out = r.json();
     expect(out.status).toBe('budget_exhausted');
-    expect(out.stop_reason).toMatch(/^budget reached: \$0\.4000 spent, and the next model call could cost up to \$0\.01\d+, which would pass --budget-usd 0\.41$/);
+    expect(out.stop_reason).toMatch(/^budget reached: \$0\.0116 spent, and the next model call could cost up to \$0\.01\d+, which would pass --budget-usd 0\.02$/);
     expect(s.chatRequests()).toHaveLength(1);
     const byPath = Object.fromEntries(out.files.map((f: { path: string }) => [f.path, f]));
-    expect(byPath['src/math.ts']).toMatchObject({ status: 'committed', cost_usd: 0.4 });
+    expect(byPath['src/math.ts']).toMatchObject({ status: 'committed' });
+    expect(byPath['src/math.ts'].cost_usd).toBeCloseTo(0.0116, 12);
     expect(byPath['src/strings.ts']).toMatchObject({ status: 'pending', model_calls: 0 });
     expect(byPath['src/strings.ts'].reason).toMatch(/^budget reached/);
-    expect(out.totals.cost_usd).toBeCloseTo(0.4, 12);
-    expect(out.totals.cost_usd).toBeLessThanOrEqual(0.41);
+    expect(out.totals.cost_usd).toBeCloseTo(0.0116, 12);
+    expect(out.totals.cost_usd).toBeLessThanOrEqual(0.02);
     expect(git(dir, 'rev-list', '--count', `${base}..HEAD`)).toBe('1');
     expect(status(dir)).toBe('');
   });
@@ -270,9 +273,13 @@ describe('codemonkey run', () => {
     const out = r.json();
     expect(out).toMatchObject({ status: 'completed', dry_run: true, branch: null, patch_file: patch, commands_run: [] });
     expect(out.files[0]).toMatchObject({ status: 'proposed', changed_paths: ['src/math.ts'], check_runs: 0 });
-    expect(fs.readFileSync(patch, 'utf8')).toBe(
-      'diff --git a/src/math.ts b/src/math.ts\n' +
-        fs.readFileSync(patch, 'utf8').split('\n')[1] +
+    const text = fs.readFileSync(patch, 'utf8');
+    // The patch says on top that its edits were never checked; `git apply` skips those lines.
+    const header = `codemonkey dry run ${out.run_id}: document add\nUNCHECKED: these edits were never checked (a dry run writes no file and runs no check command).\nReview them, apply with \`git apply <this file>\`, then run your check before committing.\n\n`;
+    expect(text).toBe(
+      header +
+        'diff --git a/src/math.ts b/src/math.ts\n' +
+        text.slice(header.length).split('\n')[1] +
         '\n--- a/src/math.ts\n+++ b/src/math.ts\n@@ -1,4 +1,5 @@\n /** Small math helpers. */\n+/** Adds two numbers. */\n export function add(a: number, b: number): number {\n   return a + b;\n }\n',
     );
     expect(status(dir)).toBe('');
@@ -286,7 +293,7 @@ describe('codemonkey run', () => {
     const s = await server([options([{ title: 'Document add', edits: [{ search: MATH_ADD, replace: `/** Adds two numbers. */\n${MATH_ADD}` }] }], { usage: { prompt_tokens: 100, completion_tokens: 50 } })]);
     const r = await runCli(['codemonkey', 'document add', '--files', 'src/math.ts', ...FAST, '--yes'], { cwd: dir, env: env(s) });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^codemonkey: 1 file on branch codemonkey\/document-add \(from main\), check: node check\.js\nbaseline check passed \(\d+ ms\)\n/);
+    expect(r.stderr).toMatch(/^codemonkey: 1 file, check: node check\.js\nbranch codemonkey\/document-add \(from main\)\nbaseline check passed \(\d+ ms\)\n/);
     expect(r.stderr).toContain('[1/1] src/math.ts\n  1 option\n  applying Document add\n  check passed');
     expect(r.stderr).toMatch(/ {2}✓ committed [0-9a-f]{7}\n/);
     expect(r.stdout).toMatch(/^codemonkey \d{8}-\d{6}-[0-9a-f]{4}: "document add" — on codemonkey\/document-add, from main @ [0-9a-f]{7}\nstatus: completed\n\n/);
@@ -353,7 +360,9 @@ describe('codemonkey run', () => {
     expect(r.code).toBe(0);
     const byPath = Object.fromEntries(r.json().files.map((f: { path: string }) => [f.path, f]));
     expect(byPath['src/math.ts']).toMatchObject({ status: 'failed', check_runs: 0 });
-    expect(byPath['src/math.ts'].reason).toMatch(/^the model's reply for codemonkey was still invalid after 1 attempt: /);
+    // One repair turn, then the file fails: two requests for math.ts.
+    expect(byPath['src/math.ts'].reason).toMatch(/^the model's reply for codemonkey was still invalid after 2 attempts: /);
+    expect(byPath['src/math.ts'].model_calls).toBe(2);
     expect(byPath['src/strings.ts']).toMatchObject({ status: 'committed' });
   });
 });

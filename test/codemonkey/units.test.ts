@@ -186,7 +186,7 @@ describe('checkPath', () => {
     expect(checkPath(root, '~/x')).toMatchObject({ ok: false, problem: expect.stringContaining('is absolute') });
     expect(checkPath(root, 'src\\a.ts')).toMatchObject({ ok: false, problem: expect.stringContaining('backslashes') });
     expect(checkPath(root, '.git/config')).toMatchObject({ ok: false, problem: expect.stringContaining('inside .git/') });
-    expect(checkPath(root, 'link/evil.ts')).toEqual({ ok: false, problem: 'path traversal refused: "link/evil.ts" resolves outside the repository (through a symbolic link)' });
+    expect(checkPath(root, 'link/evil.ts')).toEqual({ ok: false, problem: 'refused: link is a symbolic link pointing outside the repository; codemonkey never follows, edits or deletes symbolic links' });
     expect(checkPath(root, '.')).toMatchObject({ ok: false });
   });
 });

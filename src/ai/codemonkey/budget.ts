@@ -40,8 +40,24 @@ export interface BudgetDecision {
   message: string;
 }
 
-export function budgetCheck(spentUsd: number, messages: ChatMessage[], price: Price | null, budgetUsd: number): BudgetDecision {
-  const nextUsd = worstCaseCallUsd(messages, price);
+/** Tokens of a repair turn's own text (the list of problems), on top of the bad reply it quotes. */
+export const REPAIR_PROMPT_TOKENS = 400;
+
+/**
+ * Worst-case USD of a request with up to `repairs` repair turns: each repair resends the
+ * conversation plus the previous reply (at most the completion cap) and the list of problems.
+ */
+export function worstCaseRequestUsd(messages: ChatMessage[], price: Price | null, repairs = 0, maxCompletionTokens = MAX_COMPLETION_TOKENS): number {
+  if (!price) return 0;
+  const prompt = estimatePromptTokens(messages);
+  let usd = 0;
+  for (let k = 0; k <= repairs; k++) usd += ((prompt + k * (maxCompletionTokens + REPAIR_PROMPT_TOKENS)) * price.input + maxCompletionTokens * price.output) / 1_000_000;
+  return usd;
+}
+
+/** Whether a request (with up to `repairs` repair turns) fits in what is left of the budget. */
+export function budgetCheck(spentUsd: number, messages: ChatMessage[], price: Price | null, budgetUsd: number, repairs = 0): BudgetDecision {
+  const nextUsd = worstCaseRequestUsd(messages, price, repairs);
   const ok = spentUsd + nextUsd <= budgetUsd;
   const message = ok
     ? ''

@@ -5,13 +5,14 @@
  * escapes, leading `NAME=value` assignments and `&&` between steps are understood; pipes,
  * redirections, `;`, `||`, `$VAR` and command substitution are refused (put such steps in an
  * npm script). Each step runs in its own process group so a timeout or Ctrl-C stops the whole
- * tree. API keys are removed from its environment: it runs code the model wrote.
+ * tree. Secrets are removed from its environment (see `isSecretEnv`): it runs code the model wrote.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { stripControl } from '../../core/sanitize.js';
 import type { ProcessAudit } from './git.js';
 
 export interface CheckStep {
@@ -170,19 +171,56 @@ export function checkCommandFiles(root: string, steps: CheckStep[]): Set<string>
   return out;
 }
 
-const SECRET_ENV = /(^|_)(API_?KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|PRIVATE_KEY|ACCESS_KEY)$/i;
+/**
+ * Environment variables the check never sees (it runs code the model wrote):
+ *  - by name: anything containing KEY, TOKEN, SECRET, PASSWORD/PASSWD/PWD, PASSPHRASE,
+ *    CREDENTIAL, AUTH (not AUTHOR) or COOKIE (case-insensitive; PWD and OLDPWD are kept),
+ *    and the model endpoint settings (OPENAI_BASE_URL);
+ *  - by value: values that look like keys (sk-…, ghp_…, github_pat_…, xox?-…, AKIA…, AIza…,
+ *    glpat-…, console-…, JWTs, PEM private keys, `Bearer …`) and URLs that carry credentials
+ *    (`scheme://user:password@host`).
+ */
+const SECRET_NAME = /(?<!MON)KEY(?!BOARD|MAP)|TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|CREDENTIAL|AUTH(?!OR)|COOKIE|(^|_)PWD$/i;
+const KEEP_NAMES = new Set(['PWD', 'OLDPWD']);
+const DROP_NAMES = new Set(['OPENAI_BASE_URL', 'OPENAI_ORG_ID', 'OPENAI_PROJECT_ID']);
+const SECRET_VALUES: RegExp[] = [
+  /\bsk-[A-Za-z0-9_-]{8,}/,
+  /\b(gh[pousr]_[A-Za-z0-9]{16,}|github_pat_[A-Za-z0-9_]{16,})/,
+  /\bxox[abposr]-[A-Za-z0-9-]{8,}/,
+  /\b(AKIA|ASIA)[0-9A-Z]{16}\b/,
+  /\bAIza[0-9A-Za-z_-]{30,}/,
+  /\bglpat-[A-Za-z0-9_-]{16,}/,
+  /\b(console|secret|client)-[A-Za-z0-9_-]{16,}/,
+  /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./,
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+  /\bBearer\s+[A-Za-z0-9._~+/-]{8,}/i,
+  /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]*:[^/\s@]+@/i,
+];
 
-/** The environment for the check: the user's, minus API keys and other secrets. */
-export function checkEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+/** Whether an environment variable looks like it holds a secret (by its name or its value). */
+export function isSecretEnv(name: string, value: string): boolean {
+  if (DROP_NAMES.has(name.toUpperCase())) return true;
+  if (!KEEP_NAMES.has(name.toUpperCase()) && SECRET_NAME.test(name)) return true;
+  return SECRET_VALUES.some((r) => r.test(value));
+}
+
+/** The environment for the check (the user's, minus secrets) and the names withheld, sorted. */
+export function scrubCheckEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; withheld: string[] } {
   const out: NodeJS.ProcessEnv = {};
+  const withheld: string[] = [];
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    if (SECRET_ENV.test(k) || k === 'OPENAI_API_KEY' || k === 'OPENAI_BASE_URL' || k === 'STATSIG_CONSOLE_API_KEY' || k === 'STATSIG_HACK_API_KEY') continue;
-    out[k] = v;
+    if (isSecretEnv(k, v)) withheld.push(k);
+    else out[k] = v;
   }
   out.NO_COLOR = '1';
   out.FORCE_COLOR = '0';
-  return out;
+  return { env: out, withheld: withheld.sort() };
+}
+
+/** The environment for the check: the user's, minus API keys and other secrets. */
+export function checkEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return scrubCheckEnv(env).env;
 }
 
 const HEAD_CHARS = 16_000;
@@ -216,11 +254,9 @@ class OutputBuffer {
   }
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;?]*[ -/]*[@-~]|\u001b\][^\u0007]*\u0007/g;
-
+/** Check output without terminal escapes or control characters (it comes from code the model wrote). */
 export function stripAnsi(text: string): string {
-  return text.replace(ANSI, '');
+  return stripControl(text);
 }
 
 export interface RunCheckOptions {

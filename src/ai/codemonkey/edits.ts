@@ -5,11 +5,15 @@
  *  - each search block matches exactly once (a miss reports the nearest real lines, several
  *    matches report where), applied in order on the evolving content;
  *  - a file does not shrink below half of its size unless the option says `shrinks: true`;
- *  - the result differs from the original.
+ *  - the result differs from the original and stays within the size limits codemonkey applies
+ *    when it chooses files (MAX_FILE_BYTES, MAX_FILE_LINES), and holds no NUL byte.
  * Pure apart from reading files through `FileReader` (so a dry run can use an overlay).
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { showControl } from '../../core/sanitize.js';
+import { MAX_FILE_BYTES, MAX_FILE_LINES } from './files.js';
 import type { CodemonkeyOption, CodemonkeyEdit } from './schema.js';
 
 export interface FileReader {
@@ -23,7 +27,7 @@ export interface EditPolicy {
   /** The file the option is about (edits with path null). */
   currentFile: string;
   /** Why `rel` may not be edited (null when it may). `exists` tells whether the file exists. */
-  refuse(rel: string, exists: boolean): string | null;
+  refuse(rel: string, exists: boolean): string | null | Promise<string | null>;
 }
 
 export interface PlannedChange {
@@ -37,39 +41,98 @@ export type PlanResult = { ok: true; changes: PlannedChange[] } | { ok: false; p
 
 export type PathCheck = { ok: true; rel: string } | { ok: false; problem: string };
 
-/** Normalizes a path from the model and checks it stays inside `root` (symlinks included). */
+/** The most files one option may change (each within the size limit). */
+export const MAX_CHANGED_FILES = 20;
+
+/** Longest repository-relative path and longest single name accepted from a model (bytes). */
+export const MAX_PATH_BYTES = 1024;
+export const MAX_NAME_BYTES = 255;
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_IN_PATH = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/** How long a path is, for messages (a 5,000-character name is not echoed back whole). */
+function shownPath(raw: string): string {
+  const s = showControl(JSON.stringify(raw));
+  return s.length > 120 ? `${s.slice(0, 60)}…" (${raw.length} characters)` : s;
+}
+
+/**
+ * What is on disk at a repository-relative path, looked at one component at a time with
+ * lstat (symbolic links are never followed, dangling ones included):
+ *  - `file` / `missing`: a regular file, or nothing yet (a new file may be created there);
+ *  - otherwise a refusal: a symbolic link anywhere on the way, a folder, a special file, a
+ *    component that is a file where a folder is needed, or a path the system cannot take.
+ */
+export type PathState = { kind: 'file' | 'missing' } | { kind: 'refused'; problem: string };
+
+export function inspectPath(root: string, rel: string): PathState {
+  const parts = rel.split('/');
+  let abs = root;
+  for (const [i, part] of parts.entries()) {
+    abs = path.join(abs, part);
+    const prefix = parts.slice(0, i + 1).join('/');
+    const last = i === parts.length - 1;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(abs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return { kind: 'missing' };
+      if (code === 'ENOTDIR') return { kind: 'refused', problem: `${parts.slice(0, i).join('/')} is a file, not a folder` };
+      if (code === 'ENAMETOOLONG') return { kind: 'refused', problem: 'the path is too long for the file system' };
+      return { kind: 'refused', problem: `${prefix} cannot be inspected (${code ?? 'unknown error'})` };
+    }
+    if (st.isSymbolicLink()) {
+      let target = '';
+      try {
+        target = fs.readlinkSync(abs);
+      } catch {
+        target = '?';
+      }
+      // Resolved lexically, link by link, whether or not the target exists (for the message only:
+      // a symbolic link is refused wherever it points).
+      const resolved = path.resolve(path.dirname(abs), target);
+      const outside = resolved !== root && !resolved.startsWith(root + path.sep);
+      return {
+        kind: 'refused',
+        problem: `${prefix} is a symbolic link${outside ? ' pointing outside the repository' : ''}; codemonkey never follows, edits or deletes symbolic links`,
+      };
+    }
+    if (last) {
+      if (st.isDirectory()) return { kind: 'refused', problem: `${prefix} is a folder, not a file` };
+      if (!st.isFile()) return { kind: 'refused', problem: `${prefix} is not a regular file` };
+      return { kind: 'file' };
+    }
+    if (!st.isDirectory()) return { kind: 'refused', problem: `${prefix} is a file, not a folder` };
+  }
+  return { kind: 'missing' };
+}
+
+/**
+ * Normalizes a path from the model and checks that it names a regular file (or a new one)
+ * inside `root`: no absolute paths, `..`, control characters, over-long names, `.git/`,
+ * folders, special files or symbolic links anywhere on the way.
+ */
 export function checkPath(root: string, raw: string): PathCheck {
-  const shown = JSON.stringify(raw);
+  const shown = shownPath(raw);
   if (raw.length === 0) return { ok: false, problem: 'the path is empty' };
   if (raw.includes('\0')) return { ok: false, problem: `the path ${shown} contains a NUL byte` };
+  if (CONTROL_IN_PATH.test(raw)) return { ok: false, problem: `the path ${shown} contains control characters` };
   if (raw.includes('\\')) return { ok: false, problem: `the path ${shown} uses backslashes; use forward slashes relative to the repository root` };
   if (path.posix.isAbsolute(raw) || path.win32.isAbsolute(raw) || raw.startsWith('~')) {
     return { ok: false, problem: `the path ${shown} is absolute; paths must be relative to the repository root` };
   }
-  const rel = path.posix.normalize(raw).replace(/^(\.\/)+/, '');
+  const rel = path.posix.normalize(raw).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   if (rel === '..' || rel.startsWith('../') || rel === '.' || rel === '') {
     return { ok: false, problem: `path traversal refused: ${shown} points outside the repository` };
   }
+  if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return { ok: false, problem: `the path ${shown} is too long (at most ${MAX_PATH_BYTES} bytes)` };
+  const long = rel.split('/').find((s) => Buffer.byteLength(s) > MAX_NAME_BYTES);
+  if (long !== undefined) return { ok: false, problem: `the path ${shown} has a name longer than ${MAX_NAME_BYTES} bytes` };
   if (rel.split('/').some((s) => s === '.git')) return { ok: false, problem: `the path ${shown} is inside .git/, which is never edited` };
-  // Symlinks: the nearest existing ancestor must resolve inside the repository.
-  let probe = path.join(root, rel);
-  for (;;) {
-    let real: string | null = null;
-    try {
-      real = fs.realpathSync(probe);
-    } catch {
-      real = null;
-    }
-    if (real !== null) {
-      if (real !== root && !real.startsWith(root + path.sep)) {
-        return { ok: false, problem: `path traversal refused: ${shown} resolves outside the repository (through a symbolic link)` };
-      }
-      break;
-    }
-    const parent = path.dirname(probe);
-    if (parent === probe) break;
-    probe = parent;
-  }
+  const state = inspectPath(root, rel);
+  if (state.kind === 'refused') return { ok: false, problem: `refused: ${state.problem}` };
   return { ok: true, rel };
 }
 
@@ -193,7 +256,7 @@ export async function planEdits(option: CodemonkeyOption, ctx: PlanContext): Pro
     let entry = state.get(rel);
     if (!entry) {
       const content = await ctx.reader.read(rel);
-      const refusal = ctx.policy.refuse(rel, content !== null);
+      const refusal = await ctx.policy.refuse(rel, content !== null);
       if (refusal) {
         problems.push(`${label} (${rel}): ${refusal}`);
         continue;
@@ -222,11 +285,34 @@ export async function planEdits(option: CodemonkeyOption, ctx: PlanContext): Pro
       );
       continue;
     }
+    const tooBig = sizeProblem(rel, entry.current);
+    if (tooBig) {
+      problems.push(tooBig);
+      continue;
+    }
     changes.push({ path: rel, before, after: entry.current });
   }
   if (problems.length > 0) return { ok: false, problems };
   if (changes.length === 0) return { ok: false, problems: ['the edits change nothing: every replace equals its search text'] };
+  if (changes.length > MAX_CHANGED_FILES) {
+    return { ok: false, problems: [`the option changes ${changes.length} files; at most ${MAX_CHANGED_FILES} per option: make a smaller change`] };
+  }
   return { ok: true, changes };
+}
+
+/** Why new content may not be written (over the size limits, or binary), or null. */
+export function sizeProblem(rel: string, content: string): string | null {
+  const bytes = Buffer.byteLength(content);
+  if (bytes > MAX_FILE_BYTES) {
+    return `the edits would make ${rel} ${bytes} bytes, over the ${MAX_FILE_BYTES}-byte limit on files codemonkey edits: refused. Make a smaller change.`;
+  }
+  let lines = 1;
+  for (let i = 0; i < content.length && lines <= MAX_FILE_LINES; i++) if (content.charCodeAt(i) === 10) lines++;
+  if (lines > MAX_FILE_LINES) {
+    return `the edits would make ${rel} longer than ${MAX_FILE_LINES} lines, the limit on files codemonkey edits: refused. Make a smaller change.`;
+  }
+  if (content.includes('\0')) return `the edits would put a NUL byte into ${rel} (a binary file): refused.`;
+  return null;
 }
 
 function resolveEditPath(edit: CodemonkeyEdit, policy: EditPolicy): PathCheck {
@@ -276,7 +362,46 @@ function applyOne(content: string | null, edit: CodemonkeyEdit, label: string): 
   };
 }
 
-/** Writes planned changes, remembering the original bytes so they can be restored exactly. */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+
+/** Reads a regular file without following a symbolic link (null when there is nothing there). */
+async function readNoFollow(abs: string): Promise<Buffer | null> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(abs, fs.constants.O_RDONLY | NOFOLLOW);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    if (!(await handle.stat()).isFile()) throw new Error(`internal: ${abs} is not a regular file`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a regular file without following a symbolic link at its name. */
+async function writeNoFollow(abs: string, data: string | Buffer): Promise<void> {
+  await fs.promises.writeFile(abs, data, { flag: fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW });
+}
+
+/** Refuses to touch a path that is no longer a plain file (or nothing) under plain folders. */
+function assertPlain(root: string, rel: string, doing: string): void {
+  const state = inspectPath(root, rel);
+  if (state.kind === 'refused') {
+    throw new UserError(`stopped before ${doing} ${rel}: ${state.problem} (the work tree changed under codemonkey)`, {
+      hint: 'something else (the check command?) changed the repository during the run; look at `git status`',
+      code: 'UNSAFE_PATH',
+    });
+  }
+}
+
+/**
+ * Writes planned changes, remembering the original bytes so they can be restored exactly.
+ * Every write and restore looks at the path again first (no symbolic link on the way, a
+ * regular file or nothing at the end) and opens it with O_NOFOLLOW.
+ */
 export class ChangeTracker {
   private readonly originals = new Map<string, Buffer | null>();
   private readonly createdDirs: string[] = [];
@@ -290,15 +415,8 @@ export class ChangeTracker {
   async write(changes: PlannedChange[]): Promise<void> {
     for (const c of changes) {
       const abs = path.join(this.root, c.path);
-      if (!this.originals.has(c.path)) {
-        let original: Buffer | null = null;
-        try {
-          original = await fs.promises.readFile(abs);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        }
-        this.originals.set(c.path, original);
-      }
+      assertPlain(this.root, c.path, 'writing');
+      if (!this.originals.has(c.path)) this.originals.set(c.path, await readNoFollow(abs));
       const dir = path.dirname(abs);
       if (!fs.existsSync(dir)) {
         let top = dir;
@@ -306,7 +424,7 @@ export class ChangeTracker {
         await fs.promises.mkdir(dir, { recursive: true });
         this.createdDirs.push(top);
       }
-      await fs.promises.writeFile(abs, c.after);
+      await writeNoFollow(abs, c.after);
     }
   }
 
@@ -315,14 +433,17 @@ export class ChangeTracker {
     const restored: string[] = [];
     for (const [rel, original] of this.originals) {
       const abs = path.join(this.root, rel);
+      // A check (code the model wrote) may have replaced the file with a link: drop the link, not its target.
+      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (st?.isSymbolicLink()) await fs.promises.unlink(abs);
+      assertPlain(this.root, rel, 'restoring');
       if (original === null) await fs.promises.rm(abs, { force: true });
-      else await fs.promises.writeFile(abs, original);
+      else await writeNoFollow(abs, original);
       restored.push(rel);
     }
     for (const dir of this.createdDirs.reverse()) await fs.promises.rm(dir, { recursive: true, force: true });
     for (const [rel, original] of this.originals) {
-      const abs = path.join(this.root, rel);
-      const now = fs.existsSync(abs) ? await fs.promises.readFile(abs) : null;
+      const now = await readNoFollow(path.join(this.root, rel));
       const same = original === null ? now === null : now !== null && now.equals(original);
       if (!same) throw new Error(`internal: could not restore ${rel} exactly`);
     }

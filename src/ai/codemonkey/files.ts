@@ -327,4 +327,31 @@ export async function selectFiles(input: SelectInput): Promise<Selection> {
   return { selected: eligible.slice(0, input.maxFiles), eligible, matched: matched.length, skipped };
 }
 
+/** The most files `loadSources` reads (a repository map and import graph, not a full index). */
+export const MAX_SOURCE_FILES = 5_000;
+
+/**
+ * Tracked source files for the repository map and for finding tests and importers: code files
+ * only, never secret, vendored or generated ones, regular files (no symbolic links followed)
+ * within the size limit, at most `max` of them.
+ */
+export async function loadSources(root: string, tracked: readonly string[], max = MAX_SOURCE_FILES): Promise<{ path: string; content: string }[]> {
+  const out: { path: string; content: string }[] = [];
+  for (const rel of tracked) {
+    if (out.length >= max) break;
+    if (!isCodeFile(rel) || isSecretPath(rel) || isVendored(rel) || isGeneratedPath(rel)) continue;
+    try {
+      const abs = path.join(root, rel);
+      const st = await fs.promises.lstat(abs);
+      if (!st.isFile() || st.size > MAX_FILE_BYTES) continue;
+      const data = await fs.promises.readFile(abs);
+      if (looksBinary(data)) continue;
+      out.push({ path: rel, content: data.toString('utf8') });
+    } catch {
+      // unreadable: left out
+    }
+  }
+  return out;
+}
+
 export { compileGlobs, matchesGlobs };

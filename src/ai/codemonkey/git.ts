@@ -118,7 +118,10 @@ export class Git {
     const r = await this.exec(args);
     if (r.code === 0) return r.stdout;
     if (options.allowFail) return null;
-    const detail = r.stderr.trim().split('\n').slice(-3).join(' ').trim();
+    // git's own "fatal:"/"error:" lines say what went wrong; its advice after them does not.
+    const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+    const key = lines.filter((l) => /^(fatal|error):/.test(l));
+    const detail = (key.length > 0 ? key.slice(0, 2) : lines.slice(-3)).join(' ');
     throw new GitError(`git ${args.slice(0, 2).join(' ')} failed${detail ? `: ${detail}` : ''}`, args, r.stderr, r.code);
   }
 
@@ -168,6 +171,12 @@ export class Git {
   async trackedFiles(): Promise<string[]> {
     const out = await this.run(['ls-files', '-z', '--cached']);
     return [...new Set(out.split('\0').filter((f) => f.length > 0))];
+  }
+
+  /** Whether git ignores a path (.gitignore, info/exclude, core.excludesFile): `git add` would refuse it. */
+  async isIgnored(rel: string): Promise<boolean> {
+    const r = await this.exec(['check-ignore', '-q', '--no-index', '--', rel]);
+    return r.code === 0;
   }
 
   /** Fails unless git knows who commits (user.name and user.email). */

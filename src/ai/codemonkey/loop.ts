@@ -13,12 +13,13 @@ import path from 'node:path';
 import type { z } from 'zod';
 import type { Price } from '../../core/config.js';
 import { UserError, errorMessage, isUserError } from '../../core/errors.js';
+import { oneLineSafe, stripControl } from '../../core/sanitize.js';
 import type { ChatMessage, LlmClient } from '../llm.js';
 import { priceFor } from '../prices.js';
 import { budgetCheck, MAX_COMPLETION_TOKENS } from './budget.js';
 import {
   checkCommandFiles,
-  checkEnv,
+  scrubCheckEnv,
   describeFailure,
   detectCheckCommand,
   failureSignature,
@@ -29,13 +30,17 @@ import {
   type ResolvedCheck,
 } from './check.js';
 import { ChangeTracker, planEdits, type EditPolicy, type FileReader, type PlannedChange } from './edits.js';
-import { compileGlobs, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
-import { Git, ProcessAudit } from './git.js';
+import { compileGlobs, exportedSymbols, loadSources, matchesGlobs, pathSkipReason, repoMap, selectFiles, type SkipReason } from './files.js';
+import { findRelated, importGraph, relatedContext } from './related.js';
+import { Git, GitError, ProcessAudit } from './git.js';
 import { checkFailedPrompt, commitMessage, editsRefusedPrompt, filePrompt, systemPrompt } from './prompts.js';
 import { MAX_OPTIONS, OptionsReplySchema, RedoReplySchema, type CodemonkeyOption } from './schema.js';
 import { ensureExcluded, newRunId, RUNS_DIR, writeRun, type FileRecord, type RunRecord, type RunStatus } from './store.js';
 
 export const TASK = 'codemonkey';
+
+/** Model errors that fail one file, not the run. */
+const PER_FILE_LLM_ERRORS = new Set(['LLM_INVALID_OUTPUT', 'LLM_REFUSED', 'LLM_REPLY_TOO_LARGE']);
 
 export type Choice = { action: 'apply'; index: number } | { action: 'skip' } | { action: 'quit' };
 
@@ -125,13 +130,32 @@ export function slugify(goal: string): string {
   return slug || 'run';
 }
 
+/** A regular file's text, or null when there is none (symbolic links are not followed). */
 async function readText(root: string, rel: string): Promise<string | null> {
+  let handle: fs.promises.FileHandle;
   try {
-    return await fs.promises.readFile(path.join(root, rel), 'utf8');
+    handle = await fs.promises.open(path.join(root, rel), fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR') return null;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return null;
     throw error;
   }
+  try {
+    return (await handle.stat()).isFile() ? await handle.readFile('utf8') : null;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Why the run was interrupted: the abort reason the command gave (e.g. "Ctrl-C", "SIGTERM"). */
+function interruptReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return `interrupted (${typeof reason === 'string' && reason !== '' ? reason : 'Ctrl-C'})`;
+}
+
+/** An option with its title and rationale cleaned of control characters (its edits stay as written). */
+function cleanOption(o: CodemonkeyOption): CodemonkeyOption {
+  return { ...o, title: oneLineSafe(o.title, 200), rationale: stripControl(o.rationale).trim() };
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
@@ -295,7 +319,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     model,
     budget_usd: input.budgetUsd,
     unpriced_models: [],
-    check: { command: check?.command ?? null, source: check?.source ?? null, runs: 0, baseline_ok: null },
+    check: { command: check?.command ?? null, source: check?.source ?? null, runs: 0, baseline_ok: null, env_withheld: [] },
     files,
     totals: {
       files_selected: files.length,
@@ -321,7 +345,12 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
   };
   const finishRecord = (status: RunStatus, reason: string | null): void => {
     record.status = status;
-    record.stop_reason = reason;
+    // Anything a model (or code it wrote) said reaches the record only without control characters.
+    record.stop_reason = reason === null ? null : oneLineSafe(reason);
+    for (const f of files) {
+      if (f.reason !== null) f.reason = oneLineSafe(f.reason);
+      if (f.option !== null) f.option = oneLineSafe(f.option);
+    }
     const usage = input.llm.usage();
     record.unpriced_models = usage.unpricedModels;
     record.check.runs = checkRuns;
@@ -350,42 +379,21 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
   };
   await save('running', null);
 
-  const envForCheck = checkEnv(input.env);
+  const scrubbed = scrubCheckEnv(input.env);
+  record.check.env_withheld = scrubbed.withheld;
   const check1 = async (): Promise<CheckResult> => {
     if (!check) throw new Error('internal: no check command');
-    const r = await runCheck(check.steps, { cwd: root, env: envForCheck, timeoutMs: input.checkTimeoutMs, signal: input.signal, audit });
+    const r = await runCheck(check.steps, { cwd: root, env: scrubbed.env, timeoutMs: input.checkTimeoutMs, signal: input.signal, audit });
     checkMs += r.durationMs;
     checkRuns += 1;
     return r;
   };
 
-  emit({ type: 'start', branch, baseBranch, baseCommit, files: files.map((f) => f.path), check: check?.command ?? null, dryRun: input.dryRun });
-
-  // ---- baseline: the check must pass before any change ----
-  if (!input.dryRun) {
-    const baseline = await check1();
-    record.check.baseline_ok = baseline.ok;
-    emit({ type: 'baseline', ok: baseline.ok, durationMs: baseline.durationMs });
-    if (baseline.aborted) {
-      await save('interrupted', 'interrupted before any change');
-      return { record, error: null };
-    }
-    if (!baseline.ok) {
-      const tail = trimOutput(baseline.output, 300).split('\n').filter((l) => l.trim() !== '').slice(-2).join(' | ');
-      await save('error', `the check command fails before any change: ${describeFailure(baseline)}`);
-      throw new UserError(`the check command "${check?.command ?? ''}" fails before any change (${describeFailure(baseline).replace(/^the check /, '')})${tail ? `: ${tail}` : ''}`, {
-        hint: 'codemonkey keeps only changes that turn the check green: fix the project first, or pass a --check that passes now',
-        code: 'CHECK_RED',
-      });
-    }
-    await git.createBranch(branch as string);
-  }
-  // ---- per file ----
   const tracker = new ChangeTracker(root);
   const overlay = new Map<string, string>();
   const reader: FileReader = { read: async (rel) => (overlay.has(rel) ? (overlay.get(rel) as string) : readText(root, rel)) };
   const editable = new Set(selection.eligible.map((c) => c.path));
-  const refuse = (rel: string, exists: boolean): string | null => {
+  const refuse = async (rel: string, exists: boolean): Promise<string | null> => {
     if (exists && editable.has(rel)) return null;
     const why = pathSkipReason(rel, protectedPaths, dirtySet);
     if (why === 'protected') return 'refused: this file decides how the project is built, tested or run, and codemonkey never edits it';
@@ -394,27 +402,58 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     if (why) return `refused: ${why} files are never edited`;
     if (!matchesGlobs(globs, rel)) return `refused: ${rel} is outside --files${input.files.length > 0 ? ` (${input.files.join(',')})` : ''}`;
     if (exists) return 'refused: this file is not editable (untracked, binary, generated or too large)';
+    if (await git.isIgnored(rel)) return `refused: git ignores ${rel} (.gitignore), so it could not be committed`;
     return null;
   };
-  const map = repoMap(selection.eligible);
+  // The map covers the whole repository's sources (the files to edit first); each request also
+  // shows the tests and importers of its file (related.ts), within a budget.
+  const sources = await loadSources(root, tracked);
+  const known = new Set(sources.map((f) => f.path));
+  const eligiblePaths = new Set(selection.eligible.map((c) => c.path));
+  const others = sources.filter((f) => !eligiblePaths.has(f.path)).map((f) => ({ path: f.path, symbols: exportedSymbols(f.path, f.content) }));
+  const map = repoMap([...selection.eligible, ...others]);
+  const graph = importGraph(sources);
+  const relatedFor = async (rel: string): Promise<string> => {
+    const related = findRelated(rel, sources, graph);
+    const texts = new Map<string, string | null>();
+    for (const p of [...related.tests, ...related.importers]) texts.set(p, await reader.read(p));
+    return relatedContext(rel, related, (p) => texts.get(p) ?? null, known);
+  };
   const system = systemPrompt(MAX_OPTIONS);
   let runStatus: RunStatus = 'completed';
   let stopReason: string | null = null;
   let runError: UserError | null = null;
+  /** A precondition found by running the check (a red baseline): thrown once the record is closed. */
+  let throwAfter: UserError | null = null;
+  /** An unexpected error (a bug): rethrown once the record is closed and the tree restored. */
+  let fatal: unknown = null;
+  let branchCreated = false;
 
   const ask = async <T>(schema: z.ZodType<T>, schemaName: string, messages: ChatMessage[], rec: FileRecord): Promise<{ ok: true; value: T } | { ok: false; problem: string }> => {
     if (input.signal?.aborted) throw new Interrupted();
-    const decision = budgetCheck(input.llm.usage().costUsd, messages, price, input.budgetUsd);
+    const spent = input.llm.usage().costUsd;
+    const decision = budgetCheck(spent, messages, price, input.budgetUsd);
     if (!decision.ok) throw new BudgetStop(decision.message);
+    // One repair turn for a malformed or cut-off reply, when the budget has room for it too.
+    const maxRepairs = budgetCheck(spent, messages, price, input.budgetUsd, 1).ok ? 1 : 0;
     const before = input.llm.usage();
     const t0 = now();
+    // A signal per request, so the HTTP request is cancelled on Ctrl-C without piling listeners on the run's signal.
+    const request = new AbortController();
+    const cancel = (): void => request.abort();
+    input.signal?.addEventListener('abort', cancel, { once: true });
     try {
-      const value = await raceAbort(input.llm.structured({ task: TASK, schema, schemaName, messages, maxRepairs: 0, maxTokens: MAX_COMPLETION_TOKENS }), input.signal);
+      const value = await raceAbort(
+        input.llm.structured({ task: TASK, schema, schemaName, messages, maxRepairs, maxTokens: MAX_COMPLETION_TOKENS, signal: request.signal }),
+        input.signal,
+      );
       return { ok: true, value };
     } catch (error) {
-      if (isUserError(error) && (error.code === 'LLM_INVALID_OUTPUT' || error.code === 'LLM_REFUSED')) return { ok: false, problem: error.message };
+      // A bad reply fails this file only (an oversized one is cut off on the wire by llm.ts).
+      if (isUserError(error) && PER_FILE_LLM_ERRORS.has(error.code)) return { ok: false, problem: oneLineSafe(error.message) };
       throw error;
     } finally {
+      input.signal?.removeEventListener('abort', cancel);
       modelMs += now() - t0;
       const after = input.llm.usage();
       rec.model_calls += after.calls - before.calls;
@@ -433,7 +472,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
     }
     const messages: ChatMessage[] = [
       { role: 'system', content: system },
-      { role: 'user', content: filePrompt({ goal: input.goal, map, check: check?.command ?? '(none: dry run)', path: rec.path, content }) },
+      { role: 'user', content: filePrompt({ goal: input.goal, map, related: await relatedFor(rec.path), check: check?.command ?? '(none: dry run)', path: rec.path, content }) },
     ];
     const first = await ask(OptionsReplySchema, 'codemonkey_options', messages, rec);
     if (!first.ok) {
@@ -441,7 +480,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
       rec.reason = first.problem;
       return;
     }
-    const options = first.value.options.filter((o) => o.title.trim() !== '' && o.edits.length > 0).slice(0, MAX_OPTIONS);
+    const options = first.value.options.map(cleanOption).filter((o) => o.title !== '' && o.edits.length > 0).slice(0, MAX_OPTIONS);
     rec.options_offered = options.length;
     emit({ type: 'options', path: rec.path, count: options.length });
     if (options.length === 0) {
@@ -477,7 +516,7 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
       lastEdits = key;
       const plan = await planEdits(option, { reader, policy: { root, currentFile: rec.path, refuse } satisfies EditPolicy });
       if (!plan.ok) {
-        emit({ type: 'refused', path: rec.path, problems: plan.problems });
+        emit({ type: 'refused', path: rec.path, problems: plan.problems.map((p) => stripControl(p)) });
         feedback = editsRefusedPrompt(option, plan.problems);
         signature = `edits:${plan.problems.join('\n')}`;
         lastProblem = `edits refused: ${plan.problems[0]?.split('\n')[0] ?? ''}`;
@@ -493,7 +532,18 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
         emit({ type: 'check', path: rec.path, ok: result.ok, durationMs: result.durationMs, failure: result.ok ? null : describeFailure(result) });
         if (result.aborted) throw new Interrupted();
         if (result.ok) {
-          rec.commit = await commit(plan.changes, option, rec);
+          let sha: string;
+          try {
+            sha = await commit(plan.changes, option, rec);
+          } catch (error) {
+            if (isUserError(error)) throw error;
+            await tracker.restore();
+            rec.restored = true;
+            rec.status = 'failed';
+            rec.reason = `the change passed the check but could not be committed: ${errorMessage(error)}`;
+            return;
+          }
+          rec.commit = sha;
           rec.status = 'committed';
           rec.changed_paths = plan.changes.map((c) => c.path);
           rec.restored = false;
@@ -532,10 +582,11 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
       conversation.push({ role: 'assistant', content: JSON.stringify(redo.value) });
       if (!redo.value.option || redo.value.option.edits.length === 0) {
         rec.status = 'failed';
-        rec.reason = `the model gave up${redo.value.reason ? `: ${redo.value.reason}` : ''}; last problem: ${lastProblem}`;
+        const why = redo.value.reason ? oneLineSafe(redo.value.reason, 300) : '';
+        rec.reason = `the model gave up${why ? `: ${why}` : ''}; last problem: ${lastProblem}`;
         return;
       }
-      option = redo.value.option;
+      option = cleanOption(redo.value.option);
     }
   };
 
@@ -555,8 +606,11 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
   const finalize = async (): Promise<void> => {
     if (tracker.pending.length > 0) await tracker.restore();
     if (input.dryRun) {
-      record.patch_file = await writePatch(git, root, overlay, input.patchFile ? path.resolve(input.cwd, input.patchFile) : path.join(root, RUNS_DIR, `${runId}.patch`));
-    } else if (branch) {
+      record.patch_file = await writePatch(git, root, overlay, input.patchFile ? path.resolve(input.cwd, input.patchFile) : path.join(root, RUNS_DIR, `${runId}.patch`), {
+        runId,
+        goal: input.goal,
+      });
+    } else if (branch && branchCreated) {
       const head = await git.head();
       record.head_commit = head ?? baseCommit;
       if (head === baseCommit) {
@@ -565,71 +619,138 @@ export async function runCodemonkey(input: CodemonkeyInput): Promise<CodemonkeyO
         await git.deleteBranch(branch);
         record.branch_kept = false;
       }
+    } else if (!input.dryRun) {
+      record.branch_kept = false;
     }
   };
 
-  let position = 0;
-  for (const rec of files) {
-    position += 1;
-    if (input.signal?.aborted) {
-      runStatus = 'interrupted';
-      stopReason = 'interrupted (Ctrl-C)';
-      break;
-    }
-    const t0 = now();
-    emit({ type: 'file', path: rec.path, position, total: files.length });
-    try {
-      await processFile(rec, position);
-    } catch (error) {
-      if (tracker.pending.length > 0) {
-        await tracker.restore();
-        rec.restored = true;
-      }
-      const reachedModel = rec.model_calls > 0;
-      if (error instanceof BudgetStop) {
-        runStatus = 'budget_exhausted';
-        stopReason = error.message;
-        rec.status = reachedModel ? 'failed' : 'pending';
-        rec.reason = error.message;
-      } else if (error instanceof Interrupted) {
+  const runFiles = async (): Promise<void> => {
+    let position = 0;
+    for (const rec of files) {
+      position += 1;
+      if (input.signal?.aborted) {
         runStatus = 'interrupted';
-        stopReason = 'interrupted (Ctrl-C)';
-        rec.status = reachedModel ? 'failed' : 'pending';
-        rec.reason = 'interrupted';
-      } else if (error instanceof QuitRun) {
-        runStatus = 'stopped';
-        stopReason = 'stopped at your request';
-        rec.status = 'pending';
-        rec.reason = 'stopped at your request';
-      } else {
+        stopReason = interruptReason(input.signal);
+        break;
+      }
+      const t0 = now();
+      emit({ type: 'file', path: rec.path, position, total: files.length });
+      try {
+        await processFile(rec, position);
+      } catch (error) {
+        if (tracker.pending.length > 0) {
+          await tracker.restore();
+          rec.restored = true;
+        }
+        const reachedModel = rec.model_calls > 0;
+        if (error instanceof BudgetStop) {
+          runStatus = 'budget_exhausted';
+          stopReason = error.message;
+          rec.status = reachedModel ? 'failed' : 'pending';
+          rec.reason = error.message;
+        } else if (error instanceof Interrupted) {
+          runStatus = 'interrupted';
+          stopReason = interruptReason(input.signal);
+          rec.status = reachedModel ? 'failed' : 'pending';
+          rec.reason = 'interrupted';
+        } else if (error instanceof QuitRun) {
+          runStatus = 'stopped';
+          stopReason = 'stopped at your request';
+          rec.status = 'pending';
+          rec.reason = 'stopped at your request';
+        } else {
+          runStatus = 'error';
+          stopReason = errorMessage(error);
+          rec.status = 'failed';
+          rec.reason = errorMessage(error);
+          if (isUserError(error)) runError = error;
+          else fatal = error;
+        }
+      }
+      rec.duration_ms = now() - t0;
+      if (fatal === null) emit({ type: 'file-done', file: rec });
+      if (runStatus !== 'completed') break;
+      await save('running', null);
+    }
+  };
+
+  // Whatever happens from here on (a bug, a signal, a failing git), the tree is restored and the
+  // record ends with a final status.
+  try {
+    emit({ type: 'start', branch, baseBranch, baseCommit, files: files.map((f) => f.path), check: check?.command ?? null, dryRun: input.dryRun });
+    // ---- baseline: the check must pass before any change ----
+    let baselineOk = true;
+    if (!input.dryRun) {
+      const baseline = await check1();
+      record.check.baseline_ok = baseline.ok;
+      emit({ type: 'baseline', ok: baseline.ok, durationMs: baseline.durationMs });
+      if (baseline.aborted) {
+        runStatus = 'interrupted';
+        stopReason = 'interrupted before any change';
+        baselineOk = false;
+      } else if (!baseline.ok) {
+        const tail = trimOutput(baseline.output, 300).split('\n').filter((l) => l.trim() !== '').slice(-2).join(' | ');
         runStatus = 'error';
-        stopReason = errorMessage(error);
-        rec.status = 'failed';
-        rec.reason = errorMessage(error);
-        runError = isUserError(error) ? error : null;
-        if (!runError) {
-          rec.duration_ms = now() - t0;
-          await finalize();
-          throw error;
+        stopReason = `the check command fails before any change: ${describeFailure(baseline)}`;
+        baselineOk = false;
+        throwAfter = new UserError(`the check command "${check?.command ?? ''}" fails before any change (${describeFailure(baseline).replace(/^the check /, '')})${tail ? `: ${oneLineSafe(tail)}` : ''}`, {
+          hint: 'codemonkey keeps only changes that turn the check green: fix the project first, or pass a --check that passes now',
+          code: 'CHECK_RED',
+        });
+      } else {
+        await git.createBranch(branch as string);
+        branchCreated = true;
+      }
+    }
+    if (baselineOk) await runFiles();
+  } catch (error) {
+    runStatus = 'error';
+    stopReason = errorMessage(error);
+    if (isUserError(error)) runError = error;
+    else fatal = error;
+  } finally {
+    for (const rec of files) {
+      if (rec.status === 'pending' && rec.reason === null) rec.reason = `not reached (${runStatus.replace('_', ' ')})`;
+    }
+    try {
+      await finalize();
+    } catch (error) {
+      runStatus = 'error';
+      stopReason = `${stopReason ? `${stopReason}; ` : ''}cleaning up failed: ${errorMessage(error)}`;
+      if (fatal === null && runError === null) {
+        if (error instanceof GitError || isUserError(error)) {
+          runError = new UserError(`codemonkey could not clean up after the run: ${errorMessage(error)}`, {
+            hint: `fix what git reports, then \`git checkout ${baseBranch ?? baseCommit.slice(0, 7)}\`${branch ? ` and, if it has no commits you want, \`git branch -D ${branch}\`` : ''}`,
+            code: 'CLEANUP_FAILED',
+          });
+        } else {
+          fatal = error;
         }
       }
     }
-    rec.duration_ms = now() - t0;
-    emit({ type: 'file-done', file: rec });
-    if (runStatus !== 'completed') break;
-    await save('running', null);
+    await save(runStatus, stopReason);
   }
-  for (const rec of files) {
-    if (rec.status === 'pending' && rec.reason === null) rec.reason = `not reached (${runStatus.replace('_', ' ')})`;
-  }
-
-  await finalize();
-  await save(runStatus, stopReason);
+  if (fatal !== null) throw fatal instanceof Error ? fatal : new Error(errorMessage(fatal));
+  if (throwAfter) throw throwAfter;
   return { record, error: runError };
 }
 
+/**
+ * The comment at the top of a dry run's patch (`git apply` skips text before the first diff):
+ * the edits in it were never checked.
+ */
+export function patchHeader(about: { runId: string; goal: string }): string {
+  return [
+    `codemonkey dry run ${about.runId}: ${oneLineSafe(about.goal, 200)}`,
+    'UNCHECKED: these edits were never checked (a dry run writes no file and runs no check command).',
+    'Review them, apply with `git apply <this file>`, then run your check before committing.',
+    '',
+    '',
+  ].join('\n');
+}
+
 /** Writes the dry run's changes as one unified diff (paths relative to the repository). */
-async function writePatch(git: Git, root: string, overlay: Map<string, string>, file: string): Promise<string> {
+async function writePatch(git: Git, root: string, overlay: Map<string, string>, file: string, about: { runId: string; goal: string }): Promise<string> {
   const tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'codemonkey-patch-'));
   const parts: string[] = [];
   try {
@@ -649,6 +770,6 @@ async function writePatch(git: Git, root: string, overlay: Map<string, string>, 
     await fs.promises.rm(tmp, { recursive: true, force: true });
   }
   await fs.promises.mkdir(path.dirname(file), { recursive: true });
-  await fs.promises.writeFile(file, parts.join(''));
+  await fs.promises.writeFile(file, patchHeader(about) + parts.join(''));
   return file;
 }

@@ -3,6 +3,7 @@
  * fills them. File contents and check output are wrapped in fences and declared to be data:
  * codemonkey never runs anything the model or a file says, but the prompt says so too.
  */
+import { oneLineSafe, stripControl } from '../../core/sanitize.js';
 import type { CodemonkeyOption } from './schema.js';
 
 export const SYSTEM_TEMPLATE = `You are codemonkey, a careful refactoring assistant. You improve a repository one file at a time toward the user's goal.
@@ -31,6 +32,8 @@ export const FILE_TEMPLATE = `Goal: {{goal}}
 
 Repository map (exported symbols per file):
 {{map}}
+
+{{related}}
 
 The check command that must pass after your change: {{check}}
 
@@ -69,9 +72,15 @@ export function systemPrompt(maxOptions: number): string {
   return render(SYSTEM_TEMPLATE, { maxOptions });
 }
 
-export function filePrompt(v: { goal: string; map: string; check: string; path: string; content: string }): string {
+export function filePrompt(v: { goal: string; map: string; related?: string; check: string; path: string; content: string }): string {
   const lines = v.content.length === 0 ? 0 : v.content.split('\n').length;
-  return render(FILE_TEMPLATE, { ...v, map: v.map.length > 0 ? v.map : '(no exported symbols found)', lines, fence: fenceFor(v.content) });
+  return render(FILE_TEMPLATE, {
+    ...v,
+    map: v.map.length > 0 ? v.map : '(no exported symbols found)',
+    related: v.related ?? `No tests or importers of ${v.path} were looked for.`,
+    lines,
+    fence: fenceFor(v.content),
+  });
 }
 
 export function checkFailedPrompt(option: CodemonkeyOption, failure: string, output: string): string {
@@ -82,15 +91,15 @@ export function editsRefusedPrompt(option: CodemonkeyOption, problems: string[])
   return render(EDITS_REFUSED_TEMPLATE, { title: option.title, problems: problems.map((p) => `- ${p}`).join('\n') });
 }
 
-/** The commit message for a green option. */
+/** The commit message for a green option (no control characters: they come from a model). */
 export function commitMessage(option: CodemonkeyOption, v: { goal: string; file: string; runId: string; retries: number }): string {
-  const title = option.title.replace(/\s+/g, ' ').trim() || 'codemonkey change';
+  const title = oneLineSafe(option.title) || 'codemonkey change';
   const subject = `codemonkey: ${title.length > 64 ? `${title.slice(0, 63)}…` : title}`;
   const body = [
-    option.rationale.trim(),
+    stripControl(option.rationale).trim(),
     '',
-    `Goal: ${v.goal.replace(/\s+/g, ' ').trim()}`,
-    `File: ${v.file}`,
+    `Goal: ${oneLineSafe(v.goal)}`,
+    `File: ${oneLineSafe(v.file)}`,
     `Risk: ${option.risk}`,
     ...(v.retries > 0 ? [`Retries: ${v.retries}`] : []),
     `Codemonkey-Run: ${v.runId}`,

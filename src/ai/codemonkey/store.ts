@@ -84,7 +84,14 @@ export interface RunRecord {
   model: string;
   budget_usd: number;
   unpriced_models: string[];
-  check: { command: string | null; source: CheckSource | null; runs: number; baseline_ok: boolean | null };
+  check: {
+    command: string | null;
+    source: CheckSource | null;
+    runs: number;
+    baseline_ok: boolean | null;
+    /** Environment variables kept from the check because they look like secrets (names only). */
+    env_withheld: string[];
+  };
   files: FileRecord[];
   totals: RunTotals;
   skipped_candidates: Record<SkipReason, number>;
