@@ -15,6 +15,8 @@ import { pushCommand } from './push.js';
 import { codemonkeyCommand } from './codemonkey.js';
 import { forecastCommand } from './forecast.js';
 import { ideasCommand } from './ideas.js';
+import { serveCommand } from './serve.js';
+import { notifyCommand } from './notify.js';
 
 export type CommandFactory = (app: App) => Command;
 
@@ -22,6 +24,8 @@ export const COMMANDS: CommandFactory[] = [
   demoCommand,
   seedCommand,
   pushCommand,
+  serveCommand,
+  notifyCommand,
   analyzeCommand,
   powerCommand,
   forecastCommand,
