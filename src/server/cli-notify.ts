@@ -22,6 +22,13 @@ export interface CliNotifyResult {
   dead: number;
 }
 
+/** One line on stderr about what the run's notifications did (nothing when no webhook is concerned). */
+export function reportNotify(out: { info(text: string): void; warn(text: string): void }, r: CliNotifyResult): void {
+  if (r.queued === 0) return;
+  if (r.pending + r.dead === 0) out.info(`Notified ${r.delivered} webhook${r.delivered === 1 ? '' : 's'} of the changes.`);
+  else out.warn(`${r.delivered} of ${r.queued} webhook notifications delivered; ${r.pending} pending, ${r.dead} dead: see statsig-hack notify status, then notify retry`);
+}
+
 /** Records and sends the changes of one command run; waits at most `waitMs` for delivery. */
 export async function notifyCliChanges(
   store: Store,
