@@ -20,12 +20,12 @@ afterEach(async () => {
 });
 async function receiver(opts: Parameters<typeof startReceiver>[0] = {}): Promise<Receiver> {
   const r = await startReceiver(opts);
-  closers.push(r.close);
+  closers.push(() => r.close());
   return r;
 }
 async function server(): Promise<Served> {
   const s = await serve({ deliverEveryMs: 50 });
-  closers.push(s.stop);
+  closers.push(() => s.stop());
   return s;
 }
 async function until(cond: () => boolean, ms = 8000): Promise<void> {
