@@ -93,17 +93,42 @@ export async function listEntities(
   return { items: rows.map(toEntity).filter((e): e is Entity => e !== null), total: Number(total[0]?.n ?? 0) };
 }
 
-export async function upsertEntity(sql: Sql, e: Entity): Promise<void> {
-  await sql.run(
-    `INSERT INTO entities (kind, name, type, status, created_at, updated_at, spec)
-     VALUES ($1, $2, $3, $4, epoch_ms($5::BIGINT), epoch_ms($6::BIGINT), CAST($7 AS JSON))
-     ON CONFLICT (kind, name) DO UPDATE SET type = excluded.type, status = excluded.status, updated_at = excluded.updated_at, spec = excluded.spec`,
-    [e.kind, e.id, typeOf(e.kind, e.body), statusOf(e.kind, e.body), e.createdAt, e.updatedAt, JSON.stringify(e.body)],
-  );
+/** Bulk write of a batch's final states: deletes for null, one multi-row upsert for the rest. */
+export async function writeEntities(sql: Sql, finals: { kind: Kind; id: string; entity: Entity | null }[]): Promise<void> {
+  const gone = finals.filter((f) => f.entity === null);
+  for (let i = 0; i < gone.length; i += 200) {
+    const chunk = gone.slice(i, i + 200);
+    await sql.run(`DELETE FROM entities WHERE ${chunk.map((_, j) => `(kind = $${2 * j + 1} AND name = $${2 * j + 2})`).join(' OR ')}`, chunk.flatMap((f) => [f.kind, f.id]));
+  }
+  const live = finals.map((f) => f.entity).filter((e): e is Entity => e !== null);
+  for (let i = 0; i < live.length; i += 200) {
+    const chunk = live.slice(i, i + 200);
+    const params: DuckDBValue[] = [];
+    const values = chunk.map((e) => {
+      const at = params.length;
+      params.push(e.kind, e.id, typeOf(e.kind, e.body), statusOf(e.kind, e.body), e.createdAt, e.updatedAt, JSON.stringify(e.body));
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, epoch_ms($${at + 5}::BIGINT), epoch_ms($${at + 6}::BIGINT), CAST($${at + 7} AS JSON))`;
+    });
+    await sql.run(
+      `INSERT INTO entities (kind, name, type, status, created_at, updated_at, spec) VALUES ${values.join(', ')}
+       ON CONFLICT (kind, name) DO UPDATE SET type = excluded.type, status = excluded.status, updated_at = excluded.updated_at, spec = excluded.spec`,
+      params,
+    );
+  }
 }
 
-export async function deleteEntity(sql: Sql, kind: Kind, id: string): Promise<void> {
-  await sql.run(`DELETE FROM entities WHERE kind = $1 AND name = $2`, [kind, id]);
+/** Bulk insert of audit rows, in order. */
+export async function insertAuditRows(sql: Sql, rows: Omit<AuditEntry, 'seq'>[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    const params: DuckDBValue[] = [];
+    const values = chunk.map((a) => {
+      const at = params.length;
+      params.push(a.at, a.actor, a.source, a.action, a.kind, a.entity_id, JSON.stringify(a.diff));
+      return `($${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6}, CAST($${at + 7} AS JSON))`;
+    });
+    await sql.run(`INSERT INTO audit_log (at_ms, actor, source, action, kind, entity_id, diff) VALUES ${values.join(', ')}`, params);
+  }
 }
 
 export interface AuditEntry {

@@ -22,8 +22,8 @@ import {
   type ListQuery,
 } from './entities.js';
 import { loadKeys, type KeyInfo } from './keys.js';
-import { deleteEntity, getEntity, insertAudit, listEntities, loadEntities, readAudit, sqlOf, upsertEntity, type Sql } from './repo.js';
-import { Deliverer, WebhookInputSchema, addWebhook, enqueue, loadWebhooks, type EntityChange, type Webhook } from './webhooks.js';
+import { getEntity, insertAuditRows, listEntities, loadEntities, readAudit, sqlOf, writeEntities, type AuditEntry, type Sql } from './repo.js';
+import { Deliverer, WebhookInputSchema, addWebhook, deliveriesFor, insertDeliveries, loadWebhooks, type DeliveryRow, type EntityChange, type Webhook } from './webhooks.js';
 import { ApiError, WriteQueue, type Batch } from './writer.js';
 
 export interface ServiceOptions {
@@ -42,6 +42,12 @@ export interface Actor {
 type Action = EntityChange['action'];
 
 const overlayKey = (kind: Kind, id: string) => `${kind}\u0000${id}`;
+
+function push(b: Batch, table: string, row: unknown): void {
+  let list = b.rows.get(table);
+  if (!list) b.rows.set(table, (list = []));
+  list.push(row);
+}
 
 export function zodProblem(error: z.ZodError): ApiError {
   return new ApiError(
@@ -70,7 +76,7 @@ export class ConsoleService {
     private hooks: Webhook[],
     opts: ServiceOptions,
   ) {
-    this.writer = new WriteQueue(store);
+    this.writer = new WriteQueue(store, (b) => this.flush(b));
     this.now = opts.now ?? Date.now;
     this.baseUrl = opts.baseUrl ?? '';
     this.deliverer = new Deliverer({ exec: (fn) => this.writer.submit((b) => fn(b.sql)), ...(opts.fetch ? { fetch: opts.fetch } : {}), now: this.now });
@@ -136,14 +142,15 @@ export class ConsoleService {
       const { next, action } = plan(current);
       const target = next ?? current;
       if (!target) throw new ApiError(404, `no ${kind.replace(/s$/, '')} ${idOrName}`);
-      if (next) await upsertEntity(b.sql, next);
-      else await deleteEntity(b.sql, kind, target.id);
       const changes = diff(current?.body ?? null, next?.body ?? null);
       const at = next?.updatedAt ?? this.tick();
-      await insertAudit(b.sql, { at, actor: actor.id, source: actor.source, action, kind, entity_id: target.id, diff: changes });
+      const audit: Omit<AuditEntry, 'seq'> = { at, actor: actor.id, source: actor.source, action, kind, entity_id: target.id, diff: changes };
       const change: EntityChange = { kind, id: target.id, name: nameOf(target), action, diff: changes, link: next && this.baseUrl ? `${this.baseUrl}/console/v1/${kind}/${encodeURIComponent(target.id)}` : null };
-      await enqueue(b.sql, this.hooks, { id: `evt_${kind}_${target.id}_${at}`, type: 'entities.changed', at, actor: actor.id, source: actor.source, changes: [change] });
+      const deliveries = deliveriesFor(this.hooks, { id: `evt_${kind}_${target.id}_${at}`, type: 'entities.changed', at, actor: actor.id, source: actor.source, changes: [change] });
+      // nothing below can fail: the job's rows are queued for the batch's flush
       b.overlay.set(overlayKey(kind, target.id), next);
+      push(b, 'audit', audit);
+      for (const d of deliveries) push(b, 'deliveries', d);
       const cache = this.cache;
       if (cache) b.afterCommit(() => (next ? cache.put(next) : cache.remove(kind, target.id)));
       return next;
@@ -194,6 +201,19 @@ export class ConsoleService {
       if (!from.includes(status)) throw new ApiError(400, `cannot ${to} experiment ${current.id}: its status is ${status} (${to} needs ${from.join(' or ')})`);
       return { next: { ...current, updatedAt: this.tick(), body: { ...current.body, status: next } }, action: to === 'start' ? 'started' : 'stopped' };
     }) as Promise<Entity>;
+  }
+
+  /** Before COMMIT: the batch's final entity states, its audit rows and deliveries, in bulk. */
+  private async flush(b: Batch): Promise<void> {
+    const finals = [...b.overlay.entries()].map(([k, v]) => {
+      const [kind, id] = k.split('\u0000') as [Kind, string];
+      return { kind, id, entity: v as Entity | null };
+    });
+    if (finals.length > 0) await writeEntities(b.sql, finals);
+    const audit = (b.rows.get('audit') ?? []) as Omit<AuditEntry, 'seq'>[];
+    if (audit.length > 0) await insertAuditRows(b.sql, audit);
+    const deliveries = (b.rows.get('deliveries') ?? []) as DeliveryRow[];
+    if (deliveries.length > 0) await insertDeliveries(b.sql, deliveries);
   }
 
   addWebhook(raw: unknown): Promise<Webhook> {

@@ -83,20 +83,37 @@ export function changesFor(hook: Webhook, changes: EntityChange[]): EntityChange
   return changes.filter((c) => c.kind === hook.scope && (c.id === hook.target || c.name === hook.target));
 }
 
-/** Queues one delivery per concerned webhook (inside the caller's transaction). Returns how many. */
-export async function enqueue(sql: Sql, hooks: Webhook[], event: ChangeEvent): Promise<number> {
-  let n = 0;
+export interface DeliveryRow {
+  webhook_id: string;
+  url: string;
+  event: ChangeEvent;
+}
+
+/** One delivery per webhook the event concerns, with only the changes it is about. */
+export function deliveriesFor(hooks: Webhook[], event: ChangeEvent): DeliveryRow[] {
+  const out: DeliveryRow[] = [];
   for (const hook of hooks) {
     const changes = changesFor(hook, event.changes);
-    if (changes.length === 0) continue;
-    await sql.run(`INSERT INTO webhook_deliveries (webhook_id, url, event, next_attempt_ms) VALUES ($1, $2, CAST($3 AS JSON), 0)`, [
-      hook.id,
-      hook.url,
-      JSON.stringify({ ...event, changes }),
-    ]);
-    n++;
+    if (changes.length > 0) out.push({ webhook_id: hook.id, url: hook.url, event: { ...event, changes } });
   }
-  return n;
+  return out;
+}
+
+export async function insertDeliveries(sql: Sql, rows: DeliveryRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    await sql.run(
+      `INSERT INTO webhook_deliveries (webhook_id, url, event, next_attempt_ms) VALUES ${chunk.map((_, j) => `($${3 * j + 1}, $${3 * j + 2}, CAST($${3 * j + 3} AS JSON), 0)`).join(', ')}`,
+      chunk.flatMap((r) => [r.webhook_id, r.url, JSON.stringify(r.event)]),
+    );
+  }
+}
+
+/** Queues one delivery per concerned webhook (inside the caller's transaction). Returns how many. */
+export async function enqueue(sql: Sql, hooks: Webhook[], event: ChangeEvent): Promise<number> {
+  const rows = deliveriesFor(hooks, event);
+  await insertDeliveries(sql, rows);
+  return rows.length;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ export interface Batch {
   sql: Sql;
   /** Changes made earlier in this batch, by key, over what the store had (null = deleted). */
   overlay: Map<string, unknown>;
+  /** Rows the jobs queued for the flush before COMMIT (bulk statements instead of one per job). */
+  rows: Map<string, unknown[]>;
   afterCommit(fn: () => void): void;
 }
 
@@ -45,7 +47,11 @@ export class WriteQueue {
   batches = 0;
   jobs = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** Writes what the batch's jobs queued in `rows`, inside the transaction, before COMMIT. */
+    private readonly flush: (batch: Batch) => Promise<void> = () => Promise.resolve(),
+  ) {}
 
   submit<T>(job: Job<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -78,7 +84,7 @@ export class WriteQueue {
   private async runBatch(batch: Pending[], alone = false): Promise<boolean> {
     const hooks: (() => void)[] = [];
     const settled: { p: Pending; ok: boolean; value: unknown }[] = [];
-    const ctx: Batch = { sql: this.store, overlay: new Map(), afterCommit: (fn) => hooks.push(fn) };
+    const ctx: Batch = { sql: this.store, overlay: new Map(), rows: new Map(), afterCommit: (fn) => hooks.push(fn) };
     try {
       await this.store.run('BEGIN TRANSACTION');
       for (const p of batch) {
@@ -91,6 +97,7 @@ export class WriteQueue {
           settled.push({ p, ok: false, value: error });
         }
       }
+      await this.flush(ctx);
       await this.store.run('COMMIT');
     } catch (error) {
       await this.store.run('ROLLBACK').catch(() => undefined);
