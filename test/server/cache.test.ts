@@ -56,8 +56,8 @@ describe('Sigma cache', () => {
           expect(cache.size).toBe(entities.length);
           for (const q of queries) {
             for (const kind of ['gates', 'experiments', 'metrics'] as const) {
-              const fromCache = cache.list(kind, q as ListQuery);
-              const fromStore = await listEntities(store, kind, q as ListQuery);
+              const fromCache = cache.list(kind, q);
+              const fromStore = await listEntities(store, kind, q);
               expect(fromCache.total).toBe(fromStore.total);
               expect(fromCache.items.map((e) => e.id)).toEqual(fromStore.items.map((e) => e.id));
             }
