@@ -111,7 +111,7 @@ segments. Every request needs a STATSIG-API-KEY header; a read key cannot write.
 Examples:
   $ statsig-hack serve keys create --scope write
   $ statsig-hack serve --port 8787
-  $ STATSIG_CONSOLE_API_KEY=console-local-... statsig-hack push --api-url http://127.0.0.1:8787
+  $ STATSIG_CONSOLE_API_KEY=shk_... statsig-hack push --api-url http://127.0.0.1:8787
   $ statsig-hack serve log --entity checkout_flow`,
     )
     .action(async (opts: ServeOpts, cmd: Command) => {

@@ -20,7 +20,8 @@ export function hashKey(key: string): string {
 
 /** Creates a key: returns the secret (to print once) and its stored id. */
 export async function createKey(sql: Sql, scope: Scope, label: string | null): Promise<{ key: string; id: string; scope: Scope }> {
-  const key = `console-local-${randomBytes(32).toString('base64url')}`;
+  // hex, no dashes: nothing in it looks like the key patterns output redacts (console-..., sk-...)
+  const key = `shk_${randomBytes(32).toString('hex')}`;
   const id = `key_${randomBytes(6).toString('hex')}`;
   await sql.run(`INSERT INTO api_keys (id, hash, scope, label) VALUES ($1, $2, $3, $4)`, [id, hashKey(key), scope, label]);
   return { key, id, scope };
