@@ -128,6 +128,7 @@ Examples:
         if ((error as { code?: string }).code === 'EADDRINUSE') throw new UserError(`port ${port} on ${opts.host} is in use`, { hint: 'pass another --port (or --port 0 for any free one)', code: 'SERVE_PORT' });
         throw error;
       }
+      if (!['127.0.0.1', '::1', 'localhost'].includes(opts.host)) ctx.out.warn(`listening on ${opts.host}, beyond this machine: keys and data travel over plain HTTP; put TLS in front of it`);
       if (server.service.keys.size === 0) ctx.out.warn('no API keys yet: every request gets 401. Create one: statsig-hack serve keys create --scope write');
       ctx.out.info(`Console API listening on ${server.url} (cache ${opts.cache ? `on, ${server.service.cache?.size ?? 0} entities` : 'off'}, store ${ctx.settings.db.value}); Ctrl-C stops it`);
       await new Promise<void>((resolve) => {

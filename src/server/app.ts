@@ -39,6 +39,7 @@ function actor(req: FastifyRequest) {
 }
 
 export function buildApp(svc: ConsoleService, opts: { bodyLimit?: number } = {}): FastifyInstance {
+  const serialized = new WeakMap<object, string>();
   const app = Fastify({ logger: false, bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT });
   app.decorateRequest('apiKey', null);
 
@@ -96,7 +97,10 @@ export function buildApp(svc: ConsoleService, opts: { bodyLimit?: number } = {})
     if (!e) throw new ApiError(404, `no ${kind.replace(/s$/, '')} ${req.params.id.slice(0, 100)}`);
     const tag = etag(e);
     if (req.headers['if-none-match'] === tag) return reply.code(304).header('etag', tag).send();
-    return sendEntity(reply, e);
+    // entities are immutable (a write makes a new one): the reply text is made once per version
+    let text = serialized.get(e);
+    if (text === undefined) serialized.set(e, (text = JSON.stringify({ message: 'ok', data: toApi(e) })));
+    return reply.code(200).header('etag', tag).type('application/json; charset=utf-8').send(text);
   });
   app.patch<{ Params: { kind: string; id: string } }>('/console/v1/:kind/:id', async (req, reply) =>
     sendEntity(reply, await svc.update(kindOf(req.params.kind), req.params.id, req.body, actor(req), ifMatch(req), true)),

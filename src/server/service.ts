@@ -151,6 +151,7 @@ export class ConsoleService {
       b.overlay.set(overlayKey(kind, target.id), next);
       push(b, 'audit', audit);
       for (const d of deliveries) push(b, 'deliveries', d);
+      if (deliveries.length > 0) b.afterCommit(() => this.deliverer.poke());
       const cache = this.cache;
       if (cache) b.afterCommit(() => (next ? cache.put(next) : cache.remove(kind, target.id)));
       return next;

@@ -205,6 +205,8 @@ export class Deliverer {
   private readonly lastSent = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
   private busy: Promise<unknown> = Promise.resolve();
+  /** When the timer next needs to look at the queue (0: now; Infinity: not until poke()). */
+  private nextCheck = 0;
   private readonly fetch: typeof globalThis.fetch;
   private readonly now: () => number;
   private readonly maxAttempts: number;
@@ -226,7 +228,11 @@ export class Deliverer {
     const first = new Map<string, Due>();
     for (const r of rows) if (!first.has(r.url)) first.set(r.url, r);
     const now = this.now();
-    const due = [...first.values()].filter((r) => Number(r.next_attempt_ms) <= now && now - (this.lastSent.get(r.url) ?? -Infinity) >= PER_URL_INTERVAL_MS);
+    const readyAt = (r: Due) => Math.max(Number(r.next_attempt_ms), (this.lastSent.get(r.url) ?? -Infinity) + PER_URL_INTERVAL_MS);
+    const due = [...first.values()].filter((r) => readyAt(r) <= now);
+    const later = [...first.values()].filter((r) => readyAt(r) > now).map(readyAt);
+    // after sending, look again right away (the next message of a URL, a failed one's retry time)
+    this.nextCheck = due.length > 0 ? 0 : Math.min(Infinity, ...later);
     return Promise.all(due.map((r) => this.send(r)));
   }
 
@@ -267,11 +273,18 @@ export class Deliverer {
     return { id: Number(r.id), url: r.url, status, http, error };
   }
 
-  /** Ticks every `intervalMs` until stop(). */
+  /** New deliveries were queued: look at the queue on the next timer tick. */
+  poke(): void {
+    this.nextCheck = 0;
+  }
+
+  /** Every `intervalMs` until stop(), looks at the queue when something may be due (no store work when idle). */
   start(intervalMs = 200): void {
     if (this.timer) return;
     this.timer = setInterval(() => {
-      this.busy = this.busy.then(() => this.tick()).catch(() => undefined);
+      if (this.now() < this.nextCheck) return;
+      this.nextCheck = Infinity;
+      this.busy = this.busy.then(() => this.tick()).catch(() => (this.nextCheck = 0));
     }, intervalMs);
     this.timer.unref();
   }

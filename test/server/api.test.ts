@@ -64,7 +64,7 @@ describe.each([true, false])('serve (cache %s)', (cache) => {
     // the old ETag no longer matches: 412, nothing written
     const stale = await s.call('PATCH', '/console/v1/gates/gate_2', { description: 'lost update' }, { 'if-match': tag as string });
     expect(stale.status).toBe(412);
-    expect((await s.call('GET', '/console/v1/gates/gate_2')).json.data.description).toBe('gate gate_2');
+    expect((await s.call('GET', '/console/v1/gates/gate_2')).json.data).toMatchObject({ description: 'gate gate_2', isEnabled: false });
     expect((await s.call('GET', '/console/v1/gates?status=disabled')).json.data.map((g: any) => g.id)).toEqual(['gate_2']);
     // full update replaces the fields
     const full = await s.call('POST', '/console/v1/gates/gate_2', { name: 'gate_2', type: 'PERMANENT' });
