@@ -8,7 +8,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { Deliverer, MAX_ATTEMPTS, addWebhook, enqueue, queueStatus, slackMessage, type ChangeEvent } from '../../src/server/webhooks.js';
-import { notifyCliChanges } from '../../src/server/cli-notify.js';
+import { startFixtureServer } from '../ideas/support/fixture-server.js';
+import { badRoutes } from '../ideas/support/helpers.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { serve, type Served } from './helpers.js';
@@ -177,14 +178,20 @@ describe('CLI writers notify too', () => {
     const seedMsg = slack.delivered()[0]!.body;
     expect(seedMsg.blocks[0].text.text).toMatch(/^seed: \d+ entities changed$/);
 
-    const store = await Store.open(db);
+    const site = await startFixtureServer(badRoutes());
+    closers.push(() => site.close());
     const before = slack.delivered().length;
-    // what ideas --create does after createExperiments (src/ai/ideas/service.ts)
-    const r = await notifyCliChanges(store, 'ideas --create', [{ kind: 'experiments', id: 'blue_cta', action: 'created' }]);
-    expect(r).toMatchObject({ queued: 1, delivered: 1 });
+    const ideas = await runCli(['ideas', `${site.origin}/shoddy/signup.html`, '--pages', '1', '--no-browser', '--offline', '--create', '--db', db, '--json'], { cwd: dir, env: baseEnv() });
+    expect(ideas.code, ideas.stderr).toBe(0);
+    const made = ideas.json().created.experiments as { name: string }[];
+    expect(made.length).toBeGreaterThan(0);
+    const ideasMsg = slack.delivered()[before]?.body;
+    expect(ideasMsg.blocks[0].text.text).toBe(made.length === 1 ? `Experiment ${made[0]?.name} created` : `ideas --create: ${made.length} entities changed`);
+    const store = await Store.open(db);
+    const audit = await store.all<{ n: number }>(`SELECT count(*) AS n FROM audit_log WHERE source = 'ideas --create'`);
+    expect(Number(audit[0]?.n)).toBe(made.length);
     await addWebhook(store, { url: `${slack.url}/exp`, format: 'slack', experiment: 'nothing_matches' });
     store.close();
-    expect(slack.delivered()[before]?.body.blocks[0].text.text).toBe('Experiment blue_cta created');
 
     const pushed = await runCli(['push', '--db', db, '--kind', 'gates', '--api-url', s.server.url], { cwd: dir, env: baseEnv({ STATSIG_CONSOLE_API_KEY: s.write }) });
     expect(pushed.code, pushed.stderr).toBe(0);
