@@ -115,3 +115,21 @@ describe('writer queue', () => {
     }
   });
 });
+
+describe('migration 4 (serve)', () => {
+  it('adds the serve tables to a version 3 store and keeps its entities readable by serve', async () => {
+    const { tmpDir } = await import('../support/tmp.js');
+    const file = `${tmpDir('sh-mig-')}/p.duckdb`;
+    const v3 = await Store.open(file, { create: true, targetVersion: 3 });
+    await v3.run(`INSERT INTO entities (kind, name, type, status, spec) VALUES ('gates', 'old_gate', 'PERMANENT', 'enabled', '{"name":"old_gate","type":"PERMANENT"}')`);
+    v3.close();
+    const v4 = await Store.open(file);
+    try {
+      const [gate] = await loadEntities(v4);
+      expect(gate).toMatchObject({ kind: 'gates', id: 'old_gate', body: { name: 'old_gate', type: 'PERMANENT' } });
+      for (const t of ['api_keys', 'audit_log', 'webhooks', 'webhook_deliveries']) expect(await v4.count(t)).toBe(0);
+    } finally {
+      v4.close();
+    }
+  });
+});
