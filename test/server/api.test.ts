@@ -163,6 +163,23 @@ describe('serve: audit log and restart', () => {
     expect(s.server.service.writer.batches - before).toBeLessThan(60);
     const rows = await s.store.all<{ n: number }>(`SELECT count(*) AS n FROM entities WHERE kind = 'gates'`);
     expect(Number(rows[0]?.n)).toBe(61);
+    // delete, re-create and update one name in one group commit: the last state wins, in the store too
+    // (through the service, so that the order of the four is the order they were queued in)
+    const svc = s.server.service;
+    const who = { id: 'test', source: 'api' };
+    const batchesBefore = svc.writer.batches;
+    const mixed = await Promise.allSettled([
+      svc.remove('gates', 'burst_0', who, undefined),
+      svc.create('gates', gate('burst_0', { description: 'reborn' }), who),
+      svc.update('gates', 'burst_0', { type: 'PERMANENT' }, who, undefined, true),
+      svc.create('gates', gate('burst_0'), who),
+    ]);
+    expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect((mixed[3] as PromiseRejectedResult).reason).toMatchObject({ status: 409 });
+    expect(svc.writer.batches - batchesBefore).toBeLessThanOrEqual(2);
+    const inStore = await s.store.all<{ spec: string }>(`SELECT CAST(spec AS VARCHAR) AS spec FROM entities WHERE kind = 'gates' AND name = 'burst_0'`);
+    expect(JSON.parse(inStore[0]?.spec ?? '{}')).toMatchObject({ description: 'reborn', type: 'PERMANENT' });
+    expect((await s.call('GET', '/console/v1/gates/burst_0')).json.data).toMatchObject({ description: 'reborn', type: 'PERMANENT' });
   });
 });
 

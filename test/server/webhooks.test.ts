@@ -54,7 +54,7 @@ describe('webhooks from serve', () => {
     expect((await s.call('POST', '/console/v1/webhooks', { url: 'ftp://x' })).status).toBe(400);
     await s.call('POST', '/console/v1/experiments', experiment('blue_cta'));
     await s.call('POST', '/console/v1/experiments', experiment('other_one'));
-    await s.call('PATCH', '/console/v1/experiments/blue_cta', { description: 'new <b>words</b>' });
+    await s.call('PATCH', '/console/v1/experiments/blue_cta', { description: 'new <b>words</b> <!channel>' });
     await until(() => slack.delivered().length === 2);
     await new Promise((r) => setTimeout(r, 300));
     expect(slack.received.every((r) => r.status === 200)).toBe(true);
@@ -66,7 +66,8 @@ describe('webhooks from serve', () => {
     expect(updated.blocks[0].text.text).toBe('Experiment blue_cta updated');
     expect(texts).toContain(`by *${keyId}* via api`);
     expect(texts).toMatch(/<!date\^\d+\^/);
-    expect(texts).toContain('• `description`: first words → new &lt;b&gt;words&lt;/b&gt;');
+    expect(texts).toContain('• `description`: first words → new &lt;b&gt;words&lt;/b&gt; &lt;!channel&gt;');
+    expect(texts).not.toContain('<!channel>');
     expect(texts).toContain(`<${s.server.url}/console/v1/experiments/blue_cta|Open experiment blue_cta>`);
   });
 
