@@ -137,7 +137,8 @@ Examples:
       });
       await server.close();
       store.close();
-      ctx.out.result({ url: server.url, writes: server.service.writer.jobs, batches: server.service.writer.batches }, () => `stopped; ${server.service.writer.jobs} writes in ${server.service.writer.batches} transactions`);
+      const { jobs, batches } = server.service.writer;
+      ctx.out.result({ url: server.url, writer_jobs: jobs, transactions: batches }, () => `stopped; ${jobs} writer jobs (writes and delivery bookkeeping) in ${batches} transactions`);
     });
   serve.addCommand(keysCommand(app));
   serve.addCommand(logCommand(app));
