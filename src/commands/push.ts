@@ -87,6 +87,16 @@ Examples:
         rerun: 'push',
         ...pushReporters(ctx, opts.apiUrl, Boolean(opts.dryRun)),
       });
+      if (!opts.dryRun && result.created > 0) {
+        const { notifyCliChanges, reportNotify } = await import('../server/cli-notify.js');
+        const rw = await Store.open(ctx.settings.db.value);
+        try {
+          const changes = result.items.filter((i) => i.action === 'created').map((i) => ({ kind: i.kind, id: i.id ?? i.name, action: 'created' as const }));
+          reportNotify(ctx.out, await notifyCliChanges(rw, 'push', changes));
+        } finally {
+          rw.close();
+        }
+      }
       const { renderPush } = await import('../ui/push.js');
       ctx.out.result({ db: ctx.settings.db.value, ...result }, () => renderPush(result).join('\n'));
     });

@@ -183,6 +183,10 @@ Examples:
           { prompt, source: offline ? 'offline' : 'llm', domain, theme },
           progress,
         );
+        const { notifyCliChanges, reportNotify } = await import('../server/cli-notify.js');
+        const { PUSH_ORDER } = await import('../ai/seed/schema.js');
+        const changes = PUSH_ORDER.flatMap((kind) => spec[kind].map((e) => ({ kind, id: e.name, action: 'created' as const })));
+        reportNotify(ctx.out, await notifyCliChanges(store, 'seed', changes));
       } finally {
         store.close();
       }

@@ -75,6 +75,53 @@ export const MIGRATIONS: Migration[] = [
     description: 'drop the events (unit_id, ts) index: analysis uses hash joins, and the index doubled the cost of large inserts',
     statements: [`DROP INDEX IF EXISTS events_unit_ts`],
   },
+  {
+    version: 4,
+    description: 'serve: API keys (hashes), audit log, webhooks and their delivery queue',
+    statements: [
+      `CREATE TABLE api_keys (
+         id VARCHAR PRIMARY KEY,
+         hash VARCHAR NOT NULL UNIQUE,
+         scope VARCHAR NOT NULL CHECK (scope IN ('read','write')),
+         label VARCHAR,
+         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+       )`,
+      `CREATE SEQUENCE audit_seq START 1`,
+      `CREATE TABLE audit_log (
+         seq BIGINT PRIMARY KEY DEFAULT nextval('audit_seq'),
+         at_ms BIGINT NOT NULL,
+         actor VARCHAR NOT NULL,
+         source VARCHAR NOT NULL,
+         action VARCHAR NOT NULL,
+         kind VARCHAR NOT NULL,
+         entity_id VARCHAR NOT NULL,
+         diff JSON NOT NULL
+       )`,
+      `CREATE TABLE webhooks (
+         id VARCHAR PRIMARY KEY,
+         scope VARCHAR NOT NULL CHECK (scope IN ('project','experiments','gates')),
+         target VARCHAR,
+         url VARCHAR NOT NULL,
+         format VARCHAR NOT NULL CHECK (format IN ('slack','json')),
+         secret VARCHAR,
+         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp
+       )`,
+      `CREATE SEQUENCE delivery_seq START 1`,
+      `CREATE TABLE webhook_deliveries (
+         id BIGINT PRIMARY KEY DEFAULT nextval('delivery_seq'),
+         webhook_id VARCHAR NOT NULL,
+         url VARCHAR NOT NULL,
+         event JSON NOT NULL,
+         status VARCHAR NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','dead')),
+         attempts INTEGER NOT NULL DEFAULT 0,
+         next_attempt_ms BIGINT NOT NULL DEFAULT 0,
+         last_status INTEGER,
+         last_error VARCHAR,
+         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         delivered_at TIMESTAMP
+       )`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -115,6 +115,11 @@ export class Store {
     return applied;
   }
 
+  /** Another connection to the same database (a reader beside a writer: it sees only committed data). */
+  async connect(): Promise<DuckDBConnection> {
+    return this.instance.connect();
+  }
+
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
     await this.conn.run(sql, params);
   }

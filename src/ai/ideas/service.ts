@@ -246,6 +246,8 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     const store = await Store.open(input.createIn, { create: true });
     try {
       result.created = { db: input.createIn, experiments: await createExperiments(store, experiments) };
+      const { notifyCliChanges } = await import('../../server/cli-notify.js');
+      await notifyCliChanges(store, 'ideas --create', result.created.experiments.map((e) => ({ kind: 'experiments', id: e.name, action: e.action })));
     } finally {
       store.close();
     }
