@@ -9,6 +9,8 @@ import { Redactor } from './core/redact.js';
 import { UsageError } from './core/errors.js';
 import type { Output } from './core/output.js';
 import { COMMANDS } from './commands/index.js';
+import { queryObserver } from './store/observer.js';
+import { JobScope, commandPath } from './observe/jobs/scope.js';
 
 export interface App {
   /** Builds the command context (config loaded once per run). */
@@ -80,18 +82,20 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
   };
   let out: Output = makeOutput(io, early, redactor);
   let ctx: CommandContext | undefined;
+  const jobs = new JobScope(); // the job log of this run: every store query, see src/observe/jobs
   const app: App = {
     async context(command, options) {
       if (!ctx) {
         out = makeOutput(io, command.optsWithGlobals<GlobalOptions>(), redactor);
         ctx = await buildContext(io, command, out, redactor, options);
+        jobs.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false);
       }
       return ctx;
     },
   };
   const program = createProgram(io, app);
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await queryObserver.run(jobs, () => program.parseAsync(argv, { from: 'user' }));
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -101,5 +105,7 @@ export async function run(argv: string[], ioOverride?: Partial<CliIO>): Promise<
       return out.failure(new UsageError(message, { hint: 'run with --help to see the usage' }));
     }
     return out.failure(error);
+  } finally {
+    jobs.flush();
   }
 }

@@ -14,6 +14,8 @@ import { seedCommand } from './seed.js';
 import { codemonkeyCommand } from './codemonkey.js';
 import { forecastCommand } from './forecast.js';
 import { ideasCommand } from './ideas.js';
+import { jobsCommand } from './jobs.js';
+import { profileCommand } from './profile.js';
 
 export type CommandFactory = (app: App) => Command;
 
@@ -31,4 +33,6 @@ export const COMMANDS: CommandFactory[] = [
   queryCommand,
   statusCommand,
   doctorCommand,
+  profileCommand,
+  jobsCommand,
 ];
