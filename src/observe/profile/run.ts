@@ -1,7 +1,8 @@
 /**
- * Runs a command under the V8 CPU profiler: NODE_OPTIONS carries `--cpu-prof` (with the
- * folder and the sampling interval), so `node app.js`, `npx tsx app.ts` or `npm start` all
- * work, and every Node process the command starts writes a profile when it exits.
+ * Runs a command under the V8 CPU profiler. NODE_OPTIONS preloads a small script (Node 20
+ * does not allow `--cpu-prof` there) that starts the inspector's Profiler in the process and
+ * writes the profile when it exits, so `node app.js`, `npx tsx app.ts` or `npm start` all
+ * work, and every Node process the command starts writes one.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ import { UserError } from '../../core/errors.js';
 import { parseCpuProfile, type CpuProfile } from './cpuprofile.js';
 
 export interface ProcessProfile {
-  /** The process id, from the profile's file name (CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile). */
+  /** The process id, from the profile's file name (CPU.<pid>.cpuprofile). */
   pid: number;
   profile: CpuProfile;
 }
@@ -40,13 +41,40 @@ function quoteOption(value: string): string {
   return `"${value.replace(/(["\\])/g, '\\$1')}"`;
 }
 
+/** The preloaded script (CommonJS, so `--require` loads it in any program). */
+const PRELOAD = `'use strict';
+const { isMainThread } = require('node:worker_threads');
+const dir = process.env.STATSIG_HACK_PROF_DIR;
+if (isMainThread && dir) {
+  const inspector = require('node:inspector');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const session = new inspector.Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: Number(process.env.STATSIG_HACK_PROF_INTERVAL) || 1000 });
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    session.post('Profiler.stop', (err, res) => {
+      if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.cpuprofile'), JSON.stringify(res.profile));
+    });
+  });
+}
+`;
+
 export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
   const [file, ...args] = opts.command;
   if (!file) throw new UserError('no command to profile', { hint: 'put the Node command after --, e.g. statsig-hack profile -- node app.js', code: 'USAGE', exitCode: 2 });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statsig-hack-prof-'));
   try {
-    const flags = `--cpu-prof --cpu-prof-dir=${quoteOption(dir)} --cpu-prof-interval=${Math.trunc(opts.intervalUs)}`;
-    const env = { ...opts.env, NODE_OPTIONS: [opts.env.NODE_OPTIONS, flags].filter(Boolean).join(' ') };
+    const preload = path.join(dir, 'preload.cjs');
+    fs.writeFileSync(preload, PRELOAD);
+    const env = {
+      ...opts.env,
+      NODE_OPTIONS: [opts.env.NODE_OPTIONS, `--require ${quoteOption(preload)}`].filter(Boolean).join(' '),
+      STATSIG_HACK_PROF_DIR: dir,
+      STATSIG_HACK_PROF_INTERVAL: String(Math.trunc(opts.intervalUs)),
+    };
     const startedAt = new Date();
     const child = spawn(file, args, { cwd: opts.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
     child.stdout.on('data', (d: Buffer) => opts.output.write(d.toString()));
@@ -66,7 +94,7 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       const full = path.join(dir, name);
       if (fs.statSync(full).size > MAX_PROFILE_BYTES) continue;
       try {
-        profiles.push({ pid: Number(/^CPU\.\d+\.\d+\.(\d+)\./.exec(name)?.[1] ?? 0), profile: parseCpuProfile(fs.readFileSync(full, 'utf8')) });
+        profiles.push({ pid: Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0), profile: parseCpuProfile(fs.readFileSync(full, 'utf8')) });
       } catch {
         // a truncated profile of a killed process: skip it
       }
