@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import type { App } from '../cli.js';
+import type { CpuProfile } from '../observe/profile/cpuprofile.js';
 import { UserError } from '../core/errors.js';
 
 interface ProfileOpts {
@@ -78,7 +79,7 @@ Examples:
       const { renderFlameGraph } = await import('../observe/profile/flame.js');
       const { randomBytes } = await import('node:crypto');
 
-      let runs: { pid: number; profile: import('../observe/profile/cpuprofile.js').CpuProfile }[];
+      let runs: { pid: number; profile: CpuProfile }[];
       let startedAt: Date;
       let exitCode: number | null = null;
       let label: string;

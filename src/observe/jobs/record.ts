@@ -72,8 +72,8 @@ function num(v: unknown): number | null {
 function infoText(v: unknown): string {
   if (v === undefined || v === null) return '';
   if (typeof v === 'string') return v;
-  if (typeof v !== 'object') return String(v);
-  const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`);
+  if (typeof v !== 'object') return JSON.stringify(v);
+  const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${Array.isArray(x) ? x.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join(', ') : typeof x === 'string' ? x : JSON.stringify(x)}`);
   const text = parts.join('; ');
   return text.length > MAX_INFO_CHARS ? `${text.slice(0, MAX_INFO_CHARS - 1)}…` : text;
 }
@@ -85,7 +85,7 @@ export function compactPlan(profile: Record<string, unknown>): PlanNode {
     budget -= 1;
     const kids = Array.isArray(node.children) ? (node.children as Record<string, unknown>[]) : [];
     const children: PlanNode[] = [];
-    for (const k of kids) if (budget > 0) children.push(walk(k, String(k.operator_name ?? k.operator_type ?? '?')));
+    for (const k of kids) if (budget > 0) children.push(walk(k, typeof k.operator_name === 'string' ? k.operator_name : typeof k.operator_type === 'string' ? k.operator_type : '?'));
     return {
       op,
       ms: (num(node.operator_timing) ?? 0) * 1000,
