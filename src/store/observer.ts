@@ -34,18 +34,35 @@ export const queryObserver = new AsyncLocalStorage<QueryObserver>();
 const profileFiles = new WeakMap<DuckDBConnection, string | null>();
 let fileCounter = 0;
 
+/** The metrics the job log reads; fewer metrics, less work per query. */
+const METRICS = ['QUERY_NAME', 'LATENCY', 'CPU_TIME', 'CUMULATIVE_ROWS_SCANNED', 'ROWS_RETURNED', 'SYSTEM_PEAK_BUFFER_MEMORY', 'TOTAL_BYTES_READ', 'OPERATOR_NAME', 'OPERATOR_TIMING', 'OPERATOR_CARDINALITY', 'OPERATOR_ROWS_SCANNED', 'RESULT_SET_SIZE', 'EXTRA_INFO'];
+
+/**
+ * Where profiles are written: memory-backed /dev/shm when there is one (a profile written to
+ * a disk-backed temp folder costs about 0.5 ms a query, to /dev/shm about 0.1 ms).
+ */
+function profileDir(): string {
+  try {
+    fs.accessSync('/dev/shm', fs.constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return os.tmpdir();
+  }
+}
+
 async function profileFileOf(conn: DuckDBConnection, allowed: boolean): Promise<string | null> {
   const known = profileFiles.get(conn);
   if (known !== undefined) return known;
   let file: string | null = null;
   if (allowed) {
-    file = path.join(os.tmpdir(), `statsig-hack-q-${process.pid}-${++fileCounter}.json`);
+    file = path.join(profileDir(), `statsig-hack-q-${process.pid}-${++fileCounter}.json`);
     try {
       // The format first (the file's extension must match it), then the file, and only then
       // every statement: until the file is set, only SELECTs would be profiled (to stdout).
       await conn.run(`SET enable_profiling = 'json'`);
       await conn.run(`SET profiling_output = '${file.replace(/'/g, "''")}'`);
       await conn.run(`SET profiling_coverage = 'ALL'`);
+      await conn.run(`SET custom_profiling_settings = '${JSON.stringify(Object.fromEntries(METRICS.map((m) => [m, 'true'])))}'`);
     } catch {
       file = null;
     }

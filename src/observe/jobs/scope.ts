@@ -17,13 +17,14 @@ export function spoolPath(db: string): string {
 
 /** Commands whose own queries are not logged (reading the log is not a job). */
 const UNLOGGED = new Set(['jobs']);
-const FLUSH_EVERY = 100;
+const FLUSH_EVERY = 500;
 
 export class JobScope implements QueryObserver {
   readonly runId = randomBytes(6).toString('hex');
   private ctx: JobContext | null = null;
   private db: string | null = null;
-  readonly records: JobRecord[] = [];
+  /** Queries observed and not yet written: records are built at flush, off the queries' path. */
+  private pending: { q: QueryRecord; ctx: JobContext }[] = [];
 
   get active(): boolean {
     return this.ctx !== null;
@@ -42,9 +43,14 @@ export class JobScope implements QueryObserver {
 
   record(q: QueryRecord): void {
     if (!this.ctx) return;
-    this.records.push(jobRecord(q, this.ctx, this.runId));
+    this.pending.push({ q, ctx: this.ctx });
     // A long-running command (serve) writes its log as it goes.
-    if (this.records.length >= FLUSH_EVERY) this.flush();
+    if (this.pending.length >= FLUSH_EVERY) this.flush();
+  }
+
+  /** The jobs observed and not yet flushed. */
+  get records(): JobRecord[] {
+    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId));
   }
 
   /**
@@ -53,9 +59,10 @@ export class JobScope implements QueryObserver {
    * cannot be written must not fail the command. Returns the number of jobs written.
    */
   flush(): number {
-    const records = this.records.splice(0);
-    if (records.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
+    const pending = this.pending.splice(0);
+    if (pending.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
     try {
+      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId));
       fs.appendFileSync(spoolPath(this.db), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       return records.length;
     } catch {
