@@ -59,14 +59,15 @@ export function jobsCommand(app: App): Command {
     .description('queries slower than the trailing median of their query shape by a factor')
     .option('--factor <x>', 'flag a job slower than x times the median (default: config jobs.slowFactor, else 3)')
     .option('--window <n>', 'earlier runs of the same query shape the median covers', '20')
-    .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date', '7d')
-    .action(async (opts: WindowOpts & { factor?: string; window: string }, c: Command) => {
+    .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date (default: 7d)')
+    .action(async (opts: Partial<WindowOpts> & { factor?: string; window: string }, c: Command) => {
       const ctx = await app.context(c);
       const { slowJobs, parseSince } = await import('../observe/jobs/log.js');
       const { renderSlow } = await import('../ui/jobs.js');
       const factor = opts.factor === undefined ? (ctx.config.jobs?.slowFactor ?? 3) : positive('--factor', opts.factor, 1);
       const window = Math.trunc(positive('--window', opts.window, 0));
-      const since = parseSince(opts.since, new Date());
+      // `jobs slow --since 1d`: the parent `jobs` knows --since too and takes it wherever it stands.
+      const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
       const rows = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window) }));
       ctx.out.result({ factor, window, since: since.toISOString(), jobs: rows }, () => renderSlow(rows, factor));
     });

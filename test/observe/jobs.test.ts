@@ -116,6 +116,11 @@ describe('jobs: every store query is logged', () => {
     const slow = r.json<{ jobs: { duration_ms: number; median_ms: number; factor: number }[] }>().jobs;
     expect(slow).toHaveLength(1);
     expect(slow[0]).toMatchObject({ duration_ms: 95, median_ms: 10 });
+    // --since after the subcommand applies to it (the slow job ran 55 minutes ago).
+    const recent = await runCli(['jobs', 'slow', '--factor', '3', '--since', '10m', '--json'], { cwd: dir });
+    expect(recent.json<{ jobs: unknown[] }>().jobs).toHaveLength(0);
+    const hour = await runCli(['jobs', 'slow', '--since', '2h', '--json'], { cwd: dir });
+    expect(hour.json<{ jobs: unknown[] }>().jobs).toHaveLength(1);
     const none = await runCli(['jobs', 'slow', '--factor', '10'], { cwd: dir });
     expect(none.stdout).toMatch(/no job ran slower than 10×/);
   });
