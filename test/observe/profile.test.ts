@@ -160,6 +160,32 @@ describe('cpu_sample events per group feed analyze', () => {
   });
 });
 
+describe('cpu_sample events feed whatchanged', () => {
+  it('drills a rise in CPU time down to the group and, with --where on the metadata, to one function', async () => {
+    const { dir, store } = await tmpStore();
+    let n = 0;
+    for (const day of ['2026-11-10', '2026-11-11', '2026-11-12', '2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16', '2026-11-17']) {
+      for (const group of ['control', 'test']) {
+        for (let k = 0; k < 3; k++) {
+          const s = summarizeProfile(synthetic({ parse: 40 + k, render: group === 'test' && day >= '2026-11-14' ? 150 : 50 }));
+          await storeProfileEvents(store, s, { profileId: `p${n}`, unit: `run${n++}`, experiment: 'exp', group, pid: 1, startedAt: new Date(`${day}T12:00:00Z`) });
+        }
+      }
+    }
+    store.close();
+    const base = ['whatchanged', '--metric', 'cpu_sample', '--agg', 'sum', '--baseline', '2026-11-10..2026-11-13', '--current', '2026-11-14..2026-11-17', '--experiment', 'exp'];
+    const all = await runCli(base, { cwd: dir });
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.stdout).toMatch(/100% of the rise came from test \(experiment:exp\)/);
+    const render = await runCli([...base, '--where', "json_extract_string(metadata, '$.function') = 'render'", '--json'], { cwd: dir });
+    expect(render.code, render.stderr).toBe(0);
+    const parse = await runCli([...base, '--where', "json_extract_string(metadata, '$.function') = 'parse'", '--json'], { cwd: dir });
+    const total = (r: typeof render) => r.json<{ headline: { baseline: number; current: number } }>().headline;
+    expect(total(render)).toMatchObject({ baseline: 4 * 6 * 50, current: 4 * 3 * 50 + 4 * 3 * 150 });
+    expect(total(parse).current).toBe(total(parse).baseline);
+  });
+});
+
 describe('cpu profiles (pure)', () => {
   it('self time per node from the sample gaps; total time counts a recursive function once', () => {
     const p: CpuProfile = {
