@@ -3,6 +3,14 @@ import type { DayRow, GroupRow, JobDetail, SlowJob } from '../observe/jobs/log.j
 import type { PlanNode } from '../observe/jobs/record.js';
 import { renderTable } from './table.js';
 
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Text from a query or a profiled program, safe for a terminal: no escape sequences or control characters. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, '');
+}
+
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
@@ -33,7 +41,7 @@ export function renderGroups(by: string, rows: GroupRow[]): string {
   return renderTable(
     [by, 'jobs', 'time', 'share', 'mean', 'max', 'rows scanned', 'bytes scanned', 'peak memory', 'errors', 'cost'],
     rows.map((r) => ({
-      [by]: r.key,
+      [by]: printable(r.key),
       jobs: r.jobs,
       time: formatMs(r.total_ms),
       share: `${(r.share * 100).toFixed(1)}%`,
@@ -73,7 +81,7 @@ export function renderSlow(rows: SlowJob[], factor: number): string {
       time: formatMs(r.duration_ms),
       median: formatMs(r.median_ms),
       factor: `${r.factor.toFixed(1)}×`,
-      sql: r.sql,
+      sql: printable(r.sql),
     })),
     { maxCellWidth: 50, align: { time: 'right', median: 'right', factor: 'right' } },
   );
@@ -81,7 +89,7 @@ export function renderSlow(rows: SlowJob[], factor: number): string {
 
 function planLines(node: PlanNode, depth: number, out: string[]): void {
   const facts = [formatMs(node.ms), `${node.rows} rows`, ...(node.scanned > 0 ? [`${node.scanned} scanned`] : [])].join(', ');
-  out.push(`${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${node.op}  (${facts})${node.info ? `  ${node.info}` : ''}`);
+  out.push(`${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${node.op}  (${facts})${node.info ? `  ${printable(node.info)}` : ''}`);
   for (const c of node.children) planLines(c, depth + 1, out);
 }
 
@@ -99,12 +107,12 @@ export function renderJob(j: JobDetail): string {
     ['bytes read from disk', formatBytes(j.bytes_read)],
     ['peak memory', formatBytes(j.peak_memory)],
     ['rows returned', j.rows_returned === null ? '' : String(j.rows_returned)],
-    ['outcome', j.outcome + (j.error ? `: ${j.error}` : '')],
+    ['outcome', j.outcome + (j.error ? `: ${printable(j.error)}` : '')],
     ['cost', formatUsd(j.cost_usd)],
     ['fingerprint', j.fingerprint],
   ];
   const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
-  lines.push('', 'SQL:', j.sql, '', 'Plan and profile:');
+  lines.push('', 'SQL:', printable(j.sql), '', 'Plan and profile:');
   if (j.plan) planLines(j.plan, 0, lines);
   else lines.push('(no profile: the query failed, or ran where DuckDB could not write one)');
   return lines.join('\n');

@@ -1,9 +1,9 @@
 /** Plain-text renderers of `profile`: top functions by self and total time, and a comparison. */
 import type { FunctionDelta, FunctionTime, ProfileSummary } from '../observe/profile/cpuprofile.js';
-import { formatMs } from './jobs.js';
+import { formatMs, printable } from './jobs.js';
 import { renderTable } from './table.js';
 
-const where = (f: { file: string; line: number }): string => (f.file ? `${f.file}:${f.line}` : '');
+const where = (f: { file: string; line: number }): string => (f.file ? printable(`${f.file}:${f.line}`) : '');
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: number): string {
@@ -11,7 +11,7 @@ export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: nu
   return `${title}\n${renderTable(
     ['function', 'file:line', 'self', 'self %', 'total', 'total %'],
     fns.map((f) => ({
-      function: f.fn,
+      function: printable(f.fn),
       'file:line': where(f),
       self: formatMs(f.selfMs),
       'self %': pct(cpuMs > 0 ? f.selfMs / cpuMs : 0),
@@ -36,7 +36,7 @@ export function renderComparison(rows: FunctionDelta[], n: number): string {
     renderTable(
       ['function', 'file:line', 'self a', 'self b', 'Δ self', 'share a', 'share b', 'Δ total'],
       list.map((r) => ({
-        function: r.fn,
+        function: printable(r.fn),
         'file:line': where(r),
         'self a': formatMs(r.aSelfMs),
         'self b': formatMs(r.bSelfMs),

@@ -69,6 +69,7 @@ describe('jobs: every store query is logged', () => {
     expect((await runCli(['query', 'SELECT grp, sum(light) FROM small GROUP BY grp'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['query', 'SELECT no_such_column FROM small'], { cwd: dir })).code).toBe(1);
     expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    expect((await runCli(['query', "SELECT 'a\u001b[31mb' AS x"], { cwd: dir })).code).toBe(0);
     const list = await runCli(['jobs', '--by', 'fingerprint', '--json'], { cwd: dir });
     expect(list.code, list.stderr).toBe(0);
     const byCmd = (await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir })).json<{ groups: Group[] }>().groups;
@@ -79,6 +80,7 @@ describe('jobs: every store query is logged', () => {
     const s = await Store.open(path.join(dir, '.statsig-hack/project.duckdb'), { readOnly: true });
     const [job] = await s.all<{ id: number }>(`SELECT id FROM jobs WHERE command = 'analyze' AND metric = 'light' AND sql ILIKE '%FROM "small"%GROUP BY%' ORDER BY duration_ms DESC LIMIT 1`);
     const [failed] = await s.all<{ id: number; error: string; plan: unknown }>(`SELECT id, error, plan FROM jobs WHERE outcome = 'error'`);
+    const [escaped] = await s.all<{ id: number }>(`SELECT id FROM jobs WHERE sql LIKE '%31mb%'`);
     s.close();
     expect(job).toBeDefined();
     const show = await runCli(['jobs', 'show', String(job?.id)], { cwd: dir });
@@ -89,6 +91,11 @@ describe('jobs: every store query is logged', () => {
     expect(show.stdout).toMatch(/Plan and profile:\nQUERY[\s\S]*(SEQ_SCAN|TABLE_SCAN)[\s\S]*2000 scanned/);
     expect(failed?.error).toMatch(/no_such_column/);
     expect(failed?.plan).toBeNull();
+
+    // SQL is shown without its control characters (no escape sequence reaches the terminal).
+    const esc = await runCli(['jobs', 'show', String(escaped?.id)], { cwd: dir });
+    expect(esc.stdout).toContain("SELECT 'a[31mb' AS x");
+    expect(esc.stdout).not.toContain('\u001b');
 
     const missing = await runCli(['jobs', 'show', '99999'], { cwd: dir });
     expect(missing.code).toBe(1);

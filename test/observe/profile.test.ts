@@ -241,6 +241,11 @@ describe('profile compare', () => {
     expect(human.stdout).toMatch(/Faster in b[\s\S]*parse/);
     const json = await runCli(['profile', 'compare', 'a.cpuprofile', 'b.cpuprofile', '--json'], { cwd: dir });
     expect(json.json<{ functions: { fn: string; deltaSelfMs: number }[] }>().functions[0]).toMatchObject({ fn: 'render', deltaSelfMs: 150 });
+    // A profile is the profiled program's to write: escape sequences in its names never reach the terminal.
+    writeFile(dir, 'c.cpuprofile', JSON.stringify(synthetic({ parse: 90, '\u001b[2J\u001b[31mevil': 300 })));
+    const evil = await runCli(['profile', 'compare', 'a.cpuprofile', 'c.cpuprofile'], { cwd: dir });
+    expect(evil.stdout).toContain('[2J[31mevil');
+    expect(evil.stdout).not.toContain('\u001b');
     writeFile(dir, 'bad.cpuprofile', '{"hello": 1}');
     const bad = await runCli(['profile', 'compare', 'a.cpuprofile', 'bad.cpuprofile'], { cwd: dir });
     expect(bad.code).toBe(1);

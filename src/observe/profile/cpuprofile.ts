@@ -91,11 +91,14 @@ export function displayFile(url: string, cwd?: string): string {
     }
   }
   if (cwd && file.startsWith(`${cwd}/`)) file = file.slice(cwd.length + 1);
-  return file;
+  return file.slice(0, MAX_NAME);
 }
 
+/** Function names and files longer than this are cut (a profile is the program's to write). */
+const MAX_NAME = 300;
+
 function nameOf(cf: CallFrame): string {
-  return cf.functionName || (cf.url ? '(anonymous)' : '(unknown)');
+  return (cf.functionName || (cf.url ? '(anonymous)' : '(unknown)')).slice(0, MAX_NAME);
 }
 
 function keyOf(cf: CallFrame, cwd?: string): string {
