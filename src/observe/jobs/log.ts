@@ -13,8 +13,6 @@ import { spoolPath } from './scope.js';
 export const GROUP_KEYS = ['experiment', 'metric', 'command', 'day', 'fingerprint'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
 
-/** Spool lines larger than this are skipped (a record is a few KB; the plan is capped). */
-const MAX_SPOOL_BYTES = 256 * 1024 * 1024;
 
 const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARCHAR', metric: 'VARCHAR', fingerprint: 'VARCHAR', sql: 'VARCHAR',
   started_ms: 'BIGINT', duration_ms: 'DOUBLE', cpu_ms: 'DOUBLE', rows_scanned: 'BIGINT', bytes_scanned: 'BIGINT', bytes_read: 'BIGINT',
@@ -31,7 +29,6 @@ export async function ingestSpool(store: Store, db: string): Promise<number> {
   const taking = `${spool}.${process.pid}.ingest`;
   fs.renameSync(spool, taking);
   try {
-    if (fs.statSync(taking).size > MAX_SPOOL_BYTES) return 0;
     const before = await store.count('jobs');
     await store.run(`INSERT INTO jobs
       SELECT (SELECT coalesce(max(id), 0) FROM jobs) + row_number() OVER (ORDER BY started_ms, run_id),

@@ -18,6 +18,8 @@ export function spoolPath(db: string): string {
 /** Commands whose own queries are not logged (reading the log is not a job). */
 const UNLOGGED = new Set(['jobs']);
 const FLUSH_EVERY = 500;
+/** A spool nobody moves into the store stops growing here (`jobs` empties it). */
+export const MAX_SPOOL_BYTES = 64 * 1024 * 1024;
 
 export class JobScope implements QueryObserver {
   readonly runId = randomBytes(6).toString('hex');
@@ -62,8 +64,10 @@ export class JobScope implements QueryObserver {
     const pending = this.pending.splice(0);
     if (pending.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
     try {
+      const spool = spoolPath(this.db);
+      if (fs.existsSync(spool) && fs.statSync(spool).size > MAX_SPOOL_BYTES) return 0;
       const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId));
-      fs.appendFileSync(spoolPath(this.db), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+      fs.appendFileSync(spool, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       return records.length;
     } catch {
       return 0;
