@@ -27,7 +27,11 @@ export async function ingestSpool(store: Store, db: string): Promise<number> {
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
   const taking = `${spool}.${process.pid}.ingest`;
-  fs.renameSync(spool, taking);
+  try {
+    fs.renameSync(spool, taking);
+  } catch {
+    return 0; // taken meanwhile
+  }
   try {
     const before = await store.count('jobs');
     await store.run(`INSERT INTO jobs

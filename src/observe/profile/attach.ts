@@ -14,7 +14,7 @@ export interface AttachOptions {
   durationMs: number;
   intervalUs: number;
   port: number;
-  /** Waits between checks (tests shorten nothing; kept for clarity). */
+  /** How long to wait for the inspector to answer after SIGUSR1 (default 5 s). */
   readyTimeoutMs?: number;
 }
 
