@@ -33,6 +33,9 @@ export const queryObserver = new AsyncLocalStorage<QueryObserver>();
 /** Per connection: the file DuckDB writes its profile to, or null when profiling is unavailable. */
 const profileFiles = new WeakMap<DuckDBConnection, string | null>();
 let fileCounter = 0;
+/** Files not yet removed: a process that exits without closing its stores leaves none behind. */
+const liveFiles = new Set<string>();
+let exitHook = false;
 
 /** The metrics the job log reads; fewer metrics, less work per query. */
 const METRICS = ['QUERY_NAME', 'LATENCY', 'CPU_TIME', 'CUMULATIVE_ROWS_SCANNED', 'ROWS_RETURNED', 'SYSTEM_PEAK_BUFFER_MEMORY', 'TOTAL_BYTES_READ', 'OPERATOR_NAME', 'OPERATOR_TIMING', 'OPERATOR_CARDINALITY', 'OPERATOR_ROWS_SCANNED', 'RESULT_SET_SIZE', 'EXTRA_INFO'];
@@ -56,6 +59,13 @@ async function profileFileOf(conn: DuckDBConnection, allowed: boolean): Promise<
   let file: string | null = null;
   if (allowed) {
     file = path.join(profileDir(), `statsig-hack-q-${process.pid}-${++fileCounter}.json`);
+    liveFiles.add(file);
+    if (!exitHook) {
+      exitHook = true;
+      process.once('exit', () => {
+        for (const f of liveFiles) fs.rmSync(f, { force: true });
+      });
+    }
     try {
       // The format first (the file's extension must match it), then the file, and only then
       // every statement: until the file is set, only SELECTs would be profiled (to stdout).
@@ -107,5 +117,8 @@ export async function observed<T>(conn: DuckDBConnection, sql: string, profiling
 export function forgetConnection(conn: DuckDBConnection): void {
   const file = profileFiles.get(conn);
   profileFiles.delete(conn);
-  if (file) fs.rmSync(file, { force: true });
+  if (file) {
+    fs.rmSync(file, { force: true });
+    liveFiles.delete(file);
+  }
 }
