@@ -15,6 +15,8 @@ import type { Output } from './core/output.js';
 import type { Redactor } from './core/redact.js';
 import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
 import type { ManifestEntry } from './commands/manifest.js';
+import { queryObserver } from './store/observer.js';
+import { JobScope, commandPath } from './observe/jobs/scope.js';
 
 export type { App } from './core/context.js';
 
@@ -138,6 +140,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   let out: Output | undefined;
   let ctx: CommandContext | undefined;
   let redactor: Redactor | undefined;
+  const jobs = new JobScope(); // the job log of this run: every store query, see src/observe/jobs
   const output = async (globals: GlobalOptions): Promise<Output> => {
     const [{ makeOutput }, { Redactor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js')]);
     redactor ??= Redactor.fromEnv(io.env);
@@ -149,6 +152,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         out = await output(command.optsWithGlobals<GlobalOptions>());
         const { buildContext } = await import('./core/context.js');
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
+        jobs.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false);
       }
       return ctx;
     },
@@ -165,7 +169,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
     const listed = name === undefined && !versionOnly ? (await import('./commands/manifest.js')).readManifest() : null;
     const factories = versionOnly || listed ? [] : await loadCommands(COMMANDS, name === 'help' ? undefined : name);
     const program = createProgram(io, app, factories, { json: early.json, ...(listed ? { listed } : {}) });
-    await program.parseAsync(argv, { from: 'user' });
+    await queryObserver.run(jobs, () => program.parseAsync(argv, { from: 'user' }));
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -179,5 +183,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
       return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
     }
     return fail(error);
+  } finally {
+    jobs.flush();
   }
 }

@@ -35,6 +35,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'query', load: async () => (await import('./query.js')).queryCommand },
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'doctor', load: async () => (await import('./doctor.js')).doctorCommand },
+  { name: 'profile', load: async () => (await import('./profile.js')).profileCommand },
+  { name: 'jobs', load: async () => (await import('./jobs.js')).jobsCommand },
   { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
 ];
 

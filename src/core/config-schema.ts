@@ -45,6 +45,22 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The job log (`jobs`): on by default; the cost model's rates (see README "profile and jobs"). */
+    jobs: z
+      .object({
+        enabled: z.boolean().optional(),
+        cost: z
+          .object({
+            usdPerTBScanned: z.number().nonnegative().optional(),
+            usdPerCreditHour: z.number().nonnegative().optional(),
+            usdPerCpuSecond: z.number().nonnegative().optional(),
+          })
+          .strict()
+          .optional(),
+        slowFactor: z.number().gt(1).optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -122,6 +122,32 @@ export const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 5,
+    description: 'jobs: the log of every query the tool ran (command, experiment, metric, time, scans, memory, outcome)',
+    statements: [
+      `CREATE TABLE IF NOT EXISTS jobs (
+         id BIGINT PRIMARY KEY,
+         run_id VARCHAR NOT NULL,
+         command VARCHAR NOT NULL,
+         experiment VARCHAR,
+         metric VARCHAR,
+         fingerprint VARCHAR NOT NULL,
+         sql VARCHAR NOT NULL,
+         started_at TIMESTAMP NOT NULL,
+         duration_ms DOUBLE NOT NULL,
+         cpu_ms DOUBLE,
+         rows_scanned BIGINT,
+         bytes_scanned BIGINT,
+         bytes_read BIGINT,
+         peak_memory BIGINT,
+         rows_returned BIGINT,
+         outcome VARCHAR NOT NULL,
+         error VARCHAR,
+         plan JSON
+       )`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -9,6 +9,7 @@ import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { UserError, errorMessage } from '../core/errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './schema.js';
+import { forgetConnection, observed } from './observer.js';
 
 export type Row = Record<string, unknown>;
 
@@ -34,6 +35,9 @@ export interface OpenOptions {
 }
 
 export class Store {
+  /** Whether the job log may ask DuckDB for a profile file (not in a sandbox without file access). */
+  private profiling = true;
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -71,6 +75,7 @@ export class Store {
       throw translateOpenError(error, file);
     }
     const store = new Store(file, instance, await instance.connect(), readOnly);
+    store.profiling = !options.sandbox;
     if (readOnly) {
       const version = await store.version();
       if (version < LATEST_VERSION) {
@@ -121,18 +126,18 @@ export class Store {
   }
 
   async run(sql: string, params?: DuckDBValue[]): Promise<void> {
-    await this.conn.run(sql, params);
+    await observed(this.conn, sql, this.profiling, () => this.conn.run(sql, params));
   }
 
   /** Runs a query and returns plain rows (bigint as number when safe, Date as Date). */
   async all<T extends Row = Row>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
-    const reader = await this.conn.runAndReadAll(sql, params);
+    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql, params));
     return reader.getRowObjectsJS().map((r) => normalizeRow(r) as T);
   }
 
   /** Column names and rows of a query, for rendering arbitrary SQL. */
   async table(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
-    const reader = await this.conn.runAndReadAll(sql);
+    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql));
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJS().map(normalizeRow) };
   }
 
@@ -159,6 +164,7 @@ export class Store {
   }
 
   close(): void {
+    forgetConnection(this.conn);
     this.conn.closeSync();
     this.instance.closeSync();
   }

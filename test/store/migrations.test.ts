@@ -67,6 +67,8 @@ describe('store migrations', () => {
     const now = await Store.open(file);
     expect(await now.version()).toBe(LATEST_VERSION);
     expect(await now.all('SELECT unit_id, value FROM events')).toEqual([{ unit_id: 'u1', value: 3.5 }]);
+    expect(await now.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([]);
+    expect(await now.count('jobs')).toBe(0); // v5: the job log
     now.close();
   });
 

@@ -1,0 +1,109 @@
+/**
+ * jobs benchmark: what the job log costs a query. The anchor is the same CUPED analysis on
+ * an identical copy of the store with no log; the measured runs go through the log (DuckDB's
+ * profiler on, the profile read back, the record built). Runs alternate, medians compared.
+ * Also the fixed cost per query (a trivial SELECT) and the cost of writing the spool.
+ *
+ *   npm run bench -- jobs [units] [rounds]        (default 1000000 units, 15 rounds)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { JobScope } from '../src/observe/jobs/scope.js';
+import { analyze, type AnalyzeOptions } from '../src/stats/analyze.js';
+import { queryObserver } from '../src/store/observer.js';
+import { Store } from '../src/store/store.js';
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+async function time(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** Wall and CPU time (this process, DuckDB's threads included) of one call, in ms. */
+async function measure(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
+  const u = process.cpuUsage();
+  const t = performance.now();
+  await fn();
+  const c = process.cpuUsage(u);
+  return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000 };
+}
+
+export default async function bench(args: string[]): Promise<void> {
+  const units = Number(args[0] ?? 1_000_000);
+  const rounds = Number(args[1] ?? 15);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-bench-jobs-'));
+  try {
+    const anchorFile = path.join(dir, 'anchor.duckdb');
+    const loggedFile = path.join(dir, 'logged.duckdb');
+    const setup = await Store.open(anchorFile, { create: true });
+    await setup.run(`CREATE TABLE exp AS SELECT i AS unit_id, CASE WHEN hash(i, 1) % 2 = 0 THEN 'control' ELSE 'test' END AS variant,
+      (hash(i, 2) % 1000) / 10.0 AS pre_revenue, (hash(i, 2) % 1000) / 12.0 + (hash(i, 3) % 100) / 10.0 AS revenue FROM range(${units}) t(i)`);
+    setup.close();
+    fs.copyFileSync(anchorFile, loggedFile);
+    const anchor = await Store.open(anchorFile, { readOnly: true });
+    const logged = await Store.open(loggedFile, { readOnly: true });
+    const scope = new JobScope();
+    scope.describe('analyze', { metric: 'revenue' }, loggedFile);
+    const opts: AnalyzeOptions = {
+      relation: 'exp', source: 'exp', experiment: null, unit: 'unit_id', group: 'variant', control: 'control',
+      metrics: [{ name: 'revenue', kind: 'value', column: 'revenue', covariates: ['pre_revenue'] }],
+      covariates: [], defaultNulls: 'zero', method: 'cuped', alpha: 0.05, tails: 'two', correction: 'none',
+    };
+    const runAnchor = (): Promise<unknown> => analyze(anchor, opts);
+    const runLogged = (): Promise<unknown> => queryObserver.run(scope, () => analyze(logged, opts));
+    await runAnchor();
+    await runLogged();
+    const counter = new JobScope();
+    counter.describe('analyze', {}, path.join(dir, 'none.duckdb')); // a store that does not exist: nothing is spooled
+    await queryObserver.run(counter, () => analyze(logged, opts));
+    const queriesPerRun = counter.records.length;
+    const a: { wall: number; cpu: number }[] = [];
+    const b: { wall: number; cpu: number }[] = [];
+    for (let i = 0; i < rounds; i++) {
+      if (i % 2 === 0) {
+        a.push(await measure(runAnchor));
+        b.push(await measure(runLogged));
+      } else {
+        b.push(await measure(runLogged));
+        a.push(await measure(runAnchor));
+      }
+    }
+    const pct = (x: number, y: number): string => `${(((y - x) / x) * 100).toFixed(2)}%`;
+    const row = (label: string, xs: { wall: number; cpu: number }[]): string =>
+      `  ${label.padEnd(22)}wall min ${Math.min(...xs.map((x) => x.wall)).toFixed(1)} / median ${median(xs.map((x) => x.wall)).toFixed(1)} ms   CPU min ${Math.min(...xs.map((x) => x.cpu)).toFixed(1)} / median ${median(xs.map((x) => x.cpu)).toFixed(1)} ms`;
+    console.log(`CUPED analysis of ${units.toLocaleString('en-US')} units, ${rounds} alternating rounds, ${queriesPerRun} store queries each (load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`);
+    console.log(row('anchor (no job log):', a));
+    console.log(row('with the job log:', b));
+    const minA = { wall: Math.min(...a.map((x) => x.wall)), cpu: Math.min(...a.map((x) => x.cpu)) };
+    const minB = { wall: Math.min(...b.map((x) => x.wall)), cpu: Math.min(...b.map((x) => x.cpu)) };
+    console.log(`  overhead:             wall ${pct(minA.wall, minB.wall)} (min), ${pct(median(a.map((x) => x.wall)), median(b.map((x) => x.wall)))} (median); CPU ${pct(minA.cpu, minB.cpu)} (min), ${pct(median(a.map((x) => x.cpu)), median(b.map((x) => x.cpu)))} (median); target < 2%`);
+
+    // Fixed cost per query: a trivial SELECT, where the log is all there is.
+    const n = 300;
+    const tiny = async (s: Store): Promise<void> => {
+      for (let i = 0; i < n; i++) await s.all('SELECT 42 AS x');
+    };
+    await tiny(anchor);
+    const best = async (fn: () => Promise<unknown>): Promise<number> => Math.min(...(await [0, 1, 2, 3, 4].reduce<Promise<number[]>>(async (acc) => [...(await acc), await time(fn)], Promise.resolve([]))));
+    const t0 = (await best(() => tiny(anchor))) / n;
+    const tinyLogged = (): Promise<void> => queryObserver.run(scope, () => tiny(logged));
+    const t1 = (await best(tinyLogged)) / n;
+    console.log(`  fixed cost per query: ${((t1 - t0) * 1000).toFixed(0)} µs (SELECT 42, best of 5 × ${n}: ${(t0 * 1000).toFixed(0)} µs bare, ${(t1 * 1000).toFixed(0)} µs logged)`);
+    console.log(`  so a query longer than ${((t1 - t0) / 0.02).toFixed(1)} ms pays under 2% for its log`);
+
+    const records = scope.records.length;
+    const tf = await time(() => Promise.resolve(scope.flush()));
+    console.log(`  spool write:          ${records} records in ${tf.toFixed(1)} ms (${((tf / Math.max(1, records)) * 1000).toFixed(0)} µs each; at the end of a command and every 500 queries, not inside a query)`);
+    anchor.close();
+    logged.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,186 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command } from '../core/commander.js';
+import type { App } from '../cli.js';
+import type { CpuProfile } from '../observe/profile/cpuprofile.js';
+import { UserError } from '../core/errors.js';
+
+interface ProfileOpts {
+  experiment?: string;
+  group?: string;
+  unit?: string;
+  intervalUs: string;
+  out: string;
+  top: string;
+  pid?: string;
+  duration: string;
+  port: string;
+  store: boolean;
+}
+
+function intOption(name: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UserError(`${name} must be an integer from ${min} to ${max}, got "${text}"`, { code: 'USAGE', exitCode: 2 });
+  return n;
+}
+
+/** Reads a .cpuprofile given on the command line (capped, validated). */
+async function readProfileFile(cwd: string, file: string): Promise<{ file: string; text: string }> {
+  const { MAX_PROFILE_BYTES } = await import('../observe/profile/run.js');
+  const abs = path.resolve(cwd, file);
+  if (!fs.existsSync(abs)) throw new UserError(`no such profile: ${file}`, { hint: 'pass two .cpuprofile files written by `statsig-hack profile --out`', code: 'FILE_NOT_FOUND' });
+  if (fs.statSync(abs).size > MAX_PROFILE_BYTES) throw new UserError(`${file} is larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MB`, { hint: 'profile a shorter run or at a coarser --interval-us', code: 'FILE_TOO_LARGE' });
+  return { file: abs, text: fs.readFileSync(abs, 'utf8') };
+}
+
+export function profileCommand(app: App): Command {
+  const cmd = new Command('profile')
+    .description('run a Node program under the V8 CPU profiler (or attach to one): top functions, a .cpuprofile, a flame graph, and cpu_sample events per experiment group')
+    .argument('[command...]', 'the Node command to profile, after --')
+    .option('--experiment <name>', 'count this run as a unit of the experiment (with --group)')
+    .option('--group <name>', 'the experiment group this run belongs to')
+    .option('--unit <id>', 'unit id of this run (default: profile:<id>)')
+    .option('--interval-us <n>', 'sampling interval in microseconds', '1000')
+    .option('--out <prefix>', 'write <prefix>.cpuprofile and <prefix>.html', 'prof')
+    .option('--top <n>', 'functions to list', '15')
+    .option('--pid <n>', 'attach to this running Node process instead of running a command')
+    .option('--duration <s>', 'with --pid: seconds to sample', '30')
+    .option('--port <n>', 'with --pid: the inspector port the process opens on SIGUSR1', '9229')
+    .option('--no-store', 'do not write cpu_sample events to the project store')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ statsig-hack profile -- node server-bench.js
+  $ statsig-hack profile --experiment new_parser --group test -- node parse.js big.json
+  $ statsig-hack profile --pid 4242 --duration 30
+  $ statsig-hack profile compare before.cpuprofile after.cpuprofile
+  $ statsig-hack analyze --experiment new_parser --metric cpu_ms     CPU time per run, by group`,
+    )
+    .action(async (command: string[], opts: ProfileOpts, c: Command) => {
+      const ctx = await app.context(c);
+      const intervalUs = intOption('--interval-us', opts.intervalUs, 10, 1_000_000);
+      const top = intOption('--top', opts.top, 1, 1000);
+      if ((opts.experiment === undefined) !== (opts.group === undefined)) {
+        throw new UserError('--experiment and --group go together', { hint: 'pass both, e.g. --experiment new_parser --group test', code: 'USAGE', exitCode: 2 });
+      }
+      if (opts.pid === undefined && command.length === 0) {
+        throw new UserError('nothing to profile', { hint: 'put a Node command after --, e.g. statsig-hack profile -- node app.js, or attach with --pid <pid>', code: 'USAGE', exitCode: 2 });
+      }
+      if (opts.pid !== undefined && command.length > 0) throw new UserError('pass either a command or --pid, not both', { code: 'USAGE', exitCode: 2 });
+      const db = ctx.settings.db.value;
+      const tagged = opts.experiment !== undefined;
+      const storing = opts.store && (tagged || fs.existsSync(db));
+      if (tagged && !opts.store) throw new UserError('--experiment needs the project store', { hint: 'drop --no-store', code: 'USAGE', exitCode: 2 });
+      if (tagged && !fs.existsSync(db)) {
+        throw new UserError(`no project store at ${db}`, { hint: 'run `statsig-hack init` first, or pass --db with an existing store', code: 'STORE_MISSING' });
+      }
+      const { summarizeProfile, topFunctions } = await import('../observe/profile/cpuprofile.js');
+      const { renderFlameGraph } = await import('../observe/profile/flame.js');
+      const { randomBytes } = await import('node:crypto');
+
+      let runs: { pid: number; profile: CpuProfile }[];
+      let startedAt: Date;
+      let exitCode: number | null = null;
+      let label: string;
+      if (opts.pid !== undefined) {
+        const pid = intOption('--pid', opts.pid, 1, 2 ** 31 - 1);
+        const seconds = Number(opts.duration);
+        if (!(seconds > 0 && seconds <= 3600)) throw new UserError(`--duration must be seconds from 0 to 3600, got "${opts.duration}"`, { code: 'USAGE', exitCode: 2 });
+        const { attachProfile } = await import('../observe/profile/attach.js');
+        ctx.out.info(`sampling process ${pid} for ${seconds} s…`);
+        const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port: intOption('--port', opts.port, 1, 65535) });
+        runs = [{ pid, profile: got.profile }];
+        startedAt = got.startedAt;
+        label = `process ${pid} (${seconds} s)`;
+      } else {
+        const { runProfiled } = await import('../observe/profile/run.js');
+        const got = await runProfiled({ command, cwd: ctx.cwd, env: ctx.env, intervalUs, output: ctx.io.stderr });
+        runs = got.profiles;
+        startedAt = got.startedAt;
+        exitCode = got.exitCode;
+        label = command.join(' ');
+        if (got.exitCode !== 0) ctx.out.warn(`the program exited with ${got.signal ? `signal ${got.signal}` : `code ${String(got.exitCode)}`}; the profile covers the run up to then`);
+      }
+
+      const summaries = runs.map((r) => ({ pid: r.pid, profile: r.profile, summary: summarizeProfile(r.profile, ctx.cwd) }));
+      const main = summaries[0] as (typeof summaries)[number];
+      const outBase = path.resolve(ctx.cwd, opts.out);
+      fs.mkdirSync(path.dirname(outBase), { recursive: true });
+      const files = { cpuprofile: `${outBase}.cpuprofile`, html: `${outBase}.html` };
+      fs.writeFileSync(files.cpuprofile, JSON.stringify(main.profile));
+      fs.writeFileSync(files.html, renderFlameGraph(main.summary, { title: `CPU profile: ${label}`, subtitle: `${startedAt.toISOString()}.` }));
+
+      let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
+      if (storing) {
+        const { Store } = await import('../store/store.js');
+        const { storeProfileEvents } = await import('../observe/profile/events.js');
+        const runId = randomBytes(4).toString('hex');
+        const unit = opts.unit ?? `profile:${runId}`;
+        const store = await Store.open(db);
+        try {
+          let events = 0;
+          const ids: string[] = [];
+          for (const s of summaries) {
+            const profileId = `${runId}-${s.pid}`;
+            ids.push(profileId);
+            events += await storeProfileEvents(store, s.summary, { profileId, unit, experiment: opts.experiment ?? null, group: opts.group ?? null, pid: s.pid, startedAt });
+          }
+          stored = { events, unit, profile_ids: ids, experiment: opts.experiment ?? null, group: opts.group ?? null };
+        } finally {
+          store.close();
+        }
+      }
+
+      const tops = topFunctions(main.summary, top);
+      const result = {
+        command: opts.pid === undefined ? command : null,
+        pid: opts.pid === undefined ? null : Number(opts.pid),
+        exit_code: exitCode,
+        processes: summaries.map((s) => ({ pid: s.pid, cpu_ms: s.summary.cpuMs, duration_ms: s.summary.durationMs, samples: s.summary.samples })),
+        cpu_ms: main.summary.cpuMs,
+        duration_ms: main.summary.durationMs,
+        samples: main.summary.samples,
+        top_self: tops.bySelf,
+        top_total: tops.byTotal,
+        files,
+        stored,
+      };
+      const { renderTopFunctions, renderProfileHeader } = await import('../ui/profile.js');
+      ctx.out.result(result, () => {
+        const lines = [renderProfileHeader(main.summary, label)];
+        if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} ${s.summary.cpuMs.toFixed(0)} ms`).join(', ')}`);
+        lines.push('', renderTopFunctions('Top functions by self time', tops.bySelf, main.summary.cpuMs), '', renderTopFunctions('Top functions by total time', tops.byTotal, main.summary.cpuMs), '');
+        lines.push(`Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
+        if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
+        return lines.join('\n');
+      });
+    });
+
+  cmd
+    .command('compare')
+    .description('which functions got slower from profile a to profile b')
+    .argument('<a>', 'the earlier .cpuprofile')
+    .argument('<b>', 'the later .cpuprofile')
+    .action(async (a: string, b: string, _opts: unknown, c: Command) => {
+      const ctx = await app.context(c);
+      const top = intOption('--top', String(c.optsWithGlobals<{ top?: string }>().top ?? '15'), 1, 1000);
+      const { parseCpuProfile, summarizeProfile, compareProfiles } = await import('../observe/profile/cpuprofile.js');
+      const load = async (f: string) => {
+        const { text } = await readProfileFile(ctx.cwd, f);
+        try {
+          return summarizeProfile(parseCpuProfile(text), ctx.cwd);
+        } catch {
+          throw new UserError(`${f} is not a V8 CPU profile`, { hint: 'pass .cpuprofile files (from `statsig-hack profile`, node --cpu-prof or Chrome DevTools)', code: 'PROFILE_INVALID' });
+        }
+      };
+      const sa = await load(a);
+      const sb = await load(b);
+      const rows = compareProfiles(sa, sb);
+      const { renderComparison, renderProfileHeader } = await import('../ui/profile.js');
+      ctx.out.result({ a: { file: a, cpu_ms: sa.cpuMs, duration_ms: sa.durationMs }, b: { file: b, cpu_ms: sb.cpuMs, duration_ms: sb.durationMs }, functions: rows.slice(0, top * 4) }, () =>
+        [renderProfileHeader(sa, `a ${a}`), renderProfileHeader(sb, `b ${b}`), '', renderComparison(rows, top)].join('\n'),
+      );
+    });
+  return cmd;
+}

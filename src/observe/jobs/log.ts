@@ -1,0 +1,187 @@
+/**
+ * The job log in the store: moving the spool into the `jobs` table, and the aggregations
+ * `jobs` shows (by a key, per day, slow queries, one job). Every summary is one SQL
+ * aggregation; cost is applied to the sums (it is linear).
+ */
+import fs from 'node:fs';
+import { UserError } from '../../core/errors.js';
+import { quoteLiteral, type Store } from '../../store/store.js';
+import { costOf, type CostModel } from './cost.js';
+import type { PlanNode } from './record.js';
+import { spoolPath } from './scope.js';
+
+export const GROUP_KEYS = ['experiment', 'metric', 'command', 'day', 'fingerprint'] as const;
+export type GroupKey = (typeof GROUP_KEYS)[number];
+
+
+const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARCHAR', metric: 'VARCHAR', fingerprint: 'VARCHAR', sql: 'VARCHAR',
+  started_ms: 'BIGINT', duration_ms: 'DOUBLE', cpu_ms: 'DOUBLE', rows_scanned: 'BIGINT', bytes_scanned: 'BIGINT', bytes_read: 'BIGINT',
+  peak_memory: 'BIGINT', rows_returned: 'BIGINT', outcome: 'VARCHAR', error: 'VARCHAR', plan: 'JSON'}`;
+
+/**
+ * Moves the spool of `db` into the `jobs` table (one INSERT ... SELECT from the JSON lines).
+ * The spool is renamed first, so runs that finish meanwhile start a new one. Returns the
+ * number of jobs added.
+ */
+export async function ingestSpool(store: Store, db: string): Promise<number> {
+  const spool = spoolPath(db);
+  if (!fs.existsSync(spool)) return 0;
+  const taking = `${spool}.${process.pid}.ingest`;
+  try {
+    fs.renameSync(spool, taking);
+  } catch {
+    return 0; // taken meanwhile
+  }
+  try {
+    const before = await store.count('jobs');
+    await store.run(`INSERT INTO jobs
+      SELECT (SELECT coalesce(max(id), 0) FROM jobs) + row_number() OVER (ORDER BY started_ms, run_id),
+        run_id, command, experiment, metric, fingerprint, sql, make_timestamp(started_ms * 1000), duration_ms, cpu_ms,
+        rows_scanned, bytes_scanned, bytes_read, peak_memory, rows_returned, outcome, error, plan
+      FROM read_json(${quoteLiteral(taking)}, format = 'newline_delimited', ignore_errors = true, columns = ${SPOOL_COLUMNS})
+      WHERE command IS NOT NULL AND sql IS NOT NULL AND started_ms IS NOT NULL AND duration_ms IS NOT NULL AND outcome IS NOT NULL AND fingerprint IS NOT NULL`);
+    return (await store.count('jobs')) - before;
+  } finally {
+    fs.rmSync(taking, { force: true });
+  }
+}
+
+export interface GroupRow {
+  key: string;
+  jobs: number;
+  total_ms: number;
+  mean_ms: number;
+  max_ms: number;
+  cpu_ms: number;
+  rows_scanned: number;
+  bytes_scanned: number;
+  peak_memory: number;
+  errors: number;
+  cost_usd: number;
+  /** Share of all the time in the window, 0..1. */
+  share: number;
+}
+
+function keyExpr(by: GroupKey): string {
+  if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
+  return `coalesce(${by}, '(none)')`;
+}
+
+/** Time, scans, memory and cost per experiment / metric / command / day / query shape since `since`, most time first. */
+export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
+  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
+    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms) AS total_ms, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms,
+       sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, coalesce(sum(rows_scanned), 0) AS rows_scanned, coalesce(sum(bytes_scanned), 0) AS bytes_scanned,
+       coalesce(max(peak_memory), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors
+     FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY total_ms DESC, key`,
+    [since.toISOString().replace('T', ' ').replace('Z', '')],
+  );
+  const all = rows.reduce((s, r) => s + r.total_ms, 0);
+  return rows.map((r) => ({ ...r, cost_usd: costOf({ bytes_scanned: r.bytes_scanned, duration_ms: r.total_ms, cpu_ms: r.cpu_ms }, cost), share: all > 0 ? r.total_ms / all : 0 }));
+}
+
+export interface DayRow extends Record<string, unknown> {
+  day: string;
+  jobs: number;
+  total_ms: number;
+}
+
+/** Time per day since `since`, every day present (zero when nothing ran). */
+export async function jobsPerDay(store: Store, since: Date, now: Date): Promise<DayRow[]> {
+  const rows = await store.all<DayRow>(
+    `SELECT strftime(started_at, '%Y-%m-%d') AS day, count(*) AS jobs, sum(duration_ms) AS total_ms FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY 1`,
+    [since.toISOString().replace('T', ' ').replace('Z', '')],
+  );
+  const byDay = new Map(rows.map((r) => [r.day, r]));
+  const out: DayRow[] = [];
+  const start = Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate());
+  for (let t = start; t <= now.getTime(); t += 86_400_000) {
+    const day = new Date(t).toISOString().slice(0, 10);
+    out.push(byDay.get(day) ?? { day, jobs: 0, total_ms: 0 });
+  }
+  return out;
+}
+
+export interface SlowJob {
+  id: number;
+  started_at: Date;
+  command: string;
+  experiment: string | null;
+  metric: string | null;
+  fingerprint: string;
+  duration_ms: number;
+  median_ms: number;
+  /** duration / trailing median. */
+  factor: number;
+  sql: string;
+}
+
+/**
+ * Jobs slower than `factor` times the median of the previous `window` runs of the same
+ * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge.
+ */
+export async function slowJobs(store: Store, opts: { since: Date; factor: number; window: number; minHistory: number }): Promise<SlowJob[]> {
+  const rows = await store.all<Omit<SlowJob, 'factor'>>(
+    `WITH w AS (
+       SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, sql,
+         median(duration_ms) OVER h AS median_ms, count(*) OVER h AS history
+       FROM jobs
+       WINDOW h AS (PARTITION BY fingerprint ORDER BY started_at, id ROWS BETWEEN ${Math.trunc(opts.window)} PRECEDING AND 1 PRECEDING)
+     )
+     SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, median_ms, sql FROM w
+     WHERE started_at >= CAST($1 AS TIMESTAMP) AND history >= $2 AND median_ms > 0 AND duration_ms > $3 * median_ms
+     ORDER BY duration_ms / median_ms DESC, id`,
+    [opts.since.toISOString().replace('T', ' ').replace('Z', ''), opts.minHistory, opts.factor],
+  );
+  return rows.map((r) => ({ ...r, factor: r.duration_ms / r.median_ms }));
+}
+
+export interface JobDetail {
+  id: number;
+  run_id: string;
+  command: string;
+  experiment: string | null;
+  metric: string | null;
+  fingerprint: string;
+  sql: string;
+  started_at: Date;
+  duration_ms: number;
+  cpu_ms: number | null;
+  rows_scanned: number | null;
+  bytes_scanned: number | null;
+  bytes_read: number | null;
+  peak_memory: number | null;
+  rows_returned: number | null;
+  outcome: string;
+  error: string | null;
+  plan: PlanNode | null;
+  cost_usd: number;
+}
+
+export async function jobById(store: Store, id: number, cost: CostModel): Promise<JobDetail> {
+  const [row] = await store.all<Omit<JobDetail, 'plan' | 'cost_usd'> & { plan: string | null }>(`SELECT * FROM jobs WHERE id = $1`, [id]);
+  if (!row) {
+    const [last] = await store.all<{ n: number | null }>('SELECT max(id) AS n FROM jobs');
+    throw new UserError(`no job with id ${id}`, {
+      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs --by fingerprint\` or \`jobs slow\` list some` : 'no job is logged yet: run a command such as analyze first',
+      code: 'UNKNOWN_JOB',
+    });
+  }
+  const plan = row.plan === null ? null : (JSON.parse(String(row.plan)) as PlanNode);
+  return { ...row, plan, cost_usd: costOf({ bytes_scanned: row.bytes_scanned ?? 0, duration_ms: row.duration_ms, cpu_ms: row.cpu_ms ?? row.duration_ms }, cost) };
+}
+
+/** `7d`, `24h`, `30m`, `2w`, or a date (`2026-11-01`): the start of the window. */
+export function parseSince(text: string, now: Date): Date {
+  const m = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
+  if (m) {
+    const n = Number(m[1]);
+    const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(m[2] as string).toLowerCase() as 'm' | 'h' | 'd' | 'w'];
+    return new Date(now.getTime() - n * unit);
+  }
+  if (/^\d{4}-\d{2}-\d{2}([ T][\d:.]+Z?)?$/.test(text.trim())) {
+    const d = new Date(text.trim().length === 10 ? `${text.trim()}T00:00:00Z` : text.trim());
+    if (!Number.isNaN(d.getTime())) return d;
+  }
+  throw new UserError(`--since must be a duration like 7d, 24h, 30m, 2w or a date like 2026-11-01, got "${text}"`, { code: 'USAGE', exitCode: 2 });
+}

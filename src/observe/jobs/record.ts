@@ -1,0 +1,136 @@
+/**
+ * One logged query (a job): what ran, for which command/experiment/metric, and what it cost
+ * according to DuckDB's own profile. Pure: turns an observed query into a record.
+ */
+import { createHash } from 'node:crypto';
+import type { QueryRecord } from '../../store/observer.js';
+
+export interface JobContext {
+  command: string;
+  experiment: string | null;
+  metric: string | null;
+}
+
+/** A plan node as kept in the log: operator, time, rows, and its details. */
+export interface PlanNode {
+  op: string;
+  ms: number;
+  rows: number;
+  scanned: number;
+  info: string;
+  children: PlanNode[];
+}
+
+/** One line of the spool, one row of the `jobs` table (without its id). */
+export interface JobRecord extends JobContext {
+  run_id: string;
+  fingerprint: string;
+  sql: string;
+  started_ms: number;
+  duration_ms: number;
+  cpu_ms: number | null;
+  rows_scanned: number | null;
+  bytes_scanned: number | null;
+  bytes_read: number | null;
+  peak_memory: number | null;
+  rows_returned: number | null;
+  outcome: 'ok' | 'error';
+  error: string | null;
+  plan: PlanNode | null;
+}
+
+export const MAX_SQL_CHARS = 8000;
+const MAX_INFO_CHARS = 400;
+const MAX_PLAN_NODES = 200;
+
+/**
+ * The shape of a query without its constants: comments dropped, string and number literals
+ * as `?`, lists of them as one `?`, whitespace collapsed, lower case. Queries that differ
+ * only in their constants share a fingerprint.
+ */
+export function normalizeSql(sql: string): string {
+  return sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?\*\//g, ' ')
+    .replace(/'(?:[^']|'')*'/g, '?')
+    .replace(/\$\d+/g, '?')
+    .replace(/(?<![\w"])-?\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w"])/gi, '?')
+    .replace(/\s+/g, ' ')
+    .replace(/\(\s*\?(?:\s*,\s*\?)+\s*\)/g, '(?)')
+    .trim()
+    .toLowerCase();
+}
+
+export function fingerprint(sql: string): string {
+  return createHash('sha256').update(normalizeSql(sql)).digest('hex').slice(0, 12);
+}
+
+function num(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function infoText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v !== 'object') return JSON.stringify(v);
+  const parts = Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}: ${Array.isArray(x) ? x.map((e) => (typeof e === 'string' ? e : JSON.stringify(e))).join(', ') : typeof x === 'string' ? x : JSON.stringify(x)}`);
+  const text = parts.join('; ');
+  return text.length > MAX_INFO_CHARS ? `${text.slice(0, MAX_INFO_CHARS - 1)}…` : text;
+}
+
+/** The operator tree of a DuckDB JSON profile, compacted (at most MAX_PLAN_NODES nodes). */
+export function compactPlan(profile: Record<string, unknown>): PlanNode {
+  let budget = MAX_PLAN_NODES;
+  const walk = (node: Record<string, unknown>, op: string): PlanNode => {
+    budget -= 1;
+    const kids = Array.isArray(node.children) ? (node.children as Record<string, unknown>[]) : [];
+    const children: PlanNode[] = [];
+    for (const k of kids) if (budget > 0) children.push(walk(k, typeof k.operator_name === 'string' ? k.operator_name : typeof k.operator_type === 'string' ? k.operator_type : '?'));
+    return {
+      op,
+      ms: (num(node.operator_timing) ?? 0) * 1000,
+      rows: num(node.operator_cardinality) ?? 0,
+      scanned: num(node.operator_rows_scanned) ?? 0,
+      info: infoText(node.extra_info),
+      children,
+    };
+  };
+  const root = walk(profile, 'QUERY');
+  root.ms = (num(profile.latency) ?? 0) * 1000;
+  root.rows = num(profile.rows_returned) ?? 0;
+  root.scanned = num(profile.cumulative_rows_scanned) ?? 0;
+  return root;
+}
+
+/** Bytes that the scans of a plan produced (rows × row width), DuckDB's `result_set_size` of each scan. */
+function scannedBytes(profile: Record<string, unknown>): number {
+  let total = 0;
+  const walk = (node: Record<string, unknown>): void => {
+    if ((num(node.operator_rows_scanned) ?? 0) > 0) total += num(node.result_set_size) ?? 0;
+    if (Array.isArray(node.children)) for (const k of node.children as Record<string, unknown>[]) walk(k);
+  };
+  if (Array.isArray(profile.children)) for (const k of profile.children as Record<string, unknown>[]) walk(k);
+  return total;
+}
+
+export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string): JobRecord {
+  const p = q.profile;
+  const cpu = p ? num(p.cpu_time) : null;
+  return {
+    ...ctx,
+    run_id: runId,
+    fingerprint: fingerprint(q.sql),
+    sql: q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql,
+    started_ms: q.startedAt,
+    duration_ms: q.durationMs,
+    cpu_ms: cpu === null ? null : cpu * 1000,
+    rows_scanned: p ? num(p.cumulative_rows_scanned) : null,
+    bytes_scanned: p ? scannedBytes(p) : null,
+    bytes_read: p ? num(p.total_bytes_read) : null,
+    peak_memory: p ? num(p.system_peak_buffer_memory) : null,
+    rows_returned: p ? num(p.rows_returned) : null,
+    outcome: q.ok ? 'ok' : 'error',
+    error: q.error,
+    plan: p ? compactPlan(p) : null,
+  };
+}

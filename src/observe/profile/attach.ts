@@ -1,0 +1,128 @@
+/**
+ * Profiles a running Node process for a while: SIGUSR1 (process._debugProcess) opens its
+ * inspector on 127.0.0.1:<port>, the Profiler domain samples for `durationMs`, and the
+ * inspector is closed again. Only loopback; only a process that looks like Node on Linux.
+ */
+import fs from 'node:fs';
+import { UserError, errorMessage } from '../../core/errors.js';
+import { cpuProfileSchema, type CpuProfile } from './cpuprofile.js';
+import { MAX_PROFILE_BYTES } from './run.js';
+import { WsClient } from './ws.js';
+
+export interface AttachOptions {
+  pid: number;
+  durationMs: number;
+  intervalUs: number;
+  port: number;
+  /** How long to wait for the inspector to answer after SIGUSR1 (default 5 s). */
+  readyTimeoutMs?: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** On Linux: refuse a process that is not Node (SIGUSR1 would end most other programs). */
+function checkIsNode(pid: number): void {
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (!fs.existsSync('/proc/self')) return;
+  if (!fs.existsSync(cmdline)) throw new UserError(`no process with pid ${pid}`, { hint: 'check the pid (ps aux | grep node)', code: 'NO_PROCESS' });
+  let exe = '';
+  try {
+    exe = fs.readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    // another user's process: its exe link is not readable
+  }
+  const argv0 = fs.readFileSync(cmdline, 'utf8').split('\0')[0] ?? '';
+  if (!/node|nodejs/i.test(exe) && !/(^|\/)node(js)?(\s|$)/i.test(argv0)) {
+    throw new UserError(`process ${pid} is not a Node process (${argv0 || exe || 'unknown'})`, {
+      hint: 'profile --pid attaches to Node programs only; SIGUSR1 would end most other programs',
+      code: 'NOT_NODE',
+    });
+  }
+}
+
+async function findTarget(port: number, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) });
+      const list = (await res.json()) as { webSocketDebuggerUrl?: string }[];
+      const url = list.find((t) => typeof t.webSocketDebuggerUrl === 'string')?.webSocketDebuggerUrl;
+      if (url) {
+        const u = new URL(url);
+        if (u.hostname !== '127.0.0.1' && u.hostname !== 'localhost') throw new Error(`the inspector is not on loopback (${u.hostname})`);
+        return url;
+      }
+    } catch (error) {
+      last = errorMessage(error);
+    }
+    await sleep(100);
+  }
+  throw new UserError(`the inspector of the process did not answer on 127.0.0.1:${port}${last ? ` (${last})` : ''}`, {
+    hint: 'pass --port when the process was started with --inspect-port=<port>; a process started with --disable-sigusr1 cannot be attached',
+    code: 'INSPECTOR_UNREACHABLE',
+  });
+}
+
+class Session {
+  private next = 1;
+  private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(private readonly ws: WsClient) {
+    ws.onMessage = (text) => {
+      let msg: { id?: number; result?: unknown; error?: { message?: string } };
+      try {
+        msg = JSON.parse(text) as typeof msg;
+      } catch {
+        return;
+      }
+      if (msg.id === undefined) return;
+      const p = this.pending.get(msg.id);
+      if (!p) return;
+      this.pending.delete(msg.id);
+      if (msg.error) p.reject(new Error(msg.error.message ?? 'inspector error'));
+      else p.resolve(msg.result);
+    };
+    ws.onClose = (reason) => {
+      for (const p of this.pending.values()) p.reject(new Error(`the inspector connection ended: ${reason}`));
+      this.pending.clear();
+    };
+  }
+
+  post(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.ws.send(JSON.stringify({ id, method, params }));
+    });
+  }
+}
+
+export async function attachProfile(opts: AttachOptions): Promise<{ profile: CpuProfile; startedAt: Date }> {
+  checkIsNode(opts.pid);
+  try {
+    (process as unknown as { _debugProcess(pid: number): void })._debugProcess(opts.pid);
+  } catch (error) {
+    throw new UserError(`cannot signal process ${opts.pid}: ${errorMessage(error)}`, { hint: 'check the pid, and that you may signal it (same user)', code: 'NO_PROCESS' });
+  }
+  const url = await findTarget(opts.port, opts.readyTimeoutMs ?? 5000);
+  const ws = await WsClient.connect(url, MAX_PROFILE_BYTES);
+  const session = new Session(ws);
+  try {
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: Math.trunc(opts.intervalUs) });
+    const startedAt = new Date();
+    await session.post('Profiler.start');
+    await sleep(opts.durationMs);
+    const result = (await session.post('Profiler.stop')) as { profile?: unknown };
+    await session.post('Profiler.disable').catch(() => undefined);
+    const parsed = cpuProfileSchema.safeParse(result.profile);
+    if (!parsed.success) throw new Error('the inspector returned no valid profile');
+    // Close the inspector we opened: leave the process as we found it.
+    session.post('Runtime.evaluate', { expression: 'process._debugEnd && process._debugEnd()' }).catch(() => undefined);
+    await sleep(50);
+    return { profile: parsed.data, startedAt };
+  } finally {
+    ws.close();
+  }
+}

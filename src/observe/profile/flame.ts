@@ -1,0 +1,81 @@
+/**
+ * A self-contained flame graph of a CPU profile: one HTML file with an inline SVG (root at
+ * the bottom, width = total time, hover for name, file:line, self and total ms). No script,
+ * no external resources. Pure.
+ */
+import type { ProfileSummary, TreeNode } from './cpuprofile.js';
+
+const WIDTH = 1200;
+const ROW = 18;
+/** Frames narrower than this many pixels (and their callees) are left out. */
+const MIN_PX = 0.3;
+
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string).replace(CONTROL, '');
+}
+
+/** A warm colour per function (stable), grey for V8/Node internals and special nodes. */
+function colour(n: TreeNode): string {
+  if (n.fn.startsWith('(') || n.file.startsWith('node:') || n.file === '') return 'hsl(0, 0%, 72%)';
+  let h = 0;
+  for (const ch of n.fn) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return `hsl(${10 + (h % 45)}, ${70 + (h % 20)}%, ${55 + (h % 12)}%)`;
+}
+
+export interface FlameOptions {
+  title: string;
+  /** A line under the title (the command, when, how long). */
+  subtitle?: string;
+}
+
+export function renderFlameGraph(s: ProfileSummary, options: FlameOptions): string {
+  const byId = new Map(s.nodes.map((n) => [n.id, n]));
+  const root = byId.get(s.rootId);
+  const total = root?.totalMs ?? 0;
+  const scale = total > 0 ? WIDTH / total : 0;
+  const frames: { n: TreeNode; x: number; w: number }[] = [];
+  let maxDepth = 0;
+  const place = (n: TreeNode, x: number): void => {
+    const w = n.totalMs * scale;
+    if (w < MIN_PX) return;
+    frames.push({ n, x, w });
+    maxDepth = Math.max(maxDepth, n.depth);
+    let cx = x;
+    const kids = n.children.map((c) => byId.get(c)).filter((c): c is TreeNode => c !== undefined);
+    kids.sort((a, b) => a.fn.localeCompare(b.fn));
+    for (const k of kids) {
+      place(k, cx);
+      cx += k.totalMs * scale;
+    }
+  };
+  if (root) place(root, 0);
+  const height = (maxDepth + 1) * ROW;
+  const rects = frames.map(({ n, x, w }) => {
+    const y = (maxDepth - n.depth) * ROW;
+    const pct = total > 0 ? ((n.totalMs / total) * 100).toFixed(2) : '0';
+    const where = n.file ? ` ${n.file}:${n.line}` : '';
+    const tip = `${n.depth === 0 ? 'all' : n.fn}${where}\nself ${n.selfMs.toFixed(1)} ms, total ${n.totalMs.toFixed(1)} ms (${pct}%)`;
+    const chars = Math.floor((w - 6) / 7);
+    const label = chars >= 3 ? (n.depth === 0 ? 'all' : n.fn).slice(0, chars) : '';
+    return `<g><title>${esc(tip)}</title><rect x="${x.toFixed(2)}" y="${y}" width="${Math.max(0.1, w - 0.5).toFixed(2)}" height="${ROW - 1}" fill="${n.depth === 0 ? 'hsl(0, 0%, 85%)' : colour(n)}" rx="2"/>${label ? `<text x="${(x + 3).toFixed(2)}" y="${y + ROW - 5}">${esc(label)}</text>` : ''}</g>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${esc(options.title)}</title>
+<style>
+body { font: 13px -apple-system, system-ui, sans-serif; margin: 16px; color: #222; }
+h1 { font-size: 16px; margin: 0 0 4px; } p { margin: 0 0 12px; color: #555; }
+svg text { font: 11px ui-monospace, Menlo, monospace; pointer-events: none; fill: #111; }
+svg g:hover rect { stroke: #000; stroke-width: 0.8; }
+</style></head>
+<body>
+<h1>${esc(options.title)}</h1>
+<p>${esc(options.subtitle ?? '')} CPU ${s.cpuMs.toFixed(1)} ms over ${s.durationMs.toFixed(0)} ms, ${s.samples} samples. Width is total time; hover a frame for its self and total time.</p>
+<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">
+${rects.join('\n')}
+</svg>
+</body></html>
+`;
+}

@@ -1,0 +1,113 @@
+/**
+ * Runs a command under the V8 CPU profiler. NODE_OPTIONS preloads a small script (Node 20
+ * does not allow `--cpu-prof` there) that starts the inspector's Profiler in the process and
+ * writes the profile when it exits, so `node app.js`, `npx tsx app.ts` or `npm start` all
+ * work, and every Node process the command starts writes one.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { UserError } from '../../core/errors.js';
+import { parseCpuProfile, type CpuProfile } from './cpuprofile.js';
+
+export interface ProcessProfile {
+  /** The process id, from the profile's file name (CPU.<pid>.cpuprofile). */
+  pid: number;
+  profile: CpuProfile;
+}
+
+export interface ProfiledRun {
+  exitCode: number | null;
+  signal: string | null;
+  startedAt: Date;
+  /** Every Node process that wrote a profile, the longest first. */
+  profiles: ProcessProfile[];
+}
+
+export interface RunOptions {
+  command: string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  intervalUs: number;
+  /** Where the program's stdout and stderr go (stderr of the CLI: stdout is for results). */
+  output: { write(chunk: string): unknown };
+}
+
+/** Profiles larger than this are not read (a long run at a fine interval). */
+export const MAX_PROFILE_BYTES = 512 * 1024 * 1024;
+
+function quoteOption(value: string): string {
+  return `"${value.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** The preloaded script (CommonJS, so `--require` loads it in any program). */
+const PRELOAD = `'use strict';
+const { isMainThread } = require('node:worker_threads');
+const dir = process.env.STATSIG_HACK_PROF_DIR;
+if (isMainThread && dir) {
+  const inspector = require('node:inspector');
+  const fs = require('node:fs');
+  const path = require('node:path');
+  const session = new inspector.Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.setSamplingInterval', { interval: Number(process.env.STATSIG_HACK_PROF_INTERVAL) || 1000 });
+  session.post('Profiler.start');
+  process.on('exit', () => {
+    session.post('Profiler.stop', (err, res) => {
+      if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.cpuprofile'), JSON.stringify(res.profile));
+    });
+  });
+}
+`;
+
+export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
+  const [file, ...args] = opts.command;
+  if (!file) throw new UserError('no command to profile', { hint: 'put the Node command after --, e.g. statsig-hack profile -- node app.js', code: 'USAGE', exitCode: 2 });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'statsig-hack-prof-'));
+  try {
+    const preload = path.join(dir, 'preload.cjs');
+    fs.writeFileSync(preload, PRELOAD);
+    const env = {
+      ...opts.env,
+      NODE_OPTIONS: [opts.env.NODE_OPTIONS, `--require ${quoteOption(preload)}`].filter(Boolean).join(' '),
+      STATSIG_HACK_PROF_DIR: dir,
+      STATSIG_HACK_PROF_INTERVAL: String(Math.trunc(opts.intervalUs)),
+    };
+    const startedAt = new Date();
+    const child = spawn(file, args, { cwd: opts.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+    child.stdout.on('data', (d: Buffer) => opts.output.write(d.toString()));
+    child.stderr.on('data', (d: Buffer) => opts.output.write(d.toString()));
+    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+      child.on('error', (error: NodeJS.ErrnoException) => {
+        reject(
+          error.code === 'ENOENT'
+            ? new UserError(`cannot run "${file}": no such program`, { hint: 'check the command after --, e.g. statsig-hack profile -- node app.js', code: 'COMMAND_NOT_FOUND' })
+            : error,
+        );
+      });
+      child.on('close', (c, s) => resolve({ code: c, signal: s }));
+    });
+    const profiles: ProcessProfile[] = [];
+    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+      const full = path.join(dir, name);
+      if (fs.statSync(full).size > MAX_PROFILE_BYTES) continue;
+      try {
+        profiles.push({ pid: Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0), profile: parseCpuProfile(fs.readFileSync(full, 'utf8')) });
+      } catch {
+        // a truncated profile of a killed process: skip it
+      }
+    }
+    if (profiles.length === 0) {
+      throw new UserError(`"${opts.command.join(' ')}" wrote no CPU profile${signal ? ` (it was killed by ${signal})` : ''}`, {
+        hint: 'the command must run Node and exit by itself (a profile is written at exit); to profile a server that keeps running, start it and use --pid <pid> --duration <s>',
+        code: 'NO_PROFILE',
+      });
+    }
+    profiles.sort((a, b) => b.profile.endTime - b.profile.startTime - (a.profile.endTime - a.profile.startTime));
+    return { exitCode: code, signal, startedAt, profiles };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,119 @@
+/** Plain-text renderers of `jobs`: the summary table, a bar chart of time per day, slow jobs, one job's plan. */
+import type { DayRow, GroupRow, JobDetail, SlowJob } from '../observe/jobs/log.js';
+import type { PlanNode } from '../observe/jobs/record.js';
+import { renderTable } from './table.js';
+
+// eslint-disable-next-line no-control-regex -- stripping control characters is the point
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+
+/** Text from a query or a profiled program, safe for a terminal: no escape sequences or control characters. */
+export function printable(text: string): string {
+  return text.replace(CONTROL, '');
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${(ms / 60_000).toFixed(1)} min`;
+}
+
+export function formatBytes(n: number | null): string {
+  if (n === null) return '';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i += 1;
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatUsd(usd: number): string {
+  if (usd === 0) return '$0';
+  if (usd < 0.01) return `$${usd.toExponential(1)}`;
+  return `$${usd.toFixed(2)}`;
+}
+
+export function renderGroups(by: string, rows: GroupRow[]): string {
+  if (rows.length === 0) return '(no jobs in this window)';
+  return renderTable(
+    [by, 'jobs', 'time', 'share', 'mean', 'max', 'rows scanned', 'bytes scanned', 'peak memory', 'errors', 'cost'],
+    rows.map((r) => ({
+      [by]: printable(r.key),
+      jobs: r.jobs,
+      time: formatMs(r.total_ms),
+      share: `${(r.share * 100).toFixed(1)}%`,
+      mean: formatMs(r.mean_ms),
+      max: formatMs(r.max_ms),
+      'rows scanned': r.rows_scanned,
+      'bytes scanned': formatBytes(r.bytes_scanned),
+      'peak memory': formatBytes(r.peak_memory),
+      errors: r.errors,
+      cost: formatUsd(r.cost_usd),
+    })),
+    { align: { time: 'right', share: 'right', mean: 'right', max: 'right', 'bytes scanned': 'right', 'peak memory': 'right', cost: 'right' } },
+  );
+}
+
+/** One bar per day, scaled to the busiest day. */
+export function renderDayChart(days: DayRow[], width = 40): string {
+  const max = Math.max(0, ...days.map((d) => d.total_ms));
+  const lines = ['time per day'];
+  for (const d of days) {
+    const n = max > 0 ? Math.round((d.total_ms / max) * width) : 0;
+    const bar = d.total_ms > 0 && n === 0 ? '▏' : '█'.repeat(n);
+    lines.push(`${d.day}  ${bar.padEnd(width)}  ${formatMs(d.total_ms)} (${d.jobs} job${d.jobs === 1 ? '' : 's'})`);
+  }
+  return lines.join('\n');
+}
+
+export function renderSlow(rows: SlowJob[], factor: number): string {
+  if (rows.length === 0) return `no job ran slower than ${factor}× the median of its query shape`;
+  return renderTable(
+    ['id', 'started', 'command', 'metric', 'time', 'median', 'factor', 'sql'],
+    rows.map((r) => ({
+      id: r.id,
+      started: r.started_at,
+      command: r.command,
+      metric: r.metric ?? '',
+      time: formatMs(r.duration_ms),
+      median: formatMs(r.median_ms),
+      factor: `${r.factor.toFixed(1)}×`,
+      sql: printable(r.sql),
+    })),
+    { maxCellWidth: 50, align: { time: 'right', median: 'right', factor: 'right' } },
+  );
+}
+
+function planLines(node: PlanNode, depth: number, out: string[]): void {
+  const facts = [formatMs(node.ms), `${node.rows} rows`, ...(node.scanned > 0 ? [`${node.scanned} scanned`] : [])].join(', ');
+  out.push(`${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${node.op}  (${facts})${node.info ? `  ${printable(node.info)}` : ''}`);
+  for (const c of node.children) planLines(c, depth + 1, out);
+}
+
+export function renderJob(j: JobDetail): string {
+  const facts: [string, string][] = [
+    ['job', String(j.id)],
+    ['command', j.command],
+    ['experiment', j.experiment ?? ''],
+    ['metric', j.metric ?? ''],
+    ['started', j.started_at.toISOString()],
+    ['time', formatMs(j.duration_ms)],
+    ['cpu time', j.cpu_ms === null ? '' : formatMs(j.cpu_ms)],
+    ['rows scanned', j.rows_scanned === null ? '' : String(j.rows_scanned)],
+    ['bytes scanned', formatBytes(j.bytes_scanned)],
+    ['bytes read from disk', formatBytes(j.bytes_read)],
+    ['peak memory', formatBytes(j.peak_memory)],
+    ['rows returned', j.rows_returned === null ? '' : String(j.rows_returned)],
+    ['outcome', j.outcome + (j.error ? `: ${printable(j.error)}` : '')],
+    ['cost', formatUsd(j.cost_usd)],
+    ['fingerprint', j.fingerprint],
+  ];
+  const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
+  lines.push('', 'SQL:', printable(j.sql), '', 'Plan and profile:');
+  if (j.plan) planLines(j.plan, 0, lines);
+  else lines.push('(no profile: the query failed, or ran where DuckDB could not write one)');
+  return lines.join('\n');
+}
