@@ -88,6 +88,7 @@ Examples:
         ...pushReporters(ctx, opts.apiUrl, Boolean(opts.dryRun)),
       });
       const { renderPush } = await import('../ui/push.js');
-      ctx.out.result({ db: ctx.settings.db.value, ...result }, () => renderPush(result).join('\n'));
+      const { targetOf } = await import('../ui/format.js');
+      ctx.out.result({ db: ctx.settings.db.value, ...result }, () => renderPush(result, targetOf(ctx.io.stdout, ctx.env).width).join('\n'));
     });
 }

@@ -1,6 +1,7 @@
 /** Plain-text renderers shared by `seed --push` and `push`: the push result and the model's usage. */
 import type { LlmUsage } from '../ai/llm.js';
 import type { PushResult } from '../ai/seed/push.js';
+import { wrap } from './format.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -21,14 +22,27 @@ export function formatLlmUsage(u: LlmUsage, model: string | null): string {
   return `${model ? `${model}: ` : ''}${calls}, ${tokens}, ${cost}${estimated}`;
 }
 
-export function renderPush(p: PushResult): string[] {
+/**
+ * The push result as lines. With a `width` (a terminal), prose is word-wrapped and a request body
+ * too wide for one line is pretty-printed (the same JSON, one field a line).
+ */
+export function renderPush(p: PushResult, width?: number): string[] {
+  const lines = pushLines(p, width);
+  // The requests of a dry run are shown exactly (URLs are never cut); the rest is prose.
+  return width === undefined || p.dry_run ? lines : lines.map((l) => wrap(l, width, '    '));
+}
+
+function pushLines(p: PushResult, width: number | undefined): string[] {
   const lines: string[] = [];
   if (p.dry_run) {
     lines.push(`Console API requests (dry run, nothing sent; key redacted):`);
     for (const q of p.requests) {
       lines.push(`  ${q.method} ${q.url}`);
       for (const [k, v] of Object.entries(q.headers)) lines.push(`    ${k}: ${v}`);
-      if (q.body !== undefined) lines.push(`    ${JSON.stringify(q.body)}`);
+      if (q.body !== undefined) {
+        const one = `    ${JSON.stringify(q.body)}`;
+        lines.push(width === undefined || one.length <= width ? one : JSON.stringify(q.body, null, 2).replace(/^/gm, '    '));
+      }
     }
     return lines;
   }

@@ -165,10 +165,11 @@ describe('status leads somewhere', () => {
     expect((await runCli(['init', '--db', '.statsig-hack/demo.duckdb'], { cwd })).code).toBe(0);
     const r = await runCli(['status'], { cwd });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('hint: the demo wrote its project to .statsig-hack/demo.duckdb; use it with: statsig-hack status --db .statsig-hack/demo.duckdb');
+    // The command has a line of its own, to copy.
+    expect(r.stderr).toContain('hint: the demo wrote its project to .statsig-hack/demo.duckdb; use it with:\n        statsig-hack status --db .statsig-hack/demo.duckdb\n');
     const q = await runCli(['query', 'SELECT 1 AS one', '--json'], { cwd });
     expect(q.json().error.hint).toContain("statsig-hack query 'SELECT 1 AS one' --json --db .statsig-hack/demo.duckdb");
-    const suggested = /use it with: statsig-hack (.*)$/m.exec(r.stderr)![1]!.split(' ');
+    const suggested = /^ +statsig-hack (.*)$/m.exec(r.stderr)![1]!.split(' ');
     const ok = await runCli(suggested, { cwd });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('.statsig-hack/demo.duckdb');
@@ -177,7 +178,7 @@ describe('status leads somewhere', () => {
     const both = await runCli(['status'], { cwd });
     expect(both.code).toBe(0);
     expect(both.stdout).toContain('The store is empty: `statsig-hack seed');
-    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb: statsig-hack status --db .statsig-hack/demo.duckdb");
+    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb:\n  statsig-hack status --db .statsig-hack/demo.duckdb");
     expect(ok.stdout).not.toContain("The demo's project is in");
   });
 });
