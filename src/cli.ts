@@ -118,11 +118,19 @@ Examples:
 
 /** Runs the CLI in-process. Returns the exit code. */
 export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promise<number> {
+  let cwd: string;
+  try {
+    cwd = ioOverride?.cwd ?? process.cwd();
+  } catch {
+    // The shell's folder was deleted under it: one line, no stack.
+    (ioOverride?.stderr ?? process.stderr).write('error: the current folder no longer exists\n  hint: cd into an existing folder and run again\n');
+    return 1;
+  }
   const io: CliIO = {
     stdout: ioOverride?.stdout ?? process.stdout,
     stderr: ioOverride?.stderr ?? process.stderr,
     stdin: ioOverride?.stdin ?? process.stdin,
-    cwd: ioOverride?.cwd ?? process.cwd(),
+    cwd,
     env: ioOverride?.env ?? process.env,
   };
   const argv = normalizeArgv(argvIn);

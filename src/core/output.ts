@@ -68,7 +68,7 @@ export class Output {
 
   info(text: string): void {
     if (this.options.quiet) return;
-    this.stderr.write(`${this.redact(text)}\n`);
+    this.stderr.write(`${fitMessage(this.redact(text), this.options.width, '', '  ')}\n`);
   }
 
   success(text: string): void {

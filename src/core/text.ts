@@ -94,22 +94,24 @@ export function terminalWidth(stream: StreamInfo & { columns?: number }, env: No
  * A message of a few lines for a terminal (an error's hint, a warning), after a prefix such as
  * "  hint: ": each line that is a `statsig-hack …` command stays whole to copy (broken only before
  * flags, with shell continuations); other lines are word-wrapped. Later lines and continuations
- * are indented under the text. No width: the lines as they are, indented the same way.
+ * are indented under the text (or by `indent`). No width: the lines as they are, indented the same way.
  */
-export function fitMessage(text: string, width: number | undefined, prefix: string): string {
-  const n = visibleLength(prefix);
-  const indent = ' '.repeat(n);
-  // A placeholder as wide as the prefix (no spaces, so it stays on the first line), swapped back after wrapping.
-  const hold = '\u0001'.repeat(n);
+export function fitMessage(text: string, width: number | undefined, prefix: string, indent = ' '.repeat(visibleLength(prefix))): string {
   return text
     .split('\n')
     .map((line, i) => {
+      const lead = i === 0 ? prefix : indent;
+      const n = visibleLength(lead);
       if (/^\s*statsig-hack /.test(line)) {
-        const cmd = commandLine(line.trim(), width === undefined ? undefined : width - n, '');
-        return cmd.split('\n').map((l, j) => `${i === 0 && j === 0 ? prefix : indent}${l}`).join('\n');
+        const room = width === undefined ? undefined : width - Math.max(n, indent.length);
+        return commandLine(line.trim(), room, '')
+          .split('\n')
+          .map((l, j) => `${j === 0 ? lead : indent}${l}`)
+          .join('\n');
       }
-      const wrapped = wrap(`${hold}${line}`, width, indent);
-      return `${i === 0 ? prefix : indent}${wrapped.slice(n)}`;
+      // A placeholder as wide as the lead (no spaces, so it stays on the first line), swapped back after wrapping.
+      const wrapped = wrap(`${'\u0001'.repeat(n)}${line}`, width, indent);
+      return `${lead}${wrapped.slice(n)}`;
     })
     .join('\n');
 }

@@ -4,7 +4,7 @@ import type { PushResult } from '../ai/seed/push.js';
 import { shellWord } from '../core/config.js';
 import { commandLine, count, displayPath, int, PLAIN, wrap, type Target } from './format.js';
 import { formatLlmUsage, renderPush } from './push.js';
-import { fitTable, hiddenNote } from './table.js';
+import { fitTable } from './table.js';
 
 export interface SeedView {
   project: { name: string };
@@ -52,7 +52,6 @@ export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: st
   head.push('');
   head.push('Experiments and their planted true effects (vs control, over exposed users):');
   const lines = [wrap(head.join('\n'), width, '    ')];
-  const hidden = new Set<string>();
   for (const x of r.experiments) {
     lines.push(wrap(`  ${x.name}: ${x.groups.map((g) => `${g.name} ${g.size}% (${int(g.units)} units)`).join(', ')}`, width, '    '));
     const rows = x.true_effects.filter((e) => e.segment === 'all').map((t) => ({ metric: t.metric, group: t.group, lift: lift(t.rel), effect: `(${signedNum(t.abs)})` }));
@@ -61,18 +60,14 @@ export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: st
       const table = fitTable(['metric', 'group', 'lift', 'effect'], rows, {
         width: width === undefined ? undefined : width - INDENT.length,
         align: { lift: 'right', effect: 'right' },
-        drop: ['effect'],
         shrink: ['metric', 'group'],
       });
-      for (const h of table.hidden) hidden.add(h);
       lines.push(...table.text.split('\n').slice(2).map((l) => `${INDENT}${l}`));
     }
     const segs = x.true_effects.filter((e) => e.segment !== 'all');
     const s0 = segs[0];
     if (s0) lines.push(wrap(`${INDENT}(${count(segs.length, 'segment effect')}, e.g. ${s0.metric} ${s0.group} on ${s0.segment}: ${lift(s0.rel)}; see --json)`, width, '  '));
   }
-  const note = hiddenNote([...hidden], width);
-  if (note) lines.push(`${INDENT}${note}`);
   if (r.anomalies.length > 0) {
     lines.push('', 'Injected anomalies:');
     for (const a of r.anomalies) lines.push(wrap(`  ${a.start}${a.end !== a.start ? `..${a.end}` : ''}  ${a.description}`, width, '    '));

@@ -25,6 +25,14 @@ async function cli(args: string[], cwd: string) {
 }
 
 describe('the built binary', () => {
+  it('in a folder deleted under the shell: one line naming the problem, no stack trace', async () => {
+    const gone = path.join(tmpDir(), 'gone');
+    fs.mkdirSync(gone);
+    const r = await exec('sh', ['-c', `cd '${gone}' && rmdir '${gone}' && '${process.execPath}' '${bin}' status; echo "rc=$?"`], { env: { PATH: process.env.PATH, CI: 'true' } });
+    expect(r.stdout).toContain('rc=1');
+    expect(r.stderr).toBe('error: the current folder no longer exists\n  hint: cd into an existing folder and run again\n');
+  });
+
   it('lists every command in --help and prints the version', async () => {
     const cwd = tmpDir();
     const help = await cli(['--help'], cwd);
