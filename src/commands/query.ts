@@ -48,7 +48,7 @@ or --format csv|ndjson|json, streams every row without holding the result. --jso
 holds at most --limit rows.
 
 Examples:
-  $ statsig-hack query "SELECT experiment, group_name, count(*) FROM exposures GROUP BY ALL"
+  $ statsig-hack query "SELECT experiment, count(*) AS n FROM exposures GROUP BY ALL"
   $ statsig-hack query "SELECT * FROM users LIMIT 5" --json
   $ statsig-hack query "SELECT * FROM events" --format csv > events.csv`,
     )

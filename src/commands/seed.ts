@@ -77,7 +77,7 @@ Every precondition (the Console API key for --push, the store, the question) is 
 model is called or any data is generated. \`statsig-hack push\` pushes what is in the store later.
 
 Examples:
-  $ statsig-hack seed "a tech company made by evil villains whose clients are also villains"
+  $ statsig-hack seed "a tech company run by villains for villains"
   $ statsig-hack seed "mobile puzzle game" --offline --users 50000 --seed 7 --json
   $ statsig-hack seed "neobank for freelancers" --domain fintech --out project.json --push --dry-run`,
     )

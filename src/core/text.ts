@@ -115,3 +115,35 @@ export function fitMessage(text: string, width: number | undefined, prefix: stri
     })
     .join('\n');
 }
+
+/**
+ * Help text that fits `width`: paragraphs (runs of unindented lines) are reflowed; an example
+ * line (`  $ statsig-hack …`) too wide breaks before its flags with shell continuations, so it
+ * still pastes as one command; any other indented line too wide is word-wrapped.
+ */
+export function fitHelp(text: string, width: number): string {
+  const out: string[] = [];
+  let para: string[] = [];
+  const flush = (): void => {
+    if (para.length > 0) out.push(wrap(para.join(' '), width, ''));
+    para = [];
+  };
+  for (const line of text.split('\n')) {
+    if (line !== '' && !/^\s/.test(line)) {
+      para.push(line.trimEnd());
+      continue;
+    }
+    flush();
+    if (visibleLength(line) <= width) {
+      out.push(line);
+      continue;
+    }
+    const m = /^(\s*)\$ (statsig-hack .*)$/.exec(line);
+    if (m && !/ {2,}\S/.test(m[2] as string)) {
+      const lead = `${m[1] ?? ''}$ `;
+      out.push(commandLine(m[2] as string, width, ' '.repeat(lead.length)).replace(/^ +/, lead));
+    } else out.push(wrap(line, width, '    '));
+  }
+  flush();
+  return out.join('\n');
+}
