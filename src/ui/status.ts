@@ -38,8 +38,8 @@ export function renderStatus(s: StoreStatus, target: Target = PLAIN, view: Statu
   }
   // Lead somewhere: an empty store says how to fill it; the demo's store, when there is one, is named.
   const empty = Object.values(s.tables).every((n) => n === 0);
-  if (empty) prose.push('The store is empty: `statsig-hack seed "<what your product is>"` generates a project, `statsig-hack import <file> --into <table>` loads yours.');
   if (prose.length > 0) out.push('', wrap(prose.join('\n'), width, '    '));
+  if (empty) out.push('', 'The store is empty: generate a project, or load yours:', commandLine('statsig-hack seed "<what your product is>"', width), commandLine('statsig-hack import <file> --into <table>', width));
   const first = s.experiments.find((e) => e.status === 'active') ?? s.experiments[0];
   if (first) out.push('', 'Next:', commandLine(`statsig-hack analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
   if (view.demoDb) out.push('', `The demo's project is in ${view.demoDb}:`, commandLine(`statsig-hack status --db ${shellWord(view.demoDb)}`, width));

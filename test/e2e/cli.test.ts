@@ -185,7 +185,7 @@ describe('status leads somewhere', () => {
     expect((await runCli(['init'], { cwd })).code).toBe(0);
     const both = await runCli(['status'], { cwd });
     expect(both.code).toBe(0);
-    expect(both.stdout).toContain('The store is empty: `statsig-hack seed');
+    expect(both.stdout).toContain('The store is empty: generate a project, or load yours:\n  statsig-hack seed "<what your product is>"\n  statsig-hack import <file> --into <table>');
     expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb:\n  statsig-hack status --db .statsig-hack/demo.duckdb");
     expect(ok.stdout).not.toContain("The demo's project is in");
   });

@@ -172,3 +172,26 @@ describe('status, query, whatchanged, seed and push fit the terminal; counts hav
     for (const b of bodies) expect(() => JSON.parse(b)).not.toThrow();
   });
 });
+
+describe('doctor and empty-store hints', () => {
+  it('doctor at 80 columns wraps a long fix under its column', async () => {
+    const dir = tmpDir();
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['doctor', '--offline', '--no-launch'], { cwd: dir, env: baseEnv({ COLUMNS: '80' }) });
+    expect(tooWide(r.stdout, 80)).toEqual([]);
+    expect(r.stdout).toMatch(/^ {11}fix: set OPENAI_API_KEY, or OPENAI_BASE_URL for a local server\n {16}\(Ollama/m);
+  });
+
+  it('forecast on an empty store names the import flag that exists, and the demo store', async () => {
+    const dir = tmpDir();
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['forecast', '--metric', 'dau', '--json'], { cwd: dir });
+    expect(r.code).toBe(1);
+    const hint = r.json().error.hint as string;
+    expect(hint).toContain('statsig-hack import events.csv --into events');
+    expect(hint).toContain('--db .statsig-hack/demo.duckdb');
+    // The import it names parses (the flag exists): a missing file, not an unknown option.
+    const imp = await runCli(['import', 'events.csv', '--into', 'events'], { cwd: dir });
+    expect(imp.stderr).not.toMatch(/unknown option/);
+  });
+});
