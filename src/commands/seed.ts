@@ -113,7 +113,7 @@ Examples:
           current.close();
         }
         if (existing && !opts.force) {
-          const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events, ${existing.entities} entities)`;
+          const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users.toLocaleString('en-US')} users, ${existing.events.toLocaleString('en-US')} events, ${existing.entities} entities)`;
           if (!ctx.interactive) {
             throw new UserError(`the store ${ctx.settings.db.value} already has a project ${what}`, {
               hint: 'pass --force to replace it, or --db with another store',
