@@ -47,7 +47,7 @@ describe('seed command', () => {
     expect(r.stdout).toMatch(/^Seeded "Mobile Games" \(offline, gaming, seed 42\)/);
     expect(r.stdout).toMatch(/mobile_starter_bundle: Control 50% \([\d,]+ units\), Test 50%/);
     expect(r.stdout).toMatch(/Injected anomalies:/);
-    expect(r.stdout).toMatch(/Next:\n  statsig-hack analyze --experiment mobile_starter_bundle\n/);
+    expect(r.stdout).toMatch(/Next:\n {2}statsig-hack analyze --experiment mobile_starter_bundle\n/);
   });
 
   it('refuses to replace a project without --force outside a terminal, and replaces it with --force', async () => {
