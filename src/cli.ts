@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError, Help } from './core/commander.js';
 import type { App, CliIO, CommandContext, GlobalOptions } from './core/context.js';
 import { UsageError, UserError } from './core/errors.js';
+import { fitHelp, terminalWidth } from './core/text.js';
 import type { Output } from './core/output.js';
 import type { Redactor } from './core/redact.js';
 import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
@@ -80,7 +81,9 @@ export function createProgram(io: CliIO, app: App, factories: readonly CommandFa
     .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => io.stdout.write(s),
+      // Help fits the terminal (80 columns off a terminal, as commander wraps its own text): prose is
+      // reflowed and a too-wide example breaks before its flags, so nothing wraps mid-word.
+      writeOut: (s) => io.stdout.write(fitHelp(s, terminalWidth(io.stdout, io.env) ?? 80)),
       writeErr: (s) => io.stderr.write(s),
       outputError: () => {
         /* formatted by run() */
@@ -90,15 +93,15 @@ export function createProgram(io: CliIO, app: App, factories: readonly CommandFa
       'after',
       `
 Examples:
-  $ statsig-hack demo                         seed an offline project, analyze it, compare with the planted truth
+  $ statsig-hack demo                  seed an offline project, analyze it, compare with the truth
   $ statsig-hack seed "a tech company run by villains" --users 50000
   $ statsig-hack analyze --data exp.csv --unit user_id --group variant --metric revenue --covariates pre_revenue
   $ statsig-hack forecast --metric dau --by country --horizon 30
   $ statsig-hack whatchanged --metric purchase --agg sum --baseline 2026-10-01..2026-10-07 --current 2026-10-08..2026-10-14
   $ statsig-hack ideas https://example.com --offline
   $ statsig-hack codemonkey "add JSDoc to exported functions" --check "npm test"
-  $ statsig-hack doctor                       check Node, the store, the browser and the model
-  $ statsig-hack completion bash              shell completions (bash, zsh, fish)`,
+  $ statsig-hack doctor                check Node, the store, the browser and the model
+  $ statsig-hack completion bash       shell completions (bash, zsh, fish)`,
     );
   for (const make of factories) {
     const cmd = make(app);
@@ -120,11 +123,19 @@ Examples:
 
 /** Runs the CLI in-process. Returns the exit code. */
 export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promise<number> {
+  let cwd: string;
+  try {
+    cwd = ioOverride?.cwd ?? process.cwd();
+  } catch {
+    // The shell's folder was deleted under it: one line, no stack.
+    (ioOverride?.stderr ?? process.stderr).write('error: the current folder no longer exists\n  hint: cd into an existing folder and run again\n');
+    return 1;
+  }
   const io: CliIO = {
     stdout: ioOverride?.stdout ?? process.stdout,
     stderr: ioOverride?.stderr ?? process.stderr,
     stdin: ioOverride?.stdin ?? process.stdin,
-    cwd: ioOverride?.cwd ?? process.cwd(),
+    cwd,
     env: ioOverride?.env ?? process.env,
   };
   const argv = normalizeArgv(argvIn);

@@ -134,7 +134,9 @@ export const OPENAI_BASE_URL = 'https://api.openai.com/v1';
 /** Sent as the key to local servers (Ollama, vLLM, llama.cpp, LM Studio) when no key is set. */
 export const PLACEHOLDER_API_KEY = 'no-key-needed';
 
-const NO_MODEL_HINT = 'set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for Ollama, vLLM, llama.cpp, LM Studio), or use --offline where the command has it';
+// No "--offline" here: the commands that have one (seed, ideas) fall back to it on their own, and
+// the ones that reach this have none.
+const NO_MODEL_HINT = 'set OPENAI_API_KEY (and optionally OPENAI_BASE_URL for Ollama, vLLM, llama.cpp, LM Studio); `statsig-hack doctor` checks the endpoint';
 
 /** Throws NO_MODEL unless an API key or a base URL is configured. */
 export function requireModel(settings: Pick<Settings, 'llmConfigured'>): void {

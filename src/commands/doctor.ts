@@ -185,13 +185,17 @@ export function doctorCommand(app: App): Command {
         network: !opts.offline,
       });
       const c = ctx.out.c;
+      const { fitMessage, terminalWidth } = await import('../core/text.js');
+      const columns = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result(report, () => {
         const width = Math.max(...report.checks.map((k) => k.name.length));
         const lines: string[] = [];
+        // Details and fixes wrap under their own column, so a long fix never runs past the terminal.
+        const under = ' '.repeat(width + 4);
         for (const k of report.checks) {
           const mark = k.status === 'ok' ? c.green('✓') : k.status === 'warn' ? c.yellow('!') : c.red('✗');
-          lines.push(`${mark} ${k.name.padEnd(width)}  ${k.detail}`);
-          if (k.hint && k.status !== 'ok') lines.push(`  ${' '.repeat(width)}  ${c.dim('fix:')} ${k.hint}`);
+          lines.push(fitMessage(k.detail, columns, `${mark} ${k.name.padEnd(width)}  `, under));
+          if (k.hint && k.status !== 'ok') lines.push(fitMessage(k.hint, columns, `${under}${c.dim('fix:')} `, `${under}     `));
         }
         const failed = report.checks.filter((k) => k.status === 'fail').length;
         const warned = report.checks.filter((k) => k.status === 'warn').length;

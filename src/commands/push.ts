@@ -20,7 +20,9 @@ export function pushReporters(ctx: CommandContext, apiUrl: string, dryRun: boole
     onPlan: (plan) => {
       const byKind = new Map<string, number>();
       for (const p of plan) byKind.set(p.kind, (byKind.get(p.kind) ?? 0) + 1);
-      ctx.out.info(`Push plan (${dryRun ? 'dry run' : apiUrl}): ${[...byKind].map(([k, n]) => `${n} ${k}`).join(', ')}, in this order; existing names are skipped.`);
+      // "2 segments, 1 layer, 2 dynamic configs": the kinds as words, singular for one.
+      const words = [...byKind].map(([k, n]) => `${n} ${k.replace(/_/g, ' ').replace(/s$/, n === 1 ? '' : 's')}`);
+      ctx.out.info(`Push plan (${dryRun ? 'dry run' : apiUrl}): ${words.join(', ')}, in this order; existing names are skipped.`);
     },
     onItem: (item: PushItem) => ctx.out.debug(`push ${item.kind} ${item.name}: ${item.action}`),
     onRetry: ({ waitMs, attempt }) => ctx.out.info(`Console API rate limit (HTTP 429): waiting ${(waitMs / 1000).toFixed(1)} s (retry ${attempt})`),
@@ -98,6 +100,7 @@ Examples:
         }
       }
       const { renderPush } = await import('../ui/push.js');
-      ctx.out.result({ db: ctx.settings.db.value, ...result }, () => renderPush(result).join('\n'));
+      const { targetOf } = await import('../ui/format.js');
+      ctx.out.result({ db: ctx.settings.db.value, ...result }, () => renderPush(result, targetOf(ctx.io.stdout, ctx.env).width).join('\n'));
     });
 }

@@ -48,7 +48,7 @@ or --format csv|ndjson|json, streams every row without holding the result. --jso
 holds at most --limit rows.
 
 Examples:
-  $ statsig-hack query "SELECT experiment, group_name, count(*) FROM exposures GROUP BY ALL"
+  $ statsig-hack query "SELECT experiment, count(*) AS n FROM exposures GROUP BY ALL"
   $ statsig-hack query "SELECT * FROM users LIMIT 5" --json
   $ statsig-hack query "SELECT * FROM events" --format csv > events.csv`,
     )
@@ -86,7 +86,9 @@ Examples:
           ctx.out.writeJson(doc);
           return;
         }
-        const encoder = rowEncoder(format, stream.columns);
+        const { count, targetOf, wrap } = await import('../ui/format.js');
+        const width = targetOf(ctx.io.stdout, ctx.env).width;
+        const encoder = rowEncoder(format, stream.columns, width);
         const stdout = ctx.io.stdout;
         const emit = (text: string): Promise<void> => write(stdout, ctx.out.redact(text));
         let shown = 0;
@@ -108,14 +110,14 @@ Examples:
         if (format === 'table' && shown === 0) await emit(encoder.batch([], true));
         await emit(encoder.tail());
         if (format === 'table') {
-          const count = `${shown.toLocaleString('en-US')} row${shown === 1 ? '' : 's'}`;
+          const rows = count(shown, 'row');
           if (more) {
-            await emit(`(first ${count} shown; there are more: --all or --format csv|ndjson streams every row, --limit n shows n)\n`);
+            await emit(`${wrap(`(first ${rows} shown; there are more: --all or --format csv|ndjson streams every row, --limit n shows n)`, width, ' ')}\n`);
           } else {
-            await emit(`(${count})\n`);
+            await emit(`(${rows})\n`);
           }
         } else if (more) {
-          ctx.out.info(`stopped after ${shown.toLocaleString('en-US')} rows (--limit); drop --limit or pass --all to stream every row`);
+          ctx.out.info(`stopped after ${count(shown, 'row')} (--limit); drop --limit or pass --all to stream every row`);
         }
       } finally {
         store.close();

@@ -8,7 +8,7 @@ import type { ProjectSpec } from '../ai/seed/schema.js';
 import type { PushResult } from '../ai/seed/push.js';
 import type { LlmUsage } from '../ai/llm.js';
 import { pushReporters } from './push.js';
-import { formatLlmUsage, renderPush } from '../ui/push.js';
+import { dbArg } from '../core/config.js';
 
 const DOMAIN_CHOICES = ['ecommerce', 'saas', 'gaming', 'media', 'fintech'] as const;
 export const DEFAULT_START = '2025-11-03';
@@ -51,19 +51,6 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
   }
 }
 
-function pct(x: number | null): string {
-  if (x === null || !Number.isFinite(x)) return 'n/a';
-  const v = x * 100;
-  return `${v >= 0 ? '+' : ''}${v.toFixed(Math.abs(v) < 10 ? 2 : 1)}%`;
-}
-
-function fmtNum(x: number): string {
-  if (!Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  const s = a >= 100 ? x.toFixed(1) : a >= 1 ? x.toFixed(3) : x.toPrecision(3);
-  return `${x >= 0 ? '+' : ''}${s}`;
-}
-
 export function seedCommand(app: App): Command {
   return new Command('seed')
     .description('generate a whole dummy experimentation project (entities, users, exposures, events, true effects) from a prompt')
@@ -90,7 +77,7 @@ Every precondition (the Console API key for --push, the store, the question) is 
 model is called or any data is generated. \`statsig-hack push\` pushes what is in the store later.
 
 Examples:
-  $ statsig-hack seed "a tech company made by evil villains whose clients are also villains"
+  $ statsig-hack seed "a tech company run by villains for villains"
   $ statsig-hack seed "mobile puzzle game" --offline --users 50000 --seed 7 --json
   $ statsig-hack seed "neobank for freelancers" --domain fintech --out project.json --push --dry-run`,
     )
@@ -126,7 +113,7 @@ Examples:
           current.close();
         }
         if (existing && !opts.force) {
-          const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users} users, ${existing.events} events, ${existing.entities} entities)`;
+          const what = `${existing.name ? `"${existing.name}" ` : ''}(${existing.users.toLocaleString('en-US')} users, ${existing.events.toLocaleString('en-US')} events, ${existing.entities} entities)`;
           if (!ctx.interactive) {
             throw new UserError(`the store ${ctx.settings.db.value} already has a project ${what}`, {
               hint: 'pass --force to replace it, or --db with another store',
@@ -212,60 +199,8 @@ Examples:
         push,
       };
       for (const n of summary.notices) ctx.out.warn(n);
-      ctx.out.result(result, () => renderHuman(result));
+      const { renderSeed } = await import('../ui/seed.js');
+      const { targetOf } = await import('../ui/format.js');
+      ctx.out.result(result, () => renderSeed(result, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd) }));
     });
-}
-
-function renderHuman(r: {
-  project: { name: string };
-  source: string;
-  domain: string | null;
-  seed: number;
-  db: string;
-  out: string | null;
-  window: { pre_start: string; start: string; end: string };
-  counts: Record<string, number>;
-  experiments: { name: string; control: string; groups: { name: string; size: number; units: number }[]; true_effects: { metric: string; group: string; segment: string; abs: number; rel: number | null }[] }[];
-  anomalies: { kind: string; start: string; end: string; description: string }[];
-  llm_usage: LlmUsage | null;
-  llm_model: string | null;
-  push: PushResult | null;
-}): string {
-  const c = r.counts;
-  const n = (x: number | undefined) => (x ?? 0).toLocaleString('en-US');
-  const lines: string[] = [];
-  lines.push(`Seeded "${r.project.name}" (${r.source}${r.domain ? `, ${r.domain}` : ''}, seed ${r.seed}) into ${r.db}`);
-  lines.push(`  ${n(c.users)} users, ${n(c.exposures)} exposures, ${n(c.events)} events; history from ${r.window.pre_start}, experiments ${r.window.start} to ${r.window.end} (exclusive)`);
-  const k = (x: number | undefined, one: string, many = `${one}s`) => `${x ?? 0} ${(x ?? 0) === 1 ? one : many}`;
-  lines.push(
-    `  ${k(c.gates, 'gate')}, ${k(c.dynamic_configs, 'dynamic config')}, ${k(c.segments, 'segment')}, ${k(c.layers, 'layer')}, ${k(c.metrics, 'metric')}, ${k(c.experiments, 'experiment')}, ${k(c.holidays, 'holiday')}, ${k(c.anomalies, 'anomaly', 'anomalies')}`,
-  );
-  if (r.out) lines.push(`  spec written to ${r.out}`);
-  if (r.llm_usage) lines.push(`  model: ${formatLlmUsage(r.llm_usage, r.llm_model)}`);
-  lines.push('');
-  lines.push('Experiments and their planted true effects (vs control, over exposed users):');
-  for (const x of r.experiments) {
-    lines.push(`  ${x.name}: ${x.groups.map((g) => `${g.name} ${g.size}% (${n(g.units)} units)`).join(', ')}`);
-    const width = Math.max(6, ...x.true_effects.map((t) => t.metric.length));
-    for (const t of x.true_effects.filter((e) => e.segment === 'all')) {
-      lines.push(`    ${t.metric.padEnd(width)}  ${t.group.padEnd(12)} ${pct(t.rel).padStart(8)}  (${fmtNum(t.abs)})`);
-    }
-    const segs = x.true_effects.filter((e) => e.segment !== 'all');
-    if (segs.length > 0) lines.push(`    (${segs.length} segment effects, e.g. ${segs[0]?.metric} ${segs[0]?.group} on ${segs[0]?.segment}: ${pct(segs[0]?.rel ?? null)}; see --json)`);
-  }
-  if (r.anomalies.length > 0) {
-    lines.push('');
-    lines.push('Injected anomalies:');
-    for (const a of r.anomalies) lines.push(`  ${a.start}${a.end !== a.start ? `..${a.end}` : ''}  ${a.description}`);
-  }
-  if (r.push) {
-    lines.push('');
-    lines.push(...renderPush(r.push));
-  }
-  const first = r.experiments[0];
-  if (first) {
-    lines.push('');
-    lines.push(`Next: statsig-hack analyze --experiment ${first.name}`);
-  }
-  return lines.join('\n');
 }

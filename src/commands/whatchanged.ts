@@ -24,6 +24,7 @@ interface WhatChangedFlags {
   maxDimensions: string;
   nonFinite?: 'error' | 'null';
   all?: boolean;
+  wide?: boolean;
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -41,6 +42,7 @@ export function whatchangedCommand(app: App): Command {
     .option('--max-values <n>', 'values kept per dimension; the rest are grouped as "(other)"', '50')
     .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
     .option('--all', 'print the dimension tables even when nothing moved beyond noise (they are shown whenever there is something to explain)')
+    .option('--wide', 'show every table column, however wide the terminal')
     .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in the value column: error (default) or null (leave those rows out)').choices(['error', 'null']))
     .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
@@ -88,6 +90,7 @@ Examples:
       }
       const { Store } = await import('../store/store.js');
       const { renderWhatChanged } = await import('../ui/whatchanged.js');
+      const { targetOf } = await import('../ui/format.js');
       let store;
       if (flags.data) {
         const { describeFile } = await import('../store/import.js');
@@ -109,7 +112,7 @@ Examples:
       try {
         const result = await whatChanged(store, options);
         for (const n of result.notices) ctx.out.warn(n);
-        ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all) }));
+        ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all), target: targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide }) }));
       } finally {
         store.close();
       }

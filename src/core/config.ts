@@ -246,6 +246,17 @@ export function shellWord(word: string): string {
   return /^[\w./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * ` --db <path>` for a suggested follow-up command when the store came from --db (so the command
+ * finds the same store), '' when it came from the environment, the config or the default.
+ */
+export function dbArg(db: Setting<string>, cwd: string): string {
+  if (db.source !== 'flag') return '';
+  const rel = path.relative(cwd, path.resolve(cwd, db.value));
+  const shown = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : path.resolve(cwd, db.value);
+  return ` --db ${shellWord(shown)}`;
+}
+
 /** The same command line with `--db <db>` in place of any --db it had. */
 function withDb(argv: readonly string[], db: string): string {
   const kept: string[] = [];
@@ -272,7 +283,7 @@ export function storeMissingError(file: string, cwd: string, argv: readonly stri
   const message = `no project store at ${shown.startsWith('..') ? file : shown}${why}`;
   if (path.resolve(file) !== demo && fs.existsSync(demo)) {
     return new UserError(message, {
-      hint: `the demo wrote its project to ${DEMO_DB}; use it with: ${withDb(argv, DEMO_DB)}`,
+      hint: `the demo wrote its project to ${DEMO_DB}; use it with:\n${withDb(argv, DEMO_DB)}`,
       code: 'STORE_MISSING',
     });
   }

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { Output, type Writable } from './output.js';
 import type { Redactor } from './redact.js';
 import { isInteractive, useColor, type StreamInfo } from './tty.js';
+import { terminalWidth } from './text.js';
 import { loadConfig, resolveSettings, type Config, type LoadedConfig, type Settings } from './config.js';
 import { UserError } from './errors.js';
 import { createProgress, type Progress } from './progress.js';
@@ -54,6 +55,7 @@ export function makeOutput(io: CliIO, globals: GlobalOptions, redactor: Redactor
     quiet: Boolean(globals.quiet),
     debug: Boolean(globals.debug),
     color: useColor(io.stderr, io.env, globals.color),
+    width: terminalWidth(io.stderr, io.env),
   }, redactor);
 }
 

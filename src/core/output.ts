@@ -6,6 +6,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Redactor } from './redact.js';
 import { UserError, isUserError, errorMessage } from './errors.js';
+import { fitMessage } from './text.js';
 
 export interface Writable {
   write(chunk: string): unknown;
@@ -18,6 +19,8 @@ export interface OutputOptions {
   quiet: boolean;
   debug: boolean;
   color: boolean;
+  /** Width of the terminal behind stderr: warnings, errors and hints are wrapped to it (undefined: not wrapped). */
+  width?: number | undefined;
 }
 
 export class Output {
@@ -65,7 +68,7 @@ export class Output {
 
   info(text: string): void {
     if (this.options.quiet) return;
-    this.stderr.write(`${this.redact(text)}\n`);
+    this.stderr.write(`${fitMessage(this.redact(text), this.options.width, '', '  ')}\n`);
   }
 
   success(text: string): void {
@@ -74,7 +77,7 @@ export class Output {
   }
 
   warn(text: string): void {
-    this.stderr.write(`${this.c.yellow('warning:')} ${this.redact(text)}\n`);
+    this.stderr.write(`${fitMessage(this.redact(text), this.options.width, `${this.c.yellow('warning:')} `)}\n`);
   }
 
   debug(text: string): void {
@@ -92,8 +95,8 @@ export class Output {
     if (this.options.json && !this.jsonWritten) {
       this.writeJson({ error: { message, hint: hint ?? null, code } });
     } else {
-      this.stderr.write(`${this.c.red('error:')} ${this.redact(message)}\n`);
-      if (hint) this.stderr.write(`  ${this.c.dim('hint:')} ${this.redact(hint)}\n`);
+      this.stderr.write(`${fitMessage(this.redact(message), this.options.width, `${this.c.red('error:')} `)}\n`);
+      if (hint) this.stderr.write(`${fitMessage(this.redact(hint), this.options.width, `  ${this.c.dim('hint:')} `)}\n`);
     }
     if (this.options.debug && error instanceof Error && error.stack) {
       this.stderr.write(`${this.redact(error.stack)}\n`);

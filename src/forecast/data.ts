@@ -169,7 +169,7 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
   const total = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
   if (Number(total[0]?.n ?? 0) === 0) {
     throw new UserError('the project store has no events', {
-      hint: 'import events with `statsig-hack import events.csv --table events` or run `statsig-hack demo`',
+      hint: 'import events with `statsig-hack import events.csv --into events`, or try it on the demo\'s project: `statsig-hack demo`, then add --db .statsig-hack/demo.duckdb',
       code: 'FORECAST_NO_DATA',
     });
   }

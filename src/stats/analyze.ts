@@ -154,8 +154,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
   if (profile.sampleUnits < profile.sampleRows) {
-    const where = profile.sampleRows < profile.rows ? ` (in a sample of ${profile.sampleRows} rows)` : '';
-    warnings.push(`${opts.source} has ${profile.sampleRows - profile.sampleUnits} duplicate unit rows${where}: analyze expects one row per unit`);
+    const where = profile.sampleRows < profile.rows ? ` (in a sample of ${profile.sampleRows.toLocaleString('en-US')} rows)` : '';
+    warnings.push(`${opts.source} has ${(profile.sampleRows - profile.sampleUnits).toLocaleString('en-US')} duplicate unit rows${where}: analyze expects one row per unit`);
   }
   const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
   const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();

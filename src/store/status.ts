@@ -9,6 +9,8 @@ export interface StoreStatus {
   tables: Record<string, number>;
   entities: Record<string, number>;
   experiments_by_status: Record<string, number>;
+  /** Every experiment, by status then name. */
+  experiments: { name: string; status: string }[];
 }
 
 export async function storeStatus(store: Store): Promise<StoreStatus> {
@@ -20,11 +22,14 @@ export async function storeStatus(store: Store): Promise<StoreStatus> {
   for (const r of await store.all<{ status: string; n: number }>("SELECT coalesce(status, 'unknown') AS status, count(*) AS n FROM entities WHERE kind = 'experiments' GROUP BY 1 ORDER BY 1")) {
     experiments_by_status[r.status] = r.n;
   }
+  const experiments = await store.all<{ name: string; status: string }>(
+    "SELECT name, coalesce(status, 'unknown') AS status FROM entities WHERE kind = 'experiments' ORDER BY status, name",
+  );
   const meta = await store.all<{ value: string }>("SELECT value FROM project WHERE key = 'project'");
   let project: StoreStatus['project'] = null;
   if (meta[0]) {
     const parsed = JSON.parse(String(meta[0].value)) as { name?: string; description?: string };
     project = { name: parsed.name ?? 'unnamed', ...(parsed.description ? { description: parsed.description } : {}) };
   }
-  return { db: store.path, schema_version: await store.version(), project, tables, entities, experiments_by_status };
+  return { db: store.path, schema_version: await store.version(), project, tables, entities, experiments_by_status, experiments };
 }

@@ -1,4 +1,5 @@
 /** Human rendering of the demo: each estimate next to the planted truth. */
+import { shellWord } from '../core/config.js';
 import type { DemoResult } from '../demo/run.js';
 import { commandLine, count, displayPath, int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
@@ -72,6 +73,12 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
   }
   const db = displayPath(d.db, cwd);
   const text = wrap(lines.join('\n'), target.width, '    ');
-  const next = ['Next:', commandLine(`statsig-hack status --db ${db}`, target.width), commandLine(`statsig-hack analyze --experiment ${d.rows[0]?.experiment ?? '<name>'} --db ${db}`, target.width)];
+  const dbw = shellWord(db);
+  const next = ['Next:', commandLine(`statsig-hack status --db ${dbw}`, target.width), commandLine(`statsig-hack analyze --experiment ${shellWord(d.rows[0]?.experiment ?? '<name>')} --db ${dbw}`, target.width)];
+  if (d.drilldown) {
+    const w = d.drilldown.result;
+    next.push(commandLine(`statsig-hack whatchanged --metric ${shellWord(w.metric)} --baseline ${w.periods.baseline.label} --current ${w.periods.current.label} --db ${dbw}`, target.width));
+  }
+  if (d.forecast) next.push(commandLine(`statsig-hack forecast --metric dau --by country --db ${dbw}`, target.width));
   return `${text}\n\n${next.join('\n')}`;
 }

@@ -11,14 +11,9 @@
 import path from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
 import { useColor, type StreamInfo } from '../core/tty.js';
+import { terminalWidth } from '../core/text.js';
 
-/** Cuts `s` to `max` visible characters, ending in "…" when cut. */
-export function cut(s: string, max: number): string {
-  const chars = [...s];
-  if (chars.length <= max) return s;
-  if (max <= 1) return chars.slice(0, Math.max(0, max)).join('');
-  return `${chars.slice(0, max - 1).join('')}…`;
-}
+export { commandLine, cut, visibleLength, wrap } from '../core/text.js';
 
 /** Whole numbers with thousands separators: 20000 -> "20,000". Non-integers are rounded. */
 export function int(n: number | bigint): string {
@@ -100,13 +95,7 @@ export const PLAIN: Target = { width: undefined, color: false };
  * FORCE_COLOR and --no-color.
  */
 export function targetOf(stream: StreamInfo & { columns?: number }, env: NodeJS.ProcessEnv, opts: { wide?: boolean; color?: boolean } = {}): Target {
-  let width: number | undefined;
-  if (!opts.wide) {
-    if (stream.isTTY && stream.columns && stream.columns > 0) width = stream.columns;
-    else if (env.COLUMNS && /^\d+$/.test(env.COLUMNS)) width = Number(env.COLUMNS);
-    if (width !== undefined) width = Math.max(40, width);
-  }
-  return { width, color: useColor(stream, env, opts.color) };
+  return { width: opts.wide ? undefined : terminalWidth(stream, env), color: useColor(stream, env, opts.color) };
 }
 
 /** A chalk for a target: level 1 when colour is on, 0 (plain strings) otherwise. */
@@ -119,72 +108,6 @@ export function significance(c: ChalkInstance, significant: boolean, lift: numbe
   if (!significant) return (s) => c.dim(s);
   if (lift !== null && lift !== undefined && lift < 0) return (s) => c.red(s);
   return (s) => c.green(s);
-}
-
-// eslint-disable-next-line no-control-regex -- colour codes are what is measured around
-const SGR = /\x1b\[[0-9;]*m/g;
-
-/** Visible width of a string that may hold colour codes. */
-export function visibleLength(s: string): number {
-  return [...s.replace(SGR, '')].length;
-}
-
-/**
- * Word-wraps each line of `text` that is wider than `width` (continuation lines indented by
- * `indent`); a word longer than a line is cut. No limit: the text as it is.
- */
-export function wrap(text: string, width: number | undefined, indent = '  '): string {
-  if (width === undefined) return text;
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    if (visibleLength(line) <= width) {
-      out.push(line);
-      continue;
-    }
-    const lead = /^\s*/.exec(line)?.[0] ?? '';
-    const next = lead + indent;
-    let cur = lead;
-    let curLen = visibleLength(lead);
-    let filled = false;
-    for (const word of line.slice(lead.length).split(' ')) {
-      const wl = visibleLength(word);
-      if (filled && curLen + 1 + wl > width) {
-        out.push(cur.trimEnd());
-        cur = next;
-        curLen = visibleLength(next);
-        filled = false;
-      }
-      const sep = filled ? ' ' : '';
-      let piece = word;
-      // A single word wider than the line is cut (plain words only; colour codes stay whole).
-      if (curLen + sep.length + wl > width && wl === [...word].length) piece = cut(word, Math.max(1, width - curLen - sep.length));
-      cur += sep + piece;
-      curLen += sep.length + visibleLength(piece);
-      filled = true;
-    }
-    out.push(cur.trimEnd());
-  }
-  return out.join('\n');
-}
-
-/**
- * A command to copy, indented by `indent`; when wider than `width` it breaks before flags with
- * shell continuations (" \"), so it still pastes as one command.
- */
-export function commandLine(cmd: string, width: number | undefined, indent = '  '): string {
-  const one = `${indent}${cmd}`;
-  if (width === undefined || visibleLength(one) <= width) return one;
-  const parts = cmd.split(/ (?=--)/);
-  const lines: string[] = [];
-  let cur = indent + (parts.shift() ?? '');
-  for (const p of parts) {
-    if (visibleLength(cur) + 1 + visibleLength(p) + 2 > width) {
-      lines.push(`${cur} \\`);
-      cur = `${indent}    ${p}`;
-    } else cur += ` ${p}`;
-  }
-  lines.push(cur);
-  return lines.join('\n');
 }
 
 /** `file` relative to `cwd` when it lies inside it (shorter to read and to paste), else as it is. */

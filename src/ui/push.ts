@@ -1,6 +1,7 @@
 /** Plain-text renderers shared by `seed --push` and `push`: the push result and the model's usage. */
 import type { LlmUsage } from '../ai/llm.js';
 import type { PushResult } from '../ai/seed/push.js';
+import { wrap } from './format.js';
 
 const n = (x: number): string => x.toLocaleString('en-US');
 
@@ -21,17 +22,38 @@ export function formatLlmUsage(u: LlmUsage, model: string | null): string {
   return `${model ? `${model}: ` : ''}${calls}, ${tokens}, ${cost}${estimated}`;
 }
 
-export function renderPush(p: PushResult): string[] {
-  const lines: string[] = [];
-  if (p.dry_run) {
-    lines.push(`Console API requests (dry run, nothing sent; key redacted):`);
-    for (const q of p.requests) {
-      lines.push(`  ${q.method} ${q.url}`);
-      for (const [k, v] of Object.entries(q.headers)) lines.push(`    ${k}: ${v}`);
-      if (q.body !== undefined) lines.push(`    ${JSON.stringify(q.body)}`);
-    }
-    return lines;
+/**
+ * The push result as lines. With a `width` (a terminal), prose is word-wrapped and a request body
+ * too wide for one line is pretty-printed (the same JSON, one field a line).
+ */
+export function renderPush(p: PushResult, width?: number): string[] {
+  return p.dry_run ? dryRunLines(p, width) : resultLines(p).map((l) => wrap(l, width, '    '));
+}
+
+/**
+ * The requests a dry run would send: the base URL once, the headers once when every request
+ * has the same, then each request as its method, path and body. With a `width`, a body too
+ * wide for one line is pretty-printed (the same JSON, a field a line) and its long strings
+ * word-wrapped; paths are never cut.
+ */
+function dryRunLines(p: PushResult, width: number | undefined): string[] {
+  const lines = [wrap(`Console API requests to ${p.api_url} (dry run, nothing sent; key redacted):`, width, '  ')];
+  const headerText = (h: Record<string, string>): string[] => Object.entries(h).map(([k, v]) => `    ${k}: ${v}`);
+  const shared = p.requests.length > 0 && p.requests.every((q) => JSON.stringify(q.headers) === JSON.stringify(p.requests[0]?.headers));
+  if (shared && p.requests[0]) lines.push('  headers on every request:', ...headerText(p.requests[0].headers));
+  for (const q of p.requests) {
+    lines.push(`  ${q.method} ${q.url.startsWith(`${p.api_url}/`) ? q.url.slice(p.api_url.length) : q.url}`);
+    if (!shared) lines.push(...headerText(q.headers));
+    if (q.body === undefined) continue;
+    const one = `    ${JSON.stringify(q.body)}`;
+    if (width === undefined || one.length <= width) lines.push(one);
+    else lines.push(wrap(JSON.stringify(q.body, null, 2).replace(/^/gm, '    '), width, '  '));
   }
+  return lines;
+}
+
+function resultLines(p: PushResult): string[] {
+  const lines: string[] = [];
   lines.push(`Pushed to ${p.api_url}: ${p.created} created, ${p.skipped} skipped (already there).`);
   for (const i of p.items.filter((x) => x.action === 'skipped')) lines.push(`  skipped ${i.kind} ${i.name} (exists)`);
   for (const i of p.items.filter((x) => x.error)) lines.push(`  ${i.kind} ${i.name}: ${i.error}`);

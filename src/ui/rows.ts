@@ -45,8 +45,8 @@ export function rowObjects(columns: readonly string[], rows: readonly (readonly 
 }
 
 /** A table in blocks: each batch is aligned on its own; only the first carries the header. */
-function tableBatch(columns: string[], rows: unknown[][], first: boolean): string {
-  const text = renderTable(columns, rowObjects(columns, rows));
+function tableBatch(columns: string[], rows: unknown[][], first: boolean, width: number | undefined): string {
+  const text = renderTable(columns, rowObjects(columns, rows), { width });
   const lines = text.split('\n');
   return `${(first ? lines : lines.slice(2)).join('\n')}\n`;
 }
@@ -73,7 +73,8 @@ function jsonRowWriter(columns: readonly string[]): (row: readonly unknown[]) =>
   };
 }
 
-export function rowEncoder(format: RowFormat, columns: string[]): RowEncoder {
+/** `width`: a table's lines fit it (cells are cut with "…"; the streamed formats are never cut). */
+export function rowEncoder(format: RowFormat, columns: string[], width?: number): RowEncoder {
   const json = jsonRowWriter(columns);
   switch (format) {
     case 'csv':
@@ -87,7 +88,7 @@ export function rowEncoder(format: RowFormat, columns: string[]): RowEncoder {
         tail: () => '\n]\n',
       };
     case 'table':
-      return { head: () => '', batch: (rows, first) => tableBatch(columns, rows, first), tail: () => '' };
+      return { head: () => '', batch: (rows, first) => tableBatch(columns, rows, first, width), tail: () => '' };
   }
 }
 

@@ -359,6 +359,8 @@ describe('accounting and configuration', () => {
   it('requireModel explains how to configure one', () => {
     const settings = resolveSettings('/tmp', {}, {}, {});
     expect(() => requireModel(settings)).toThrowError(expect.objectContaining({ code: 'NO_MODEL', hint: expect.stringContaining('OPENAI_BASE_URL') }));
+    // No dead end: it does not point at an --offline that codemonkey (which reaches this) lacks.
+    expect(() => requireModel(settings)).toThrowError(expect.objectContaining({ hint: expect.not.stringContaining('--offline') }));
     expect(() => createLlmClient({ env: {}, config: {}, settings, cwd: '/tmp' })).toThrowError(UserError);
     expect(() => requireModel(resolveSettings('/tmp', {}, { OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }, {}))).not.toThrow();
   });

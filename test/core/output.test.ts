@@ -13,7 +13,7 @@ class Sink {
   }
 }
 
-function make(opts: Partial<{ json: boolean; debug: boolean; quiet: boolean }> = {}, secrets: string[] = []) {
+function make(opts: Partial<{ json: boolean; debug: boolean; quiet: boolean; width: number }> = {}, secrets: string[] = []) {
   const stdout = new Sink();
   const stderr = new Sink();
   const out = new Output(stdout, stderr, { json: false, quiet: false, debug: false, color: false, ...opts }, new Redactor(secrets));
@@ -52,6 +52,28 @@ describe('error formatting', () => {
     const debug = make({ debug: true });
     debug.out.failure(new TypeError('x is undefined'));
     expect(debug.stderr.text).toMatch(/TypeError: x is undefined\n\s+at /);
+  });
+
+  it('wraps errors, hints and warnings to the terminal at word boundaries; a suggested command stays whole on its own line', () => {
+    const { out, stderr } = make({ width: 60 });
+    const cmd = 'statsig-hack forecast --metric dau --by country --db .statsig-hack/demo.duckdb';
+    out.failure(new UserError('no project store at .statsig-hack/project.duckdb (the default store)', { hint: `the demo wrote its project to .statsig-hack/demo.duckdb; use it with:\n${cmd}` }));
+    out.warn('cohort has 207 values: kept the 50 that move session_start most, the other 157 are grouped as "(other)"');
+    const lines = stderr.text.trimEnd().split('\n');
+    expect(lines.filter((l) => l.length > 60)).toEqual([]);
+    expect(lines[0]).toBe('error: no project store at .statsig-hack/project.duckdb (the');
+    expect(lines[1]).toBe('       default store)');
+    expect(lines[2]).toBe('  hint: the demo wrote its project to');
+    expect(lines[3]).toBe('        .statsig-hack/demo.duckdb; use it with:');
+    // Broken only before flags, with shell continuations: pasting the lines runs the one command.
+    expect(lines.slice(4, 6).join('\n')).toBe('        statsig-hack forecast --metric dau --by country \\\n            --db .statsig-hack/demo.duckdb');
+    expect(lines.slice(4, 6).join(' ').replace(/ \\ +/g, ' ').trim()).toBe(cmd);
+    expect(lines[6]).toMatch(/^warning: cohort has 207 values/);
+    expect(lines[7]).toMatch(/^ {9}\S/);
+    // Without a width (a pipe, CI): one line each, as before.
+    const plain = make();
+    plain.out.failure(new UserError('the store is locked', { hint: `use it with:\n${cmd}` }));
+    expect(plain.stderr.text).toBe(`error: the store is locked\n  hint: use it with:\n        ${cmd}\n`);
   });
 
   it('redacts secrets from every stream', () => {

@@ -25,6 +25,14 @@ async function cli(args: string[], cwd: string) {
 }
 
 describe('the built binary', () => {
+  it('in a folder deleted under the shell: one line naming the problem, no stack trace', async () => {
+    const gone = path.join(tmpDir(), 'gone');
+    fs.mkdirSync(gone);
+    const r = await exec('sh', ['-c', `cd '${gone}' && rmdir '${gone}' && '${process.execPath}' '${bin}' status; echo "rc=$?"`], { env: { PATH: process.env.PATH, CI: 'true' } });
+    expect(r.stdout).toContain('rc=1');
+    expect(r.stderr).toBe('error: the current folder no longer exists\n  hint: cd into an existing folder and run again\n');
+  });
+
   it('lists every command in --help and prints the version', async () => {
     const cwd = tmpDir();
     const help = await cli(['--help'], cwd);
@@ -165,10 +173,11 @@ describe('status leads somewhere', () => {
     expect((await runCli(['init', '--db', '.statsig-hack/demo.duckdb'], { cwd })).code).toBe(0);
     const r = await runCli(['status'], { cwd });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('hint: the demo wrote its project to .statsig-hack/demo.duckdb; use it with: statsig-hack status --db .statsig-hack/demo.duckdb');
+    // The command has a line of its own, to copy.
+    expect(r.stderr).toContain('hint: the demo wrote its project to .statsig-hack/demo.duckdb; use it with:\n        statsig-hack status --db .statsig-hack/demo.duckdb\n');
     const q = await runCli(['query', 'SELECT 1 AS one', '--json'], { cwd });
     expect(q.json().error.hint).toContain("statsig-hack query 'SELECT 1 AS one' --json --db .statsig-hack/demo.duckdb");
-    const suggested = /use it with: statsig-hack (.*)$/m.exec(r.stderr)![1]!.split(' ');
+    const suggested = /^ +statsig-hack (.*)$/m.exec(r.stderr)![1]!.split(' ');
     const ok = await runCli(suggested, { cwd });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('.statsig-hack/demo.duckdb');
@@ -176,8 +185,8 @@ describe('status leads somewhere', () => {
     expect((await runCli(['init'], { cwd })).code).toBe(0);
     const both = await runCli(['status'], { cwd });
     expect(both.code).toBe(0);
-    expect(both.stdout).toContain('The store is empty: `statsig-hack seed');
-    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb: statsig-hack status --db .statsig-hack/demo.duckdb");
+    expect(both.stdout).toContain('The store is empty: generate a project, or load yours:\n  statsig-hack seed "<what your product is>"\n  statsig-hack import <file> --into <table>');
+    expect(both.stdout).toContain("The demo's project is in .statsig-hack/demo.duckdb:\n  statsig-hack status --db .statsig-hack/demo.duckdb");
     expect(ok.stdout).not.toContain("The demo's project is in");
   });
 });

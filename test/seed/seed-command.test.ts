@@ -47,7 +47,7 @@ describe('seed command', () => {
     expect(r.stdout).toMatch(/^Seeded "Mobile Games" \(offline, gaming, seed 42\)/);
     expect(r.stdout).toMatch(/mobile_starter_bundle: Control 50% \([\d,]+ units\), Test 50%/);
     expect(r.stdout).toMatch(/Injected anomalies:/);
-    expect(r.stdout).toMatch(/Next: statsig-hack analyze --experiment mobile_starter_bundle/);
+    expect(r.stdout).toMatch(/Next:\n {2}statsig-hack analyze --experiment mobile_starter_bundle\n/);
   });
 
   it('refuses to replace a project without --force outside a terminal, and replaces it with --force', async () => {
@@ -57,6 +57,8 @@ describe('seed command', () => {
     const again = await runCli(['seed', 'bank', '--offline', ...SMALL, '--json'], { cwd });
     expect(again.code).toBe(1);
     expect(again.json().error).toMatchObject({ code: 'SEED_EXISTS', hint: expect.stringContaining('--force') });
+    // Counts with separators, as everywhere else in one run.
+    expect(again.json().error.message).toMatch(/\(1,500 users, [\d,]+ events, \d+ entities\)/);
     expect((await runCli(['query', 'SELECT count(*) AS n, sum(value) AS v FROM events', '--json'], { cwd })).json().rows[0]).toEqual(before);
     const forced = await runCli(['seed', 'bank', '--offline', ...SMALL, '--force', '--json'], { cwd });
     expect(forced.code, forced.stderr).toBe(0);

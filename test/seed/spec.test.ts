@@ -39,12 +39,16 @@ describe('offline domain packs', () => {
     expect(chooseDomain('a podcast network', packs).domain).toBe('media');
     expect(chooseDomain('an online store for plants', packs).domain).toBe('ecommerce');
     expect(chooseDomain('zzz', packs)).toEqual({ domain: 'ecommerce', matched: [] });
-    expect(themeFromPrompt(VILLAINS, loadPack('saas'))).toEqual({ theme: 'evil_villain', Theme: 'Evil Villain', Brand: 'Evil Villain Cloud' });
+    expect(themeFromPrompt(VILLAINS, loadPack('saas'))).toEqual({ theme: 'evil_villain', words: 'evil villain', Theme: 'Evil Villain', Brand: 'Evil Villain Cloud' });
     const { spec, domain } = offlineProjectSpec({ prompt: VILLAINS, seed: 42 });
     expect(domain).toBe('saas');
     expect(spec.project.name).toBe('Evil Villain Cloud');
     expect(spec.project.description).toContain('evil villains');
     expect(spec.experiments.every((x) => x.name.startsWith('evil_villain_'))).toBe(true);
+    // Prose speaks words, names stay snake_case (status shows the description).
+    const shop = offlineProjectSpec({ prompt: 'an online shop for garden gnomes', seed: 42 }).spec;
+    expect(shop.project.description).toContain('selling garden gnome goods');
+    expect(shop.experiments[0]?.name).toMatch(/^garden_gnome_/);
   });
 
   it('is deterministic by seed and varies effects across seeds', () => {

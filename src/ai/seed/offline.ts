@@ -1,6 +1,6 @@
 /**
  * Offline project specs: a domain pack from templates/seed/<domain>.json (chosen by --domain or by
- * keywords in the prompt), themed with the prompt's words ({theme}, {Theme}, {Brand}, {prompt}
+ * keywords in the prompt), themed with the prompt's words ({theme}, {words}, {Theme}, {Brand}, {prompt}
  * placeholders) and varied by seed (effect sizes). Same prompt and seed, same spec.
  */
 import fs from 'node:fs';
@@ -87,6 +87,8 @@ export function chooseDomain(prompt: string, packs: DomainPack[]): { domain: Dom
 export interface Theme {
   /** snake_case, at most 20 characters: used in entity names. */
   theme: string;
+  /** The theme as words for prose ("garden gnome"): descriptions never show the snake_case name. */
+  words: string;
   Theme: string;
   Brand: string;
 }
@@ -108,11 +110,11 @@ export function themeFromPrompt(prompt: string, pack: DomainPack): Theme {
     .filter(Boolean)
     .map((w) => w[0]?.toUpperCase() + w.slice(1))
     .join(' ');
-  return { theme: slug, Theme: title, Brand: `${title} ${pack.noun}` };
+  return { theme: slug, words: slug.split('_').filter(Boolean).join(' '), Theme: title, Brand: `${title} ${pack.noun}` };
 }
 
 function substitute(value: unknown, vars: Record<string, string>): unknown {
-  if (typeof value === 'string') return value.replace(/\{(theme|Theme|Brand|prompt)\}/g, (_, k: string) => vars[k] ?? '');
+  if (typeof value === 'string') return value.replace(/\{(theme|words|Theme|Brand|prompt)\}/g, (_, k: string) => vars[k] ?? '');
   if (Array.isArray(value)) return value.map((v) => substitute(v, vars));
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};

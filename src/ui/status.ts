@@ -1,0 +1,47 @@
+/** Human rendering of `status`: the store, the project, rows per table, entities, experiments and where to go next. */
+import { shellWord } from '../core/config.js';
+import type { StoreStatus } from '../store/status.js';
+import { commandLine, count, displayPath, int, PLAIN, wrap, type Target } from './format.js';
+import { renderTable } from './table.js';
+
+export interface StatusView {
+  /** The working directory: paths inside it are shown relative. */
+  cwd?: string;
+  /** ` --db <path>` to repeat in suggested commands ('' when the store is found without it). */
+  dbArg?: string;
+  /** The demo's store, when there is one here and it is not the store shown. */
+  demoDb?: string | null;
+}
+
+/** Experiments named in the human output; the rest are counted (`--json` lists every one). */
+const NAMED = 8;
+
+export function renderStatus(s: StoreStatus, target: Target = PLAIN, view: StatusView = {}): string {
+  const width = target.width;
+  const lines: string[] = [`Project store: ${displayPath(s.db, view.cwd)} (schema v${s.schema_version})`];
+  if (s.project) lines.push(`Project: ${s.project.name}${s.project.description ? ` — ${s.project.description}` : ''}`);
+  const tables = [
+    renderTable(['table', 'rows'], Object.entries(s.tables).map(([table, rows]) => ({ table, rows: int(rows) })), { align: { rows: 'right' }, width }),
+  ];
+  const kinds = Object.entries(s.entities);
+  if (kinds.length > 0) tables.push(renderTable(['entity', 'count'], kinds.map(([entity, n]) => ({ entity, count: int(n) })), { align: { count: 'right' }, width }));
+  const byStatus = Object.entries(s.experiments_by_status);
+  if (byStatus.length > 0) {
+    tables.push(renderTable(['experiment status', 'count'], byStatus.map(([st, n]) => ({ 'experiment status': st, count: int(n) })), { align: { count: 'right' }, width }));
+  }
+  const out = [wrap(lines.join('\n'), width, '    '), '', tables.join('\n\n')];
+  const prose: string[] = [];
+  if (s.experiments.length > 0) {
+    const named = s.experiments.slice(0, NAMED).map((e) => e.name);
+    const rest = s.experiments.length - named.length;
+    prose.push(`Experiments: ${named.join(', ')}${rest > 0 ? `, and ${count(rest, 'more', 'more')} (--json lists them)` : ''}`);
+  }
+  // Lead somewhere: an empty store says how to fill it; the demo's store, when there is one, is named.
+  const empty = Object.values(s.tables).every((n) => n === 0);
+  if (prose.length > 0) out.push('', wrap(prose.join('\n'), width, '    '));
+  if (empty) out.push('', 'The store is empty: generate a project, or load yours:', commandLine('statsig-hack seed "<what your product is>"', width), commandLine('statsig-hack import <file> --into <table>', width));
+  const first = s.experiments.find((e) => e.status === 'active') ?? s.experiments[0];
+  if (first) out.push('', 'Next:', commandLine(`statsig-hack analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
+  if (view.demoDb) out.push('', `The demo's project is in ${view.demoDb}:`, commandLine(`statsig-hack status --db ${shellWord(view.demoDb)}`, width));
+  return out.join('\n');
+}
