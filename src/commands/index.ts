@@ -34,6 +34,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'status', load: async () => (await import('./status.js')).statusCommand },
   { name: 'doctor', load: async () => (await import('./doctor.js')).doctorCommand },
   { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
+  { name: 'rollout', load: async () => (await import('./rollout.js')).rolloutCommand },
 ];
 
 /** The factories to register for a run: only `name`'s when it names a lazy command, else all of them. */

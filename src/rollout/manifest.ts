@@ -390,7 +390,7 @@ export function cleanForApply<T extends KubeObject>(o: T): T {
     delete meta.annotations['kubectl.kubernetes.io/last-applied-configuration'];
     if (Object.keys(meta.annotations).length === 0) delete meta.annotations;
   }
-  if ('status' in c) delete (c as Deployment).status;
+  if ('status' in c) delete (c).status;
   return c;
 }
 
@@ -469,7 +469,7 @@ export function planRollout(input: PlanInput): RolloutPlan {
     }
     const d = clone(base);
     d.metadata = { ...d.metadata, name, namespace: input.namespace, labels: { ...(d.metadata.labels ?? {}), ...labels }, annotations: { ...(d.metadata.annotations ?? {}), [ANNOTATION_BASE]: base.metadata.name } };
-    d.spec.replicas = split[g.name] as number;
+    d.spec.replicas = split[g.name];
     d.spec.selector = { ...d.spec.selector, matchLabels: { ...(d.spec.selector.matchLabels ?? {}), [LABEL_GROUP]: labelValue(g.name) } };
     d.spec.template.metadata = { ...(d.spec.template.metadata ?? {}), labels: { ...(d.spec.template.metadata?.labels ?? {}), ...labels } };
     applyEdits(d, edits, base);
@@ -478,20 +478,20 @@ export function planRollout(input: PlanInput): RolloutPlan {
     groups.push({ group: g.name, deployment: name, replicas: split[g.name] as number, edits, configMaps: [...renames.values()] });
   }
   objects.push(...deployments);
-  const baseApply: Deployment = skeleton(base, input.namespace);
-  baseApply.spec.replicas = split[input.control] as number;
+  const baseApply = replicasApply(base.metadata.name, input.namespace, split[input.control] as number);
   for (const o of objects) validateManifest(o);
   return { experiment: input.experiment, namespace: input.namespace, base: base.metadata.name, control: input.control, baseReplicas: total, groups, objects, baseApply, warnings };
 }
 
 /** A partial Deployment for server-side apply: identity only, fields added by the caller. */
 export function skeleton(base: Deployment, namespace: string): Deployment {
-  return {
-    apiVersion: base.apiVersion,
-    kind: 'Deployment',
-    metadata: { name: base.metadata.name, namespace },
-    spec: { selector: clone(base.spec.selector), template: { metadata: { labels: clone(base.spec.template.metadata?.labels ?? {}) }, spec: { containers: [] } } },
-  };
+  // Only the fields statsig-hack sets: the selector and labels stay owned by whoever wrote them.
+  return { apiVersion: base.apiVersion, kind: 'Deployment', metadata: { name: base.metadata.name, namespace }, spec: { template: { spec: { containers: [] } } } } as unknown as Deployment;
+}
+
+/** The apply that sets only a Deployment's replicas. */
+export function replicasApply(name: string, namespace: string, replicas: number): Deployment {
+  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace }, spec: { replicas } } as unknown as Deployment;
 }
 
 /**
@@ -505,6 +505,7 @@ export function promotionApplies(base: Deployment, configMaps: readonly ConfigMa
   const d = skeleton(b, namespace);
   d.spec.replicas = replicas;
   applyEdits(d, edits, b);
+  if (d.spec.template.spec.containers.length === 0) delete (d.spec.template.spec as Partial<PodSpec>).containers;
   const out: KubeObject[] = [];
   for (const e of edits) {
     if (e.target.kind !== 'configmap') continue;

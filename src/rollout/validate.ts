@@ -20,8 +20,8 @@ interface SchemaError {
 export function validateManifest(o: KubeObject): void {
   const what = `${o.kind}/${o.metadata.name}`;
   try {
-    if (o.kind === 'Deployment') new DeploymentModel(o as ConstructorParameters<typeof DeploymentModel>[0]).validate();
-    else if (o.kind === 'ConfigMap') new ConfigMapModel(o as ConstructorParameters<typeof ConfigMapModel>[0]).validate();
+    if (o.kind === 'Deployment') new DeploymentModel(o).validate();
+    else if (o.kind === 'ConfigMap') new ConfigMapModel(o).validate();
     else throw new Error(`no schema for kind ${o.kind}`);
   } catch (error) {
     const errors = (error as { errors?: SchemaError[] }).errors;
