@@ -236,19 +236,29 @@ function applyCommand(app: App): Command {
   return clusterOptions(
     new Command('apply')
       .description("apply a dynamic config's values to a Deployment in one shot")
-      .requiredOption('--config <dynamic_config>', 'a dynamic config in the project store')
+      .argument('[dynamic_config]', 'a dynamic config in the project store')
+      .option('--dynamic-config <name>', 'the same, as a flag (`--config <name>` works too)')
       .option('--deployment <name>', "the Deployment (default: the config's rollout.deployment)")
       .option('-n, --namespace <ns>', 'namespace')
       .option('--map <param=target>', 'where a value goes (as for start); repeatable', collect, [])
       .option('--no-wait', 'do not wait for the Deployment to become available')
       .option('--timeout <seconds>', 'how long to wait', '300'),
-  ).action(async (flags: ClusterFlags & { config: string; deployment?: string; namespace?: string; map: string[]; wait: boolean; timeout: string }, cmd: Command) => {
+  ).action(async (positional: string | undefined, flags: ClusterFlags & { dynamicConfig?: string; deployment?: string; namespace?: string; map: string[]; wait: boolean; timeout: string }, cmd: Command) => {
+    // `--config` is also the global config-file flag, which commander gives to the program: when no
+    // dynamic config is named otherwise, `rollout apply --config <name>` names it.
+    let config = positional ?? flags.dynamicConfig;
+    const globalConfig = cmd.optsWithGlobals<{ config?: string }>().config;
+    if (config === undefined && globalConfig !== undefined) {
+      config = globalConfig;
+      for (let c: Command | null = cmd; c; c = c.parent) if (c.getOptionValue('config') !== undefined) c.setOptionValue('config', undefined);
+    }
     const ctx = await app.context(cmd);
+    if (config === undefined) throw new UsageError('which dynamic config? pass its name', { hint: 'e.g. statsig-hack rollout apply --config checkout_defaults --deployment web' });
     const { applyConfig } = await import('../rollout/service.js');
     const k = await cluster(ctx, flags);
     const progress = await progressFor(ctx);
     try {
-      const result = await withStore(ctx, (s) => applyConfig({ store: s, cluster: k, onProgress: progress.onProgress }, { config: flags.config, deployment: flags.deployment, namespace: flags.namespace, maps: flags.map, timeoutMs: timeoutMs(flags.timeout), wait: flags.wait }, k.namespace));
+      const result = await withStore(ctx, (s) => applyConfig({ store: s, cluster: k, onProgress: progress.onProgress }, { config, deployment: flags.deployment, namespace: flags.namespace, maps: flags.map, timeoutMs: timeoutMs(flags.timeout), wait: flags.wait }, k.namespace));
       progress.stop();
       const { renderEnd } = await import('../ui/rollout.js');
       ctx.out.result(result, () => renderEnd(result));
@@ -306,13 +316,24 @@ function watchCommand(app: App): Command {
   });
 }
 
+/** A command whose subcommands take the settings it is given (exit override, output) when it gets them. */
+function withNestedSettings(cmd: Command): Command {
+  const copy = cmd.copyInheritedSettings.bind(cmd);
+  cmd.copyInheritedSettings = (source: Command) => {
+    copy(source);
+    for (const sub of cmd.commands) sub.copyInheritedSettings(cmd);
+    return cmd;
+  };
+  return cmd;
+}
+
 export function rolloutCommand(app: App): Command {
-  return new Command('rollout')
+  return withNestedSettings(new Command('rollout')
     .description('one-shot Kubernetes rollouts of experiments and dynamic configs (copies per group, server-side apply), and the operator loop')
     .addCommand(startCommand(app))
     .addCommand(statusCommand(app))
     .addCommand(promoteCommand(app))
     .addCommand(abortCommand(app))
     .addCommand(applyCommand(app))
-    .addCommand(watchCommand(app));
+    .addCommand(watchCommand(app)));
 }

@@ -43,6 +43,12 @@ describe('rollout start --dry-run', () => {
     expect(f.api.log.some((l) => l.method === 'GET' && l.name === 'web')).toBe(true);
     expect(patches()).toEqual([]);
   });
+  it('a missing required flag of a nested subcommand is a usage error, not a crash', async () => {
+    const r = await f.cli('rollout', 'start', '--dry-run');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("required option '--experiment <name>' not specified");
+    expect(r.stderr).not.toContain('unexpected error');
+  });
   it('refuses -f without --dry-run', async () => {
     const r = await f.cli('rollout', 'start', '--experiment', 'checkout_flow', '-f', WEB_YAML);
     expect(r.code).toBe(2);

@@ -157,6 +157,11 @@ export class KubeApiStandIn {
     return { hits: () => h.hits };
   }
 
+  /** Stops holding new requests; those already held are never answered (their client is gone). */
+  unhold(): void {
+    this.holds = [];
+  }
+
   /** Answers every held request (they are then handled as usual). */
   release(): void {
     for (const h of this.holds.splice(0)) h.release();
