@@ -33,6 +33,8 @@ export interface RequestLog {
   contentType: string | undefined;
   fieldManager: string | undefined;
   force: boolean;
+  /** The HTTP status answered (201 for an apply that created the object). */
+  status?: number;
 }
 
 export interface Fault {
@@ -84,6 +86,8 @@ export class KubeApiStandIn {
     }
     try {
       const { status, body } = this.handle(req, Buffer.concat(chunks).toString('utf8'));
+      const entry = this.log[this.log.length - 1];
+      if (entry && entry.status === undefined) entry.status = status;
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
     } catch (error) {
