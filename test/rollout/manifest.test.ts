@@ -178,3 +178,23 @@ describe('promotionApplies', () => {
     expect(d.spec.template.spec.containers).toEqual([{ name: 'web', image: 'registry.example.com/shop/web:1.5.0-rc2', env: [{ name: 'CHECKOUT_FLOW', value: 'express' }], resources: { limits: { cpu: 1 } } }]);
   });
 });
+
+describe('lineDiff and leaseDecision', () => {
+  it('diffs lines with removals before additions and elides distant context', async () => {
+    const { lineDiff } = await import('../../src/rollout/diff.js');
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'replicas: 10', 'z'].join('\n');
+    const after = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'replicas: 5', 'z'].join('\n');
+    expect(lineDiff(before, after, 1)).toBe(['  ...', '  h', '- replicas: 10', '+ replicas: 5', '  z'].join('\n'));
+    expect(lineDiff('', 'x: 1\n')).toBe('+ x: 1');
+  });
+  it('takes a lease that is free or expired, renews its own, waits on a live holder', async () => {
+    const { leaseDecision } = await import('../../src/rollout/cluster.js');
+    const now = new Date('2026-12-01T00:00:10Z');
+    const lease = { name: 'l', namespace: 'n', holder: 'a', durationSeconds: 15, renewTime: '2026-12-01T00:00:00Z', transitions: 0 };
+    expect(leaseDecision(null, 'b', now)).toBe('create');
+    expect(leaseDecision(lease, 'a', now)).toBe('renew');
+    expect(leaseDecision(lease, 'b', now)).toBe('held');
+    expect(leaseDecision(lease, 'b', new Date('2026-12-01T00:00:16Z'))).toBe('take');
+    expect(leaseDecision({ ...lease, holder: null }, 'b', now)).toBe('take');
+  });
+});
