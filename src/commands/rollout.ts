@@ -82,7 +82,7 @@ function startCommand(app: App): Command {
       .option('--replicas <n>', "total replicas to split (default: the base's)")
       .option('-f, --file <deployment.yaml>', 'read the base Deployment (and its ConfigMaps) from a file instead of the cluster; needs --dry-run')
       .option('--dry-run', 'print the manifests and a diff against the live objects; apply nothing')
-      .option('--yaml', 'with --dry-run: print the full manifests too')
+      .option('--yaml', 'with --dry-run: print only the manifests (for kubectl apply --server-side -f -)')
       .option('--queue', 'check the plan and record it for `rollout watch` to apply, without applying')
       .option('--no-wait', 'do not wait for the copies to become available')
       .option('--timeout <seconds>', 'how long to wait for availability', '300'),

@@ -394,7 +394,8 @@ export async function reconcileOnce(deps: Deps, defaultNamespace: string): Promi
           await saveRecord(store, { ...record, spec: { ...record.spec, control: plan.control }, state, objects, message: null });
         }
         actions.push({ rollout: record.name, action: `running: ${plan.objects.length} object(s) applied, ${state}` });
-      } else if (record.desired === 'aborted' && record.state !== 'aborted' && record.state !== 'failed') {
+      } else if (record.desired === 'aborted' && record.state !== 'aborted' && (record.state !== 'failed' || record.objects.some((o) => o.name !== record.deployment))) {
+        // Also a failed start whose rollback left copies behind.
         const r = await abortRollout(deps, record);
         actions.push({ rollout: record.name, action: `aborted: removed ${r.removed.length}` });
       } else if (record.desired === 'promoted' && record.state !== 'promoted' && record.spec.winner) {

@@ -7,10 +7,11 @@ const objectLine = (o: LiveObject): string =>
   o.kind === 'Deployment' ? `  Deployment/${o.name}${o.group ? ` [${o.group}]` : ''}  ${o.available ?? 0}/${o.replicas ?? 0} available` : `  ${o.kind}/${o.name}${o.group ? ` [${o.group}]` : ''}`;
 
 export function renderDryRun(r: DryRunResult, showYaml: boolean): string {
+  // --yaml: only the manifests, ready for `kubectl apply --server-side -f -`.
+  if (showYaml) return r.yaml;
   const lines = [`Dry run: ${r.experiment} in namespace ${r.namespace} (base from ${r.source}); nothing applied.`, ''];
   for (const g of r.groups) lines.push(`  ${g.group.padEnd(16)} ${g.deployment.padEnd(32)} ${g.replicas} replica(s)`);
   for (const d of r.diffs) lines.push('', `${d.exists ? '~' : '+'} ${d.object}${d.exists ? '' : ' (new)'}`, d.diff);
-  if (showYaml) lines.push('', '# manifests', r.yaml);
   return lines.join('\n');
 }
 

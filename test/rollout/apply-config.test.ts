@@ -18,7 +18,7 @@ type Web = { spec: { replicas: number; template: { spec: { containers: { env: { 
 describe('rollout apply --config', () => {
   it("applies a dynamic config's values to the Deployment in one shot, and records it", async () => {
     const fx = (f = await fixture(CHECKOUT_SPEC, (s) => insertEntity(s, 'dynamic_configs', CONFIG.name, CONFIG, 'enabled')));
-    const r = await fx.cli('--json', 'rollout', 'apply', '--config', 'checkout_defaults', '--timeout', '20');
+    const r = await fx.cli('--json', 'rollout', 'apply', '--config', 'checkout_defaults', '--timeout', '20'); // the spelling: --config is also the global config-file flag
     expect(r.code).toBe(0);
     expect(r.json<{ state: string; applied: string[] }>()).toMatchObject({ state: 'applied', applied: ['ConfigMap/web-settings', 'Deployment/web'] });
     const web = fx.api.get('deployments', 'shop', 'web') as unknown as Web;

@@ -145,3 +145,19 @@ describe('rollout watch', () => {
     expect((await record(fx))?.desired).toBe('running');
   }, 120_000);
 });
+
+describe('rollout watch after a failed start', () => {
+  it('removes copies that the rollback could not delete', async () => {
+    const fx = (f = await fixture());
+    fx.api.fail({ method: 'PATCH', resource: 'deployments', name: 'web-express', status: 422, message: 'invalid' });
+    fx.api.fail({ method: 'DELETE', resource: 'deployments', name: 'web-one-page', status: 503, message: 'unavailable', times: 1 });
+    expect((await fx.cli('rollout', 'start', '--experiment', 'checkout_flow')).code).toBe(1);
+    expect(names(fx.api.list('deployments', 'shop'))).toEqual(['web', 'web-one-page']);
+    fx.api.clearFaults();
+    const r = await fx.cli('rollout', 'watch', '--passes', '1');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('checkout_flow: aborted: removed 1');
+    expect(names(fx.api.list('deployments', 'shop'))).toEqual(['web']);
+    expect((await record(fx))?.state).toBe('aborted');
+  });
+});
