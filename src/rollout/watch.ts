@@ -25,6 +25,8 @@ export interface WatchOptions {
 
 export interface Tick {
   pass: number;
+  /** When the pass started (ISO). */
+  time: string;
   leader: boolean;
   holder: string | null;
   actions: ReconcileAction[];
@@ -54,9 +56,10 @@ export async function watchLoop(o: WatchOptions): Promise<number> {
   let pass = 0;
   while (!o.signal?.aborted) {
     pass += 1;
-    const tick: Tick = { pass, leader: false, holder: null, actions: [] };
+    const started = now();
+    const tick: Tick = { pass, time: started.toISOString(), leader: false, holder: null, actions: [] };
     try {
-      const l = await holdLease(o.cluster, o, now());
+      const l = await holdLease(o.cluster, o, started);
       tick.leader = l.leader;
       tick.holder = l.holder;
       if (l.leader) {

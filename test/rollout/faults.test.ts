@@ -106,15 +106,20 @@ describe('rollout watch', () => {
     fx.api.unhold();
     expect(names(fx.api.list('deployments', 'shop'))).toEqual(['web', 'web-one-page']);
     expect((fx.api.get('deployments', 'shop', 'web') as { spec: { replicas: number } }).spec.replicas).toBe(10);
-    const lease = fx.api.get('leases', 'shop', 'statsig-hack-rollout') as { spec: { holderIdentity: string } };
+    const lease = fx.api.get('leases', 'shop', 'statsig-hack-rollout') as { spec: { holderIdentity: string; renewTime: string } };
     expect(lease.spec.holderIdentity).toBe('w1');
 
     // A new instance waits for the dead holder's lease to expire, then finishes the job.
     const w2 = watcher(fx, '--json', '--identity', 'w2', '--interval', '0.25', '--lease-seconds', '8', '--passes', '80');
     const out = await w2.done;
     expect(out.code).toBe(0);
-    const ticks = (JSON.parse(out.stdout) as { passes: { leader: boolean; holder: string | null; error?: string }[] }).passes;
-    expect(ticks[0]).toMatchObject({ leader: false, holder: 'w1' });
+    const ticks = (JSON.parse(out.stdout) as { passes: { time: string; leader: boolean; holder: string | null; error?: string }[] }).passes;
+    // Until w1's lease expires (8 s after its last renewal) w2 only waits; after, it leads.
+    const expiry = Date.parse(lease.spec.renewTime) + 8000;
+    for (const t of ticks) {
+      if (Date.parse(t.time) < expiry - 100) expect(t, t.time).toMatchObject({ leader: false, holder: 'w1' });
+      if (Date.parse(t.time) > expiry + 100) expect(t, t.time).toMatchObject({ leader: true, holder: 'w2' });
+    }
     expect(ticks.some((t) => t.leader)).toBe(true);
     expect(ticks.filter((t) => t.error)).toEqual([]);
     expect(names(fx.api.list('deployments', 'shop'))).toEqual(['web', 'web-express', 'web-one-page']);

@@ -120,6 +120,11 @@ describe('rollout start, status, abort, promote through @kubernetes/client-node'
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('experiment checkout_flow  shop/web  wanted running, available');
     expect(r.stdout).toContain('Deployment/web-express [Express]  2/2 available');
+    const before = f.api.log.length;
+    const offline = await f.cli('rollout', 'status', 'checkout_flow', '--offline');
+    expect(offline.stdout).toContain('recorded (not read (--offline)):');
+    expect(offline.stdout).toContain('Deployment/web-one-page [One-Page]  3/3 available');
+    expect(f.api.log.length).toBe(before);
     const all = await f.cli('--json', 'rollout', 'status');
     expect(all.json<{ rollouts: { name: string }[] }>().rollouts.map((x) => x.name)).toEqual(['checkout_flow']);
   });
