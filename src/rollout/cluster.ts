@@ -56,7 +56,7 @@ export class ApiError extends UserError {
         status === 401 || status === 403
           ? 'check the kubeconfig user and its RBAC (deploy/k8s/rbac.yaml lists what statsig-hack needs)'
           : status === 409
-            ? 'another field manager owns these fields; re-run with --force-conflicts to take them'
+            ? 'another field manager (kubectl edit, a controller) changed fields statsig-hack sets on its copies: undo that change, or `rollout abort` and start again'
             : 'check the object and the cluster, then run the command again',
     });
   }
