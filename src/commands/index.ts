@@ -38,6 +38,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'profile', load: async () => (await import('./profile.js')).profileCommand },
   { name: 'jobs', load: async () => (await import('./jobs.js')).jobsCommand },
   { name: 'completion', load: async () => (await import('./completion.js')).completionCommand },
+  { name: 'rollout', load: async () => (await import('./rollout.js')).rolloutCommand },
 ];
 
 /** The factories to register for a run: only `name`'s when it names a lazy command, else all of them. */

@@ -148,6 +148,26 @@ export const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 6,
+    description: 'rollouts: Kubernetes rollouts of experiments and dynamic configs (desired and observed state)',
+    statements: [
+      `CREATE TABLE rollouts (
+         source VARCHAR NOT NULL CHECK (source IN ('experiment','config')),
+         name VARCHAR NOT NULL,
+         namespace VARCHAR NOT NULL,
+         deployment VARCHAR NOT NULL,
+         desired VARCHAR NOT NULL,
+         state VARCHAR NOT NULL,
+         spec JSON NOT NULL,
+         objects JSON NOT NULL,
+         message VARCHAR,
+         created_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         updated_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         PRIMARY KEY (source, name)
+       )`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

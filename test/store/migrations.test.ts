@@ -69,6 +69,7 @@ describe('store migrations', () => {
     expect(await now.all('SELECT unit_id, value FROM events')).toEqual([{ unit_id: 'u1', value: 3.5 }]);
     expect(await now.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([]);
     expect(await now.count('jobs')).toBe(0); // v5: the job log
+    expect(await now.count('rollouts')).toBe(0); // v6: rollouts
     now.close();
   });
 
