@@ -12,6 +12,7 @@ import { analyzeExperiment } from '../stats/experiment.js';
 import { parsePeriod, whatChanged, type WhatChangedResult } from '../stats/whatchanged/index.js';
 import { forecastFromStore } from '../forecast/service.js';
 import { count } from '../ui/format.js';
+import { saveScorecards } from '../ask/scorecards.js';
 
 export const DEMO_PROMPT = 'an online shop for garden gnomes';
 
@@ -94,6 +95,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     let done = 0;
     for (const exp of summary.experiments) {
       const res = await analyzeExperiment(store, { experiment: exp.name, metrics: [], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none' });
+      await saveScorecards(store, res);
       srm.push({ experiment: exp.name, p_value: res.srm.p_value, mismatch: res.srm.mismatch });
       for (const w of res.warnings) warnings.push(`${exp.name}: ${w}`);
       for (const r of res.results) {

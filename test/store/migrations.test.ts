@@ -39,7 +39,7 @@ describe('store migrations', () => {
     ]);
     expect(await v2.all('SELECT experiment, segment FROM true_effects')).toEqual([{ experiment: 'exp', segment: 'all' }]);
     const versions = await v2.all('SELECT version FROM schema_version ORDER BY version');
-    expect(versions.map((r) => r.version)).toEqual([1, 2, 3]);
+    expect(versions.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await v2.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([]);
     v2.close();
   });
