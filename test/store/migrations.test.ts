@@ -58,15 +58,16 @@ describe('store migrations', () => {
     await expect(Store.open(file, { readOnly: true })).rejects.toMatchObject({ code: 'STORE_OUTDATED' });
   });
 
-  it('migrates from the version just before the latest', async () => {
+  it('migrates a version-2 store (with the events index) to the latest', async () => {
     const file = path.join(tmpDir(), 'p.duckdb');
-    const old = await Store.open(file, { create: true, targetVersion: LATEST_VERSION - 1 });
+    const old = await Store.open(file, { create: true, targetVersion: 2 });
     await old.run("INSERT INTO events (unit_id, event, ts, value) VALUES ('u1', 'purchase', TIMESTAMP '2026-10-01 10:00:00', 3.5)");
     expect(await old.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([{ index_name: 'events_unit_ts' }]);
     old.close();
     const now = await Store.open(file);
     expect(await now.version()).toBe(LATEST_VERSION);
     expect(await now.all('SELECT unit_id, value FROM events')).toEqual([{ unit_id: 'u1', value: 3.5 }]);
+    expect(await now.count('scorecards')).toBe(0);
     now.close();
   });
 
