@@ -123,9 +123,9 @@ function splitHtml(content: string, title: string): Chunk[] {
       (sections[sections.length - 1] as Section).lines.push(line);
       return;
     }
-    (sections[sections.length - 1] as Section).lines.push(parts[0] as string);
+    if ((parts[0] as string).trim().length > 0) (sections[sections.length - 1] as Section).lines.push(parts[0] as string);
     for (let k = 1; k + 1 < parts.length; k += 3) {
-      sections.push({ heading: (parts[k + 1] as string).trim() || title, level: Number(parts[k]), start: i + 1, lines: [`${parts[k + 1] as string}`, (parts[k + 2] as string) ?? ''] });
+      sections.push({ heading: (parts[k + 1] as string).trim() || title, level: Number(parts[k]), start: i + 1, lines: [`${parts[k + 1] as string} ${parts[k + 2] ?? ''}`.trimEnd()] });
     }
   });
   return finish(sections, title);

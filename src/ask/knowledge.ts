@@ -75,10 +75,16 @@ function passes(s: Scorecard, f: QuestionFilters, hard: boolean): boolean {
 }
 
 /** Ranks experiments for a question: retrieval plus the filters over saved scorecards. */
-export async function rankExperiments(index: AskIndex, facts: ProjectFacts, scorecards: readonly Scorecard[], question: string, opts: { limit?: number; now?: Date } = {}): Promise<{ filters: QuestionFilters; ranked: RankedExperiment[] }> {
-  const limit = opts.limit ?? 5;
+export async function rankExperiments(index: AskIndex, facts: ProjectFacts, scorecards: readonly Scorecard[], question: string, opts: { limit?: number; now?: Date } = {}): Promise<{ filters: QuestionFilters; ranked: RankedExperiment[]; relaxed: boolean }> {
   const filters = parseQuestion(question, facts.metrics.map((m) => m.name), opts.now ?? new Date());
-  const hard = asksAboutOutcomes(filters, question);
+  const strict = await rankWith(index, scorecards, question, filters, asksAboutOutcomes(filters, question), opts.limit ?? 5);
+  if (strict.length > 0 || !asksAboutOutcomes(filters, question)) return { filters, ranked: strict, relaxed: false };
+  // Nothing passes the filters: the closest experiments by retrieval, said so in the answer.
+  const loose: QuestionFilters = { ...filters, direction: null, significant: null, decision: null, superlative: false, since: null, until: null };
+  return { filters, ranked: await rankWith(index, scorecards, question, loose, false, opts.limit ?? 5), relaxed: true };
+}
+
+async function rankWith(index: AskIndex, scorecards: readonly Scorecard[], question: string, filters: QuestionFilters, hard: boolean, limit: number): Promise<RankedExperiment[]> {
   const hits = await index.search(question, { kinds: ['experiment', 'scorecard'], limit: 50 });
   const retrieval = new Map<string, number>();
   for (const h of hits) retrieval.set(h.name, Math.max(retrieval.get(h.name) ?? 0, h.score));
@@ -112,7 +118,7 @@ export async function rankExperiments(index: AskIndex, facts: ProjectFacts, scor
     });
   }
   ranked.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
-  return { filters, ranked: ranked.slice(0, limit) };
+  return ranked.slice(0, limit);
 }
 
 export function fmtLift(x: number | null): string {
@@ -136,7 +142,7 @@ export function resultLine(s: Scorecard): string {
 
 export function offlineAnswer(ranked: readonly RankedExperiment[], filters: QuestionFilters): string {
   if (ranked.length === 0) {
-    return filters.metrics.length > 0 ? `No experiment with saved results matches (metrics: ${filters.metrics.join(', ')}). Run \`statsig-hack analyze --experiment <name>\` to save scorecards.` : 'No experiment matches the question.';
+    return filters.metrics.length > 0 ? `No experiment has a saved result that matches (metrics: ${filters.metrics.join(', ')}); \`statsig-hack analyze --experiment <name>\` saves results.` : 'No experiment matches the question.';
   }
   const top = ranked[0] as RankedExperiment;
   const r = top.results[0];
@@ -205,8 +211,9 @@ function check(reply: z.infer<typeof AnswerSchema>, ranked: readonly RankedExper
 
 export async function askQuestion(index: AskIndex, facts: ProjectFacts, scorecards: readonly Scorecard[], question: string, opts: AskOptions = {}): Promise<AskResult> {
   const q = stripControl(question).trim();
-  const { filters, ranked } = await rankExperiments(index, facts, scorecards, q, { limit: opts.limit ?? 5, ...(opts.now ? { now: opts.now } : {}) });
+  const { filters, ranked, relaxed } = await rankExperiments(index, facts, scorecards, q, { limit: opts.limit ?? 5, ...(opts.now ? { now: opts.now } : {}) });
   const warnings: string[] = [];
+  if (relaxed && ranked.length > 0) warnings.push('no saved result passes every filter of the question; showing the closest experiments instead');
   if (scorecards.length === 0) warnings.push('no saved results yet: run `statsig-hack analyze --experiment <name>` to save scorecards');
   const base = { question: q, filters, experiments: ranked, removed: [] as AskResult['removed'], repaired: false, warnings };
   if (!opts.llm || ranked.length === 0) {

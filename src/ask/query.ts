@@ -28,7 +28,7 @@ const DOWN = new Set(['decrease', 'decreased', 'decreases', 'decreasing', 'drop'
 const SUPER = new Set(['most', 'biggest', 'largest', 'best', 'top', 'highest', 'strongest', 'greatest', 'worst', 'lowest', 'max', 'maximum']);
 const WIN = new Set(['win', 'wins', 'won', 'winner', 'winners', 'winning', 'successful', 'success', 'shipped']);
 const LOSS = new Set(['loss', 'losses', 'lost', 'loser', 'losers', 'losing', 'hurt', 'hurts', 'harmed', 'harm', 'backfired', 'regression', 'regressed']);
-const GENERIC = new Set(['avg', 'per', 'total', 'count', 'rate', 'num', 'number', 'of', 'value']);
+const GENERIC = new Set(['event', 'avg', 'per', 'total', 'count', 'rate', 'num', 'number', 'of', 'value']);
 const EXTRA_SYNONYMS: Record<string, string[]> = { average: ['avg'], mean: ['avg'] };
 
 const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
@@ -108,8 +108,10 @@ export function matchMetrics(question: string, metrics: readonly string[]): { me
     if (hit.length > 0) partial.push({ name, score: hit.length / parts.length });
   }
   if (full.length > 0) {
-    // "revenue" and "avg_order_value" both named: the longest names first (more specific).
-    return { metrics: full.sort((a, b) => tokenize(b).length - tokenize(a).length), exact: true };
+    // A name whose words are all inside a longer matched name ("orders" in "avg_order_value") is not meant.
+    const words = (n: string): string[] => tokenize(n).map(stem);
+    const kept = full.filter((n) => !full.some((o) => o !== n && words(o).length > words(n).length && words(n).every((w) => words(o).includes(w))));
+    return { metrics: kept.sort((a, b) => words(b).length - words(a).length), exact: true };
   }
   partial.sort((a, b) => b.score - a.score || a.name.localeCompare(b.name));
   const best = partial[0]?.score ?? 0;
