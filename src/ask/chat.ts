@@ -106,9 +106,9 @@ export async function answerChat(index: AskIndex, question: string, opts: { llm?
   const base = { question: q, sources, removed: [] as ChatAnswer['removed'], repaired: false };
   if (supported.length === 0) return { ...base, mode: opts.llm ? 'model' : 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
   if (!opts.llm) {
-    const top: Hit = supported.find((h) => bestSentences(h.doc.text, q).length > 0) ?? (supported[0] as Hit);
-    const picked = bestSentences(top.doc.text, q);
-    const quotes = (picked.length > 0 ? picked : [top.doc.title || top.doc.text.slice(0, 200)]).map((t) => quoteOf(top, t));
+    const top = supported.find((h) => bestSentences(h.doc.text, q).length > 0);
+    if (!top) return { ...base, mode: 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
+    const quotes = bestSentences(top.doc.text, q).map((t) => quoteOf(top, t));
     const where = top.doc.file ? `${top.doc.file}, "${top.doc.heading ?? ''}", lines ${top.doc.lines?.[0]}-${top.doc.lines?.[1]}` : top.path;
     return { ...base, mode: 'offline', known: true, answer: `From ${where}: ${quotes.map((x) => `"${x.text}"`).join(' ')}`, quotes };
   }

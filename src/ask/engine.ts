@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import MiniSearch, { type SearchResult } from 'minisearch';
-import { UserError, errorMessage } from '../core/errors.js';
+import { UserError, editDistance, errorMessage } from '../core/errors.js';
 import { docHash, fileDocs, listDocFiles, storeDocs, type DocKind, type IndexDoc } from './corpus.js';
 import type { Scorecard } from './scorecards.js';
 import { SYNONYMS, processTerm, queryTerms, stem } from './text.js';
@@ -38,6 +38,8 @@ export interface Hit {
   score: number;
   /** Query terms (after synonyms) this document matched. */
   matched: string[];
+  /** The document's terms that matched them (exactly, by prefix or fuzzily). */
+  docTerms: string[];
   doc: IndexDoc;
 }
 
@@ -254,7 +256,7 @@ export class AskIndex {
       .map(([id, score]) => {
         const known = byId.get(id);
         const doc = this.doc(id) as IndexDoc;
-        return known ? { ...known, score } : { id, kind: doc.kind, name: doc.name, title: doc.title, path: doc.path, score, matched: [], doc };
+        return known ? { ...known, score } : { id, kind: doc.kind, name: doc.name, title: doc.title, path: doc.path, score, matched: [], docTerms: [], doc };
       });
   }
 
@@ -265,7 +267,7 @@ export class AskIndex {
     const results: SearchResult[] = this.mini.search(terms.join(' '), allowed ? { filter: (r) => allowed.has(r.kind as DocKind) } : {});
     return results.slice(0, limit).map((r) => {
       const doc = { id: String(r.id), ...(r as unknown as Omit<IndexDoc, 'id'>) };
-      return { id: doc.id, kind: doc.kind, name: doc.name, title: doc.title, path: doc.path, score: r.score, matched: r.queryTerms, doc };
+      return { id: doc.id, kind: doc.kind, name: doc.name, title: doc.title, path: doc.path, score: r.score, matched: r.queryTerms, docTerms: r.terms, doc };
     });
   }
 }
@@ -283,12 +285,16 @@ function dot(a: number[], b: number[]): number {
   return s;
 }
 
-/** How much of a question a hit supports: the share of the question's content words it matched (or a synonym of them). */
-export function support(hit: Pick<Hit, 'matched'>, question: string): number {
+/**
+ * How much of a question a hit supports: the share of the question's content words (or a synonym
+ * of one) that the document contains, exactly or as a prefix; a fuzzy match counts only for long
+ * words (a typo in "experimnet"), so "france" is not supported by "finance".
+ */
+export function support(hit: Pick<Hit, 'docTerms'>, question: string): number {
   const { content } = queryTerms(question);
   if (content.length === 0) return 0;
-  const matched = hit.matched.map((t) => stem(t));
-  const meets = (f: string): boolean => matched.some((m) => m === f || (f.length > 3 && m.startsWith(f)) || (m.length > 3 && f.startsWith(m)));
+  const terms = hit.docTerms.map((t) => stem(t));
+  const meets = (f: string): boolean => terms.some((m) => m === f || (f.length >= 4 && m.startsWith(f)) || (f.length >= 8 && editDistance(m, f) <= 1));
   let n = 0;
   for (const c of content) {
     const forms = [stem(c), ...(SYNONYMS[c] ?? []).map(stem)];
