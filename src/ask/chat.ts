@@ -70,10 +70,10 @@ function quoteOf(hit: Hit, text: string): ChatQuote {
 }
 
 /** The sentences of a chunk that share the most words with the question (verbatim). */
-export function bestSentences(text: string, question: string, max = 2): string[] {
+export function bestSentences(text: string, question: string, max = 2, heading: string | null = null): string[] {
   const { terms } = queryTerms(question);
   const forms = new Set(terms.map(stem));
-  const lines = text.split('\n').filter((l) => !/^\s*#/.test(l) && l.trim().length > 0);
+  const lines = text.split('\n').filter((l) => !/^\s*#/.test(l) && !/^\s*[=-]{3,}\s*$/.test(l) && l.trim().length > 0 && l.trim() !== heading?.trim());
   const scored = lines
     .flatMap((l) => sentences(l.replace(/^\s*[-*]\s+/, '')))
     .map((s, i) => ({ s, i, score: queryTerms(s).content.filter((w) => forms.has(stem(w))).length }))
@@ -100,15 +100,20 @@ const SYSTEM = [
 
 export async function answerChat(index: AskIndex, question: string, opts: { llm?: LlmClient | null; history?: ChatTurn[]; limit?: number } = {}): Promise<ChatAnswer> {
   const q = stripControl(question).trim();
-  const hits = await index.search(q, { limit: opts.limit ?? 6 });
-  const supported = hits.filter((h) => support(h, q) >= MIN_SUPPORT);
+  const hits = await index.search(q, { limit: opts.limit ?? 12 });
+  // The best-supported sources first (retrieval order among equals).
+  const supported = hits
+    .map((h, i) => ({ h, i, s: support(h, q) }))
+    .filter((x) => x.s >= MIN_SUPPORT)
+    .sort((a, b) => b.s - a.s || a.i - b.i)
+    .map((x) => x.h);
   const sources = supported.map((h) => sourceOf(h, q));
   const base = { question: q, sources, removed: [] as ChatAnswer['removed'], repaired: false };
   if (supported.length === 0) return { ...base, mode: opts.llm ? 'model' : 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
   if (!opts.llm) {
-    const top = supported.find((h) => bestSentences(h.doc.text, q).length > 0);
+    const top = supported.find((h) => bestSentences(h.doc.text, q, 2, h.doc.heading ?? null).length > 0);
     if (!top) return { ...base, mode: 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
-    const quotes = bestSentences(top.doc.text, q).map((t) => quoteOf(top, t));
+    const quotes = bestSentences(top.doc.text, q, 2, top.doc.heading ?? null).map((t) => quoteOf(top, t));
     const where = top.doc.file ? `${top.doc.file}, "${top.doc.heading ?? ''}", lines ${top.doc.lines?.[0]}-${top.doc.lines?.[1]}` : top.path;
     return { ...base, mode: 'offline', known: true, answer: `From ${where}: ${quotes.map((x) => `"${x.text}"`).join(' ')}`, quotes };
   }

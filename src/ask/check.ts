@@ -85,7 +85,10 @@ export function quoteFound(quote: string, source: string): boolean {
 
 /** Splits text into sentences (keeps their punctuation). */
 export function sentences(text: string): string[] {
-  return (text.match(/[^.!?\n]+(?:[.!?]+(?=\s|$)|\n|$)|[^\s]+/g) ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+  return text
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 /** Drops the sentences that contain any of `bad` (numbers' texts or names). */
