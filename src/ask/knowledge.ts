@@ -146,7 +146,7 @@ export function offlineAnswer(ranked: readonly RankedExperiment[], filters: Ques
   }
   const top = ranked[0] as RankedExperiment;
   const r = top.results[0];
-  return `Best match: ${top.name}${top.description ? ` (${top.description})` : ''}${r ? `: ${resultLine(r)}` : ', no saved results yet'}.`;
+  return `Best match: ${top.name}${r ? `: ${resultLine(r)}` : ', no saved results yet'}.`;
 }
 
 /** The numbers an answer about these experiments may quote. */
