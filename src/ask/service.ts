@@ -49,31 +49,33 @@ export function resolveDocsRoot(cwd: string, docs: string | null | undefined): s
 
 export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
   const started = Date.now();
-  const docsRoot = resolveDocsRoot(opts.cwd, opts.docs);
   const store = await Store.open(opts.db, { readOnly: true });
-  let scorecards: Scorecard[];
-  let docs;
-  let facts: ProjectFacts;
   try {
-    scorecards = await loadScorecards(store);
-    docs = await storeDocs(store, scorecards);
-    const metricRows = await store.all<{ name: string; spec: string }>("SELECT name, CAST(spec AS VARCHAR) AS spec FROM entities WHERE kind = 'metrics' ORDER BY name");
-    const expRows = await store.all<{ name: string }>("SELECT name FROM entities WHERE kind = 'experiments' ORDER BY name");
-    facts = {
-      metrics: metricRows.map((r) => {
-        let spec: { description?: unknown; directionality?: unknown } = {};
-        try {
-          spec = JSON.parse(r.spec) as typeof spec;
-        } catch {
-          spec = {};
-        }
-        return { name: r.name, description: typeof spec.description === 'string' ? spec.description : '', direction: spec.directionality === 'decrease' ? 'decrease' : 'increase' };
-      }),
-      experiments: expRows.map((r) => r.name),
-    };
+    return await indexFromStore(store, opts, started);
   } finally {
     store.close();
   }
+}
+
+/** The same as openIndex, on a store the caller holds open (the demo). */
+export async function indexFromStore(store: Store, opts: OpenIndexOptions, started = Date.now()): Promise<OpenedIndex> {
+  const docsRoot = resolveDocsRoot(opts.cwd, opts.docs);
+  const scorecards = await loadScorecards(store);
+  const docs = await storeDocs(store, scorecards);
+  const metricRows = await store.all<{ name: string; spec: string }>("SELECT name, CAST(spec AS VARCHAR) AS spec FROM entities WHERE kind = 'metrics' ORDER BY name");
+  const expRows = await store.all<{ name: string }>("SELECT name FROM entities WHERE kind = 'experiments' ORDER BY name");
+  const facts: ProjectFacts = {
+    metrics: metricRows.map((r) => {
+      let spec: { description?: unknown; directionality?: unknown } = {};
+      try {
+        spec = JSON.parse(r.spec) as typeof spec;
+      } catch {
+        spec = {};
+      }
+      return { name: r.name, description: typeof spec.description === 'string' ? spec.description : '', direction: spec.directionality === 'decrease' ? 'decrease' : 'increase' };
+    }),
+    experiments: expRows.map((r) => r.name),
+  };
   const indexFile = indexPathFor(opts.db);
   const { index, loaded } = AskIndex.load(indexFile, scorecards, opts.embedder ?? null);
   const stats = await index.refresh({ storeDocs: docs, scorecards, docsRoot }, started);
