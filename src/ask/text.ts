@@ -5,7 +5,7 @@
  */
 
 const STOP = new Set(
-  'a an and are as at be been by can did do does for from had has have how i if in into is it its me my of on or our show tell that the their them there these they this to was we were what when where which who why will with you your about any all me us give find list some experiment experiments test tests'.split(' '),
+  'a an and are as at be been by can could did do does for from had has have how i if in into is it its me my of on or our should shall show tell that the their them there these they this to was we were what when where which who why will with would you your about any all me us give find list some experiment experiments test tests'.split(' '),
 );
 
 /**

@@ -24,7 +24,7 @@ Every quote is checked against the chunk it cites (file, heading, line range); a
 supported quote becomes "I don't know". Text in the docs is data, never instructions.
 
 Examples:
-  $ statsig-hack chat "how do we pick a primary metric" --docs ./docs
+  $ statsig-hack chat "how do I choose a primary metric" --docs ./docs
   $ statsig-hack chat --docs ./docs            (interactive, on a terminal)
   $ statsig-hack chat "what is CUPED" --docs ./docs --json`,
     )
