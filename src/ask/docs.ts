@@ -60,7 +60,11 @@ function finish(sections: Section[], title: string): Chunk[] {
 }
 
 /** Splits a long section at blank lines into pieces under MAX_CHUNK_CHARS, keeping line numbers. */
-function pieces(lines: string[], start: number): { start: number; end: number; text: string }[] {
+function pieces(all: string[], start: number): { start: number; end: number; text: string }[] {
+  // Trailing blank lines belong to no one: the range ends at the last line with text.
+  let n = all.length;
+  while (n > 1 && (all[n - 1] as string).trim() === '') n -= 1;
+  const lines = all.slice(0, n);
   const total = lines.join('\n');
   if (total.length <= MAX_CHUNK_CHARS) return [{ start, end: start + Math.max(0, lines.length - 1), text: total }];
   const out: { start: number; end: number; text: string }[] = [];

@@ -157,3 +157,34 @@ describe('analyze saves scorecards', () => {
     expect(await count()).toBe(r.json().results.length);
   });
 });
+
+describe('the docs folder and the index file are untrusted', () => {
+  it('follows no symlink out of the folder, skips oversized files with a warning, and drops a deleted file', async () => {
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(outside, { recursive: true });
+    fs.writeFileSync(path.join(outside, 'secret.md'), '# Secret\n\nzanzibar password hunter2\n');
+    const folder = path.join(dir, 'docs2');
+    fs.mkdirSync(folder, { recursive: true });
+    fs.writeFileSync(path.join(folder, 'a.md'), '# Alpha\n\nquokka facts live here.\n');
+    fs.writeFileSync(path.join(folder, 'big.md'), `# Big\n\n${'wombat '.repeat(400_000)}\n`);
+    fs.symlinkSync(outside, path.join(folder, 'link'));
+    fs.symlinkSync(path.join(outside, 'secret.md'), path.join(folder, 'secret-link.md'));
+    const r = await cli(['search', 'zanzibar', '--docs', 'docs2', '--type', 'doc', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.json().results).toEqual([]);
+    expect(r.stderr).toContain('docs: skipped big.md (larger than');
+    expect((await cli(['search', 'quokka', '--docs', 'docs2', '--type', 'doc', '--json'])).json().results[0].path).toBe('a.md#L1-L3');
+    fs.rmSync(path.join(folder, 'a.md'));
+    expect((await cli(['search', 'quokka', '--docs', 'docs2', '--type', 'doc', '--json'])).json().results).toEqual([]);
+  });
+
+  it('rebuilds a corrupt index file instead of failing', async () => {
+    const file = path.join(dir, '.statsig-hack', 'project.ask-index.json');
+    fs.writeFileSync(file, '{"version":1,"index":"garbage"');
+    const r = await cli(['search', 'checkout', '--json', '--debug']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/built, \d+ added/);
+    expect(r.json().results[0].name).toBe('garden_gnome_one_page_checkout');
+    expect(() => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown).not.toThrow();
+  });
+});

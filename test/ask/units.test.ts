@@ -14,7 +14,7 @@ describe('splitDocument', () => {
     const md = ['# Guide', 'intro line', '', '## Revenue', 'Revenue is money.', '```', '# not a heading', '```', '### Detail', 'deep', '## Other', 'x'].join('\n');
     const chunks = splitDocument(md, 'markdown', 'guide.md');
     expect(chunks.map((c) => [c.heading, c.startLine, c.endLine])).toEqual([
-      ['Guide', 1, 3],
+      ['Guide', 1, 2],
       ['Revenue', 4, 8],
       ['Detail', 9, 10],
       ['Other', 11, 12],
@@ -27,7 +27,7 @@ describe('splitDocument', () => {
     const html = ['<html><body>', '<h1>Glossary</h1>', '<h2>Revenue</h2>', '<p>Order value', 'per user.</p>', '<script>alert(1)</script>', '<h2>AOV</h2>', '<p>Revenue &amp; orders</p>'].join('\n');
     const chunks = splitDocument(html, 'html', 'g.html');
     const rev = chunks.find((c) => c.heading === 'Revenue');
-    expect(rev).toMatchObject({ startLine: 3, endLine: 6, trail: ['Glossary', 'Revenue'] });
+    expect(rev).toMatchObject({ startLine: 3, endLine: 5, trail: ['Glossary', 'Revenue'] });
     expect(rev?.text).toContain('Order value');
     expect(rev?.text).not.toContain('alert');
     expect(rev?.text).not.toContain('<p>');
