@@ -25,7 +25,7 @@ export interface Anomaly {
 }
 
 export interface MetricExplanation {
-  kind: 'metric';
+  kind: 'metric' | 'chart';
   name: string;
   type: string;
   description: string;
@@ -292,4 +292,53 @@ async function modelExplanation(llm: LlmClient, r: Explanation, allowed: Allowed
   r.mode = 'model';
   if (kept.text.trim().length > 0) r.explanation = kept.text;
   else r.mode = 'offline';
+}
+
+/**
+ * `explain --chart <file>`: a chart's data (CSV, Parquet or JSON with a date column and a number
+ * column), summed per day in SQL, then the same trend, anomalies and explanation as a metric.
+ */
+export async function explainChart(file: string, opts: ExplainOptions = {}): Promise<MetricExplanation> {
+  const { Store: StoreClass } = await import('../store/store.js');
+  const { describeFile } = await import('../store/import.js');
+  const store = await StoreClass.memory({ migrate: false });
+  try {
+    const { reader, columns } = await describeFile(store, file);
+    const x = columns.find((c) => /DATE|TIMESTAMP/i.test(c.type)) ?? columns.find((c) => /^(date|day|ds|ts|time|timestamp)$/i.test(c.name));
+    const y = columns.find((c) => c !== x && /INT|DOUBLE|FLOAT|DECIMAL|REAL|NUMERIC/i.test(c.type));
+    if (!x || !y) {
+      throw new UserError(`cannot find a date column and a number column in ${file.split(/[\\/]/).pop() ?? file} (columns: ${columns.map((c) => `${c.name} ${c.type}`).join(', ')})`, {
+        hint: 'the chart data needs a date column (date, day, ds) and a numeric column',
+        code: 'CHART_COLUMNS',
+      });
+    }
+    const q = (n: string): string => `"${n.replace(/"/g, '""')}"`;
+    const rows = await store.all<{ day: Date; value: number | null }>(`SELECT CAST(${q(x.name)} AS DATE) AS day, sum(${q(y.name)}) AS value FROM ${reader} WHERE ${q(x.name)} IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 10000`);
+    if (rows.length === 0) throw new UserError(`${file} has no rows with a date`, { hint: 'check the chart data file', code: 'CHART_EMPTY' });
+    const series: DayPoint[] = rows.map((r) => ({ day: iso(r.day), value: Number(r.value ?? 0) }));
+    const avg = (xs: DayPoint[]): number | null => (xs.length ? xs.reduce((a, p) => a + p.value, 0) / xs.length : null);
+    const last7 = avg(series.slice(-7));
+    const prior7 = series.length >= 14 ? avg(series.slice(-14, -7)) : null;
+    const result: MetricExplanation = {
+      kind: 'chart',
+      name: y.name,
+      type: 'chart',
+      description: '',
+      measures: `${y.name} per day (summed by ${x.name})`,
+      direction: 'increase',
+      window: { start: (series[0] as DayPoint).day, end: (series[series.length - 1] as DayPoint).day },
+      series,
+      mean: avg(series),
+      trend: { last7, prior7, change: last7 !== null && prior7 ? last7 / prior7 - 1 : null },
+      anomalies: findAnomalies(series),
+      explanation: '',
+      mode: 'offline',
+      removed: [],
+    };
+    result.explanation = templateMetric(result).replace('; higher is better.', '.');
+    if (opts.llm) await modelExplanation(opts.llm, result, metricNumbers(result));
+    return result;
+  } finally {
+    store.close();
+  }
 }

@@ -80,7 +80,7 @@ export function renderChat(r: ChatAnswer, c: ChalkInstance): string {
 
 export function renderExplain(r: Explanation, c: ChalkInstance): string {
   const lines = [`${c.bold(r.name)}  ${c.dim(`${r.window.start} .. ${r.window.end}`)}`, clean(r.explanation), ''];
-  if (r.kind === 'metric') {
+  if (r.kind !== 'funnel') {
     const values = r.series.map((p) => p.value);
     lines.push(`${c.dim('daily')}  ${sparkline(values)}`);
     for (const a of r.anomalies) lines.push(c.yellow(`  anomaly ${a.day}: ${num(a.value)} (typical ${num(a.expected)})`));

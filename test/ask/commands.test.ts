@@ -188,3 +188,21 @@ describe('the docs folder and the index file are untrusted', () => {
     expect(() => JSON.parse(fs.readFileSync(file, 'utf8')) as unknown).not.toThrow();
   });
 });
+
+describe('explain --chart', () => {
+  it('reads a chart\'s data file, sums it per day in SQL and flags the planted dip', async () => {
+    const rows = ['date,signups'];
+    for (let d = 1; d <= 28; d += 1) rows.push(`2026-09-${String(d).padStart(2, '0')},${d === 20 ? 5 : 100 + (d % 7)}`);
+    rows.push('2026-09-28,10');
+    fs.writeFileSync(path.join(dir, 'chart.csv'), `${rows.join('\n')}\n`);
+    const j = (await cli(['explain', '--chart', 'chart.csv', '--json'])).json();
+    expect(j).toMatchObject({ kind: 'chart', name: 'signups', window: { start: '2026-09-01', end: '2026-09-28' } });
+    expect(j.series).toHaveLength(28);
+    expect(j.series[27]).toEqual({ day: '2026-09-28', value: 100 + (28 % 7) + 10 });
+    expect(j.anomalies.map((a: { day: string }) => a.day)).toEqual(['2026-09-20']);
+    fs.writeFileSync(path.join(dir, 'bad.csv'), 'a,b\nx,y\n');
+    const bad = await cli(['explain', '--chart', 'bad.csv']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('cannot find a date column and a number column');
+  });
+});
