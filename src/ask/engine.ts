@@ -82,8 +82,8 @@ export interface BuildInput {
   /** Docs from the store (entities and scorecard summaries). */
   storeDocs: IndexDoc[];
   scorecards: Scorecard[];
-  /** Absolute docs folder, or null. */
-  docsRoot: string | null;
+  /** Absolute docs folder; null drops the docs; undefined keeps what the index holds without re-reading it. */
+  docsRoot: string | null | undefined;
 }
 
 export class AskIndex {
@@ -157,7 +157,7 @@ export class AskIndex {
       }
     }
     // Docs: a new root replaces every doc chunk; a file is re-read only when its size or mtime changed.
-    if (input.docsRoot !== this.state.docsRoot) {
+    if (input.docsRoot !== undefined && input.docsRoot !== this.state.docsRoot) {
       for (const rel of Object.keys(this.state.files)) for (const id of this.state.files[rel]?.ids ?? []) this.remove(id);
       stats.removed += Object.values(this.state.files).reduce((n, f) => n + f.ids.length, 0);
       this.state.files = {};

@@ -59,7 +59,8 @@ export async function openIndex(opts: OpenIndexOptions): Promise<OpenedIndex> {
 
 /** The same as openIndex, on a store the caller holds open (the demo). */
 export async function indexFromStore(store: Store, opts: OpenIndexOptions, started = Date.now()): Promise<OpenedIndex> {
-  const docsRoot = resolveDocsRoot(opts.cwd, opts.docs);
+  // Without --docs the index keeps the docs folder it last read (chat --docs, then search finds them too).
+  const docsRoot = opts.docs ? resolveDocsRoot(opts.cwd, opts.docs) : undefined;
   const scorecards = await loadScorecards(store);
   const docs = await storeDocs(store, scorecards);
   const metricRows = await store.all<{ name: string; spec: string }>("SELECT name, CAST(spec AS VARCHAR) AS spec FROM entities WHERE kind = 'metrics' ORDER BY name");

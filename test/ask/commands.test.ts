@@ -206,3 +206,20 @@ describe('explain --chart', () => {
     expect(bad.stderr).toContain('cannot find a date column and a number column');
   });
 });
+
+describe('docs stay indexed between commands', () => {
+  it('keeps the last --docs folder for commands without one, and replaces it with another folder', async () => {
+    const a = path.join(dir, 'docs-a');
+    const b = path.join(dir, 'docs-b');
+    fs.mkdirSync(a, { recursive: true });
+    fs.mkdirSync(b, { recursive: true });
+    fs.writeFileSync(path.join(a, 'a.md'), '# Axolotl\n\naxolotl habitat notes\n');
+    fs.writeFileSync(path.join(b, 'b.md'), '# Capybara\n\ncapybara habitat notes\n');
+    expect((await cli(['chat', 'axolotl habitat', '--docs', 'docs-a', '--json'])).json().known).toBe(true);
+    const kept = await cli(['search', 'axolotl', '--debug', '--json']);
+    expect(kept.json().results[0].path).toBe('a.md#L1-L3');
+    expect(kept.stderr).toMatch(/loaded, 0 added, 0 removed/);
+    await cli(['search', 'capybara', '--docs', 'docs-b', '--json']);
+    expect((await cli(['search', 'axolotl', '--type', 'doc', '--json'])).json().results).toEqual([]);
+  });
+});
