@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import type { ChatMessage, LlmClient } from '../ai/llm.js';
-import { numbersIn, numbersOfText, quoteFound, removeSentences, sentences, unsupportedNumbers } from './check.js';
+import { numbersIn, numbersOfText, quoteFound, removeSentences, sentences, unknownNames, unsupportedNumbers } from './check.js';
 import type { AskIndex, Hit } from './engine.js';
 import { support } from './engine.js';
 import { queryTerms, stem, stripControl } from './text.js';
@@ -145,8 +145,12 @@ export async function answerChat(index: AskIndex, question: string, opts: { llm?
     for (const t of numbersIn(q)) allowed.raw.push(t.value);
     const badNumbers = reply.known ? unsupportedNumbers(reply.answer, allowed, { smallIntegers: 0 }) : [];
     for (const t of badNumbers) problems.push(`the number "${t.text}" is in none of the quoted sources`);
+    // An identifier (snake_case entity name) must be in a cited source or the question.
+    const seen = new Set<string>([...cited.flatMap((h) => [h.name, ...(h.doc.text.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]), ...(q.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]);
+    const badNames = reply.known ? unknownNames(reply.answer, seen) : [];
+    for (const n of badNames) problems.push(`"${n}" is in none of the quoted sources`);
     if (reply.known && good.length === 0) problems.push('give at least one verbatim quote from the sources, or set known to false');
-    return { problems, good, bad, badNumbers: new Set(badNumbers.map((t) => t.text)) };
+    return { problems, good, bad, badNumbers: new Set(badNumbers.map((t) => t.text)), badNames };
   };
   let reply = await opts.llm.structured({ task: 'chat', schemaName: 'chat_answer', schema: ChatSchema, messages, maxRepairs: 1 });
   let checked = check(reply);
@@ -166,8 +170,8 @@ export async function answerChat(index: AskIndex, question: string, opts: { llm?
   if (!reply.known || checked.good.length === 0) {
     return { ...base, mode: 'model', known: false, answer: I_DONT_KNOW, quotes: [], removed, repaired };
   }
-  const kept = removeSentences(reply.answer, (s) => numbersIn(s).some((t) => checked.badNumbers.has(t.text)));
-  for (const s of kept.removed) removed.push({ text: s, reason: 'a number in none of the quoted sources' });
+  const kept = removeSentences(reply.answer, (s) => numbersIn(s).some((t) => checked.badNumbers.has(t.text)) || checked.badNames.some((n) => s.includes(n)));
+  for (const s of kept.removed) removed.push({ text: s, reason: 'a number or name in none of the quoted sources' });
   const answer = kept.text.trim().length > 0 ? kept.text : checked.good.map((g) => `"${g.text}"`).join(' ');
   return { ...base, mode: 'model', known: true, answer, quotes: checked.good, removed, repaired };
 }

@@ -49,6 +49,8 @@ export interface RefreshStats {
   unchanged: number;
   files: number;
   skipped: string[];
+  /** Documents embedded in this refresh (hybrid search). */
+  embedded: number;
   ms: number;
   loaded: boolean;
 }
@@ -139,7 +141,7 @@ export class AskIndex {
 
   /** Brings the index up to date with the store's docs and the docs folder. */
   async refresh(input: BuildInput, started = Date.now()): Promise<RefreshStats> {
-    const stats: RefreshStats = { added: 0, removed: 0, unchanged: 0, files: 0, skipped: [], ms: 0, loaded: false };
+    const stats: RefreshStats = { added: 0, removed: 0, unchanged: 0, files: 0, skipped: [], embedded: 0, ms: 0, loaded: false };
     const seen = new Set<string>();
     for (const doc of input.storeDocs) {
       seen.add(doc.id);
@@ -194,12 +196,12 @@ export class AskIndex {
         stats.added += docs.length;
       }
     }
-    if (this.embedder) await this.embedMissing();
+    if (this.embedder) stats.embedded = await this.embedMissing();
     stats.ms = Date.now() - started;
     return stats;
   }
 
-  private async embedMissing(): Promise<void> {
+  private async embedMissing(): Promise<number> {
     const embedder = this.embedder as Embedder;
     const todo: { id: string; hash: string; text: string }[] = [];
     for (const [id, hash] of Object.entries(this.state.hashes)) {
@@ -215,6 +217,7 @@ export class AskIndex {
         this.state.vectors[b.id] = { hash: b.hash, v: normalize(vectors[k]) };
       });
     }
+    return todo.length;
   }
 
   save(file: string): void {

@@ -81,7 +81,7 @@ export async function indexFromStore(store: Store, opts: OpenIndexOptions, start
   const { index, loaded } = AskIndex.load(indexFile, scorecards, opts.embedder ?? null);
   const stats = await index.refresh({ storeDocs: docs, scorecards, docsRoot }, started);
   stats.loaded = loaded;
-  if ((opts.persist ?? true) && (!loaded || stats.added > 0 || stats.removed > 0)) {
+  if ((opts.persist ?? true) && (!loaded || stats.added > 0 || stats.removed > 0 || stats.embedded > 0)) {
     try {
       index.save(indexFile);
     } catch {

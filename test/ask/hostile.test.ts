@@ -116,11 +116,11 @@ describe('chat with a model', () => {
     expect(lastUser(server.chatRequests()[1]!.body)).toContain('copy the words exactly');
   });
 
-  it('keeps a verbatim quote and removes a number that no quoted source has', async () => {
+  it('keeps a verbatim quote and removes a number or an entity name that no quoted source has', async () => {
     const { cli } = await withModel((req) => ({
       json: {
         known: true,
-        answer: 'CUPED cuts the variance of revenue by 30% to 50%. Some teams see 90%.',
+        answer: 'CUPED cuts the variance of revenue by 30% to 50%. Some teams see 90%. It was invented for garden_gnome_secret_launch.',
         quotes: [{ source: cupedLabel(lastUser(req.body)), text: 'It usually cuts the variance of\nrevenue by 30% to 50%' }],
       },
     }));
@@ -128,7 +128,10 @@ describe('chat with a model', () => {
     expect(j.known).toBe(true);
     expect(j.answer).toBe('CUPED cuts the variance of revenue by 30% to 50%.');
     expect(j.quotes[0]).toMatchObject({ file: 'guides/experimentation-guide.md', heading: 'CUPED variance reduction' });
-    expect(j.removed).toEqual([{ text: 'Some teams see 90%.', reason: 'a number in none of the quoted sources' }]);
+    expect(j.removed).toEqual([
+      { text: 'Some teams see 90%.', reason: 'a number or name in none of the quoted sources' },
+      { text: 'It was invented for garden_gnome_secret_launch.', reason: 'a number or name in none of the quoted sources' },
+    ]);
   });
 
   it('treats injected text in a doc as data: it sits inside the sources block, and an obeying answer without a quote is refused', async () => {
