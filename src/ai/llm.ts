@@ -109,6 +109,8 @@ export interface LlmClient {
   structured<T>(req: StructuredRequest<T>): Promise<T>;
   /** A plain-text completion (no schema). */
   text(req: TextRequest): Promise<string>;
+  /** Vectors from the endpoint's /embeddings route, one per input (same order). */
+  embeddings?(req: { task: string; model: string; input: string[]; signal?: AbortSignal }): Promise<number[][]>;
   usage(): LlmUsage;
   model(task: string): string;
   readonly baseURL: string;
@@ -561,6 +563,17 @@ class Client implements LlmClient {
       return result.content ?? '';
     } catch (error) {
       throw await this.mapError(error, model);
+    }
+  }
+
+  async embeddings(req: { task: string; model: string; input: string[]; signal?: AbortSignal }): Promise<number[][]> {
+    try {
+      const { client } = await this.client();
+      const res = await client.embeddings.create({ model: req.model, input: req.input, encoding_format: 'float' }, req.signal ? { signal: req.signal } : undefined);
+      this.log(`llm ${req.task}: ${req.model} embedded ${req.input.length} input(s)`);
+      return [...res.data].sort((a, b) => a.index - b.index).map((d) => d.embedding);
+    } catch (error) {
+      throw await this.mapError(error, req.model);
     }
   }
 

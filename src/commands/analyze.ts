@@ -1,7 +1,7 @@
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
-import { UsageError } from '../core/errors.js';
+import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import type { AnalysisMetric, Correction, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
 
@@ -46,6 +46,7 @@ interface AnalyzeFlags extends SourceFlags {
   nonFinite?: NonFinitePolicy;
   weights?: string;
   wide?: boolean;
+  save: boolean;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -77,6 +78,7 @@ export function analyzeCommand(app: App): Command {
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
+    .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
     .addHelpText(
       'after',
       `
@@ -108,6 +110,11 @@ Examples:
       const { targetOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       const r = result;
+      if (flags.experiment && flags.save) {
+        // A store that cannot be written (read-only file, another process) still gets its analysis.
+        const saved = await (await import('../ask/scorecards.js')).saveScorecardsTo(source.db, r).catch((error: unknown) => ctx.out.warn(`the result was not saved as a scorecard: ${errorMessage(error)}`));
+        if (typeof saved === 'number') ctx.out.debug(`saved ${saved} scorecard rows`);
+      }
       for (const n of r.notes) ctx.out.debug(n);
       ctx.out.result(r, () => renderAnalyze(r, target));
     });

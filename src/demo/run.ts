@@ -3,6 +3,7 @@
  * and sets each estimate next to the planted truth. Later steps (forecast, whatchanged) add
  * their part here. Returns plain data; the command renders it.
  */
+import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import type { Progress } from '../core/progress.js';
 import { Store } from '../store/store.js';
@@ -12,6 +13,14 @@ import { analyzeExperiment } from '../stats/experiment.js';
 import { parsePeriod, whatChanged, type WhatChangedResult } from '../stats/whatchanged/index.js';
 import { forecastFromStore } from '../forecast/service.js';
 import { count } from '../ui/format.js';
+import { saveScorecards } from '../ask/scorecards.js';
+import { indexFromStore } from '../ask/service.js';
+import { askQuestion, type AskResult } from '../ask/knowledge.js';
+import { searchProject, type SearchOutput } from '../ask/search.js';
+
+/** The question and the search the demo ends with, so a new user sees ask and search. */
+export const DEMO_QUESTION = 'which experiments moved revenue the most';
+export const DEMO_SEARCH = 'checkout';
 
 export const DEMO_PROMPT = 'an online shop for garden gnomes';
 
@@ -60,6 +69,9 @@ export interface DemoResult {
     anomalies: { ds: string; y: number; expected: number }[];
     holidays: string[];
   } | null;
+  /** One question answered by the knowledge bank (offline) and one console search. */
+  ask: AskResult | null;
+  search: SearchOutput | null;
   warnings: string[];
 }
 
@@ -94,6 +106,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     let done = 0;
     for (const exp of summary.experiments) {
       const res = await analyzeExperiment(store, { experiment: exp.name, metrics: [], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none' });
+      await saveScorecards(store, res);
       srm.push({ experiment: exp.name, p_value: res.srm.p_value, mismatch: res.srm.mismatch });
       for (const w of res.warnings) warnings.push(`${exp.name}: ${w}`);
       for (const r of res.results) {
@@ -148,6 +161,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
         }
       : null;
     for (const w of fc.warnings) warnings.push(`forecast: ${w}`);
+    // Ask the knowledge bank one question and search once (offline, from the scorecards just saved).
+    const opened = await indexFromStore(store, { db: opts.db, cwd: path.dirname(opts.db) });
+    const ask = await askQuestion(opened.index, opened.facts, opened.scorecards, DEMO_QUESTION, { limit: 3 });
+    const search = await searchProject(opened.index, DEMO_SEARCH, { limit: 3 });
     const judged = rows.filter((r) => r.covered !== null);
     return {
       db: opts.db,
@@ -160,6 +177,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       anomalies: summary.anomalies,
       drilldown,
       forecast,
+      ask,
+      search,
       warnings,
     };
   } finally {

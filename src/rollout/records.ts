@@ -1,5 +1,5 @@
 /**
- * Rollout records in the project store (table `rollouts`, migration 4): what is wanted
+ * Rollout records in the project store (table `rollouts`, migration 6): what is wanted
  * (`desired`), what was last seen (`state`, `objects`) and the inputs to plan it again (`spec`).
  */
 import { UserError } from '../core/errors.js';

@@ -168,6 +168,31 @@ export const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 7,
+    description: 'scorecards: the latest saved analyze result per experiment, metric and variant (ask reads them)',
+    statements: [
+      `CREATE TABLE scorecards (
+         experiment VARCHAR NOT NULL,
+         metric VARCHAR NOT NULL,
+         variant VARCHAR NOT NULL,
+         control VARCHAR,
+         estimate DOUBLE,
+         ci_low DOUBLE,
+         ci_high DOUBLE,
+         rel_lift DOUBLE,
+         p_value DOUBLE,
+         significant BOOLEAN,
+         method VARCHAR,
+         alpha DOUBLE,
+         decision VARCHAR,
+         n_control BIGINT,
+         n_test BIGINT,
+         analyzed_at TIMESTAMP NOT NULL DEFAULT current_timestamp,
+         PRIMARY KEY (experiment, metric, variant)
+       )`,
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -72,6 +72,14 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
     lines.push(f.anomalies.length > 0 ? `  anomalies in the history: ${f.anomalies.map((a) => `${a.ds} (${int(a.y)} vs ${int(a.expected)} expected)`).join(', ')}` : '  no anomalies flagged in the history');
   }
   const db = displayPath(d.db, cwd);
+  if (d.ask) {
+    lines.push('', `Ask the project: statsig-hack ask "${d.ask.question}" --db ${db}`, `  ${d.ask.answer}`);
+    for (const e of d.ask.experiments.slice(1)) lines.push(`  also: ${e.name}${e.results[0] ? ` (${e.results[0].metric} ${pct(e.results[0].rel_lift)})` : ''}`);
+  }
+  if (d.search && d.search.results.length > 0) {
+    lines.push('', `Search: statsig-hack search ${d.search.query} --db ${db}`);
+    for (const r of d.search.results) lines.push(`  [${r.kind.replace('_', ' ')}] ${r.name}  ${r.path}`);
+  }
   const text = wrap(lines.join('\n'), target.width, '    ');
   const dbw = shellWord(db);
   const next = ['Next:', commandLine(`statsig-hack status --db ${dbw}`, target.width), commandLine(`statsig-hack analyze --experiment ${shellWord(d.rows[0]?.experiment ?? '<name>')} --db ${dbw}`, target.width)];

@@ -70,6 +70,7 @@ describe('store migrations', () => {
     expect(await now.all("SELECT index_name FROM duckdb_indexes() WHERE table_name = 'events'")).toEqual([]);
     expect(await now.count('jobs')).toBe(0); // v5: the job log
     expect(await now.count('rollouts')).toBe(0); // v6: rollouts
+    expect(await now.count('scorecards')).toBe(0); // v7: scorecards
     now.close();
   });
 

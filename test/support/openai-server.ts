@@ -19,7 +19,9 @@
  * so a test that sends more requests than it scripted fails loudly instead of hanging.
  *
  * Routes: POST /v1/chat/completions (non-streaming, and `stream: true` as SSE chunks),
- * GET /v1/models (the `models` option; not scripted). Anything else is 404.
+ * GET /v1/models (the `models` option; not scripted), POST /v1/embeddings (not scripted:
+ * deterministic hashed bag-of-words vectors, `embeddingDims` long, see `fakeEmbedding`; an
+ * `embeddingsStatus` option makes it answer that HTTP error instead). Anything else is 404.
  *
  * Replies (every field optional, combine `delayMs`, `usage`, `model`, `finishReason` with one body):
  *   json        any JSON value, sent as the message content (stringified)
@@ -84,6 +86,25 @@ export type Script = Reply[] | ((request: RecordedRequest, index: number) => Rep
 export interface OpenAIServerOptions {
   models?: string[];
   apiKey?: string;
+  /** Length of the vectors POST /v1/embeddings returns (default 64). */
+  embeddingDims?: number;
+  /** Answer POST /v1/embeddings with this HTTP error status instead. */
+  embeddingsStatus?: number;
+}
+
+/**
+ * A deterministic embedding: each lower-cased word (letters and digits) adds 1 to the dimension
+ * its FNV-1a hash picks, then the vector is scaled to unit length. Texts sharing words are close.
+ */
+export function fakeEmbedding(text: string, dims = 64): number[] {
+  const v = new Array<number>(dims).fill(0);
+  for (const word of text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 0)) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < word.length; i += 1) h = Math.imul(h ^ word.charCodeAt(i), 0x01000193);
+    v[(h >>> 0) % dims] = (v[(h >>> 0) % dims] as number) + 1;
+  }
+  const n = Math.sqrt(v.reduce((a, x) => a + x * x, 0)) || 1;
+  return v.map((x) => x / n);
 }
 
 export interface OpenAIServer {
@@ -91,6 +112,8 @@ export interface OpenAIServer {
   url: string;
   requests: RecordedRequest[];
   chatRequests(): RecordedRequest[];
+  /** Only the POST /v1/embeddings ones. */
+  embeddingRequests(): RecordedRequest[];
   close(): Promise<void>;
 }
 
@@ -272,6 +295,16 @@ export async function startOpenAIServer(script: Script = [], options: OpenAIServ
         handleChat(recorded, res).catch((error: unknown) => {
           sendJson(res, 500, { error: { message: `openai-server: ${String(error)}`, type: 'server_error' } }, { 'x-should-retry': 'false' });
         });
+      } else if (route === 'POST /v1/embeddings') {
+        if (options.embeddingsStatus !== undefined) {
+          sendJson(res, options.embeddingsStatus, { error: { message: `scripted error ${options.embeddingsStatus}`, type: 'server_error' } }, { 'retry-after-ms': '1', 'x-should-retry': 'false' });
+          return;
+        }
+        const input = (body as { input?: unknown } | null)?.input;
+        const texts = Array.isArray(input) ? input.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))) : [typeof input === 'string' ? input : ''];
+        const model = (body as { model?: string } | null)?.model ?? 'unknown-model';
+        const tokens = texts.reduce((n, t) => n + estimateTokens(t), 0);
+        sendJson(res, 200, { object: 'list', model, data: texts.map((t, index) => ({ object: 'embedding', index, embedding: fakeEmbedding(t, options.embeddingDims ?? 64) })), usage: { prompt_tokens: tokens, total_tokens: tokens } });
       } else if (route === 'GET /v1/models') {
         sendJson(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 1700000000, owned_by: 'test' })) });
       } else {
@@ -290,6 +323,7 @@ export async function startOpenAIServer(script: Script = [], options: OpenAIServ
     url: `http://127.0.0.1:${port}/v1`,
     requests,
     chatRequests: () => requests.filter((r) => r.method === 'POST' && r.path.replace(/\/+$/, '') === '/v1/chat/completions'),
+    embeddingRequests: () => requests.filter((r) => r.method === 'POST' && r.path.replace(/\/+$/, '') === '/v1/embeddings'),
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of timers) clearTimeout(t);
