@@ -1,8 +1,10 @@
 /**
  * The install paths the README documents, run for real: `npm pack` -> `npm install -g <tarball>`
  * into a temp prefix, `npx --package <tarball>`, and `npm install -g <clone>` (a link); each then
- * runs `statsig-hack` from another directory. Dependencies come from the npm cache when it has them
- * (`--prefer-offline`), so after `npm ci` this needs no network.
+ * runs `statsig-hack` from another directory. The suite reaches no network: the tarball is unpacked
+ * beside the repository's installed dependencies, and the link is made `--offline`. The real
+ * `npm install -g <tarball>` and `npx --package <tarball>` resolve dependencies from the registry,
+ * so they run only with STATSIG_HACK_NETWORK_TESTS=1 (README "Install").
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,8 +27,10 @@ const npmEnv = (): NodeJS.ProcessEnv => ({
   npm_config_update_notifier: 'false',
 });
 
-async function npm(args: string[], cwd: string): Promise<{ stdout: string; stderr: string }> {
-  return exec('npm', [...args, '--prefer-offline', '--no-audit', '--no-fund'], { cwd, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 });
+/** npm, offline unless the network tests are asked for. */
+const network = process.env.STATSIG_HACK_NETWORK_TESTS === '1';
+async function npm(args: string[], cwd: string, online = false): Promise<{ stdout: string; stderr: string }> {
+  return exec('npm', [...args, online ? '--prefer-offline' : '--offline', '--no-audit', '--no-fund'], { cwd, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 });
 }
 
 /** Runs an installed `statsig-hack` (a bin link) from `cwd` with a clean env. */
@@ -49,9 +53,31 @@ describe('install paths (README "Install")', () => {
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false);
   }, 120_000);
 
-  it('npm install -g <tarball> puts statsig-hack on PATH; it runs from any directory', { timeout: 300_000 }, async () => {
+  it('the packed tarball runs from any directory with only its dependencies beside it (offline)', { timeout: 120_000 }, async () => {
+    // What `npm install -g <tarball>` lays out: the package's files under lib/node_modules, its
+    // dependencies beside them (here the repository's, linked), and a bin link on PATH.
+    const prefix = tmpDir('sh-unpacked-');
+    const home = path.join(prefix, 'lib', 'node_modules', pkg.name);
+    fs.mkdirSync(home, { recursive: true });
+    await exec('tar', ['-xzf', tarball, '-C', home, '--strip-components', '1']);
+    expect(fs.existsSync(path.join(home, 'src'))).toBe(false);
+    fs.symlinkSync(path.join(repo, 'node_modules'), path.join(home, 'node_modules'), 'dir');
+    const binFile = path.join(home, 'bin', 'statsig-hack.js');
+    const elsewhere = tmpDir('sh-elsewhere-');
+    const run = (args: string[]) => exec(process.execPath, [binFile, ...args], { cwd: elsewhere, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', HOME: process.env.HOME } });
+    expect((await run(['--version'])).stdout.trim()).toBe(pkg.version);
+    const help = (await run(['--help'])).stdout;
+    for (const c of ['demo', 'seed', 'analyze', 'status', 'completion']) expect(help).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    // The templates resolve from the package, not from the cwd.
+    const init = JSON.parse((await run(['init', '--json'])).stdout) as { db: string; created: boolean };
+    expect(init).toMatchObject({ db: path.join(elsewhere, '.statsig-hack', 'project.duckdb'), created: true });
+    const seed = JSON.parse((await run(['seed', 'a shop', '--offline', '--users', '200', '--force', '--json'])).stdout) as { counts: { users: number } };
+    expect(seed.counts.users).toBe(200);
+  });
+
+  it.runIf(network)('npm install -g <tarball> puts statsig-hack on PATH; it runs from any directory (network)', { timeout: 300_000 }, async () => {
     const prefix = tmpDir('sh-prefix-');
-    const r = await npm(['install', '-g', '--prefix', prefix, tarball], tmpDir());
+    const r = await npm(['install', '-g', '--prefix', prefix, tarball], tmpDir(), true);
     // No runtime dependency has an install script (the DuckDB binary comes as an optional
     // dependency per platform); npm 11.16+ may name only our own `prepare` (the TypeScript
     // build), which npm never runs for a tarball: dist/ is inside it.
@@ -69,7 +95,7 @@ describe('install paths (README "Install")', () => {
     expect(seed.counts.users).toBe(200);
   });
 
-  it('npx --package <tarball> statsig-hack runs without an install', { timeout: 300_000 }, async () => {
+  it.runIf(network)('npx --package <tarball> statsig-hack runs without an install (network)', { timeout: 300_000 }, async () => {
     const cwd = tmpDir('sh-npx-');
     const r = await exec('npm', ['exec', '--yes', '--prefer-offline', '--package', tarball, '--', 'statsig-hack', '--json', '--version'], { cwd, env: npmEnv() });
     expect(JSON.parse(r.stdout)).toEqual({ name: pkg.name, version: pkg.version });
