@@ -11,6 +11,7 @@
  */
 import type { DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
 import { normalizeValue, type Store } from './store.js';
+import { observed } from './observer.js';
 
 export interface QueryStream {
   /** Column names, made unique (a repeated name gets a suffix, as DuckDB does). */
@@ -82,8 +83,16 @@ async function assertComplete(store: Store, sql: string, emitted: number): Promi
 /** Results up to this many rows are read in one materialized result (errors surface directly). */
 export const MATERIALIZE_MAX_ROWS = 10_000;
 
-/** Reads `sql`: at most `limit` rows (pushed into SQL when possible), or every row as a stream. */
+/**
+ * Reads `sql`: at most `limit` rows (pushed into SQL when possible), or every row as a stream.
+ * The job log (`jobs`) records the query up to its first rows, and its error when it fails; the
+ * read-only sandbox has no DuckDB profile, so the record holds timing only.
+ */
 export async function streamQuery(store: Store, sql: string, options: QueryStreamOptions = {}): Promise<QueryStream> {
+  return observed(store.conn, sql, false, () => openQuery(store, sql, options));
+}
+
+async function openQuery(store: Store, sql: string, options: QueryStreamOptions): Promise<QueryStream> {
   const limit = options.limit;
   let select = await prepareSelect(store, sql);
   let text = sql;

@@ -145,7 +145,7 @@ describe('jobs: every store query is logged', () => {
     writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { cost: { perTB: 5 } } }));
     const invalid = await runCli(['jobs'], { cwd: dir });
     expect(invalid.code).toBe(1);
-    expect(invalid.stderr).toMatch(/invalid config.*jobs\.cost/);
+    expect(invalid.stderr).toMatch(/unknown key in .*jobs\.cost\.perTB/);
   });
 
   it('logs nothing for a file analysis outside a project, and can be turned off in config', async () => {
