@@ -7,6 +7,7 @@
 import { loadEts, loadMstl, loadProphet } from './augurs.js';
 import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { dateToEpoch } from './holidays.js';
+import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
 import { interpolate } from './series.js';
 import type * as ProphetModule from '@bsull/augurs/prophet';
@@ -290,7 +291,18 @@ export function applyResidualHolidays(input: ModelInput, out: ModelOutput, fitte
   out.holidayComponents = components;
 }
 
+/**
+ * ETS: seasonal ETS(A,Ad,A) on the shortest season that fits twice (12 for months, 7 for days,
+ * 24 for hours, ...), else augurs' non-seasonal AutoETS.
+ */
 export async function fitEts(input: ModelInput): Promise<ModelOutput> {
+  const m = naivePeriod(input.freq, input.filled.length);
+  if (m > 1) {
+    const fit = fitHoltWinters(input.filled, m);
+    const out: ModelOutput = { model: 'ets', ...forecastHoltWinters(fit, input.horizon, input.level) };
+    if (input.insample) out.fitted = fit.fitted;
+    return out;
+  }
   const { AutoETS } = await loadEts();
   const positive = input.filled.every((v) => v > 0);
   const model = new AutoETS(1, positive ? 'ZZN' : 'AZN');
