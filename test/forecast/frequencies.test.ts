@@ -68,6 +68,18 @@ describe('calendar grid', () => {
   });
 });
 
+describe('resampling to calendar buckets (--freq M|Q)', () => {
+  it('sums daily values into calendar months and quarters of their true lengths', () => {
+    const days = Array.from({ length: 182 }, (_, i) => iso(utc(2024, 0, 1 + i))); // 2024-01-01 .. 2024-06-30
+    const series = [rawFromArrays(null, days, days.map(() => 1))];
+    const m = prepareSeries(series, { freq: 'M', duplicates: 'sum' });
+    expect(m.series[0]?.y).toEqual([31, 29, 31, 30, 31, 30]);
+    expect(m.warnings.join(' ')).toMatch(/resampled to monthly: 6 buckets/);
+    const q = prepareSeries(series, { freq: 'Q', duplicates: 'sum' });
+    expect(q.series[0]?.y).toEqual([91, 91]);
+  });
+});
+
 describe('seasonal periods per frequency', () => {
   it('uses 12 for monthly, 4 quarterly, 52 weekly, 7 daily, 24 and 168 hourly, 288 for 5-minute data', () => {
     const long = 100_000;
