@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bucketStart, calendarSteps, FREQS, gridPosition, gridTime } from '../../src/forecast/calendar.js';
+import { loadStoreSeries } from '../../src/forecast/data.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import { naivePeriod, seasonalPeriods } from '../../src/forecast/models.js';
 import { detectFreq, prepareSeries, rawFromArrays } from '../../src/forecast/series.js';
 import type { Freq } from '../../src/forecast/types.js';
+import { tmpStore } from '../support/tmp.js';
 
 const utc = (y: number, m: number, d = 1, h = 0, min = 0): number => Date.UTC(y, m, d, h, min) / 1000;
 const iso = (t: number): string => new Date(t * 1000).toISOString().slice(0, 10);
@@ -149,5 +151,32 @@ describe('forecasts at calendar and sub-hourly frequencies', () => {
     expect(f.every((p) => Number.isFinite(p.yhat) && p.yhat_lower <= p.yhat && p.yhat <= p.yhat_upper)).toBe(true);
     // The seasonal shape comes through: the July peak above the January trough (truth: 40 vs 5 plus trend).
     expect((f[6]?.yhat as number) - (f[0]?.yhat as number)).toBeGreaterThan(20);
+  });
+});
+
+describe('store mode at calendar and sub-hourly frequencies', () => {
+  it('counts events per calendar month (empty months are 0) and per 15 minutes', async () => {
+    const { store } = await tmpStore();
+    try {
+      await store.run(`INSERT INTO users (unit_id, country, platform, plan) VALUES ('u1', 'US', 'web', 'free')`);
+      // Jan 31 (2), Feb 29 (1), none in March, Apr 1 00:07 and 00:20 and 00:29 (3).
+      const ts = ['2024-01-31 10:00:00', '2024-01-31 23:59:00', '2024-02-29 12:00:00', '2024-04-01 00:07:00', '2024-04-01 00:20:00', '2024-04-01 00:29:00'];
+      await store.run(`INSERT INTO events (unit_id, event, ts, value, metadata) VALUES ${ts.map((t) => `('u1', 'visit', TIMESTAMP '${t}', NULL, NULL)`).join(',')}`);
+      const monthly = await loadStoreSeries(store, { metric: 'visit', freq: 'M' });
+      expect(monthly.raw[0]?.points.map((p) => [iso(p.t), p.sum])).toEqual([
+        ['2024-01-01', 2],
+        ['2024-02-01', 1],
+        ['2024-03-01', 0],
+        ['2024-04-01', 3],
+      ]);
+      const quarter = await loadStoreSeries(store, { metric: 'visit', freq: '15min' });
+      const april = quarter.raw[0]?.points.filter((p) => p.t >= utc(2024, 3, 1)).map((p) => [new Date(p.t * 1000).toISOString().slice(11, 16), p.sum]);
+      expect(april).toEqual([
+        ['00:00', 1],
+        ['00:15', 2],
+      ]);
+    } finally {
+      store.close();
+    }
   });
 });
