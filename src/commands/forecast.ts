@@ -7,6 +7,7 @@ import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';
 import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
 import type { StoreAgg } from '../forecast/data.js';
+import { FREQS } from '../forecast/calendar.js';
 
 interface ForecastFlags {
   data?: string;
@@ -48,7 +49,7 @@ export function forecastCommand(app: App): Command {
     .addOption(new Option('--agg <how>', 'store mode: daily count of events, sum or mean of their value, or distinct units (default: count; dau for --metric dau)').choices(['count', 'sum', 'mean', 'dau']))
     .option('--experiment-free', 'store mode: use every unit, not only those in an experiment (the default; accepted for clarity)')
     .option('--horizon <n>', 'steps to forecast', '30')
-    .addOption(new Option('--freq <freq>', 'resample to hourly, daily or weekly (default: detected; store mode: daily)').choices(['H', 'D', 'W']))
+    .addOption(new Option('--freq <freq>', 'resample to 5min, 10min, 15min, 30min, H (hourly), D (daily), W (weekly), M (month starts) or Q (quarter starts) (default: detected; store mode: D)').choices(FREQS))
     .addOption(
       new Option('--model <model>', 'ensemble = mean of Prophet and MSTL; auto = best per series by cross-validation')
         .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])

@@ -5,6 +5,7 @@
  * DBSCAN outlier detector. (Point anomalies inside one series are found in engine.ts.)
  */
 import { loadOutlier } from './augurs.js';
+import { FREQ_INFO, gridSteps, gridTime, isCalendarFreq } from './calendar.js';
 import { median } from './metrics.js';
 import { formatTime, interpolate } from './series.js';
 import type { DivergentSeries, PreparedSeries } from './types.js';
@@ -25,19 +26,21 @@ export function smooth(y: number[], w: number): number[] {
 export async function divergentSeries(series: PreparedSeries[], sensitivity = 0.6): Promise<DivergentSeries[]> {
   if (series.length < 3) return [];
   const first = series[0] as PreparedSeries;
-  const step = first.step;
+  const freq = first.freq;
   let start = -Infinity;
   let end = Infinity;
   for (const s of series) {
     start = Math.max(start, s.start);
-    end = Math.min(end, s.start + (s.y.length - 1) * s.step);
+    end = Math.min(end, gridTime(freq, s.start, s.y.length - 1));
   }
-  const len = Math.floor((end - start) / step) + 1;
+  if (!(end >= start)) return [];
+  const len = gridSteps(freq, start, end) + 1;
   if (!(len >= 8)) return [];
-  const window = first.freq === 'D' ? 7 : first.freq === 'H' ? 24 : 1;
+  // Smooth over the shortest season (a week of days, a day of hours or minutes); none for weeks, months, quarters.
+  const window = freq === 'W' || isCalendarFreq(freq) ? 1 : (FREQ_INFO[freq].periods[0] as number);
   const data: number[][] = [];
   for (const s of series) {
-    const offset = Math.round((start - s.start) / step);
+    const offset = gridSteps(freq, s.start, start);
     const y = interpolate(s.y).slice(offset, offset + len);
     const m = median(y.map(Math.abs));
     const rel = m > 0 ? y.map((v) => v / m) : y.map(() => 0);
@@ -53,8 +56,8 @@ export async function divergentSeries(series: PreparedSeries[], sensitivity = 0.
       return {
         group: key,
         intervals: (r?.outlierIntervals ?? []).map((iv) => ({
-          start: formatTime(start + iv.start * step, first.freq),
-          end: iv.end === undefined || iv.end === null ? null : formatTime(start + (iv.end - 1) * step, first.freq),
+          start: formatTime(gridTime(freq, start, iv.start), freq),
+          end: iv.end === undefined || iv.end === null ? null : formatTime(gridTime(freq, start, iv.end - 1), freq),
         })),
         score: (r?.scores ?? []).reduce((a, b) => Math.max(a, b), 0),
       };

@@ -8,6 +8,7 @@ import { UserError, errorMessage } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { quoteIdent, quoteLiteral } from '../store/store.js';
 import type { RawPoint, RawSeries } from './series.js';
+import { gridTime } from './calendar.js';
 import { FREQ_SECONDS, type Freq } from './types.js';
 
 export interface FileSeriesSpec {
@@ -160,12 +161,18 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   return { raw: rowsToSeries(rows, Boolean(spec.by)), warnings };
 }
 
+/** DuckDB date_trunc units; the 5-30 minute frequencies use time_bucket. */
+const TRUNC_UNIT: Partial<Record<Freq, string>> = { H: 'hour', D: 'day', W: 'week', M: 'month', Q: 'quarter' };
+
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Daily (or hourly / weekly) series of one event metric from the store's events table. */
 export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Promise<Loaded> {
   const freq = spec.freq ?? 'D';
-  const unit = freq === 'H' ? 'hour' : freq === 'D' ? 'day' : 'week';
+  const bucketSql = (ts: string): string => {
+    const unit = TRUNC_UNIT[freq];
+    return unit ? `date_trunc('${unit}', ${ts})` : `time_bucket(INTERVAL '${FREQ_SECONDS[freq]} seconds', ${ts})`;
+  };
   const total = await store.all<{ n: number }>('SELECT count(*) AS n FROM events');
   if (Number(total[0]?.n ?? 0) === 0) {
     throw new UserError('the project store has no events', {
@@ -216,7 +223,7 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
     }
   }
   const rows = await store.all<{ g: unknown; t: number; n: number; units: number; s: number | null; nv: number; mn: number | null }>(
-    `SELECT ${groupExpr} AS g, epoch(date_trunc('${unit}', e.ts)) AS t, count(*) AS n, count(DISTINCT e.unit_id) AS units,
+    `SELECT ${groupExpr} AS g, epoch(${bucketSql('e.ts')}) AS t, count(*) AS n, count(DISTINCT e.unit_id) AS units,
             sum(e.value) AS s, count(e.value) AS nv, min(e.value) AS mn
      FROM events e ${join} WHERE ${where}
      GROUP BY ALL ORDER BY 1, 2`,
@@ -229,7 +236,6 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
     }
   }
   // Counts, sums and distinct units are zero on buckets without events; means are missing there.
-  const step = FREQ_SECONDS[freq];
   let t0 = Infinity;
   let t1 = -Infinity;
   for (const r of rows) {
@@ -252,7 +258,7 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
   const raw: RawSeries[] = [];
   for (const [key, m] of groups) {
     if (agg !== 'mean') {
-      for (let t = t0; t <= t1; t += step) if (!m.has(t)) m.set(t, { t, n: 1, valid: 1, sum: 0, min: 0 });
+      for (let i = 0, t = t0; t <= t1; t = gridTime(freq, t0, ++i)) if (!m.has(t)) m.set(t, { t, n: 1, valid: 1, sum: 0, min: 0 });
     }
     raw.push({ key, points: [...m.values()].sort((a, b) => a.t - b.t) });
   }

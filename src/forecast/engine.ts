@@ -5,9 +5,9 @@
  */
 import { conformalScale, rollingCutoffs } from './cv.js';
 import { emptyScored, median, naiveScale, normalQuantile, robustSd, summarize, type Scored } from './metrics.js';
-import { combineEnsemble, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
-import { formatTime, interpolate } from './series.js';
-import { dateToEpoch } from './holidays.js';
+import { gridTime, isCalendarFreq } from './calendar.js';
+import { combineEnsemble, dayIndices, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
+import { formatTime, freqWord, interpolate } from './series.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -59,10 +59,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   const valid = y.filter((v) => !Number.isNaN(v));
   const h = opts.horizon;
   let holidays = series.holidays;
-  if (holidays.length > 0 && series.freq === 'W') {
+  if (holidays.length > 0 && (series.freq === 'W' || isCalendarFreq(series.freq))) {
     holidays = [];
-    notes.push('holidays are not modelled for weekly data');
+    notes.push(`holidays are not modelled for ${freqWord(series.freq)} data`);
   }
+  const at = (i: number): number => gridTime(series.freq, series.start, i);
   const result = (fields: Partial<SeriesForecast> & Pick<SeriesForecast, 'model' | 'forecast'>): SeriesForecast => ({
     group: series.key,
     freq: series.freq,
@@ -78,7 +79,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     timings,
     ...fields,
   });
-  const futureDs = (k: number): string => formatTime(series.start + (n + k) * series.step, series.freq);
+  const futureDs = (k: number): string => formatTime(at(n + k), series.freq);
 
   // A flat series: every model degenerates; forecast the constant.
   let lo = Infinity;
@@ -94,7 +95,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
       model: 'constant',
       forecast: Array.from({ length: h }, (_, k) => ({ ds: futureDs(k), yhat: c, yhat_lower: c, yhat_upper: c })),
     });
-    if (opts.includeHistory) out.history = raw.map((v, i) => ({ ds: formatTime(series.start + i * series.step, series.freq), y: Number.isNaN(v) ? null : v, fitted: c }));
+    if (opts.includeHistory) out.history = raw.map((v, i) => ({ ds: formatTime(at(i), series.freq), y: Number.isNaN(v) ? null : v, fitted: c }));
     return out;
   }
 
@@ -280,7 +281,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
       if (Math.abs(r) <= z * sigma) continue;
       const expected = inverse(tf, f + center);
       anomalies.push({
-        ds: formatTime(series.start + i * series.step, series.freq),
+        ds: formatTime(at(i), series.freq),
         y: raw[i] as number,
         expected,
         lower: inverse(tf, f + center - z * sigma),
@@ -295,7 +296,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0
-      ? { horizon: h, cutoffs: cutoffs.map((c) => formatTime(series.start + (c - 1) * series.step, series.freq)), models: scores }
+      ? { horizon: h, cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)), models: scores }
       : null;
   if (opts.backtest && cutoffs.length === 0) notes.push('no backtest: the history is too short for even one fold');
 
@@ -309,14 +310,14 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     backtest,
   });
   if (opts.includeHistory) {
-    const last = formatTime(series.start + (n + h - 1) * series.step, 'D');
+    const last = formatTime(at(n + h - 1), 'D');
     const first = formatTime(series.start, 'D');
     res.holiday_dates = holidays
       .flatMap((d) => d.dates.filter((x) => x >= first && x <= last).map((x) => ({ ds: x, name: d.name })))
       .sort((a, b) => a.ds.localeCompare(b.ds));
     res.history = raw.map(
       (v, i): HistoryPoint => ({
-        ds: formatTime(series.start + i * series.step, series.freq),
+        ds: formatTime(at(i), series.freq),
         y: Number.isNaN(v) ? null : v,
         fitted: fitted && Number.isFinite(fitted[i]) ? inverse(tf, fitted[i] as number) : null,
       }),
@@ -347,12 +348,7 @@ function holidayReport(
     return { name, effect, score, occurrences, material: sigma > 0 && Math.abs(score) >= MATERIAL_SD };
   };
   const n = y.length;
-  const indexOf = (date: string): number[] => {
-    const t = dateToEpoch(date);
-    const out: number[] = [];
-    for (let g = Math.max(0, Math.ceil((t - series.start) / series.step)); g < n && series.start + g * series.step < t + 86_400; g++) out.push(g);
-    return out;
-  };
+  const indexOf = (date: string): number[] => dayIndices(date, series.freq, series.start, 0, n);
   if (out.holidayComponents) {
     for (const hc of out.holidayComponents) {
       const def = holidays.find((d) => d.name === hc.name);

@@ -5,7 +5,9 @@
  * naive baseline need a regular grid, so they get the gap-filled series.
  */
 import { loadEts, loadMstl, loadProphet } from './augurs.js';
+import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { dateToEpoch } from './holidays.js';
+import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
 import { interpolate } from './series.js';
 import type * as ProphetModule from '@bsull/augurs/prophet';
@@ -49,8 +51,7 @@ export interface ModelOutput {
 
 /** Seasonal periods (in grid steps) that fit at least twice into `n` points. */
 export function seasonalPeriods(freq: Freq, n: number): number[] {
-  const all = freq === 'H' ? [24, 168] : freq === 'D' ? [7, 365] : [52];
-  return all.filter((p) => n >= 2 * p + 1);
+  return FREQ_INFO[freq].periods.filter((p) => n >= 2 * p + 1);
 }
 
 /** Period of the seasonal naive baseline (and of the MASE scale): the shortest season, or 1. */
@@ -115,8 +116,8 @@ async function fitEnsemble(input: ModelInput): Promise<ModelOutput> {
 }
 
 function futureTimes(input: ModelInput): number[] {
-  const last = input.start + (input.y.length - 1) * input.step;
-  return Array.from({ length: input.horizon }, (_, k) => last + (k + 1) * input.step);
+  const n = input.y.length;
+  return Array.from({ length: input.horizon }, (_, k) => gridTime(input.freq, input.start, n + k));
 }
 
 export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
@@ -126,11 +127,11 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   for (let i = 0; i < input.y.length; i++) {
     const v = input.y[i] as number;
     if (Number.isNaN(v)) continue;
-    ds.push(input.start + i * input.step);
+    ds.push(gridTime(input.freq, input.start, i));
     y.push(v);
   }
   const first = ds[0] as number;
-  const last = input.start + (input.y.length - 1) * input.step;
+  const last = gridTime(input.freq, input.start, input.y.length - 1);
   // Only holidays seen in the training history can be estimated.
   const holidays = new Map<string, { occurrences: { start: number; end: number }[] }>();
   const seen: { name: string; times: number[] }[] = [];
@@ -142,8 +143,10 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
     // Grid times inside the holiday's history days (the component is read there).
     const times: number[] = [];
     for (const t of inHistory) {
-      const lo = Math.max(first, Math.ceil((t - input.start) / input.step) * input.step + input.start);
-      for (let g = lo; g < t + 86_400 && g <= last; g += input.step) times.push(g);
+      for (const g of dayIndices(isoDay(t), input.freq, input.start, 0, input.y.length)) {
+        const gt = gridTime(input.freq, input.start, g);
+        if (gt >= first) times.push(gt);
+      }
     }
     if (times.length > 0) seen.push({ name: h.name, times });
   }
@@ -187,7 +190,7 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
       const hist = model.predict();
       const fitted = new Array<number>(input.y.length).fill(NaN);
       hist.ds.forEach((t, i) => {
-        fitted[Math.round((t - input.start) / input.step)] = hist.yhat.point[i] as number;
+        fitted[Math.round(gridPosition(input.freq, input.start, t))] = hist.yhat.point[i] as number;
       });
       out.fitted = fitted;
     }
@@ -220,7 +223,7 @@ export async function fitMstl(input: ModelInput): Promise<ModelOutput> {
   if (input.holidays.length > 0) {
     const n = input.y.length;
     const masked = input.filled.slice();
-    for (const h of input.holidays) for (const d of h.dates) for (const i of dayIndices(d, input.start, input.step, 0, n)) masked[i] = NaN;
+    for (const h of input.holidays) for (const d of h.dates) for (const i of dayIndices(d, input.freq, input.start, 0, n)) masked[i] = NaN;
     if (masked.some((v) => !Number.isNaN(v))) train = interpolate(masked);
   }
   try {
@@ -237,11 +240,16 @@ export async function fitMstl(input: ModelInput): Promise<ModelOutput> {
 }
 
 /** Grid indices (0-based from `start`) of the grid times inside each UTC day `date`, below `limit`. */
-function dayIndices(date: string, start: number, step: number, from: number, limit: number): number[] {
+export function dayIndices(date: string, freq: Freq, start: number, from: number, limit: number): number[] {
   const t = dateToEpoch(date);
   const out: number[] = [];
-  for (let g = Math.max(from, Math.ceil((t - start) / step)); g < limit && start + g * step < t + 86_400; g++) out.push(g);
+  for (let g = Math.max(from, Math.ceil(gridPosition(freq, start, t) - 1e-9)); g < limit && gridTime(freq, start, g) < t + 86_400; g++) out.push(g);
   return out;
+}
+
+/** YYYY-MM-DD of an epoch-seconds time. */
+function isoDay(t: number): string {
+  return new Date(t * 1000).toISOString().slice(0, 10);
 }
 
 /**
@@ -257,7 +265,7 @@ export function applyResidualHolidays(input: ModelInput, out: ModelOutput, fitte
     let count = 0;
     const hist: number[] = [];
     for (const d of h.dates) {
-      const idx = dayIndices(d, input.start, input.step, 0, n);
+      const idx = dayIndices(d, input.freq, input.start, 0, n);
       for (const i of idx) {
         const v = input.y[i] as number;
         const f = fitted[i] as number;
@@ -271,7 +279,7 @@ export function applyResidualHolidays(input: ModelInput, out: ModelOutput, fitte
     const effect = sum / (count + 1);
     for (const i of hist) fitted[i] = (fitted[i] as number) + effect;
     for (const d of h.dates) {
-      for (const g of dayIndices(d, input.start, input.step, n, n + input.horizon)) {
+      for (const g of dayIndices(d, input.freq, input.start, n, n + input.horizon)) {
         const k = g - n;
         out.point[k] = (out.point[k] as number) + effect;
         out.lower[k] = (out.lower[k] as number) + effect;
@@ -283,7 +291,18 @@ export function applyResidualHolidays(input: ModelInput, out: ModelOutput, fitte
   out.holidayComponents = components;
 }
 
+/**
+ * ETS: seasonal ETS(A,Ad,A) on the shortest season that fits twice (12 for months, 7 for days,
+ * 24 for hours, ...), else augurs' non-seasonal AutoETS.
+ */
 export async function fitEts(input: ModelInput): Promise<ModelOutput> {
+  const m = naivePeriod(input.freq, input.filled.length);
+  if (m > 1) {
+    const fit = fitHoltWinters(input.filled, m);
+    const out: ModelOutput = { model: 'ets', ...forecastHoltWinters(fit, input.horizon, input.level) };
+    if (input.insample) out.fitted = fit.fitted;
+    return out;
+  }
   const { AutoETS } = await loadEts();
   const positive = input.filled.every((v) => v > 0);
   const model = new AutoETS(1, positive ? 'ZZN' : 'AZN');

@@ -5,6 +5,7 @@
  * returned by one SQL aggregation or built from in-memory arrays.
  */
 import { UserError } from '../core/errors.js';
+import { bucketStart, calendarSteps, FREQ_INFO, FREQS, gridSteps } from './calendar.js';
 import { FREQ_SECONDS, type DuplicatePolicy, type Freq, type PreparedSeries } from './types.js';
 
 export interface RawPoint {
@@ -43,16 +44,26 @@ export interface Prepared {
   warnings: string[];
 }
 
-const FREQ_WORD: Record<Freq, string> = { H: 'hourly', D: 'daily', W: 'weekly' };
-
 export function freqWord(freq: Freq): string {
-  return FREQ_WORD[freq];
+  return FREQ_INFO[freq].word;
 }
 
-/** Formats an epoch-seconds grid time: YYYY-MM-DD for daily and weekly data, YYYY-MM-DD HH:MM:SS for hourly. */
+/** Formats an epoch-seconds grid time: YYYY-MM-DD for daily to quarterly data, YYYY-MM-DD HH:MM:SS for hourly and finer. */
 export function formatTime(t: number, freq: Freq): string {
   const iso = new Date(t * 1000).toISOString();
-  return freq === 'H' ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(0, 10);
+  return FREQ_INFO[freq].clock ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}` : iso.slice(0, 10);
+}
+
+/** Month starts within a day's slack of the 28-31 day (or 89-92 day) mode: calendar data, not a fixed step. */
+function calendarFreq(series: RawSeries[], mode: number): Freq | null {
+  const days = mode / 86_400;
+  const freq: Freq | null = days >= 28 && days <= 31 ? 'M' : days >= 89 && days <= 92 ? 'Q' : null;
+  if (!freq) return null;
+  for (const s of series) {
+    const ts = [...new Set(s.points.map((p) => p.t))].sort((a, b) => a - b);
+    for (let i = 1; i < ts.length; i++) if (calendarSteps(freq, ts[i - 1] as number, ts[i] as number) === null) return null;
+  }
+  return freq;
 }
 
 function describeStep(seconds: number): string {
@@ -84,10 +95,12 @@ export function detectFreq(series: RawSeries[], timeName = 'time'): Freq {
   let mode = 0;
   let best = -1;
   for (const [d, c] of counts) if (c > best || (c === best && d < mode)) [mode, best] = [d, c];
-  const supported = Object.entries(FREQ_SECONDS).find(([, s]) => s === mode)?.[0] as Freq | undefined;
+  const calendar = calendarFreq(series, mode);
+  if (calendar) return calendar;
+  const supported = FREQS.find((f) => FREQ_INFO[f].months === 0 && FREQ_SECONDS[f] === mode);
   if (!supported) {
     throw new UserError(`cannot infer the frequency of ${timeName}: the most common step is ${describeStep(mode)}`, {
-      hint: 'forecasts support hourly, daily and weekly data; pass --freq H, D or W to resample',
+      hint: `forecasts support ${FREQS.map((f) => FREQ_INFO[f].word).join(', ')} data; pass --freq ${FREQS.join('|')} to resample`,
       code: 'FORECAST_FREQ',
     });
   }
@@ -98,7 +111,7 @@ export function detectFreq(series: RawSeries[], timeName = 'time'): Freq {
     for (const [d] of counts) if (d % mode !== 0) example = d;
     throw new UserError(
       `${timeName} mixes frequencies: most steps are ${describeStep(mode)}, but ${off} of ${total} are not a multiple of it (e.g. ${describeStep(example)})`,
-      { hint: `pass --freq ${supported} to resample every series to ${FREQ_WORD[supported]} buckets`, code: 'FORECAST_MIXED_FREQ' },
+      { hint: `pass --freq ${supported} to resample every series to ${FREQ_INFO[supported].word} buckets`, code: 'FORECAST_MIXED_FREQ' },
     );
   }
   return supported;
@@ -123,6 +136,7 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
     for (const s of nonEmpty) for (const p of s.points) if (p.t < min) min = p.t;
     anchor = Math.floor(min / 86_400) * 86_400;
   }
+  const word = FREQ_INFO[freq].word;
   const maxPoints = options.maxPoints ?? 200_000;
   let duplicateTimestamps = 0;
   let resampledBuckets = 0;
@@ -135,7 +149,7 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
       if (p.n > 1) duplicateTimestamps++;
       invalidRows += p.n - p.valid;
       if (p.valid > 0 && p.min !== null) minValue = minValue === null ? p.min : Math.min(minValue, p.min);
-      const b = anchor + Math.floor((p.t - anchor) / step) * step;
+      const b = bucketStart(freq, p.t, anchor);
       const cur = buckets.get(b);
       if (cur) {
         cur.n += p.n;
@@ -149,9 +163,9 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
     const keys = [...buckets.keys()].filter((k) => (buckets.get(k)?.valid ?? 0) > 0).sort((a, b) => a - b);
     const start = keys[0] as number;
     const end = keys[keys.length - 1] as number;
-    const length = Math.round((end - start) / step) + 1;
+    const length = gridSteps(freq, start, end) + 1;
     if (length > maxPoints) {
-      throw new UserError(`series ${s.key ?? ''} would have ${length} ${FREQ_WORD[freq]} points, more than ${maxPoints}`.replace('  ', ' '), {
+      throw new UserError(`series ${s.key ?? ''} would have ${length} ${word} points, more than ${maxPoints}`.replace('  ', ' '), {
         hint: 'pass a coarser --freq, or filter the data to a shorter period',
         code: 'FORECAST_TOO_LONG',
       });
@@ -167,16 +181,16 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
           code: 'FORECAST_DUPLICATES',
         });
       }
-      y[Math.round((k - start) / step)] = options.duplicates === 'sum' ? b.sum : b.sum / b.valid;
+      y[gridSteps(freq, start, k)] = options.duplicates === 'sum' ? b.sum : b.sum / b.valid;
     }
     const gaps = y.reduce((acc, v) => acc + (Number.isNaN(v) ? 1 : 0), 0);
     const notes: string[] = [];
-    if (gaps > 0) notes.push(`${gaps} missing ${FREQ_WORD[freq]} point${gaps === 1 ? '' : 's'} in the history (interpolated for models that need a regular grid)`);
+    if (gaps > 0) notes.push(`${gaps} missing ${word} point${gaps === 1 ? '' : 's'} in the history (interpolated for models that need a regular grid)`);
     out.push({ key: s.key, freq, step, start, y, holidays: [], country: null, notes });
   }
   const how = options.duplicates === 'sum' ? 'summed' : 'averaged';
   if (duplicateTimestamps > 0) warnings.push(`${duplicateTimestamps} duplicate timestamp${duplicateTimestamps === 1 ? '' : 's'} in ${timeName}: values ${how} (--duplicates mean|sum|error)`);
-  if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${FREQ_WORD[freq]}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
+  if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${word}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
   if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (null or NaN) skipped`);
   return { series: out, freq, minValue, warnings };
 }

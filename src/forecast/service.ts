@@ -7,6 +7,7 @@ import os from 'node:os';
 import { UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { divergentSeries } from './anomalies.js';
+import { gridTime } from './calendar.js';
 import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
 import { runPool } from './pool.js';
@@ -116,7 +117,7 @@ export async function forecastSeries(series: InMemorySeries[], req: ForecastRequ
 async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, byCountry: boolean, horizon: number, warnings: string[]): Promise<void> {
   const setting = (req.holidays ?? DEFAULTS.holidays).trim();
   if (setting.toLowerCase() === 'none') return;
-  const range = (s: PreparedSeries): [number, number] => [s.start, s.start + (s.y.length - 1 + horizon) * s.step];
+  const range = (s: PreparedSeries): [number, number] => [s.start, gridTime(s.freq, s.start, s.y.length - 1 + horizon)];
   const cache = new Map<string, Promise<HolidayDef[]>>();
   const holidaysBetween = (country: string, from: number, to: number): Promise<HolidayDef[]> => {
     const key = `${country}:${from}:${to}`;

@@ -3,8 +3,8 @@
  * Everything here is structured-clone friendly, so it crosses worker_threads unchanged.
  */
 
-/** Sampling frequency of a series: hourly, daily or weekly. */
-export type Freq = 'H' | 'D' | 'W';
+/** Sampling frequency of a series: 5/10/15/30 minutes, hourly, daily, weekly, monthly or quarterly (month and quarter starts). */
+export type Freq = '5min' | '10min' | '15min' | '30min' | 'H' | 'D' | 'W' | 'M' | 'Q';
 
 /** A concrete model. `ensemble` is the mean of Prophet and MSTL; `constant` is used for flat series. */
 export type ModelName = 'prophet' | 'mstl' | 'ets' | 'naive' | 'ensemble' | 'constant';
@@ -19,7 +19,18 @@ export type Transform = 'none' | 'log' | 'log1p';
 /** How several values that fall in the same time bucket are combined. */
 export type DuplicatePolicy = 'mean' | 'sum' | 'error';
 
-export const FREQ_SECONDS: Record<Freq, number> = { H: 3600, D: 86_400, W: 604_800 };
+/** Step in seconds (the mean step for months and quarters, whose grid is calendar-aware: see calendar.ts). */
+export const FREQ_SECONDS: Record<Freq, number> = {
+  '5min': 300,
+  '10min': 600,
+  '15min': 900,
+  '30min': 1800,
+  H: 3600,
+  D: 86_400,
+  W: 604_800,
+  M: 2_629_746,
+  Q: 7_889_238,
+};
 
 /** A public holiday: its name and the UTC dates (YYYY-MM-DD) it falls on. */
 export interface HolidayDef {
@@ -27,12 +38,12 @@ export interface HolidayDef {
   dates: string[];
 }
 
-/** One series on a regular grid: `y[i]` is the value at `start + i * step` seconds (NaN = missing). */
+/** One series on a regular grid: `y[i]` is the value at `gridTime(freq, start, i)` (start + i * step, or i months/quarters on) (NaN = missing). */
 export interface PreparedSeries {
   /** The group value (`--by`), or null for a single series. */
   key: string | null;
   freq: Freq;
-  /** Grid step in seconds. */
+  /** Grid step in seconds (the mean step for months and quarters: use gridTime). */
   step: number;
   /** First grid time, epoch seconds (UTC). */
   start: number;

@@ -4,6 +4,7 @@
  * with the discovered Chromium. Renderers take plain data and return strings.
  */
 import type { ChalkInstance } from 'chalk';
+import { FREQ_INFO, freqUnits } from '../forecast/calendar.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { formatNumber, renderTable } from './table.js';
 import { int, num, wrap } from './format.js';
@@ -296,7 +297,7 @@ svg { max-width: 100%; height: auto; }
 </style></head>
 <body>
 <h1>${esc(title)}</h1>
-<p class="meta">${esc(`${result.horizon} ${result.freq === 'D' ? 'days' : result.freq === 'H' ? 'hours' : 'weeks'} ahead · ${Math.round(result.level * 100)}% intervals · model ${result.model} · ${result.series.length} series`)}</p>
+<p class="meta">${esc(`${result.horizon} ${freqUnits(result.freq)} ahead · ${Math.round(result.level * 100)}% intervals · model ${result.model} · ${result.series.length} series`)}</p>
 ${divergent}
 ${charts.join('\n')}
 ${more}
@@ -342,7 +343,7 @@ const numText = (v: number | null | undefined): string => num(v, 6);
 export function renderForecastText(result: ForecastResult, options: ForecastTextOptions = {}): string {
   const grouped = result.series.some((s) => s.group !== null);
   const groupName = result.source.by ?? 'group';
-  const unit = result.freq === 'D' ? 'days' : result.freq === 'H' ? 'hours' : 'weeks';
+  const unit = freqUnits(result.freq);
   const what =
     result.source.kind === 'store'
       ? `${result.source.metric}${result.source.agg !== result.source.metric ? ` (${result.source.agg})` : ''} from the project store`
@@ -354,7 +355,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${result.horizon} ${unit} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${int(result.series.length)} series`,
   );
   const n = result.series.length;
-  const step = unit.replace(/s$/, '');
+  const step = FREQ_INFO[result.freq].unit;
   if (options.charts) {
     // The largest series by forecast first: with many groups those are the ones worth a look.
     const meanOf = (s: SeriesForecast): number => s.forecast.reduce((a, p) => a + p.yhat, 0) / Math.max(1, s.forecast.length);
