@@ -68,7 +68,9 @@ export class Output {
 
   info(text: string): void {
     if (this.options.quiet) return;
-    this.stderr.write(`${fitMessage(this.redact(text), this.options.width, '', '  ')}\n`);
+    // Each line the caller wrote keeps its own indentation; only the rest of a wrapped line is indented.
+    const lines = this.redact(text).split('\n').map((line) => fitMessage(line, this.options.width, '', '  '));
+    this.stderr.write(`${lines.join('\n')}\n`);
   }
 
   success(text: string): void {
