@@ -7,7 +7,7 @@
  *    tokens), so a check "spent + bound <= budget" before each call holds the budget.
  * 2. End to end through `codemonkey --budget-usd` (the real CLI, real git repo, scripted server).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { resolveSettings } from '../../src/core/config.js';
 import { UserError } from '../../src/core/errors.js';
@@ -15,20 +15,12 @@ import { createLlmClient } from '../../src/ai/llm.js';
 import { completionCap, promptTokenBound, requestShape } from '../../src/ai/meter.js';
 import { DEFAULT_PRICES, costUsd } from '../../src/ai/prices.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
-import { startOpenAIServer, type OpenAIServer, type Reply, type Script } from '../support/openai-server.js';
+import { type Reply } from '../support/openai-server.js';
+import { scriptedServers } from '../support/scripted-servers.js';
 import { tmpDir } from '../support/tmp.js';
 import { MATH_ADD, makeRepo, options } from '../codemonkey/helpers.js';
 
-const servers: OpenAIServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(script: Script): Promise<OpenAIServer> {
-  const s = await startOpenAIServer(script);
-  servers.push(s);
-  return s;
-}
+const server = scriptedServers();
 
 const PRICE = DEFAULT_PRICES['gpt-4.1-mini']!;
 const Answer = z.object({ text: z.string() });

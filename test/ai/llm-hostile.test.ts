@@ -3,30 +3,21 @@
  * half of "Budget that holds against a lying server"): HTML error pages, replies without usage,
  * invented usage, oversized replies, hangs. Real SDK, real HTTP, the scripted test server.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { resolveSettings, type Config } from '../../src/core/config.js';
 import { UserError } from '../../src/core/errors.js';
 import { Redactor } from '../../src/core/redact.js';
 import { createLlmClient, shortReason, type LlmClient, type StructuredRequest } from '../../src/ai/llm.js';
 import { DEFAULT_COMPLETION_CAP, countUsage, replyByteLimit, requestShape, estimatePromptTokens } from '../../src/ai/meter.js';
-import { startOpenAIServer, type OpenAIServer, type Script } from '../support/openai-server.js';
+import { scriptedServers } from '../support/scripted-servers.js';
 import { tmpDir } from '../support/tmp.js';
 
 const Answer = z.object({ title: z.string(), note: z.string().nullable() });
 type Answer = z.infer<typeof Answer>;
 const good: Answer = { title: 'Bigger buy button', note: null };
 
-const servers: OpenAIServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(script: Script): Promise<OpenAIServer> {
-  const s = await startOpenAIServer(script);
-  servers.push(s);
-  return s;
-}
+const server = scriptedServers();
 
 function client(url: string, config: Config = {}): { llm: LlmClient; logs: string[] } {
   const dir = tmpDir('sh-llmh-');

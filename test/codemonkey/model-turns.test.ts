@@ -4,22 +4,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
-import { startOpenAIServer, type OpenAIServer, type Script } from '../support/openai-server.js';
+import { type OpenAIServer } from '../support/openai-server.js';
+import { scriptedServers } from '../support/scripted-servers.js';
 import { tmpDir } from '../support/tmp.js';
 import { MATH_ADD, git, lastUser, makeRepo, options, read, status } from './helpers.js';
 
-const servers: OpenAIServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(script: Script): Promise<OpenAIServer> {
-  const s = await startOpenAIServer(script);
-  servers.push(s);
-  return s;
-}
+const server = scriptedServers();
 
 const env = (s: OpenAIServer): NodeJS.ProcessEnv => baseEnv({ OPENAI_API_KEY: 'sk-test-0123456789', OPENAI_BASE_URL: s.url });
 const DOC_ADD = `/** Adds two numbers. */\n${MATH_ADD}`;

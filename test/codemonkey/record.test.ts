@@ -5,9 +5,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
-import { startOpenAIServer, type OpenAIServer, type Script } from '../support/openai-server.js';
+import { type OpenAIServer } from '../support/openai-server.js';
+import { scriptedServers } from '../support/scripted-servers.js';
 import { tmpDir } from '../support/tmp.js';
 import { resolveSettings } from '../../src/core/config.js';
 import { createLlmClient } from '../../src/ai/llm.js';
@@ -17,16 +18,7 @@ import { MATH_ADD, alive, branches, fileOf, git, makeRepo, options, read, status
 
 const KEY = 'sk-test-codemonkey-0123456789';
 const BIN = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
-const servers: OpenAIServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(script: Script): Promise<OpenAIServer> {
-  const s = await startOpenAIServer(script);
-  servers.push(s);
-  return s;
-}
+const server = scriptedServers();
 
 const env = (s: OpenAIServer, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => baseEnv({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: s.url, ...extra });
 const DOC_ADD = `/** Adds two numbers. */\n${MATH_ADD}`;

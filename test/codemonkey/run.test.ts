@@ -5,23 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
-import { startOpenAIServer, type OpenAIServer, type Script } from '../support/openai-server.js';
+import { type OpenAIServer } from '../support/openai-server.js';
+import { scriptedServers } from '../support/scripted-servers.js';
 import { tmpDir } from '../support/tmp.js';
 import { MATH_ADD, TSC, branches, fileOf, git, lastUser, makeRepo, options, read, redo, status } from './helpers.js';
 
 const KEY = 'sk-test-codemonkey-0123456789';
-const servers: OpenAIServer[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(script: Script): Promise<OpenAIServer> {
-  const s = await startOpenAIServer(script);
-  servers.push(s);
-  return s;
-}
+const server = scriptedServers();
 
 function env(s: OpenAIServer, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return baseEnv({ OPENAI_API_KEY: KEY, OPENAI_BASE_URL: s.url, ...extra });
