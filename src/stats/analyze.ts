@@ -10,7 +10,7 @@ import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps,
 import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
 import { srmTest } from './srm.js';
 import { adjustPValues } from './corrections.js';
-import type { Moments } from './moments.js';
+import { StatsInputError, type Moments } from './moments.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -219,6 +219,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const counted = [...new Set([...metricCols, ...numericCovs])];
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
+  // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
+  for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = `COUNT(*) FILTER (WHERE coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0) <> 0)`;
   const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys);
   const rows = await store.all(query.sql);
   const moments = query.decode(rows);
@@ -227,6 +229,17 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const nulls = (c: string): number => profile.rows - [...(extras.get(`nn:${c}`)?.values() ?? [])].reduce((x, y) => x + y, 0);
 
   const { control, variants } = chooseGroups(groups, opts.control);
+  for (const m of metrics) {
+    if (m.kind !== 'ratio') continue;
+    const nz = extras.get(`nz:${m.name}`) as Map<string, number>;
+    const zero = [control, ...variants].filter((g) => (nz.get(g) ?? 0) === 0);
+    if (zero.length > 0) {
+      throw new UserError(`ratio ${m.name}: every denominator (${m.den}) is 0 or NULL in group${zero.length > 1 ? 's' : ''} ${zero.join(', ')}, so the ratio is undefined`, {
+        hint: 'pick a denominator that is positive for some units in every group (e.g. sessions)',
+        code: 'ZERO_DENOMINATOR',
+      });
+    }
+  }
   const srm = srmFor(groups, control, variants, opts.weights);
   if (srm.mismatch) warnings.push(`sample ratio mismatch: p = ${srm.p_value.toExponential(2)} < ${SRM_THRESHOLD}; the split differs from the expected one, results may be biased`);
   for (const c of numericCovs) {
@@ -255,10 +268,11 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       const mt = byGroup.get(v);
       if (!mc || !mt) continue;
       const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
-      const cmp: Comparison =
+      const cmp: Comparison = asUserError(() =>
         m.kind === 'value'
           ? analyzeMean(mc, mt, { ...common, metric: m.name })
-          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` });
+          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
+      );
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
       for (const n of cmp.notes) dropped.set(n, [...(dropped.get(n) ?? []), variants.length > 1 ? `${m.name} (${v})` : m.name]);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
@@ -296,6 +310,16 @@ async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: strin
   for (const x of bad) warnings.push(`column ${x.c}: NaN or Infinity in ${rows(x.n)} treated as missing (--non-finite null)`);
   const replace = bad.map((x) => `CASE WHEN isfinite(${asDouble(x.c)}) THEN ${quoteIdent(x.c)} END AS ${quoteIdent(x.c)}`);
   return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${opts.relation})`;
+}
+
+/** Bad input found by the pure statistics becomes one clear line, not an "unexpected error". */
+function asUserError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof StatsInputError) throw new UserError(error.message, { hint: 'check the data and the flags (see statsig-hack analyze --help)', code: error.code });
+    throw error;
+  }
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

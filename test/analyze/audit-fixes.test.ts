@@ -1,0 +1,39 @@
+/**
+ * Issue 19 "fix first": wrong numbers and unclear messages an audit found in analyze / power.
+ * Reference figures were computed independently with numpy / scipy (snippets quoted per test).
+ */
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
+import { tmpDir, writeFile } from '../support/tmp.js';
+
+const cwd = tmpDir();
+const csv = (name: string, text: string) => writeFile(cwd, name, text);
+const run = (args: string[]) => runCli(['analyze', ...args], { cwd });
+
+/** Deterministic pseudo-random numbers (mulberry32) so fixtures are reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('1: ratio with all-zero denominators', () => {
+  it('is refused by count when one arm has only zero denominators (was R = 4e15, p ~ 0)', async () => {
+    const r = rng(1);
+    const lines = ['unit_id,group,num,den'];
+    for (let i = 0; i < 200; i += 1) {
+      const c = i % 2 === 1;
+      lines.push(`u${i},${c ? 'control' : 'test'},${Math.floor(r() * 4)},${c ? 0 : (0.1 + r() * 3).toFixed(3)}`);
+    }
+    csv('zden.csv', `${lines.join('\n')}\n`);
+    const out = await run(['--data', 'zden.csv', '--ratio', 'num/den', '--json']);
+    expect(out.code).toBe(1);
+    expect(out.stdout + out.stderr).toContain('every denominator (den) is 0 or NULL in group control');
+    expect(out.stdout + out.stderr).not.toContain('unexpected error');
+  });
+});
