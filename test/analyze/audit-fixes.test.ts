@@ -37,3 +37,26 @@ describe('1: ratio with all-zero denominators', () => {
     expect(out.stdout + out.stderr).not.toContain('unexpected error');
   });
 });
+
+const fixtures = new URL('../fixtures/analyze/', import.meta.url).pathname;
+const close = (actual: number | null, expected: number, rel: number) => {
+  expect(actual).not.toBeNull();
+  expect(Math.abs((actual as number) - expected)).toBeLessThanOrEqual(rel * Math.max(1e-12, Math.abs(expected)));
+};
+
+describe('2: constancy is judged on shifted statistics', () => {
+  // test/fixtures/analyze/audit_reference.py: y, x ~ 1e9 + N(0, 1.1), pooled-theta OLS + Welch.
+  const REF = { theta: 0.8311008197555886, diff: 0.3340782165701311, se: 0.04786004351211318, p: 1.2393515323063053e-11, vr: 0.7744534831740711 };
+  it('a metric with mean 1e9 and sd 1.1 keeps its variance and its covariate', async () => {
+    const out = await run(['--data', `${fixtures}bigmean.csv`, '--metric', 'y', '--covariates', 'x', '--json']);
+    expect(out.code).toBe(0);
+    const d = out.json();
+    expect(d.warnings).toEqual([]);
+    const r = d.results[0];
+    close(r.theta.x, REF.theta, 1e-8);
+    close(r.diff, REF.diff, 1e-6); // values near 1e9 carry ~1e-7 absolute rounding
+    close(r.diff_se, REF.se, 1e-8);
+    close(r.p_value, REF.p, 1e-4);
+    close(r.variance_reduction, REF.vr, 1e-8);
+  });
+});
