@@ -146,7 +146,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const relation = await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings);
+  const relation = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings), group, warnings);
   const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
@@ -320,6 +320,15 @@ function asUserError<T>(f: () => T): T {
     if (error instanceof StatsInputError) throw new UserError(error.message, { hint: 'check the data and the flags (see statsig-hack analyze --help)', code: error.code });
     throw error;
   }
+}
+
+/** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */
+async function withoutNullGroup(store: Store, relation: string, group: string, warnings: string[]): Promise<string> {
+  const [row] = await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`);
+  const n = Number(row?.n ?? 0);
+  if (n === 0) return relation;
+  warnings.push(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with no ${group} (NULL) left out: they belong to no group`);
+  return `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL)`;
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

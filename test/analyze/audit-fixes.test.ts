@@ -60,3 +60,24 @@ describe('2: constancy is judged on shifted statistics', () => {
     close(r.variance_reduction, REF.vr, 1e-8);
   });
 });
+
+describe('3: NULL in the group column', () => {
+  it('is excluded and counted with a warning, not a variant "null" with an SRM alarm', async () => {
+    const lines = ['unit_id,group,y'];
+    for (let i = 0; i < 200; i += 1) lines.push(`u${i},${i % 2 ? 'control' : 'test'},${i % 7}`);
+    for (let i = 0; i < 30; i += 1) lines.push(`n${i},,${i % 5}`);
+    csv('nullgroup.csv', `${lines.join('\n')}\n`);
+    const out = await run(['--data', 'nullgroup.csv', '--metric', 'y', '--json']);
+    expect(out.code).toBe(0);
+    const d = out.json();
+    expect(d.variants).toEqual(['test']);
+    expect(Object.keys(d.srm.counts).sort()).toEqual(['control', 'test']);
+    expect(d.srm.mismatch).toBe(false);
+    expect(d.srm.p_value).toBe(1);
+    expect(d.warnings.join('\n')).toContain('30 rows with no group (NULL) left out');
+    // Means over the 100 + 100 units only: control = odd i, test = even i (numpy: mean(i % 7)).
+    expect(d.results[0].n_control).toBe(100);
+    expect(d.results[0].control_mean).toBeCloseTo(2.98, 12);
+    expect(d.results[0].test_mean).toBeCloseTo(2.96, 12);
+  });
+});
