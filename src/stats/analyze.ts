@@ -9,7 +9,8 @@ import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js
 import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
 import { srmTest } from './srm.js';
-import { adjustPValues } from './corrections.js';
+import { adjustPValues, correctedAlphas } from './corrections.js';
+import { criticalValue, interval } from './ttest.js';
 import { StatsInputError, type Moments } from './moments.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
@@ -68,6 +69,12 @@ export interface MetricResult {
   rel_ci: [number | null, number | null];
   p_value: number | null;
   p_value_adjusted: number | null;
+  /** Alpha the CIs are computed at: the nominal one, or the correction's per-comparison alpha. */
+  ci_alpha: number;
+  /** Welch-Satterthwaite degrees of freedom of the (adjusted) difference; null without variance. */
+  df: number | null;
+  /** Standard error of rel_lift (delta method). */
+  rel_se: number | null;
   significant: boolean;
   method: Method;
   covariates: string[];
@@ -86,6 +93,8 @@ export interface AnalyzeResult {
   alpha: number;
   tails: Tails;
   correction: Correction;
+  /** How the CIs were adjusted for the correction; null without one. */
+  ci_adjustment: string | null;
   method: Method;
   srm: { chi2: number; p_value: number; counts: Record<string, number>; expected: Record<string, number>; mismatch: boolean };
   results: MetricResult[];
@@ -279,12 +288,23 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     }
   }
   for (const [n, where] of dropped) (opts.expectedDrops ? notes : warnings).push(`${n} (${where.length === results.length ? 'every metric' : where.join(', ')})`);
-  const adjusted = adjustPValues(results.map((r) => r.p_value), opts.correction);
+  const raw = results.map((r) => r.p_value);
+  const adjusted = adjustPValues(raw, opts.correction);
+  const ciAlphas = correctedAlphas(raw, adjusted, opts.alpha, opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
+    // Intervals at the corrected alpha, so a CI excludes 0 exactly when the adjusted p < alpha.
+    const a = ciAlphas[i] ?? opts.alpha;
+    r.ci_alpha = a;
+    if (a !== opts.alpha && r.df !== null && r.diff !== null && r.diff_se !== null) {
+      const q = criticalValue(r.df, a, opts.tails);
+      r.diff_ci = interval(r.diff, r.diff_se, q, opts.tails);
+      if (r.rel_lift !== null && r.rel_se !== null) r.rel_ci = interval(r.rel_lift, r.rel_se, q, opts.tails);
+    }
   });
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, method, srm, results, warnings: [...new Set(warnings)], notes };
+  const ciNote = opts.correction === 'none' ? null : `confidence intervals use the ${opts.correction === 'holm' ? 'Holm step-down (Bonferroni alpha/m when not rejected)' : 'Benjamini-Yekutieli false-coverage (alpha * rejections / m)'} adjusted alpha, so they agree with the adjusted p-values`;
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes };
 }
 
 /**
@@ -402,6 +422,9 @@ function toResult(metric: string, variant: string, method: Method, c: Comparison
     rel_ci: c.rel_ci,
     p_value: c.p_value,
     p_value_adjusted: null,
+    ci_alpha: c.alpha,
+    df: c.df,
+    rel_se: c.rel_se,
     significant: false,
     method: c.covariates.length > 0 ? method : 'none',
     covariates: c.covariates,

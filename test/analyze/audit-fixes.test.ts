@@ -81,3 +81,41 @@ describe('3: NULL in the group column', () => {
     expect(d.results[0].test_mean).toBeCloseTo(2.96, 12);
   });
 });
+
+describe('4: --correction adjusts the CIs too', () => {
+  // audit_reference.py: Welch on exp.csv, Holm over 4 comparisons, CI at the Holm step's alpha.
+  const REF = [
+    { metric: 'revenue', variant: 'test', p: 0.03263032157574186, holm: 0.09789096472722558, ci_alpha: 0.0125, lo: -0.18649650951304286, hi: 2.3902584028790854 },
+    { metric: 'revenue', variant: 'test2', p: 0.3736068072051408, holm: 0.42922363755359855, ci_alpha: 0.0125, lo: -1.7450807455193544, hi: 0.8288227712015317 },
+    { metric: 'orders', variant: 'test', p: 0.0016087635619006341, holm: 0.0064350542476025365, ci_alpha: 0.0125, lo: 0.032848907785436365, hi: 0.2822008992683196 },
+    { metric: 'orders', variant: 'test2', p: 0.21461181877679927, holm: 0.42922363755359855, ci_alpha: 0.0125, lo: -0.0624826411020859, hi: 0.18573888565014285 },
+  ];
+  const exp = `${fixtures}exp.csv`;
+  it('Holm: CIs at the adjusted alpha agree with the adjusted p-values, and the output says so', async () => {
+    const out = await run(['--data', exp, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue,orders', '--correction', 'holm', '--json']);
+    expect(out.code).toBe(0);
+    const d = out.json();
+    expect(d.ci_adjustment).toContain('Holm');
+    for (const ref of REF) {
+      const r = d.results.find((x: any) => x.metric === ref.metric && x.variant === ref.variant);
+      close(r.p_value, ref.p, 1e-8);
+      close(r.p_value_adjusted, ref.holm, 1e-8);
+      expect(r.ci_alpha).toBeCloseTo(ref.ci_alpha, 15);
+      close(r.diff_ci[0], ref.lo, 1e-8);
+      close(r.diff_ci[1], ref.hi, 1e-8);
+      // Consistency: the CI excludes 0 exactly when the adjusted p < alpha.
+      expect(r.diff_ci[0] > 0 || r.diff_ci[1] < 0).toBe(r.p_value_adjusted < 0.05);
+    }
+    const human = await run(['--data', exp, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue,orders', '--correction', 'holm']);
+    expect(human.stdout).toContain('CIs: confidence intervals use the Holm');
+    expect(human.stdout).toContain('98.8% CI');
+  });
+  it('BH: one false-coverage alpha for all, consistent with the BH p-values', async () => {
+    const d = (await run(['--data', exp, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue,orders', '--correction', 'bh', '--json'])).json();
+    const rejected = d.results.filter((r: any) => r.p_value_adjusted < 0.05).length;
+    for (const r of d.results) {
+      expect(r.ci_alpha).toBeCloseTo((0.05 * Math.max(rejected, 1)) / 4, 15);
+      expect(r.diff_ci[0] > 0 || r.diff_ci[1] < 0).toBe(r.p_value_adjusted < 0.05);
+    }
+  });
+});
