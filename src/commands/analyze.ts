@@ -71,7 +71,7 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--method <method>', 'variance reduction (default: cupac when covariates exist, else none)').choices(['none', 'cuped', 'cupac']))
     .option('--alpha <alpha>', 'significance level', '0.05')
     .addOption(new Option('--tails <tails>', 'alternative hypothesis').choices(['two', 'greater', 'less']).default('two'))
-    .option('--winsorize <quantile>', 'cap metric values at this quantile (computed in SQL), e.g. 0.999')
+    .option('--winsorize <quantile>', 'cap metric values (and each ratio numerator and denominator) at this quantile of the column, computed in SQL, e.g. 0.999')
     .addOption(new Option('--correction <how>', 'multiple-comparison correction across metrics x variants').choices(['none', 'holm', 'bh']).default('none'))
     .addOption(new Option('--nulls <policy>', 'NULL metric values: zero or drop (default: zero for sums/counts, drop for means)').choices(['zero', 'drop']))
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))

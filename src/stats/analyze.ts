@@ -167,7 +167,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     warnings.push(`${opts.source} has ${(profile.sampleRows - profile.sampleUnits).toLocaleString('en-US')} duplicate unit rows${where}: analyze expects one row per unit`);
   }
   const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
-  const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();
+  const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, [...new Set(metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [m.num, m.den])))], opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
   const covariates: CovariateColumn[] = [];
@@ -205,8 +205,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       policies.set(m.name, policy);
       let y = `CAST(${quoteIdent(m.column)} AS DOUBLE)`;
       if (policy === 'zero') y = `coalesce(${y}, 0)`;
-      const cap = caps.get(m.column);
-      if (cap !== undefined) y = `LEAST(${y}, ${cap})`;
+      y = capped(y, caps.get(m.column));
       requests.push({
         key: m.name,
         ...(policy === 'drop' ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
@@ -217,8 +216,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       requests.push({
         key: m.name,
         columns: [
-          { name: `${m.name}:num`, expr: `coalesce(CAST(${quoteIdent(m.num)} AS DOUBLE), 0)` },
-          { name: `${m.name}:den`, expr: `coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)` },
+          { name: `${m.name}:num`, expr: capped(`coalesce(CAST(${quoteIdent(m.num)} AS DOUBLE), 0)`, caps.get(m.num)) },
+          { name: `${m.name}:den`, expr: capped(`coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)`, caps.get(m.den)) },
           ...covCols,
         ],
         shift: [shiftOf(m.num), shiftOf(m.den), ...covShift],
@@ -330,6 +329,11 @@ async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: strin
   for (const x of bad) warnings.push(`column ${x.c}: NaN or Infinity in ${rows(x.n)} treated as missing (--non-finite null)`);
   const replace = bad.map((x) => `CASE WHEN isfinite(${asDouble(x.c)}) THEN ${quoteIdent(x.c)} END AS ${quoteIdent(x.c)}`);
   return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${opts.relation})`;
+}
+
+/** --winsorize: the value capped at its column's quantile (ratio numerators and denominators each at their own). */
+function capped(expr: string, cap: number | undefined): string {
+  return cap === undefined ? expr : `LEAST(${expr}, ${cap})`;
 }
 
 /** Bad input found by the pure statistics becomes one clear line, not an "unexpected error". */

@@ -119,3 +119,16 @@ describe('4: --correction adjusts the CIs too', () => {
     }
   });
 });
+
+describe('5: --winsorize with --ratio', () => {
+  // audit_reference.py: orders and sessions each capped at their pooled 0.95 quantile (3 and 8), delta method.
+  const REF = { control: 0.2402662900948154, diff: 0.02722088939236414, se: 0.008257305991080025 };
+  it('caps numerator and denominator at their own quantile (was silently ignored)', async () => {
+    const out = await run(['--data', `${fixtures}exp.csv`, '--unit', 'user_id', '--group', 'variant', '--ratio', 'orders/sessions', '--winsorize', '0.95', '--json']);
+    expect(out.code).toBe(0);
+    const r = out.json().results.find((x: any) => x.variant === 'test');
+    close(r.control_mean, REF.control, 1e-10);
+    close(r.diff, REF.diff, 1e-9);
+    close(r.diff_se, REF.se, 1e-9);
+  });
+});
