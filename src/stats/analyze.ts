@@ -188,8 +188,21 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
   }
-  const covFor = (m: { covariates?: string[] }): CovariateColumn[] => {
+  const covFor = (m: AnalysisMetric): CovariateColumn[] => {
     if (method === 'none') return [];
+    // CUPED on a ratio with its pre-period numerator and denominator: one covariate, the
+    // linearised pre-period ratio (pre_num - R_pre pre_den) / mean(pre_den) with the pooled R_pre
+    // (as gbstats' regression-adjusted ratio), not the pre-period numerator alone.
+    const pre = m.covariates ?? [];
+    if (method === 'cuped' && m.kind === 'ratio' && opts.covariates.length === 0 && pre.length === 2 && pre.every((c) => numericCovs.includes(c))) {
+      const [pn, pd] = pre as [string, string];
+      const dbar = shiftOf(pd);
+      if (dbar !== 0) {
+        const value = (c: string): string => `coalesce(CAST(${quoteIdent(c)} AS DOUBLE), ${shiftOf(c)})`;
+        const r = shiftOf(pn) / dbar;
+        return [{ source: `ratio(${pn},${pd})`, columns: [{ name: `ratio(${pn},${pd})`, expr: `(${value(pn)} - ${r} * ${value(pd)}) / ${dbar}` }] }];
+      }
+    }
     const names = method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])];
     return covariates.filter((c) => names.includes(c.source));
   };

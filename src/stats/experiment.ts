@@ -175,8 +175,11 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   };
 }
 
-/** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num. */
+/** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num, ratio(m1_num_pre,m1_den_pre) -> pre_aov (the linearised pre-period ratio). */
 function prettyCovariate(name: string, defs: MetricDef[]): string {
+  // The linearised pre-period ratio CUPED builds from m<i>_num_pre and m<i>_den_pre.
+  const r = /^ratio\(m(\d+)_num_pre,m\1_den_pre\)$/.exec(name);
+  if (r) return `pre_${defs[Number(r[1])]?.key ?? name}`;
   const m = /^m(\d+)_(v|num|den)_pre(.*)$/.exec(name);
   if (!m) return name;
   const d = defs[Number(m[1])];

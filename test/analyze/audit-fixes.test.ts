@@ -2,7 +2,10 @@
  * Issue 19 "fix first": wrong numbers and unclear messages an audit found in analyze / power.
  * Reference figures were computed independently with numpy / scipy (snippets quoted per test).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
@@ -130,5 +133,38 @@ describe('5: --winsorize with --ratio', () => {
     close(r.control_mean, REF.control, 1e-10);
     close(r.diff, REF.diff, 1e-9);
     close(r.diff_se, REF.se, 1e-9);
+  });
+});
+
+describe('6: store-mode CUPED on a ratio metric', () => {
+  // ratio_cuped_reference.py: the linearised pre-period ratio as the one covariate (pooled theta), Welch.
+  const REF = { theta: 0.5700858148918274, diff: 0.02248654527128427, se: 0.015165800653896881, vr: 0.30139356963465147, vrNumeratorOnly: 0.19167138112950688 };
+  it('adjusts on the pre-period numerator and denominator (linearised ratio), not the numerator alone', async () => {
+    const units = JSON.parse(fs.readFileSync(`${fixtures}ratio_cuped.json`, 'utf8')) as { id: string; group: string; pre_views: number; pre_buys: number; views: number; buys: number }[];
+    const dir = tmpDir();
+    const store = await Store.open(path.join(dir, '.statsig-hack/project.duckdb'), { create: true });
+    await store.run(`INSERT INTO entities (kind, name, type, status, spec) VALUES
+      ('metrics', 'conv', 'ratio', 'active', '{"name":"conv","type":"ratio","metricEvents":[{"name":"purchase"},{"name":"view"}]}'),
+      ('experiments', 'exp1', 'experiment', 'active', '{"name":"exp1","groups":[{"name":"control","size":50},{"name":"test","size":50}],"primaryMetrics":[{"name":"conv","type":"ratio"}]}')`);
+    await store.run(`INSERT INTO exposures VALUES ${units.map((u) => `('${u.id}', 'exp1', '${u.group}', TIMESTAMP '2026-10-15 00:00:00')`).join(',')}`);
+    const ev: string[] = [];
+    const times = (k: number, row: string) => Array.from({ length: k }, () => ev.push(row));
+    for (const u of units) {
+      times(u.pre_views, `('${u.id}', 'view', TIMESTAMP '2026-10-10 10:00:00', NULL)`);
+      times(u.pre_buys, `('${u.id}', 'purchase', TIMESTAMP '2026-10-10 11:00:00', NULL)`);
+      times(u.views, `('${u.id}', 'view', TIMESTAMP '2026-10-16 10:00:00', NULL)`);
+      times(u.buys, `('${u.id}', 'purchase', TIMESTAMP '2026-10-16 11:00:00', NULL)`);
+    }
+    await store.run(`INSERT INTO events (unit_id, event, ts, value) VALUES ${ev.join(',')}`);
+    store.close();
+    const out = await runCli(['analyze', '--experiment', 'exp1', '--method', 'cuped', '--no-save', '--json'], { cwd: dir });
+    expect(out.code).toBe(0);
+    const r = out.json().results[0];
+    expect(r.covariates).toEqual(['pre_conv']);
+    close(r.theta.pre_conv, REF.theta, 1e-9);
+    close(r.diff, REF.diff, 1e-9);
+    close(r.diff_se, REF.se, 1e-9);
+    close(r.variance_reduction, REF.vr, 1e-8);
+    expect(r.variance_reduction).toBeGreaterThan(REF.vrNumeratorOnly + 0.05);
   });
 });
