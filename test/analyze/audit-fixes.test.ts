@@ -168,3 +168,34 @@ describe('6: store-mode CUPED on a ratio metric', () => {
     expect(r.variance_reduction).toBeGreaterThan(REF.vrNumeratorOnly + 0.05);
   });
 });
+
+describe('7: power and analyze measure the same variance cut', () => {
+  // power_cut_reference.py: CUPAC on revenue with pre-period revenue and pre-period orders (the
+  // experiment's listed metrics), pooled theta; own pre-period only would give 0.2446.
+  const REF = { vr: 0.2509095108229705, vrOwnPreOnly: 0.2445943900501557, theta: [0.46586187185587535, 2.854474611086511] };
+  it('power --metric revenue and analyze (all metrics) report one CUPAC variance reduction', async () => {
+    const units = JSON.parse(fs.readFileSync(`${fixtures}power_cut.json`, 'utf8')) as { id: string; group: string; pre: number[]; post: number[] }[];
+    const dir = tmpDir();
+    const store = await Store.open(path.join(dir, '.statsig-hack/project.duckdb'), { create: true });
+    await store.run(`INSERT INTO entities (kind, name, type, status, spec) VALUES
+      ('metrics', 'revenue', 'sum', 'active', '{"name":"revenue","type":"sum","metricEvents":[{"name":"purchase","type":"value"}]}'),
+      ('metrics', 'orders', 'event_count_custom', 'active', '{"name":"orders","type":"event_count_custom","metricEvents":[{"name":"purchase"}]}'),
+      ('experiments', 'exp1', 'experiment', 'active', '{"name":"exp1","groups":[{"name":"control","size":50},{"name":"test","size":50}],"primaryMetrics":[{"name":"revenue","type":"sum"},{"name":"orders","type":"event_count_custom"}]}')`);
+    await store.run(`INSERT INTO exposures VALUES ${units.map((u) => `('${u.id}', 'exp1', '${u.group}', TIMESTAMP '2026-10-15 00:00:00')`).join(',')}`);
+    const ev = units.flatMap((u) => [
+      ...u.pre.map((v) => `('${u.id}', 'purchase', TIMESTAMP '2026-10-10 10:00:00', ${v})`),
+      ...u.post.map((v) => `('${u.id}', 'purchase', TIMESTAMP '2026-10-16 10:00:00', ${v})`),
+    ]);
+    await store.run(`INSERT INTO events (unit_id, event, ts, value) VALUES ${ev.join(',')}`);
+    store.close();
+    const power = await runCli(['power', '--experiment', 'exp1', '--metric', 'revenue', '--n', '1000', '--json'], { cwd: dir });
+    expect(power.code).toBe(0);
+    const analyzed = await runCli(['analyze', '--experiment', 'exp1', '--no-save', '--json'], { cwd: dir });
+    expect(analyzed.code).toBe(0);
+    const r = analyzed.json().results.find((x: any) => x.metric === 'revenue');
+    close(r.variance_reduction, REF.vr, 1e-8);
+    close(r.theta.pre_revenue, REF.theta[0] as number, 1e-8);
+    close(r.theta.pre_orders, REF.theta[1] as number, 1e-8);
+    close(power.json().variance_reduction, REF.vr, 1e-8);
+  });
+});
