@@ -143,6 +143,15 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
   const covNames = method === 'none' ? [] : [...new Set([...opts.covariates, ...metrics.flatMap((m) => m.covariates ?? [])])];
   const covInfos = covNames.map((c) => requireColumn(columns, c, 'covariate', opts.source));
+  const self = covInfos.find((c) => metricCols.has(c.name));
+  if (self) {
+    throw new UserError(`covariate ${self.name} is also a metric: a metric cannot adjust itself`, {
+      hint: `use its pre-experiment value (e.g. pre_${self.name}) as the covariate, or drop ${self.name} from --covariates`,
+      code: 'COVARIATE_IS_METRIC',
+      exitCode: 2,
+    });
+  }
+  for (const c of covInfos.filter((x) => !x.numeric)) await refuseMostlyNumericText(store, opts.relation, c.name, opts.source);
   if (method === 'cuped' || method === 'cupac') {
     const missing = metrics.filter((m) => opts.covariates.length === 0 && (m.covariates ?? []).length === 0);
     if (missing.length > 0 && covInfos.length === 0) {
@@ -327,7 +336,14 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
 async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: string[], warnings: string[]): Promise<string> {
   if (columns.length === 0) return opts.relation;
   const asDouble = (c: string): string => `CAST(${quoteIdent(c)} AS DOUBLE)`;
-  const [row] = await store.all(`SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`).join(', ')} FROM ${opts.relation}`);
+  const [row] = await store.all(`SELECT ${columns.flatMap((c, i) => [`count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`, `count(*) FILTER (WHERE isfinite(${asDouble(c)}) AND abs(${asDouble(c)}) > 1e150) AS h${i}`]).join(', ')} FROM ${opts.relation}`);
+  const huge = columns.map((c, i) => ({ c, n: Number(row?.[`h${i}`] ?? 0) })).find((x) => x.n > 0);
+  if (huge) {
+    throw new UserError(`column ${huge.c} of ${opts.source} has values beyond 1e150 in ${huge.n.toLocaleString('en-US')} row${huge.n === 1 ? '' : 's'}: their squares overflow`, {
+      hint: 'rescale the column (e.g. to thousands) or fix those values',
+      code: 'VALUE_TOO_LARGE',
+    });
+  }
   const bad = columns.map((c, i) => ({ c, n: Number(row?.[`n${i}`] ?? 0) })).filter((x) => x.n > 0);
   const first = bad[0];
   if (!first) return opts.relation;
@@ -357,6 +373,24 @@ function asUserError<T>(f: () => T): T {
     if (error instanceof StatsInputError) throw new UserError(error.message, { hint: 'check the data and the flags (see statsig-hack analyze --help)', code: error.code });
     throw error;
   }
+}
+
+/**
+ * A text covariate whose values are nearly all numbers has a few bad values (e.g. "abc" or
+ * "n/a" in a numeric column): treating it as categorical would silently pool and drop it.
+ */
+async function refuseMostlyNumericText(store: Store, relation: string, column: string, source: string): Promise<void> {
+  const c = quoteIdent(column);
+  const [row] = await store.all(
+    `SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad, any_value(${c}) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS example FROM ${relation}`,
+  );
+  const n = Number(row?.n ?? 0);
+  const bad = Number(row?.bad ?? 0);
+  if (!(bad > 0 && n - bad >= 0.9 * n)) return;
+  throw new UserError(`covariate ${column} of ${source} is numeric except for ${bad.toLocaleString('en-US')} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a number (e.g. "${String(row?.example ?? '')}")`, {
+    hint: 'fix or blank those values (a blank is filled with the mean); a text column would be treated as categorical',
+    code: 'NOT_NUMERIC',
+  });
 }
 
 /** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */

@@ -199,3 +199,45 @@ describe('7: power and analyze measure the same variance cut', () => {
     close(power.json().variance_reduction, REF.vr, 1e-8);
   });
 });
+
+describe('8: bad inputs each get their own clear one-line message', () => {
+  const base = () => {
+    const lines = ['unit_id,group,y,x'];
+    for (let i = 0; i < 40; i += 1) lines.push(`u${i},${i % 2 ? 'control' : 'test'},${i % 5},${i % 3}`);
+    return lines;
+  };
+  const expectError = async (args: string[], message: string, code = 1) => {
+    const r = await run(args);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toMatch(/sums must be finite|duplicate column names|column0|unexpected error|\n\s+at /);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error:'))).toHaveLength(1);
+  };
+  it('NaN / inf literals and values whose squares overflow', async () => {
+    const nan = base();
+    nan[5] = 'u4,test,NaN,1';
+    nan[6] = 'u5,control,inf,1';
+    csv('nan.csv', `${nan.join('\n')}\n`);
+    await expectError(['--data', 'nan.csv', '--metric', 'y'], 'column y of nan.csv has NaN or Infinity in 2 rows');
+    const huge = base();
+    huge[5] = 'u4,test,1e300,1';
+    csv('huge.csv', `${huge.join('\n')}\n`);
+    await expectError(['--data', 'huge.csv', '--metric', 'y'], 'column y of huge.csv has values beyond 1e150 in 1 row: their squares overflow');
+  });
+  it('the metric as its own covariate', async () => {
+    csv('base.csv', `${base().join('\n')}\n`);
+    await expectError(['--data', 'base.csv', '--metric', 'y', '--covariates', 'y'], 'covariate y is also a metric', 2);
+  });
+  it('an empty file and a header-only file', async () => {
+    csv('empty.csv', '');
+    await expectError(['--data', 'empty.csv', '--metric', 'y'], 'empty.csv is empty');
+    csv('header.csv', 'unit_id,group,y,x\n');
+    await expectError(['--data', 'header.csv', '--metric', 'y'], 'header.csv has a header but no rows');
+  });
+  it('one bad string in a numeric covariate is named, not silently made categorical and dropped', async () => {
+    const bad = base();
+    bad[7] = 'u6,test,1,abc';
+    csv('badcov.csv', `${bad.join('\n')}\n`);
+    await expectError(['--data', 'badcov.csv', '--metric', 'y', '--covariates', 'x'], 'covariate x of badcov.csv is numeric except for 1 value that is not a number (e.g. "abc")');
+  });
+});
