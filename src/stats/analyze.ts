@@ -4,6 +4,7 @@
  * CUPED / CUPAC. SQL returns sufficient statistics; the math lives in the pure modules.
  */
 import { UserError } from '../core/errors.js';
+import { stripControl } from '../core/sanitize.js';
 import { quoteIdent, type Store } from '../store/store.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
 import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
@@ -387,7 +388,7 @@ async function refuseMostlyNumericText(store: Store, relation: string, column: s
   const n = Number(row?.n ?? 0);
   const bad = Number(row?.bad ?? 0);
   if (!(bad > 0 && n - bad >= 0.9 * n)) return;
-  throw new UserError(`covariate ${column} of ${source} is numeric except for ${bad.toLocaleString('en-US')} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a number (e.g. "${typeof row?.example === 'string' ? row.example.slice(0, 40) : ''}")`, {
+  throw new UserError(`covariate ${column} of ${source} is numeric except for ${bad.toLocaleString('en-US')} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a number (e.g. "${typeof row?.example === 'string' ? stripControl(row.example).slice(0, 40) : ''}")`, {
     hint: 'fix or blank those values (a blank is filled with the mean); a text column would be treated as categorical',
     code: 'NOT_NUMERIC',
   });
