@@ -37,7 +37,14 @@ export interface TestSettings {
   weights?: Record<string, number> | undefined;
   /** NaN / ±Infinity in metric and covariate columns (default: error). */
   nonFinite?: NonFinitePolicy | undefined;
+  /**
+   * Units with several rows (duplicates, or seen in several arms): counted in a warning by
+   * default; 'first' keeps each unit's first row (so its first arm), 'exclude' drops such units.
+   */
+  dedupe?: DedupePolicy | undefined;
 }
+
+export type DedupePolicy = 'first' | 'exclude';
 
 export interface AnalyzeOptions extends TestSettings {
   /** SQL relation with one row per unit: a table name or a parenthesised subquery. */
@@ -165,16 +172,19 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const relation = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings), group, warnings);
+  const cleaned = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings), group, warnings);
+  const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
   const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
     categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
-  if (profile.sampleUnits < profile.sampleRows) {
-    const where = profile.sampleRows < profile.rows ? ` (in a sample of ${profile.sampleRows.toLocaleString('en-US')} rows)` : '';
-    warnings.push(`${opts.source} has ${(profile.sampleRows - profile.sampleUnits).toLocaleString('en-US')} duplicate unit rows${where}: analyze expects one row per unit`);
+  if (profile.sampleUnits < profile.sampleRows && opts.dedupe === undefined) {
+    const d = await duplicateUnits(store, relation, unit, group);
+    warnings.push(
+      `${opts.source} has ${d.rows.toLocaleString('en-US')} duplicate unit rows (${d.units.toLocaleString('en-US')} units with several rows, ${d.crossArm.toLocaleString('en-US')} of them in several groups): analyze expects one row per unit; pass --dedupe first or --dedupe exclude`,
+    );
   }
   const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
   const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, [...new Set(metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [m.num, m.den])))], opts.winsorize) : new Map<string, number>();
@@ -392,6 +402,33 @@ async function refuseMostlyNumericText(store: Store, relation: string, column: s
     hint: 'fix or blank those values (a blank is filled with the mean); a text column would be treated as categorical',
     code: 'NOT_NUMERIC',
   });
+}
+
+/** Rows beyond the first per unit, units with several rows, and units seen in several groups (one GROUP BY unit pass). */
+async function duplicateUnits(store: Store, relation: string, unit: string, group: string): Promise<{ rows: number; units: number; crossArm: number }> {
+  const [row] = await store.all(
+    `SELECT coalesce(sum(n - 1), 0) AS rows, count(*) FILTER (WHERE n > 1) AS units, count(*) FILTER (WHERE g > 1) AS cross_arm
+     FROM (SELECT count(*) AS n, count(DISTINCT ${quoteIdent(group)}) AS g FROM ${relation} GROUP BY ${quoteIdent(unit)})`,
+  );
+  return { rows: Number(row?.rows ?? 0), units: Number(row?.units ?? 0), crossArm: Number(row?.cross_arm ?? 0) };
+}
+
+/**
+ * --dedupe: 'first' keeps each unit's first row in the source's order (a unit seen in several
+ * groups stays in its first one); 'exclude' drops every unit with more than one row. Says how many.
+ */
+async function deduplicated(store: Store, relation: string, unit: string, group: string, policy: DedupePolicy, warnings: string[]): Promise<string> {
+  const d = await duplicateUnits(store, relation, unit, group);
+  if (d.units === 0) return relation;
+  const u = quoteIdent(unit);
+  const numbered = `(SELECT *, row_number() OVER () AS __row FROM ${relation})`;
+  const units = `${d.units.toLocaleString('en-US')} unit${d.units === 1 ? '' : 's'} with several rows (${d.crossArm.toLocaleString('en-US')} in several groups)`;
+  if (policy === 'first') {
+    warnings.push(`${units}: kept each one's first row, ${d.rows.toLocaleString('en-US')} rows dropped (--dedupe first)`);
+    return `(SELECT * EXCLUDE (__row) FROM ${numbered} QUALIFY row_number() OVER (PARTITION BY ${u} ORDER BY __row) = 1)`;
+  }
+  warnings.push(`${units}: excluded, ${(d.rows + d.units).toLocaleString('en-US')} rows dropped (--dedupe exclude)`);
+  return `(SELECT * FROM ${relation} WHERE ${u} NOT IN (SELECT ${u} FROM ${relation} GROUP BY ${u} HAVING count(*) > 1))`;
 }
 
 /** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */

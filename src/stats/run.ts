@@ -38,6 +38,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     correction: req.correction,
     weights: req.weights,
     nonFinite: req.nonFinite,
+    dedupe: req.dedupe,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });

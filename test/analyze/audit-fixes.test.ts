@@ -241,3 +241,37 @@ describe('8: bad inputs each get their own clear one-line message', () => {
     await expectError(['--data', 'badcov.csv', '--metric', 'y', '--covariates', 'x'], 'covariate x of badcov.csv is numeric except for 1 value that is not a number (e.g. "abc")');
   });
 });
+
+describe('9: --nulls help, df and rel_se in the JSON, --dedupe', () => {
+  it('--nulls help states the real default (zero), which file mode applies', async () => {
+    const help = await runCli(['analyze', '--help'], { cwd });
+    expect(help.stdout).toContain('zero (default');
+    expect(help.stdout).not.toContain('drop for means');
+    expect(help.stdout).toContain('--dedupe');
+  });
+  it('the JSON carries the Welch df and rel_se (scipy: ttest_ind(equal_var=False).df; delta method)', async () => {
+    // audit_reference.py, item 9: revenue, test vs control of exp.csv, no covariates.
+    const d = (await run(['--data', `${fixtures}exp.csv`, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue', '--json'])).json();
+    const r = d.results.find((x: any) => x.variant === 'test');
+    close(r.df, 1998.2512433455922, 1e-10);
+    close(r.rel_se, 0.03209060858260013, 1e-10);
+  });
+  it('duplicate units and units in several arms: counted by default, --dedupe first | exclude', async () => {
+    const lines = ['unit_id,group,y'];
+    for (let i = 0; i < 40; i += 1) lines.push(`u${i},${i % 2 ? 'control' : 'test'},${i % 5}`);
+    lines.push('u1,control,9', 'u2,control,7', 'u4,test,8'); // u1, u4 repeated in their arm; u2 in two arms
+    csv('dups.csv', `${lines.join('\n')}\n`);
+    const warn = (await run(['--data', 'dups.csv', '--metric', 'y', '--json'])).json();
+    expect(warn.warnings.join('\n')).toContain('3 duplicate unit rows (3 units with several rows, 1 of them in several groups)');
+    // numpy on the same rows: first occurrence per unit; or only units with a single row.
+    const first = (await run(['--data', 'dups.csv', '--metric', 'y', '--dedupe', 'first', '--json'])).json();
+    expect(first.srm.counts).toEqual({ control: 20, test: 20 });
+    expect(first.results[0].control_mean).toBeCloseTo(2.0, 12);
+    expect(first.results[0].test_mean).toBeCloseTo(2.0, 12);
+    expect(first.warnings.join('\n')).toContain('3 units with several rows (1 in several groups): kept each one\'s first row, 3 rows dropped (--dedupe first)');
+    const excl = (await run(['--data', 'dups.csv', '--metric', 'y', '--dedupe', 'exclude', '--json'])).json();
+    expect(excl.srm.counts).toEqual({ control: 19, test: 18 });
+    expect(excl.results[0].control_mean).toBeCloseTo(2.0526315789473686, 12);
+    expect(excl.results[0].test_mean).toBeCloseTo(1.8888888888888888, 12);
+  });
+});
