@@ -3,7 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
-import type { AnalysisMetric, Correction, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -44,6 +44,7 @@ interface AnalyzeFlags extends SourceFlags {
   correction: Correction;
   nulls?: NullPolicy;
   nonFinite?: NonFinitePolicy;
+  dedupe?: DedupePolicy;
   weights?: string;
   wide?: boolean;
   save: boolean;
@@ -71,10 +72,11 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--method <method>', 'variance reduction (default: cupac when covariates exist, else none)').choices(['none', 'cuped', 'cupac']))
     .option('--alpha <alpha>', 'significance level', '0.05')
     .addOption(new Option('--tails <tails>', 'alternative hypothesis').choices(['two', 'greater', 'less']).default('two'))
-    .option('--winsorize <quantile>', 'cap metric values at this quantile (computed in SQL), e.g. 0.999')
+    .option('--winsorize <quantile>', 'cap metric values (and each ratio numerator and denominator) at this quantile of the column, computed in SQL, e.g. 0.999')
     .addOption(new Option('--correction <how>', 'multiple-comparison correction across metrics x variants').choices(['none', 'holm', 'bh']).default('none'))
-    .addOption(new Option('--nulls <policy>', 'NULL metric values: zero or drop (default: zero for sums/counts, drop for means)').choices(['zero', 'drop']))
+    .addOption(new Option('--nulls <policy>', 'NULL metric values: zero (default: a unit with no value counts as 0) or drop (left out of that metric)').choices(['zero', 'drop']))
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))
+    .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
@@ -105,6 +107,7 @@ Examples:
         weights,
         nulls: flags.nulls,
         nonFinite: flags.nonFinite,
+        dedupe: flags.dedupe,
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');

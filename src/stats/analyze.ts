@@ -4,13 +4,15 @@
  * CUPED / CUPAC. SQL returns sufficient statistics; the math lives in the pure modules.
  */
 import { UserError } from '../core/errors.js';
+import { stripControl } from '../core/sanitize.js';
 import { quoteIdent, type Store } from '../store/store.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
 import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
 import { srmTest } from './srm.js';
-import { adjustPValues } from './corrections.js';
-import type { Moments } from './moments.js';
+import { adjustPValues, correctedAlphas } from './corrections.js';
+import { criticalValue, interval } from './ttest.js';
+import { StatsInputError, type Moments } from './moments.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -35,7 +37,14 @@ export interface TestSettings {
   weights?: Record<string, number> | undefined;
   /** NaN / ±Infinity in metric and covariate columns (default: error). */
   nonFinite?: NonFinitePolicy | undefined;
+  /**
+   * Units with several rows (duplicates, or seen in several arms): counted in a warning by
+   * default; 'first' keeps each unit's first row (so its first arm), 'exclude' drops such units.
+   */
+  dedupe?: DedupePolicy | undefined;
 }
+
+export type DedupePolicy = 'first' | 'exclude';
 
 export interface AnalyzeOptions extends TestSettings {
   /** SQL relation with one row per unit: a table name or a parenthesised subquery. */
@@ -68,6 +77,12 @@ export interface MetricResult {
   rel_ci: [number | null, number | null];
   p_value: number | null;
   p_value_adjusted: number | null;
+  /** Alpha the CIs are computed at: the nominal one, or the correction's per-comparison alpha. */
+  ci_alpha: number;
+  /** Welch-Satterthwaite degrees of freedom of the (adjusted) difference; null without variance. */
+  df: number | null;
+  /** Standard error of rel_lift (delta method). */
+  rel_se: number | null;
   significant: boolean;
   method: Method;
   covariates: string[];
@@ -86,6 +101,8 @@ export interface AnalyzeResult {
   alpha: number;
   tails: Tails;
   correction: Correction;
+  /** How the CIs were adjusted for the correction; null without one. */
+  ci_adjustment: string | null;
   method: Method;
   srm: { chi2: number; p_value: number; counts: Record<string, number>; expected: Record<string, number>; mismatch: boolean };
   results: MetricResult[];
@@ -134,6 +151,15 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
   const covNames = method === 'none' ? [] : [...new Set([...opts.covariates, ...metrics.flatMap((m) => m.covariates ?? [])])];
   const covInfos = covNames.map((c) => requireColumn(columns, c, 'covariate', opts.source));
+  const self = covInfos.find((c) => metricCols.has(c.name));
+  if (self) {
+    throw new UserError(`covariate ${self.name} is also a metric: a metric cannot adjust itself`, {
+      hint: `use its pre-experiment value (e.g. pre_${self.name}) as the covariate, or drop ${self.name} from --covariates`,
+      code: 'COVARIATE_IS_METRIC',
+      exitCode: 2,
+    });
+  }
+  for (const c of covInfos.filter((x) => !x.numeric)) await refuseMostlyNumericText(store, opts.relation, c.name, opts.source);
   if (method === 'cuped' || method === 'cupac') {
     const missing = metrics.filter((m) => opts.covariates.length === 0 && (m.covariates ?? []).length === 0);
     if (missing.length > 0 && covInfos.length === 0) {
@@ -146,19 +172,22 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const relation = await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings);
+  const cleaned = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings), group, warnings);
+  const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
   const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
     categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
-  if (profile.sampleUnits < profile.sampleRows) {
-    const where = profile.sampleRows < profile.rows ? ` (in a sample of ${profile.sampleRows.toLocaleString('en-US')} rows)` : '';
-    warnings.push(`${opts.source} has ${(profile.sampleRows - profile.sampleUnits).toLocaleString('en-US')} duplicate unit rows${where}: analyze expects one row per unit`);
+  if (profile.sampleUnits < profile.sampleRows && opts.dedupe === undefined) {
+    const d = await duplicateUnits(store, relation, unit, group);
+    warnings.push(
+      `${opts.source} has ${d.rows.toLocaleString('en-US')} duplicate unit rows (${d.units.toLocaleString('en-US')} units with several rows, ${d.crossArm.toLocaleString('en-US')} of them in several groups): analyze expects one row per unit; pass --dedupe first or --dedupe exclude`,
+    );
   }
   const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
-  const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [])), opts.winsorize) : new Map<string, number>();
+  const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, [...new Set(metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [m.num, m.den])))], opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
   const covariates: CovariateColumn[] = [];
@@ -179,8 +208,21 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
   }
-  const covFor = (m: { covariates?: string[] }): CovariateColumn[] => {
+  const covFor = (m: AnalysisMetric): CovariateColumn[] => {
     if (method === 'none') return [];
+    // CUPED on a ratio with its pre-period numerator and denominator: one covariate, the
+    // linearised pre-period ratio (pre_num - R_pre pre_den) / mean(pre_den) with the pooled R_pre
+    // (as gbstats' regression-adjusted ratio), not the pre-period numerator alone.
+    const pre = m.covariates ?? [];
+    if (method === 'cuped' && m.kind === 'ratio' && opts.covariates.length === 0 && pre.length === 2 && pre.every((c) => numericCovs.includes(c))) {
+      const [pn, pd] = pre as [string, string];
+      const dbar = shiftOf(pd);
+      if (dbar !== 0) {
+        const value = (c: string): string => `coalesce(CAST(${quoteIdent(c)} AS DOUBLE), ${shiftOf(c)})`;
+        const r = shiftOf(pn) / dbar;
+        return [{ source: `ratio(${pn},${pd})`, columns: [{ name: `ratio(${pn},${pd})`, expr: `(${value(pn)} - ${r} * ${value(pd)}) / ${dbar}` }] }];
+      }
+    }
     const names = method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])];
     return covariates.filter((c) => names.includes(c.source));
   };
@@ -196,8 +238,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       policies.set(m.name, policy);
       let y = `CAST(${quoteIdent(m.column)} AS DOUBLE)`;
       if (policy === 'zero') y = `coalesce(${y}, 0)`;
-      const cap = caps.get(m.column);
-      if (cap !== undefined) y = `LEAST(${y}, ${cap})`;
+      y = capped(y, caps.get(m.column));
       requests.push({
         key: m.name,
         ...(policy === 'drop' ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
@@ -208,8 +249,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       requests.push({
         key: m.name,
         columns: [
-          { name: `${m.name}:num`, expr: `coalesce(CAST(${quoteIdent(m.num)} AS DOUBLE), 0)` },
-          { name: `${m.name}:den`, expr: `coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)` },
+          { name: `${m.name}:num`, expr: capped(`coalesce(CAST(${quoteIdent(m.num)} AS DOUBLE), 0)`, caps.get(m.num)) },
+          { name: `${m.name}:den`, expr: capped(`coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)`, caps.get(m.den)) },
           ...covCols,
         ],
         shift: [shiftOf(m.num), shiftOf(m.den), ...covShift],
@@ -219,6 +260,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const counted = [...new Set([...metricCols, ...numericCovs])];
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
+  // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
+  for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = `COUNT(*) FILTER (WHERE coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0) <> 0)`;
   const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys);
   const rows = await store.all(query.sql);
   const moments = query.decode(rows);
@@ -227,6 +270,17 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const nulls = (c: string): number => profile.rows - [...(extras.get(`nn:${c}`)?.values() ?? [])].reduce((x, y) => x + y, 0);
 
   const { control, variants } = chooseGroups(groups, opts.control);
+  for (const m of metrics) {
+    if (m.kind !== 'ratio') continue;
+    const nz = extras.get(`nz:${m.name}`) as Map<string, number>;
+    const zero = [control, ...variants].filter((g) => (nz.get(g) ?? 0) === 0);
+    if (zero.length > 0) {
+      throw new UserError(`ratio ${m.name}: every denominator (${m.den}) is 0 or NULL in group${zero.length > 1 ? 's' : ''} ${zero.join(', ')}, so the ratio is undefined`, {
+        hint: 'pick a denominator that is positive for some units in every group (e.g. sessions)',
+        code: 'ZERO_DENOMINATOR',
+      });
+    }
+  }
   const srm = srmFor(groups, control, variants, opts.weights);
   if (srm.mismatch) warnings.push(`sample ratio mismatch: p = ${srm.p_value.toExponential(2)} < ${SRM_THRESHOLD}; the split differs from the expected one, results may be biased`);
   for (const c of numericCovs) {
@@ -255,22 +309,34 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       const mt = byGroup.get(v);
       if (!mc || !mt) continue;
       const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
-      const cmp: Comparison =
+      const cmp: Comparison = asUserError(() =>
         m.kind === 'value'
           ? analyzeMean(mc, mt, { ...common, metric: m.name })
-          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` });
+          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
+      );
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
       for (const n of cmp.notes) dropped.set(n, [...(dropped.get(n) ?? []), variants.length > 1 ? `${m.name} (${v})` : m.name]);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
     }
   }
   for (const [n, where] of dropped) (opts.expectedDrops ? notes : warnings).push(`${n} (${where.length === results.length ? 'every metric' : where.join(', ')})`);
-  const adjusted = adjustPValues(results.map((r) => r.p_value), opts.correction);
+  const raw = results.map((r) => r.p_value);
+  const adjusted = adjustPValues(raw, opts.correction);
+  const ciAlphas = correctedAlphas(raw, adjusted, opts.alpha, opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
+    // Intervals at the corrected alpha, so a CI excludes 0 exactly when the adjusted p < alpha.
+    const a = ciAlphas[i] ?? opts.alpha;
+    r.ci_alpha = a;
+    if (a !== opts.alpha && r.df !== null && r.diff !== null && r.diff_se !== null) {
+      const q = criticalValue(r.df, a, opts.tails);
+      r.diff_ci = interval(r.diff, r.diff_se, q, opts.tails);
+      if (r.rel_lift !== null && r.rel_se !== null) r.rel_ci = interval(r.rel_lift, r.rel_se, q, opts.tails);
+    }
   });
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, method, srm, results, warnings: [...new Set(warnings)], notes };
+  const ciNote = opts.correction === 'none' ? null : `confidence intervals use the ${opts.correction === 'holm' ? 'Holm step-down (Bonferroni alpha/m when not rejected)' : 'Benjamini-Yekutieli false-coverage (alpha * rejections / m)'} adjusted alpha, so they agree with the adjusted p-values`;
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes };
 }
 
 /**
@@ -281,7 +347,14 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
 async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: string[], warnings: string[]): Promise<string> {
   if (columns.length === 0) return opts.relation;
   const asDouble = (c: string): string => `CAST(${quoteIdent(c)} AS DOUBLE)`;
-  const [row] = await store.all(`SELECT ${columns.map((c, i) => `count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`).join(', ')} FROM ${opts.relation}`);
+  const [row] = await store.all(`SELECT ${columns.flatMap((c, i) => [`count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`, `count(*) FILTER (WHERE isfinite(${asDouble(c)}) AND abs(${asDouble(c)}) > 1e150) AS h${i}`]).join(', ')} FROM ${opts.relation}`);
+  const huge = columns.map((c, i) => ({ c, n: Number(row?.[`h${i}`] ?? 0) })).find((x) => x.n > 0);
+  if (huge) {
+    throw new UserError(`column ${huge.c} of ${opts.source} has values beyond 1e150 in ${huge.n.toLocaleString('en-US')} row${huge.n === 1 ? '' : 's'}: their squares overflow`, {
+      hint: 'rescale the column (e.g. to thousands) or fix those values',
+      code: 'VALUE_TOO_LARGE',
+    });
+  }
   const bad = columns.map((c, i) => ({ c, n: Number(row?.[`n${i}`] ?? 0) })).filter((x) => x.n > 0);
   const first = bad[0];
   if (!first) return opts.relation;
@@ -296,6 +369,75 @@ async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: strin
   for (const x of bad) warnings.push(`column ${x.c}: NaN or Infinity in ${rows(x.n)} treated as missing (--non-finite null)`);
   const replace = bad.map((x) => `CASE WHEN isfinite(${asDouble(x.c)}) THEN ${quoteIdent(x.c)} END AS ${quoteIdent(x.c)}`);
   return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${opts.relation})`;
+}
+
+/** --winsorize: the value capped at its column's quantile (ratio numerators and denominators each at their own). */
+function capped(expr: string, cap: number | undefined): string {
+  return cap === undefined ? expr : `LEAST(${expr}, ${cap})`;
+}
+
+/** Bad input found by the pure statistics becomes one clear line, not an "unexpected error". */
+function asUserError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (error) {
+    if (error instanceof StatsInputError) throw new UserError(error.message, { hint: 'check the data and the flags (see statsig-hack analyze --help)', code: error.code });
+    throw error;
+  }
+}
+
+/**
+ * A text covariate whose values are nearly all numbers has a few bad values (e.g. "abc" or
+ * "n/a" in a numeric column): treating it as categorical would silently pool and drop it.
+ */
+async function refuseMostlyNumericText(store: Store, relation: string, column: string, source: string): Promise<void> {
+  const c = quoteIdent(column);
+  const [row] = await store.all(
+    `SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad, any_value(${c}) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS example FROM ${relation}`,
+  );
+  const n = Number(row?.n ?? 0);
+  const bad = Number(row?.bad ?? 0);
+  if (!(bad > 0 && n - bad >= 0.9 * n)) return;
+  throw new UserError(`covariate ${column} of ${source} is numeric except for ${bad.toLocaleString('en-US')} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a number (e.g. "${typeof row?.example === 'string' ? stripControl(row.example).slice(0, 40) : ''}")`, {
+    hint: 'fix or blank those values (a blank is filled with the mean); a text column would be treated as categorical',
+    code: 'NOT_NUMERIC',
+  });
+}
+
+/** Rows beyond the first per unit, units with several rows, and units seen in several groups (one GROUP BY unit pass). */
+async function duplicateUnits(store: Store, relation: string, unit: string, group: string): Promise<{ rows: number; units: number; crossArm: number }> {
+  const [row] = await store.all(
+    `SELECT coalesce(sum(n - 1), 0) AS rows, count(*) FILTER (WHERE n > 1) AS units, count(*) FILTER (WHERE g > 1) AS cross_arm
+     FROM (SELECT count(*) AS n, count(DISTINCT ${quoteIdent(group)}) AS g FROM ${relation} GROUP BY ${quoteIdent(unit)})`,
+  );
+  return { rows: Number(row?.rows ?? 0), units: Number(row?.units ?? 0), crossArm: Number(row?.cross_arm ?? 0) };
+}
+
+/**
+ * --dedupe: 'first' keeps each unit's first row in the source's order (a unit seen in several
+ * groups stays in its first one); 'exclude' drops every unit with more than one row. Says how many.
+ */
+async function deduplicated(store: Store, relation: string, unit: string, group: string, policy: DedupePolicy, warnings: string[]): Promise<string> {
+  const d = await duplicateUnits(store, relation, unit, group);
+  if (d.units === 0) return relation;
+  const u = quoteIdent(unit);
+  const numbered = `(SELECT *, row_number() OVER () AS __row FROM ${relation})`;
+  const units = `${d.units.toLocaleString('en-US')} unit${d.units === 1 ? '' : 's'} with several rows (${d.crossArm.toLocaleString('en-US')} in several groups)`;
+  if (policy === 'first') {
+    warnings.push(`${units}: kept each one's first row, ${d.rows.toLocaleString('en-US')} rows dropped (--dedupe first)`);
+    return `(SELECT * EXCLUDE (__row) FROM ${numbered} QUALIFY row_number() OVER (PARTITION BY ${u} ORDER BY __row) = 1)`;
+  }
+  warnings.push(`${units}: excluded, ${(d.rows + d.units).toLocaleString('en-US')} rows dropped (--dedupe exclude)`);
+  return `(SELECT * FROM ${relation} WHERE ${u} NOT IN (SELECT ${u} FROM ${relation} GROUP BY ${u} HAVING count(*) > 1))`;
+}
+
+/** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */
+async function withoutNullGroup(store: Store, relation: string, group: string, warnings: string[]): Promise<string> {
+  const [row] = await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`);
+  const n = Number(row?.n ?? 0);
+  if (n === 0) return relation;
+  warnings.push(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with no ${group} (NULL) left out: they belong to no group`);
+  return `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL)`;
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {
@@ -369,6 +511,9 @@ function toResult(metric: string, variant: string, method: Method, c: Comparison
     rel_ci: c.rel_ci,
     p_value: c.p_value,
     p_value_adjusted: null,
+    ci_alpha: c.alpha,
+    df: c.df,
+    rel_se: c.rel_se,
     significant: false,
     method: c.covariates.length > 0 ? method : 'none',
     covariates: c.covariates,

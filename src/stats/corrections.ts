@@ -40,3 +40,33 @@ export function adjustPValues(pValues: readonly (number | null)[], method: Corre
   });
   return out;
 }
+
+/**
+ * Per-comparison alpha for confidence intervals that agree with the corrected p-values: an
+ * interval excludes 0 exactly when the adjusted p-value is below alpha.
+ *   holm: the rejected comparison at step r (1-based, ascending p) gets alpha / (m - r + 1), the
+ *         level it was tested at; the others get the Bonferroni alpha / m (their p > alpha / m
+ *         whenever Holm does not reject them);
+ *   bh:   every comparison gets alpha * max(R, 1) / m with R the number of rejections, the
+ *         false-coverage-rate intervals of Benjamini & Yekutieli (2005).
+ * Null p-values keep the nominal alpha (no interval to adjust).
+ */
+export function correctedAlphas(pValues: readonly (number | null)[], adjusted: readonly (number | null)[], alpha: number, method: Correction): number[] {
+  if (method === 'none') return pValues.map(() => alpha);
+  const present = pValues.flatMap((p, i) => (p === null ? [] : [{ p, i }]));
+  const m = present.length;
+  const out = pValues.map(() => alpha);
+  if (m === 0) return out;
+  const rejected = (i: number): boolean => {
+    const a = adjusted[i];
+    return a !== null && a !== undefined && a < alpha;
+  };
+  if (method === 'holm') {
+    present.sort((a, b) => a.p - b.p || a.i - b.i);
+    present.forEach(({ i }, rank) => (out[i] = rejected(i) ? alpha / (m - rank) : alpha / m));
+    return out;
+  }
+  const r = present.filter(({ i }) => rejected(i)).length;
+  for (const { i } of present) out[i] = (alpha * Math.max(r, 1)) / m;
+  return out;
+}

@@ -68,6 +68,16 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     throw new UserError(`experiment ${opts.experiment} lists no metrics`, { hint: 'pass --metric <name>[,<name>...]', code: 'NO_METRIC', exitCode: 2 });
   }
   const names = defs.map((d) => d.key);
+  // The default CUPAC covariates are the pre-period values of every metric the experiment lists,
+  // whichever metrics are analysed: `power --metric X` and `analyze` then measure the same
+  // adjustment (one definition of the variance cut), not one that depends on the metric list.
+  const autoCupac = opts.covariates.length === 0 && opts.method !== 'none' && opts.method !== 'cuped';
+  let covOnly: MetricDef[] = [];
+  if (autoCupac && opts.metrics.length > 0) {
+    const listed = await experimentMetrics(store, opts.experiment).catch(() => null);
+    covOnly = (listed ? [...listed.primary, ...listed.secondary] : []).filter((d, i, all) => !names.includes(d.key) && all.findIndex((x) => x.key === d.key) === i);
+  }
+  const allDefs = [...defs, ...covOnly];
 
   // Per-unit aggregates after first exposure (metric) and in the pre-period (covariate).
   const aggs: string[] = [];
@@ -77,7 +87,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   // A pre-period aggregate computed twice (revenue, and the numerator of revenue per order) is one
   // covariate: the copy would only be dropped as collinear by construction.
   const preByExpr = new Map<string, string>();
-  defs.forEach((d, i) => {
+  allDefs.forEach((d, i) => {
     const col = (part: string, post: boolean): string => `m${i}_${part}_${post ? 'post' : 'pre'}`;
     const add = (alias: string, expr: string, post: boolean): string => {
       const same = post ? undefined : preByExpr.get(expr);
@@ -89,7 +99,8 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     };
     const { numerator, denominator } = metricComponents(d);
     const pre: string[] = [];
-    for (const post of [true, false]) {
+    const analysed = i < defs.length;
+    for (const post of analysed ? [true, false] : [false]) {
       const cols = { event: `(CASE WHEN ${post ? 'post' : 'NOT post'} THEN event END)` };
       const parts: [string, typeof numerator][] = denominator ? [['num', numerator], ['den', denominator]] : [['v', numerator]];
       for (const [part, component] of parts) {
@@ -97,7 +108,9 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
         if (!post) pre.push(alias);
       }
     }
-    if (isRatioMetric(d)) {
+    if (!analysed) {
+      // A listed metric not analysed here: only its pre-period values, as covariates.
+    } else if (isRatioMetric(d)) {
       metrics.push({ name: d.key, kind: 'ratio', num: col('num', true), den: col('den', true), covariates: pre });
     } else {
       metrics.push({ name: d.key, kind: 'value', column: col('v', true), nulls: 'zero', covariates: pre });
@@ -106,7 +119,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   });
   const usedEvents = [
     ...new Set(
-      defs.flatMap((d) => {
+      allDefs.flatMap((d) => {
         const c = metricComponents(d);
         return [c.numerator.event, ...(c.denominator ? [c.denominator.event] : [])];
       }),
@@ -134,7 +147,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     const key = names.includes(c) ? c : c.startsWith('pre_') && names.includes(c.slice(4)) ? c.slice(4) : null;
     return key === null ? [c] : (metrics.find((m) => m.name === key)?.covariates ?? [c]);
   });
-  if (covariates.length === 0 && opts.method !== 'none' && opts.method !== 'cuped') {
+  if (covariates.length === 0 && autoCupac) {
     // User properties that vary (a constant or empty one carries no signal).
     const distinct = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM __exp`);
     const withData = USER_PROPERTIES.filter((p) => Number(distinct[0]?.[p] ?? 0) > 1);
@@ -159,11 +172,12 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     correction: opts.correction,
     weights,
     nonFinite: opts.nonFinite,
+    dedupe: opts.dedupe,
     defaultNulls: opts.nulls ?? 'zero',
     // Chosen here (every pre-period metric and user property), so a redundant one is no news to the user.
     expectedDrops: opts.covariates.length === 0,
   });
-  const pretty = (c: string): string => prettyCovariate(c, defs);
+  const pretty = (c: string): string => prettyCovariate(c, allDefs);
   const userNames = (text: string): string => text.replace(/\bm\d+_(?:v|num|den)_pre\w*/g, pretty);
   const prettyKeys = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [pretty(k), v]));
   return {
@@ -175,8 +189,11 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   };
 }
 
-/** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num. */
+/** m0_v_pre -> pre_revenue, m1_num_pre -> pre_aov:num, ratio(m1_num_pre,m1_den_pre) -> pre_aov (the linearised pre-period ratio). */
 function prettyCovariate(name: string, defs: MetricDef[]): string {
+  // The linearised pre-period ratio CUPED builds from m<i>_num_pre and m<i>_den_pre.
+  const r = /^ratio\(m(\d+)_num_pre,m\1_den_pre\)$/.exec(name);
+  if (r) return `pre_${defs[Number(r[1])]?.key ?? name}`;
   const m = /^m(\d+)_(v|num|den)_pre(.*)$/.exec(name);
   if (!m) return name;
   const d = defs[Number(m[1])];

@@ -61,14 +61,13 @@ export function means(m: Moments): number[] {
 
 /**
  * Sample covariance matrix (divisor n - 1). Zeros when n < 2. A column whose variance is
- * at rounding level (relative to its magnitude) is treated as exactly constant, so that
+ * at rounding level (relative to its shifted mean square) is treated as exactly constant, so that
  * constant data never yields a tiny spurious variance.
  */
 export function covariance(m: Moments): Matrix {
   const k = m.names.length;
   const c = zeroMatrix(k);
   if (m.n < 2) return c;
-  const mu = means(m);
   const constant: boolean[] = [];
   for (let j = 0; j < k; j++) {
     const sj = vAt(m.sums, j);
@@ -77,8 +76,11 @@ export function covariance(m: Moments): Matrix {
       (c[j] as number[])[l] = v;
       (c[l] as number[])[j] = v;
     }
-    const scale = vAt(mu, j) ** 2 + vAt(m.shift, j) ** 2;
-    constant.push(!(at(c, j, j) > 1e-13 * scale));
+    // Constancy is judged on the shifted statistics: the variance is the shifted mean square
+    // minus a cancellation, so its rounding error is relative to cross[j][j] / (n - 1), not to
+    // the mean. (A column at 1e9 with sd 1.1 is not constant; identical values are.)
+    const scale = Math.abs(at(m.cross, j, j)) / (m.n - 1);
+    constant.push(!(at(c, j, j) > 1e-11 * scale));
   }
   for (let j = 0; j < k; j++) {
     if (!constant[j]) continue;

@@ -47,7 +47,10 @@ export function ratioLinearArm(m: Moments, numerator: string, denominator: strin
   const s = covariance(m);
   const ybar = vAt(mu, yi);
   const dbar = vAt(mu, di);
-  if (dbar === 0) {
+  // A denominator constant within the arm whose mean is within rounding of 0 is 0 (the shifted
+  // sums cancel to a hair off 0, which would give a ratio of ~1e16).
+  const dScale = Math.abs(vAt(m.shift, di)) + Math.abs(dbar);
+  if (dbar === 0 || (at(s, di, di) === 0 && Math.abs(dbar) <= 1e-9 * dScale)) {
     throw new StatsInputError(`the denominator "${denominator}" averages 0 in the ${label}; the ratio is undefined`, 'ZERO_DENOMINATOR');
   }
   const r = ybar / dbar;

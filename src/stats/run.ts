@@ -38,6 +38,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     correction: req.correction,
     weights: req.weights,
     nonFinite: req.nonFinite,
+    dedupe: req.dedupe,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });
@@ -53,10 +54,15 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
   let store: Store;
   let relation: string;
   if (isFile) {
+    if (fs.existsSync(file) && fs.statSync(file).isFile() && fs.statSync(file).size === 0) {
+      throw new UserError(`${data} is empty`, { hint: 'export the unit-level data again: a header line and one row per unit', code: 'EMPTY' });
+    }
     store = await Store.memory({ migrate: false });
     try {
       const { reader } = await describeFile(store, file);
       await store.run(`CREATE TEMP TABLE __data AS SELECT * FROM ${reader}`);
+      const [count] = await store.all('SELECT count(*) AS n FROM __data');
+      if (Number(count?.n ?? 0) === 0) throw new UserError(`${data} has a header but no rows`, { hint: 'export the unit-level data again: one row per unit under the header', code: 'EMPTY' });
     } catch (error) {
       store.close();
       throw error;

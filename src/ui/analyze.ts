@@ -8,7 +8,7 @@ export { num, pct, pval };
 const METHOD_NAMES: Record<string, string> = { cuped: 'CUPED', cupac: 'CUPAC', none: 'no adjustment' };
 
 export function sentence(r: MetricResult, alpha: number): string {
-  const level = Math.round((1 - alpha) * 100);
+  const level = Math.round((1 - (r.ci_alpha ?? alpha)) * 1000) / 10;
   const parts = [`${r.metric}${r.variant !== 'test' ? ` (${r.variant})` : ''}: ${pct(r.rel_lift)} (${level}% CI ${pct(r.rel_ci[0])}..${pct(r.rel_ci[1])}), p=${pval(r.p_value_adjusted ?? r.p_value)}`];
   if (r.method !== 'none' && r.variance_reduction !== null) {
     parts.push(`${METHOD_NAMES[r.method]} cut variance by ${Math.round(r.variance_reduction * 100)}%, worth ${Math.round((r.equivalent_sample_saved ?? 0) * 100)}% more sample`);
@@ -26,6 +26,7 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   const title = res.experiment ? `Experiment ${res.experiment}` : 'Experiment results';
   lines.push(`${title}: control = ${res.control}, method = ${METHOD_NAMES[res.method] ?? res.method}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
   const counts = Object.entries(res.srm.counts).map(([g, n]) => `${g} ${int(n)}`).join(', ');
+  if (res.ci_adjustment) lines.push(c.dim(`CIs: ${res.ci_adjustment}.`));
   lines.push(`SRM: ${res.srm.mismatch ? c.red('MISMATCH') : 'ok'} (chi2 = ${num(res.srm.chi2)}, p = ${pval(res.srm.p_value)}; ${counts})`);
   lines.push('');
   const rows = res.results.map((r) => ({
