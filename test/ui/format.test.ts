@@ -1,5 +1,6 @@
 /** One formatter for human output: counts with separators, measurements by significant digits. */
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { commandLine, count, duration, int, num, pct, progressCount, pval, share, visibleLength, wrap } from '../../src/ui/format.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
@@ -50,5 +51,15 @@ describe('format', () => {
     expect(all).toContain('Seeding a 2,000-user demo project');
     expect(all).not.toMatch(/\b\d{4,} (users?|events?|rows?|units?|series|experiments?|metrics?)\b/);
     expect(all).not.toMatch(/\b\d{4,}\/\d{4,}\b/);
+  });
+});
+
+describe('int groups digits by hand exactly as toLocaleString("en-US") does', () => {
+  it('for any double and bigint', () => {
+    fc.assert(fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (x) => int(x) === Math.round(x).toLocaleString('en-US')), { numRuns: 5000 });
+    fc.assert(fc.property(fc.integer({ min: -(2 ** 53), max: 2 ** 53 }), (x) => int(x) === x.toLocaleString('en-US')));
+    fc.assert(fc.property(fc.bigInt(), (x) => int(x) === x.toLocaleString('en-US')));
+    expect(int(-0.4)).toBe('-0');
+    expect(int(1e21)).toBe('1,000,000,000,000,000,000,000');
   });
 });
