@@ -7,23 +7,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
+import { mulberry32 as rng } from '../support/rng.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
 const cwd = tmpDir();
 const csv = (name: string, text: string) => writeFile(cwd, name, text);
 const run = (args: string[]) => runCli(['analyze', ...args], { cwd });
-
-/** Deterministic pseudo-random numbers (mulberry32) so fixtures are reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('1: ratio with all-zero denominators', () => {
   it('is refused by count when one arm has only zero denominators (was R = 4e15, p ~ 0)', async () => {
