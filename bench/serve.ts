@@ -7,12 +7,13 @@
  * The issue's goals: cached get >= 10x the req/s of --no-cache, get p99 < 5 ms at 64
  * connections on 2 cores, writes >= 500/s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { Store } from '../src/store/store.js';
 import { createKey } from '../src/server/keys.js';
+import { startServe, type ServeChild } from '../test/support/serve-process.js';
 
 function arg(args: string[], name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
@@ -20,27 +21,9 @@ function arg(args: string[], name: string, fallback: string): string {
 }
 
 const root = path.resolve(import.meta.dirname, '..');
-const bin = path.join(root, 'bin', 'statsig-hack.js');
 
-async function startServer(db: string, cache: boolean): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--db', db, '--port', '0', ...(cache ? [] : ['--no-cache'])], {
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', FORCE_COLOR: '0' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString('utf8');
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, url };
+function startServer(db: string, cache: boolean): Promise<ServeChild> {
+  return startServe(['--db', db, ...(cache ? [] : ['--no-cache'])]);
 }
 
 async function stopServer(child: ChildProcess): Promise<void> {

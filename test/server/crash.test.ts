@@ -4,37 +4,24 @@
  * has its audit row and a whole body; no audit row without its entity).
  * Needs `npm run build` (like test/e2e).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { createKey } from '../../src/server/keys.js';
 import { GateSchema } from '../../src/ai/seed/schema.js';
+import { startServe, type ServeChild } from '../support/serve-process.js';
 import { tmpDir } from '../support/tmp.js';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
 const children: ChildProcess[] = [];
 afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
 });
 
-async function startChild(db: string, cwd: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--db', db, '--port', '0'], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, CI: 'true', FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let err = '';
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
-    child.stderr?.on('data', (c: Buffer) => {
-      err += c.toString('utf8');
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err);
-      if (m?.[1]) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  return { child, url };
+async function startChild(db: string, cwd: string): Promise<ServeChild> {
+  const started = await startServe(['--db', db], { cwd, timeoutMs: 20_000 });
+  children.push(started.child);
+  return started;
 }
 
 describe('serve under kill -9', () => {
