@@ -63,6 +63,12 @@ export interface ProgramOptions {
   listed?: readonly ManifestEntry[];
 }
 
+/** The program's exit override and output reach every command, nested subcommands too (`serve keys create`). */
+function inheritSettings(cmd: Command, parent: Command): void {
+  cmd.copyInheritedSettings(parent);
+  for (const sub of cmd.commands) inheritSettings(sub, cmd);
+}
+
 export function createProgram(io: CliIO, app: App, factories: readonly CommandFactory[], options: ProgramOptions = {}): Command {
   const pkg = packageInfo();
   const program = new Command('statsig-hack');
@@ -105,7 +111,7 @@ Examples:
     );
   for (const make of factories) {
     const cmd = make(app);
-    cmd.copyInheritedSettings(program);
+    inheritSettings(cmd, program);
     program.addCommand(cmd);
   }
   if (options.listed) {

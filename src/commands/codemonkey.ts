@@ -247,9 +247,5 @@ Examples:
       ctx.out.result(run, () => renderReport(run, older, ctx.out.c));
     });
 
-  // Subcommands get the program's settings (exitOverride, output) when they run.
-  cmd.hook('preSubcommand', (parent, sub) => {
-    sub.copyInheritedSettings(parent);
-  });
   return cmd;
 }

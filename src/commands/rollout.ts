@@ -316,24 +316,13 @@ function watchCommand(app: App): Command {
   });
 }
 
-/** A command whose subcommands take the settings it is given (exit override, output) when it gets them. */
-function withNestedSettings(cmd: Command): Command {
-  const copy = cmd.copyInheritedSettings.bind(cmd);
-  cmd.copyInheritedSettings = (source: Command) => {
-    copy(source);
-    for (const sub of cmd.commands) sub.copyInheritedSettings(cmd);
-    return cmd;
-  };
-  return cmd;
-}
-
 export function rolloutCommand(app: App): Command {
-  return withNestedSettings(new Command('rollout')
+  return new Command('rollout')
     .description('one-shot Kubernetes rollouts of experiments and dynamic configs (copies per group, server-side apply), and the operator loop')
     .addCommand(startCommand(app))
     .addCommand(statusCommand(app))
     .addCommand(promoteCommand(app))
     .addCommand(abortCommand(app))
     .addCommand(applyCommand(app))
-    .addCommand(watchCommand(app)));
+    .addCommand(watchCommand(app));
 }

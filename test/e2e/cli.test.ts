@@ -102,6 +102,14 @@ describe('version, help and completion', () => {
     expect(r.stderr).toContain('(Did you mean status?)');
   });
 
+  it('a usage error in a nested subcommand is one line with the hint and exit 2, like any other', async () => {
+    for (const argv of [['serve', 'keys', 'create'], ['jobs', 'slow', '--bogus'], ['codemonkey', 'undo', '--bogus'], ['rollout', 'start', '--bogus']]) {
+      const r = await runCli(argv, { cwd: tmpDir() });
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(/^error: .+\n {2}hint: run with --help to see the usage\n$/);
+    }
+  });
+
   it('completion bash completes commands, options, choices and files', async () => {
     const cwd = tmpDir();
     const r = await runCli(['completion', 'bash'], { cwd });
