@@ -147,6 +147,22 @@ export interface BacktestResult {
   models: CandidateScore[];
 }
 
+/**
+ * Additive decomposition of the fit over the history and the horizon (in units of y, or of
+ * the transformed y when --transform is used): y_hat = trend + sum(seasonal) + holidays + regressors.
+ */
+export interface ForecastComponents {
+  /** Timestamps of the history followed by the horizon. */
+  ds: string[];
+  trend: number[];
+  /** One entry per seasonality the model fitted, e.g. 'daily', 'weekly', 'yearly'. */
+  seasonal: { name: string; values: number[] }[];
+  /** Holiday and custom-event effects summed, or null when none were modelled. */
+  holidays: number[] | null;
+  /** Extra regressors' contributions (--regressor), one per column. */
+  regressors: { name: string; values: number[] }[];
+}
+
 export interface SeriesForecast {
   group: string | null;
   model: ModelName;
@@ -167,6 +183,10 @@ export interface SeriesForecast {
   history?: HistoryPoint[];
   /** Holiday dates within the history and horizon (with the history, for charts). */
   holiday_dates?: { ds: string; name: string }[];
+  /** Decomposition of the fit, when the chosen model provides one (for JSON and charts). */
+  components?: ForecastComponents;
+  /** Trend changepoints the model found (timestamps). */
+  changepoints?: string[];
   /** Fallbacks and other things the user should know. */
   notes: string[];
   /** Seconds per model spent on this series (CV and final fits). */
