@@ -169,7 +169,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         out = await output(command.optsWithGlobals<GlobalOptions>());
         const { buildContext } = await import('./core/context.js');
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
-        jobs.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false);
+        jobs.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false, ctx.config.jobs?.detail);
       }
       return ctx;
     },

@@ -49,6 +49,8 @@ export const configSchema = z
     jobs: z
       .object({
         enabled: z.boolean().optional(),
+        /** What DuckDB profiles per query: 'summary' (query-level figures, under 2% of a query's time) or 'plan' (every operator's time and rows, about 3x the cost). */
+        detail: z.enum(['summary', 'plan']).optional(),
         cost: z
           .object({
             usdPerTBScanned: z.number().nonnegative().optional(),

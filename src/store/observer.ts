@@ -2,8 +2,10 @@
  * The hook through which every store query can be observed (the job log of `jobs`). An
  * observer is set for one CLI run with `queryObserver.run(observer, fn)`; with none set, a
  * query costs one `getStore()` call more. With one set, DuckDB's own profiler writes a JSON
- * profile per query to a temp file that the observer reads back (rows and bytes scanned,
- * peak memory, the plan).
+ * profile per query to a temp file that the observer reads back: by default only the
+ * query-level figures (rows and bytes scanned, peak memory), which is what keeps the log
+ * under 2% of a query's time; with `detail: 'plan'` the whole operator tree with timings
+ * (about 3x the fixed cost: see `npm run bench -- jobs`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
@@ -18,27 +20,41 @@ export interface QueryRecord {
   durationMs: number;
   ok: boolean;
   error: string | null;
+  /** CPU time of this process (DuckDB's threads included) while the query ran, in ms. */
+  cpuMs: number;
   /** DuckDB's JSON profile of the query, or null when profiling was off or failed. */
   profile: Record<string, unknown> | null;
 }
 
+/** What DuckDB profiles per query: query-level figures only (default), or the operator tree with timings too. */
+export type ProfileDetail = 'summary' | 'plan';
+
 export interface QueryObserver {
   /** False until the run knows which command it serves; queries are then not observed. */
   readonly active: boolean;
+  /** How much DuckDB profiles (default 'summary'). */
+  readonly detail?: ProfileDetail;
   record(rec: QueryRecord): void;
 }
 
 export const queryObserver = new AsyncLocalStorage<QueryObserver>();
 
-/** Per connection: the file DuckDB writes its profile to, or null when profiling is unavailable. */
-const profileFiles = new WeakMap<DuckDBConnection, string | null>();
+/** Per connection: the file DuckDB writes its profile to (null when profiling is unavailable) and the detail set on it. */
+const profileFiles = new WeakMap<DuckDBConnection, { file: string | null; detail: ProfileDetail }>();
 let fileCounter = 0;
 /** Files not yet removed: a process that exits without closing its stores leaves none behind. */
 const liveFiles = new Set<string>();
 let exitHook = false;
 
-/** The metrics the job log reads; fewer metrics, less work per query. */
-const METRICS = ['QUERY_NAME', 'LATENCY', 'CPU_TIME', 'CUMULATIVE_ROWS_SCANNED', 'ROWS_RETURNED', 'SYSTEM_PEAK_BUFFER_MEMORY', 'TOTAL_BYTES_READ', 'OPERATOR_NAME', 'OPERATOR_TIMING', 'OPERATOR_CARDINALITY', 'OPERATOR_ROWS_SCANNED', 'RESULT_SET_SIZE', 'EXTRA_INFO'];
+/**
+ * The metrics the job log reads; fewer metrics, less work per query. The summary set has no
+ * per-operator timing (the costliest part: a timer per operator per chunk) and no operator
+ * names or details; the scans' rows and row sizes stay, for bytes scanned.
+ */
+const METRICS: Record<ProfileDetail, string[]> = {
+  summary: ['QUERY_NAME', 'LATENCY', 'CUMULATIVE_ROWS_SCANNED', 'SYSTEM_PEAK_BUFFER_MEMORY', 'TOTAL_BYTES_READ', 'OPERATOR_ROWS_SCANNED', 'RESULT_SET_SIZE'],
+  plan: ['QUERY_NAME', 'LATENCY', 'CPU_TIME', 'CUMULATIVE_ROWS_SCANNED', 'ROWS_RETURNED', 'SYSTEM_PEAK_BUFFER_MEMORY', 'TOTAL_BYTES_READ', 'OPERATOR_NAME', 'OPERATOR_TIMING', 'OPERATOR_CARDINALITY', 'OPERATOR_ROWS_SCANNED', 'RESULT_SET_SIZE', 'EXTRA_INFO'],
+};
 
 /**
  * Where profiles are written: memory-backed /dev/shm when there is one (a profile written to
@@ -53,11 +69,11 @@ function profileDir(): string {
   }
 }
 
-async function profileFileOf(conn: DuckDBConnection, allowed: boolean): Promise<string | null> {
+async function profileFileOf(conn: DuckDBConnection, allowed: boolean, detail: ProfileDetail): Promise<string | null> {
   const known = profileFiles.get(conn);
-  if (known !== undefined) return known;
-  let file: string | null = null;
-  if (allowed) {
+  if (known !== undefined && known.detail === detail) return known.file;
+  let file: string | null = known?.file ?? null;
+  if (allowed && file === null) {
     file = path.join(profileDir(), `statsig-hack-q-${process.pid}-${++fileCounter}.json`);
     liveFiles.add(file);
     if (!exitHook) {
@@ -72,12 +88,18 @@ async function profileFileOf(conn: DuckDBConnection, allowed: boolean): Promise<
       await conn.run(`SET enable_profiling = 'json'`);
       await conn.run(`SET profiling_output = '${file.replace(/'/g, "''")}'`);
       await conn.run(`SET profiling_coverage = 'ALL'`);
-      await conn.run(`SET custom_profiling_settings = '${JSON.stringify(Object.fromEntries(METRICS.map((m) => [m, 'true'])))}'`);
     } catch {
       file = null;
     }
   }
-  profileFiles.set(conn, file);
+  if (file !== null) {
+    try {
+      await conn.run(`SET custom_profiling_settings = '${JSON.stringify(Object.fromEntries(METRICS[detail].map((m) => [m, 'true'])))}'`);
+    } catch {
+      file = null;
+    }
+  }
+  profileFiles.set(conn, { file, detail });
   return file;
 }
 
@@ -99,23 +121,28 @@ function readProfile(file: string | null, sql: string): Record<string, unknown> 
 export async function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>): Promise<T> {
   const obs = queryObserver.getStore();
   if (!obs?.active) return exec();
-  const file = await profileFileOf(conn, profiling);
+  const file = await profileFileOf(conn, profiling, obs.detail ?? 'summary');
   const startedAt = Date.now();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
+  const cpu = (): number => {
+    const c = process.cpuUsage(c0);
+    return (c.user + c.system) / 1000;
+  };
   try {
     const result = await exec();
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: true, error: null, profile: readProfile(file, sql) });
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: true, error: null, profile: readProfile(file, sql) });
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: false, error: message.split('\n')[0] ?? message, profile: null });
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profile: null });
     throw error;
   }
 }
 
 /** Stops profiling on a connection that is about to close and removes its profile file. */
 export function forgetConnection(conn: DuckDBConnection): void {
-  const file = profileFiles.get(conn);
+  const file = profileFiles.get(conn)?.file;
   profileFiles.delete(conn);
   if (file) {
     fs.rmSync(file, { force: true });

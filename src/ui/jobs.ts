@@ -88,8 +88,8 @@ export function renderSlow(rows: SlowJob[], factor: number): string {
 }
 
 function planLines(node: PlanNode, depth: number, out: string[]): void {
-  const facts = [formatMs(node.ms), `${node.rows} rows`, ...(node.scanned > 0 ? [`${node.scanned} scanned`] : [])].join(', ');
-  out.push(`${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${node.op}  (${facts})${node.info ? `  ${printable(node.info)}` : ''}`);
+  const facts = [...(node.ms === null ? [] : [formatMs(node.ms)]), ...(node.rows === null ? [] : [`${node.rows} rows`]), ...(node.scanned > 0 ? [`${node.scanned} scanned`] : [])].join(', ');
+  out.push(`${'  '.repeat(depth)}${depth > 0 ? '└ ' : ''}${node.op}${facts ? `  (${facts})` : ''}${node.info ? `  ${printable(node.info)}` : ''}`);
   for (const c of node.children) planLines(c, depth + 1, out);
 }
 
@@ -112,7 +112,7 @@ export function renderJob(j: JobDetail): string {
     ['fingerprint', j.fingerprint],
   ];
   const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
-  lines.push('', 'SQL:', printable(j.sql), '', 'Plan and profile:');
+  lines.push('', 'SQL:', printable(j.sql), '', j.plan && j.plan.children[0]?.ms === null ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them):' : 'Plan and profile:');
   if (j.plan) planLines(j.plan, 0, lines);
   else lines.push('(no profile: the query failed, or ran where DuckDB could not write one)');
   return lines.join('\n');

@@ -87,8 +87,9 @@ describe('jobs: every store query is logged', () => {
     expect(show.code, show.stderr).toBe(0);
     expect(show.stdout).toMatch(/command:\s+analyze/);
     expect(show.stdout).toMatch(/metric:\s+light/);
-    expect(show.stdout).toMatch(/SQL:\n[\s\S]*"small"[\s\S]*Plan and profile:/);
-    expect(show.stdout).toMatch(/Plan and profile:\nQUERY[\s\S]*(SEQ_SCAN|TABLE_SCAN)[\s\S]*2000 scanned/);
+    expect(show.stdout).toMatch(/SQL:\n[\s\S]*"small"[\s\S]*Plan and profile/);
+    // By default the log keeps query-level figures (and the scans' rows), not operator timings.
+    expect(show.stdout).toMatch(/Plan and profile \(operator timings not recorded: set jobs.detail to "plan"[^\n]*\nQUERY +\([\d.]+ ?[mµ]?s, 2000 scanned\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) +\(2000 scanned\)/);
     expect(failed?.error).toMatch(/no_such_column/);
     expect(failed?.plan).toBeNull();
 
@@ -130,6 +131,28 @@ describe('jobs: every store query is logged', () => {
     expect(hour.json<{ jobs: unknown[] }>().jobs).toHaveLength(1);
     const none = await runCli(['jobs', 'slow', '--factor', '10'], { cwd: dir });
     expect(none.stdout).toMatch(/no job ran slower than 10×/);
+  });
+
+  it('jobs.detail "plan" records each operator\'s time and rows; the default records CPU time from the process', async () => {
+    const { dir } = await project();
+    expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { detail: 'plan' } }));
+    expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    expect((await runCli(['jobs', '--json'], { cwd: dir })).code).toBe(0);
+    const { Store } = await import('../../src/store/store.js');
+    const s = await Store.open(path.join(dir, '.statsig-hack/project.duckdb'), { readOnly: true });
+    const summary = await s.all<{ id: number; cpu_ms: number | null; plan: string }>(`SELECT id, cpu_ms, plan FROM jobs WHERE command = 'analyze' AND sql ILIKE '%FROM "small"%GROUP BY%' ORDER BY id`);
+    const detailed = summary[1];
+    s.close();
+    expect(summary[0]?.cpu_ms).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(String(summary[0]?.plan)).children[0].ms).toBeNull();
+    const show = await runCli(['jobs', 'show', String(detailed?.id)], { cwd: dir });
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toMatch(/Plan and profile:\nQUERY +\([^)]*\d+ rows[^)]*\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) +\([\d.]+ ?[mµ]?s, 2000 rows, 2000 scanned\) +Table: /);
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { detail: 'full' } }));
+    const invalid = await runCli(['jobs'], { cwd: dir });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/jobs\.detail/);
   });
 
   it('the cost model comes from config, and its cost is the stated formula', async () => {

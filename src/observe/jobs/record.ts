@@ -14,8 +14,10 @@ export interface JobContext {
 /** A plan node as kept in the log: operator, time, rows, and its details. */
 export interface PlanNode {
   op: string;
-  ms: number;
-  rows: number;
+  /** Null when operator timings were not profiled (jobs.detail 'summary'). */
+  ms: number | null;
+  /** Null when operator cardinalities were not profiled (jobs.detail 'summary'). */
+  rows: number | null;
   scanned: number;
   info: string;
   children: PlanNode[];
@@ -78,6 +80,8 @@ function infoText(v: unknown): string {
   return text.length > MAX_INFO_CHARS ? `${text.slice(0, MAX_INFO_CHARS - 1)}…` : text;
 }
 
+const ms = (seconds: number | null): number | null => (seconds === null ? null : seconds * 1000);
+
 /** The operator tree of a DuckDB JSON profile, compacted (at most MAX_PLAN_NODES nodes). */
 export function compactPlan(profile: Record<string, unknown>): PlanNode {
   let budget = MAX_PLAN_NODES;
@@ -88,16 +92,16 @@ export function compactPlan(profile: Record<string, unknown>): PlanNode {
     for (const k of kids) if (budget > 0) children.push(walk(k, typeof k.operator_name === 'string' ? k.operator_name : typeof k.operator_type === 'string' ? k.operator_type : '?'));
     return {
       op,
-      ms: (num(node.operator_timing) ?? 0) * 1000,
-      rows: num(node.operator_cardinality) ?? 0,
+      ms: ms(num(node.operator_timing)),
+      rows: num(node.operator_cardinality),
       scanned: num(node.operator_rows_scanned) ?? 0,
       info: infoText(node.extra_info),
       children,
     };
   };
   const root = walk(profile, 'QUERY');
-  root.ms = (num(profile.latency) ?? 0) * 1000;
-  root.rows = num(profile.rows_returned) ?? 0;
+  root.ms = ms(num(profile.latency));
+  root.rows = num(profile.rows_returned);
   root.scanned = num(profile.cumulative_rows_scanned) ?? 0;
   return root;
 }
@@ -115,6 +119,7 @@ function scannedBytes(profile: Record<string, unknown>): number {
 
 export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string): JobRecord {
   const p = q.profile;
+  // DuckDB's own CPU time needs per-operator timing (detail 'plan'); otherwise the process's CPU time during the query.
   const cpu = p ? num(p.cpu_time) : null;
   return {
     ...ctx,
@@ -123,7 +128,7 @@ export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string): JobRe
     sql: q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql,
     started_ms: q.startedAt,
     duration_ms: q.durationMs,
-    cpu_ms: cpu === null ? null : cpu * 1000,
+    cpu_ms: cpu === null ? q.cpuMs : cpu * 1000,
     rows_scanned: p ? num(p.cumulative_rows_scanned) : null,
     bytes_scanned: p ? scannedBytes(p) : null,
     bytes_read: p ? num(p.total_bytes_read) : null,

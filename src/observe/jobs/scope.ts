@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { QueryObserver, QueryRecord } from '../../store/observer.js';
+import type { ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
 import { jobRecord, type JobContext, type JobRecord } from './record.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
@@ -24,6 +24,8 @@ export const MAX_SPOOL_BYTES = 64 * 1024 * 1024;
 export class JobScope implements QueryObserver {
   readonly runId = randomBytes(6).toString('hex');
   private ctx: JobContext | null = null;
+  /** What DuckDB profiles per query (config `jobs.detail`). */
+  detail: ProfileDetail = 'summary';
   private db: string | null = null;
   /** Queries observed and not yet written: records are built at flush, off the queries' path. */
   private pending: { q: QueryRecord; ctx: JobContext }[] = [];
@@ -35,10 +37,12 @@ export class JobScope implements QueryObserver {
   /**
    * Starts logging for a command: its name (`profile compare` for a subcommand), the
    * experiment and metric it was asked about (its --experiment and --metric options), and the
-   * project store whose spool receives the log. `enabled: false` (config) turns logging off.
+   * project store whose spool receives the log. `enabled: false` (config) turns logging off;
+   * `detail` (config `jobs.detail`) chooses query-level figures or whole plans.
    */
-  describe(command: string, opts: Record<string, unknown>, db: string, enabled = true): void {
+  describe(command: string, opts: Record<string, unknown>, db: string, enabled = true, detail: ProfileDetail = 'summary'): void {
     if (!enabled || UNLOGGED.has(command.split(' ')[0] ?? '')) return;
+    this.detail = detail;
     this.ctx = { command, experiment: optionText(opts.experiment), metric: optionText(opts.metric) };
     this.db = db;
   }
