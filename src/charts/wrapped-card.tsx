@@ -72,8 +72,9 @@ function awardValue(a: WrappedAward): string {
   }
 }
 
-function awardLine(a: WrappedAward): string {
-  return a.metric === null ? label(a.experiment) : `${label(a.experiment, 28)} · ${label(a.metric, 20)}`;
+/** An award's lines under its title: the experiment, the metric (Variance Slayer), the figure. */
+function awardLines(a: WrappedAward): string[] {
+  return [label(a.experiment, 30), ...(a.metric === null ? [] : [label(a.metric, 30)]), awardValue(a)];
 }
 
 /** Every line of text the picture shows, in reading order (also the SVG's <desc>). */
@@ -82,7 +83,7 @@ export function wrappedText(d: WrappedData): string[] {
   if (d.project) lines.push(label(d.project, 60));
   for (const s of wrappedStats(d)) lines.push(`${s.value} ${s.label}${s.sub ? ` (${s.sub})` : ''}`);
   lines.push(...liftText(d));
-  for (const a of d.awards) lines.push(`${a.title}: ${awardLine(a)}, ${awardValue(a)}`);
+  for (const a of d.awards) lines.push(`${a.title}: ${awardLines(a).join(', ')}`);
   return lines;
 }
 
@@ -102,8 +103,8 @@ function Tile(props: { children: ReactNode; style?: Record<string, unknown> }): 
 function StatTile(props: { stat: Stat; i: number; big: boolean }): ReactElement {
   const { stat, i, big } = props;
   return (
-    <Tile style={{ flex: 1, padding: big ? '28px 32px' : '20px 18px', justifyContent: 'space-between' }}>
-      <div style={flex({ fontSize: big ? 84 : 46, fontWeight: 700, color: accent(i), lineHeight: 1 })}>{stat.value}</div>
+    <Tile style={{ flex: 1, minWidth: 0, padding: big ? '28px 32px' : '20px 18px', justifyContent: 'space-between' }}>
+      <div style={flex({ fontSize: big ? 76 : 46, fontWeight: 700, color: accent(i), lineHeight: 1 })}>{stat.value}</div>
       <div style={flex({ flexDirection: 'column', marginTop: 10 })}>
         <div style={flex({ fontSize: big ? 34 : 18, color: WRAPPED_COLORS.text })}>{stat.label}</div>
         {stat.sub ? <div style={flex({ fontSize: big ? 26 : 15, color: WRAPPED_COLORS.muted, marginTop: 4 })}>{stat.sub}</div> : null}
@@ -128,12 +129,34 @@ function LiftTile(props: { d: WrappedData; big: boolean }): ReactElement {
 
 function AwardTile(props: { a: WrappedAward; i: number; big: boolean }): ReactElement {
   const { a, i, big } = props;
+  const lines = awardLines(a);
   return (
-    <Tile style={{ padding: big ? '24px 32px' : '14px 18px', flex: big ? undefined : 1, minWidth: 0 }}>
+    <Tile style={{ padding: big ? '24px 30px' : '14px 18px', flex: 1, minWidth: 0 }}>
       <div style={flex({ fontSize: big ? 32 : 19, fontWeight: 700, color: accent(i + 1) })}>{a.title}</div>
-      <div style={flex({ fontSize: big ? 28 : 16, color: WRAPPED_COLORS.text, marginTop: 4 })}>{awardLine(a)}</div>
-      <div style={flex({ fontSize: big ? 24 : 14, color: WRAPPED_COLORS.muted, marginTop: 2 })}>{awardValue(a)}</div>
+      {lines.map((line, k) => (
+        <div key={k} style={flex({ fontSize: big ? (k === lines.length - 1 ? 24 : 26) : k === lines.length - 1 ? 14 : 16, color: k === lines.length - 1 ? WRAPPED_COLORS.muted : WRAPPED_COLORS.text, marginTop: big ? 6 : 3 })}>
+          {line}
+        </div>
+      ))}
     </Tile>
+  );
+}
+
+/** Awards two by two. */
+function AwardGrid(props: { d: WrappedData; big: boolean; gap: number }): ReactElement {
+  const { d, big, gap } = props;
+  const rows = [d.awards.slice(0, 2), d.awards.slice(2, 4)].filter((r) => r.length > 0);
+  return (
+    <div style={flex({ flex: 1, flexDirection: 'column', gap, minWidth: 0 })}>
+      {rows.map((row, r) => (
+        <div key={r} style={flex({ flex: 1, gap })}>
+          {row.map((a, k) => (
+            <AwardTile key={a.id} a={a} i={r * 2 + k} big={big} />
+          ))}
+          {row.length === 1 ? <div style={flex({ flex: 1 })} /> : null}
+        </div>
+      ))}
+    </div>
   );
 }
 
@@ -143,7 +166,7 @@ function Header(props: { d: WrappedData; big: boolean }): ReactElement {
     <div style={flex({ flexDirection: 'column' })}>
       <div style={flex({ fontSize: big ? 34 : 20, color: accent(0), letterSpacing: 4, textTransform: 'uppercase', fontWeight: 700 })}>Statsig Wrapped</div>
       <div style={flex({ alignItems: 'baseline' })}>
-        <div style={flex({ fontSize: big ? 150 : 56, fontWeight: 700, color: WRAPPED_COLORS.text, lineHeight: 1.05 })}>{String(d.year)}</div>
+        <div style={flex({ fontSize: big ? 130 : 56, fontWeight: 700, color: WRAPPED_COLORS.text, lineHeight: 1.05 })}>{String(d.year)}</div>
         {d.project && !big ? <div style={flex({ fontSize: 24, color: WRAPPED_COLORS.muted, marginLeft: 20 })}>{label(d.project, 50)}</div> : null}
       </div>
       {d.project && big ? <div style={flex({ fontSize: 40, color: WRAPPED_COLORS.muted })}>{label(d.project, 36)}</div> : null}
@@ -155,7 +178,7 @@ function Card(props: { d: WrappedData }): ReactElement {
   const { d } = props;
   const stats = wrappedStats(d);
   return (
-    <div style={flex({ width: '100%', height: '100%', flexDirection: 'column', backgroundColor: WRAPPED_COLORS.background, padding: 40, fontFamily: 'DejaVu Sans', color: WRAPPED_COLORS.text })}>
+    <div style={flex({ width: 1200, height: 630, boxSizing: 'border-box', flexDirection: 'column', backgroundColor: WRAPPED_COLORS.background, padding: 40, fontFamily: 'DejaVu Sans', color: WRAPPED_COLORS.text })}>
       <Header d={d} big={false} />
       <div style={flex({ marginTop: 20, gap: 14, height: 170 })}>
         {stats.map((s, i) => (
@@ -166,13 +189,7 @@ function Card(props: { d: WrappedData }): ReactElement {
         <div style={flex({ width: 420 })}>
           <LiftTile d={d} big={false} />
         </div>
-        <div style={flex({ flex: 1, flexWrap: 'wrap', gap: 14 })}>
-          {d.awards.map((a, i) => (
-            <div key={a.id} style={flex({ width: 324 })}>
-              <AwardTile a={a} i={i} big={false} />
-            </div>
-          ))}
-        </div>
+        <AwardGrid d={d} big={false} gap={14} />
       </div>
     </div>
   );
@@ -182,18 +199,18 @@ function Story(props: { d: WrappedData }): ReactElement {
   const { d } = props;
   const stats = wrappedStats(d);
   return (
-    <div style={flex({ width: '100%', height: '100%', flexDirection: 'column', backgroundColor: WRAPPED_COLORS.background, padding: '90px 64px', fontFamily: 'DejaVu Sans', color: WRAPPED_COLORS.text })}>
+    <div style={flex({ width: 1080, height: 1920, boxSizing: 'border-box', flexDirection: 'column', backgroundColor: WRAPPED_COLORS.background, padding: '80px 64px', fontFamily: 'DejaVu Sans', color: WRAPPED_COLORS.text })}>
       <Header d={d} big={true} />
       <div style={flex({ marginTop: 48, flexDirection: 'column', gap: 20 })}>
         {[stats.slice(0, 2), stats.slice(2, 4)].map((row, r) => (
-          <div key={r} style={flex({ gap: 20, height: 230 })}>
+          <div key={r} style={flex({ gap: 20, height: 200 })}>
             {row.map((s, i) => (
               <StatTile key={s.label} stat={s} i={r * 2 + i} big={true} />
             ))}
           </div>
         ))}
         {stats[4] ? (
-          <div style={flex({ height: 200 })}>
+          <div style={flex({ height: 170 })}>
             <StatTile stat={stats[4]} i={4} big={true} />
           </div>
         ) : null}
@@ -201,11 +218,10 @@ function Story(props: { d: WrappedData }): ReactElement {
       <div style={flex({ marginTop: 20, flexDirection: 'column' })}>
         <LiftTile d={d} big={true} />
       </div>
-      <div style={flex({ marginTop: 20, flexDirection: 'column', gap: 16 })}>
-        {d.awards.map((a, i) => (
-          <AwardTile key={a.id} a={a} i={i} big={true} />
-        ))}
+      <div style={flex({ marginTop: 20, flex: 1 })}>
+        <AwardGrid d={d} big={true} gap={20} />
       </div>
+      <div style={flex({ marginTop: 24, fontSize: 24, color: WRAPPED_COLORS.muted, justifyContent: 'center' })}>made with statsig-hack wrapped</div>
     </div>
   );
 }

@@ -37,7 +37,7 @@ interface ExperimentSpec {
 function parseSpec(spec: unknown): ExperimentSpec {
   try {
     const v = typeof spec === 'string' ? (JSON.parse(spec) as unknown) : spec;
-    return v !== null && typeof v === 'object' ? (v as ExperimentSpec) : {};
+    return v !== null && typeof v === 'object' ? v : {};
   } catch {
     return {};
   }
@@ -57,7 +57,7 @@ export async function collectWrapped(store: Store, options: WrappedOptions = {})
   if (years.length === 0) {
     throw new UserError('the project store has no experiment exposures', { hint: 'run `statsig-hack seed` (or `statsig-hack demo`), or import exposures with `statsig-hack import`', code: 'WRAPPED_EMPTY' });
   }
-  const year = options.year ?? (years[years.length - 1] as number);
+  const year = options.year ?? Math.max(...years);
   if (!years.includes(year)) {
     throw new UserError(`no experiments ran in ${year}`, { hint: `years with experiments: ${years.join(', ')} (pass --year)`, code: 'WRAPPED_NO_YEAR' });
   }
