@@ -15,10 +15,12 @@
  *   units             distinct units with a first exposure in the year (over all experiments)
  *   metrics moved     distinct metrics with at least one significant result, either direction
  *   days saved        per experiment, with VR = its smallest variance reduction over its metrics
- *                     (every metric must reach the same precision): the first day on which the
- *                     cumulative exposures reached (1 - VR) x the total, against the days it ran;
- *                     the precision of the unadjusted test on all N units, Var/N, is reached by
- *                     the adjusted one with (1 - VR) N units. Summed over experiments.
+ *                     (every metric must reach the same precision) and D the days it ran: the
+ *                     adjusted test has the variance of the unadjusted one times (1 - VR), so it
+ *                     reaches the same precision (the same power) with (1 - VR) of the units; with
+ *                     units arriving at a steady rate, as a power calculator's "days = units
+ *                     needed / units per day" assumes, that is ceil(D (1 - VR)) days, and
+ *                     D - ceil(D (1 - VR)) are saved. Summed over experiments.
  */
 import type { Decision } from '../ask/scorecards.js';
 
@@ -48,8 +50,6 @@ export interface WrappedExperimentInput {
   lastDay: string;
   /** Distinct units first exposed in the year. */
   units: number;
-  /** First exposures per day from firstDay to lastDay inclusive (index 0 = firstDay). */
-  dailyExposures: number[];
   results: WrappedResultInput[];
   /** Why the experiment could not be analysed (it still counts as run); null when it was. */
   analysisError: string | null;
@@ -132,7 +132,7 @@ export const WRAPPED_RULES = {
   units: 'distinct units with a first exposure in the year, over all experiments',
   metrics_moved: 'distinct metrics with at least one significant result, either direction',
   days_saved:
-    'per experiment, VR = the smallest variance reduction among its metrics; the adjusted test reaches the precision of the unadjusted one on all N units with (1 - VR) N units: days saved = days run - the first day the cumulative exposures reached (1 - VR) N; summed over experiments',
+    'per experiment, VR = the smallest variance reduction among its metrics and D = the days it ran: the adjusted test reaches the power of the unadjusted one with (1 - VR) of the units, so at a steady rate of units in ceil(D x (1 - VR)) days; days saved = D - ceil(D x (1 - VR)), summed over experiments',
   variance_cut: 'Variance Slayer: the experiment and metric with the largest variance reduction from CUPED/CUPAC',
   most_variants: 'Crowded Room: the experiment with the most groups (control included); ties go to more units',
   longest_running: 'Marathon: the experiment with the most days from its first to its last first exposure in the year; ties go to more units',
@@ -164,17 +164,11 @@ export function isShippedWin(x: WrappedExperimentInput): boolean {
   return winners.some((v) => v === x.launchedGroup || x.groupIds[v] === x.launchedGroup);
 }
 
-/** The first 1-based day on which the cumulative exposures reach (1 - vr) of their total. */
-export function daysNeeded(daily: readonly number[], vr: number): number {
-  const total = daily.reduce((a, b) => a + b, 0);
-  if (total <= 0) return daily.length;
-  const target = (1 - Math.min(Math.max(vr, 0), 1)) * total;
-  let sum = 0;
-  for (let d = 0; d < daily.length; d += 1) {
-    sum += daily[d] as number;
-    if (sum >= target - 1e-9 * total) return d + 1;
-  }
-  return daily.length;
+/** Days an experiment that ran `days` days needs at the same power with variance reduction `vr`: ceil(days x (1 - vr)), at least 1. */
+export function daysNeeded(days: number, vr: number): number {
+  const v = Math.min(Math.max(vr, 0), 1);
+  // The tolerance keeps float noise (28 x 0.75 = 21.000000000000004) from costing a day.
+  return Math.max(1, Math.ceil(days * (1 - v) - 1e-9));
 }
 
 /** The VR an experiment's days saved rest on: its smallest variance reduction (negative counts as 0); null when none was adjusted. */
@@ -186,9 +180,7 @@ export function experimentVarianceReduction(x: WrappedExperimentInput): number |
 export function cupacSaving(x: WrappedExperimentInput): CupacSaving {
   const vr = experimentVarianceReduction(x);
   const run = daysRun(x);
-  // Days on which nobody was first exposed still count: pad the series to the days run.
-  const daily = [...x.dailyExposures, ...Array<number>(Math.max(0, run - x.dailyExposures.length)).fill(0)];
-  const needed = vr === null ? run : Math.min(run, daysNeeded(daily, vr));
+  const needed = vr === null ? run : Math.min(run, daysNeeded(run, vr));
   return { experiment: x.name, variance_reduction: vr, days_run: run, days_needed: needed, days_saved: run - needed };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Statsig Wrapped from the project store: gathers a year of experiments (first exposures per
- * day, status, groups) with SQL aggregates, analyses each one with the store-mode analysis
+ * Statsig Wrapped from the project store: gathers a year of experiments (units, first and last
+ * day of first exposures, status, groups) with SQL aggregates, analyses each one with the store-mode analysis
  * `analyze --experiment` runs (CUPAC by default; decisions as its scorecards make them), sums
  * them up (wrapped-data.ts) and writes the card (wrapped-card.tsx). `writeWrapped` is what the
  * command and the demo call.
@@ -64,12 +64,10 @@ export async function collectWrapped(store: Store, options: WrappedOptions = {})
   const from = `${year}-01-01 00:00:00`;
   const to = `${year + 1}-01-01 00:00:00`;
   const inYear = 'first_exposure >= CAST($1 AS TIMESTAMP) AND first_exposure < CAST($2 AS TIMESTAMP)';
-  const daily = await store.all<{ experiment: string; day: unknown; n: number }>(
-    `SELECT experiment, CAST(first_exposure AS DATE) AS day, count(*) AS n FROM exposures WHERE ${inYear} GROUP BY 1, 2 ORDER BY 1, 2`,
-    [from, to],
-  );
-  const perExp = await store.all<{ experiment: string; units: number; groups: number }>(
-    `SELECT experiment, count(DISTINCT unit_id) AS units, count(DISTINCT group_name) AS groups FROM exposures WHERE ${inYear} GROUP BY 1 ORDER BY 1`,
+  const perExp = await store.all<{ experiment: string; units: number; groups: number; first_day: unknown; last_day: unknown }>(
+    `SELECT experiment, count(DISTINCT unit_id) AS units, count(DISTINCT group_name) AS groups,
+       CAST(min(first_exposure) AS DATE) AS first_day, CAST(max(first_exposure) AS DATE) AS last_day
+     FROM exposures WHERE ${inYear} GROUP BY 1 ORDER BY 1`,
     [from, to],
   );
   const [total] = await store.all<{ n: number }>(`SELECT count(DISTINCT unit_id) AS n FROM exposures WHERE ${inYear}`, [from, to]);
@@ -82,12 +80,6 @@ export async function collectWrapped(store: Store, options: WrappedOptions = {})
   for (const [i, row] of perExp.entries()) {
     const name = row.experiment;
     options.onExperiment?.(name, i, perExp.length);
-    const days = daily.filter((d) => d.experiment === name);
-    const firstDay = isoDay(days[0]?.day);
-    const lastDay = isoDay(days[days.length - 1]?.day);
-    const dayIndex = (d: unknown): number => Math.round((Date.parse(`${isoDay(d)}T00:00:00Z`) - Date.parse(`${firstDay}T00:00:00Z`)) / 86_400_000);
-    const series = Array<number>(dayIndex(lastDay) + 1).fill(0);
-    for (const d of days) series[dayIndex(d.day)] = Number(d.n);
     const entity = byName.get(name);
     const spec = parseSpec(entity?.spec);
     const groups = Array.isArray(spec.groups) ? spec.groups : [];
@@ -99,10 +91,9 @@ export async function collectWrapped(store: Store, options: WrappedOptions = {})
       launchedGroup: typeof spec.launchedGroupID === 'string' ? spec.launchedGroupID : null,
       groupIds,
       groups: Math.max(groups.length, Number(row.groups)),
-      firstDay,
-      lastDay,
+      firstDay: isoDay(row.first_day),
+      lastDay: isoDay(row.last_day),
       units: Number(row.units),
-      dailyExposures: series,
     };
     try {
       const result = await analyzeExperiment(store, {

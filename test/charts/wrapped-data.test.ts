@@ -33,7 +33,6 @@ function exp(name: string, over: Partial<WrappedExperimentInput> = {}): WrappedE
     firstDay: '2026-03-01',
     lastDay: '2026-03-04',
     units: 100,
-    dailyExposures: [25, 25, 25, 25],
     results: [],
     analysisError: null,
     ...over,
@@ -41,28 +40,22 @@ function exp(name: string, over: Partial<WrappedExperimentInput> = {}): WrappedE
 }
 
 describe('wrapped numbers (pure)', () => {
-  it('days needed: the first day the cumulative exposures reach (1 - VR) of the total', () => {
-    expect(daysNeeded([10, 10, 10, 10], 0)).toBe(4);
-    expect(daysNeeded([10, 10, 10, 10], 0.5)).toBe(2);
-    expect(daysNeeded([10, 10, 10, 10], 0.49)).toBe(3);
-    expect(daysNeeded([10, 10, 10, 10], 0.75)).toBe(1);
-    // Front-loaded exposures: half of everyone came on day 1.
-    expect(daysNeeded([50, 20, 20, 10], 0.5)).toBe(1);
-    expect(daysNeeded([50, 20, 20, 10], 0.25)).toBe(3);
+  it('days needed at the same power: ceil(days x (1 - VR)), at least one', () => {
+    expect(daysNeeded(28, 0)).toBe(28);
+    expect(daysNeeded(28, 0.5)).toBe(14);
+    expect(daysNeeded(28, 0.75)).toBe(7); // 28 x 0.25 = 7 exactly: float noise must not cost a day
+    expect(daysNeeded(28, 0.26)).toBe(21); // 20.72 -> 21
+    expect(daysNeeded(28, 0.01)).toBe(28); // 27.72 -> 28: a 1% cut saves no whole day
+    expect(daysNeeded(4, 0.99)).toBe(1);
+    expect(daysNeeded(10, -0.3)).toBe(10); // an adjustment that made things worse counts as none
   });
 
-  it('days saved: the smallest VR of the experiment, days without first exposures counted', () => {
-    const x = exp('a', {
-      firstDay: '2026-03-01',
-      lastDay: '2026-03-10',
-      dailyExposures: [40, 0, 0, 0, 0, 0, 0, 0, 0, 60],
-      results: [res('m1', 't', 'win', 0.1, 0.7), res('m2', 't', 'neutral', 0, 0.3)],
-    });
-    // VR 0.3: 70 of 100 units are needed; the 40 of day 1 are not enough, day 10 brings the rest.
-    expect(cupacSaving(x)).toEqual({ experiment: 'a', variance_reduction: 0.3, days_run: 10, days_needed: 10, days_saved: 0 });
+  it('days saved: the smallest VR among the experiment\'s metrics', () => {
+    const x = exp('a', { firstDay: '2026-03-01', lastDay: '2026-03-10', results: [res('m1', 't', 'win', 0.1, 0.7), res('m2', 't', 'neutral', 0, 0.3)] });
+    // VR 0.3 (m2 must reach the same power too): 7 of 10 days.
+    expect(cupacSaving(x)).toEqual({ experiment: 'a', variance_reduction: 0.3, days_run: 10, days_needed: 7, days_saved: 3 });
     const y = exp('b', { ...x, name: 'b', results: [res('m1', 't', 'win', 0.1, 0.7)] });
-    // VR 0.7: 30 units are needed, day 1 has 40: 9 days saved.
-    expect(cupacSaving(y)).toMatchObject({ variance_reduction: 0.7, days_needed: 1, days_saved: 9 });
+    expect(cupacSaving(y)).toMatchObject({ variance_reduction: 0.7, days_needed: 3, days_saved: 7 });
     // Not adjusted (method none) or made worse: nothing saved.
     expect(cupacSaving(exp('c', { results: [res('m', 't', 'neutral', 0, null)] })).days_saved).toBe(0);
     expect(cupacSaving(exp('d', { results: [res('m', 't', 'neutral', 0, -0.2)] })).days_saved).toBe(0);
@@ -91,8 +84,8 @@ describe('wrapped numbers (pure)', () => {
   it('awards follow their stated rules, ties broken by units then name', () => {
     const xs = [
       exp('zeta', { groups: 4, units: 50, results: [res('rev', 't', 'neutral', 0, 0.35)] }),
-      exp('alpha', { groups: 4, units: 80, lastDay: '2026-03-20', dailyExposures: [80], results: [res('rev', 't', 'neutral', 0, 0.6), res('aov', 't', 'neutral', 0, 0.61)] }),
-      exp('beta', { groups: 2, units: 900, lastDay: '2026-03-20', dailyExposures: [900] }),
+      exp('alpha', { groups: 4, units: 80, lastDay: '2026-03-20', results: [res('rev', 't', 'neutral', 0, 0.6), res('aov', 't', 'neutral', 0, 0.61)] }),
+      exp('beta', { groups: 2, units: 900, lastDay: '2026-03-20' }),
     ];
     const byId = Object.fromEntries(awards(xs).map((a) => [a.id, a]));
     expect(byId.variance_cut).toMatchObject({ experiment: 'alpha', metric: 'aov', value: 0.61 });

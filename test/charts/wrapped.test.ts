@@ -15,7 +15,7 @@ import { decodePng, hexRgb } from './wrapped-png.js';
  * A store with known truth:
  *   exp_a (2026-06-01..04): control/test, 400 units (u0..u399) first exposed 200, 100, 50, 50 per day;
  *     revenue = 0.9 pre + U(0, 20) + 12 in test: a big significant win, pre-period revenue cuts
- *     the variance by ~95% (so (1 - VR) x 400 units were there on day 1: 3 of 4 days saved).
+ *     the variance by ~95% (so ceil(4 x 0.05) = 1 day gives the same power: 3 of 4 days saved).
  *     Status decision_made, launchedGroupID = test's group id: a shipped win.
  *   exp_b (2026-03-01 and 03-06): control/b1/b2, 300 units (u0..u299, all also in exp_a); clicks
  *     equal within each triple of units (one per group): exactly no effect, nothing moved.
