@@ -52,16 +52,22 @@ Examples:
       const { Store } = await import('../store/store.js');
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });
       const progress = await ctx.progress();
+      let started = false;
       let data;
       try {
         data = await wrappedFromStore(store, {
           year,
           redact: Boolean(flags.redact),
           preDays,
-          onExperiment: (_name, i, total) => (i === 0 ? progress.start('analysing the year\'s experiments', total) : progress.update(i, total)),
+          onExperiment: (_name, i, total) => {
+            if (!started) progress.start("analysing the year's experiments", total);
+            started = true;
+            progress.update(i, total);
+          },
         });
       } finally {
-        progress.stop();
+        // A progress line that never started has nothing to close (stopping it would print one).
+        if (started) progress.stop();
         store.close();
       }
       const written: WrittenWrapped[] = [];

@@ -119,4 +119,14 @@ describe('wrapped numbers (pure)', () => {
     expect(r).toMatchObject({ redacted: true, experiments_run: 3, wins: 1, units: 420, project: null });
     expect(r.biggest_lift).toEqual({ experiment: 'Experiment 2', variant: 'Variant', metric: 'Metric A', rel_lift: null });
   });
+
+  it('names from the store reach the picture without control characters, cut to fit', () => {
+    const hostile = `evil\u001b]0;title\u0007\u001b[2Jexp_${'x'.repeat(80)}`;
+    const d = computeWrapped({ year: 2026, project: 'P\u001b[31m', units: 10, experiments: [exp(hostile, { results: [res('m\u0007', 't\r', 'win', 0.1, 0.2)] })] });
+    const text = wrappedText(d).join('\n');
+    // eslint-disable-next-line no-control-regex
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(text).toContain('evilexp_xxx');
+    for (const line of text.split('\n')) expect(line.length).toBeLessThan(120);
+  });
 });

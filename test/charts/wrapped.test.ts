@@ -178,6 +178,8 @@ describe('wrapped command', () => {
     expect(noYear.code).toBe(1);
     expect(noYear.stderr).toContain('no experiments ran in 2024');
     expect(noYear.stderr).toContain('years with experiments: 2025, 2026');
+    // Exactly the error and its hint: no progress line closed before it ever started.
+    expect(noYear.stderr.trim().split('\n')).toHaveLength(2);
     expect(fs.existsSync(path.join(cwd, 'x.png'))).toBe(false);
 
     const empty = tmpDir();
