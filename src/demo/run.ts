@@ -72,7 +72,22 @@ export interface DemoResult {
   /** One question answered by the knowledge bank (offline) and one console search. */
   ask: AskResult | null;
   search: SearchOutput | null;
+  /** Pictures written next to the store: the Wrapped card and the DAU map (paths). */
+  pictures: { wrapped: string | null; map: string | null };
   warnings: string[];
+}
+
+/** `<store>-wrapped.png` and `<store>-map.png` beside the store; a picture that fails is a warning, not a failed demo. */
+async function demoPictures(store: Store, db: string, warnings: string[]): Promise<DemoResult['pictures']> {
+  const base = db.replace(/\.duckdb$/, '');
+  const pictures: DemoResult['pictures'] = { wrapped: null, map: null };
+  try {
+    const { writeWrapped } = await import('../charts/wrapped.js');
+    pictures.wrapped = (await writeWrapped(store, {}, `${base}-wrapped.png`)).written.file;
+  } catch (error) {
+    warnings.push(`wrapped: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return pictures;
 }
 
 export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
@@ -165,6 +180,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     const opened = await indexFromStore(store, { db: opts.db, cwd: path.dirname(opts.db) });
     const ask = await askQuestion(opened.index, opened.facts, opened.scorecards, DEMO_QUESTION, { limit: 3 });
     const search = await searchProject(opened.index, DEMO_SEARCH, { limit: 3 });
+    // The pictures, next to the store: the year's Wrapped card and a map of DAU by country.
+    opts.progress?.start('drawing the Wrapped card and the DAU map');
+    const pictures = await demoPictures(store, opts.db, warnings);
+    opts.progress?.stop('drew the Wrapped card and the DAU map');
     const judged = rows.filter((r) => r.covered !== null);
     return {
       db: opts.db,
@@ -179,6 +198,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
       forecast,
       ask,
       search,
+      pictures,
       warnings,
     };
   } finally {

@@ -80,6 +80,8 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
     lines.push('', `Search: statsig-hack search ${d.search.query} --db ${db}`);
     for (const r of d.search.results) lines.push(`  [${r.kind.replace('_', ' ')}] ${r.name}  ${r.path}`);
   }
+  const pics = [d.pictures.map ? `DAU by country map: ${d.pictures.map}` : null, d.pictures.wrapped ? `Wrapped card: ${d.pictures.wrapped}` : null].filter((x): x is string => x !== null);
+  if (pics.length > 0) lines.push('', 'Pictures:', ...pics.map((p) => `  ${p}`));
   const text = wrap(lines.join('\n'), target.width, '    ');
   const dbw = shellWord(db);
   const next = ['Next:', commandLine(`statsig-hack status --db ${dbw}`, target.width), commandLine(`statsig-hack analyze --experiment ${shellWord(d.rows[0]?.experiment ?? '<name>')} --db ${dbw}`, target.width)];
