@@ -30,10 +30,16 @@ describe('demo', () => {
     expect(d.drilldown.result.summary.length).toBeGreaterThan(10);
     expect(d.forecast.points).toHaveLength(14);
     for (const p of d.forecast.points) expect(p.yhat_lower).toBeLessThanOrEqual(p.yhat_upper);
+    // The Wrapped card lies next to the store: a PNG of 1200x630.
+    expect(d.pictures.wrapped).toBe(path.join(cwd, '.statsig-hack', 'demo-wrapped.png'));
+    const png = fs.readFileSync(d.pictures.wrapped);
+    expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 630]);
 
     // Re-running replaces its own project; the human output names the store and the coverage line.
     const again = await exec(process.execPath, [bin, 'demo', '--users', '3000'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
     expect(again.stdout).toMatch(/The planted effect lies inside the 95% CI for \d+ of \d+ metrics/);
+    expect(again.stdout).toMatch(/Pictures:\n[\s\S]*Wrapped card: .*demo-wrapped\.png/);
   });
 
   it('refuses to replace a project it did not write', async () => {
