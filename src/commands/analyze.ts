@@ -48,6 +48,7 @@ interface AnalyzeFlags extends SourceFlags {
   weights?: string;
   wide?: boolean;
   save: boolean;
+  segments?: string;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -78,6 +79,7 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))
     .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
+    .option('--segments <columns>', 'effect per segment value of these columns (e.g. country,platform; store mode: user properties), CUPED/CUPAC inside each, Cochran\'s Q per column, BH across segments')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
@@ -108,6 +110,7 @@ Examples:
         nulls: flags.nulls,
         nonFinite: flags.nonFinite,
         dedupe: flags.dedupe,
+        segments: parseList(flags.segments),
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');

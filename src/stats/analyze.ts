@@ -13,6 +13,8 @@ import { srmTest } from './srm.js';
 import { adjustPValues, correctedAlphas } from './corrections.js';
 import { criticalValue, interval } from './ttest.js';
 import { StatsInputError, type Moments } from './moments.js';
+import { segmentReport, type SegmentReport } from './segments.js';
+import { segmentComparisons } from './segments-query.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -42,6 +44,8 @@ export interface TestSettings {
    * default; 'first' keeps each unit's first row (so its first arm), 'exclude' drops such units.
    */
   dedupe?: DedupePolicy | undefined;
+  /** Segment columns (--segments): the effect per segment value, Cochran's Q per column, BH across cells. */
+  segments?: string[] | undefined;
 }
 
 export type DedupePolicy = 'first' | 'exclude';
@@ -109,6 +113,8 @@ export interface AnalyzeResult {
   warnings: string[];
   /** What the user need not act on (covariates left out because they add nothing); shown with --debug and in --json. */
   notes: string[];
+  /** Per-segment effects and heterogeneity tests (with --segments). */
+  segments?: SegmentReport;
 }
 
 interface CovariateColumn {
@@ -296,24 +302,27 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     if (count > 0) warnings.push(`metric ${m.name}: ${count} NULL values ${policy === 'zero' ? 'counted as 0' : 'dropped'} (--nulls zero|drop)`);
   }
 
+  const compare = (m: (typeof metrics)[number], mc: Moments, mt: Moments): Comparison => {
+    const covs = covFor(m);
+    const covCols = covs.flatMap((c) => c.columns.map((x) => x.name));
+    const covariateGroups = Object.fromEntries(covs.flatMap((c) => c.columns.map((x) => [x.name, c.source] as const)));
+    const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
+    return asUserError(() =>
+      m.kind === 'value'
+        ? analyzeMean(mc, mt, { ...common, metric: m.name })
+        : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
+    );
+  };
   const results: MetricResult[] = [];
   // One line per dropped covariate, naming the metrics it was dropped for (not one per metric).
   const dropped = new Map<string, string[]>();
   for (const m of metrics) {
     const byGroup = moments.get(m.name) as Map<string, Moments>;
-    const covs = covFor(m);
-    const covCols = covs.flatMap((c) => c.columns.map((x) => x.name));
-    const covariateGroups = Object.fromEntries(covs.flatMap((c) => c.columns.map((x) => [x.name, c.source] as const)));
     for (const v of variants) {
       const mc = byGroup.get(control);
       const mt = byGroup.get(v);
       if (!mc || !mt) continue;
-      const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
-      const cmp: Comparison = asUserError(() =>
-        m.kind === 'value'
-          ? analyzeMean(mc, mt, { ...common, metric: m.name })
-          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
-      );
+      const cmp: Comparison = compare(m, mc, mt);
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
       for (const n of cmp.notes) dropped.set(n, [...(dropped.get(n) ?? []), variants.length > 1 ? `${m.name} (${v})` : m.name]);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
@@ -335,8 +344,27 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       if (r.rel_lift !== null && r.rel_se !== null) r.rel_ci = interval(r.rel_lift, r.rel_se, q, opts.tails);
     }
   });
+  let segments: SegmentReport | undefined;
+  if (opts.segments && opts.segments.length > 0) {
+    // The same requests grouped by (group, segment value): CUPED/CUPAC refitted inside each segment.
+    const dims = [...new Set(opts.segments.map((d) => requireColumn(columns, d, 'segment', opts.source).name))];
+    const byName = new Map(metrics.map((m) => [m.name, m]));
+    const inputs = await segmentComparisons(store, {
+      relation,
+      source: opts.source,
+      group,
+      dimensions: dims,
+      requests,
+      cellKeys,
+      control,
+      variants,
+      metrics: metrics.map((m) => m.name),
+      compare: (name, mc, mt) => compare(byName.get(name) as (typeof metrics)[number], mc, mt),
+    });
+    segments = segmentReport(inputs, opts.alpha);
+  }
   const ciNote = opts.correction === 'none' ? null : `confidence intervals use the ${opts.correction === 'holm' ? 'Holm step-down (Bonferroni alpha/m when not rejected)' : 'Benjamini-Yekutieli false-coverage (alpha * rejections / m)'} adjusted alpha, so they agree with the adjusted p-values`;
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes };
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes, ...(segments ? { segments } : {}) };
 }
 
 /**

@@ -39,6 +39,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     weights: req.weights,
     nonFinite: req.nonFinite,
     dedupe: req.dedupe,
+    segments: req.segments,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });

@@ -2,6 +2,7 @@
 import type { AnalyzeResult, MetricResult } from '../stats/analyze.js';
 import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
+import { renderSegments } from './segments.js';
 
 export { num, pct, pval };
 
@@ -59,6 +60,7 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   lines.push(table.text);
   const note = hiddenNote(table.hidden, target.width);
   if (note) lines.push(c.dim(note));
+  if (res.segments) lines.push('', renderSegments(res.segments, target));
   lines.push('');
   for (const r of res.results) lines.push(sentence(r, res.alpha));
   if (res.warnings.length > 0) {
