@@ -15,6 +15,7 @@ import { criticalValue, interval } from './ttest.js';
 import { StatsInputError, type Moments } from './moments.js';
 import { segmentReport, type SegmentReport } from './segments.js';
 import { segmentComparisons } from './segments-query.js';
+import { percentileComparisons, type PercentileResult } from './percentile-query.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -46,6 +47,8 @@ export interface TestSettings {
   dedupe?: DedupePolicy | undefined;
   /** Segment columns (--segments): the effect per segment value, Cochran's Q per column, BH across cells. */
   segments?: string[] | undefined;
+  /** Percentile metrics (--percentile revenue:0.9): the quantile difference with a density-based CI. */
+  percentiles?: { metric: string; p: number }[] | undefined;
 }
 
 export type DedupePolicy = 'first' | 'exclude';
@@ -115,6 +118,8 @@ export interface AnalyzeResult {
   notes: string[];
   /** Per-segment effects and heterogeneity tests (with --segments). */
   segments?: SegmentReport;
+  /** Quantile differences (with --percentile); not part of the --correction family. */
+  percentiles?: PercentileResult[];
 }
 
 interface CovariateColumn {
@@ -132,7 +137,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const columns = await describeRelation(store, opts.relation);
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
-  if (opts.metrics.length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
+  if (opts.metrics.length === 0 && (opts.percentiles ?? []).length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
 
   const metricCols = new Set<string>();
   const metrics = opts.metrics.map((m) => {
@@ -147,6 +152,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     metricCols.add(den);
     return { ...m, num, den };
   });
+  // A percentile of a column that is not also analysed as a metric: checked and cleaned like one.
+  for (const ps of opts.percentiles ?? []) if (!metrics.some((m) => m.name === ps.metric)) metricCols.add(numericColumn(columns, ps.metric, 'percentile metric', opts.source));
   const method: Method = opts.method ?? (opts.covariates.length > 0 || metrics.some((m) => (m.covariates ?? []).length > 0) ? 'cupac' : 'none');
   if (method === 'cuped' && opts.covariates.length > 1) {
     throw new UserError(`CUPED takes one covariate, got ${opts.covariates.length} (${opts.covariates.join(', ')})`, {
@@ -363,8 +370,22 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     });
     segments = segmentReport(inputs, opts.alpha);
   }
+  let percentiles: PercentileResult[] | undefined;
+  if (opts.percentiles && opts.percentiles.length > 0) {
+    const specs = opts.percentiles.map((ps) => {
+      const m = metrics.find((x) => x.name === ps.metric);
+      if (m && m.kind === 'ratio') throw new UserError(`--percentile ${ps.metric}: a ratio metric has no per-unit value to take a percentile of`, { hint: 'take the percentile of a value metric (e.g. revenue:0.9)', code: 'USAGE', exitCode: 2 });
+      const column = m && m.kind === 'value' ? m.column : numericColumn(columns, ps.metric, 'percentile metric', opts.source);
+      const x = `CAST(${quoteIdent(column)} AS DOUBLE)`;
+      const policy = m ? (policies.get(m.name) ?? opts.defaultNulls) : opts.defaultNulls;
+      return { name: `${ps.metric} p${Number((ps.p * 100).toPrecision(6))}`, metric: ps.metric, expr: policy === 'zero' ? `coalesce(${x}, 0)` : x, p: ps.p };
+    });
+    const out = await percentileComparisons(store, { relation, group, control, variants, specs, alpha: opts.alpha, tails: opts.tails });
+    percentiles = out.results;
+    warnings.push(...out.warnings);
+  }
   const ciNote = opts.correction === 'none' ? null : `confidence intervals use the ${opts.correction === 'holm' ? 'Holm step-down (Bonferroni alpha/m when not rejected)' : 'Benjamini-Yekutieli false-coverage (alpha * rejections / m)'} adjusted alpha, so they agree with the adjusted p-values`;
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes, ...(segments ? { segments } : {}) };
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes, ...(segments ? { segments } : {}), ...(percentiles ? { percentiles } : {}) };
 }
 
 /**

@@ -174,6 +174,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     nonFinite: opts.nonFinite,
     dedupe: opts.dedupe,
     segments: opts.segments,
+    percentiles: opts.percentiles,
     defaultNulls: opts.nulls ?? 'zero',
     // Chosen here (every pre-period metric and user property), so a redundant one is no news to the user.
     expectedDrops: opts.covariates.length === 0,

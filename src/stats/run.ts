@@ -40,6 +40,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     nonFinite: req.nonFinite,
     dedupe: req.dedupe,
     segments: req.segments,
+    percentiles: req.percentiles,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });

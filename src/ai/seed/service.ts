@@ -163,7 +163,8 @@ export async function writeSeedProject(store: Store, spec: ProjectSpec, params: 
       ['dynamics', spec.dynamics],
       ['intended_effects', spec.true_effects],
       ['anomalies', anomalies],
-      ['planted_interactions', planted],
+      // Only when asked for (--plant-interaction): a default project's metadata stays as it was.
+      ...(planted.length > 0 ? ([['planted_interactions', planted]] as [string, unknown][]) : []),
       ['holidays', result.holidays],
       [
         'assignment',
