@@ -48,7 +48,7 @@ export interface TestSettings {
   /** Segment columns (--segments): the effect per segment value, Cochran's Q per column, BH across cells. */
   segments?: string[] | undefined;
   /** Percentile metrics (--percentile revenue:0.9): the quantile difference with a density-based CI. */
-  percentiles?: { metric: string; p: number }[] | undefined;
+  percentiles?: { metric: string; p: number; column?: string }[] | undefined;
 }
 
 export type DedupePolicy = 'first' | 'exclude';
@@ -153,7 +153,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     return { ...m, num, den };
   });
   // A percentile of a column that is not also analysed as a metric: checked and cleaned like one.
-  for (const ps of opts.percentiles ?? []) if (!metrics.some((m) => m.name === ps.metric)) metricCols.add(numericColumn(columns, ps.metric, 'percentile metric', opts.source));
+  for (const ps of opts.percentiles ?? []) if (!metrics.some((m) => m.name === ps.metric)) metricCols.add(numericColumn(columns, ps.column ?? ps.metric, 'percentile metric', opts.source));
   const method: Method = opts.method ?? (opts.covariates.length > 0 || metrics.some((m) => (m.covariates ?? []).length > 0) ? 'cupac' : 'none');
   if (method === 'cuped' && opts.covariates.length > 1) {
     throw new UserError(`CUPED takes one covariate, got ${opts.covariates.length} (${opts.covariates.join(', ')})`, {
@@ -375,7 +375,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     const specs = opts.percentiles.map((ps) => {
       const m = metrics.find((x) => x.name === ps.metric);
       if (m && m.kind === 'ratio') throw new UserError(`--percentile ${ps.metric}: a ratio metric has no per-unit value to take a percentile of`, { hint: 'take the percentile of a value metric (e.g. revenue:0.9)', code: 'USAGE', exitCode: 2 });
-      const column = m && m.kind === 'value' ? m.column : numericColumn(columns, ps.metric, 'percentile metric', opts.source);
+      const column = m && m.kind === 'value' ? m.column : numericColumn(columns, ps.column ?? ps.metric, 'percentile metric', opts.source);
       const x = `CAST(${quoteIdent(column)} AS DOUBLE)`;
       const policy = m ? (policies.get(m.name) ?? opts.defaultNulls) : opts.defaultNulls;
       return { name: `${ps.metric} p${Number((ps.p * 100).toPrecision(6))}`, metric: ps.metric, expr: policy === 'zero' ? `coalesce(${x}, 0)` : x, p: ps.p };

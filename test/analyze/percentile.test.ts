@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compareQuantiles, parsePercentileSpec, silvermanBandwidth, type QuantileArm } from '../../src/stats/percentile.js';
+import { Store } from '../../src/store/store.js';
+import { metricFromSpec } from '../../src/store/metrics.js';
 import { mulberry32 } from '../support/rng.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
@@ -143,5 +145,46 @@ describe('analyze --percentile', () => {
     const missing = await runCli(['analyze', '--data', 'p.csv', '--percentile', 'nosuch:0.5'], { cwd });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/nosuch/);
+  });
+});
+
+describe('percentile metric type in the store', () => {
+  it('maps type percentile and analyses it as the quantile of the per-unit value', { timeout: 120_000 }, async () => {
+    expect(metricFromSpec({ name: 'rev_p90', type: 'percentile', percentile: 0.9, metricEvents: [{ name: 'purchase', type: 'value' }] })).toMatchObject({ kind: 'sum', event: 'purchase', percentile: 0.9 });
+    expect(() => metricFromSpec({ name: 'bad', type: 'percentile', metricEvents: [{ name: 'purchase' }] })).toThrow(/needs "percentile" between 0 and 1/);
+
+    const cwd = tmpDir();
+    const db = path.join(cwd, 'p.duckdb');
+    const s = await runCli(['seed', 'an online shop for garden gnomes', '--offline', '--users', '5000', '--seed', '4', '--db', db, '--force', '--json'], { cwd });
+    expect(s.code, s.stderr).toBe(0);
+    const store = await Store.open(db);
+    try {
+      await store.run(`INSERT INTO entities (kind, name, type, status, spec) VALUES ('metrics', 'revenue_p95', 'percentile', 'active', '{"name":"revenue_p95","type":"percentile","percentile":0.95,"metricEvents":[{"name":"purchase","type":"value"}]}')`);
+    } finally {
+      store.close();
+    }
+    const exp = 'garden_gnome_one_page_checkout';
+    const r = await runCli(['analyze', '--experiment', exp, '--db', db, '--metric', 'revenue_p95', '--no-save', '--json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const out = r.json();
+    expect(out.results).toEqual([]);
+    expect(out.percentiles).toHaveLength(1);
+    const got = out.percentiles[0];
+    expect(got.name).toBe('revenue_p95 p95');
+    // The same quantile by an independent query: per-unit purchase value after first exposure.
+    const q = await runCli(
+      [
+        'query',
+        `SELECT x.group_name AS g, quantile_cont(coalesce(v.r, 0), 0.95) AS q FROM exposures x LEFT JOIN (SELECT e.unit_id, sum(e.value) AS r FROM events e JOIN exposures y ON y.unit_id = e.unit_id AND y.experiment = '${exp}' WHERE e.event = 'purchase' AND e.ts >= y.first_exposure GROUP BY e.unit_id) v ON v.unit_id = x.unit_id WHERE x.experiment = '${exp}' GROUP BY 1 ORDER BY 1`,
+        '--db',
+        db,
+        '--json',
+      ],
+      { cwd },
+    );
+    const byGroup = Object.fromEntries((q.json().rows as { g: string; q: number }[]).map((x) => [x.g, x.q]));
+    expect(got.control_quantile).toBeCloseTo(byGroup.Control!, 9);
+    expect(got.test_quantile).toBeCloseTo(byGroup.Test!, 9);
+    expect(got.diff_se).toBeGreaterThan(0);
   });
 });
