@@ -143,6 +143,24 @@ describe('interactions on seeded projects', () => {
     expect(none.json().tests.filter((t: InteractionTest) => t.significant)).toEqual([]);
     expect(none.json().tests.length).toBe(res.tests.length);
 
+    // The true effects account for the planted interaction: they move, and analyze still recovers them.
+    const truthOf = async (db: string) =>
+      (await runCli(['query', `SELECT metric, group_name, abs_effect FROM true_effects WHERE segment = 'all' AND experiment = '${pa}'`, '--db', db, '--json'], { cwd })).json().rows as { metric: string; group_name: string; abs_effect: number }[];
+    const [tPlanted, tPlain] = [await truthOf(planted), await truthOf(plain)];
+    const an = (await runCli(['analyze', '--experiment', pa, '--db', planted, '--no-save', '--json'], { cwd })).json().results as { metric: string; variant: string; diff: number; diff_se: number }[];
+    let checked = 0;
+    let moved = 0;
+    for (const t of tPlanted.filter((x) => touched.has(x.metric))) {
+      const before = tPlain.find((x) => x.metric === t.metric && x.group_name === t.group_name)!;
+      const est = an.find((x) => x.metric === t.metric && x.variant === t.group_name);
+      if (!est || before.abs_effect === 0) continue;
+      if (Math.abs(t.abs_effect / before.abs_effect - 1) > 0.5) moved += 1;
+      expect(Math.abs(est.diff - t.abs_effect)).toBeLessThan(4 * est.diff_se);
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(0);
+    expect(moved).toBeGreaterThan(0);
+
     const one = await runCli(['interactions', '--db', planted, '--experiment', pa], { cwd });
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toMatch(/interactions? found/);
