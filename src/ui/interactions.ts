@@ -2,6 +2,7 @@
 import type { InteractionsResult } from '../stats/interactions-query.js';
 import { int, num, paintOf, pct, pval, wrap, type Target } from './format.js';
 import { fitTable } from './table.js';
+import { oneLineSafe } from '../core/sanitize.js';
 
 export function renderInteractions(res: InteractionsResult, target: Target): string {
   const c = paintOf(target);
@@ -14,16 +15,18 @@ export function renderInteractions(res: InteractionsResult, target: Target): str
   if (res.pairs.length === 0) return wrap(`${lines[0]}\nNo two experiments share a unit.`, target.width);
   lines.push(flagged.length > 0 ? c.yellow(`${flagged.length} interaction${flagged.length === 1 ? '' : 's'} found`) : c.green('no interaction found'));
   lines.push('');
-  for (const p of res.pairs) lines.push(`${p.a} x ${p.b}: ${int(p.overlap_units)} shared units${p.skipped ? ` (not tested: ${p.skipped})` : ''}`);
+  // Experiment, group and metric names come from the store (imported data): shown without control characters.
+  const safe = (s: string): string => oneLineSafe(s, 80);
+  for (const p of res.pairs) lines.push(`${safe(p.a)} x ${safe(p.b)}: ${int(p.overlap_units)} shared units${p.skipped ? ` (not tested: ${safe(p.skipped)})` : ''}`);
   lines.push('');
   // Compact: every flagged test and the closest calls after them; --json has every test.
   const sorted = [...res.tests].sort((x, y) => Number(y.significant) - Number(x.significant) || (x.p_value ?? 2) - (y.p_value ?? 2));
   const shown = sorted.slice(0, Math.max(flagged.length + 5, 10));
   const rows = shown
     .map((t) => ({
-      pair: `${t.a} x ${t.b}`,
-      metric: t.metric,
-      arms: `${t.variant_a} x ${t.variant_b}`,
+      pair: `${safe(t.a)} x ${safe(t.b)}`,
+      metric: safe(t.metric),
+      arms: `${safe(t.variant_a)} x ${safe(t.variant_b)}`,
       [`lift (B ctrl)`]: pct(t.lift_in_control_b),
       [`lift (B arm)`]: pct(t.lift_in_variant_b),
       interaction: num(t.interaction),

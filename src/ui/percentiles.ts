@@ -2,14 +2,15 @@
 import type { PercentileResult } from '../stats/percentile-query.js';
 import { num, paintOf, pct, pval, significance, type Target } from './format.js';
 import { fitTable } from './table.js';
+import { oneLineSafe } from '../core/sanitize.js';
 
 export function renderPercentiles(rows: PercentileResult[], target: Target): string {
   const c = paintOf(target);
   const table = fitTable(
     ['percentile', 'variant', 'control', 'test', 'diff', 'diff CI', 'rel', 'p'],
     rows.map((r) => ({
-      percentile: r.name,
-      variant: r.variant,
+      percentile: oneLineSafe(r.name, 80),
+      variant: oneLineSafe(r.variant, 80),
       control: num(r.control_quantile),
       test: num(r.test_quantile),
       diff: num(r.diff),

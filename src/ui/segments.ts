@@ -2,6 +2,7 @@
 import type { SegmentReport } from '../stats/segments.js';
 import { int, num, paintOf, pct, pval, significance, type Target } from './format.js';
 import { fitTable } from './table.js';
+import { oneLineSafe } from '../core/sanitize.js';
 
 export function renderSegments(rep: SegmentReport, target: Target): string {
   const c = paintOf(target);
@@ -10,11 +11,12 @@ export function renderSegments(rep: SegmentReport, target: Target): string {
     const h = rep.heterogeneity.find((x) => x.dimension === dimension && x.metric === metric && x.variant === variant);
     const test = h && h.q !== null ? `Q = ${num(h.q)}, df = ${h.df}, p = ${pval(h.p_value)}${h.i2 !== null ? `, I2 = ${Math.round(h.i2 * 100)}%` : ''}` : 'Q: fewer than 2 testable segments';
     const flag = h?.heterogeneous ? c.yellow(' HETEROGENEOUS') : '';
-    return `${dimension} / ${metric}${variant !== 'test' ? ` (${variant})` : ''}: ${test}${flag}`;
+    return `${oneLineSafe(dimension)} / ${oneLineSafe(metric)}${variant !== 'test' ? ` (${oneLineSafe(variant)})` : ''}: ${test}${flag}`;
   };
   const rows = rep.cells.map((x) => ({
     heading: headingOf(x.dimension, x.metric, x.variant),
-    segment: x.value,
+    // Segment values come from the data: no terminal escapes or control characters.
+    segment: oneLineSafe(x.value, 60),
     units: `${int(x.n_control)} / ${int(x.n_test)}`,
     diff: num(x.diff),
     lift: pct(x.rel_lift),

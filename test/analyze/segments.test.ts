@@ -4,6 +4,7 @@
  * chi-square tail with 2 df is exp(-Q/2)), by A/A simulation from sums (seeded), and on a seeded
  * project whose plan=vip segment has a planted larger effect.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeMean } from '../../src/stats/cuped.js';
@@ -172,5 +173,38 @@ describe('analyze --segments on a seeded project', () => {
     const missing = await runCli(['analyze', '--experiment', exp, '--db', db, '--metric', 'product_view:event_count', '--segments', 'nosuch', '--no-save'], { cwd });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/nosuch/);
+  });
+});
+
+describe('analyze --segments on a file', () => {
+  it('segments by a column with CUPAC inside each, and shows hostile segment values without escapes', { timeout: 60_000 }, async () => {
+    const cwd = tmpDir();
+    const r = mulberry32(77);
+    const z = normal(r);
+    const countries = ['US', 'DE', '\u001b[31mEVIL\u001b[0m'];
+    const lines = ['unit_id,group,country,pre_revenue,revenue'];
+    for (let i = 0; i < 2400; i += 1) {
+      const g = i % 2 === 0 ? 'control' : 'test';
+      const c = countries[i % 3]!;
+      const pre = 10 + 3 * z();
+      lines.push(`u${i},${g},${c},${pre.toFixed(4)},${(0.8 * pre + 2 + z() + (g === 'test' && c === 'DE' ? 1 : 0)).toFixed(4)}`);
+    }
+    fs.writeFileSync(path.join(cwd, 'seg.csv'), `${lines.join('\n')}\n`);
+    const res = await runCli(['analyze', '--data', 'seg.csv', '--metric', 'revenue', '--covariates', 'pre_revenue', '--segments', 'country', '--json'], { cwd });
+    expect(res.code, res.stderr).toBe(0);
+    const seg = res.json().segments;
+    expect(seg.cells).toHaveLength(3);
+    const de = seg.cells.find((c: any) => c.value === 'DE');
+    expect(de.significant).toBe(true);
+    expect(de.method).toBe('cupac');
+    expect(de.variance_reduction).toBeGreaterThan(0.5);
+    expect(seg.cells.filter((c: any) => c.value !== 'DE' && c.significant)).toEqual([]);
+    expect(seg.heterogeneity[0].heterogeneous).toBe(true);
+    // The data really holds the escape (JSON keeps the value, escaped); the terminal table must not.
+    expect(seg.cells.some((c: any) => c.value.includes('\u001b'))).toBe(true);
+    const human = await runCli(['analyze', '--data', 'seg.csv', '--metric', 'revenue', '--covariates', 'pre_revenue', '--segments', 'country'], { cwd });
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).not.toContain('\u001b');
+    expect(human.stdout).toMatch(/\[31mEVIL\[0m|EVIL/);
   });
 });
