@@ -165,6 +165,12 @@ describe('interactions on seeded projects', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout).toMatch(/interactions? found/);
     expect(one.stdout).toContain(`${[pa, pb].sort().join(' x ')}`);
+    const seedHuman = await runCli([...seedArgs.filter((x) => x !== '--json'), '--db', path.join(cwd, 'h.duckdb'), '--plant-interaction'], { cwd });
+    expect(seedHuman.code, seedHuman.stderr).toBe(0);
+    expect(seedHuman.stdout).toContain(`Planted interactions (statsig-hack interactions should find them):\n  ${plant[0]!.event} x1.25 for units in a non-control group of both ${pa} and ${pb}`);
+    const badFactor = await runCli([...seedArgs, '--db', path.join(cwd, 'x.duckdb'), '--plant-interaction', 'lots'], { cwd });
+    expect(badFactor.code).toBe(2);
+    expect(badFactor.stdout + badFactor.stderr).toMatch(/--plant-interaction/);
     const bad = await runCli(['interactions', '--db', planted, '--experiment', 'nope'], { cwd });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no exposures for experiment "nope"/);
