@@ -3,6 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
+import { parsePercentileSpec } from '../stats/percentile.js';
 import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
@@ -48,6 +49,8 @@ interface AnalyzeFlags extends SourceFlags {
   weights?: string;
   wide?: boolean;
   save: boolean;
+  segments?: string;
+  percentile?: string;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -55,6 +58,14 @@ export function parseRatios(raw: string | undefined): AnalysisMetric[] {
     const m = /^([^/]+)\/([^/]+)$/.exec(r);
     if (!m) throw new UsageError(`--ratio expects numerator/denominator, got "${r}"`, { hint: 'e.g. --ratio orders/sessions' });
     return { name: r, kind: 'ratio' as const, num: (m[1] as string).trim(), den: (m[2] as string).trim() };
+  });
+}
+
+export function parsePercentiles(raw: string | undefined): { metric: string; p: number }[] {
+  return parseList(raw).map((r) => {
+    const spec = parsePercentileSpec(r);
+    if (!spec) throw new UsageError(`--percentile expects metric:p with 0 < p < 1, got "${r}"`, { hint: 'e.g. --percentile revenue:0.9 (the 90th percentile)' });
+    return spec;
   });
 }
 
@@ -78,6 +89,8 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))
     .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
+    .option('--segments <columns>', 'effect per segment value of these columns (e.g. country,platform; store mode: user properties), CUPED/CUPAC inside each, Cochran\'s Q per column, BH across segments')
+    .option('--percentile <metric:p>', 'percentile metric(s), comma-separated, e.g. revenue:0.9: the quantile difference with a density-based CI')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
@@ -108,6 +121,8 @@ Examples:
         nulls: flags.nulls,
         nonFinite: flags.nonFinite,
         dedupe: flags.dedupe,
+        segments: parseList(flags.segments),
+        percentiles: parsePercentiles(flags.percentile),
       });
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');

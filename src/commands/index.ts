@@ -26,6 +26,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'notify', load: async () => (await import('./notify.js')).notifyCommand },
   { name: 'analyze', load: async () => (await import('./analyze.js')).analyzeCommand },
   { name: 'power', load: async () => (await import('./power.js')).powerCommand },
+  { name: 'interactions', load: async () => (await import('./interactions.js')).interactionsCommand },
   { name: 'forecast', load: async () => (await import('./forecast.js')).forecastCommand },
   { name: 'whatchanged', load: async () => (await import('./whatchanged.js')).whatchangedCommand },
   { name: 'wrapped', load: async () => (await import('./wrapped.js')).wrappedCommand },

@@ -9,6 +9,7 @@ import type { PushResult } from '../ai/seed/push.js';
 import type { LlmUsage } from '../ai/llm.js';
 import { pushReporters } from './push.js';
 import { dbArg } from '../core/config.js';
+import { parseNumber } from '../core/options.js';
 
 const DOMAIN_CHOICES = ['ecommerce', 'saas', 'gaming', 'media', 'fintech'] as const;
 export const DEFAULT_START = '2025-11-03';
@@ -27,6 +28,7 @@ interface SeedOpts {
   dryRun?: boolean;
   startExperiments?: boolean;
   force?: boolean;
+  plantInteraction?: string | true;
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -68,6 +70,7 @@ export function seedCommand(app: App): Command {
     .option('--dry-run', 'with --push: print the exact requests instead of sending them')
     .option('--start-experiments', 'with --push: create the experiments started (active); by default they are created in setup')
     .option('--force', 'replace the project in the store without asking')
+    .option('--plant-interaction [factor]', 'plant an interaction between two overlapping experiments: units in a treatment group of both get this factor on one event (default 1.25); `interactions` should find it')
     .addHelpText(
       'after',
       `
@@ -87,6 +90,7 @@ Examples:
       const days = intOption('--days', opts.days, 1, 366);
       const preDays = intOption('--pre-days', opts.preDays, 0, 366);
       const seed = intOption('--seed', opts.seed, 0, 2_147_483_647);
+      const plantInteraction = opts.plantInteraction === undefined ? undefined : opts.plantInteraction === true ? 1.25 : parseNumber('--plant-interaction', opts.plantInteraction, { min: 0.1, max: 10, example: 1.25 });
       if (!/^\d{4}-\d{2}-\d{2}$/.test(opts.start) || Number.isNaN(Date.parse(`${opts.start}T00:00:00Z`))) {
         throw new UsageError(`--start must be a date like 2025-11-03, got "${opts.start}"`);
       }
@@ -166,7 +170,7 @@ Examples:
         summary = await service.writeSeedProject(
           store,
           spec,
-          { seed, users, days, preDays, start: opts.start },
+          { seed, users, days, preDays, start: opts.start, plantInteraction },
           { prompt, source: offline ? 'offline' : 'llm', domain, theme },
           progress,
         );

@@ -13,6 +13,9 @@ import { srmTest } from './srm.js';
 import { adjustPValues, correctedAlphas } from './corrections.js';
 import { criticalValue, interval } from './ttest.js';
 import { StatsInputError, type Moments } from './moments.js';
+import { segmentReport, type SegmentReport } from './segments.js';
+import { segmentComparisons } from './segments-query.js';
+import { percentileComparisons, type PercentileResult } from './percentile-query.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -42,6 +45,10 @@ export interface TestSettings {
    * default; 'first' keeps each unit's first row (so its first arm), 'exclude' drops such units.
    */
   dedupe?: DedupePolicy | undefined;
+  /** Segment columns (--segments): the effect per segment value, Cochran's Q per column, BH across cells. */
+  segments?: string[] | undefined;
+  /** Percentile metrics (--percentile revenue:0.9): the quantile difference with a density-based CI. */
+  percentiles?: { metric: string; p: number; column?: string }[] | undefined;
 }
 
 export type DedupePolicy = 'first' | 'exclude';
@@ -109,6 +116,10 @@ export interface AnalyzeResult {
   warnings: string[];
   /** What the user need not act on (covariates left out because they add nothing); shown with --debug and in --json. */
   notes: string[];
+  /** Per-segment effects and heterogeneity tests (with --segments). */
+  segments?: SegmentReport;
+  /** Quantile differences (with --percentile); not part of the --correction family. */
+  percentiles?: PercentileResult[];
 }
 
 interface CovariateColumn {
@@ -126,7 +137,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const columns = await describeRelation(store, opts.relation);
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
-  if (opts.metrics.length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
+  if (opts.metrics.length === 0 && (opts.percentiles ?? []).length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
 
   const metricCols = new Set<string>();
   const metrics = opts.metrics.map((m) => {
@@ -141,6 +152,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     metricCols.add(den);
     return { ...m, num, den };
   });
+  // A percentile of a column that is not also analysed as a metric: checked and cleaned like one.
+  for (const ps of opts.percentiles ?? []) if (!metrics.some((m) => m.name === ps.metric)) metricCols.add(numericColumn(columns, ps.column ?? ps.metric, 'percentile metric', opts.source));
   const method: Method = opts.method ?? (opts.covariates.length > 0 || metrics.some((m) => (m.covariates ?? []).length > 0) ? 'cupac' : 'none');
   if (method === 'cuped' && opts.covariates.length > 1) {
     throw new UserError(`CUPED takes one covariate, got ${opts.covariates.length} (${opts.covariates.join(', ')})`, {
@@ -296,24 +309,27 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     if (count > 0) warnings.push(`metric ${m.name}: ${count} NULL values ${policy === 'zero' ? 'counted as 0' : 'dropped'} (--nulls zero|drop)`);
   }
 
+  const compare = (m: (typeof metrics)[number], mc: Moments, mt: Moments): Comparison => {
+    const covs = covFor(m);
+    const covCols = covs.flatMap((c) => c.columns.map((x) => x.name));
+    const covariateGroups = Object.fromEntries(covs.flatMap((c) => c.columns.map((x) => [x.name, c.source] as const)));
+    const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
+    return asUserError(() =>
+      m.kind === 'value'
+        ? analyzeMean(mc, mt, { ...common, metric: m.name })
+        : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
+    );
+  };
   const results: MetricResult[] = [];
   // One line per dropped covariate, naming the metrics it was dropped for (not one per metric).
   const dropped = new Map<string, string[]>();
   for (const m of metrics) {
     const byGroup = moments.get(m.name) as Map<string, Moments>;
-    const covs = covFor(m);
-    const covCols = covs.flatMap((c) => c.columns.map((x) => x.name));
-    const covariateGroups = Object.fromEntries(covs.flatMap((c) => c.columns.map((x) => [x.name, c.source] as const)));
     for (const v of variants) {
       const mc = byGroup.get(control);
       const mt = byGroup.get(v);
       if (!mc || !mt) continue;
-      const common = { alpha: opts.alpha, tails: opts.tails, covariates: covCols, covariateGroups, method };
-      const cmp: Comparison = asUserError(() =>
-        m.kind === 'value'
-          ? analyzeMean(mc, mt, { ...common, metric: m.name })
-          : analyzeRatio(mc, mt, { ...common, metric: m.name, numerator: `${m.name}:num`, denominator: `${m.name}:den` }),
-      );
+      const cmp: Comparison = compare(m, mc, mt);
       for (const w of cmp.warnings) warnings.push(`${m.name} (${v}): ${w}`);
       for (const n of cmp.notes) dropped.set(n, [...(dropped.get(n) ?? []), variants.length > 1 ? `${m.name} (${v})` : m.name]);
       results.push(toResult(m.name, v, method, cmp, nullInfo.get(m.name) ?? null));
@@ -335,8 +351,41 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       if (r.rel_lift !== null && r.rel_se !== null) r.rel_ci = interval(r.rel_lift, r.rel_se, q, opts.tails);
     }
   });
+  let segments: SegmentReport | undefined;
+  if (opts.segments && opts.segments.length > 0) {
+    // The same requests grouped by (group, segment value): CUPED/CUPAC refitted inside each segment.
+    const dims = [...new Set(opts.segments.map((d) => requireColumn(columns, d, 'segment', opts.source).name))];
+    const byName = new Map(metrics.map((m) => [m.name, m]));
+    const inputs = await segmentComparisons(store, {
+      relation,
+      source: opts.source,
+      group,
+      dimensions: dims,
+      requests,
+      cellKeys,
+      control,
+      variants,
+      metrics: metrics.map((m) => m.name),
+      compare: (name, mc, mt) => compare(byName.get(name) as (typeof metrics)[number], mc, mt),
+    });
+    segments = segmentReport(inputs, opts.alpha);
+  }
+  let percentiles: PercentileResult[] | undefined;
+  if (opts.percentiles && opts.percentiles.length > 0) {
+    const specs = opts.percentiles.map((ps) => {
+      const m = metrics.find((x) => x.name === ps.metric);
+      if (m && m.kind === 'ratio') throw new UserError(`--percentile ${ps.metric}: a ratio metric has no per-unit value to take a percentile of`, { hint: 'take the percentile of a value metric (e.g. revenue:0.9)', code: 'USAGE', exitCode: 2 });
+      const column = m && m.kind === 'value' ? m.column : numericColumn(columns, ps.column ?? ps.metric, 'percentile metric', opts.source);
+      const x = `CAST(${quoteIdent(column)} AS DOUBLE)`;
+      const policy = m ? (policies.get(m.name) ?? opts.defaultNulls) : opts.defaultNulls;
+      return { name: `${ps.metric} p${Number((ps.p * 100).toPrecision(6))}`, metric: ps.metric, expr: policy === 'zero' ? `coalesce(${x}, 0)` : x, p: ps.p };
+    });
+    const out = await percentileComparisons(store, { relation, group, control, variants, specs, alpha: opts.alpha, tails: opts.tails });
+    percentiles = out.results;
+    warnings.push(...out.warnings);
+  }
   const ciNote = opts.correction === 'none' ? null : `confidence intervals use the ${opts.correction === 'holm' ? 'Holm step-down (Bonferroni alpha/m when not rejected)' : 'Benjamini-Yekutieli false-coverage (alpha * rejections / m)'} adjusted alpha, so they agree with the adjusted p-values`;
-  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes };
+  return { experiment: opts.experiment, control, variants, alpha: opts.alpha, tails: opts.tails, correction: opts.correction, ci_adjustment: ciNote, method, srm, results, warnings: [...new Set(warnings)], notes, ...(segments ? { segments } : {}), ...(percentiles ? { percentiles } : {}) };
 }
 
 /**

@@ -84,6 +84,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const metrics: AnalysisMetric[] = [];
   const aliases: string[] = [];
   const preCols: string[] = [];
+  const percentiles: { metric: string; p: number; column: string }[] = [];
   // A pre-period aggregate computed twice (revenue, and the numerator of revenue per order) is one
   // covariate: the copy would only be dropped as collinear by construction.
   const preByExpr = new Map<string, string>();
@@ -110,6 +111,9 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     }
     if (!analysed) {
       // A listed metric not analysed here: only its pre-period values, as covariates.
+    } else if (d.percentile !== undefined) {
+      // A percentile metric: the quantile of the per-unit value, not its mean.
+      percentiles.push({ metric: d.key, p: d.percentile, column: col('v', true) });
     } else if (isRatioMetric(d)) {
       metrics.push({ name: d.key, kind: 'ratio', num: col('num', true), den: col('den', true), covariates: pre });
     } else {
@@ -173,6 +177,8 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     weights,
     nonFinite: opts.nonFinite,
     dedupe: opts.dedupe,
+    segments: opts.segments,
+    percentiles: [...(opts.percentiles ?? []), ...percentiles],
     defaultNulls: opts.nulls ?? 'zero',
     // Chosen here (every pre-period metric and user property), so a redundant one is no news to the user.
     expectedDrops: opts.covariates.length === 0,

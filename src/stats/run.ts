@@ -39,6 +39,8 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     weights: req.weights,
     nonFinite: req.nonFinite,
     dedupe: req.dedupe,
+    segments: req.segments,
+    percentiles: req.percentiles,
   };
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });

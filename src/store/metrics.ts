@@ -29,6 +29,9 @@
  *   funnel              -> ratio any(last step) / any(first step) (conversion of units who started)
  *   built-in event_count (ref {name: event, type: 'event_count'}) -> count of the event
  *   built-in event_dau   (ref {name: event, type: 'event_dau'})   -> days with the event
+ *   percentile          -> the `percentile` (0..1, e.g. 0.9) quantile across units of the per-unit
+ *                          sum of metricEvents[0]'s values (count when the event has type count);
+ *                          analyze reports the quantile difference (stats/percentile.ts)
  * Metrics with criteria (filters) are not mapped (seed never creates them).
  *
  * The key a metric is reported under (and true_effects.metric holds): the custom metric's name, or
@@ -60,6 +63,8 @@ export interface MetricDef {
   denominatorEvent?: string;
   denominatorAgg?: ComponentAgg;
   direction: Direction;
+  /** A percentile metric: this quantile (0..1) of the per-unit value across units, not its mean. */
+  percentile?: number;
 }
 
 export const BUILTIN_METRIC_TYPES = ['event_count', 'event_dau'] as const;
@@ -157,6 +162,12 @@ export function metricFromSpec(spec: unknown, direction?: Direction): MetricDef 
       const first = eventName(steps[0], name, 'the first step');
       const last = eventName(steps[steps.length - 1], name, 'the last step');
       return { ...base, kind: 'ratio', event: last, numeratorEvent: last, numeratorAgg: 'any', denominatorEvent: first, denominatorAgg: 'any' };
+    }
+    case 'percentile': {
+      const p = Number(s.percentile);
+      if (!(p > 0 && p < 1)) throw new MetricMappingError(`metric ${name}: a percentile metric needs "percentile" between 0 and 1 (e.g. 0.9), got ${JSON.stringify(s.percentile ?? null)}`);
+      const e = events[0];
+      return { ...base, kind: e?.type === 'count' ? 'count' : 'sum', event: eventName(e, name, 'the'), percentile: p };
     }
     default:
       throw new MetricMappingError(`metric ${name}: type "${type}" is not supported for analysis`);

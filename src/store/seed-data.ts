@@ -127,6 +127,19 @@ export interface Dynamics {
   holidayMultiplier: number;
 }
 
+/**
+ * A planted interaction between two experiments: units in a non-control group of BOTH get
+ * `factor` times the intensity of `event` on the days after both first exposures (on top of each
+ * experiment's own knobs), so one experiment's effect on that event depends on the other's group.
+ */
+export interface PlantedInteraction {
+  /** Indexes into `experiments`. */
+  a: number;
+  b: number;
+  event: string;
+  factor: number;
+}
+
 export interface SeedDataInput {
   seed: number;
   users: number;
@@ -141,6 +154,8 @@ export interface SeedDataInput {
   segments: SeedSegment[];
   experiments: SeedExperiment[];
   anomalies: Anomaly[];
+  /** Planted interactions between experiments (none by default). */
+  interactions?: PlantedInteraction[];
 }
 
 export interface HolidayRow {
@@ -385,7 +400,18 @@ class Sql {
       factors.push(`(CASE WHEN d BETWEEN ${an.startDay} AND ${an.endDay}${seg} THEN ${num(an.factor)} ELSE 1.0 END)`);
     }
     factors.push(...this.knobFactors(e.name, 'intensity', exclude));
+    for (const it of this.input.interactions ?? []) if (it.event === e.name) factors.push(`(CASE WHEN ${this.interactionActive(it)} THEN ${num(it.factor)} ELSE 1.0 END)`);
     return factors.join(' * ');
+  }
+
+  /** Whether a unit-day row gets a planted interaction: in a non-control group of both experiments, after both first exposures. */
+  interactionActive(it: PlantedInteraction, override?: { xi: number; group: number }): string {
+    const side = (xi: number): string => {
+      const ctrl = this.input.experiments[xi]?.control ?? 0;
+      if (override && override.xi === xi) return override.group === ctrl ? 'FALSE' : `d >= d0_${xi}`;
+      return `(g_${xi} IS NOT NULL AND g_${xi} <> ${ctrl} AND d >= d0_${xi})`;
+    };
+    return `(${side(it.a)} AND ${side(it.b)})`;
   }
 
   /** Value multiplier of event e (1 when no experiment changes its value). */
@@ -747,12 +773,20 @@ function truthQuery(sql: Sql, plan: TruthPlan, lo: number, hi: number): string {
   for (const p of active) p.x.segments.forEach((sg, si) => segCols.push(`(${sql.segmentPredicate(sg)}) AS seg_${p.xi}_${si}`));
   // stage 2: counterfactual counts per experiment and group
   const s2: string[] = [];
-  const cName = (xi: number, g: number, ei: number): string => (ratio(xi, g, ei, 'intensity') ? `c_${xi}_${g}_${ei}` : `c_${ei}`);
+  // A planted interaction of X with another experiment: its factor under group g of X over its factor as assigned.
+  const interaction = (xi: number, g: number, ei: number): string | null => {
+    const its = (input.interactions ?? []).filter((it) => it.event === evs[ei]?.name && (it.a === xi || it.b === xi));
+    if (its.length === 0) return null;
+    const f = (it: PlantedInteraction, override?: { xi: number; group: number }): string => `(CASE WHEN ${sql.interactionActive(it, override)} THEN ${num(it.factor)} ELSE 1.0 END)`;
+    return its.map((it) => `${f(it, { xi, group: g })} / ${f(it)}`).join(' * ');
+  };
+  const cName = (xi: number, g: number, ei: number): string => (ratio(xi, g, ei, 'intensity') || interaction(xi, g, ei) ? `c_${xi}_${g}_${ei}` : `c_${ei}`);
   for (const p of active) {
     for (let g = 0; g < p.x.groups.length; g++) {
       for (const ei of needed) {
         const r = ratio(p.xi, g, ei, 'intensity');
-        if (r) s2.push(`c_${ei} * ${r} AS c_${p.xi}_${g}_${ei}`);
+        const it = interaction(p.xi, g, ei);
+        if (r || it) s2.push(`c_${ei}${r ? ` * ${r}` : ''}${it ? ` * ${it}` : ''} AS c_${p.xi}_${g}_${ei}`);
       }
     }
   }

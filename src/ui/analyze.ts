@@ -2,6 +2,8 @@
 import type { AnalyzeResult, MetricResult } from '../stats/analyze.js';
 import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
+import { renderSegments } from './segments.js';
+import { renderPercentiles } from './percentiles.js';
 
 export { num, pct, pval };
 
@@ -59,6 +61,8 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   lines.push(table.text);
   const note = hiddenNote(table.hidden, target.width);
   if (note) lines.push(c.dim(note));
+  if (res.percentiles && res.percentiles.length > 0) lines.push('', renderPercentiles(res.percentiles, target));
+  if (res.segments) lines.push('', renderSegments(res.segments, target));
   lines.push('');
   for (const r of res.results) lines.push(sentence(r, res.alpha));
   if (res.warnings.length > 0) {

@@ -17,6 +17,7 @@ export interface SeedView {
   counts: Record<string, number>;
   experiments: { name: string; control: string; groups: { name: string; size: number; units: number }[]; true_effects: { metric: string; group: string; segment: string; abs: number; rel: number | null }[] }[];
   anomalies: { kind: string; start: string; end: string; description: string }[];
+  planted_interactions?: { description: string }[];
   llm_usage: LlmUsage | null;
   llm_model: string | null;
   push: PushResult | null;
@@ -71,6 +72,10 @@ export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: st
   if (r.anomalies.length > 0) {
     lines.push('', 'Injected anomalies:');
     for (const a of r.anomalies) lines.push(wrap(`  ${a.start}${a.end !== a.start ? `..${a.end}` : ''}  ${a.description}`, width, '    '));
+  }
+  if (r.planted_interactions && r.planted_interactions.length > 0) {
+    lines.push('', 'Planted interactions (statsig-hack interactions should find them):');
+    for (const it of r.planted_interactions) lines.push(wrap(`  ${it.description}`, width, '    '));
   }
   if (r.push) lines.push('', ...renderPush(r.push, width));
   const first = r.experiments[0];

@@ -9,7 +9,7 @@
  *   mean metrics and ratio numerators aggregating value     -> value of the event (x (1 + r))
  *   sum metrics -> intensity, or the value when the intensity is already set (so the sum moves by r)
  */
-import type { Anomaly, Knob, SeedDataInput, SeedExperiment } from '../../store/seed-data.js';
+import type { Anomaly, Knob, PlantedInteraction, SeedDataInput, SeedExperiment } from '../../store/seed-data.js';
 import type { MetricDef } from '../../store/metrics.js';
 import type { ProjectSpec, TrueEffectIntent } from './schema.js';
 import { Rng } from './random.js';
@@ -21,6 +21,8 @@ export interface PlanOptions {
   days: number;
   preDays: number;
   start: string;
+  /** Plant an interaction with this intensity factor between two overlapping experiments (see plantedInteraction). */
+  plantInteraction?: number | undefined;
 }
 
 function knobFromIntent(t: TrueEffectIntent): Knob {
@@ -216,5 +218,28 @@ export function planSeedData(spec: ProjectSpec, opts: PlanOptions): SeedDataInpu
     segments: spec.segments,
     experiments,
     anomalies: planAnomalies(spec, opts),
+    interactions: opts.plantInteraction === undefined ? [] : plantedInteraction(experiments, opts.plantInteraction),
   };
+}
+
+/**
+ * The pair to plant an interaction on: the two experiments most likely to share units (not in the
+ * same layer, ungated first, then by allocation; spec order breaks ties), on the event of the first
+ * experiment's first count metric (else its first metric's event).
+ */
+export function plantedInteraction(experiments: SeedExperiment[], factor: number): PlantedInteraction[] {
+  let best: { a: number; b: number; score: number } | null = null;
+  experiments.forEach((x, a) => {
+    experiments.forEach((y, b) => {
+      if (b <= a || (x.layer && y.layer && x.layer.name === y.layer.name)) return;
+      const score = (x.allocation * y.allocation) / ((x.targetingGate ? 2 : 1) * (y.targetingGate ? 2 : 1));
+      if (!best || score > best.score) best = { a, b, score };
+    });
+  });
+  const pair = best as { a: number; b: number } | null;
+  if (!pair) return [];
+  const metrics = experiments[pair.a]?.metrics ?? [];
+  const counted = metrics.find((m) => m.kind === 'count') ?? metrics[0];
+  const event = counted ? (counted.numeratorEvent ?? counted.event) : null;
+  return event ? [{ a: pair.a, b: pair.b, event, factor }] : [];
 }

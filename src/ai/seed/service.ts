@@ -26,6 +26,8 @@ export interface SeedParams {
   preDays: number;
   /** Experiment start date, YYYY-MM-DD. */
   start: string;
+  /** --plant-interaction: intensity factor of a planted interaction between two experiments. */
+  plantInteraction?: number | undefined;
 }
 
 export interface SeedMeta {
@@ -66,7 +68,16 @@ export interface SeedSummary {
   gates: { name: string; description: string | null }[];
   metrics: { name: string; type: string; kind: MetricKind | null }[];
   anomalies: { kind: string; event: string; start: string; end: string; factor: number; segment: string | null; description: string }[];
+  /** Interactions planted with --plant-interaction (also in the store's project table). */
+  planted_interactions: PlantedInteractionSummary[];
   notices: string[];
+}
+
+export interface PlantedInteractionSummary {
+  experiments: [string, string];
+  event: string;
+  factor: number;
+  description: string;
 }
 
 /** What the store holds now, or null when it has no project (nothing seeded or imported). */
@@ -103,6 +114,10 @@ function round(x: number, digits = 6): number {
 /** Writes the spec and its generated data, replacing whatever project the store held, in one transaction. */
 export async function writeSeedProject(store: Store, spec: ProjectSpec, params: SeedParams, meta: SeedMeta, progress?: Progress): Promise<SeedSummary> {
   const input = planSeedData(spec, params);
+  const planted: PlantedInteractionSummary[] = (input.interactions ?? []).map((it) => {
+    const names: [string, string] = [input.experiments[it.a]?.name ?? '', input.experiments[it.b]?.name ?? ''];
+    return { experiments: names, event: it.event, factor: it.factor, description: `${it.event} x${it.factor} for units in a non-control group of both ${names[0]} and ${names[1]}` };
+  });
   const data = await store.transaction(async () => {
     for (const t of ['true_effects', 'events', 'exposures', 'users', 'entities', 'project']) await store.run(`DELETE FROM ${t}`);
     for (const kind of PUSH_ORDER) {
@@ -148,6 +163,8 @@ export async function writeSeedProject(store: Store, spec: ProjectSpec, params: 
       ['dynamics', spec.dynamics],
       ['intended_effects', spec.true_effects],
       ['anomalies', anomalies],
+      // Only when asked for (--plant-interaction): a default project's metadata stays as it was.
+      ...(planted.length > 0 ? ([['planted_interactions', planted]] as [string, unknown][]) : []),
       ['holidays', result.holidays],
       [
         'assignment',
@@ -209,6 +226,7 @@ export async function writeSeedProject(store: Store, spec: ProjectSpec, params: 
     gates: spec.gates.map((g) => ({ name: g.name, description: g.description ?? null })),
     metrics: spec.metrics.map((m) => ({ name: m.name, type: m.type, kind: kindOf(m) })),
     anomalies: anomalies.map((a) => ({ ...a, segment: a.segment ? `${a.segment.attribute}=${a.segment.value}` : null })),
+    planted_interactions: planted,
     notices,
   };
 }
