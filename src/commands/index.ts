@@ -28,6 +28,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'power', load: async () => (await import('./power.js')).powerCommand },
   { name: 'forecast', load: async () => (await import('./forecast.js')).forecastCommand },
   { name: 'whatchanged', load: async () => (await import('./whatchanged.js')).whatchangedCommand },
+  { name: 'map', load: async () => (await import('./map.js')).mapCommand },
   { name: 'ideas', load: async () => (await import('./ideas.js')).ideasCommand },
   { name: 'codemonkey', load: async () => (await import('./codemonkey.js')).codemonkeyCommand },
   { name: 'init', load: async () => (await import('./init.js')).initCommand },
