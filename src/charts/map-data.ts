@@ -191,7 +191,7 @@ function joinCodes<T>(geography: Geography, rows: { code: string | null; stats: 
     }
     const s = shapes.get(m.key);
     if (s) {
-      s.codes.push(r.code);
+      if (!s.codes.includes(r.code)) s.codes.push(r.code);
       s.stats = merge(s.stats, r.stats);
       s.n += r.n;
     } else shapes.set(m.key, { name: m.name, codes: [r.code], stats: r.stats, n: r.n });

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { UsageError, UserError, errorMessage } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { mapData, type MapData, type MapQuery } from './map-data.js';
-import { formatMapValue, mapToHtml, renderMapSvg, type Bucket, type MapSpec } from './map.js';
+import { formatMapValue, mapToHtml, renderMapSvg, type Bucket, type MapClasses, type MapSpec } from './map.js';
 import { svgToPng } from './render.js';
 
 export type { MapData, MapQuery, MapRegionResult, MapAgg } from './map-data.js';
@@ -25,6 +25,8 @@ export interface MapDrawOptions {
   buckets?: number | undefined;
   /** Picture width in pixels (default 960). */
   width?: number | undefined;
+  /** Equal-width buckets (default) or quantiles (value maps; a lift map stays symmetric around 0). */
+  classes?: MapClasses | undefined;
   /** Title instead of the one made from the metric. */
   title?: string | undefined;
 }
@@ -76,6 +78,7 @@ export function mapSpecOf(data: MapData, draw: MapDrawOptions = {}): MapSpec {
     })),
     ...(draw.buckets !== undefined ? { buckets: draw.buckets } : {}),
     ...(draw.width !== undefined ? { width: draw.width } : {}),
+    ...(draw.classes !== undefined ? { classes: draw.classes } : {}),
   };
 }
 

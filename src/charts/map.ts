@@ -108,9 +108,13 @@ export interface MapSpec {
   regions: MapRegion[];
   /** Buckets of the colour scale, 3 to 7 (default 6). */
   buckets?: number;
+  /** Equal-width buckets (default), or quantiles: about as many shapes in each (sequential scales only). */
+  classes?: MapClasses;
   /** Picture width in pixels (default 960). */
   width?: number;
 }
+
+export type MapClasses = 'equal' | 'quantile';
 
 export interface Bucket {
   /** Inclusive lower and (for the last bucket, inclusive) upper bound. */
@@ -144,9 +148,11 @@ const TEXT_COLOR = '#222222';
 /**
  * Equal-width buckets over the values: [min, max] for a sequential scale, [-m, m] with m the
  * largest |value| for a diverging one (so 0 is a bucket boundary when the count is even).
- * All values equal (or none): one bucket.
+ * Quantile classes (sequential only): breaks at the k-quantiles of the distinct values, so each
+ * bucket holds about as many shapes (at most as many buckets as distinct values, at least 2 colours
+ * apart: the darkest of a 3-class palette). All values equal (or none): one bucket.
  */
-export function colorBuckets(values: readonly number[], scale: MapSpec['scale'], count = 6): Bucket[] {
+export function colorBuckets(values: readonly number[], scale: MapSpec['scale'], count = 6, classes: MapClasses = 'equal'): Bucket[] {
   const k = Math.round(count);
   if (!(k >= 3 && k <= 7)) throw new RangeError(`a map has 3 to 7 colour buckets, got ${count}`);
   const finite = values.filter((v) => Number.isFinite(v));
@@ -164,6 +170,16 @@ export function colorBuckets(values: readonly number[], scale: MapSpec['scale'],
   if (finite.length === 0 || !(hi > lo)) {
     const v = finite.length === 0 ? 0 : lo;
     return [{ lo: v, hi: v, color: (palette[1] as readonly string[])[0] as string }];
+  }
+  if (classes === 'quantile' && scale === 'sequential') {
+    // Breaks at the k-quantiles of the distinct values; fewer distinct values, fewer buckets.
+    const sorted = [...new Set(finite)].sort((a, b) => a - b);
+    const n = Math.min(k, sorted.length);
+    const pick = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+    const breaks = [...new Set(Array.from({ length: n - 1 }, (_, i) => pick((i + 1) / n)))].filter((b) => b > lo);
+    const edges = [lo, ...breaks, hi];
+    const colors = (palette[Math.max(3, edges.length - 1)] as readonly string[]).slice(-(edges.length - 1));
+    return colors.map((color, i) => ({ lo: edges[i] as number, hi: edges[i + 1] as number, color }));
   }
   const colors = palette[k] as readonly string[];
   const step = (hi - lo) / k;
@@ -255,7 +271,7 @@ function buildParts(spec: MapSpec): Parts {
   const layout = mapLayout(spec.geography, width);
   const byKey = new Map(spec.regions.map((r) => [r.key, r]));
   const values = spec.regions.flatMap((r) => (r.value !== null && Number.isFinite(r.value) && layout.shapes.some((s) => s.key === r.key) ? [r.value] : []));
-  const buckets = colorBuckets(values, spec.scale, spec.buckets ?? 6);
+  const buckets = colorBuckets(values, spec.scale, spec.buckets ?? 6, spec.classes ?? 'equal');
   const anyHatched = spec.regions.some((r) => r.significant === false && r.value !== null);
   const path = geoPath(layout.projection).digits(1);
 

@@ -16,6 +16,7 @@ interface MapFlags {
   control?: string;
   alpha: string;
   buckets: string;
+  classes: 'equal' | 'quantile';
   width: string;
   title?: string;
   out?: string;
@@ -34,6 +35,7 @@ export function mapCommand(app: App): Command {
     .option('--control <group>', "with --experiment: the control group (default: the experiment's control)")
     .option('--alpha <alpha>', 'with --experiment: significance level; countries whose CI includes 0 are hatched', '0.05')
     .option('--buckets <n>', 'colour buckets, 3 to 7', '6')
+    .addOption(new Option('--classes <how>', 'bucket breaks: equal widths, or quantiles (about as many places in each; values only)').choices(['equal', 'quantile']).default('equal'))
     .option('--width <px>', 'picture width in pixels', '960')
     .option('--title <text>', 'title instead of the one made from the metric')
     .option('--out <file>', 'write the map: .svg, .png or .html (self-contained; pans, zooms, hover for values)')
@@ -45,6 +47,7 @@ FIPS or name); codes that match no shape are listed.
 
 Examples:
   $ statsig-hack map --metric dau --out dau.png
+  $ statsig-hack map --metric dau --classes quantile --width 800 --out dau.png
   $ statsig-hack map --metric purchase --agg sum --period 2026-10-01..2026-10-31 --out revenue.html
   $ statsig-hack map --metric purchase --experiment checkout_redesign --variant treatment --out lift.svg
   $ statsig-hack map --metric dau --by region --country US --out states.png --json`,
@@ -70,6 +73,7 @@ Examples:
         buckets: parseNumber('--buckets', flags.buckets, { min: 3, max: 7, integer: true }),
         width: parseNumber('--width', flags.width, { min: 200, max: 8000, integer: true }),
         title: flags.title,
+        classes: flags.classes,
       };
       const file = flags.out === undefined ? undefined : path.resolve(ctx.cwd, flags.out);
       if (file !== undefined) mapFormatOf(file);

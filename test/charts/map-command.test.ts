@@ -113,7 +113,7 @@ describe('map command: experiment lift', () => {
     const j = r.json();
     const by = (k: string) => j.regions.find((x: { key: string }) => x.key === k);
     expect(by('US').value).toBeCloseTo(1, 10);
-    expect(by('US')).toMatchObject({ significant: true, n_control: 201, n_test: 201 });
+    expect(by('US')).toMatchObject({ significant: true, n_control: 201, n_test: 201, codes: ['US'] });
     expect(by('US').ci[0]).toBeGreaterThan(0);
     expect(by('BR').value).toBeCloseTo(-0.5, 10);
     expect(by('BR').significant).toBe(true);

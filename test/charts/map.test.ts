@@ -52,6 +52,23 @@ describe('colour buckets', () => {
     expect([-1, -0.5, -0.01, 0, 0.5, 1].map((v) => bucketIndex(b, v))).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
+  it('quantile classes put about as many values in each bucket', () => {
+    const values = [76, 84, 87, 115, 138, 402, 79];
+    const b = colorBuckets(values, 'sequential', 6, 'quantile');
+    expect(b.length).toBeGreaterThanOrEqual(5);
+    expect(b[0]?.lo).toBe(76);
+    expect(b[b.length - 1]?.hi).toBe(402);
+    const counts = b.map((_, i) => values.filter((v) => bucketIndex(b, v) === i).length);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    expect(counts.every((c) => c >= 1)).toBe(true);
+    // Equal widths put all but one of these skewed values in the first bucket.
+    const e = colorBuckets(values, 'sequential', 6);
+    expect(values.filter((v) => bucketIndex(e, v) === 0)).toHaveLength(5);
+    // A lift map stays symmetric around 0 whatever the classes.
+    expect(colorBuckets([-0.5, 1], 'diverging', 6, 'quantile')[0]?.lo).toBe(-1);
+    expect(colorBuckets([1, 2], 'sequential', 6, 'quantile')).toHaveLength(2);
+  });
+
   it('one bucket when all values are equal; 3 to 7 buckets only', () => {
     expect(colorBuckets([4, 4], 'sequential', 5)).toHaveLength(1);
     expect(colorBuckets([], 'diverging', 5)).toHaveLength(1);
