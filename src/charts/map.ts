@@ -60,9 +60,11 @@ function loadAtlas(geography: Geography): Atlas {
   } else {
     const topo = require('us-atlas/states-10m.json') as Topology<{ states: GeometryCollection<{ name: string }> }>;
     const fc = feature(topo, topo.objects.states) as FeatureCollection<Geometry, { name?: string }>;
+    // Albers USA draws the 50 states and DC; the territories fall outside it and are not on this map.
+    const drawn = geoPath(geoAlbersUsa());
     for (const f of fc.features) {
       const key = postalOfFips(String(f.id ?? ''));
-      if (key) shapes.push({ key, name: f.properties.name ?? key, feature: f });
+      if (key && drawn(f)) shapes.push({ key, name: f.properties.name ?? key, feature: f });
     }
   }
   const byKey = new Map(shapes.map((s) => [s.key, s]));

@@ -202,6 +202,34 @@ describe('map command: bad input', () => {
     expect(h.stderr).toMatch(/import users with a country column/);
   });
 
+  it('hostile place codes are escaped in the SVG and HTML and stripped in the text', async () => {
+    const { Store } = await import('../../src/store/store.js');
+    const file = path.join(dir, 'hostile.duckdb');
+    const s = await Store.open(file, { create: true });
+    const codes = ['<img src=x onerror=alert(1)>', 'DE\u001b]0;pwned\u0007\u001b[31m', 'FR'];
+    for (const [i, code] of codes.entries()) {
+      await s.run(`INSERT INTO users (unit_id, country) VALUES ($1, $2)`, [`h${i}`, code]);
+      await s.run(`INSERT INTO events (unit_id, event, ts) VALUES ($1, 'visit', TIMESTAMP '2026-10-01 00:00:00')`, [`h${i}`]);
+    }
+    s.close();
+    const run = (args: string[]) => runCli(['map', '--db', file, '--metric', 'visit', ...args], { cwd: dir, env: baseEnv() });
+    const text = await run(['--out', 'hostile.html']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toContain('\u001b');
+    expect(text.stdout).not.toContain('\u0007');
+    expect(text.stdout).toMatch(/unmatched codes \(2\)/);
+    const html = fs.readFileSync(path.join(dir, 'hostile.html'), 'utf8');
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toContain('\u001b');
+    expect(html).toContain('&lt;img src=x');
+    expect((await run(['--out', 'hostile.svg'])).code).toBe(0);
+    const svg = fs.readFileSync(path.join(dir, 'hostile.svg'), 'utf8');
+    expect(new Resvg(svg).width).toBe(960);
+    expect(svg).not.toMatch(/<img/i);
+    const j = (await run(['--json'])).json();
+    expect(j.unmatched.map((u: { code: string }) => u.code).sort()).toEqual([...codes.slice(0, 2)].sort());
+  });
+
   it('--by region for a country without a region map', async () => {
     const r = await cli(['--metric', 'dau', '--by', 'region', '--country', 'DE']);
     expect(r.code).toBe(2);

@@ -29,6 +29,9 @@ describe('map join', () => {
     expect(['ZZ', '99', 'Narnia'].map((c) => usStateCode(c, names))).toEqual([null, null, null]);
     expect(matchCode('us-states', 'New York')).toEqual({ key: 'NY', name: 'New York' });
     expect(matchCode('us-states', '48')).toMatchObject({ key: 'TX' });
+    // Territories are ISO-valid but outside the Albers USA projection.
+    expect(matchCode('us-states', 'PR')).toEqual({ code: 'PR', reason: 'not on this map' });
+    expect(matchCode('us-states', 'Hawaii')).toMatchObject({ key: 'HI' });
   });
 
   it('lists the spellings of a country for a SQL filter', () => {
