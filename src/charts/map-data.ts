@@ -5,6 +5,8 @@
  * JavaScript. Codes are then joined to the map's shapes (map.ts matchCode), codes that name the
  * same shape merged, and the value per shape computed:
  *
+ * A stored metric of type sum, mean or event_count_custom maps to its event and aggregation.
+ *
  *   agg     value per place                                   metric
  *   count   events                                            an event name
  *   sum     Σ value of the events                             an event name
@@ -16,7 +18,8 @@
  * Welch on per-unit means, the delta method for mean = Σ value / Σ events), with its CI and
  * p-value; each unit's metric counts its events from its first exposure on.
  */
-import { UsageError, UserError } from '../core/errors.js';
+import { UsageError, UserError, didYouMean, errorMessage } from '../core/errors.js';
+import { metricFromSpec } from '../store/metrics.js';
 import { quoteLiteral, type Store } from '../store/store.js';
 import { inPeriodSql, describePeriod, type Period } from '../stats/whatchanged/period.js';
 import { StatsInputError, mergeMoments, type Moments } from '../stats/moments.js';
@@ -28,9 +31,9 @@ export type MapAgg = 'count' | 'sum' | 'mean';
 export const MAP_AGGS: readonly MapAgg[] = ['count', 'sum', 'mean'];
 
 export interface MapQuery {
-  /** An event name, or `dau` (distinct active units over every event). */
+  /** An event name, a stored metric (sum, mean or event_count_custom), or `dau` (distinct active units over every event). */
   metric: string;
-  /** Default count (for `dau`: not used). */
+  /** Default count, or the stored metric's own (for `dau`: not used). */
   agg?: MapAgg | undefined;
   /** Places: countries (world map), or regions of `country` (US states). */
   by: 'country' | 'region';
@@ -112,13 +115,32 @@ async function chooseMetric(store: Store, q: MapQuery): Promise<MetricChoice> {
     });
   }
   if (Number(total[0]?.named ?? 0) > 0) return { where: `e.event = ${quoteLiteral(metric)}`, agg: q.agg ?? 'count' };
+  const stored = await store.all<{ spec: unknown }>("SELECT spec FROM entities WHERE kind = 'metrics' AND name = $1", [metric]);
+  if (stored[0]) {
+    let def;
+    try {
+      def = metricFromSpec(typeof stored[0].spec === 'string' ? JSON.parse(stored[0].spec) : stored[0].spec);
+    } catch (error) {
+      throw new UserError(`cannot map metric "${metric}": ${errorMessage(error)}`, { hint: 'map its event instead: --metric <event> --agg count|sum|mean', code: 'MAP_UNSUPPORTED_METRIC' });
+    }
+    if (def.kind !== 'count' && def.kind !== 'sum' && def.kind !== 'mean') {
+      throw new UserError(`metric "${metric}" is a ${def.type} metric; a map shows count, sum and mean metrics`, {
+        hint: `map its event instead: --metric ${def.event} --agg count|sum|mean`,
+        code: 'MAP_UNSUPPORTED_METRIC',
+      });
+    }
+    return { where: `e.event = ${quoteLiteral(def.event)}`, agg: q.agg ?? def.kind };
+  }
   if (metric.toLowerCase() === 'dau') {
     if (q.agg !== undefined) throw new UsageError(`--agg ${q.agg} does not apply to --metric dau (daily active units over every event)`, { hint: 'leave out --agg, or name an event: --metric purchase --agg sum' });
     return { where: 'TRUE', agg: 'dau' };
   }
   const top = await store.all<{ event: string }>('SELECT event FROM events GROUP BY event ORDER BY count(*) DESC, event LIMIT 8');
-  throw new UserError(`unknown metric "${metric}": no events of that name in the project store`, {
-    hint: `events in the store: ${top.map((r) => r.event).join(', ')} (or --metric dau for daily active units)`,
+  const metrics = await store.all<{ name: string }>("SELECT name FROM entities WHERE kind = 'metrics' ORDER BY name LIMIT 8");
+  const names = (await store.all<{ n: string }>("SELECT DISTINCT event AS n FROM events UNION SELECT name AS n FROM entities WHERE kind = 'metrics'")).map((r) => r.n);
+  const close = didYouMean(metric, names);
+  throw new UserError(`unknown metric "${metric}": no event or metric of that name in the project store`, {
+    hint: `${close ? `did you mean "${close}"? ` : ''}events: ${top.map((r) => r.event).join(', ')}${metrics.length > 0 ? `; metrics: ${metrics.map((r) => r.name).join(', ')}` : ''} (or --metric dau for daily active units)`,
     code: 'MAP_UNKNOWN_METRIC',
   });
 }

@@ -25,7 +25,7 @@ interface MapFlags {
 export function mapCommand(app: App): Command {
   return new Command('map')
     .description('a choropleth world map (or US states) of a metric by country, or of an experiment\'s lift per country')
-    .option('--metric <event|dau>', 'the event to map, or dau for daily active units')
+    .option('--metric <event|metric|dau>', 'the event to map, a stored sum/mean/count metric, or dau for daily active units')
     .addOption(new Option('--by <place>', 'countries on a world map, or regions (US states)').choices(['country', 'region']).default('country'))
     .option('--country <code>', 'with --by region: the country whose regions are drawn (US)')
     .addOption(new Option('--agg <agg>', 'count events (default), sum their values, or the mean value per event').choices(['count', 'sum', 'mean']))

@@ -106,6 +106,18 @@ describe('map command: values by country', () => {
   });
 });
 
+describe('map command: stored metrics', () => {
+  it('a stored sum metric maps its event with its aggregation; an unsupported type says what to do', async () => {
+    const j = (await cli(['--metric', 'revenue', '--json'])).json();
+    expect(j.agg).toBe('sum');
+    expect(j.regions.find((x: { key: string }) => x.key === 'AU').value).toBe(90);
+    const bad = await cli(['--metric', 'buyers']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/event_user metric/);
+    expect(bad.stderr).toMatch(/--metric purchase --agg/);
+  });
+});
+
 describe('map command: experiment lift', () => {
   it('maps the lift per country with a CI and hatches the non-significant ones', async () => {
     const r = await cli(['--metric', 'checkout', '--experiment', 'exp1', '--variant', 'treatment', '--out', 'lift.png', '--json']);
@@ -168,7 +180,8 @@ describe('map command: bad input', () => {
     const r = await cli(['--metric', 'purchases', '--out', 'x.png']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/unknown metric "purchases"/);
-    expect(r.stderr).toMatch(/purchase/);
+    expect(r.stderr).toMatch(/did you mean "purchase"\? events: .*purchase/);
+    expect(r.stderr).toMatch(/metrics: buyers, revenue/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(oneLine(r.stderr).length).toBeLessThanOrEqual(2);
     expect(fs.existsSync(path.join(dir, 'x.png'))).toBe(false);

@@ -73,6 +73,8 @@ export async function buildMapStore(): Promise<{ dir: string; file: string }> {
         await store.run(`INSERT INTO events (unit_id, event, ts, value) SELECT unit_id, 'checkout', TIMESTAMP '2026-09-20 00:00:00', 1.0 FROM arm`);
       }
     }
+    await store.run(`INSERT INTO entities (kind, name, spec) VALUES ('metrics', 'revenue', '{"name":"revenue","type":"sum","metricEvents":[{"name":"purchase","type":"value"}]}')`);
+    await store.run(`INSERT INTO entities (kind, name, spec) VALUES ('metrics', 'buyers', '{"name":"buyers","type":"event_user","metricEvents":[{"name":"purchase"}]}')`);
     await store.run(`INSERT INTO entities (kind, name, spec) VALUES ('experiments', 'exp1', '{"name":"exp1","controlGroupID":"control","groups":[{"name":"control","size":50},{"name":"treatment","size":50}]}')`);
 
     let s = 0;
