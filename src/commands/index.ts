@@ -30,6 +30,7 @@ export const COMMANDS: CommandEntry[] = [
   { name: 'forecast', load: async () => (await import('./forecast.js')).forecastCommand },
   { name: 'whatchanged', load: async () => (await import('./whatchanged.js')).whatchangedCommand },
   { name: 'wrapped', load: async () => (await import('./wrapped.js')).wrappedCommand },
+  { name: 'map', load: async () => (await import('./map.js')).mapCommand },
   { name: 'ideas', load: async () => (await import('./ideas.js')).ideasCommand },
   { name: 'codemonkey', load: async () => (await import('./codemonkey.js')).codemonkeyCommand },
   { name: 'init', load: async () => (await import('./init.js')).initCommand },
