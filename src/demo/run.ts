@@ -82,6 +82,13 @@ async function demoPictures(store: Store, db: string, warnings: string[]): Promi
   const base = db.replace(/\.duckdb$/, '');
   const pictures: DemoResult['pictures'] = { wrapped: null, map: null };
   try {
+    const { writeMap } = await import('../charts/map-service.js');
+    // Quantile classes: DAU by country is skewed (one large market), equal widths would paint the rest alike.
+    pictures.map = (await writeMap(store, { metric: 'dau', by: 'country' }, `${base}-map.png`, { classes: 'quantile' })).file;
+  } catch (error) {
+    warnings.push(`map: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
     const { writeWrapped } = await import('../charts/wrapped.js');
     pictures.wrapped = (await writeWrapped(store, {}, `${base}-wrapped.png`)).written.file;
   } catch (error) {

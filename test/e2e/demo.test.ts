@@ -35,11 +35,13 @@ describe('demo', () => {
     const png = fs.readFileSync(d.pictures.wrapped);
     expect(png.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([1200, 630]);
+    expect(d.pictures.map).toBe(path.join(cwd, '.statsig-hack', 'demo-map.png'));
+    expect(fs.readFileSync(d.pictures.map).subarray(1, 4).toString('ascii')).toBe('PNG');
 
     // Re-running replaces its own project; the human output names the store and the coverage line.
     const again = await exec(process.execPath, [bin, 'demo', '--users', '3000'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
     expect(again.stdout).toMatch(/The planted effect lies inside the 95% CI for \d+ of \d+ metrics/);
-    expect(again.stdout).toMatch(/Pictures:\n[\s\S]*Wrapped card: .*demo-wrapped\.png/);
+    expect(again.stdout).toMatch(/Pictures:\n {2}DAU by country map: .*demo-map\.png\n {2}Wrapped card: .*demo-wrapped\.png/);
   });
 
   it('refuses to replace a project it did not write', async () => {
