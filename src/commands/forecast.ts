@@ -38,6 +38,21 @@ interface ForecastFlags {
   wide?: boolean;
 }
 
+/**
+ * An interval width in (0, 1). A percentage ("80", "80%") is refused with the width it most
+ * likely meant ("did you mean --interval 0.8?"); anything else gets a valid example.
+ */
+export function parseWidth(flag: string, raw: string, example: number): number {
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw) ?? (Number(raw) >= 50 && Number(raw) < 100 ? [raw, raw] : null);
+  if (pct) {
+    const width = Number(pct[1]) / 100;
+    if (width > 0 && width < 1) {
+      throw new UsageError(`${flag} is a width between 0 and 1, not a percentage: got "${raw.trim()}"`, { hint: `did you mean ${flag} ${Number(width.toFixed(6))}?` });
+    }
+  }
+  return parseNumber(flag, raw, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example });
+}
+
 export function forecastCommand(app: App): Command {
   return new Command('forecast')
     .description('forecast a metric (Prophet, MSTL, ETS, ensembles) with holidays, anomalies, backtests and group-by')
@@ -88,8 +103,8 @@ Examples:
       if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
       if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
-      const level = parseNumber('--interval', flags.interval, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
-      const anomalyLevel = parseNumber('--anomaly-level', flags.anomalyLevel, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.99 });
+      const level = parseWidth('--interval', flags.interval, 0.8);
+      const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
       const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
       const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true });
       const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true });

@@ -69,6 +69,38 @@ function rowsToSeries(rows: { g: unknown; t: unknown; n: unknown; valid: unknown
   return [...map.entries()].map(([key, points]) => ({ key: grouped ? key : null, points }));
 }
 
+/** Cells read as missing in a text column, like an empty cell (compared trimmed, case-insensitive). */
+export const MISSING_MARKERS: readonly string[] = ['', 'NA', 'N/A', 'NAN', 'NULL', 'NONE', '-'];
+
+/** SQL: the (quoted) column holds one of the missing markers. */
+function missingText(q: string): string {
+  return `upper(trim(CAST(${q} AS VARCHAR))) IN (${MISSING_MARKERS.map((m) => quoteLiteral(m)).join(', ')})`;
+}
+
+/**
+ * A DOUBLE expression for a column: numeric and boolean columns as they are; text columns
+ * parsed, with the missing markers ("NA", "NaN", "null", "", ...) as NULL. Throws a UserError
+ * naming an example when other text is not a number.
+ */
+export async function numericColumn(store: Store, reader: string, column: string, type: string, hint: string): Promise<string> {
+  const q = quoteIdent(column);
+  if (NUMERIC_TYPES.test(type)) return `${q}::DOUBLE`;
+  if (/^BOOLEAN$/i.test(type)) return `${q}::INTEGER::DOUBLE`;
+  const missing = missingText(q);
+  const bad = await store.all<{ n: number; example: string | null }>(
+    `SELECT count(*) AS n, min(CAST(${q} AS VARCHAR)) AS example FROM ${reader}
+     WHERE ${q} IS NOT NULL AND NOT ${missing} AND try_cast(trim(CAST(${q} AS VARCHAR)) AS DOUBLE) IS NULL`,
+  );
+  const n = Number(bad[0]?.n ?? 0);
+  if (n > 0) {
+    throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${column}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${String(bad[0]?.example ?? '').slice(0, 40)}"`, {
+      hint: `${hint} (empty cells, NA, NaN and null count as missing)`,
+      code: 'FORECAST_BAD_VALUE',
+    });
+  }
+  return `CASE WHEN ${missing} THEN NULL ELSE try_cast(trim(CAST(${q} AS VARCHAR)) AS DOUBLE) END`;
+}
+
 /** Reads `time`, `value` (and `by`) from a data file, grouped per timestamp. */
 export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promise<Loaded> {
   const { describeFile } = await import('../store/import.js');
@@ -90,7 +122,6 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   const valueType = need('--value', spec.value);
   if (spec.by) need('--by', spec.by);
   const tq = quoteIdent(spec.time);
-  const vq = quoteIdent(spec.value);
   const warnings: string[] = [];
 
   let timeExpr: string;
@@ -109,7 +140,7 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   } else {
     const bad = await store.all<{ n: number; example: string | null; row: number | null }>(
       `SELECT count(*) AS n, min(CAST(${tq} AS VARCHAR)) AS example, min(rn) AS row FROM (
-         SELECT ${tq}, row_number() OVER () AS rn FROM ${reader}) WHERE ${tq} IS NOT NULL AND try_cast(${tq} AS TIMESTAMP) IS NULL`,
+         SELECT ${tq}, row_number() OVER () AS rn FROM ${reader}) WHERE ${tq} IS NOT NULL AND NOT ${missingText(tq)} AND try_cast(${tq} AS TIMESTAMP) IS NULL`,
     );
     const n = Number(bad[0]?.n ?? 0);
     if (n > 0) {
@@ -118,36 +149,20 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
         code: 'FORECAST_BAD_DATE',
       });
     }
-    timeExpr = `epoch(try_cast(${tq} AS TIMESTAMP))`;
+    timeExpr = `CASE WHEN ${missingText(tq)} THEN NULL ELSE epoch(try_cast(${tq} AS TIMESTAMP)) END`;
   }
 
-  let valueExpr: string;
-  if (NUMERIC_TYPES.test(valueType)) valueExpr = `${vq}::DOUBLE`;
-  else if (/^BOOLEAN$/i.test(valueType)) valueExpr = `${vq}::INTEGER::DOUBLE`;
-  else {
-    const bad = await store.all<{ n: number; example: string | null }>(
-      `SELECT count(*) AS n, min(CAST(${vq} AS VARCHAR)) AS example FROM ${reader}
-       WHERE ${vq} IS NOT NULL AND trim(CAST(${vq} AS VARCHAR)) <> '' AND try_cast(${vq} AS DOUBLE) IS NULL`,
-    );
-    const n = Number(bad[0]?.n ?? 0);
-    if (n > 0) {
-      throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${spec.value}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${bad[0]?.example ?? ''}"`, {
-        hint: '--value must name a numeric column',
-        code: 'FORECAST_BAD_VALUE',
-      });
-    }
-    valueExpr = `try_cast(${vq} AS DOUBLE)`;
-  }
+  const valueExpr = await numericColumn(store, reader, spec.value, valueType, '--value must name a numeric column');
   const groupExpr = spec.by ? `CAST(${quoteIdent(spec.by)} AS VARCHAR)` : 'NULL';
   let rows: { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown }[];
   try {
-    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM ${reader} WHERE ${tq} IS NULL`);
+    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM (SELECT ${timeExpr} AS t FROM ${reader}) WHERE t IS NULL`);
     const nt = Number(nullTimes[0]?.n ?? 0);
     if (nt > 0) warnings.push(`${nt} row${nt === 1 ? '' : 's'} without a value in "${spec.time}" skipped`);
     rows = await store.all(
       `SELECT g, t, count(*) AS n, count(v) FILTER (WHERE isfinite(v)) AS valid,
               coalesce(sum(v) FILTER (WHERE isfinite(v)), 0) AS s, min(v) FILTER (WHERE isfinite(v)) AS mn
-       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v FROM ${reader} WHERE ${tq} IS NOT NULL)
+       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v FROM ${reader}) WHERE t IS NOT NULL
        GROUP BY g, t ORDER BY g, t`,
     );
   } catch (error) {

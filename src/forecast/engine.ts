@@ -7,7 +7,8 @@ import { conformalScale, rollingCutoffs } from './cv.js';
 import { emptyScored, median, naiveScale, normalQuantile, robustSd, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
 import { combineEnsemble, dayIndices, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
-import { formatTime, freqWord, interpolate } from './series.js';
+import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
+import { fitErrorText } from './output.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -146,7 +147,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
           const out = await fitModel(m, input);
           outputs.set(m, out);
         } catch (error) {
-          if (rec) rec.error = (error as Error).message.split('\n')[0] ?? 'fit failed';
+          if (rec) rec.error = fitErrorText(error);
         }
         const secs = now() - t0;
         addTime(m, secs);
@@ -179,7 +180,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   // The model to fit on the whole history.
   let chosen: Fittable;
-  if (opts.model !== 'auto') {
+  // Too short a history for the default models: the (seasonal) naive forecast, said plainly.
+  if ((opts.model === 'ensemble' || opts.model === 'auto') && valid.length < MIN_MODEL_POINTS) {
+    chosen = 'naive';
+    notes.push(`only ${valid.length} points: too few for the ${opts.model === 'auto' ? 'model choice' : 'ensemble'} (${MIN_MODEL_POINTS} needed), so the forecast repeats the last ${naivePeriod(series.freq, n) > 1 ? 'season' : 'value'} (naive)`);
+  } else if (opts.model !== 'auto') {
     chosen = opts.model;
   } else {
     const ok = scores.filter((s) => !s.error && s.smape !== null);
@@ -210,7 +215,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     out = await fitModel(chosen, finalInput);
     if (![...out.point, ...out.lower, ...out.upper].every(Number.isFinite)) throw new Error('the model produced non-finite values');
   } catch (error) {
-    notes.push(`${chosen} failed (${(error as Error).message.split('\n')[0] ?? 'error'}): fell back to the seasonal naive forecast`);
+    notes.push(`${chosen} failed (${fitErrorText(error)}): fell back to the seasonal naive forecast`);
     addTime(chosen, now() - t0);
     t0 = now();
     out = fitNaive(finalInput);

@@ -8,6 +8,9 @@ import { UserError } from '../core/errors.js';
 import { bucketStart, calendarSteps, FREQ_INFO, FREQS, gridSteps } from './calendar.js';
 import { FREQ_SECONDS, type DuplicatePolicy, type Freq, type PreparedSeries } from './types.js';
 
+/** Fewest points for the default models (ensemble, auto); shorter series get the naive forecast. */
+export const MIN_MODEL_POINTS = 10;
+
 export interface RawPoint {
   /** Epoch seconds (UTC). */
   t: number;
@@ -191,7 +194,7 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
   const how = options.duplicates === 'sum' ? 'summed' : 'averaged';
   if (duplicateTimestamps > 0) warnings.push(`${duplicateTimestamps} duplicate timestamp${duplicateTimestamps === 1 ? '' : 's'} in ${timeName}: values ${how} (--duplicates mean|sum|error)`);
   if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${word}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
-  if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (null or NaN) skipped`);
+  if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (empty, NA, NaN or null) skipped`);
   return { series: out, freq, minValue, warnings };
 }
 

@@ -10,6 +10,7 @@ import { divergentSeries } from './anomalies.js';
 import { gridTime } from './calendar.js';
 import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
+import { fitErrorText } from './output.js';
 import { runPool } from './pool.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
 import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
@@ -223,9 +224,9 @@ async function run(
     }
     if (series.length === 1) {
       if (o.error.user) throw new UserError(o.error.message, { hint: o.error.hint, code: o.error.code });
-      throw new Error(o.error.message);
+      throw new UserError(`the forecast failed: ${fitErrorText(new Error(o.error.message))}`, { hint: 'try --model naive, or a longer history', code: 'FORECAST_FAILED' });
     }
-    warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.message}`);
+    warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.user ? o.error.message : fitErrorText(new Error(o.error.message))}`);
   });
   if (results.length === 0) throw new UserError('no series could be forecast', { hint: warnings[warnings.length - 1] ?? '', code: 'FORECAST_FAILED' });
   const divergent = options.anomalies && series.length >= 3 ? await divergentSeries(series, req.divergenceSensitivity ?? DEFAULTS.divergenceSensitivity) : [];
