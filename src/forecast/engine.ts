@@ -3,10 +3,13 @@
  * cross-validation (auto), the final fit, interval calibration, anomalies and holiday
  * effects. Runs the same on the main thread and inside worker threads.
  */
+import { detectAnomalies } from './anomalies.js';
+import { decompose } from './components.js';
+import { holidayEffects } from './holidays.js';
 import { conformalScale, rollingCutoffs } from './cv.js';
-import { emptyScored, median, naiveScale, normalQuantile, robustSd, summarize, type Scored } from './metrics.js';
+import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
-import { combineEnsemble, dayIndices, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
+import { combineEnsemble, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
 import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
 import { fitErrorText } from './output.js';
 import type {
@@ -16,7 +19,6 @@ import type {
   EngineOptions,
   ForecastPoint,
   HistoryPoint,
-  HolidayEffect,
   ModelName,
   PreparedSeries,
   SeriesForecast,
@@ -268,36 +270,13 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
       fitted = fitNaive({ ...finalInput, horizon: 1 }).fitted;
     }
   }
-  // Anomalies are judged against the smoothest in-sample fit available (Prophet's, in the ensemble).
-  const baseline = out.baseline ?? fitted;
-  const residuals: number[] = [];
-  if (baseline) for (let i = 0; i < n; i++) if (!Number.isNaN(y[i]) && Number.isFinite(baseline[i])) residuals.push((y[i] as number) - (baseline[i] as number));
-  const sigma = residuals.length >= 3 ? robustSd(residuals) : NaN;
-  const center = residuals.length >= 3 ? median(residuals) : 0;
+  // Anomalies: robust residuals of a robust seasonal-trend decomposition (anomalies.ts).
+  const decomposition = decompose(y, series.freq);
+  const anomalies: Anomaly[] = opts.anomalies
+    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition })
+    : [];
 
-  const anomalies: Anomaly[] = [];
-  if (opts.anomalies && baseline && sigma > 0) {
-    const z = normalQuantile((1 + opts.anomalyLevel) / 2);
-    for (let i = 0; i < n; i++) {
-      const v = y[i] as number;
-      const f = baseline[i] as number;
-      if (Number.isNaN(v) || !Number.isFinite(f)) continue;
-      const r = v - f - center;
-      if (Math.abs(r) <= z * sigma) continue;
-      const expected = inverse(tf, f + center);
-      anomalies.push({
-        ds: formatTime(at(i), series.freq),
-        y: raw[i] as number,
-        expected,
-        lower: inverse(tf, f + center - z * sigma),
-        upper: inverse(tf, f + center + z * sigma),
-        magnitude: (raw[i] as number) - expected,
-        score: r / sigma,
-      });
-    }
-  }
-
-  const holidayEffects = holidayReport(holidays, out, fitted, y, series, sigma);
+  const holidayReport = holidayEffects({ holidays, y, freq: series.freq, start: series.start, decomposition, modelEffects: out.holidayComponents });
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0
@@ -311,7 +290,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     interval_scale: intervalScale,
     forecast,
     anomalies,
-    holidays: holidayEffects,
+    holidays: holidayReport,
     backtest,
   });
   if (opts.includeHistory) {
@@ -329,54 +308,4 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     );
   }
   return res;
-}
-
-/** A holiday effect is material when it is at least this many robust residual sds. */
-export const MATERIAL_SD = 1.5;
-
-/**
- * Holiday effects: the model's fitted holiday components (Prophet's holiday terms, MSTL's
- * residual-based effects), otherwise the mean in-sample residual on the holiday's dates.
- */
-function holidayReport(
-  holidays: PreparedSeries['holidays'],
-  out: ModelOutput,
-  fitted: number[] | undefined,
-  y: number[],
-  series: PreparedSeries,
-  sigma: number,
-): HolidayEffect[] {
-  if (holidays.length === 0) return [];
-  const effects: HolidayEffect[] = [];
-  const make = (name: string, effect: number, occurrences: number): HolidayEffect => {
-    const score = sigma > 0 ? effect / sigma : 0;
-    return { name, effect, score, occurrences, material: sigma > 0 && Math.abs(score) >= MATERIAL_SD };
-  };
-  const n = y.length;
-  const indexOf = (date: string): number[] => dayIndices(date, series.freq, series.start, 0, n);
-  if (out.holidayComponents) {
-    for (const hc of out.holidayComponents) {
-      const def = holidays.find((d) => d.name === hc.name);
-      const occurrences = def ? def.dates.filter((d) => indexOf(d).some((i) => !Number.isNaN(y[i]))).length : 0;
-      const mean = hc.values.reduce((a, b) => a + b, 0) / Math.max(1, hc.values.length);
-      effects.push(make(hc.name, mean, occurrences));
-    }
-  } else if (fitted) {
-    for (const def of holidays) {
-      const res: number[] = [];
-      let occurrences = 0;
-      for (const d of def.dates) {
-        let hit = false;
-        for (const i of indexOf(d)) {
-          if (Number.isNaN(y[i]) || !Number.isFinite(fitted[i])) continue;
-          res.push((y[i] as number) - (fitted[i] as number));
-          hit = true;
-        }
-        if (hit) occurrences++;
-      }
-      if (res.length === 0) continue;
-      effects.push(make(def.name, res.reduce((a, b) => a + b, 0) / res.length, occurrences));
-    }
-  }
-  return effects.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
 }
