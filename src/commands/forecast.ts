@@ -40,14 +40,15 @@ interface ForecastFlags {
 
 /**
  * An interval width in (0, 1). A percentage ("80", "80%") is refused with the width it most
- * likely meant ("did you mean --interval 0.8?"); anything else gets a valid example.
+ * likely meant ("e.g. --interval 0.8 (80% is 0.8)"); anything else gets a valid example.
  */
 export function parseWidth(flag: string, raw: string, example: number): number {
   const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw) ?? (Number(raw) >= 50 && Number(raw) < 100 ? [raw, raw] : null);
   if (pct) {
     const width = Number(pct[1]) / 100;
     if (width > 0 && width < 1) {
-      throw new UsageError(`${flag} is a width between 0 and 1, not a percentage: got "${raw.trim()}"`, { hint: `did you mean ${flag} ${Number(width.toFixed(6))}?` });
+      const w = Number(width.toFixed(6));
+      throw new UsageError(`${flag} is a width between 0 and 1, not a percentage: got "${raw.trim()}"`, { hint: `e.g. ${flag} ${w} (${Number((w * 100).toFixed(4))}% is ${w})` });
     }
   }
   return parseNumber(flag, raw, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example });
@@ -141,7 +142,8 @@ Examples:
         defaultCountry: ctx.config.forecast?.country ?? null,
         freq: flags.freq,
         duplicates: flags.duplicates,
-        includeHistory: Boolean(plotFile) || charts,
+        // History, in-sample fit, components and changepoints: for pictures, and in the JSON document.
+        includeHistory: Boolean(plotFile) || charts || ctx.out.json,
         workers,
       };
       const progress = await ctx.progress();
@@ -190,7 +192,7 @@ Examples:
         else fs.writeFileSync(plotFile, html);
         files.push(plotFile);
       }
-      const json = { ...result, series: result.series.map(({ history: _h, holiday_dates: _d, ...rest }) => rest), files };
+      const json = { ...result, series: result.series.map(({ holiday_dates: _d, ...rest }) => rest), files };
       const { targetOf, paintOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       ctx.out.result(json, () =>

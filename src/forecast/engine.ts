@@ -4,7 +4,7 @@
  * effects. Runs the same on the main thread and inside worker threads.
  */
 import { detectAnomalies } from './anomalies.js';
-import { decompose } from './components.js';
+import { decompose, describeFit, metricsByStep } from './components.js';
 import { holidayEffects } from './holidays.js';
 import { conformalScale, rollingCutoffs } from './cv.js';
 import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
@@ -44,6 +44,8 @@ function now(): number {
 
 interface FoldRecord {
   scored: Scored;
+  /** Horizon step (1-based) of each scored point. */
+  steps: number[];
   seconds: number;
   error?: string;
 }
@@ -115,7 +117,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     notes.push(`history too short for cross-validation (${n} points for a ${h}-step horizon)`);
   }
   if (cutoffs.length > 0) {
-    for (const m of cvModels) folds.set(m, { scored: emptyScored(), seconds: 0 });
+    for (const m of cvModels) folds.set(m, { scored: emptyScored(), steps: [], seconds: 0 });
     const direct = cvModels.filter((m) => m !== 'ensemble');
     // The ensemble is scored from its members' fold forecasts.
     if (cvModels.includes('ensemble')) {
@@ -170,6 +172,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
           rec.scored.lower.push(inverse(tf, out.lower[k] as number));
           rec.scored.upper.push(inverse(tf, out.upper[k] as number));
           rec.scored.scale.push(scale);
+          rec.steps.push(k + 1);
         }
       }
     }
@@ -280,7 +283,12 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0
-      ? { horizon: h, cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)), models: scores }
+      ? {
+          horizon: h,
+          cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)),
+          models: scores,
+          by_step: metricsByStep([...folds.entries()].filter(([, r]) => !r.error).map(([model, r]) => ({ model, scored: r.scored, steps: r.steps })), h),
+        }
       : null;
   if (opts.backtest && cutoffs.length === 0) notes.push('no backtest: the history is too short for even one fold');
 
@@ -293,7 +301,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     holidays: holidayReport,
     backtest,
   });
+  const fit = describeFit({ model: out.model, prophet: out.components, point: out.point, decomposition, y, freq: series.freq, start: series.start, transform: tf });
+  res.components_note = fit.note;
   if (opts.includeHistory) {
+    res.components = fit.components;
+    res.changepoints = fit.changepoints;
     const last = formatTime(at(n + h - 1), 'D');
     const first = formatTime(series.start, 'D');
     res.holiday_dates = holidays

@@ -11,6 +11,7 @@ import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
 import { interpolate } from './series.js';
 import type * as ProphetModule from '@bsull/augurs/prophet';
+import { prophetComponents, type ModelComponents } from './components.js';
 import type { Freq, HolidayDef, ModelName } from './types.js';
 
 export interface ModelInput {
@@ -47,6 +48,8 @@ export interface ModelOutput {
   holidayComponents?: { name: string; values: number[] }[];
   /** Set when the model fell back to another. */
   note?: string;
+  /** The model's own additive components over history + horizon (Prophet; with insample). */
+  components?: ModelComponents;
 }
 
 /** Seasonal periods (in grid steps) that fit at least twice into `n` points. */
@@ -92,6 +95,8 @@ export function combineEnsemble(a: ModelOutput, b: ModelOutput): ModelOutput {
   if (a.fitted && b.fitted) out.fitted = avg(a.fitted, b.fitted);
   else if (a.fitted ?? b.fitted) out.fitted = a.fitted ?? b.fitted;
   if (a.fitted) out.baseline = a.fitted;
+  // Prophet's own terms; describeFit (components.ts) adds MSTL's half.
+  if (a.components) out.components = a.components;
   const notes = [a.note, b.note].filter((x): x is string => Boolean(x));
   if (notes.length > 0) out.note = notes.join('; ');
   // The ensemble's holiday effect is the mean of its members' effects.
@@ -193,6 +198,7 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
         fitted[Math.round(gridPosition(input.freq, input.start, t))] = hist.yhat.point[i] as number;
       });
       out.fitted = fitted;
+      out.components = prophetComponents(input, hist, future);
     }
     if (input.holidayEffects && seen.length > 0) {
       const times = [...new Set(seen.flatMap((s) => s.times))].sort((a, b) => a - b);

@@ -228,6 +228,8 @@ async function run(
     }
     warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.user ? o.error.message : fitErrorText(new Error(o.error.message))}`);
   });
+  // What the components show, in the notes of a few series (one line each would drown many groups).
+  if (results.length <= 3) for (const r of results) if (r.components_note) r.notes.push(r.components_note);
   if (results.length === 0) throw new UserError('no series could be forecast', { hint: warnings[warnings.length - 1] ?? '', code: 'FORECAST_FAILED' });
   const divergent = options.anomalies && series.length >= 3 ? await divergentSeries(series, req.divergenceSensitivity ?? DEFAULTS.divergenceSensitivity) : [];
   const perModel: Partial<Record<ModelName, number>> = {};

@@ -164,6 +164,13 @@ export interface BacktestResult {
   /** Cutoffs as the last training timestamp of each fold. */
   cutoffs: string[];
   models: CandidateScore[];
+  /** The same metrics per horizon step (1 = the first step after each cutoff). */
+  by_step?: BacktestStep[];
+}
+
+export interface BacktestStep {
+  step: number;
+  models: { model: ModelName; mae: number | null; smape: number | null; mase: number | null; coverage: number | null; n: number }[];
 }
 
 /**
@@ -206,6 +213,8 @@ export interface SeriesForecast {
   components?: ForecastComponents;
   /** Trend changepoints the model found (timestamps). */
   changepoints?: string[];
+  /** One line on what the components show (trend, seasons, holidays, regressors). */
+  components_note?: string;
   /** Fallbacks and other things the user should know. */
   notes: string[];
   /** Seconds per model spent on this series (CV and final fits). */

@@ -95,7 +95,7 @@ describe('forecast input', () => {
     ] as const) {
       const res = await runCli(['forecast', '--data', 'd.csv', '--interval', raw, '--holidays', 'none'], { cwd: dir });
       expect(res.code).toBe(2);
-      expect(res.stderr).toContain(`did you mean --interval ${hint}?`);
+      expect(res.stderr).toContain(`e.g. --interval ${hint} (`);
       const ok = await runCli(['forecast', '--data', 'd.csv', '--interval', hint, '--model', 'naive', '--holidays', 'none', '--json'], { cwd: dir });
       expect(ok.code, ok.stderr).toBe(0);
     }
@@ -103,6 +103,6 @@ describe('forecast input', () => {
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/hint: e\.g\. --interval 0\.8/);
     const al = await runCli(['forecast', '--data', 'd.csv', '--anomaly-level', '99', '--holidays', 'none'], { cwd: dir });
-    expect(al.stderr).toContain('did you mean --anomaly-level 0.99?');
+    expect(al.stderr).toContain('e.g. --anomaly-level 0.99 (99% is 0.99)');
   });
 });
