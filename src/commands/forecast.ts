@@ -36,6 +36,8 @@ interface ForecastFlags {
   maxCharts: string;
   table?: 'summary' | 'full';
   wide?: boolean;
+  regressor: string[];
+  events?: string;
 }
 
 /**
@@ -71,6 +73,8 @@ export function forecastCommand(app: App): Command {
         .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])
         .default('ensemble'),
     )
+    .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--events <file>', 'custom events for Prophet, like its playoffs example: columns holiday (or name), ds, optional lower_window, upper_window')
     .option('--holidays <country|auto|none>', 'public holidays: a country code (US, GB, ...), auto (the group when --by country, else config forecast.country) or none', 'auto')
     .option('--interval <width>', 'prediction interval width', '0.8')
     .option('--anomalies', 'flag history points far from a robust trend + season (merged into runs, with a severity), and groups that diverge from their peers')
@@ -103,6 +107,8 @@ Examples:
       if (flags.data && flags.metric) throw new UsageError('pass either --data or --metric, not both');
       if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
       if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
+      if (flags.regressor.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
+      const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
       const level = parseWidth('--interval', flags.interval, 0.8);
       const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
@@ -144,6 +150,7 @@ Examples:
         duplicates: flags.duplicates,
         // History, in-sample fit, components and changepoints: for pictures, and in the JSON document.
         includeHistory: Boolean(plotFile) || charts || ctx.out.json,
+        eventsFile,
         workers,
       };
       const progress = await ctx.progress();
@@ -162,7 +169,7 @@ Examples:
         if (flags.data) {
           const store = await Store.memory({ migrate: false });
           try {
-            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null }, request, hooks);
+            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null, regressors: [...new Set(flags.regressor)] }, request, hooks);
           } finally {
             store.close();
           }

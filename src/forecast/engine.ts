@@ -138,6 +138,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         holidayEffects: false,
         samples: opts.uncertaintySamples,
         holidaysPriorScale: opts.holidaysPriorScale,
+        regressors: series.regressors,
       };
       const actual = raw.slice(c, c + h);
       const trainRaw = interpolate(raw.slice(0, c));
@@ -199,7 +200,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     else if (cutoffs.length === 0) notes.push(`used ${chosen} without cross-validation`);
   }
 
-  const insample = opts.anomalies || opts.includeHistory || holidays.length > 0;
+  const insample = opts.anomalies || opts.includeHistory || holidays.length > 0 || Boolean(series.regressors);
   const finalInput: ModelInput = {
     y,
     filled,
@@ -213,6 +214,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     holidayEffects: holidays.length > 0,
     samples: opts.uncertaintySamples,
     holidaysPriorScale: opts.holidaysPriorScale,
+    regressors: series.regressors,
   };
   let out: ModelOutput;
   let t0 = now();

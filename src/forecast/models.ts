@@ -33,6 +33,8 @@ export interface ModelInput {
   /** Prophet uncertainty draws. */
   samples: number;
   holidaysPriorScale: number;
+  /** Extra regressors (Prophet only), on the grid from `start` through at least y.length + horizon. */
+  regressors?: { name: string; values: number[] }[] | undefined;
 }
 
 export interface ModelOutput {
@@ -165,6 +167,10 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   let model: ProphetModule.Prophet | undefined;
   let note: string | undefined;
   let lastError: unknown;
+  // Regressor values at grid times (the values are on the grid from input.start).
+  const regressors = input.regressors ?? [];
+  const xAt = (times: number[]): Map<string, number[]> | undefined =>
+    regressors.length === 0 ? undefined : new Map(regressors.map((r) => [r.name, times.map((t) => r.values[Math.round(gridPosition(input.freq, input.start, t))] as number)]));
   for (const attempt of retries) {
     const m = new Prophet({
       optimizer,
@@ -174,7 +180,9 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
       ...attempt.options,
     });
     try {
-      m.fit({ ds, y });
+      for (const r of regressors) m.addRegressor(r.name);
+      const x = xAt(ds);
+      m.fit(x ? { ds, y, x } : { ds, y });
       model = m;
       note = attempt.note;
       break;
@@ -185,7 +193,9 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   }
   if (!model) throw lastError instanceof Error ? lastError : new Error(String(lastError));
   try {
-    const future = model.predict({ ds: futureTimes(input) });
+    const fds = futureTimes(input);
+    const fx = xAt(fds);
+    const future = model.predict(fx ? { ds: fds, x: fx } : { ds: fds });
     const point = future.yhat.point;
     const lower = future.yhat.intervals?.lower ?? point.slice();
     const upper = future.yhat.intervals?.upper ?? point.slice();
@@ -203,7 +213,8 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
     if (input.holidayEffects && seen.length > 0) {
       const times = [...new Set(seen.flatMap((s) => s.times))].sort((a, b) => a - b);
       const index = new Map(times.map((t, i) => [t, i]));
-      const pred = model.predict({ ds: times });
+      const tx = xAt(times);
+      const pred = model.predict(tx ? { ds: times, x: tx } : { ds: times });
       out.holidayComponents = seen.map((s) => {
         const comp = pred.holidays.get(s.name)?.point ?? [];
         return { name: s.name, values: s.times.map((t) => comp[index.get(t) as number] ?? 0) };

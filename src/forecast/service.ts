@@ -12,6 +12,7 @@ import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesS
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
 import { fitErrorText } from './output.js';
 import { runPool } from './pool.js';
+import { loadEvents, prepareRegressors } from './regressors.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
 import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
 
@@ -42,6 +43,10 @@ export interface ForecastRequest {
   uncertaintySamples?: number;
   /** Sensitivity of the DBSCAN detector for divergent groups, in (0, 1). */
   divergenceSensitivity?: number;
+  /** Custom events (like Prophet's playoffs example) modelled with the holidays. */
+  events?: HolidayDef[];
+  /** A file of custom events (--events): columns holiday (or name), ds, optional lower_window / upper_window. */
+  eventsFile?: string;
 }
 
 export interface ForecastHooks {
@@ -87,19 +92,30 @@ export async function forecastFromFile(store: Store, spec: FileSeriesSpec, req: 
   validate(req);
   const t0 = performance.now();
   const loaded = await loadFileSeries(store, spec);
+  const events = req.eventsFile ? [...(req.events ?? []), ...(await loadEvents(store, req.eventsFile))] : req.events;
   const load = (performance.now() - t0) / 1000;
-  return run(loaded.raw, { kind: 'file', name: spec.file, by: spec.by ?? null }, req, hooks, loaded.warnings, load, spec.time, spec.by === 'country' || spec.by === 'country_code');
+  return run(
+    loaded.raw,
+    { kind: 'file', name: spec.file, by: spec.by ?? null },
+    { ...req, events, regressors: spec.regressors ?? [] },
+    hooks,
+    loaded.warnings,
+    load,
+    spec.time,
+    spec.by === 'country' || spec.by === 'country_code',
+  );
 }
 
 export async function forecastFromStore(store: Store, spec: StoreSeriesSpec, req: ForecastRequest = {}, hooks: ForecastHooks = {}): Promise<ForecastResult> {
   validate(req);
   const t0 = performance.now();
   const loaded = await loadStoreSeries(store, { ...spec, freq: req.freq ?? spec.freq });
+  const events = req.eventsFile ? [...(req.events ?? []), ...(await loadEvents(store, req.eventsFile))] : req.events;
   const load = (performance.now() - t0) / 1000;
   return run(
     loaded.raw,
     { kind: 'store', name: store.path, metric: spec.metric, agg: loaded.agg ?? 'count', by: spec.by ?? null },
-    { ...req, freq: req.freq ?? spec.freq ?? 'D' },
+    { ...req, events, freq: req.freq ?? spec.freq ?? 'D' },
     hooks,
     loaded.warnings,
     load,
@@ -113,6 +129,17 @@ export async function forecastSeries(series: InMemorySeries[], req: ForecastRequ
   validate(req);
   const raw = series.map((s) => rawFromArrays(s.key ?? null, s.ds, s.y));
   return run(raw, { kind: 'series', name: 'series', by: series.some((s) => s.key) ? 'group' : null }, req, hooks, [], 0, 'ds', false);
+}
+
+/** Public holidays plus custom events; an event named like a holiday adds its dates to it. */
+function mergeEvents(holidays: HolidayDef[], events: HolidayDef[]): HolidayDef[] {
+  const out = holidays.map((h) => ({ name: h.name, dates: h.dates.slice() }));
+  for (const e of events) {
+    const same = out.find((h) => h.name === e.name);
+    if (same) same.dates = [...new Set([...same.dates, ...e.dates])].sort();
+    else out.push({ name: e.name, dates: e.dates.slice() });
+  }
+  return out;
 }
 
 async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, byCountry: boolean, horizon: number, warnings: string[]): Promise<void> {
@@ -162,7 +189,7 @@ async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, b
 async function run(
   raw: RawSeries[],
   source: ForecastResult['source'],
-  req: ForecastRequest,
+  req: ForecastRequest & { regressors?: string[] },
   hooks: ForecastHooks,
   loadWarnings: string[],
   loadSeconds: number,
@@ -172,7 +199,8 @@ async function run(
   const t0 = performance.now();
   const horizon = req.horizon ?? DEFAULTS.horizon;
   const transform = req.transform ?? DEFAULTS.transform;
-  const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName });
+  const regressors = req.regressors ?? [];
+  const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName, regressors });
   const warnings = [...loadWarnings, ...prepared.warnings];
   if (transform !== 'none' && prepared.minValue !== null) {
     const min = prepared.minValue;
@@ -195,10 +223,20 @@ async function run(
     if (series.length === 0) throw new UserError(`every series has fewer than ${MIN_POINTS} points`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
   }
   await resolveHolidays(series, req, byCountry, horizon, warnings);
+  if (req.events && req.events.length > 0) for (const s of series) s.holidays = mergeEvents(s.holidays, req.events);
+  let model = req.model ?? DEFAULTS.model;
+  if (regressors.length > 0) {
+    if (model === 'mstl' || model === 'ets' || model === 'naive') {
+      throw new UserError(`--regressor needs a model that takes regressors: --model ${model} does not`, { hint: '--model prophet (the default ensemble and auto use Prophet when there are regressors)', code: 'USAGE', exitCode: 2 });
+    }
+    if (model !== 'prophet') warnings.push(`--regressor: fitted with Prophet (the only model that takes regressors) instead of --model ${model}`);
+    model = 'prophet';
+    warnings.push(...prepareRegressors(series, horizon));
+  }
 
   const options: EngineOptions = {
     horizon,
-    model: req.model ?? DEFAULTS.model,
+    model,
     level: req.level ?? DEFAULTS.level,
     folds: req.folds ?? DEFAULTS.folds,
     anomalies: req.anomalies ?? false,

@@ -54,6 +54,8 @@ export interface PreparedSeries {
   country: string | null;
   /** Input facts for the report: duplicates folded, rows dropped, etc. */
   notes: string[];
+  /** Extra regressors (--regressor) on the grid from `start`: the history, then the horizon. */
+  regressors?: { name: string; values: number[] }[];
 }
 
 export interface EngineOptions {
