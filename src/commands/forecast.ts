@@ -38,6 +38,7 @@ interface ForecastFlags {
   wide?: boolean;
   regressor: string[];
   events?: string;
+  components?: boolean;
 }
 
 /**
@@ -75,6 +76,7 @@ export function forecastCommand(app: App): Command {
     )
     .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--events <file>', 'custom events for Prophet, like its playoffs example: columns holiday (or name), ds, optional lower_window, upper_window')
+    .option('--components', 'put the history, fitted values, components and changepoints of every series in --json (by default: with up to 20 series)')
     .option('--holidays <country|auto|none>', 'public holidays: a country code (US, GB, ...), auto (the group when --by country, else config forecast.country) or none', 'auto')
     .option('--interval <width>', 'prediction interval width', '0.8')
     .option('--anomalies', 'flag history points far from a robust trend + season (merged into runs, with a severity), and groups that diverge from their peers')
@@ -148,8 +150,9 @@ Examples:
         defaultCountry: ctx.config.forecast?.country ?? null,
         freq: flags.freq,
         duplicates: flags.duplicates,
-        // History, in-sample fit, components and changepoints: for pictures, and in the JSON document.
-        includeHistory: Boolean(plotFile) || charts || ctx.out.json,
+        // History, in-sample fit, components and changepoints: for pictures, and in the JSON document
+        // (for up to 20 series unless --components: each costs an in-sample prediction).
+        includeHistory: Boolean(plotFile) || charts || Boolean(flags.components) ? true : ctx.out.json ? ('auto' as const) : false,
         eventsFile,
         workers,
       };

@@ -16,6 +16,9 @@ import { loadEvents, prepareRegressors } from './regressors.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
 import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
 
+/** With includeHistory 'auto' (--json), the most series that get their history and components (they cost an in-sample prediction each). */
+export const AUTO_HISTORY_SERIES = 20;
+
 /** Fewest non-missing points a series needs. */
 export const MIN_POINTS = 3;
 
@@ -37,7 +40,8 @@ export interface ForecastRequest {
   holidaysPriorScale?: number;
   freq?: Freq;
   duplicates?: DuplicatePolicy;
-  includeHistory?: boolean;
+  /** Keep the history, fitted values, components and changepoints; 'auto': when there are at most AUTO_HISTORY_SERIES series. */
+  includeHistory?: boolean | 'auto';
   /** Worker threads (default: one per CPU when there are several series; 0 = this thread). */
   workers?: number;
   uncertaintySamples?: number;
@@ -245,7 +249,7 @@ async function run(
     calibrate: req.calibrate ?? false,
     transform,
     holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
-    includeHistory: req.includeHistory ?? false,
+    includeHistory: req.includeHistory === 'auto' ? series.length <= AUTO_HISTORY_SERIES : (req.includeHistory ?? false),
     uncertaintySamples: req.uncertaintySamples ?? DEFAULTS.uncertaintySamples,
   };
   const workers = req.workers ?? (series.length >= 4 ? Math.min(os.availableParallelism(), series.length, 16) : 0);

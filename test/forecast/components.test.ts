@@ -115,4 +115,19 @@ describe('components', () => {
     const human = await runCli(['forecast', '--data', 'd.csv', '--model', 'mstl', '--horizon', '10', '--holidays', 'none'], { cwd: dir });
     expect(human.stdout).toMatch(/components: trend up from .* weekly season \+-/);
   });
+
+  it('with more than 20 series the JSON leaves the history and components out unless --components', async () => {
+    const dir = tmpDir();
+    const rows = ['ds,g,y'];
+    for (let g = 0; g < 21; g++) for (let i = 0; i < 30; i++) rows.push(`${dayOf(i)},g${g},${10 + g + (WEEK[i % 7] as number)}`);
+    writeFile(dir, 'm.csv', `${rows.join('\n')}\n`);
+    const args = ['forecast', '--data', 'm.csv', '--by', 'g', '--model', 'naive', '--horizon', '3', '--holidays', 'none', '--workers', '0', '--json'];
+    const plain = await runCli(args, { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.json<{ series: SeriesForecast[] }>().series.every((s) => s.components === undefined && s.history === undefined)).toBe(true);
+    const full = await runCli([...args, '--components'], { cwd: dir });
+    const series = full.json<{ series: SeriesForecast[] }>().series;
+    expect(series).toHaveLength(21);
+    expect(series.every((s) => s.components?.ds.length === 33 && s.history?.length === 30)).toBe(true);
+  });
 });
