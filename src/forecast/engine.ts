@@ -200,7 +200,9 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     else if (cutoffs.length === 0) notes.push(`used ${chosen} without cross-validation`);
   }
 
-  const insample = opts.anomalies || opts.includeHistory || holidays.length > 0 || Boolean(series.regressors);
+  // The in-sample fit is for the history (charts, JSON) and the model's components (regressors);
+  // anomalies and holiday effects are judged on the robust decomposition instead.
+  const insample = opts.includeHistory || Boolean(series.regressors);
   const finalInput: ModelInput = {
     y,
     filled,
@@ -263,7 +265,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   }
   const forecast: ForecastPoint[] = point.map((p, k) => ({ ds: futureDs(k), yhat: p, yhat_lower: lower[k] as number, yhat_upper: upper[k] as number }));
 
-  // In-sample fit for anomalies and holiday effects (ETS has none: use MSTL or the naive fit).
+  // In-sample fit for the history (ETS has none: use MSTL or the naive fit).
   let fitted = out.fitted;
   if (!fitted && insample) {
     t0 = now();
