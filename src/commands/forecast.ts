@@ -36,7 +36,7 @@ interface ForecastFlags {
   maxCharts: string;
   table?: 'summary' | 'full';
   wide?: boolean;
-  regressor: string[];
+  regressor?: string[];
   events?: string;
   components?: boolean;
 }
@@ -74,7 +74,7 @@ export function forecastCommand(app: App): Command {
         .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])
         .default('ensemble'),
     )
-    .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--events <file>', 'custom events for Prophet, like its playoffs example: columns holiday (or name), ds, optional lower_window, upper_window')
     .option('--components', 'put the history, fitted values, components and changepoints of every series in --json (by default: with up to 20 series)')
     .option('--holidays <country|auto|none>', 'public holidays: a country code (US, GB, ...), auto (the group when --by country, else config forecast.country) or none', 'auto')
@@ -109,7 +109,8 @@ Examples:
       if (flags.data && flags.metric) throw new UsageError('pass either --data or --metric, not both');
       if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
       if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
-      if (flags.regressor.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
+      const regressors = [...new Set(flags.regressor ?? [])];
+      if (regressors.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
       const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
       const level = parseWidth('--interval', flags.interval, 0.8);
@@ -172,7 +173,7 @@ Examples:
         if (flags.data) {
           const store = await Store.memory({ migrate: false });
           try {
-            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null, regressors: [...new Set(flags.regressor)] }, request, hooks);
+            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null, regressors }, request, hooks);
           } finally {
             store.close();
           }
