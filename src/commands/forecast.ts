@@ -36,6 +36,25 @@ interface ForecastFlags {
   maxCharts: string;
   table?: 'summary' | 'full';
   wide?: boolean;
+  regressor?: string[];
+  events?: string;
+  components?: boolean;
+}
+
+/**
+ * An interval width in (0, 1). A percentage ("80", "80%") is refused with the width it most
+ * likely meant ("e.g. --interval 0.8 (80% is 0.8)"); anything else gets a valid example.
+ */
+export function parseWidth(flag: string, raw: string, example: number): number {
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(raw) ?? (Number(raw) >= 50 && Number(raw) < 100 ? [raw, raw] : null);
+  if (pct) {
+    const width = Number(pct[1]) / 100;
+    if (width > 0 && width < 1) {
+      const w = Number(width.toFixed(6));
+      throw new UsageError(`${flag} is a width between 0 and 1, not a percentage: got "${raw.trim()}"`, { hint: `e.g. ${flag} ${w} (${Number((w * 100).toFixed(4))}% is ${w})` });
+    }
+  }
+  return parseNumber(flag, raw, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example });
 }
 
 export function forecastCommand(app: App): Command {
@@ -55,10 +74,13 @@ export function forecastCommand(app: App): Command {
         .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])
         .default('ensemble'),
     )
+    .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--events <file>', 'custom events for Prophet, like its playoffs example: columns holiday (or name), ds, optional lower_window, upper_window')
+    .option('--components', 'put the history, fitted values, components and changepoints of every series in --json (by default: with up to 20 series)')
     .option('--holidays <country|auto|none>', 'public holidays: a country code (US, GB, ...), auto (the group when --by country, else config forecast.country) or none', 'auto')
     .option('--interval <width>', 'prediction interval width', '0.8')
-    .option('--anomalies', 'flag history points outside the in-sample band, and groups that diverge from their peers')
-    .option('--anomaly-level <width>', 'width of the in-sample band used by --anomalies', '0.99')
+    .option('--anomalies', 'flag history points far from a robust trend + season (merged into runs, with a severity), and groups that diverge from their peers')
+    .option('--anomaly-level <p>', 'chance that a series of pure noise gets no anomaly (familywise; the threshold also rises above the series\' own extremes)', '0.99')
     .option('--backtest', 'rolling-origin backtest: MAE, RMSE, sMAPE, MAPE, MASE and coverage (vs the seasonal naive baseline)')
     .option('--folds <n>', 'rolling-origin folds for --model auto and --backtest', '5')
     .option('--calibrate', 'scale interval widths so they cover --interval on the cross-validation folds (with auto or --backtest)')
@@ -87,9 +109,12 @@ Examples:
       if (flags.data && flags.metric) throw new UsageError('pass either --data or --metric, not both');
       if (flags.data && flags.agg) throw new UsageError('--agg applies to store mode (--metric), not to --data');
       if (flags.data && flags.experimentFree) throw new UsageError('--experiment-free applies to store mode (--metric), not to --data');
+      const regressors = [...new Set(flags.regressor ?? [])];
+      if (regressors.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
+      const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
-      const level = parseNumber('--interval', flags.interval, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
-      const anomalyLevel = parseNumber('--anomaly-level', flags.anomalyLevel, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.99 });
+      const level = parseWidth('--interval', flags.interval, 0.8);
+      const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
       const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
       const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true });
       const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true });
@@ -126,7 +151,10 @@ Examples:
         defaultCountry: ctx.config.forecast?.country ?? null,
         freq: flags.freq,
         duplicates: flags.duplicates,
-        includeHistory: Boolean(plotFile) || charts,
+        // History, in-sample fit, components and changepoints: for pictures, and in the JSON document
+        // (for up to 20 series unless --components: each costs an in-sample prediction).
+        includeHistory: Boolean(plotFile) || charts || Boolean(flags.components) ? true : ctx.out.json ? ('auto' as const) : false,
+        eventsFile,
         workers,
       };
       const progress = await ctx.progress();
@@ -145,7 +173,7 @@ Examples:
         if (flags.data) {
           const store = await Store.memory({ migrate: false });
           try {
-            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null }, request, hooks);
+            result = await service.forecastFromFile(store, { file: path.resolve(ctx.cwd, flags.data), time: flags.time, value: flags.value, by: flags.by ?? null, regressors }, request, hooks);
           } finally {
             store.close();
           }
@@ -175,7 +203,7 @@ Examples:
         else fs.writeFileSync(plotFile, html);
         files.push(plotFile);
       }
-      const json = { ...result, series: result.series.map(({ history: _h, holiday_dates: _d, ...rest }) => rest), files };
+      const json = { ...result, series: result.series.map(({ holiday_dates: _d, ...rest }) => rest), files };
       const { targetOf, paintOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       ctx.out.result(json, () =>

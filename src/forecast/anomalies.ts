@@ -1,14 +1,102 @@
 /**
- * Group-level anomalies: which series of a `--by` group diverge from their peers. Each series is
- * put on the common time range, divided by its median (so levels do not matter, shapes do),
- * smoothed over one season (weekly noise and day-of-week effects cancel), and fed to augurs'
- * DBSCAN outlier detector. (Point anomalies inside one series are found in engine.ts.)
+ * Anomalies. Inside one series: points whose residual from a robust seasonal-trend
+ * decomposition (components.ts) is extreme, merged into runs with a severity. Across a `--by`
+ * group: which series diverge from their peers. Each series is put on the common time range,
+ * divided by its median (so levels do not matter, shapes do), smoothed over one season (weekly
+ * noise and day-of-week effects cancel), and fed to augurs' DBSCAN outlier detector.
  */
 import { loadOutlier } from './augurs.js';
 import { FREQ_INFO, gridSteps, gridTime, isCalendarFreq } from './calendar.js';
-import { median } from './metrics.js';
+import { decompose, type Decomposition } from './components.js';
+import { median, normalQuantile } from './metrics.js';
 import { formatTime, interpolate } from './series.js';
-import type { DivergentSeries, PreparedSeries } from './types.js';
+import type { Anomaly, DivergentSeries, Freq, PreparedSeries } from './types.js';
+
+/** How far beyond the series' own extremes (its 99th percentile absolute score) a point must lie. */
+export const TAIL_FACTOR = 1.5;
+
+/**
+ * The score threshold for `n` residual scores: the larger of the familywise normal bound (a
+ * series of pure noise flags nothing with probability `level`) and TAIL_FACTOR times the 99th
+ * percentile of the absolute scores (the 20th largest when there are fewer than 2,000 points), so
+ * a heavy-tailed series only flags what stands out from its own extremes.
+ */
+export function anomalyThreshold(absScores: number[], level: number): number {
+  const n = absScores.length;
+  if (n === 0) return Infinity;
+  const familywise = normalQuantile(1 - (1 - level) / (2 * n));
+  const sorted = absScores.slice().sort((a, b) => b - a);
+  const rank = Math.max(Math.ceil(0.01 * n), 20);
+  const tail = rank < n ? (sorted[rank - 1] as number) : 0;
+  return Math.max(familywise, TAIL_FACTOR * tail);
+}
+
+/** Severity of a run from its peak score: high from twice the threshold, medium from 1.25 times. */
+export function severityOf(score: number, threshold: number): Anomaly['severity'] {
+  const r = Math.abs(score) / threshold;
+  return r >= 2 ? 'high' : r >= 1.25 ? 'medium' : 'low';
+}
+
+export interface AnomalyInput {
+  /** Values on the grid (NaN = missing), on the model's (transformed) scale. */
+  y: number[];
+  /** The same on the original scale (reported as `y`). */
+  raw: number[];
+  freq: Freq;
+  start: number;
+  /** See anomalyThreshold. */
+  level: number;
+  /** Back-transform to the original scale. */
+  inverse: (v: number) => number;
+  /** A decomposition already computed for y. */
+  decomposition?: Decomposition;
+}
+
+/**
+ * Point anomalies: robust residual scores (residual - median, over 1.4826 MAD) of the robust
+ * decomposition; points beyond anomalyThreshold are flagged, and consecutive flagged points merge
+ * into one anomaly reported at its peak, with its start, end and severity.
+ */
+export function detectAnomalies(input: AnomalyInput): Anomaly[] {
+  const { y, freq } = input;
+  const dec = input.decomposition ?? decompose(y, freq);
+  if (!(dec.scale > 0)) return [];
+  const scores = dec.resid.map((r) => (Number.isFinite(r) ? (r - dec.center) / dec.scale : NaN));
+  const threshold = anomalyThreshold(scores.filter(Number.isFinite).map(Math.abs), input.level);
+  const at = (i: number): string => formatTime(gridTime(freq, input.start, i), freq);
+  const out: Anomaly[] = [];
+  let i = 0;
+  while (i < scores.length) {
+    if (!(Math.abs(scores[i] as number) > threshold)) {
+      i++;
+      continue;
+    }
+    let j = i;
+    let peak = i;
+    while (j + 1 < scores.length && Math.abs(scores[j + 1] as number) > threshold) {
+      j++;
+      if (Math.abs(scores[j] as number) > Math.abs(scores[peak] as number)) peak = j;
+    }
+    const base = (dec.trend[peak] as number) + (dec.seasonal[peak] as number) + dec.center;
+    const expected = input.inverse(base);
+    const score = scores[peak] as number;
+    out.push({
+      ds: at(peak),
+      start: at(i),
+      end: at(j),
+      points: j - i + 1,
+      y: input.raw[peak] as number,
+      expected,
+      lower: input.inverse(base - threshold * dec.scale),
+      upper: input.inverse(base + threshold * dec.scale),
+      magnitude: (input.raw[peak] as number) - expected,
+      score,
+      severity: severityOf(score, threshold),
+    });
+    i = j + 1;
+  }
+  return out;
+}
 
 /** Centered moving average over `w` points (shrinking at the ends). */
 export function smooth(y: number[], w: number): number[] {

@@ -16,6 +16,8 @@ export interface FileSeriesSpec {
   time: string;
   value: string;
   by?: string | null | undefined;
+  /** Extra numeric columns for Prophet (--regressor); rows after the last value give their future. */
+  regressors?: string[] | undefined;
 }
 
 export type StoreAgg = 'count' | 'sum' | 'mean' | 'dau';
@@ -58,15 +60,51 @@ function label(v: unknown, none: string): string {
   return JSON.stringify(v);
 }
 
-function rowsToSeries(rows: { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown }[], grouped: boolean): RawSeries[] {
+type SeriesRow = { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown } & Record<string, unknown>;
+
+function rowsToSeries(rows: SeriesRow[], grouped: boolean, regressors = 0): RawSeries[] {
   const map = new Map<string, RawPoint[]>();
   for (const r of rows) {
     const key = grouped ? label(r.g, '(null)') : '';
     const list = map.get(key) ?? [];
-    list.push({ t: Number(r.t), n: Number(r.n), valid: Number(r.valid), sum: Number(r.s ?? 0), min: r.mn === null || r.mn === undefined ? null : Number(r.mn) });
+    const point: RawPoint = { t: Number(r.t), n: Number(r.n), valid: Number(r.valid), sum: Number(r.s ?? 0), min: r.mn === null || r.mn === undefined ? null : Number(r.mn) };
+    if (regressors > 0) point.x = Array.from({ length: regressors }, (_, j) => (r[`x${j}`] === null || r[`x${j}`] === undefined ? null : Number(r[`x${j}`])));
+    list.push(point);
     map.set(key, list);
   }
   return [...map.entries()].map(([key, points]) => ({ key: grouped ? key : null, points }));
+}
+
+/** Cells read as missing in a text column, like an empty cell (compared trimmed, case-insensitive). */
+export const MISSING_MARKERS: readonly string[] = ['', 'NA', 'N/A', 'NAN', 'NULL', 'NONE', '-'];
+
+/** SQL: the (quoted) column holds one of the missing markers. */
+function missingText(q: string): string {
+  return `upper(trim(CAST(${q} AS VARCHAR))) IN (${MISSING_MARKERS.map((m) => quoteLiteral(m)).join(', ')})`;
+}
+
+/**
+ * A DOUBLE expression for a column: numeric and boolean columns as they are; text columns
+ * parsed, with the missing markers ("NA", "NaN", "null", "", ...) as NULL. Throws a UserError
+ * naming an example when other text is not a number.
+ */
+export async function numericColumn(store: Store, reader: string, column: string, type: string, hint: string): Promise<string> {
+  const q = quoteIdent(column);
+  if (NUMERIC_TYPES.test(type)) return `${q}::DOUBLE`;
+  if (/^BOOLEAN$/i.test(type)) return `${q}::INTEGER::DOUBLE`;
+  const missing = missingText(q);
+  const bad = await store.all<{ n: number; example: string | null }>(
+    `SELECT count(*) AS n, min(CAST(${q} AS VARCHAR)) AS example FROM ${reader}
+     WHERE ${q} IS NOT NULL AND NOT ${missing} AND try_cast(trim(CAST(${q} AS VARCHAR)) AS DOUBLE) IS NULL`,
+  );
+  const n = Number(bad[0]?.n ?? 0);
+  if (n > 0) {
+    throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${column}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${String(bad[0]?.example ?? '').slice(0, 40)}"`, {
+      hint: `${hint} (empty cells, NA, NaN and null count as missing)`,
+      code: 'FORECAST_BAD_VALUE',
+    });
+  }
+  return `CASE WHEN ${missing} THEN NULL ELSE try_cast(trim(CAST(${q} AS VARCHAR)) AS DOUBLE) END`;
 }
 
 /** Reads `time`, `value` (and `by`) from a data file, grouped per timestamp. */
@@ -89,8 +127,15 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   const timeType = need('--time', spec.time);
   const valueType = need('--value', spec.value);
   if (spec.by) need('--by', spec.by);
+  const regressors = spec.regressors ?? [];
+  const regressorExprs: string[] = [];
+  for (const col of regressors) {
+    if (col === spec.time || col === spec.value || col === spec.by) {
+      throw new UserError(`--regressor ${col} is already the ${col === spec.time ? 'time' : col === spec.value ? 'value' : 'group'} column`, { hint: 'name another numeric column of the file', code: 'USAGE', exitCode: 2 });
+    }
+    regressorExprs.push(await numericColumn(store, reader, col, need('--regressor', col), '--regressor must name a numeric column'));
+  }
   const tq = quoteIdent(spec.time);
-  const vq = quoteIdent(spec.value);
   const warnings: string[] = [];
 
   let timeExpr: string;
@@ -109,7 +154,7 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   } else {
     const bad = await store.all<{ n: number; example: string | null; row: number | null }>(
       `SELECT count(*) AS n, min(CAST(${tq} AS VARCHAR)) AS example, min(rn) AS row FROM (
-         SELECT ${tq}, row_number() OVER () AS rn FROM ${reader}) WHERE ${tq} IS NOT NULL AND try_cast(${tq} AS TIMESTAMP) IS NULL`,
+         SELECT ${tq}, row_number() OVER () AS rn FROM ${reader}) WHERE ${tq} IS NOT NULL AND NOT ${missingText(tq)} AND try_cast(${tq} AS TIMESTAMP) IS NULL`,
     );
     const n = Number(bad[0]?.n ?? 0);
     if (n > 0) {
@@ -118,36 +163,22 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
         code: 'FORECAST_BAD_DATE',
       });
     }
-    timeExpr = `epoch(try_cast(${tq} AS TIMESTAMP))`;
+    timeExpr = `CASE WHEN ${missingText(tq)} THEN NULL ELSE epoch(try_cast(${tq} AS TIMESTAMP)) END`;
   }
 
-  let valueExpr: string;
-  if (NUMERIC_TYPES.test(valueType)) valueExpr = `${vq}::DOUBLE`;
-  else if (/^BOOLEAN$/i.test(valueType)) valueExpr = `${vq}::INTEGER::DOUBLE`;
-  else {
-    const bad = await store.all<{ n: number; example: string | null }>(
-      `SELECT count(*) AS n, min(CAST(${vq} AS VARCHAR)) AS example FROM ${reader}
-       WHERE ${vq} IS NOT NULL AND trim(CAST(${vq} AS VARCHAR)) <> '' AND try_cast(${vq} AS DOUBLE) IS NULL`,
-    );
-    const n = Number(bad[0]?.n ?? 0);
-    if (n > 0) {
-      throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${spec.value}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${bad[0]?.example ?? ''}"`, {
-        hint: '--value must name a numeric column',
-        code: 'FORECAST_BAD_VALUE',
-      });
-    }
-    valueExpr = `try_cast(${vq} AS DOUBLE)`;
-  }
+  const valueExpr = await numericColumn(store, reader, spec.value, valueType, '--value must name a numeric column');
   const groupExpr = spec.by ? `CAST(${quoteIdent(spec.by)} AS VARCHAR)` : 'NULL';
-  let rows: { g: unknown; t: unknown; n: unknown; valid: unknown; s: unknown; mn: unknown }[];
+  let rows: SeriesRow[];
+  const xSelect = regressorExprs.map((e, j) => `, ${e} AS x${j}`).join('');
+  const xAgg = regressorExprs.map((_, j) => `, avg(x${j}) FILTER (WHERE isfinite(x${j})) AS x${j}`).join('');
   try {
-    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM ${reader} WHERE ${tq} IS NULL`);
+    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM (SELECT ${timeExpr} AS t FROM ${reader}) WHERE t IS NULL`);
     const nt = Number(nullTimes[0]?.n ?? 0);
     if (nt > 0) warnings.push(`${nt} row${nt === 1 ? '' : 's'} without a value in "${spec.time}" skipped`);
     rows = await store.all(
       `SELECT g, t, count(*) AS n, count(v) FILTER (WHERE isfinite(v)) AS valid,
-              coalesce(sum(v) FILTER (WHERE isfinite(v)), 0) AS s, min(v) FILTER (WHERE isfinite(v)) AS mn
-       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v FROM ${reader} WHERE ${tq} IS NOT NULL)
+              coalesce(sum(v) FILTER (WHERE isfinite(v)), 0) AS s, min(v) FILTER (WHERE isfinite(v)) AS mn${xAgg}
+       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v${xSelect} FROM ${reader}) WHERE t IS NOT NULL
        GROUP BY g, t ORDER BY g, t`,
     );
   } catch (error) {
@@ -158,7 +189,7 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
     });
   }
   if (rows.length === 0) throw new UserError(`${base} has no rows`, { hint: 'the file needs a header row and data rows', code: 'FORECAST_NO_DATA' });
-  return { raw: rowsToSeries(rows, Boolean(spec.by)), warnings };
+  return { raw: rowsToSeries(rows, Boolean(spec.by), regressors.length), warnings };
 }
 
 /** DuckDB date_trunc units; the 5-30 minute frequencies use time_bucket. */

@@ -3,11 +3,15 @@
  * cross-validation (auto), the final fit, interval calibration, anomalies and holiday
  * effects. Runs the same on the main thread and inside worker threads.
  */
+import { detectAnomalies } from './anomalies.js';
+import { decompose, describeFit, metricsByStep } from './components.js';
+import { holidayEffects } from './holidays.js';
 import { conformalScale, rollingCutoffs } from './cv.js';
-import { emptyScored, median, naiveScale, normalQuantile, robustSd, summarize, type Scored } from './metrics.js';
+import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
-import { combineEnsemble, dayIndices, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
-import { formatTime, freqWord, interpolate } from './series.js';
+import { combineEnsemble, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
+import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
+import { fitErrorText } from './output.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -15,7 +19,6 @@ import type {
   EngineOptions,
   ForecastPoint,
   HistoryPoint,
-  HolidayEffect,
   ModelName,
   PreparedSeries,
   SeriesForecast,
@@ -41,6 +44,8 @@ function now(): number {
 
 interface FoldRecord {
   scored: Scored;
+  /** Horizon step (1-based) of each scored point. */
+  steps: number[];
   seconds: number;
   error?: string;
 }
@@ -112,7 +117,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     notes.push(`history too short for cross-validation (${n} points for a ${h}-step horizon)`);
   }
   if (cutoffs.length > 0) {
-    for (const m of cvModels) folds.set(m, { scored: emptyScored(), seconds: 0 });
+    for (const m of cvModels) folds.set(m, { scored: emptyScored(), steps: [], seconds: 0 });
     const direct = cvModels.filter((m) => m !== 'ensemble');
     // The ensemble is scored from its members' fold forecasts.
     if (cvModels.includes('ensemble')) {
@@ -133,6 +138,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         holidayEffects: false,
         samples: opts.uncertaintySamples,
         holidaysPriorScale: opts.holidaysPriorScale,
+        regressors: series.regressors,
       };
       const actual = raw.slice(c, c + h);
       const trainRaw = interpolate(raw.slice(0, c));
@@ -146,7 +152,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
           const out = await fitModel(m, input);
           outputs.set(m, out);
         } catch (error) {
-          if (rec) rec.error = (error as Error).message.split('\n')[0] ?? 'fit failed';
+          if (rec) rec.error = fitErrorText(error);
         }
         const secs = now() - t0;
         addTime(m, secs);
@@ -167,6 +173,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
           rec.scored.lower.push(inverse(tf, out.lower[k] as number));
           rec.scored.upper.push(inverse(tf, out.upper[k] as number));
           rec.scored.scale.push(scale);
+          rec.steps.push(k + 1);
         }
       }
     }
@@ -179,7 +186,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   // The model to fit on the whole history.
   let chosen: Fittable;
-  if (opts.model !== 'auto') {
+  // Too short a history for the default models: the (seasonal) naive forecast, said plainly.
+  if ((opts.model === 'ensemble' || opts.model === 'auto') && valid.length < MIN_MODEL_POINTS) {
+    chosen = 'naive';
+    notes.push(`only ${valid.length} points: too few for the ${opts.model === 'auto' ? 'model choice' : 'ensemble'} (${MIN_MODEL_POINTS} needed), so the forecast repeats the last ${naivePeriod(series.freq, n) > 1 ? 'season' : 'value'} (naive)`);
+  } else if (opts.model !== 'auto') {
     chosen = opts.model;
   } else {
     const ok = scores.filter((s) => !s.error && s.smape !== null);
@@ -189,7 +200,9 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     else if (cutoffs.length === 0) notes.push(`used ${chosen} without cross-validation`);
   }
 
-  const insample = opts.anomalies || opts.includeHistory || holidays.length > 0;
+  // The in-sample fit is for the history (charts, JSON) and the model's components (regressors);
+  // anomalies and holiday effects are judged on the robust decomposition instead.
+  const insample = opts.includeHistory || Boolean(series.regressors);
   const finalInput: ModelInput = {
     y,
     filled,
@@ -203,6 +216,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     holidayEffects: holidays.length > 0,
     samples: opts.uncertaintySamples,
     holidaysPriorScale: opts.holidaysPriorScale,
+    regressors: series.regressors,
   };
   let out: ModelOutput;
   let t0 = now();
@@ -210,7 +224,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     out = await fitModel(chosen, finalInput);
     if (![...out.point, ...out.lower, ...out.upper].every(Number.isFinite)) throw new Error('the model produced non-finite values');
   } catch (error) {
-    notes.push(`${chosen} failed (${(error as Error).message.split('\n')[0] ?? 'error'}): fell back to the seasonal naive forecast`);
+    notes.push(`${chosen} failed (${fitErrorText(error)}): fell back to the seasonal naive forecast`);
     addTime(chosen, now() - t0);
     t0 = now();
     out = fitNaive(finalInput);
@@ -251,7 +265,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   }
   const forecast: ForecastPoint[] = point.map((p, k) => ({ ds: futureDs(k), yhat: p, yhat_lower: lower[k] as number, yhat_upper: upper[k] as number }));
 
-  // In-sample fit for anomalies and holiday effects (ETS has none: use MSTL or the naive fit).
+  // In-sample fit for the history (ETS has none: use MSTL or the naive fit).
   let fitted = out.fitted;
   if (!fitted && insample) {
     t0 = now();
@@ -263,40 +277,22 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
       fitted = fitNaive({ ...finalInput, horizon: 1 }).fitted;
     }
   }
-  // Anomalies are judged against the smoothest in-sample fit available (Prophet's, in the ensemble).
-  const baseline = out.baseline ?? fitted;
-  const residuals: number[] = [];
-  if (baseline) for (let i = 0; i < n; i++) if (!Number.isNaN(y[i]) && Number.isFinite(baseline[i])) residuals.push((y[i] as number) - (baseline[i] as number));
-  const sigma = residuals.length >= 3 ? robustSd(residuals) : NaN;
-  const center = residuals.length >= 3 ? median(residuals) : 0;
+  // Anomalies: robust residuals of a robust seasonal-trend decomposition (anomalies.ts).
+  const decomposition = decompose(y, series.freq);
+  const anomalies: Anomaly[] = opts.anomalies
+    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition })
+    : [];
 
-  const anomalies: Anomaly[] = [];
-  if (opts.anomalies && baseline && sigma > 0) {
-    const z = normalQuantile((1 + opts.anomalyLevel) / 2);
-    for (let i = 0; i < n; i++) {
-      const v = y[i] as number;
-      const f = baseline[i] as number;
-      if (Number.isNaN(v) || !Number.isFinite(f)) continue;
-      const r = v - f - center;
-      if (Math.abs(r) <= z * sigma) continue;
-      const expected = inverse(tf, f + center);
-      anomalies.push({
-        ds: formatTime(at(i), series.freq),
-        y: raw[i] as number,
-        expected,
-        lower: inverse(tf, f + center - z * sigma),
-        upper: inverse(tf, f + center + z * sigma),
-        magnitude: (raw[i] as number) - expected,
-        score: r / sigma,
-      });
-    }
-  }
-
-  const holidayEffects = holidayReport(holidays, out, fitted, y, series, sigma);
+  const holidayReport = holidayEffects({ holidays, y, freq: series.freq, start: series.start, decomposition, modelEffects: out.holidayComponents });
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0
-      ? { horizon: h, cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)), models: scores }
+      ? {
+          horizon: h,
+          cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)),
+          models: scores,
+          by_step: metricsByStep([...folds.entries()].filter(([, r]) => !r.error).map(([model, r]) => ({ model, scored: r.scored, steps: r.steps })), h),
+        }
       : null;
   if (opts.backtest && cutoffs.length === 0) notes.push('no backtest: the history is too short for even one fold');
 
@@ -306,10 +302,14 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     interval_scale: intervalScale,
     forecast,
     anomalies,
-    holidays: holidayEffects,
+    holidays: holidayReport,
     backtest,
   });
+  const fit = describeFit({ model: out.model, prophet: out.components, point: out.point, decomposition, y, freq: series.freq, start: series.start, transform: tf });
+  res.components_note = fit.note;
   if (opts.includeHistory) {
+    res.components = fit.components;
+    res.changepoints = fit.changepoints;
     const last = formatTime(at(n + h - 1), 'D');
     const first = formatTime(series.start, 'D');
     res.holiday_dates = holidays
@@ -324,54 +324,4 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     );
   }
   return res;
-}
-
-/** A holiday effect is material when it is at least this many robust residual sds. */
-export const MATERIAL_SD = 1.5;
-
-/**
- * Holiday effects: the model's fitted holiday components (Prophet's holiday terms, MSTL's
- * residual-based effects), otherwise the mean in-sample residual on the holiday's dates.
- */
-function holidayReport(
-  holidays: PreparedSeries['holidays'],
-  out: ModelOutput,
-  fitted: number[] | undefined,
-  y: number[],
-  series: PreparedSeries,
-  sigma: number,
-): HolidayEffect[] {
-  if (holidays.length === 0) return [];
-  const effects: HolidayEffect[] = [];
-  const make = (name: string, effect: number, occurrences: number): HolidayEffect => {
-    const score = sigma > 0 ? effect / sigma : 0;
-    return { name, effect, score, occurrences, material: sigma > 0 && Math.abs(score) >= MATERIAL_SD };
-  };
-  const n = y.length;
-  const indexOf = (date: string): number[] => dayIndices(date, series.freq, series.start, 0, n);
-  if (out.holidayComponents) {
-    for (const hc of out.holidayComponents) {
-      const def = holidays.find((d) => d.name === hc.name);
-      const occurrences = def ? def.dates.filter((d) => indexOf(d).some((i) => !Number.isNaN(y[i]))).length : 0;
-      const mean = hc.values.reduce((a, b) => a + b, 0) / Math.max(1, hc.values.length);
-      effects.push(make(hc.name, mean, occurrences));
-    }
-  } else if (fitted) {
-    for (const def of holidays) {
-      const res: number[] = [];
-      let occurrences = 0;
-      for (const d of def.dates) {
-        let hit = false;
-        for (const i of indexOf(d)) {
-          if (Number.isNaN(y[i]) || !Number.isFinite(fitted[i])) continue;
-          res.push((y[i] as number) - (fitted[i] as number));
-          hit = true;
-        }
-        if (hit) occurrences++;
-      }
-      if (res.length === 0) continue;
-      effects.push(make(def.name, res.reduce((a, b) => a + b, 0) / res.length, occurrences));
-    }
-  }
-  return effects.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));
 }

@@ -11,6 +11,7 @@ import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
 import { interpolate } from './series.js';
 import type * as ProphetModule from '@bsull/augurs/prophet';
+import { prophetComponents, type ModelComponents } from './components.js';
 import type { Freq, HolidayDef, ModelName } from './types.js';
 
 export interface ModelInput {
@@ -32,6 +33,8 @@ export interface ModelInput {
   /** Prophet uncertainty draws. */
   samples: number;
   holidaysPriorScale: number;
+  /** Extra regressors (Prophet only), on the grid from `start` through at least y.length + horizon. */
+  regressors?: { name: string; values: number[] }[] | undefined;
 }
 
 export interface ModelOutput {
@@ -47,6 +50,8 @@ export interface ModelOutput {
   holidayComponents?: { name: string; values: number[] }[];
   /** Set when the model fell back to another. */
   note?: string;
+  /** The model's own additive components over history + horizon (Prophet; with insample). */
+  components?: ModelComponents;
 }
 
 /** Seasonal periods (in grid steps) that fit at least twice into `n` points. */
@@ -92,6 +97,8 @@ export function combineEnsemble(a: ModelOutput, b: ModelOutput): ModelOutput {
   if (a.fitted && b.fitted) out.fitted = avg(a.fitted, b.fitted);
   else if (a.fitted ?? b.fitted) out.fitted = a.fitted ?? b.fitted;
   if (a.fitted) out.baseline = a.fitted;
+  // Prophet's own terms; describeFit (components.ts) adds MSTL's half.
+  if (a.components) out.components = a.components;
   const notes = [a.note, b.note].filter((x): x is string => Boolean(x));
   if (notes.length > 0) out.note = notes.join('; ');
   // The ensemble's holiday effect is the mean of its members' effects.
@@ -160,6 +167,10 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   let model: ProphetModule.Prophet | undefined;
   let note: string | undefined;
   let lastError: unknown;
+  // Regressor values at grid times (the values are on the grid from input.start).
+  const regressors = input.regressors ?? [];
+  const xAt = (times: number[]): Map<string, number[]> | undefined =>
+    regressors.length === 0 ? undefined : new Map(regressors.map((r) => [r.name, times.map((t) => r.values[Math.round(gridPosition(input.freq, input.start, t))] as number)]));
   for (const attempt of retries) {
     const m = new Prophet({
       optimizer,
@@ -169,7 +180,9 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
       ...attempt.options,
     });
     try {
-      m.fit({ ds, y });
+      for (const r of regressors) m.addRegressor(r.name);
+      const x = xAt(ds);
+      m.fit(x ? { ds, y, x } : { ds, y });
       model = m;
       note = attempt.note;
       break;
@@ -180,7 +193,9 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   }
   if (!model) throw lastError instanceof Error ? lastError : new Error(String(lastError));
   try {
-    const future = model.predict({ ds: futureTimes(input) });
+    const fds = futureTimes(input);
+    const fx = xAt(fds);
+    const future = model.predict(fx ? { ds: fds, x: fx } : { ds: fds });
     const point = future.yhat.point;
     const lower = future.yhat.intervals?.lower ?? point.slice();
     const upper = future.yhat.intervals?.upper ?? point.slice();
@@ -193,11 +208,13 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
         fitted[Math.round(gridPosition(input.freq, input.start, t))] = hist.yhat.point[i] as number;
       });
       out.fitted = fitted;
+      out.components = prophetComponents(input, hist, future);
     }
     if (input.holidayEffects && seen.length > 0) {
       const times = [...new Set(seen.flatMap((s) => s.times))].sort((a, b) => a - b);
       const index = new Map(times.map((t, i) => [t, i]));
-      const pred = model.predict({ ds: times });
+      const tx = xAt(times);
+      const pred = model.predict(tx ? { ds: times, x: tx } : { ds: times });
       out.holidayComponents = seen.map((s) => {
         const comp = pred.holidays.get(s.name)?.point ?? [];
         return { name: s.name, values: s.times.map((t) => comp[index.get(t) as number] ?? 0) };

@@ -1,5 +1,20 @@
-/** Flat rows and CSV of a forecast result: ds, [group], yhat, yhat_lower, yhat_upper, model. */
+/** Flat rows and CSV of a forecast result (ds, [group], yhat, yhat_lower, yhat_upper, model), and the text of fit errors. */
 import type { ForecastResult } from './types.js';
+
+/** Internal errors of the wasm models (Stan's optimizer, wasm-bindgen values): never shown as they are. */
+const INTERNAL_ERROR = /JsValue|Optimization (failed|terminated)|Error in optimization|RuntimeError|unreachable|wasm|panicked|Stan/i;
+
+/**
+ * One short line for a model that could not be fitted: internal wasm/optimizer messages become
+ * a plain sentence; other messages keep their first line, without control characters, capped.
+ */
+export function fitErrorText(error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  if (INTERNAL_ERROR.test(raw)) return /optimi[sz]/i.test(raw) ? 'its optimizer did not converge on this series' : 'it could not be fitted to this series';
+  // eslint-disable-next-line no-control-regex
+  const line = (raw.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  return line.length === 0 ? 'it could not be fitted to this series' : line.length > 160 ? `${line.slice(0, 157)}...` : line;
+}
 
 export interface ForecastRow {
   ds: string;

@@ -8,6 +8,9 @@ import { UserError } from '../core/errors.js';
 import { bucketStart, calendarSteps, FREQ_INFO, FREQS, gridSteps } from './calendar.js';
 import { FREQ_SECONDS, type DuplicatePolicy, type Freq, type PreparedSeries } from './types.js';
 
+/** Fewest points for the default models (ensemble, auto); shorter series get the naive forecast. */
+export const MIN_MODEL_POINTS = 10;
+
 export interface RawPoint {
   /** Epoch seconds (UTC). */
   t: number;
@@ -19,6 +22,8 @@ export interface RawPoint {
   sum: number;
   /** Smallest finite value, null when none. */
   min: number | null;
+  /** Regressor values at this timestamp (means; null = missing), in the order of PrepareOptions.regressors. */
+  x?: (number | null)[];
 }
 
 export interface RawSeries {
@@ -34,6 +39,8 @@ export interface PrepareOptions {
   timeName?: string;
   /** The grid may not have more points than this. */
   maxPoints?: number;
+  /** Regressor names (the values come in RawPoint.x). */
+  regressors?: string[];
 }
 
 export interface Prepared {
@@ -145,11 +152,24 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
   const out: PreparedSeries[] = [];
   for (const s of nonEmpty) {
     const buckets = new Map<number, { n: number; valid: number; sum: number; timestamps: number }>();
+    const xBuckets = new Map<number, { sum: number[]; count: number[] }>();
+    const nx = options.regressors?.length ?? 0;
+    const lastValid = s.points.reduce((m, p) => (p.valid > 0 ? Math.max(m, p.t) : m), -Infinity);
     for (const p of s.points) {
       if (p.n > 1) duplicateTimestamps++;
-      invalidRows += p.n - p.valid;
+      // Rows after the last value that carry regressors are the regressors' future, not missing values.
+      if (!(nx > 0 && p.valid === 0 && p.x?.some((v) => v !== null) && p.t > lastValid)) invalidRows += p.n - p.valid;
       if (p.valid > 0 && p.min !== null) minValue = minValue === null ? p.min : Math.min(minValue, p.min);
       const b = bucketStart(freq, p.t, anchor);
+      if (nx > 0 && p.x) {
+        const xb = xBuckets.get(b) ?? { sum: new Array<number>(nx).fill(0), count: new Array<number>(nx).fill(0) };
+        p.x.forEach((v, j) => {
+          if (v === null || !Number.isFinite(v)) return;
+          xb.sum[j] = (xb.sum[j] as number) + v;
+          xb.count[j] = (xb.count[j] as number) + 1;
+        });
+        xBuckets.set(b, xb);
+      }
       const cur = buckets.get(b);
       if (cur) {
         cur.n += p.n;
@@ -186,13 +206,32 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
     const gaps = y.reduce((acc, v) => acc + (Number.isNaN(v) ? 1 : 0), 0);
     const notes: string[] = [];
     if (gaps > 0) notes.push(`${gaps} missing ${word} point${gaps === 1 ? '' : 's'} in the history (interpolated for models that need a regular grid)`);
-    out.push({ key: s.key, freq, step, start, y, holidays: [], country: null, notes });
+    const prepared: PreparedSeries = { key: s.key, freq, step, start, y, holidays: [], country: null, notes };
+    if (nx > 0) prepared.regressors = regressorGrid(options.regressors ?? [], xBuckets, freq, start, length);
+    out.push(prepared);
   }
   const how = options.duplicates === 'sum' ? 'summed' : 'averaged';
   if (duplicateTimestamps > 0) warnings.push(`${duplicateTimestamps} duplicate timestamp${duplicateTimestamps === 1 ? '' : 's'} in ${timeName}: values ${how} (--duplicates mean|sum|error)`);
   if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${word}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
-  if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (null or NaN) skipped`);
+  if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (empty, NA, NaN or null) skipped`);
   return { series: out, freq, minValue, warnings };
+}
+
+/**
+ * Regressor values on the grid from `start`: the history (`length` points) and the points after
+ * it for which the file has values (rows beyond the last y), NaN where missing.
+ */
+function regressorGrid(names: string[], buckets: Map<number, { sum: number[]; count: number[] }>, freq: Freq, start: number, length: number): { name: string; values: number[] }[] {
+  let last = length - 1;
+  for (const [b, xb] of buckets) if (xb.count.some((c) => c > 0)) last = Math.max(last, gridSteps(freq, start, b));
+  return names.map((name, j) => {
+    const values = new Array<number>(last + 1).fill(NaN);
+    for (const [b, xb] of buckets) {
+      const i = gridSteps(freq, start, b);
+      if (i >= 0 && i <= last && (xb.count[j] as number) > 0) values[i] = (xb.sum[j] as number) / (xb.count[j] as number);
+    }
+    return { name, values };
+  });
 }
 
 /** Linear interpolation over NaN gaps (the ends are held flat). */

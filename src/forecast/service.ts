@@ -10,9 +10,14 @@ import { divergentSeries } from './anomalies.js';
 import { gridTime } from './calendar.js';
 import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
+import { fitErrorText } from './output.js';
 import { runPool } from './pool.js';
+import { loadEvents, prepareRegressors } from './regressors.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
 import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
+
+/** With includeHistory 'auto' (--json), the most series that get their history and components (they cost an in-sample prediction each). */
+export const AUTO_HISTORY_SERIES = 20;
 
 /** Fewest non-missing points a series needs. */
 export const MIN_POINTS = 3;
@@ -35,12 +40,17 @@ export interface ForecastRequest {
   holidaysPriorScale?: number;
   freq?: Freq;
   duplicates?: DuplicatePolicy;
-  includeHistory?: boolean;
+  /** Keep the history, fitted values, components and changepoints; 'auto': when there are at most AUTO_HISTORY_SERIES series. */
+  includeHistory?: boolean | 'auto';
   /** Worker threads (default: one per CPU when there are several series; 0 = this thread). */
   workers?: number;
   uncertaintySamples?: number;
   /** Sensitivity of the DBSCAN detector for divergent groups, in (0, 1). */
   divergenceSensitivity?: number;
+  /** Custom events (like Prophet's playoffs example) modelled with the holidays. */
+  events?: HolidayDef[];
+  /** A file of custom events (--events): columns holiday (or name), ds, optional lower_window / upper_window. */
+  eventsFile?: string;
 }
 
 export interface ForecastHooks {
@@ -86,19 +96,30 @@ export async function forecastFromFile(store: Store, spec: FileSeriesSpec, req: 
   validate(req);
   const t0 = performance.now();
   const loaded = await loadFileSeries(store, spec);
+  const events = req.eventsFile ? [...(req.events ?? []), ...(await loadEvents(store, req.eventsFile))] : req.events;
   const load = (performance.now() - t0) / 1000;
-  return run(loaded.raw, { kind: 'file', name: spec.file, by: spec.by ?? null }, req, hooks, loaded.warnings, load, spec.time, spec.by === 'country' || spec.by === 'country_code');
+  return run(
+    loaded.raw,
+    { kind: 'file', name: spec.file, by: spec.by ?? null },
+    { ...req, events, regressors: spec.regressors ?? [] },
+    hooks,
+    loaded.warnings,
+    load,
+    spec.time,
+    spec.by === 'country' || spec.by === 'country_code',
+  );
 }
 
 export async function forecastFromStore(store: Store, spec: StoreSeriesSpec, req: ForecastRequest = {}, hooks: ForecastHooks = {}): Promise<ForecastResult> {
   validate(req);
   const t0 = performance.now();
   const loaded = await loadStoreSeries(store, { ...spec, freq: req.freq ?? spec.freq });
+  const events = req.eventsFile ? [...(req.events ?? []), ...(await loadEvents(store, req.eventsFile))] : req.events;
   const load = (performance.now() - t0) / 1000;
   return run(
     loaded.raw,
     { kind: 'store', name: store.path, metric: spec.metric, agg: loaded.agg ?? 'count', by: spec.by ?? null },
-    { ...req, freq: req.freq ?? spec.freq ?? 'D' },
+    { ...req, events, freq: req.freq ?? spec.freq ?? 'D' },
     hooks,
     loaded.warnings,
     load,
@@ -112,6 +133,17 @@ export async function forecastSeries(series: InMemorySeries[], req: ForecastRequ
   validate(req);
   const raw = series.map((s) => rawFromArrays(s.key ?? null, s.ds, s.y));
   return run(raw, { kind: 'series', name: 'series', by: series.some((s) => s.key) ? 'group' : null }, req, hooks, [], 0, 'ds', false);
+}
+
+/** Public holidays plus custom events; an event named like a holiday adds its dates to it. */
+function mergeEvents(holidays: HolidayDef[], events: HolidayDef[]): HolidayDef[] {
+  const out = holidays.map((h) => ({ name: h.name, dates: h.dates.slice() }));
+  for (const e of events) {
+    const same = out.find((h) => h.name === e.name);
+    if (same) same.dates = [...new Set([...same.dates, ...e.dates])].sort();
+    else out.push({ name: e.name, dates: e.dates.slice() });
+  }
+  return out;
 }
 
 async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, byCountry: boolean, horizon: number, warnings: string[]): Promise<void> {
@@ -161,7 +193,7 @@ async function resolveHolidays(series: PreparedSeries[], req: ForecastRequest, b
 async function run(
   raw: RawSeries[],
   source: ForecastResult['source'],
-  req: ForecastRequest,
+  req: ForecastRequest & { regressors?: string[] },
   hooks: ForecastHooks,
   loadWarnings: string[],
   loadSeconds: number,
@@ -171,7 +203,8 @@ async function run(
   const t0 = performance.now();
   const horizon = req.horizon ?? DEFAULTS.horizon;
   const transform = req.transform ?? DEFAULTS.transform;
-  const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName });
+  const regressors = req.regressors ?? [];
+  const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName, regressors });
   const warnings = [...loadWarnings, ...prepared.warnings];
   if (transform !== 'none' && prepared.minValue !== null) {
     const min = prepared.minValue;
@@ -194,10 +227,20 @@ async function run(
     if (series.length === 0) throw new UserError(`every series has fewer than ${MIN_POINTS} points`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
   }
   await resolveHolidays(series, req, byCountry, horizon, warnings);
+  if (req.events && req.events.length > 0) for (const s of series) s.holidays = mergeEvents(s.holidays, req.events);
+  let model = req.model ?? DEFAULTS.model;
+  if (regressors.length > 0) {
+    if (model === 'mstl' || model === 'ets' || model === 'naive') {
+      throw new UserError(`--regressor needs a model that takes regressors: --model ${model} does not`, { hint: '--model prophet (the default ensemble and auto use Prophet when there are regressors)', code: 'USAGE', exitCode: 2 });
+    }
+    if (model !== 'prophet') warnings.push(`--regressor: fitted with Prophet (the only model that takes regressors) instead of --model ${model}`);
+    model = 'prophet';
+    warnings.push(...prepareRegressors(series, horizon));
+  }
 
   const options: EngineOptions = {
     horizon,
-    model: req.model ?? DEFAULTS.model,
+    model,
     level: req.level ?? DEFAULTS.level,
     folds: req.folds ?? DEFAULTS.folds,
     anomalies: req.anomalies ?? false,
@@ -206,7 +249,7 @@ async function run(
     calibrate: req.calibrate ?? false,
     transform,
     holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
-    includeHistory: req.includeHistory ?? false,
+    includeHistory: req.includeHistory === 'auto' ? series.length <= AUTO_HISTORY_SERIES : (req.includeHistory ?? false),
     uncertaintySamples: req.uncertaintySamples ?? DEFAULTS.uncertaintySamples,
   };
   const workers = req.workers ?? (series.length >= 4 ? Math.min(os.availableParallelism(), series.length, 16) : 0);
@@ -223,10 +266,12 @@ async function run(
     }
     if (series.length === 1) {
       if (o.error.user) throw new UserError(o.error.message, { hint: o.error.hint, code: o.error.code });
-      throw new Error(o.error.message);
+      throw new UserError(`the forecast failed: ${fitErrorText(new Error(o.error.message))}`, { hint: 'try --model naive, or a longer history', code: 'FORECAST_FAILED' });
     }
-    warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.message}`);
+    warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.user ? o.error.message : fitErrorText(new Error(o.error.message))}`);
   });
+  // What the components show, in the notes of a few series (one line each would drown many groups).
+  if (results.length <= 3) for (const r of results) if (r.components_note) r.notes.push(r.components_note);
   if (results.length === 0) throw new UserError('no series could be forecast', { hint: warnings[warnings.length - 1] ?? '', code: 'FORECAST_FAILED' });
   const divergent = options.anomalies && series.length >= 3 ? await divergentSeries(series, req.divergenceSensitivity ?? DEFAULTS.divergenceSensitivity) : [];
   const perModel: Partial<Record<ModelName, number>> = {};

@@ -54,6 +54,8 @@ export interface PreparedSeries {
   country: string | null;
   /** Input facts for the report: duplicates folded, rows dropped, etc. */
   notes: string[];
+  /** Extra regressors (--regressor) on the grid from `start`: the history, then the horizon. */
+  regressors?: { name: string; values: number[] }[];
 }
 
 export interface EngineOptions {
@@ -116,16 +118,31 @@ export interface HistoryPoint {
   fitted: number | null;
 }
 
+/**
+ * An anomaly: a run of consecutive history points whose robust residual (from a robust
+ * seasonal-trend decomposition) is beyond the threshold; reported at its peak point.
+ */
 export interface Anomaly {
+  /** The peak point of the run. */
   ds: string;
+  /** First and last points of the run (equal for a single point). */
+  start: string;
+  end: string;
+  /** Points in the run. */
+  points: number;
+  /** Value at the peak. */
   y: number;
+  /** Trend + season at the peak. */
   expected: number;
+  /** The band outside which points are flagged, at the peak. */
   lower: number;
   upper: number;
   /** y - expected. */
   magnitude: number;
-  /** magnitude in robust standard deviations of the in-sample residuals. */
+  /** Peak residual in robust standard deviations (1.4826 MAD) of the decomposition's residuals. */
   score: number;
+  /** low: under 1.25 times the threshold; medium: under twice; high: twice or more. */
+  severity: 'low' | 'medium' | 'high';
 }
 
 export interface HolidayEffect {
@@ -136,6 +153,10 @@ export interface HolidayEffect {
   score: number;
   /** Occurrences in the history. */
   occurrences: number;
+  /** Share of the occurrences whose own effect has the effect's sign (reported from 0.75). */
+  same_sign: number;
+  /** Mean residual on the holiday over its standard error (reported from |z| >= 3). */
+  z: number;
   /** |effect| is at least 1.5 robust residual standard deviations. */
   material: boolean;
 }
@@ -145,6 +166,13 @@ export interface BacktestResult {
   /** Cutoffs as the last training timestamp of each fold. */
   cutoffs: string[];
   models: CandidateScore[];
+  /** The same metrics per horizon step (1 = the first step after each cutoff). */
+  by_step?: BacktestStep[];
+}
+
+export interface BacktestStep {
+  step: number;
+  models: { model: ModelName; mae: number | null; smape: number | null; mase: number | null; coverage: number | null; n: number }[];
 }
 
 /**
@@ -187,6 +215,8 @@ export interface SeriesForecast {
   components?: ForecastComponents;
   /** Trend changepoints the model found (timestamps). */
   changepoints?: string[];
+  /** One line on what the components show (trend, seasons, holidays, regressors). */
+  components_note?: string;
   /** Fallbacks and other things the user should know. */
   notes: string[];
   /** Seconds per model spent on this series (CV and final fits). */

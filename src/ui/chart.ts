@@ -480,17 +480,18 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   if (anomalies.length > 0) {
     const total = anomalies.length;
     anomalies.sort((x, y) => Math.abs(y.a.score) - Math.abs(x.a.score));
-    lines.push('', `Anomalies in the history: ${total} point${total === 1 ? '' : 's'} outside the in-sample band${total > 20 ? ' (the 20 largest)' : ''}:`);
+    lines.push('', `Anomalies in the history: ${total} (runs of points far from trend + season, peak shown)${total > 20 ? ', the 20 largest' : ''}:`);
     lines.push(
       renderTable(
-        ['ds', ...(grouped ? [groupName] : []), 'y', 'expected', 'magnitude', 'score'],
+        ['ds', ...(grouped ? [groupName] : []), 'y', 'expected', 'magnitude', 'score', 'severity'],
         anomalies.slice(0, 20).map(({ s, a }) => ({
-          ds: a.ds,
+          ds: a.start === a.end ? a.ds : `${a.start}..${a.end}`,
           ...(grouped ? { [groupName]: s.group } : {}),
           y: num(a.y, 6),
           expected: num(a.expected, 6),
           magnitude: num(a.magnitude),
           score: Number(a.score.toFixed(1)),
+          severity: a.severity,
         })),
         { ...fit, align: { y: 'right', expected: 'right', magnitude: 'right', score: 'right' } },
       ),
@@ -505,24 +506,25 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
       lines.push(`  ${groupName} = ${d.group}: ${when.slice(0, 4).join(', ')}${when.length > 4 ? ', ...' : ''}`);
     }
   }
-  const material = result.series.flatMap((s) => s.holidays.filter((h) => h.material).map((h) => ({ s, h })));
+  const material = result.series.flatMap((s) => s.holidays.map((h) => ({ s, h })));
   if (material.length > 0) {
-    lines.push('', 'Holidays with a material effect (at least 1.5 residual sd):');
+    lines.push('', 'Holidays with a consistent effect (same sign in at least 75% of occurrences, at least 3 standard errors):');
     lines.push(
       renderTable(
-        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'score', 'occurrences'],
+        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'score', 'occurrences', 'same sign'],
         material.slice(0, 30).map(({ s, h }) => ({
           ...(grouped ? { [groupName]: s.group } : {}),
           holiday: h.name,
           effect: num(h.effect),
           score: Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
+          'same sign': `${Math.round(h.same_sign * 100)}%`,
         })),
-        { ...fit, align: { effect: 'right', score: 'right', occurrences: 'right' } },
+        { ...fit, align: { effect: 'right', score: 'right', occurrences: 'right', 'same sign': 'right' } },
       ),
     );
-  } else if (result.series.some((s) => s.holidays.length > 0)) {
-    lines.push('', 'Holidays: none had a material effect.');
+  } else if (result.series.some((s) => s.country !== null)) {
+    lines.push('', 'Holidays: none had a consistent effect.');
   }
   const notes = new Map<string, string[]>();
   for (const s of result.series) {

@@ -69,7 +69,7 @@ describe('holiday effects', () => {
     y.push(100 + 0.01 * i + 8 * Math.sin((2 * Math.PI * i) / 7) + 2 * r.normal() + (dips.get(d) ?? 0));
   }
 
-  it('Prophet recovers the injected dips and finds the other holidays immaterial', async () => {
+  it('Prophet recovers the injected dips and reports no other holiday', async () => {
     const res = await forecastSeries([{ ds, y }], { horizon: 14, model: 'prophet', holidays: 'US' });
     const h = new Map(res.series[0]?.holidays.map((x) => [x.name, x]));
     expect(h.get('Thanksgiving Day')?.effect).toBeCloseTo(-30, -1);
@@ -77,10 +77,8 @@ describe('holiday effects', () => {
     expect(Math.abs((h.get('Christmas Day')?.effect ?? 0) + 40)).toBeLessThan(5);
     expect(Math.abs((h.get('Independence Day')?.effect ?? 0) + 25)).toBeLessThan(5);
     for (const name of ['Thanksgiving Day', 'Christmas Day', 'Independence Day']) expect(h.get(name)?.material).toBe(true);
-    for (const name of ['Memorial Day', 'Columbus Day', "Washington's Birthday", 'Martin Luther King Jr. Day']) {
-      expect(Math.abs(h.get(name)?.effect ?? 99)).toBeLessThan(4);
-      expect(h.get(name)?.material).toBe(false);
-    }
+    // Holidays without an effect are not reported at all (not consistent across occurrences).
+    expect([...h.keys()].sort()).toEqual(['Christmas Day', 'Independence Day', 'Thanksgiving Day']);
     expect(res.series[0]?.country).toBe('US');
   });
 
