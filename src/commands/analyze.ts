@@ -3,7 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
-import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, ReadoutOptions, Tails } from '../stats/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -48,6 +48,11 @@ interface AnalyzeFlags extends SourceFlags {
   weights?: string;
   wide?: boolean;
   save: boolean;
+  bayesian?: boolean;
+  priorMean: string;
+  priorSd: string;
+  sequential?: boolean;
+  sequentialTuning: string;
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -56,6 +61,19 @@ export function parseRatios(raw: string | undefined): AnalysisMetric[] {
     if (!m) throw new UsageError(`--ratio expects numerator/denominator, got "${r}"`, { hint: 'e.g. --ratio orders/sessions' });
     return { name: r, kind: 'ratio' as const, num: (m[1] as string).trim(), den: (m[2] as string).trim() };
   });
+}
+
+/** --bayesian / --sequential and their settings, checked before any data is read. */
+function readoutOptions(flags: AnalyzeFlags): ReadoutOptions {
+  const out: ReadoutOptions = {};
+  if (flags.bayesian) {
+    const mean = parseNumber('--prior-mean', flags.priorMean, { min: -1, max: 10, example: 0 });
+    const flat = flags.priorSd.trim().toLowerCase() === 'flat';
+    const sd = flat ? null : parseNumber('--prior-sd', flags.priorSd, { min: 0, exclusiveMin: true, max: 100, example: 0.3 });
+    out.bayesian = { prior: sd === null ? { mean, variance: 1, proper: false } : { mean, variance: sd * sd, proper: true } };
+  }
+  if (flags.sequential) out.sequential = { tuning: parseNumber('--sequential-tuning', flags.sequentialTuning, { min: 1, example: 5000 }) };
+  return out;
 }
 
 export function analyzeCommand(app: App): Command {
@@ -79,6 +97,11 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
+    .option('--bayesian', 'add GrowthBook\'s Bayesian read-out on the relative lift: chance to beat control, expected loss (risk), credible interval')
+    .option('--prior-mean <lift>', 'with --bayesian: prior mean of the relative lift', '0')
+    .option('--prior-sd <sd|flat>', 'with --bayesian: prior sd of the relative lift, or "flat" for gbstats\' improper flat prior', '0.3')
+    .option('--sequential', 'add always-valid (peeking-safe) confidence intervals and p-values, GrowthBook\'s confidence sequences')
+    .option('--sequential-tuning <units>', 'with --sequential: the number of units (both arms) at which the intervals are tightest (gbstats N*)', '5000')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
     .addHelpText(
@@ -96,8 +119,10 @@ Examples:
       const source = sourceRequest(ctx, flags);
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
       const weights = parseWeights('--weights', flags.weights);
+      const readouts = readoutOptions(flags);
       const { runAnalysis } = await import('../stats/run.js');
-      const result = await runAnalysis({
+      const { addReadouts } = await import('../stats/analyze.js');
+      const analysed = await runAnalysis({
         ...source,
         metrics: parseList(flags.metric),
         ratios: parseRatios(flags.ratio),
@@ -109,6 +134,7 @@ Examples:
         nonFinite: flags.nonFinite,
         dedupe: flags.dedupe,
       });
+      const result = addReadouts(analysed, readouts);
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });

@@ -13,6 +13,8 @@ import { srmTest } from './srm.js';
 import { adjustPValues, correctedAlphas } from './corrections.js';
 import { criticalValue, interval } from './ttest.js';
 import { StatsInputError, type Moments } from './moments.js';
+import { bayesianReadouts, type BayesianReadout, type GaussianPrior } from './bayesian.js';
+import { sequentialReadouts, type SequentialReadout } from './sequential.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -92,6 +94,16 @@ export interface MetricResult {
   covariate_shares: Record<string, number>;
   nulls: { policy: NullPolicy; count: number } | null;
   unadjusted: { diff: number | null; diff_se: number | null; diff_ci: [number | null, number | null]; p_value: number | null; control_mean: number | null; test_mean: number | null };
+  /** --bayesian: GrowthBook's Gaussian model on rel_lift (null without a relative lift). */
+  bayesian?: BayesianReadout | null;
+  /** --sequential: the peeking-safe (always-valid) intervals and p-value, next to the fixed-horizon ones. */
+  sequential?: SequentialReadout | null;
+}
+
+/** The optional read-outs on top of the fixed-horizon analysis (addReadouts). */
+export interface ReadoutOptions {
+  bayesian?: { prior: GaussianPrior } | undefined;
+  sequential?: { tuning: number } | undefined;
 }
 
 export interface AnalyzeResult {
@@ -109,6 +121,33 @@ export interface AnalyzeResult {
   warnings: string[];
   /** What the user need not act on (covariates left out because they add nothing); shown with --debug and in --json. */
   notes: string[];
+  /** --bayesian: the prior on the relative lift (proper false = flat). */
+  bayesian?: { prior: GaussianPrior };
+  /** --sequential: the tuning parameter N* (units at which the sequence is tightest). */
+  sequential?: { tuning: number };
+  /** Store mode: each metric's good direction and whether the experiment lists it as primary. */
+  metric_info?: Record<string, { direction: 'increase' | 'decrease'; primary: boolean }>;
+  /** Store mode: exposures (units, first and last exposure day) for the time-to-power figures. */
+  exposure?: { units: number; first: string; last: string; days: number } | null;
+}
+
+/**
+ * Adds the Bayesian and sequential read-outs to a finished analysis (pure: from each comparison's
+ * adjusted estimate and standard error). A metric whose good direction is "decrease" gets
+ * gbstats' inverse treatment in the Bayesian read-out (chance to win = P(lift < 0)).
+ */
+export function addReadouts(res: AnalyzeResult, opts: ReadoutOptions): AnalyzeResult {
+  if (!opts.bayesian && !opts.sequential) return res;
+  const bayes = opts.bayesian
+    ? bayesianReadouts(res.results.map((r) => ({ ...r, inverse: res.metric_info?.[r.metric]?.direction === 'decrease' })), { alpha: res.alpha, prior: opts.bayesian.prior })
+    : null;
+  const seq = opts.sequential ? sequentialReadouts(res.results, { alpha: res.alpha, tails: res.tails, tuning: opts.sequential.tuning, correction: res.correction }) : null;
+  return {
+    ...res,
+    ...(opts.bayesian ? { bayesian: { prior: opts.bayesian.prior } } : {}),
+    ...(opts.sequential ? { sequential: { tuning: opts.sequential.tuning } } : {}),
+    results: res.results.map((r, i) => ({ ...r, ...(bayes ? { bayesian: bayes[i] ?? null } : {}), ...(seq ? { sequential: seq[i] ?? null } : {}) })),
+  };
 }
 
 interface CovariateColumn {

@@ -109,3 +109,22 @@ export function relativePrior(mean: number, sd: number | null): GaussianPrior {
   if (!(sd > 0 && Number.isFinite(sd)) || !Number.isFinite(mean)) throw new StatsInputError(`the prior needs a finite mean and a positive sd, got N(${mean}, ${sd}^2)`, 'BAD_PRIOR');
   return { mean, variance: sd * sd, proper: true };
 }
+
+/** One comparison's Bayesian read-out on its relative lift, as analyze reports it. */
+export interface BayesianReadout extends BayesianResult {
+  /** The effect the model is on (GrowthBook's default): the relative lift. */
+  effect: 'relative';
+}
+
+/**
+ * Read-outs for analyze's comparisons from their relative lift and its (adjusted) delta-method
+ * standard error; null where the control mean is 0 (no relative lift).
+ */
+export function bayesianReadouts(
+  comparisons: readonly { rel_lift: number | null; rel_se: number | null; inverse?: boolean }[],
+  opts: { alpha: number; prior: GaussianPrior },
+): (BayesianReadout | null)[] {
+  return comparisons.map((c) =>
+    c.rel_lift === null || c.rel_se === null ? null : { effect: 'relative' as const, ...bayesianEffect(c.rel_lift, c.rel_se, { alpha: opts.alpha, prior: opts.prior, inverse: c.inverse ?? false }) },
+  );
+}

@@ -24,6 +24,7 @@
  *
  * Every peek may be looked at: P(some CI in the sequence misses the truth) <= alpha.
  */
+import { adjustPValues, correctedAlphas, type Correction } from './corrections.js';
 import { StatsInputError } from './moments.js';
 import type { Interval, Tails } from './ttest.js';
 
@@ -100,4 +101,44 @@ export function sequentialTest(estimate: number, se: number, n: number, opts: Se
   // exp(k) - 1 without losing digits when k is small.
   const p = right ? Math.min(1, Math.sqrt(nr2) / (2 * Math.expm1(k))) : 1;
   return { ci: tails === 'greater' ? [estimate - h, null] : [null, estimate + h], p_value: p, halfwidth: h, rho };
+}
+
+/** One comparison's peeking-safe read-out, next to the fixed-horizon figures. */
+export interface SequentialReadout {
+  /** Units in the comparison (both arms): the n of the boundary. */
+  n: number;
+  diff_ci: Interval;
+  rel_ci: Interval;
+  /** Always-valid p-value of the (adjusted) difference. */
+  p_value: number;
+  /** After the analysis' multiple-comparison correction (the same as p_value without one). */
+  p_value_adjusted: number;
+  /** Alpha the intervals are at (the correction's per-comparison alpha, as the fixed-horizon CIs). */
+  ci_alpha: number;
+  significant: boolean;
+}
+
+/**
+ * Confidence sequences for analyze's comparisons: on the CUPED/CUPAC-adjusted difference and
+ * relative lift with their standard errors, over n_control + n_test units. The p-values get the
+ * analysis' correction, and the intervals the matching per-comparison alpha (correctedAlphas).
+ */
+export function sequentialReadouts(
+  comparisons: readonly { diff: number | null; diff_se: number | null; rel_lift: number | null; rel_se: number | null; n_control: number; n_test: number }[],
+  opts: { alpha: number; tails: Tails; tuning: number; correction: Correction },
+): (SequentialReadout | null)[] {
+  const opt = { alpha: opts.alpha, tails: opts.tails, tuning: opts.tuning };
+  const raw = comparisons.map((c) => (c.diff === null || c.diff_se === null ? null : sequentialTest(c.diff, c.diff_se, c.n_control + c.n_test, opt).p_value));
+  const adjusted = adjustPValues(raw, opts.correction);
+  const alphas = correctedAlphas(raw, adjusted, opts.alpha, opts.correction);
+  return comparisons.map((c, i) => {
+    const p = raw[i];
+    if (p === null || p === undefined || c.diff === null || c.diff_se === null) return null;
+    const n = c.n_control + c.n_test;
+    const ciAlpha = alphas[i] ?? opts.alpha;
+    const diff = sequentialTest(c.diff, c.diff_se, n, { ...opt, ciAlpha });
+    const rel = c.rel_lift === null || c.rel_se === null ? null : sequentialTest(c.rel_lift, c.rel_se, n, { ...opt, ciAlpha });
+    const pAdj = adjusted[i] ?? p;
+    return { n, diff_ci: diff.ci, rel_ci: rel ? rel.ci : [null, null], p_value: p, p_value_adjusted: pAdj, ci_alpha: ciAlpha, significant: pAdj < opts.alpha };
+  });
 }

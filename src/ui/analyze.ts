@@ -61,9 +61,46 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   if (note) lines.push(c.dim(note));
   lines.push('');
   for (const r of res.results) lines.push(sentence(r, res.alpha));
+  const extra = readoutLines(res);
+  if (extra.length > 0) lines.push('', ...extra);
   if (res.warnings.length > 0) {
     lines.push('');
     for (const w of res.warnings) lines.push(`${c.yellow('!')} ${w}`);
   }
   return wrap(lines.join('\n'), target.width);
+}
+
+const label = (r: MetricResult): string => `${r.metric}${r.variant !== 'test' ? ` (${r.variant})` : ''}`;
+/** An unsigned percentage: 0.0123 -> "1.23%" (digits 2). */
+const prob = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+const level = (alpha: number): string => `${Math.round((1 - alpha) * 1000) / 10}%`;
+const range = (ci: readonly [number | null, number | null]): string => `${ci[0] === null ? '-inf' : pct(ci[0])}..${ci[1] === null ? '+inf' : pct(ci[1])}`;
+
+/** The --sequential and --bayesian read-outs, one line per comparison under a heading each. */
+export function readoutLines(res: AnalyzeResult): string[] {
+  const lines: string[] = [];
+  if (res.sequential) {
+    lines.push(`Peeking-safe (always-valid confidence sequences, tuned for ${int(res.sequential.tuning)} units):`);
+    for (const r of res.results) {
+      const s = r.sequential;
+      if (!s) {
+        lines.push(`  ${label(r)}: no sequential interval (no variance)`);
+        continue;
+      }
+      lines.push(`  ${label(r)}: ${level(s.ci_alpha)} CI ${range(s.rel_ci)} (fixed-horizon ${range(r.rel_ci)}), always-valid p=${pval(s.p_value_adjusted)}${s.significant ? ', significant' : ''}`);
+    }
+  }
+  if (res.bayesian) {
+    const p = res.bayesian.prior;
+    lines.push(`Bayesian (Gaussian model on the relative lift, prior ${p.proper ? `N(${pct(p.mean)}, ${pct(Math.sqrt(p.variance))}^2)` : 'flat'}):`);
+    for (const r of res.results) {
+      const b = r.bayesian;
+      if (!b || b.error) {
+        lines.push(`  ${label(r)}: no Bayesian read-out (${b?.error ?? 'the control mean is 0'})`);
+        continue;
+      }
+      lines.push(`  ${label(r)}: chance to beat control ${prob(b.chance_to_win)}, expected lift ${pct(b.expected)} (${level(res.alpha)} credible ${range(b.ci)}), expected loss if shipped ${prob(b.risk.variant, 2)}, if not ${prob(b.risk.control, 2)}`);
+    }
+  }
+  return lines;
 }
