@@ -148,7 +148,7 @@ export interface AnalyzeResult {
  * analysed metric that is not a guardrail; directions come from the store's metric definitions
  * (a guardrail's own direction wins), else "increase".
  */
-function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | null, guardrails: Guardrail[]): Decision {
+function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | null, guardrails: Guardrail[], tuning: number | undefined): Decision {
   const analysed = [...new Set(res.results.map((r) => r.metric))];
   const missing = guardrails.filter((g) => !analysed.includes(g.metric));
   if (missing.length > 0) {
@@ -170,6 +170,7 @@ function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | nul
     primary,
     directions,
     guardrails,
+    sequentialTuning: tuning,
   });
 }
 
@@ -198,7 +199,7 @@ export function addReadouts(res: AnalyzeResult, opts: ReadoutOptions): AnalyzeRe
     ...res,
     ...(opts.bayesian ? { bayesian: { prior: opts.bayesian.prior } } : {}),
     ...(opts.sequential ? { sequential: { tuning: opts.sequential.tuning } } : {}),
-    ...(opts.decide ? { decision: decisionFor(res, seq, opts.decide.guardrails) } : {}),
+    ...(opts.decide ? { decision: decisionFor(res, seq, opts.decide.guardrails, opts.sequential?.tuning) } : {}),
     results: res.results.map((r, i) => ({
       ...r,
       ...(bayes ? { bayesian: bayes[i] ?? null } : {}),

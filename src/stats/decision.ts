@@ -7,7 +7,8 @@
  *                 broken and no effect estimate can be trusted.
  *   primary       significant (after the analysis' correction; the always-valid test when
  *                 --sequential is on) with L > 0 is a win, with L < 0 a loss; else not yet.
- *   guardrail     one-sided test at alpha on the relative lift (t quantile on the analysis' df):
+ *   guardrail     one-sided test at alpha on the relative lift (t quantile on the analysis' df;
+ *                 with --sequential the one-sided confidence sequence, so peeking stays safe):
  *                 with a non-inferiority margin m > 0, it passes when the lower bound of L is above
  *                 -m (non-inferior), fails when the upper bound of L is below -m (worse than the
  *                 margin), and is inconclusive otherwise; with no margin it fails when the upper
@@ -19,6 +20,7 @@
  * lift in its good direction); do not ship when every variant is; else keep running.
  */
 import { StatsInputError } from './moments.js';
+import { sequentialTest } from './sequential.js';
 import { criticalValue, type Interval } from './ttest.js';
 
 export type Direction = 'increase' | 'decrease';
@@ -41,6 +43,8 @@ export interface DecisionComparison {
   significant: boolean;
   p_value_adjusted: number | null;
   sequential?: { significant: boolean; p_value_adjusted: number } | null;
+  n_control?: number;
+  n_test?: number;
 }
 
 export interface DecisionInput {
@@ -53,6 +57,8 @@ export interface DecisionInput {
   /** Good direction per metric (default increase). */
   directions: Readonly<Record<string, Direction>>;
   guardrails: readonly Guardrail[];
+  /** With --sequential: guardrails use the one-sided confidence sequence (tuned at this N*) instead of the t bound. */
+  sequentialTuning?: number | undefined;
 }
 
 export interface GuardrailCheck {
@@ -118,14 +124,16 @@ export function parseGuardrail(spec: string): Guardrail {
   return { metric, direction, margin };
 }
 
-function checkGuardrail(r: DecisionComparison | undefined, g: Guardrail, alpha: number): GuardrailCheck {
+function checkGuardrail(r: DecisionComparison | undefined, g: Guardrail, alpha: number, tuning: number | undefined): GuardrailCheck {
   const base = { metric: g.metric, direction: g.direction, margin: g.margin };
   if (!r || r.rel_lift === null || r.rel_se === null || r.df === null) return { ...base, status: 'inconclusive', lower: null, upper: null };
   const sign = g.direction === 'increase' ? 1 : -1;
-  const q = criticalValue(r.df, alpha, 'greater');
   const l = sign * r.rel_lift;
-  const lower = l - q * r.rel_se;
-  const upper = l + q * r.rel_se;
+  // Half-width of the one-sided bound: Student t, or the one-sided confidence sequence when peeking is allowed.
+  const n = (r.n_control ?? 0) + (r.n_test ?? 0);
+  const h = tuning !== undefined && n > 0 ? sequentialTest(l, r.rel_se, n, { alpha, tails: 'greater', tuning }).halfwidth : criticalValue(r.df, alpha, 'greater') * r.rel_se;
+  const lower = l - h;
+  const upper = l + h;
   let status: GuardrailCheck['status'];
   if (g.margin > 0) status = lower > -g.margin ? 'pass' : upper < -g.margin ? 'fail' : 'inconclusive';
   else status = upper < 0 ? 'fail' : 'pass';
@@ -156,7 +164,7 @@ export function decide(input: DecisionInput): Decision {
   const variants: VariantDecision[] = input.variants.map((variant) => {
     const find = (m: string): DecisionComparison | undefined => input.results.find((r) => r.metric === m && r.variant === variant);
     const primary = input.primary.map((m) => checkPrimary(find(m), m, dirOf(m)));
-    const guardrails = input.guardrails.map((g) => checkGuardrail(find(g.metric), g, input.alpha));
+    const guardrails = input.guardrails.map((g) => checkGuardrail(find(g.metric), g, input.alpha, input.sequentialTuning));
     const reasons: string[] = [];
     let verdict: Verdict;
     const wins = primary.filter((p) => p.status === 'win');

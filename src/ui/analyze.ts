@@ -107,7 +107,7 @@ export function readoutLines(res: AnalyzeResult): string[] {
   }
   if (res.bayesian) {
     const p = res.bayesian.prior;
-    lines.push(`Bayesian (Gaussian model on the relative lift, prior ${p.proper ? `N(${pct(p.mean)}, ${pct(Math.sqrt(p.variance))}^2)` : 'flat'}):`);
+    lines.push(`Bayesian (Gaussian model on the relative lift, prior ${p.proper ? `normal, mean ${pct(p.mean)}, sd ${prob(Math.sqrt(p.variance))}` : 'flat'}):`);
     for (const r of res.results) {
       const b = r.bayesian;
       if (!b || b.error) {

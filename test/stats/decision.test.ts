@@ -93,6 +93,20 @@ describe('decide: each verdict path', () => {
     expect(d.reasons).toEqual([expect.stringMatching(/sample ratio mismatch \(p = 1\.00e-6\)/)]);
   });
 
+  it('with --sequential the guardrail bound is the one-sided confidence sequence (wider than the t bound)', () => {
+    const g = [{ metric: 'latency', direction: 'decrease' as const, margin: 0.02 }];
+    const rows = [cmp('revenue', 0.05, 0.01, true), { ...cmp('latency', 0.01, 0.005, true), n_control: 2000, n_test: 2000 }];
+    expect(decide(input(rows, { guardrails: g })).verdict).toBe('ship');
+    const d = decide(input(rows, { guardrails: g, sequentialTuning: 4000 }));
+    const check = d.variants[0]?.guardrails[0];
+    // one-sided sequential half-width (gbstats eq. 134) at n = 4000, N* = 4000, alpha 0.05
+    const rho2 = (-2 * Math.log(0.1) + Math.log(-2 * Math.log(0.1) + 1)) / 4000;
+    const h = Math.sqrt(((0.005 ** 2 * 4000 * 2 * (4000 * rho2 + 1)) / (4000 * 4000 * rho2)) * Math.log(1 + Math.sqrt(4000 * rho2 + 1) / 0.1));
+    expect(check?.lower).toBeCloseTo(-0.01 - h, 12);
+    expect(check?.status).toBe('inconclusive');
+    expect(d.verdict).toBe('keep-running');
+  });
+
   it('several variants: ship the best winner; the sequential test decides when it is on', () => {
     const results = [cmp('revenue', 0.03, 0.01, true, 'a'), cmp('revenue', 0.06, 0.01, true, 'b')];
     expect(decide(input(results, { variants: ['a', 'b'] })).ship).toBe('b');
