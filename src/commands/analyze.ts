@@ -153,7 +153,7 @@ export function analyzeCommand(app: App): Command {
     .option('--sequential', 'add always-valid (peeking-safe) confidence intervals and p-values, GrowthBook\'s confidence sequences')
     .option('--sequential-tuning <units>', 'with --sequential: the number of units (both arms) at which the intervals are tightest (gbstats N*)', '5000')
     .option('--mde <lift>', 'store mode: relative lift to plan the days-to-power (time saved by CUPAC) for, e.g. 0.02 (default: the observed lift)')
-    .option('--guardrails <metric:direction[:margin],...>', 'guardrail metrics that must not get worse (direction increase|decrease is good); a margin (e.g. 0.02 or 2%) makes it a one-sided non-inferiority test; implies --decide')
+    .option('--guardrails <list>', 'guardrails, metric:direction[:margin],...: metrics that must not get worse (direction increase|decrease is good); a margin (e.g. 0.02 or 2%) makes it a one-sided non-inferiority test; implies --decide')
     .option('--decide', 'a ship / do not ship / keep running verdict with reasons (primary metrics, guardrails, SRM gate)')
     .option('--fail-on <conditions>', `exit with code 3 when the verdict says so: ${FAIL_ON.join(', ')} (comma-separated); implies --decide`)
     .addOption(new Option('--format <format>', 'output: human (default) or markdown (a summary for $GITHUB_STEP_SUMMARY or a PR comment); implies --decide').choices(['human', 'markdown']))
