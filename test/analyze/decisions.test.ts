@@ -173,6 +173,10 @@ describe('store mode: direction from the store, days to power with and without C
     expect(m.time_saved.days_saved).toBeGreaterThan(0.5 * m.time_saved.days_unadjusted);
     expect(m.variance_reduction).toBeGreaterThan(0.5);
 
+    const missing = await runCli(['analyze', '--experiment', 'exp1', '--guardrails', 'checkout:increase', '--no-save'], { cwd });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/guardrail metric checkout was not analysed\n\s+hint: add it to --metric \(analysed: load_time\)/);
+
     const human = await runCli(['analyze', '--experiment', 'exp1', '--mde', '0.02', '--no-save'], { cwd });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/Time to 80% power \(alpha 0\.05\) at 200 units\/day \(1,400 exposed over 7 days\):\n\s+load_time: for a \+2\.0% lift \(configured\), \d+\.\d days with CUPAC, \d+\.\d days without: \d+\.\d days saved/);

@@ -86,6 +86,19 @@ describe('analyze --sequential', () => {
     for (const m of out.results) expect(m.sequential.diff_ci[0] > 0 || m.sequential.diff_ci[1] < 0).toBe(m.sequential.significant);
   });
 
+  it('one-sided (--tails greater): a one-sided sequence and its closed-form p-value', async () => {
+    const out = (await runCli([...base, '--sequential', '--tails', 'greater', '--json'], { cwd: tmpDir() })).json();
+    for (const m of out.results) {
+      expect(m.sequential.diff_ci[1]).toBeNull();
+      const n = m.n_control + m.n_test;
+      const rho2 = (-2 * Math.log(0.1) + Math.log(-2 * Math.log(0.1) + 1)) / 5000;
+      const k = (rho2 * n * n * m.diff ** 2) / (2 * m.diff_se ** 2 * n * (n * rho2 + 1));
+      const p = m.diff > 0 ? Math.min(1, Math.sqrt(n * rho2 + 1) / (2 * Math.expm1(k))) : 1;
+      close(m.sequential.p_value, p, 1e-12);
+      expect(m.sequential.diff_ci[0] > 0).toBe(m.sequential.significant);
+    }
+  });
+
   it('human output: the peeking-safe CI next to the fixed-horizon one', async () => {
     const r = await runCli([...base, '--sequential'], { cwd: tmpDir() });
     expect(r.code, r.stderr).toBe(0);
