@@ -1,10 +1,13 @@
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
-import { UsageError, errorMessage } from '../core/errors.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UsageError, UserError, errorMessage } from '../core/errors.js';
+import type { Decision, Guardrail } from '../stats/decision.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import { parsePercentileSpec } from '../stats/percentile.js';
-import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, ReadoutOptions, Tails } from '../stats/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -51,6 +54,57 @@ interface AnalyzeFlags extends SourceFlags {
   save: boolean;
   segments?: string;
   percentile?: string;
+  bayesian?: boolean;
+  priorMean: string;
+  priorSd: string;
+  sequential?: boolean;
+  sequentialTuning: string;
+  mde?: string;
+  guardrails?: string;
+  decide?: boolean;
+  failOn?: string;
+  format?: 'human' | 'markdown';
+  summaryFile?: string;
+}
+
+const FAIL_ON = ['no-ship', 'keep-running', 'guardrail', 'srm'] as const;
+type FailOn = (typeof FAIL_ON)[number];
+
+/** --fail-on: the verdict says the CI step should fail. Exit code 3, after the result is written. */
+export class VerdictGateError extends UserError {
+  constructor(message: string, hint: string) {
+    super(message, { hint, code: 'VERDICT_GATE', exitCode: 3 });
+    this.name = 'VerdictGateError';
+  }
+}
+
+/** Why --fail-on fails this decision, or null. */
+export function gateFailure(decision: Decision, failOn: readonly FailOn[]): string | null {
+  if (failOn.includes('srm') && !decision.srm_ok) return 'sample ratio mismatch';
+  if (failOn.includes('guardrail') && decision.guardrail_failed) return 'a guardrail failed';
+  if (failOn.includes('no-ship') && decision.verdict === 'do-not-ship') return 'the verdict is do not ship';
+  if (failOn.includes('keep-running') && decision.verdict === 'keep-running') return 'the verdict is keep running';
+  return null;
+}
+
+function parseFailOn(raw: string | undefined): FailOn[] {
+  return parseList(raw).map((x) => {
+    if (!(FAIL_ON as readonly string[]).includes(x)) throw new UsageError(`--fail-on takes ${FAIL_ON.join(', ')} (comma-separated), got "${x}"`, { hint: 'e.g. --fail-on no-ship,srm' });
+    return x as FailOn;
+  });
+}
+
+async function parseGuardrails(raw: string | undefined): Promise<Guardrail[]> {
+  const list = parseList(raw);
+  if (list.length === 0) return [];
+  const { parseGuardrail } = await import('../stats/decision.js');
+  return list.map((g) => {
+    try {
+      return parseGuardrail(g);
+    } catch (error) {
+      throw new UsageError(`--guardrails: ${errorMessage(error)}`, { hint: 'e.g. --guardrails latency:decrease:0.02,orders:increase' });
+    }
+  });
 }
 
 export function parseRatios(raw: string | undefined): AnalysisMetric[] {
@@ -67,6 +121,20 @@ export function parsePercentiles(raw: string | undefined): { metric: string; p: 
     if (!spec) throw new UsageError(`--percentile expects metric:p with 0 < p < 1, got "${r}"`, { hint: 'e.g. --percentile revenue:0.9 (the 90th percentile)' });
     return spec;
   });
+}
+
+/** --bayesian / --sequential and their settings, checked before any data is read. */
+function readoutOptions(flags: AnalyzeFlags): ReadoutOptions {
+  const out: ReadoutOptions = {};
+  if (flags.bayesian) {
+    const mean = parseNumber('--prior-mean', flags.priorMean, { min: -1, max: 10, example: 0 });
+    const flat = flags.priorSd.trim().toLowerCase() === 'flat';
+    const sd = flat ? null : parseNumber('--prior-sd', flags.priorSd, { min: 0, exclusiveMin: true, max: 100, example: 0.3 });
+    out.bayesian = { prior: sd === null ? { mean, variance: 1, proper: false } : { mean, variance: sd * sd, proper: true } };
+  }
+  if (flags.mde !== undefined) out.mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, max: 10, example: 0.02 });
+  if (flags.sequential) out.sequential = { tuning: parseNumber('--sequential-tuning', flags.sequentialTuning, { min: 1, example: 5000 }) };
+  return out;
 }
 
 export function analyzeCommand(app: App): Command {
@@ -92,6 +160,17 @@ export function analyzeCommand(app: App): Command {
     .option('--segments <columns>', 'effect per segment value of these columns (e.g. country,platform; store mode: user properties), CUPED/CUPAC inside each, Cochran\'s Q per column, BH across segments')
     .option('--percentile <metric:p>', 'percentile metric(s), comma-separated, e.g. revenue:0.9: the quantile difference with a density-based CI')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
+    .option('--bayesian', 'add GrowthBook\'s Bayesian read-out on the relative lift: chance to beat control, expected loss (risk), credible interval')
+    .option('--prior-mean <lift>', 'with --bayesian: prior mean of the relative lift', '0')
+    .option('--prior-sd <sd|flat>', 'with --bayesian: prior sd of the relative lift, or "flat" for gbstats\' improper flat prior', '0.3')
+    .option('--sequential', 'add always-valid (peeking-safe) confidence intervals and p-values, GrowthBook\'s confidence sequences')
+    .option('--sequential-tuning <units>', 'with --sequential: the number of units (both arms) at which the intervals are tightest (gbstats N*)', '5000')
+    .option('--mde <lift>', 'store mode: relative lift to plan the days-to-power (time saved by CUPAC) for, e.g. 0.02 (default: the observed lift)')
+    .option('--guardrails <list>', 'guardrails, metric:direction[:margin],...: metrics that must not get worse (direction increase|decrease is good); a margin (e.g. 0.02 or 2%) makes it a one-sided non-inferiority test; implies --decide')
+    .option('--decide', 'a ship / do not ship / keep running verdict with reasons (primary metrics, guardrails, SRM gate)')
+    .option('--fail-on <conditions>', `exit with code 3 when the verdict says so: ${FAIL_ON.join(', ')} (comma-separated); implies --decide`)
+    .addOption(new Option('--format <format>', 'output: human (default) or markdown (a summary for $GITHUB_STEP_SUMMARY or a PR comment); implies --decide').choices(['human', 'markdown']))
+    .option('--summary-file <file>', 'append the markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY") instead of printing it; implies --decide')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
     .addHelpText(
@@ -101,7 +180,9 @@ Examples:
   $ statsig-hack analyze --data exp.csv --unit user_id --group variant --metric revenue,orders --covariates pre_revenue,country
   $ statsig-hack analyze --data exp.parquet --metric revenue --method cuped --covariates pre_revenue --json
   $ statsig-hack analyze --data exp.csv --ratio orders/sessions --correction holm
-  $ statsig-hack analyze --experiment checkout_redesign --method cupac`,
+  $ statsig-hack analyze --experiment checkout_redesign --method cupac
+  $ statsig-hack analyze --experiment checkout_redesign --sequential --bayesian
+  $ statsig-hack analyze --experiment checkout_redesign --guardrails latency:decrease:0.02 --fail-on no-ship,srm --summary-file "$GITHUB_STEP_SUMMARY"`,
     )
     .action(async (flags: AnalyzeFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
@@ -109,11 +190,28 @@ Examples:
       const source = sourceRequest(ctx, flags);
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
       const weights = parseWeights('--weights', flags.weights);
+      const readouts = readoutOptions(flags);
+      const guardrails = await parseGuardrails(flags.guardrails);
+      const failOn = parseFailOn(flags.failOn);
+      const markdown = flags.format === 'markdown' || flags.summaryFile !== undefined;
+      if (flags.format === 'markdown' && flags.summaryFile === undefined && ctx.out.json) throw new UsageError('--format markdown and --json both want stdout', { hint: 'drop one, or write the markdown with --summary-file <file>' });
+      if (flags.decide || guardrails.length > 0 || failOn.length > 0 || markdown) readouts.decide = { guardrails };
+      // Guardrails are analysed with the metrics: added to an explicit --metric list (a/b as a ratio).
+      const metricList = parseList(flags.metric);
+      const ratioList = parseRatios(flags.ratio);
+      if (metricList.length > 0 || flags.data) {
+        for (const g of guardrails) {
+          if (metricList.includes(g.metric) || ratioList.some((x) => x.name === g.metric)) continue;
+          if (flags.data && g.metric.includes('/')) ratioList.push(...parseRatios(g.metric));
+          else metricList.push(g.metric);
+        }
+      }
       const { runAnalysis } = await import('../stats/run.js');
-      const result = await runAnalysis({
+      const { addReadouts } = await import('../stats/analyze.js');
+      const analysed = await runAnalysis({
         ...source,
-        metrics: parseList(flags.metric),
-        ratios: parseRatios(flags.ratio),
+        metrics: metricList,
+        ratios: ratioList,
         tails: flags.tails,
         winsorize,
         correction: flags.correction,
@@ -124,6 +222,7 @@ Examples:
         segments: parseList(flags.segments),
         percentiles: parsePercentiles(flags.percentile),
       });
+      const result = addReadouts(analysed, readouts);
       const { renderAnalyze } = await import('../ui/analyze.js');
       const { targetOf } = await import('../ui/format.js');
       const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
@@ -134,6 +233,21 @@ Examples:
         if (typeof saved === 'number') ctx.out.debug(`saved ${saved} scorecard rows`);
       }
       for (const n of r.notes) ctx.out.debug(n);
-      ctx.out.result(r, () => renderAnalyze(r, target));
+      const { renderDecision, renderMarkdown } = await import('../ui/analyze.js');
+      if (markdown && flags.summaryFile === undefined) {
+        ctx.out.result(r, () => renderMarkdown(r));
+      } else {
+        ctx.out.result(r, () => [renderAnalyze(r, target), ...(r.decision ? ['', renderDecision(r, target)] : [])].join('\n'));
+        if (flags.summaryFile !== undefined) {
+          const file = path.resolve(ctx.cwd, flags.summaryFile);
+          try {
+            fs.appendFileSync(file, `${renderMarkdown(r)}\n`);
+          } catch (error) {
+            throw new UserError(`could not write the summary to ${flags.summaryFile}: ${errorMessage(error)}`, { hint: 'pass a writable file path to --summary-file', code: 'SUMMARY_FILE' });
+          }
+        }
+      }
+      const failed = r.decision ? gateFailure(r.decision, failOn) : null;
+      if (failed) throw new VerdictGateError(`${failed} (--fail-on ${failOn.join(',')})`, `verdict: ${r.decision?.verdict ?? ''}; see the reasons above`);
     });
 }

@@ -16,6 +16,10 @@ import { StatsInputError, type Moments } from './moments.js';
 import { segmentReport, type SegmentReport } from './segments.js';
 import { segmentComparisons } from './segments-query.js';
 import { percentileComparisons, type PercentileResult } from './percentile-query.js';
+import { bayesianReadouts, type BayesianReadout, type GaussianPrior } from './bayesian.js';
+import { sequentialReadouts, type SequentialReadout } from './sequential.js';
+import { timeSaved, type TimeSaved } from './timesaved.js';
+import { decide, type Decision, type Guardrail } from './decision.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -99,6 +103,24 @@ export interface MetricResult {
   covariate_shares: Record<string, number>;
   nulls: { policy: NullPolicy; count: number } | null;
   unadjusted: { diff: number | null; diff_se: number | null; diff_ci: [number | null, number | null]; p_value: number | null; control_mean: number | null; test_mean: number | null };
+  /** --bayesian: GrowthBook's Gaussian model on rel_lift (null without a relative lift). */
+  bayesian?: BayesianReadout | null;
+  /** --sequential: the peeking-safe (always-valid) intervals and p-value, next to the fixed-horizon ones. */
+  sequential?: SequentialReadout | null;
+  /** Store mode: days to 80% power at alpha 0.05 with and without the adjustment, at the exposure rate. */
+  time_saved?: TimeSaved | null;
+  /** Why time_saved is null. */
+  time_saved_reason?: string | null;
+}
+
+/** The optional read-outs on top of the fixed-horizon analysis (addReadouts). */
+export interface ReadoutOptions {
+  bayesian?: { prior: GaussianPrior } | undefined;
+  sequential?: { tuning: number } | undefined;
+  /** Relative MDE for the time-to-power figures (default: the observed lift). */
+  mde?: number | undefined;
+  /** A ship / do not ship / keep running verdict, with these guardrails. */
+  decide?: { guardrails: Guardrail[] } | undefined;
 }
 
 export interface AnalyzeResult {
@@ -120,6 +142,82 @@ export interface AnalyzeResult {
   segments?: SegmentReport;
   /** Quantile differences (with --percentile); not part of the --correction family. */
   percentiles?: PercentileResult[];
+  /** --bayesian: the prior on the relative lift (proper false = flat). */
+  bayesian?: { prior: GaussianPrior };
+  /** --sequential: the tuning parameter N* (units at which the sequence is tightest). */
+  sequential?: { tuning: number };
+  /** Store mode: each metric's good direction and whether the experiment lists it as primary. */
+  metric_info?: Record<string, { direction: 'increase' | 'decrease'; primary: boolean }>;
+  /** Store mode: exposures (units, first and last exposure day) for the time-to-power figures. */
+  exposure?: { units: number; first: string; last: string; days: number } | null;
+  /** --guardrails / --fail-on / --decide: the verdict and its reasons. */
+  decision?: Decision;
+}
+
+/**
+ * The verdict: primary metrics are those the experiment lists as primary (store mode), else every
+ * analysed metric that is not a guardrail; directions come from the store's metric definitions
+ * (a guardrail's own direction wins), else "increase".
+ */
+function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | null, guardrails: Guardrail[], tuning: number | undefined): Decision {
+  const analysed = [...new Set(res.results.map((r) => r.metric))];
+  const missing = guardrails.filter((g) => !analysed.includes(g.metric));
+  if (missing.length > 0) {
+    throw new UserError(`guardrail metric${missing.length > 1 ? 's' : ''} ${missing.map((g) => g.metric).join(', ')} ${missing.length > 1 ? 'were' : 'was'} not analysed`, {
+      hint: `add ${missing.length > 1 ? 'them' : 'it'} to --metric (analysed: ${analysed.join(', ')})`,
+      code: 'UNKNOWN_GUARDRAIL',
+      exitCode: 2,
+    });
+  }
+  const guarded = new Set(guardrails.map((g) => g.metric));
+  const listedPrimary = analysed.filter((m) => res.metric_info?.[m]?.primary && !guarded.has(m));
+  const primary = listedPrimary.length > 0 ? listedPrimary : analysed.filter((m) => !guarded.has(m));
+  const directions = Object.fromEntries(Object.entries(res.metric_info ?? {}).map(([k, v]) => [k, v.direction]));
+  return decide({
+    alpha: res.alpha,
+    srm: res.srm,
+    results: res.results.map((r, i) => ({ ...r, sequential: seq ? (seq[i] ?? null) : null })),
+    variants: res.variants,
+    primary,
+    directions,
+    guardrails,
+    sequentialTuning: tuning,
+  });
+}
+
+/**
+ * Adds the Bayesian and sequential read-outs to a finished analysis (pure: from each comparison's
+ * adjusted estimate and standard error). A metric whose good direction is "decrease" gets
+ * gbstats' inverse treatment in the Bayesian read-out (chance to win = P(lift < 0)).
+ */
+export function addReadouts(res: AnalyzeResult, opts: ReadoutOptions): AnalyzeResult {
+  const exposure = res.exposure;
+  const perDay = exposure && exposure.days > 0 ? exposure.units / exposure.days : 0;
+  const saved = exposure
+    ? res.results.map((r) =>
+        timeSaved(
+          { n_control: r.n_control, n_test: r.n_test, raw_diff_se: r.unadjusted.diff_se, control_mean: r.unadjusted.control_mean, variance_reduction: r.method === 'none' ? 0 : r.variance_reduction, rel_lift: r.rel_lift },
+          { unitsPerDay: perDay, arms: res.variants.length + 1, mde: opts.mde, alpha: 0.05, power: 0.8 },
+        ),
+      )
+    : null;
+  if (!opts.bayesian && !opts.sequential && !saved && !opts.decide) return res;
+  const bayes = opts.bayesian
+    ? bayesianReadouts(res.results.map((r) => ({ ...r, inverse: res.metric_info?.[r.metric]?.direction === 'decrease' })), { alpha: res.alpha, prior: opts.bayesian.prior })
+    : null;
+  const seq = opts.sequential ? sequentialReadouts(res.results, { alpha: res.alpha, tails: res.tails, tuning: opts.sequential.tuning, correction: res.correction }) : null;
+  return {
+    ...res,
+    ...(opts.bayesian ? { bayesian: { prior: opts.bayesian.prior } } : {}),
+    ...(opts.sequential ? { sequential: { tuning: opts.sequential.tuning } } : {}),
+    ...(opts.decide ? { decision: decisionFor(res, seq, opts.decide.guardrails, opts.sequential?.tuning) } : {}),
+    results: res.results.map((r, i) => ({
+      ...r,
+      ...(bayes ? { bayesian: bayes[i] ?? null } : {}),
+      ...(seq ? { sequential: seq[i] ?? null } : {}),
+      ...(saved ? { time_saved: saved[i]?.value ?? null, time_saved_reason: saved[i]?.reason ?? null } : {}),
+    })),
+  };
 }
 
 interface CovariateColumn {

@@ -184,6 +184,15 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     expectedDrops: opts.covariates.length === 0,
   });
   const pretty = (c: string): string => prettyCovariate(c, allDefs);
+  // For decisions and time-to-power: each metric's good direction and primary flag, and the exposure rate.
+  const listedInfo = await experimentMetrics(store, opts.experiment).catch(() => null);
+  const primaryKeys = new Set((listedInfo?.primary ?? []).map((d) => d.key));
+  const metricInfo = Object.fromEntries(defs.map((d) => [d.key, { direction: d.direction, primary: primaryKeys.has(d.key) }]));
+  const [exp0] = await store.all<{ n: number; first: unknown; last: unknown; days: number }>(
+    'SELECT count(*) AS n, strftime(min(first_exposure), \'%Y-%m-%d\') AS first, strftime(max(first_exposure), \'%Y-%m-%d\') AS last, count(DISTINCT CAST(first_exposure AS DATE)) AS days FROM exposures WHERE experiment = $1',
+    [opts.experiment],
+  );
+  const exposure = exp0 && Number(exp0.n) > 0 ? { units: Number(exp0.n), first: String(exp0.first), last: String(exp0.last), days: Number(exp0.days) } : null;
   const userNames = (text: string): string => text.replace(/\bm\d+_(?:v|num|den)_pre\w*/g, pretty);
   const prettyKeys = (o: Record<string, number>): Record<string, number> => Object.fromEntries(Object.entries(o).map(([k, v]) => [pretty(k), v]));
   return {
@@ -192,6 +201,8 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     // Warnings speak the user's names: pre_revenue, not the internal m0_v_pre.
     warnings: result.warnings.map(userNames),
     notes: result.notes.map(userNames),
+    metric_info: metricInfo,
+    exposure,
   };
 }
 

@@ -4,6 +4,7 @@ import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Ta
 import { fitTable, hiddenNote } from './table.js';
 import { renderSegments } from './segments.js';
 import { renderPercentiles } from './percentiles.js';
+import { stripControl } from '../core/sanitize.js';
 
 export { num, pct, pval };
 
@@ -65,9 +66,118 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   if (res.segments) lines.push('', renderSegments(res.segments, target));
   lines.push('');
   for (const r of res.results) lines.push(sentence(r, res.alpha));
+  const extra = readoutLines(res);
+  if (extra.length > 0) lines.push('', ...extra);
   if (res.warnings.length > 0) {
     lines.push('');
     for (const w of res.warnings) lines.push(`${c.yellow('!')} ${w}`);
   }
   return wrap(lines.join('\n'), target.width);
+}
+
+const label = (r: MetricResult): string => `${r.metric}${r.variant !== 'test' ? ` (${r.variant})` : ''}`;
+/** An unsigned percentage: 0.0123 -> "1.23%" (digits 2). */
+const prob = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+const days = (d: number): string => (d >= 100 ? `${int(Math.round(d))} days` : `${d.toFixed(1)} days`);
+const level = (alpha: number): string => `${Math.round((1 - alpha) * 1000) / 10}%`;
+const range = (ci: readonly [number | null, number | null]): string => `${ci[0] === null ? '-inf' : pct(ci[0])}..${ci[1] === null ? '+inf' : pct(ci[1])}`;
+
+/** The --sequential and --bayesian read-outs, one line per comparison under a heading each. */
+export function readoutLines(res: AnalyzeResult): string[] {
+  const lines: string[] = [];
+  if (res.sequential) {
+    lines.push(`Peeking-safe (always-valid confidence sequences, tuned for ${int(res.sequential.tuning)} units):`);
+    for (const r of res.results) {
+      const s = r.sequential;
+      if (!s) {
+        lines.push(`  ${label(r)}: no sequential interval (no variance)`);
+        continue;
+      }
+      lines.push(`  ${label(r)}: ${level(s.ci_alpha)} CI ${range(s.rel_ci)} (fixed-horizon ${range(r.rel_ci)}), always-valid p=${pval(s.p_value_adjusted)}${s.significant ? ', significant' : ''}`);
+    }
+  }
+  if (res.exposure && res.results.some((r) => r.time_saved !== undefined)) {
+    const e = res.exposure;
+    lines.push(`Time to 80% power (alpha 0.05) at ${int(Math.round(e.units / Math.max(1, e.days)))} units/day (${int(e.units)} exposed over ${int(e.days)} day${e.days === 1 ? '' : 's'}):`);
+    for (const r of res.results) {
+      const t = r.time_saved;
+      if (!t) {
+        lines.push(`  ${label(r)}: n/a (${r.time_saved_reason ?? 'no estimate'})`);
+        continue;
+      }
+      const name = METHOD_NAMES[r.method] ?? r.method;
+      lines.push(`  ${label(r)}: for a ${pct(t.mde)} lift (${t.mde_source}), ${days(t.days)} ${r.method === 'none' ? 'without adjustment' : `with ${name}, ${days(t.days_unadjusted)} without: ${days(t.days_saved)} saved`}`);
+    }
+  }
+  if (res.bayesian) {
+    const p = res.bayesian.prior;
+    lines.push(`Bayesian (Gaussian model on the relative lift, prior ${p.proper ? `normal, mean ${pct(p.mean)}, sd ${prob(Math.sqrt(p.variance))}` : 'flat'}):`);
+    for (const r of res.results) {
+      const b = r.bayesian;
+      if (!b || b.error) {
+        lines.push(`  ${label(r)}: no Bayesian read-out (${b?.error ?? 'the control mean is 0'})`);
+        continue;
+      }
+      lines.push(`  ${label(r)}: chance to beat control ${prob(b.chance_to_win)}, expected lift ${pct(b.expected)} (${level(res.alpha)} credible ${range(b.ci)}), expected loss if shipped ${prob(b.risk.variant, 2)}, if not ${prob(b.risk.control, 2)}`);
+    }
+  }
+  return lines;
+}
+
+const VERDICT: Record<string, { text: string; icon: string }> = {
+  ship: { text: 'SHIP', icon: '✅' },
+  'do-not-ship': { text: 'DO NOT SHIP', icon: '❌' },
+  'keep-running': { text: 'KEEP RUNNING', icon: '⏳' },
+};
+
+/** The verdict and its reasons, for the human output. */
+export function renderDecision(res: AnalyzeResult, target: Target = PLAIN): string {
+  const d = res.decision;
+  if (!d) return '';
+  const c = paintOf(target);
+  const v = VERDICT[d.verdict] ?? { text: d.verdict, icon: '' };
+  const paint = d.verdict === 'ship' ? c.green : d.verdict === 'do-not-ship' ? c.red : c.yellow;
+  const lines = [`Verdict: ${paint(v.text)}${d.ship ? ` ${d.ship}` : ''}`];
+  for (const r of d.reasons) lines.push(`  - ${r}`);
+  return lines.join('\n');
+}
+
+/** Text from the data (metric and group names) made safe for a markdown table cell. */
+function cell(text: string): string {
+  return stripControl(text).replace(/[\\|`*_<>[\]]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ').slice(0, 200);
+}
+
+/** A markdown summary for a CI step summary ($GITHUB_STEP_SUMMARY) or a pull-request comment. */
+export function renderMarkdown(res: AnalyzeResult): string {
+  const d = res.decision;
+  const lines: string[] = [];
+  const title = res.experiment ? `Experiment ${cell(res.experiment)}` : 'Experiment results';
+  if (d) {
+    const v = VERDICT[d.verdict] ?? { text: d.verdict, icon: '' };
+    lines.push(`## ${v.icon} ${title}: ${v.text}${d.ship ? ` ${cell(d.ship)}` : ''}`, '');
+    for (const r of d.reasons) lines.push(`- ${cell(r)}`);
+    lines.push('');
+  } else {
+    lines.push(`## ${title}`, '');
+  }
+  const seq = res.sequential !== undefined;
+  const roles = new Map<string, string>();
+  for (const v of d?.variants ?? []) {
+    for (const p of v.primary) roles.set(`${p.metric}\u0000${v.variant}`, `primary: ${p.status}`);
+    for (const g of v.guardrails) roles.set(`${g.metric}\u0000${v.variant}`, `guardrail: ${g.status}`);
+  }
+  lines.push(`| Metric | Variant | Lift | ${seq ? 'Peeking-safe CI' : 'CI'} | p | ${res.bayesian ? 'Chance to win | ' : ''}Status |`);
+  lines.push(`|---|---|---:|---|---:|${res.bayesian ? '---:|' : ''}---|`);
+  for (const r of res.results) {
+    const ci = r.sequential ? r.sequential.rel_ci : r.rel_ci;
+    const p = r.sequential ? r.sequential.p_value_adjusted : (r.p_value_adjusted ?? r.p_value);
+    const b = r.bayesian && !r.bayesian.error ? prob(r.bayesian.chance_to_win) : 'n/a';
+    const status = roles.get(`${r.metric}\u0000${r.variant}`) ?? (r.significant ? 'significant' : '');
+    lines.push(`| ${cell(r.metric)} | ${cell(r.variant)} | ${pct(r.rel_lift)} | ${range(ci)} | ${pval(p)} | ${res.bayesian ? `${b} | ` : ''}${status} |`);
+  }
+  lines.push('');
+  const counts = Object.entries(res.srm.counts).map(([g, n]) => `${cell(g)} ${int(n)}`).join(', ');
+  lines.push(`SRM: ${res.srm.mismatch ? '**mismatch**' : 'ok'} (p = ${pval(res.srm.p_value)}; ${counts}). Method: ${METHOD_NAMES[res.method] ?? res.method}, alpha ${res.alpha}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}${seq ? `, always-valid intervals (N* = ${int(res.sequential?.tuning ?? 0)})` : ''}.`);
+  for (const w of res.warnings) lines.push(`> ⚠️ ${cell(w)}`);
+  return lines.join('\n');
 }
