@@ -25,6 +25,9 @@ import type {
 
 type Fittable = Exclude<ModelName, 'constant'>;
 
+/** Prophet uncertainty draws in the CV folds. */
+const CV_SAMPLES = 200;
+
 /** Order used to break ties between equally good candidates: the cheaper/simpler wins last. */
 const PREFERENCE: Fittable[] = ['ensemble', 'prophet', 'mstl', 'ets', 'arima', 'naive'];
 
@@ -153,7 +156,8 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         holidays,
         insample: false,
         holidayEffects: false,
-        samples: opts.uncertaintySamples,
+        // Fewer Prophet draws in the folds: their intervals only feed the calibration (which rescales them).
+        samples: Math.min(opts.uncertaintySamples, CV_SAMPLES),
         holidaysPriorScale: opts.holidaysPriorScale,
       };
       const actual = raw.slice(c, c + h);

@@ -6,7 +6,7 @@
  */
 import { forecastArima } from './arima.js';
 import { loadEts, loadMstl, loadProphet } from './augurs.js';
-import { FREQ_INFO, gridPosition, gridTime, isCalendarFreq } from './calendar.js';
+import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { dateToEpoch } from './holidays.js';
 import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
@@ -226,10 +226,10 @@ async function fitEnsemble(input: ModelInput): Promise<ModelOutput> {
   return combineEnsemble(prophet, mstl);
 }
 
-/** AutoARIMA (see arima.ts) on the gap-filled series: seasonal AutoARIMA for months and quarters, else AutoARIMA on seasonally adjusted data. */
+/** ARIMA (see arima.ts) on the gap-filled, seasonally adjusted series. */
 export function fitArima(input: ModelInput): ModelOutput {
   const periods = seasonalPeriods(input.freq, input.filled.length);
-  const f = forecastArima(input.filled, periods, input.horizon, input.level, isCalendarFreq(input.freq));
+  const f = forecastArima(input.filled, periods, input.horizon, input.level);
   return { model: 'arima', point: f.point, lower: f.lower, upper: f.upper };
 }
 
