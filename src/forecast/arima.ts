@@ -194,7 +194,7 @@ export function forecastArima(y: number[], periods: number[], horizon: number, l
   const point: number[] = [];
   const variance: number[] = [];
   if (d === 0) {
-    f.point.forEach((v, k) => point.push(v + mean));
+    f.point.forEach((v) => point.push(v + mean));
     variance.push(...f.variance);
   } else {
     // Integrate: y_{n+k} = y_n + sum_{j<=k} (drift + w_j); psi weights of the sum are cumulative sums.

@@ -6,11 +6,13 @@
  * then widened (or narrowed) by the conformal quantile of the scores, the
  * ceil((N + 1) * level)-th smallest of N, so that the CV intervals would have covered `level`.
  *
- * Per horizon: the steps are cut into consecutive bands of at least `minPerBand` scores each
- * (one band per step when there are enough folds; with 5 folds and a 30-step horizon about 4
- * bands); each band gets its own quantile, and steps between band centres are interpolated
- * linearly (constant beyond the first and last centre). With fewer than 2 * minPerBand scores
- * there is one pooled factor. Scaling the model's own half-widths keeps its horizon profile
+ * Per horizon: the steps are cut into at most `maxBands` consecutive bands (default 3: early,
+ * middle and late steps) of at least `minPerBand` (30) scores each; each band gets its own
+ * quantile, and steps between band centres are interpolated linearly (constant beyond the first
+ * and last centre). With fewer than 2 * minPerBand scores there is one pooled factor. The points
+ * of one fold are strongly correlated across neighbouring steps, so with the usual 5 folds a
+ * band per step would rest on 5 effective draws: bands are only worth it with many folds
+ * (`maxBands` = horizon then gives one factor per step). Scaling the model's own half-widths keeps its horizon profile
  * (intervals that grow with the step); the bands correct that profile where CV disagrees.
  */
 
@@ -51,8 +53,8 @@ export function score(p: CvPoint): number | null {
  * Per-step scale factors for `horizon` steps at `level`, or null when fewer than `minScores`
  * CV points have a score (or the quantile is not positive).
  */
-export function calibrate(points: CvPoint[], horizon: number, level: number, options: { minPerBand?: number; minScores?: number } = {}): Calibration | null {
-  const minPerBand = options.minPerBand ?? 30;
+export function calibrate(points: CvPoint[], horizon: number, level: number, options: { minPerBand?: number; minScores?: number; maxBands?: number } = {}): Calibration | null {
+  const maxBands = options.maxBands ?? 3;
   const minScores = options.minScores ?? 10;
   const byStep: number[][] = Array.from({ length: horizon }, () => []);
   let n = 0;
@@ -63,6 +65,7 @@ export function calibrate(points: CvPoint[], horizon: number, level: number, opt
     n++;
   }
   if (n < minScores) return null;
+  const minPerBand = Math.max(options.minPerBand ?? 30, Math.ceil(n / maxBands));
   // Consecutive bands of steps with at least minPerBand scores each (the last band absorbs a short tail).
   const bands: { start: number; end: number; scores: number[] }[] = [];
   if (n >= 2 * minPerBand) {

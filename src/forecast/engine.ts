@@ -289,6 +289,8 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         s.actual.map((a, i) => ({ step: rec.steps[i] as number, actual: a, point: s.forecast[i] as number, lower: s.lower[i] as number, upper: s.upper[i] as number })),
         h,
         opts.level,
+        // One band per step needs many folds (each fold's points are correlated across steps).
+        { maxBands: cutoffs.length >= 20 ? h : 3 },
       );
       if (cal) {
         ({ lower, upper } = applyScales(point, lower, upper, cal.scales));
