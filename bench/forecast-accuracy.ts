@@ -10,6 +10,7 @@
  *   npm run bench -- forecast-accuracy --series weekly,hourly  some series (by name or frequency)
  *   npm run bench -- forecast-accuracy --models ensemble,naive some models
  *   npm run bench -- forecast-accuracy --windows 1              only the last window (faster)
+ *   npm run bench -- forecast-accuracy --folds 10               CV folds for weights, auto and calibration (default 5)
  *   npm run bench -- forecast-accuracy --json out.json         also write the table as JSON
  *
  * Targets (issue 17): the default model (ensemble) beats seasonal naive on every series (judged on
@@ -82,9 +83,10 @@ export default async function forecastAccuracy(args: string[]): Promise<void> {
   const models = (listArg(args, '--models') as ModelChoice[] | null) ?? MODELS;
   const jsonOut = listArg(args, '--json')?.[0];
   const windows = Number(listArg(args, '--windows')?.[0] ?? 3);
+  const folds = Number(listArg(args, '--folds')?.[0] ?? 5);
   const series = SERIES.filter((s) => !only || only.some((o) => s.name.includes(o) || s.file.includes(o)));
   process.stdout.write(
-    `holdout = the last ${windows} windows of H points of each series (each forecast from the history before it), pooled; 80% intervals; every model with its defaults (conformal calibration from 5-fold CV); scale = mean interval factor applied\n`,
+    `holdout = the last ${windows} windows of H points of each series (each forecast from the history before it), pooled; 80% intervals; every model with its defaults (conformal calibration from ${folds}-fold CV); scale = mean interval factor applied\n`,
   );
   process.stdout.write(`${pad('series', 22)}${pad('model', 10)}${pad('sMAPE %', 9, true)}${pad('MASE', 8, true)}${pad('cov80', 7, true)}${pad('scale', 7, true)}${pad('time s', 8, true)}  chosen\n`);
   const rows: Row[] = [];
@@ -106,7 +108,7 @@ export default async function forecastAccuracy(args: string[]): Promise<void> {
         const filled: number[] = [];
         for (const v of train.y) filled.push(v ?? filled[filled.length - 1] ?? NaN);
         const scale = naiveScale(filled, naivePeriod(s.freq, n)) ?? NaN;
-        const res = await forecastSeries([train], { model, horizon: s.horizon, level: 0.8, holidays: 'none', freq: s.freq, workers: 0 });
+        const res = await forecastSeries([train], { model, horizon: s.horizon, level: 0.8, holidays: 'none', freq: s.freq, workers: 0, folds });
         const out = res.series[0];
         for (const [k, p] of (out?.forecast ?? []).entries()) {
           pooled.actual.push(actual[k] as number);

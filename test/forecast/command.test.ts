@@ -125,14 +125,15 @@ describe('forecast --data', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/80% intervals (widened|narrowed) x\d\.\d\d from 5-fold CV/);
     expect(text.stdout).toMatch(/\barima\b/);
-    const on = (await runCli([...base, '--json'], { cwd: dir })).json<{ series: { model: string; interval_scale: number | null; forecast: { yhat: number; yhat_upper: number }[] }[] }>();
-    const off = (await runCli([...base, '--json', '--no-calibrate'], { cwd: dir })).json<{ series: { interval_scale: number | null; forecast: { yhat: number; yhat_upper: number }[]; notes: string[] }[] }>();
+    type Out = { series: { model: string; interval_scale: number | null; forecast: { yhat: number; yhat_upper: number }[]; notes: string[] }[] };
+    const on = (await runCli([...base, '--json'], { cwd: dir })).json<Out>();
+    const off = (await runCli([...base, '--json', '--no-calibrate'], { cwd: dir })).json<Out>();
     expect(on.series[0]?.model).toBe('arima');
     expect(on.series[0]?.interval_scale).toBeGreaterThan(0);
     expect(off.series[0]?.interval_scale).toBeNull();
     expect(off.series[0]?.notes.join(' ')).not.toMatch(/intervals (widened|narrowed)/);
-    const half = (r: typeof off, k: number): number => (r.series[0]?.forecast[k]?.yhat_upper as number) - (r.series[0]?.forecast[k]?.yhat as number);
-    expect(half(on as typeof off, 0) / half(off, 0)).toBeCloseTo(on.series[0]?.interval_scale as number, 1);
+    const half = (r: Out, k: number): number => (r.series[0]?.forecast[k]?.yhat_upper as number) - (r.series[0]?.forecast[k]?.yhat as number);
+    expect(half(on, 0) / half(off, 0)).toBeCloseTo(on.series[0]?.interval_scale as number, 1);
   });
 
   it('draws a terminal chart in an interactive terminal', async () => {
