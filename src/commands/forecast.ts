@@ -70,8 +70,8 @@ export function forecastCommand(app: App): Command {
     .option('--horizon <n>', 'steps to forecast', '30')
     .addOption(new Option('--freq <freq>', 'resample to 5min, 10min, 15min, 30min, H (hourly), D (daily), W (weekly), M (month starts) or Q (quarter starts) (default: detected; store mode: D)').choices(FREQS))
     .addOption(
-      new Option('--model <model>', 'ensemble = mean of Prophet and MSTL; auto = best per series by cross-validation')
-        .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'naive'])
+      new Option('--model <model>', 'ensemble = CV-weighted mean of the models that beat seasonal naive; auto = best per series by cross-validation')
+        .choices(['auto', 'ensemble', 'prophet', 'mstl', 'ets', 'arima', 'naive'])
         .default('ensemble'),
     )
     .option('--regressor <column>', 'an extra numeric column of --data for Prophet (repeatable); rows after the last value (value empty) give its future', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
@@ -83,7 +83,7 @@ export function forecastCommand(app: App): Command {
     .option('--anomaly-level <p>', 'chance that a series of pure noise gets no anomaly (familywise; the threshold also rises above the series\' own extremes)', '0.99')
     .option('--backtest', 'rolling-origin backtest: MAE, RMSE, sMAPE, MAPE, MASE and coverage (vs the seasonal naive baseline)')
     .option('--folds <n>', 'rolling-origin folds for --model auto and --backtest', '5')
-    .option('--calibrate', 'scale interval widths so they cover --interval on the cross-validation folds (with auto or --backtest)')
+    .option('--no-calibrate', "keep the model's own intervals (default: conformal calibration from rolling-origin CV residuals, per horizon step)")
     .addOption(new Option('--transform <t>', 'fit on a transformed scale and back-transform').choices(['none', 'log', 'log1p']).default('none'))
     .addOption(new Option('--duplicates <how>', 'several values at one time: average, sum, or refuse').choices(['mean', 'sum', 'error']).default('mean'))
     .option('--out <file>', 'write the forecast table: .csv or .json')
@@ -145,7 +145,7 @@ Examples:
         anomalies: Boolean(flags.anomalies),
         anomalyLevel,
         backtest: Boolean(flags.backtest),
-        calibrate: Boolean(flags.calibrate),
+        calibrate: flags.calibrate !== false,
         transform: flags.transform,
         holidays,
         defaultCountry: ctx.config.forecast?.country ?? null,

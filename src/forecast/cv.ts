@@ -3,6 +3,7 @@
  * end of the history by `period` (half the horizon), each fold trains on everything up to its
  * cutoff and forecasts the next `horizon` points; metrics pool every (fold, step) point.
  */
+import { conformalQuantile, score } from './conformal.js';
 
 export interface CutoffOptions {
   folds: number;
@@ -29,26 +30,17 @@ export function rollingCutoffs(n: number, horizon: number, options: CutoffOption
 }
 
 /**
- * Split-conformal scale for interval half-widths: scores are how many half-widths each CV
- * actual fell from the point forecast (on its own side); the result is the
- * ceil((N + 1) * level)-th smallest score, so that scaled intervals cover `level` of the CV points.
- * Null when there are too few scores or the intervals are degenerate.
+ * One pooled split-conformal scale for interval half-widths (see conformal.ts, which the engine
+ * uses per horizon band): the conformal quantile of |a - f| / half-width over the CV points.
+ * Null when there are fewer than `minScores` scores or the quantile is not positive.
  */
 export function conformalScale(actual: number[], point: number[], lower: number[], upper: number[], level: number, minScores = 10): number | null {
   const scores: number[] = [];
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i] as number;
-    const f = point[i] as number;
-    const lo = lower[i] as number;
-    const hi = upper[i] as number;
-    if (![a, f, lo, hi].every(Number.isFinite)) continue;
-    const half = a >= f ? hi - f : f - lo;
-    if (!(half > 0)) continue;
-    scores.push(Math.abs(a - f) / half);
-  }
+  actual.forEach((a, i) => {
+    const s = score({ step: 0, actual: a, point: point[i] as number, lower: lower[i] as number, upper: upper[i] as number });
+    if (s !== null) scores.push(s);
+  });
   if (scores.length < minScores) return null;
-  scores.sort((x, y) => x - y);
-  const k = Math.min(scores.length, Math.ceil((scores.length + 1) * level));
-  const q = scores[k - 1] as number;
+  const q = conformalQuantile(scores, level);
   return Number.isFinite(q) && q > 0 ? q : null;
 }

@@ -6,10 +6,11 @@
 import { detectAnomalies } from './anomalies.js';
 import { decompose, describeFit, metricsByStep } from './components.js';
 import { holidayEffects } from './holidays.js';
-import { conformalScale, rollingCutoffs } from './cv.js';
+import { rollingCutoffs } from './cv.js';
+import { applyScales, calibrate, describeScales } from './conformal.js';
 import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
-import { combineEnsemble, fitModel, fitNaive, naivePeriod, seasonalPeriods, type ModelInput, type ModelOutput } from './models.js';
+import { combineEnsemble, combineWeighted, ensembleWeights, fitModel, fitNaive, MEMBERS, naivePeriod, seasonalPeriods, type Member, type ModelInput, type ModelOutput } from './models.js';
 import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
 import { fitErrorText } from './output.js';
 import type {
@@ -27,8 +28,27 @@ import type {
 
 type Fittable = Exclude<ModelName, 'constant'>;
 
+/** Prophet uncertainty draws in the CV folds. */
+const CV_SAMPLES = 200;
+
 /** Order used to break ties between equally good candidates: the cheaper/simpler wins last. */
-const PREFERENCE: Fittable[] = ['ensemble', 'prophet', 'mstl', 'ets', 'naive'];
+const PREFERENCE: Fittable[] = ['ensemble', 'prophet', 'mstl', 'ets', 'arima', 'naive'];
+
+/**
+ * `auto`'s rule: among the candidates CV scored, the lowest MASE (sMAPE when MASE is undefined),
+ * ties broken by PREFERENCE; a candidate scoring worse than seasonal naive is never picked
+ * (naive itself is always a candidate). Null when none was scored.
+ */
+export function pickByCv(scores: CandidateScore[]): Fittable | null {
+  const ok = scores.filter((s) => !s.error && (s.mase !== null || s.smape !== null));
+  if (ok.length === 0) return null;
+  const useMase = ok.every((s) => s.mase !== null);
+  const metric = (s: CandidateScore): number => (useMase ? (s.mase as number) : (s.smape ?? Infinity));
+  const naive = ok.find((s) => s.model === 'naive');
+  const eligible = naive ? ok.filter((s) => metric(s) <= metric(naive)) : ok;
+  eligible.sort((a, b) => metric(a) - metric(b) || PREFERENCE.indexOf(a.model as Fittable) - PREFERENCE.indexOf(b.model as Fittable));
+  return (eligible[0]?.model as Fittable | undefined) ?? null;
+}
 
 export function forward(t: Transform, v: number): number {
   return t === 'log' ? Math.log(v) : t === 'log1p' ? Math.log1p(v) : v;
@@ -44,7 +64,7 @@ function now(): number {
 
 interface FoldRecord {
   scored: Scored;
-  /** Horizon step (1-based) of each scored point. */
+  /** Horizon step (0-based) of each scored point. */
   steps: number[];
   seconds: number;
   error?: string;
@@ -105,24 +125,27 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   }
 
   const seasonal = seasonalPeriods(series.freq, n).length > 0;
-  const candidates: Fittable[] =
-    opts.model === 'auto' ? (seasonal ? ['prophet', 'mstl', 'ets', 'naive', 'ensemble'] : ['prophet', 'ets', 'naive']) : [opts.model];
-  if (opts.model === 'auto' && !seasonal) notes.push(`too few points (${n}) for seasonal models: MSTL and the ensemble were not considered`);
+  const members: Member[] = MEMBERS.filter((m) => seasonal || m !== 'mstl');
+  const candidates: Fittable[] = opts.model === 'auto' ? [...members, 'ensemble'] : [opts.model];
+  if (opts.model === 'auto' && !seasonal) notes.push(`too few points (${n}) for seasonal models: MSTL was not considered`);
 
-  // Rolling-origin cross-validation: model choice (auto) and/or the backtest.
-  const cvModels: Fittable[] = opts.model === 'auto' ? candidates : opts.backtest ? [...new Set<Fittable>([opts.model, 'naive'])] : [];
+  // Rolling-origin cross-validation: model choice (auto), ensemble weights, calibration and the backtest.
+  const cvModels: Fittable[] =
+    opts.model === 'auto' || opts.model === 'ensemble'
+      ? [...new Set<Fittable>([...members, ...candidates])]
+      : opts.backtest || opts.calibrate
+        ? [...new Set<Fittable>([opts.model, 'naive'])]
+        : [];
   const cutoffs = cvModels.length > 0 ? rollingCutoffs(n, h, { folds: opts.folds }) : [];
   const folds = new Map<Fittable, FoldRecord>();
   if (cvModels.length > 0 && cutoffs.length === 0) {
     notes.push(`history too short for cross-validation (${n} points for a ${h}-step horizon)`);
   }
+  let weights: Partial<Record<Member, number>> | null = null;
   if (cutoffs.length > 0) {
     for (const m of cvModels) folds.set(m, { scored: emptyScored(), steps: [], seconds: 0 });
     const direct = cvModels.filter((m) => m !== 'ensemble');
-    // The ensemble is scored from its members' fold forecasts.
-    if (cvModels.includes('ensemble')) {
-      for (const m of ['prophet', 'mstl'] as const) if (!direct.includes(m)) direct.push(m);
-    }
+    const foldOutputs: { outputs: Map<Fittable, ModelOutput>; actual: number[]; scale: number }[] = [];
     for (const c of cutoffs) {
       const trainY = y.slice(0, c);
       const input: ModelInput = {
@@ -136,7 +159,8 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         holidays,
         insample: false,
         holidayEffects: false,
-        samples: opts.uncertaintySamples,
+        // Fewer Prophet draws in the folds: their intervals only feed the calibration (which rescales them).
+        samples: Math.min(opts.uncertaintySamples, CV_SAMPLES),
         holidaysPriorScale: opts.holidaysPriorScale,
         regressors: series.regressors,
       };
@@ -149,8 +173,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         if (rec?.error) continue;
         const t0 = now();
         try {
-          const out = await fitModel(m, input);
-          outputs.set(m, out);
+          outputs.set(m, await fitModel(m, input));
         } catch (error) {
           if (rec) rec.error = fitErrorText(error);
         }
@@ -158,23 +181,45 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         addTime(m, secs);
         if (rec) rec.seconds += secs;
       }
-      const p = outputs.get('prophet');
-      const ms = outputs.get('mstl');
-      if (folds.has('ensemble') && p && ms) outputs.set('ensemble', combineEnsemble(p, ms));
-      for (const [m, rec] of folds) {
-        const out = outputs.get(m);
-        if (!out) {
-          if (!rec.error) rec.error = 'a member model failed';
-          continue;
+      foldOutputs.push({ outputs, actual, scale });
+    }
+    const score = (m: Fittable, out: ModelOutput | undefined, actual: number[], scale: number): void => {
+      const rec = folds.get(m);
+      if (!rec) return;
+      if (!out) {
+        if (!rec.error) rec.error = m === 'ensemble' ? 'no ensemble member could be fitted' : 'fit failed';
+        return;
+      }
+      for (let k = 0; k < actual.length; k++) {
+        rec.scored.actual.push(actual[k] as number);
+        rec.scored.forecast.push(inverse(tf, out.point[k] as number));
+        rec.scored.lower.push(inverse(tf, out.lower[k] as number));
+        rec.scored.upper.push(inverse(tf, out.upper[k] as number));
+        rec.scored.scale.push(scale);
+        rec.steps.push(k);
+      }
+    };
+    for (const f of foldOutputs) for (const m of direct) if (!folds.get(m)?.error) score(m, f.outputs.get(m), f.actual, f.scale);
+    // The ensemble's weights come from its members' CV MASE; its CV forecasts are the weighted
+    // member forecasts of each fold (the weights are fitted on these folds, so its CV score is a little optimistic).
+    const memberMase: Partial<Record<Member, number | null>> = {};
+    for (const m of members) {
+      const rec = folds.get(m);
+      if (rec && !rec.error) memberMase[m] = summarize(rec.scored).mase;
+    }
+    weights = ensembleWeights(memberMase);
+    if (folds.has('ensemble')) {
+      for (const f of foldOutputs) {
+        let out: ModelOutput | undefined;
+        try {
+          const parts: Partial<Record<Member, ModelOutput>> = {};
+          for (const m of members) if (!folds.get(m)?.error && f.outputs.get(m)) parts[m] = f.outputs.get(m);
+          if (weights) out = combineWeighted(parts, weights);
+          else if (parts.prophet && parts.mstl) out = combineEnsemble(parts.prophet, parts.mstl);
+        } catch {
+          out = undefined;
         }
-        for (let k = 0; k < actual.length; k++) {
-          rec.scored.actual.push(actual[k] as number);
-          rec.scored.forecast.push(inverse(tf, out.point[k] as number));
-          rec.scored.lower.push(inverse(tf, out.lower[k] as number));
-          rec.scored.upper.push(inverse(tf, out.upper[k] as number));
-          rec.scored.scale.push(scale);
-          rec.steps.push(k + 1);
-        }
+        score('ensemble', out, f.actual, f.scale);
       }
     }
   }
@@ -193,11 +238,19 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   } else if (opts.model !== 'auto') {
     chosen = opts.model;
   } else {
-    const ok = scores.filter((s) => !s.error && s.smape !== null);
-    ok.sort((a, b) => (a.smape as number) - (b.smape as number) || PREFERENCE.indexOf(a.model as Fittable) - PREFERENCE.indexOf(b.model as Fittable));
-    chosen = (ok[0]?.model as Fittable | undefined) ?? (seasonal ? 'ensemble' : 'ets');
-    if (ok.length === 0 && cutoffs.length > 0) notes.push(`no candidate could be cross-validated: used ${chosen}`);
+    const picked = pickByCv(scores);
+    chosen = picked ?? (seasonal ? 'ensemble' : 'ets');
+    if (!picked && cutoffs.length > 0) notes.push(`no candidate could be cross-validated: used ${chosen}`);
     else if (cutoffs.length === 0) notes.push(`used ${chosen} without cross-validation`);
+  }
+  if (chosen === 'ensemble') {
+    if (weights) {
+      const list = Object.entries(weights)
+        .sort((a, b) => b[1] - a[1])
+        .map(([m, w]) => `${m} ${w.toFixed(2)}`)
+        .join(', ');
+      notes.push(`ensemble weights (inverse squared CV MASE, members no worse than seasonal naive): ${list}`);
+    } else if (cutoffs.length > 0) notes.push('no CV error to weight the ensemble by: used the mean of Prophet and MSTL');
   }
 
   // The in-sample fit is for the history (charts, JSON) and the model's components (regressors);
@@ -217,6 +270,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     samples: opts.uncertaintySamples,
     holidaysPriorScale: opts.holidaysPriorScale,
     regressors: series.regressors,
+    ...(chosen === 'ensemble' && weights ? { weights } : {}),
   };
   let out: ModelOutput;
   let t0 = now();
@@ -232,21 +286,33 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   addTime(out.model, now() - t0);
   if (out.note) notes.push(out.note);
 
-  // Interval calibration (--calibrate): scale half-widths so the CV intervals would have covered `level`.
+  // Conformal calibration (default; --no-calibrate): per-step factors on the half-widths from the CV residuals.
   let intervalScale: number | null = null;
+  let intervalScales: number[] | undefined;
   const point = out.point.map((v) => inverse(tf, v));
   let lower = out.lower.map((v) => inverse(tf, v));
   let upper = out.upper.map((v) => inverse(tf, v));
-  if (opts.calibrate && out.model === chosen) {
-    const rec = folds.get(chosen);
-    if (rec && !rec.error) {
-      intervalScale = conformalScale(rec.scored.actual, rec.scored.forecast, rec.scored.lower, rec.scored.upper, opts.level);
-      if (intervalScale !== null) {
-        const q = intervalScale;
-        lower = lower.map((l, k) => (point[k] as number) - q * ((point[k] as number) - l));
-        upper = upper.map((u, k) => (point[k] as number) + q * (u - (point[k] as number)));
-      } else notes.push('too few cross-validation points to calibrate the intervals');
-    } else notes.push('no cross-validation to calibrate the intervals from (use --model auto or --backtest)');
+  if (opts.calibrate) {
+    const rec = folds.get(out.model as Fittable);
+    if (rec && !rec.error && out.model === chosen) {
+      const s = rec.scored;
+      const cal = calibrate(
+        s.actual.map((a, i) => ({ step: rec.steps[i] as number, actual: a, point: s.forecast[i] as number, lower: s.lower[i] as number, upper: s.upper[i] as number })),
+        h,
+        opts.level,
+        // One band per step needs many folds (each fold's points are correlated across steps).
+        { maxBands: cutoffs.length >= 20 ? h : 3 },
+      );
+      if (cal) {
+        ({ lower, upper } = applyScales(point, lower, upper, cal.scales));
+        intervalScales = cal.scales;
+        intervalScale = cal.scales.reduce((a, b) => a + b, 0) / cal.scales.length;
+        const pct = `${Math.round(opts.level * 100)}%`;
+        const verb = intervalScale >= 1 ? 'widened' : 'narrowed';
+        const per = cal.bands > 1 ? ` (conformal, ${cal.bands} horizon bands: ${describeScales(cal.scales)})` : ' (conformal, pooled over the horizon)';
+        notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}`);
+      } else notes.push('too few cross-validation points to calibrate the intervals: they are the model\'s own');
+    } else if (cutoffs.length > 0 || cvModels.length === 0) notes.push('no cross-validation of the final model to calibrate the intervals from: they are the model\'s own');
   }
   // A metric that was never negative (counts, DAU, revenue) is not forecast below zero.
   if (lo >= 0 && tf === 'none') {
@@ -291,15 +357,17 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
           horizon: h,
           cutoffs: cutoffs.map((c) => formatTime(at(c - 1), series.freq)),
           models: scores,
-          by_step: metricsByStep([...folds.entries()].filter(([, r]) => !r.error).map(([model, r]) => ({ model, scored: r.scored, steps: r.steps })), h),
+          by_step: metricsByStep([...folds.entries()].filter(([, r]) => !r.error).map(([model, r]) => ({ model, scored: r.scored, steps: r.steps.map((k) => k + 1) })), h),
         }
       : null;
   if (opts.backtest && cutoffs.length === 0) notes.push('no backtest: the history is too short for even one fold');
 
   const res = result({
     model: out.model,
-    candidates: opts.model === 'auto' ? scores : [],
+    candidates: opts.model === 'auto' || opts.model === 'ensemble' ? scores : [],
     interval_scale: intervalScale,
+    ...(intervalScales ? { interval_scales: intervalScales } : {}),
+    ...(out.model === 'ensemble' && weights ? { ensemble_weights: weights } : {}),
     forecast,
     anomalies,
     holidays: holidayReport,

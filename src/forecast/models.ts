@@ -4,6 +4,7 @@
  * Prophet works on the observed points (it handles gaps natively); MSTL, ETS and the seasonal
  * naive baseline need a regular grid, so they get the gap-filled series.
  */
+import { forecastArima } from './arima.js';
 import { loadEts, loadMstl, loadProphet } from './augurs.js';
 import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { dateToEpoch } from './holidays.js';
@@ -35,7 +36,13 @@ export interface ModelInput {
   holidaysPriorScale: number;
   /** Extra regressors (Prophet only), on the grid from `start` through at least y.length + horizon. */
   regressors?: { name: string; values: number[] }[] | undefined;
+  /** Ensemble member weights (from CV); absent: the equal-weight mean of Prophet and MSTL. */
+  weights?: Partial<Record<Member, number>>;
 }
+
+/** Models the weighted ensemble draws from. */
+export type Member = 'prophet' | 'mstl' | 'ets' | 'arima' | 'naive';
+export const MEMBERS: readonly Member[] = ['prophet', 'mstl', 'ets', 'arima', 'naive'];
 
 export interface ModelOutput {
   model: ModelName;
@@ -72,6 +79,8 @@ export async function fitModel(model: Exclude<ModelName, 'constant'>, input: Mod
       return fitMstl(input);
     case 'ets':
       return fitEts(input);
+    case 'arima':
+      return fitArima(input);
     case 'naive':
       return fitNaive(input);
     case 'ensemble':
@@ -113,13 +122,122 @@ export function combineEnsemble(a: ModelOutput, b: ModelOutput): ModelOutput {
   return out;
 }
 
+/**
+ * Weights of the CV-weighted ensemble from each member's rolling-origin MASE: the members whose
+ * MASE is no worse than seasonal naive's (naive itself included), weighted by inverse squared
+ * MASE, normalised to sum to 1. Members with no score are left out. Null when naive has no
+ * score (no CV): the caller falls back to the equal-weight Prophet + MSTL mean.
+ */
+export function ensembleWeights(mase: Partial<Record<Member, number | null>>): Partial<Record<Member, number>> | null {
+  const base = mase.naive;
+  if (base === undefined || base === null || !Number.isFinite(base)) return null;
+  const raw: [Member, number][] = [];
+  for (const m of MEMBERS) {
+    const v = mase[m];
+    if (v === undefined || v === null || !Number.isFinite(v) || v > base) continue;
+    raw.push([m, 1 / Math.max(v, 1e-9) ** ENSEMBLE_POWER]);
+  }
+  const total = raw.reduce((a, [, w]) => a + w, 0);
+  return Object.fromEntries(raw.map(([m, w]) => [m, w / total]));
+}
+
+/** Exponent of the inverse-MASE weights (2: a model with half the error gets four times the weight). */
+export const ENSEMBLE_POWER = 2;
+
+/**
+ * The weighted mean of member forecasts: points, interval half-widths (each side) and in-sample
+ * fits are averaged with the weights (renormalised over the members present).
+ */
+export function combineWeighted(outputs: Partial<Record<Member, ModelOutput>>, weights: Partial<Record<Member, number>>): ModelOutput {
+  const present = MEMBERS.filter((m) => outputs[m] && (weights[m] ?? 0) > 0);
+  if (present.length === 0) throw new Error('no ensemble member could be fitted');
+  const total = present.reduce((a, m) => a + (weights[m] as number), 0);
+  const w = (m: Member): number => (weights[m] as number) / total;
+  const first = outputs[present[0] as Member] as ModelOutput;
+  const h = first.point.length;
+  const point = new Array<number>(h).fill(0);
+  const lowHalf = new Array<number>(h).fill(0);
+  const upHalf = new Array<number>(h).fill(0);
+  for (const m of present) {
+    const o = outputs[m] as ModelOutput;
+    for (let k = 0; k < h; k++) {
+      point[k] = (point[k] as number) + w(m) * (o.point[k] as number);
+      lowHalf[k] = (lowHalf[k] as number) + w(m) * ((o.point[k] as number) - (o.lower[k] as number));
+      upHalf[k] = (upHalf[k] as number) + w(m) * ((o.upper[k] as number) - (o.point[k] as number));
+    }
+  }
+  const out: ModelOutput = {
+    model: 'ensemble',
+    point,
+    lower: point.map((p, k) => p - (lowHalf[k] as number)),
+    upper: point.map((p, k) => p + (upHalf[k] as number)),
+  };
+  const withFit = present.filter((m) => outputs[m]?.fitted);
+  if (withFit.length > 0) {
+    const n = (outputs[withFit[0] as Member]?.fitted as number[]).length;
+    out.fitted = Array.from({ length: n }, (_, i) => {
+      let s = 0;
+      let ws = 0;
+      for (const m of withFit) {
+        const v = (outputs[m]?.fitted as number[])[i] as number;
+        if (!Number.isFinite(v)) continue;
+        s += (weights[m] as number) * v;
+        ws += weights[m] as number;
+      }
+      return ws > 0 ? s / ws : NaN;
+    });
+  }
+  const prophet = outputs.prophet;
+  if (prophet?.fitted && present.includes('prophet')) out.baseline = prophet.fitted;
+  const notes = present.map((m) => outputs[m]?.note).filter((x): x is string => Boolean(x));
+  if (notes.length > 0) out.note = notes.join('; ');
+  const withHolidays = present.filter((m) => outputs[m]?.holidayComponents);
+  if (withHolidays.length > 0) {
+    const names = [...new Set(withHolidays.flatMap((m) => (outputs[m]?.holidayComponents ?? []).map((c) => c.name)))];
+    out.holidayComponents = names.map((name) => {
+      let s = 0;
+      let ws = 0;
+      for (const m of withHolidays) {
+        const v = outputs[m]?.holidayComponents?.find((c) => c.name === name)?.values ?? [];
+        const mean = v.length > 0 ? v.reduce((a, b) => a + b, 0) / v.length : 0;
+        s += (weights[m] as number) * mean;
+        ws += weights[m] as number;
+      }
+      return { name, values: [ws > 0 ? s / ws : 0] };
+    });
+  }
+  return out;
+}
+
 async function fitEnsemble(input: ModelInput): Promise<ModelOutput> {
+  if (input.weights) {
+    const outputs: Partial<Record<Member, ModelOutput>> = {};
+    const failed: string[] = [];
+    for (const m of MEMBERS) {
+      if (!((input.weights[m] ?? 0) > 0)) continue;
+      try {
+        outputs[m] = await fitModel(m, input);
+      } catch (error) {
+        failed.push(`${m} (${(error as Error).message.split('\n')[0] ?? 'error'})`);
+      }
+    }
+    const out = combineWeighted(outputs, input.weights);
+    if (failed.length > 0) out.note = [out.note, `ensemble members failed on the full history and were left out: ${failed.join(', ')}`].filter(Boolean).join('; ');
+    return out;
+  }
   const prophet = await fitProphet(input);
   if (seasonalPeriods(input.freq, input.filled.length).length === 0) {
     return { ...prophet, note: 'too short for MSTL: the ensemble is Prophet alone' };
   }
   const mstl = await fitMstl(input);
   return combineEnsemble(prophet, mstl);
+}
+
+/** ARIMA (see arima.ts) on the gap-filled, seasonally adjusted series. */
+export function fitArima(input: ModelInput): ModelOutput {
+  const periods = seasonalPeriods(input.freq, input.filled.length);
+  const f = forecastArima(input.filled, periods, input.horizon, input.level);
+  return { model: 'arima', point: f.point, lower: f.lower, upper: f.upper };
 }
 
 function futureTimes(input: ModelInput): number[] {

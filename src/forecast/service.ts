@@ -30,7 +30,7 @@ export interface ForecastRequest {
   anomalies?: boolean;
   anomalyLevel?: number;
   backtest?: boolean;
-  /** Calibrate interval widths on the cross-validation folds (with auto or backtest). */
+  /** Conformal calibration of the intervals from rolling-origin CV residuals (default true). */
   calibrate?: boolean;
   transform?: Transform;
   /** 'auto' (country of a `--by country` group, else `defaultCountry`), 'none', or an ISO country code. */
@@ -246,7 +246,7 @@ async function run(
     anomalies: req.anomalies ?? false,
     anomalyLevel: req.anomalyLevel ?? DEFAULTS.anomalyLevel,
     backtest: req.backtest ?? false,
-    calibrate: req.calibrate ?? false,
+    calibrate: req.calibrate ?? true,
     transform,
     holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
     includeHistory: req.includeHistory === 'auto' ? series.length <= AUTO_HISTORY_SERIES : (req.includeHistory ?? false),

@@ -6,13 +6,13 @@
 /** Sampling frequency of a series: 5/10/15/30 minutes, hourly, daily, weekly, monthly or quarterly (month and quarter starts). */
 export type Freq = '5min' | '10min' | '15min' | '30min' | 'H' | 'D' | 'W' | 'M' | 'Q';
 
-/** A concrete model. `ensemble` is the mean of Prophet and MSTL; `constant` is used for flat series. */
-export type ModelName = 'prophet' | 'mstl' | 'ets' | 'naive' | 'ensemble' | 'constant';
+/** A concrete model. `ensemble` is the CV-weighted mean of the models that beat seasonal naive; `constant` is used for flat series. */
+export type ModelName = 'prophet' | 'mstl' | 'ets' | 'arima' | 'naive' | 'ensemble' | 'constant';
 
 /** What the user may ask for with `--model`. */
-export type ModelChoice = 'auto' | 'prophet' | 'mstl' | 'ets' | 'naive' | 'ensemble';
+export type ModelChoice = 'auto' | 'prophet' | 'mstl' | 'ets' | 'arima' | 'naive' | 'ensemble';
 
-export const MODEL_CHOICES: readonly ModelChoice[] = ['auto', 'prophet', 'mstl', 'ets', 'naive', 'ensemble'];
+export const MODEL_CHOICES: readonly ModelChoice[] = ['auto', 'prophet', 'mstl', 'ets', 'arima', 'naive', 'ensemble'];
 
 export type Transform = 'none' | 'log' | 'log1p';
 
@@ -69,7 +69,7 @@ export interface EngineOptions {
   /** Interval width of the in-sample band outside which history points are anomalies. */
   anomalyLevel: number;
   backtest: boolean;
-  /** Scale interval half-widths so the cross-validated intervals would have covered `level` (needs auto or backtest). */
+  /** Conformal calibration of the intervals from rolling-origin CV residuals (on by default; --no-calibrate). */
   calibrate: boolean;
   transform: Transform;
   /** Prophet's prior scale on holiday effects (Prophet's own default is 10; augurs' is 100). */
@@ -202,8 +202,12 @@ export interface SeriesForecast {
   country: string | null;
   /** Rolling-origin scores of every candidate (auto) or of the chosen model (--backtest). */
   candidates: CandidateScore[];
-  /** Factor applied to the model's interval half-widths by cross-validation calibration (--calibrate). */
+  /** Mean factor applied to the model's interval half-widths by conformal calibration from CV (null: not calibrated). */
   interval_scale: number | null;
+  /** The factor per horizon step, when calibrated. */
+  interval_scales?: number[];
+  /** Ensemble member weights (inverse CV MASE, members that beat seasonal naive), when the model is the weighted ensemble. */
+  ensemble_weights?: Partial<Record<ModelName, number>>;
   forecast: ForecastPoint[];
   anomalies: Anomaly[];
   holidays: HolidayEffect[];

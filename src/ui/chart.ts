@@ -413,7 +413,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const withCandidates = result.series.filter((s) => s.candidates.length > 0);
   if (withCandidates.length > 0) {
     const models = [...new Set(withCandidates.flatMap((s) => s.candidates.map((c) => c.model)))];
-    lines.push('', `Model selection by rolling-origin cross-validation (sMAPE %, lower is better):`);
+    lines.push('', `Rolling-origin cross-validation (auto picks the lowest MASE, the ensemble weights by it; per group: MASE):`);
     if (!grouped) {
       const s = withCandidates[0] as SeriesForecast;
       lines.push(
@@ -437,7 +437,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         const row: Record<string, unknown> = { [groupName]: s.group };
         for (const m of models) {
           const c = s.candidates.find((x) => x.model === m);
-          row[m] = c ? (c.error ? 'failed' : pctText(c.smape)) : '';
+          row[m] = c ? (c.error ? 'failed' : pctText(c.mase, 3)) : '';
         }
         row.chosen = s.model;
         return row;

@@ -116,6 +116,26 @@ describe('forecast --data', () => {
     expect(written.map((r) => r.ds)).toEqual(['2024-02-10', '2024-02-11', '2024-02-12']);
   });
 
+  it('calibrates the intervals by default and says by how much; --no-calibrate keeps the model\'s own; --model arima runs', async () => {
+    const dir = tmpDir();
+    const rows = Array.from({ length: 120 }, (_, i) => [dayOf(i), String(50 + 0.2 * i + [0, 4, 6, 5, 2, -7, -9][i % 7]! + ((i * 37) % 11) / 2)]);
+    writeFile(dir, 'm.csv', csv(rows));
+    const base = ['forecast', '--data', 'm.csv', '--model', 'arima', '--horizon', '7', '--holidays', 'none'];
+    const text = await runCli(base, { cwd: dir });
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/80% intervals (widened|narrowed) x\d\.\d\d from 5-fold CV/);
+    expect(text.stdout).toMatch(/\barima\b/);
+    type Out = { series: { model: string; interval_scale: number | null; forecast: { yhat: number; yhat_upper: number }[]; notes: string[] }[] };
+    const on = (await runCli([...base, '--json'], { cwd: dir })).json<Out>();
+    const off = (await runCli([...base, '--json', '--no-calibrate'], { cwd: dir })).json<Out>();
+    expect(on.series[0]?.model).toBe('arima');
+    expect(on.series[0]?.interval_scale).toBeGreaterThan(0);
+    expect(off.series[0]?.interval_scale).toBeNull();
+    expect(off.series[0]?.notes.join(' ')).not.toMatch(/intervals (widened|narrowed)/);
+    const half = (r: Out, k: number): number => (r.series[0]?.forecast[k]?.yhat_upper as number) - (r.series[0]?.forecast[k]?.yhat as number);
+    expect(half(on, 0) / half(off, 0)).toBeCloseTo(on.series[0]?.interval_scale as number, 1);
+  });
+
   it('draws a terminal chart in an interactive terminal', async () => {
     const dir = tmpDir();
     writeFile(dir, 'm.csv', csv(Array.from({ length: 60 }, (_, i) => [dayOf(i), 30 + (i % 7) * 3])));
@@ -207,7 +227,7 @@ describe('forecast bad input', () => {
     const cases: [string[], RegExp][] = [
       [['--interval', '1.5'], /--interval must be less than 1/],
       [['--horizon', '0'], /--horizon must be at least 1/],
-      [['--model', 'arima'], /argument 'arima' is invalid/],
+      [['--model', 'sarima'], /argument 'sarima' is invalid/],
       [['--holidays', 'United States'], /--holidays expects a two-letter country code/],
       [['--out', 'f.txt'], /--out must end in .csv or .json/],
       [['--value', 'Y'], /m.csv has no column "Y" \(--value\)/],

@@ -1,0 +1,122 @@
+/**
+ * Conformal calibration of prediction intervals from rolling-origin cross-validation.
+ *
+ * Each CV point (fold f, step k) gives a score: how many of the model's own half-widths the
+ * actual fell from the point forecast, on its own side, |a - f| / w. The interval at step k is
+ * then widened (or narrowed) by the conformal quantile of the scores, the
+ * ceil((N + 1) * level)-th smallest of N, so that the CV intervals would have covered `level`.
+ *
+ * Per horizon: the steps are cut into at most `maxBands` consecutive bands (default 3: early,
+ * middle and late steps) of at least `minPerBand` (30) scores each; each band gets its own
+ * quantile, and steps between band centres are interpolated linearly (constant beyond the first
+ * and last centre). With fewer than 2 * minPerBand scores there is one pooled factor. The points
+ * of one fold are strongly correlated across neighbouring steps, so with the usual 5 folds a
+ * band per step would rest on 5 effective draws: bands are only worth it with many folds
+ * (`maxBands` = horizon then gives one factor per step). Scaling the model's own half-widths keeps its horizon profile
+ * (intervals that grow with the step); the bands correct that profile where CV disagrees.
+ */
+
+export interface CvPoint {
+  /** 0-based horizon step. */
+  step: number;
+  actual: number;
+  point: number;
+  lower: number;
+  upper: number;
+}
+
+export interface Calibration {
+  /** Factor for each horizon step 0..horizon-1. */
+  scales: number[];
+  /** Number of bands the steps were cut into (1 = pooled). */
+  bands: number;
+  /** Scores used. */
+  n: number;
+}
+
+/** The conformal quantile: the ceil((N + 1) * level)-th smallest score (the largest when that exceeds N). */
+export function conformalQuantile(scores: number[], level: number): number {
+  const s = scores.slice().sort((a, b) => a - b);
+  const k = Math.min(s.length, Math.ceil((s.length + 1) * level));
+  return s[Math.max(0, k - 1)] as number;
+}
+
+/** |a - f| / (half-width on the actual's side); null when not finite or the half-width is not positive. */
+export function score(p: CvPoint): number | null {
+  if (![p.actual, p.point, p.lower, p.upper].every(Number.isFinite)) return null;
+  const half = p.actual >= p.point ? p.upper - p.point : p.point - p.lower;
+  if (!(half > 0)) return null;
+  return Math.abs(p.actual - p.point) / half;
+}
+
+/**
+ * Per-step scale factors for `horizon` steps at `level`, or null when fewer than `minScores`
+ * CV points have a score (or the quantile is not positive).
+ */
+export function calibrate(points: CvPoint[], horizon: number, level: number, options: { minPerBand?: number; minScores?: number; maxBands?: number } = {}): Calibration | null {
+  const maxBands = options.maxBands ?? 3;
+  const minScores = options.minScores ?? 10;
+  const byStep: number[][] = Array.from({ length: horizon }, () => []);
+  let n = 0;
+  for (const p of points) {
+    const s = score(p);
+    if (s === null || p.step < 0 || p.step >= horizon) continue;
+    (byStep[p.step] as number[]).push(s);
+    n++;
+  }
+  if (n < minScores) return null;
+  const minPerBand = Math.max(options.minPerBand ?? 30, Math.ceil(n / maxBands));
+  // Consecutive bands of steps with at least minPerBand scores each (the last band absorbs a short tail).
+  const bands: { start: number; end: number; scores: number[] }[] = [];
+  if (n >= 2 * minPerBand) {
+    let cur: number[] = [];
+    let first = 0;
+    for (let k = 0; k < horizon; k++) {
+      cur.push(...(byStep[k] as number[]));
+      if (cur.length >= minPerBand) {
+        bands.push({ start: first, end: k, scores: cur });
+        cur = [];
+        first = k + 1;
+      }
+    }
+    const last = bands[bands.length - 1];
+    if (cur.length > 0 && last) {
+      last.scores.push(...cur);
+      last.end = horizon - 1;
+    }
+  }
+  if (bands.length === 0) bands.push({ start: 0, end: horizon - 1, scores: byStep.flat() });
+  const q = bands.map((b) => ({ centre: (b.start + b.end) / 2, q: conformalQuantile(b.scores, level) }));
+  if (!q.every((b) => Number.isFinite(b.q) && b.q > 0)) return null;
+  const scales = Array.from({ length: horizon }, (_, k) => interpolate(q, k));
+  return { scales, bands: bands.length, n };
+}
+
+function interpolate(q: { centre: number; q: number }[], k: number): number {
+  const first = q[0] as { centre: number; q: number };
+  const last = q[q.length - 1] as { centre: number; q: number };
+  if (k <= first.centre) return first.q;
+  if (k >= last.centre) return last.q;
+  for (let i = 1; i < q.length; i++) {
+    const a = q[i - 1] as { centre: number; q: number };
+    const b = q[i] as { centre: number; q: number };
+    if (k <= b.centre) return a.q + ((b.q - a.q) * (k - a.centre)) / (b.centre - a.centre);
+  }
+  return last.q;
+}
+
+/** Applies per-step scales to half-widths around the point forecast. */
+export function applyScales(point: number[], lower: number[], upper: number[], scales: number[]): { lower: number[]; upper: number[] } {
+  return {
+    lower: lower.map((l, k) => (point[k] as number) - (scales[k] ?? 1) * ((point[k] as number) - l)),
+    upper: upper.map((u, k) => (point[k] as number) + (scales[k] ?? 1) * (u - (point[k] as number))),
+  };
+}
+
+/** "x1.42" or "x1.10-x1.80" (first to last step), for the human output. */
+export function describeScales(scales: number[]): string {
+  const lo = Math.min(...scales);
+  const hi = Math.max(...scales);
+  const f = (v: number): string => `x${v.toFixed(2)}`;
+  return hi - lo < 0.005 ? f(lo) : `${f(scales[0] as number)} (step 1) to ${f(scales[scales.length - 1] as number)} (step ${scales.length})`;
+}

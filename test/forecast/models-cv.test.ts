@@ -1,0 +1,230 @@
+import { describe, expect, it } from 'vitest';
+import { forecastArima, seasonalIndex } from '../../src/forecast/arima.js';
+import { applyScales, calibrate, type CvPoint } from '../../src/forecast/conformal.js';
+import { pickByCv } from '../../src/forecast/engine.js';
+import { forecastSeries } from '../../src/forecast/index.js';
+import { ENSEMBLE_POWER, ensembleWeights } from '../../src/forecast/models.js';
+import type { CandidateScore } from '../../src/forecast/types.js';
+import { mulberry32 } from '../support/rng.js';
+
+/** Deterministic N(0, 1) draws (mulberry32 + Box-Muller). */
+function normals(seed: number): () => number {
+  const u = mulberry32(seed);
+  return () => Math.sqrt(-2 * Math.log(u() || 1e-12)) * Math.cos(2 * Math.PI * u());
+}
+
+const Z80 = 1.2815515655446004;
+
+describe('conformal calibration (per horizon band)', () => {
+  // A misspecified model: it claims a constant sd of 1, but the error sd is 2 and grows with the step.
+  const H = 30;
+  const trueSd = (k: number): number => 2 * (1 + 0.1 * k);
+  const draw = (noise: () => number, step: number): CvPoint => {
+    const e = trueSd(step) * noise();
+    return { step, actual: e, point: 0, lower: -Z80, upper: Z80 };
+  };
+  const coverageOf = (points: CvPoint[], scales: number[]): number => {
+    let inside = 0;
+    for (const p of points) {
+      const { lower, upper } = applyScales([p.point], [p.lower], [p.upper], [scales[p.step] as number]);
+      if (p.actual >= (lower[0] as number) && p.actual <= (upper[0] as number)) inside++;
+    }
+    return inside / points.length;
+  };
+
+  it('raises the coverage of a too-narrow model to about nominal, early and late in the horizon', () => {
+    const noise = normals(11);
+    // Calibrate on 5 folds x 30 steps, then score fresh draws.
+    const cv = Array.from({ length: 5 * H }, (_, i) => draw(noise, i % H));
+    const cal = calibrate(cv, H, 0.8);
+    expect(cal).not.toBeNull();
+    const scales = cal?.scales ?? [];
+    expect(cal?.bands).toBeGreaterThan(1);
+    // Later steps get larger factors (the model ignored the error growth).
+    expect(scales[H - 1] as number).toBeGreaterThan((scales[0] as number) * 1.3);
+    const fresh = Array.from({ length: 30 * H }, (_, i) => draw(noise, i % H));
+    const uncalibrated = coverageOf(fresh, new Array<number>(H).fill(1));
+    expect(uncalibrated).toBeLessThan(0.5);
+    const early = fresh.filter((p) => p.step < 10);
+    const late = fresh.filter((p) => p.step >= 20);
+    for (const part of [fresh, early, late]) {
+      const c = coverageOf(part, scales);
+      expect(c).toBeGreaterThan(0.7);
+      expect(c).toBeLessThan(0.92);
+    }
+  });
+
+  it('pools the horizon when there are few scores, and refuses fewer than the minimum', () => {
+    const noise = normals(3);
+    const few = Array.from({ length: 40 }, (_, i) => draw(noise, i % 8));
+    const cal = calibrate(few, 8, 0.8);
+    expect(cal?.bands).toBe(1);
+    expect(new Set(cal?.scales).size).toBe(1);
+    expect(calibrate(few.slice(0, 5), 8, 0.8)).toBeNull();
+  });
+
+  it('is applied by default from the CV residuals, says so, and --no-calibrate (calibrate: false) turns it off', async () => {
+    const noise = normals(5);
+    // Weekly season + a random walk: seasonal naive's intervals are the model's own guess.
+    let level = 50;
+    const ds: string[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 140; i++) {
+      level += 0.8 * noise();
+      ds.push(new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10));
+      y.push(level + [0, 3, 5, 4, 2, -6, -8][i % 7]! + noise());
+    }
+    const on = await forecastSeries([{ ds, y }], { model: 'naive', horizon: 14, holidays: 'none', workers: 0 });
+    const off = await forecastSeries([{ ds, y }], { model: 'naive', horizon: 14, holidays: 'none', workers: 0, calibrate: false });
+    const a = on.series[0];
+    const b = off.series[0];
+    expect(a?.interval_scale).toBeGreaterThan(0);
+    expect(a?.interval_scales).toHaveLength(14);
+    expect(a?.notes.some((n) => /^80% intervals (widened|narrowed) x\d\.\d\d from 5-fold CV/.test(n))).toBe(true);
+    expect(b?.interval_scale).toBeNull();
+    const half = (s: typeof a, k: number): number => (s?.forecast[k]?.yhat_upper as number) - (s?.forecast[k]?.yhat as number);
+    for (const k of [0, 13]) expect(half(a, k)).toBeCloseTo(half(b, k) * (a?.interval_scales?.[k] as number), 6);
+  });
+});
+
+describe('auto never picks a model that CV scores worse than seasonal naive', () => {
+  const s = (model: CandidateScore['model'], mase: number | null, smape: number | null, error?: string): CandidateScore => ({
+    model,
+    mase,
+    smape,
+    mae: null,
+    rmse: null,
+    mape: null,
+    coverage: null,
+    n: 10,
+    seconds: 0,
+    ...(error ? { error } : {}),
+  });
+
+  it('picks the lowest MASE, naive when every other model is worse, and skips failed fits', () => {
+    expect(pickByCv([s('prophet', 1.2, 5), s('mstl', 0.9, 9), s('naive', 1.0, 4)])).toBe('mstl');
+    expect(pickByCv([s('prophet', 1.2, 3), s('ets', 1.1, 3), s('naive', 1.0, 4)])).toBe('naive');
+    expect(pickByCv([s('prophet', 0.5, 3, 'fit failed'), s('naive', 1.0, 4)])).toBe('naive');
+    // Without MASE (a zero scale), sMAPE decides.
+    expect(pickByCv([s('ets', null, 3), s('naive', null, 4)])).toBe('ets');
+    expect(pickByCv([])).toBeNull();
+  });
+
+  it('on simulated series, the chosen model scores no worse than naive in the CV it reports', async () => {
+    for (const seed of [1, 2]) {
+      const noise = normals(seed);
+      const ds: string[] = [];
+      const y: number[] = [];
+      let level = 100;
+      for (let i = 0; i < 72; i++) {
+        // seed 1: a seasonal random walk (naive is hard to beat); seed 2: trend + season + noise.
+        level += seed === 1 ? 3 * noise() : 0.5;
+        ds.push(new Date(Date.UTC(2015, i, 1)).toISOString().slice(0, 10));
+        y.push(level + 10 * Math.sin((2 * Math.PI * i) / 12) + (seed === 1 ? 0 : 2 * noise()));
+      }
+      const res = await forecastSeries([{ ds, y }], { model: 'auto', horizon: 6, holidays: 'none', workers: 0 });
+      const out = res.series[0];
+      const naive = out?.candidates.find((c) => c.model === 'naive');
+      const chosen = out?.candidates.find((c) => c.model === out.model);
+      expect(naive?.mase).not.toBeNull();
+      expect(chosen?.mase as number).toBeLessThanOrEqual(naive?.mase as number);
+      for (const c of out?.candidates ?? []) if (!c.error && c.mase !== null) expect(chosen?.mase as number).toBeLessThanOrEqual(c.mase);
+    }
+  }, 60_000);
+});
+
+describe('ARIMA (arima npm package)', () => {
+  it('recovers an AR(1) coefficient from its forecast variances and forecasts toward the mean', () => {
+    const noise = normals(21);
+    const phi = 0.7;
+    const y = [10];
+    for (let t = 1; t < 800; t++) y.push(10 + phi * ((y[t - 1] as number) - 10) + noise());
+    const f = forecastArima(y, [], 20, 0.8);
+    expect(f.d).toBe(0);
+    // Half-widths are z * sqrt(var_k); var_2 / var_1 = 1 + psi_1^2 and psi_1 = phi for an AR(1).
+    const w1 = (f.upper[0] as number) - (f.point[0] as number);
+    const w2 = (f.upper[1] as number) - (f.point[1] as number);
+    const psi = Math.sqrt((w2 / w1) ** 2 - 1);
+    expect(Math.abs(psi - phi)).toBeLessThan(0.1);
+    // The one-step sd is about 1 (the innovation sd).
+    expect(w1 / Z80).toBeGreaterThan(0.85);
+    expect(w1 / Z80).toBeLessThan(1.15);
+    // Far ahead, the forecast reverts to the mean 10.
+    expect(Math.abs((f.point[19] as number) - 10)).toBeLessThan(0.5);
+  });
+
+  it('forecasts a seasonal series with a trend better than seasonal naive', () => {
+    const noise = normals(4);
+    const season = [-12, -9, -3, 2, 8, 13, 15, 11, 5, -2, -8, -20];
+    const truth = (i: number): number => 100 + 0.5 * i + (season[i % 12] as number);
+    const y = Array.from({ length: 120 }, (_, i) => truth(i) + noise());
+    const train = y.slice(0, 108);
+    const f = forecastArima(train, [12], 12, 0.8);
+    let errModel = 0;
+    let errNaive = 0;
+    for (let k = 0; k < 12; k++) {
+      errModel += Math.abs((f.point[k] as number) - truth(108 + k));
+      errNaive += Math.abs((train[96 + k] as number) - truth(108 + k));
+    }
+    expect(errModel).toBeLessThan(errNaive / 2);
+    expect(f.spec).toMatch(/adjusted for seasons 12/);
+  });
+
+  // The library's own AutoARIMA forecast the mean of a trending series and 0 for a random walk.
+  it('keeps the level and the drift of a trend and of a random walk (the library AutoARIMA lost them)', () => {
+    const noise = normals(9);
+    const trend = Array.from({ length: 108 }, (_, i) => 100 + 0.5 * i + noise());
+    const t = forecastArima(trend, [], 3, 0.8);
+    expect(t.d).toBe(1);
+    for (let k = 0; k < 3; k++) expect(Math.abs((t.point[k] as number) - (100 + 0.5 * (108 + k)))).toBeLessThan(3);
+    let level = 100;
+    const walk = Array.from({ length: 300 }, () => (level += noise()));
+    const w = forecastArima(walk, [], 10, 0.8);
+    expect(Math.abs((w.point[0] as number) - level)).toBeLessThan(2);
+    // Random-walk intervals widen like sqrt(k).
+    const width = (k: number): number => (w.upper[k] as number) - (w.lower[k] as number);
+    expect(width(9) / width(0)).toBeGreaterThan(2);
+  });
+
+  it('seasonal index recovers a fixed pattern and sums to zero', () => {
+    const pattern = [3, -1, -4, 2];
+    const y = Array.from({ length: 40 }, (_, i) => 5 + 0.2 * i + (pattern[i % 4] as number));
+    const idx = seasonalIndex(y, 4);
+    idx.forEach((v, k) => expect(v).toBeCloseTo(pattern[k] as number, 6));
+  });
+});
+
+describe('ensemble weights follow CV error', () => {
+  it('inverse squared MASE over the members no worse than naive, summing to 1', () => {
+    const w = ensembleWeights({ prophet: 0.5, mstl: 1.0, ets: 1.5, arima: null, naive: 1.2 });
+    expect(w).not.toBeNull();
+    expect(Object.keys(w ?? {}).sort()).toEqual(['mstl', 'naive', 'prophet']);
+    expect((w?.prophet as number) / (w?.mstl as number)).toBeCloseTo(2 ** ENSEMBLE_POWER, 9);
+    expect((w?.mstl as number) / (w?.naive as number)).toBeCloseTo(1.2 ** ENSEMBLE_POWER, 9);
+    expect(Object.values(w ?? {}).reduce((a, b) => a + (b ?? 0), 0)).toBeCloseTo(1, 12);
+    // Without a naive score (no CV) there are no weights.
+    expect(ensembleWeights({ prophet: 0.5 })).toBeNull();
+  });
+
+  it('the default ensemble reports weights that order like its members CV MASE', async () => {
+    const noise = normals(8);
+    const ds: string[] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 96; i++) {
+      ds.push(new Date(Date.UTC(2012, i, 1)).toISOString().slice(0, 10));
+      y.push(200 + 1.5 * i + 20 * Math.sin((2 * Math.PI * i) / 12) + 3 * noise());
+    }
+    const res = await forecastSeries([{ ds, y }], { horizon: 12, holidays: 'none', workers: 0 });
+    const out = res.series[0];
+    expect(out?.model).toBe('ensemble');
+    const w = out?.ensemble_weights ?? {};
+    const mase = new Map((out?.candidates ?? []).map((c) => [c.model, c.mase]));
+    const members = Object.keys(w) as (keyof typeof w)[];
+    expect(members.length).toBeGreaterThan(1);
+    for (const a of members) {
+      expect(mase.get(a) as number).toBeLessThanOrEqual(mase.get('naive') as number);
+      for (const b of members) if ((mase.get(a) as number) < (mase.get(b) as number)) expect(w[a] as number).toBeGreaterThan(w[b] as number);
+    }
+    expect(out?.notes.some((n) => n.startsWith('ensemble weights (inverse squared CV MASE'))).toBe(true);
+  }, 60_000);
+});
