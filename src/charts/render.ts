@@ -134,3 +134,30 @@ specs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, { actions: false, toolt
 </body></html>
 `;
 }
+
+export type ChartFormat = 'svg' | 'png' | 'html';
+
+/** The picture format of a file name (.svg, .png, .html/.htm), or null. */
+export function chartFormatOf(file: string): ChartFormat | null {
+  const m = /\.(svg|png|html?)$/i.exec(file);
+  if (!m) return null;
+  const ext = (m[1] as string).toLowerCase();
+  return ext === 'htm' ? 'html' : (ext as ChartFormat);
+}
+
+/** Several charts as one spec, stacked (for one SVG or PNG file); a single chart is returned as is. */
+export function stackSpecs(specs: TopLevelSpec[]): TopLevelSpec {
+  if (specs.length === 1 && specs[0]) return specs[0];
+  const inner = specs.map((s) => {
+    const { $schema: _schema, background: _bg, config: _config, ...rest } = s as unknown as Record<string, unknown>;
+    return rest;
+  });
+  return { background: 'white', vconcat: inner, spacing: 32 } as unknown as TopLevelSpec;
+}
+
+/** The bytes of a chart file: SVG, PNG (resvg) or one offline HTML page (each spec its own interactive view). */
+export async function renderChartFile(format: ChartFormat, specs: TopLevelSpec[], options: HtmlOptions): Promise<string | Buffer> {
+  if (format === 'html') return specsToHtml(specs, options);
+  const svg = await specToSvg(stackSpecs(specs));
+  return format === 'svg' ? svg : svgToPng(svg);
+}
