@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as ResvgModule from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
+import { UsageError, UserError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -160,4 +161,24 @@ export async function renderChartFile(format: ChartFormat, specs: TopLevelSpec[]
   if (format === 'html') return specsToHtml(specs, options);
   const svg = await specToSvg(stackSpecs(specs));
   return format === 'svg' ? svg : svgToPng(svg);
+}
+
+export interface ChartFile {
+  file: string;
+  format: ChartFormat;
+}
+
+/** Checks a --chart/--out picture path before any work is done: a known extension, an existing folder. */
+export function chartFileOption(flag: string, raw: string | undefined, cwd: string): ChartFile | undefined {
+  if (raw === undefined) return undefined;
+  const file = path.resolve(cwd, raw);
+  const format = chartFormatOf(file);
+  if (!format) throw new UsageError(`${flag} must end in .svg, .png or .html, got "${raw}"`, { hint: `e.g. ${flag} chart.svg` });
+  if (!fs.existsSync(path.dirname(file))) throw new UserError(`the folder for ${file} does not exist`, { hint: 'create it first or choose another path', code: 'CHART_DIR' });
+  return { file, format };
+}
+
+/** Renders the specs in the file's format and writes the file. */
+export async function writeChartFile(target: ChartFile, specs: TopLevelSpec[], options: HtmlOptions): Promise<void> {
+  fs.writeFileSync(target.file, await renderChartFile(target.format, specs, options));
 }

@@ -3,7 +3,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import { FORECAST_COLORS, componentRows, forecastSpecs, forecastTitle, seriesSpec, timeOf, timeTicks } from '../../src/charts/forecast.js';
 import { renderChartFile, specToSvg, svgToPng } from '../../src/charts/render.js';
 import { forecastFixture } from './fixtures.js';
-import { colourNear, decodePng, placer, pngSize, rasterize } from './pixels.js';
+import { colourNear, decodePng, placer, pngSize, rasterize, svgSize } from './pixels.js';
 
 const textOf = (svg: string): string[] => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1] ?? '');
 const day = (ds: string): number => timeOf(ds);
@@ -60,7 +60,7 @@ describe('forecast chart pictures', () => {
 
     const png = svgToPng(svg);
     const size = pngSize(png);
-    expect(size).toEqual({ width: Number(/width="(\d+)"/.exec(svg)?.[1]), height: Number(/height="(\d+)"/.exec(svg)?.[1]) });
+    expect(size).toEqual(svgSize(svg));
     const img = decodePng(png);
     expect([img.width, img.height]).toEqual([size.width, size.height]);
     const at = await placer(spec, svg, { group: 'concat_0_group', x: 'concat_0_x', y: 'concat_0_y' });

@@ -72,7 +72,7 @@ type Scale = ((v: unknown) => number) & { bandwidth?: () => number };
  * as the renderer does, reads the named scales, and adds the offsets vega wrote into `svg`
  * (the root translate and the group's own translate).
  */
-export async function placer(spec: TopLevelSpec, svg: string, view: { group?: string; x: string; y: string }): Promise<(x: unknown, y: unknown) => [number, number]> {
+export async function placer(spec: TopLevelSpec, svg: string, view: { group?: string; x: string; y: string; yOffset?: string }): Promise<(x: unknown, y: unknown, yOffset?: unknown) => [number, number]> {
   const vl = await import('vega-lite');
   const vega = await import('vega');
   const { BASE_CONFIG } = await import('../../src/charts/render.js');
@@ -81,6 +81,7 @@ export async function placer(spec: TopLevelSpec, svg: string, view: { group?: st
   await v.runAsync();
   const sx = v.scale(view.x) as Scale;
   const sy = v.scale(view.y) as Scale;
+  const so = view.yOffset ? (v.scale(view.yOffset) as Scale) : null;
   v.finalize();
   const root = /<g[^>]*transform="translate\(([-\d.]+),([-\d.]+)\)"/.exec(svg);
   let gx = 0;
@@ -94,5 +95,12 @@ export async function placer(spec: TopLevelSpec, svg: string, view: { group?: st
   const ox = Number(root?.[1] ?? 0) + gx;
   const oy = Number(root?.[2] ?? 0) + gy;
   const band = (s: Scale): number => (typeof s.bandwidth === 'function' ? s.bandwidth() / 2 : 0);
-  return (x, y) => [ox + sx(x) + band(sx), oy + sy(y) + band(sy)];
+  // With an offset scale (grouped bands), the position is the band's start plus the offset band's middle.
+  return (x, y, yOffset) => [ox + sx(x) + band(sx), so && yOffset !== undefined ? oy + sy(y) + so(yOffset) + band(so) : oy + sy(y) + band(sy)];
+}
+
+/** The pixel size resvg gives an SVG (its width and height attributes, rounded). */
+export function svgSize(svg: string): { width: number; height: number } {
+  const head = /<svg[^>]*>/.exec(svg)?.[0] ?? '';
+  return { width: Math.round(Number(/width="([\d.]+)"/.exec(head)?.[1])), height: Math.round(Number(/height="([\d.]+)"/.exec(head)?.[1])) };
 }
