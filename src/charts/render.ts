@@ -130,7 +130,8 @@ ${blocks}
 <script>
 const specs = ${json};
 const loader = vega.loader(); loader.load = () => Promise.reject(new Error('offline'));
-specs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, { actions: false, tooltip: true, loader }).catch((e) => console.error(e)));
+window.vegaViews = [];
+specs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, { actions: false, tooltip: true, loader }).then((r) => { window.vegaViews[i] = r.view; }).catch((e) => console.error(e)));
 </script>
 </body></html>
 `;
