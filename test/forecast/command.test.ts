@@ -216,7 +216,7 @@ describe('forecast bad input', () => {
       [['--horizon', '0'], /--horizon must be at least 1/],
       [['--model', 'arima'], /argument 'arima' is invalid/],
       [['--holidays', 'United States'], /--holidays expects a two-letter country code/],
-      [['--out', 'f.txt'], /--out must end in .csv or .json/],
+      [['--out', 'f.txt'], /--out must end in .csv, .json, .svg, .png or .html/],
       [['--value', 'Y'], /m.csv has no column "Y" \(--value\)/],
       [['--agg', 'sum'], /--agg applies to store mode/],
     ];
