@@ -46,6 +46,9 @@ function withBaseConfig(spec: TopLevelSpec): TopLevelSpec {
   return { ...spec, config: { ...BASE_CONFIG, ...config } };
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 /** Compiles a Vega-Lite spec and renders it to an SVG string (no browser, no network: data must be inline). */
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
   const vl = await import('vega-lite');
@@ -57,7 +60,9 @@ export async function specToSvg(spec: TopLevelSpec): Promise<string> {
   loader.load = () => Promise.reject(new Error('charts carry their data inline; nothing is fetched'));
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader });
   try {
-    return await view.toSVG();
+    // Labels come from data: a control character is not allowed in XML and would make the SVG
+    // (and the PNG made from it) unreadable, so it is dropped.
+    return (await view.toSVG()).replace(CONTROL_CHARS, '');
   } finally {
     view.finalize();
   }
