@@ -31,11 +31,13 @@ export interface ForestRow {
 const pct = (x: number, c: number): number => (100 * x) / Math.abs(c);
 
 /** The plotted rows, and the metrics left out (no control mean to scale by). */
-export function forestRows(result: AnalyzeResult): { rows: ForestRow[]; skipped: string[] } {
+export function forestRows(result: AnalyzeResult, maxRows = 40): { rows: ForestRow[]; skipped: string[]; more: number } {
   const rows: ForestRow[] = [];
   const skipped: string[] = [];
   const several = result.variants.length > 1;
-  for (const r of result.results) {
+  // One picture stays readable: at most `maxRows` metric rows (the rest are counted in the subtitle).
+  const more = Math.max(0, result.results.length - maxRows);
+  for (const r of result.results.slice(0, maxRows)) {
     const label = several ? `${r.metric} (${r.variant})` : r.metric;
     const c = r.unadjusted.control_mean ?? r.control_mean;
     if (c === null || c === 0 || !Number.isFinite(c)) {
@@ -61,11 +63,11 @@ export function forestRows(result: AnalyzeResult): { rows: ForestRow[]; skipped:
     if (x.open === 'lo') x.lo = min - pad;
     if (x.open === 'hi') x.hi = max + pad;
   }
-  return { rows, skipped };
+  return { rows, skipped, more };
 }
 
 export function forestSpec(result: AnalyzeResult, options: { interactive?: boolean } = {}): TopLevelSpec {
-  const { rows, skipped } = forestRows(result);
+  const { rows, skipped, more } = forestRows(result);
   const level = Math.round((1 - (result.results[0]?.ci_alpha ?? result.alpha)) * 1000) / 10;
   const labels = [...new Set(rows.map((r) => r.label))];
   const kinds = [...new Set(rows.map((r) => r.kind))].sort((a, b) => (a === 'unadjusted' ? 1 : b === 'unadjusted' ? -1 : a.localeCompare(b)));
@@ -85,7 +87,8 @@ export function forestSpec(result: AnalyzeResult, options: { interactive?: boole
   ];
   const notes = [
     `control = ${result.control}; both estimates are divided by the unadjusted control mean`,
-    ...(skipped.length > 0 ? [`not drawn (control mean 0 or missing): ${skipped.join(', ')}`] : []),
+    ...(skipped.length > 0 ? [`not drawn (control mean 0 or missing): ${skipped.slice(0, 10).join(', ')}${skipped.length > 10 ? ', ...' : ''}`] : []),
+    ...(more > 0 ? [`${more} more metric rows not drawn (see the table or --json)`] : []),
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',

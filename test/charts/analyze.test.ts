@@ -64,3 +64,35 @@ describe('analyze forest plot', () => {
     expect(missing.stderr).toMatch(/the folder for .* does not exist/);
   });
 });
+
+describe('forest rows', () => {
+  const metric = (name: string, control: number | null) => ({
+    metric: name, variant: 'test', n_control: 100, n_test: 100, control_mean: control, test_mean: 11, diff: 1, diff_se: 0.5, diff_ci: [0, 2] as [number, number], rel_lift: 0.1, rel_ci: [0, 0.2] as [number, number],
+    p_value: 0.04, p_value_adjusted: null, ci_alpha: 0.05, df: 198, rel_se: 0.05, significant: true, method: 'cuped' as const, covariates: ['x'], theta: {}, variance_reduction: 0.5,
+    equivalent_sample_saved: 1, covariate_shares: {}, nulls: null,
+    unadjusted: { diff: 1.2, diff_se: 0.7, diff_ci: [-0.2, 2.6] as [number, number], p_value: 0.09, control_mean: control, test_mean: 11.2 },
+  });
+  const base = { experiment: 'x', control: 'control', variants: ['test'], alpha: 0.05, tails: 'two' as const, correction: 'none' as const, ci_adjustment: null, method: 'cuped' as const, srm: { chi2: 0, p_value: 1, counts: {}, expected: {}, mismatch: false }, warnings: [], notes: [] };
+
+  it('leaves out metrics with no control mean to scale by, and caps the rows of one picture', () => {
+    const r = forestRows({ ...base, results: [metric('a', 10), metric('zero', 0), metric('b', 20)] } as unknown as AnalyzeResult);
+    expect(r.skipped).toEqual(['zero']);
+    expect(r.rows.map((x) => [x.label, x.kind, x.lift, x.lo, x.hi])).toEqual([
+      ['a', 'CUPED', 10, 0, 20],
+      ['a', 'unadjusted', 12, -2, 26],
+      ['b', 'CUPED', 5, 0, 10],
+      ['b', 'unadjusted', 6, -1, 13],
+    ]);
+    const many = forestRows({ ...base, results: Array.from({ length: 55 }, (_, i) => metric(`m${i}`, 10)) } as unknown as AnalyzeResult);
+    expect(many.more).toBe(15);
+    expect(new Set(many.rows.map((x) => x.label)).size).toBe(40);
+  });
+
+  it('runs a one-sided interval\'s open end to the edge of the plot', () => {
+    const m = metric('a', 10);
+    const r = forestRows({ ...base, results: [{ ...m, diff_ci: [0, null] }] } as unknown as AnalyzeResult);
+    const adj = r.rows.find((x) => x.adjusted);
+    expect(adj?.open).toBe('hi');
+    expect(adj?.hi).toBeGreaterThan(26);
+  });
+});
