@@ -75,7 +75,7 @@ describe('forest rows', () => {
   const base = { experiment: 'x', control: 'control', variants: ['test'], alpha: 0.05, tails: 'two' as const, correction: 'none' as const, ci_adjustment: null, method: 'cuped' as const, srm: { chi2: 0, p_value: 1, counts: {}, expected: {}, mismatch: false }, warnings: [], notes: [] };
 
   it('leaves out metrics with no control mean to scale by, and caps the rows of one picture', () => {
-    const r = forestRows({ ...base, results: [metric('a', 10), metric('zero', 0), metric('b', 20)] } as unknown as AnalyzeResult);
+    const r = forestRows({ ...base, results: [metric('a', 10), metric('zero', 0), metric('b', 20)] });
     expect(r.skipped).toEqual(['zero']);
     expect(r.rows.map((x) => [x.label, x.kind, x.lift, x.lo, x.hi])).toEqual([
       ['a', 'CUPED', 10, 0, 20],
@@ -83,7 +83,7 @@ describe('forest rows', () => {
       ['b', 'CUPED', 5, 0, 10],
       ['b', 'unadjusted', 6, -1, 13],
     ]);
-    const many = forestRows({ ...base, results: Array.from({ length: 55 }, (_, i) => metric(`m${i}`, 10)) } as unknown as AnalyzeResult);
+    const many = forestRows({ ...base, results: Array.from({ length: 55 }, (_, i) => metric(`m${i}`, 10)) });
     expect(many.more).toBe(15);
     expect(new Set(many.rows.map((x) => x.label)).size).toBe(40);
   });
