@@ -10,21 +10,18 @@ import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
 import { int, num, wrap } from './format.js';
 
+/** What a terminal chart draws of one series. */
 export interface ChartSeries {
-  title: string;
   history: { ds: string; y: number | null }[];
   forecast: { ds: string; yhat: number; yhat_lower: number; yhat_upper: number }[];
   anomalies: { ds: string; y: number }[];
-  holidays: { ds: string; name: string }[];
 }
 
-export function chartSeriesOf(s: SeriesForecast, title?: string): ChartSeries {
+export function chartSeriesOf(s: SeriesForecast): ChartSeries {
   return {
-    title: title ?? (s.group ?? 'forecast'),
     history: (s.history ?? []).map((h) => ({ ds: h.ds, y: h.y })),
     forecast: s.forecast,
     anomalies: s.anomalies.map((a) => ({ ds: a.ds, y: a.y })),
-    holidays: s.holiday_dates ?? [],
   };
 }
 

@@ -5,11 +5,9 @@ const day = (i: number): string => new Date(Date.UTC(2024, 0, 1) + i * 86_400_00
 
 function series(spikeAt: number, spike: number, n = 300): ChartSeries {
   return {
-    title: 't',
     history: Array.from({ length: n }, (_, i) => ({ ds: day(i), y: i === spikeAt ? spike : 10 + (i % 2) })),
     forecast: Array.from({ length: 20 }, (_, k) => ({ ds: day(n + k), yhat: 10.5, yhat_lower: 9, yhat_upper: 12 })),
     anomalies: [],
-    holidays: [],
   };
 }
 
