@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as ResvgModule from '@resvg/resvg-js';
 import type { TopLevelSpec } from 'vega-lite';
+import { UsageError, UserError } from '../core/errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -45,6 +46,9 @@ function withBaseConfig(spec: TopLevelSpec): TopLevelSpec {
   return { ...spec, config: { ...BASE_CONFIG, ...config } };
 }
 
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g;
+
 /** Compiles a Vega-Lite spec and renders it to an SVG string (no browser, no network: data must be inline). */
 export async function specToSvg(spec: TopLevelSpec): Promise<string> {
   const vl = await import('vega-lite');
@@ -56,7 +60,9 @@ export async function specToSvg(spec: TopLevelSpec): Promise<string> {
   loader.load = () => Promise.reject(new Error('charts carry their data inline; nothing is fetched'));
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader });
   try {
-    return await view.toSVG();
+    // Labels come from data: a control character is not allowed in XML and would make the SVG
+    // (and the PNG made from it) unreadable, so it is dropped.
+    return (await view.toSVG()).replace(CONTROL_CHARS, '');
   } finally {
     view.finalize();
   }
@@ -129,8 +135,56 @@ ${blocks}
 <script>
 const specs = ${json};
 const loader = vega.loader(); loader.load = () => Promise.reject(new Error('offline'));
-specs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, { actions: false, tooltip: true, loader }).catch((e) => console.error(e)));
+window.vegaViews = [];
+specs.forEach((spec, i) => vegaEmbed('#chart' + i, spec, { actions: false, tooltip: true, loader }).then((r) => { window.vegaViews[i] = r.view; }).catch((e) => console.error(e)));
 </script>
 </body></html>
 `;
+}
+
+export type ChartFormat = 'svg' | 'png' | 'html';
+
+/** The picture format of a file name (.svg, .png, .html/.htm), or null. */
+export function chartFormatOf(file: string): ChartFormat | null {
+  const m = /\.(svg|png|html?)$/i.exec(file);
+  if (!m) return null;
+  const ext = (m[1] as string).toLowerCase();
+  return ext === 'htm' ? 'html' : (ext as ChartFormat);
+}
+
+/** Several charts as one spec, stacked (for one SVG or PNG file); a single chart is returned as is. */
+export function stackSpecs(specs: TopLevelSpec[]): TopLevelSpec {
+  if (specs.length === 1 && specs[0]) return specs[0];
+  const inner = specs.map((s) => {
+    const { $schema: _schema, background: _bg, config: _config, ...rest } = s as unknown as Record<string, unknown>;
+    return rest;
+  });
+  return { background: 'white', vconcat: inner, spacing: 32 } as unknown as TopLevelSpec;
+}
+
+/** The bytes of a chart file: SVG, PNG (resvg) or one offline HTML page (each spec its own interactive view). */
+export async function renderChartFile(format: ChartFormat, specs: TopLevelSpec[], options: HtmlOptions): Promise<string | Buffer> {
+  if (format === 'html') return specsToHtml(specs, options);
+  const svg = await specToSvg(stackSpecs(specs));
+  return format === 'svg' ? svg : svgToPng(svg);
+}
+
+export interface ChartFile {
+  file: string;
+  format: ChartFormat;
+}
+
+/** Checks a --chart/--out picture path before any work is done: a known extension, an existing folder. */
+export function chartFileOption(flag: string, raw: string | undefined, cwd: string): ChartFile | undefined {
+  if (raw === undefined) return undefined;
+  const file = path.resolve(cwd, raw);
+  const format = chartFormatOf(file);
+  if (!format) throw new UsageError(`${flag} must end in .svg, .png or .html, got "${raw}"`, { hint: `e.g. ${flag} chart.svg` });
+  if (!fs.existsSync(path.dirname(file))) throw new UserError(`the folder for ${file} does not exist`, { hint: 'create it first or choose another path', code: 'CHART_DIR' });
+  return { file, format };
+}
+
+/** Renders the specs in the file's format and writes the file. */
+export async function writeChartFile(target: ChartFile, specs: TopLevelSpec[], options: HtmlOptions): Promise<void> {
+  fs.writeFileSync(target.file, await renderChartFile(target.format, specs, options));
 }

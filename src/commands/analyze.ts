@@ -65,6 +65,7 @@ interface AnalyzeFlags extends SourceFlags {
   failOn?: string;
   format?: 'human' | 'markdown';
   summaryFile?: string;
+  chart?: string;
 }
 
 const FAIL_ON = ['no-ship', 'keep-running', 'guardrail', 'srm'] as const;
@@ -173,6 +174,7 @@ export function analyzeCommand(app: App): Command {
     .option('--summary-file <file>', 'append the markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY") instead of printing it; implies --decide')
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
+    .option('--chart <file>', 'also draw a forest plot of each metric\'s lift and CI, adjusted and unadjusted: .svg, .png or .html')
     .addHelpText(
       'after',
       `
@@ -188,6 +190,7 @@ Examples:
       const ctx = await app.context(cmd);
       if (!flags.data && !flags.experiment) throw new UsageError('analyze needs --data <file|table> or --experiment <name>', { hint: 'see statsig-hack analyze --help' });
       const source = sourceRequest(ctx, flags);
+      const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
       const weights = parseWeights('--weights', flags.weights);
       const readouts = readoutOptions(flags);
@@ -233,6 +236,11 @@ Examples:
         if (typeof saved === 'number') ctx.out.debug(`saved ${saved} scorecard rows`);
       }
       for (const n of r.notes) ctx.out.debug(n);
+      if (chart) {
+        const { writeChartFile } = await import('../charts/render.js');
+        await writeChartFile(chart, [(await import('../charts/analyze.js')).forestSpec(r, { interactive: chart.format === 'html' })], { title: `analyze: ${r.experiment ?? 'lift by metric'}` });
+        ctx.out.success(`wrote ${chart.file}`);
+      }
       const { renderDecision, renderMarkdown } = await import('../ui/analyze.js');
       if (markdown && flags.summaryFile === undefined) {
         ctx.out.result(r, () => renderMarkdown(r));

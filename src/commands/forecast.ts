@@ -86,8 +86,8 @@ export function forecastCommand(app: App): Command {
     .option('--no-calibrate', "keep the model's own intervals (default: conformal calibration from rolling-origin CV residuals, per horizon step)")
     .addOption(new Option('--transform <t>', 'fit on a transformed scale and back-transform').choices(['none', 'log', 'log1p']).default('none'))
     .addOption(new Option('--duplicates <how>', 'several values at one time: average, sum, or refuse').choices(['mean', 'sum', 'error']).default('mean'))
-    .option('--out <file>', 'write the forecast table: .csv or .json')
-    .option('--plot <file>', 'chart of history, forecast, interval, holidays and anomalies: .html (standalone) or .png (headless Chromium)')
+    .option('--out <file>', 'write the forecast table (.csv, .json) or its chart (.svg, .png, .html: history, fit, forecast and band, anomalies, holidays, components)')
+    .option('--plot <file>', 'also write the chart: .svg, .png or .html (offline, with tooltips and zoom), e.g. next to --out forecast.csv')
     .option('--workers <n>', 'worker threads for many series (default: one per CPU)')
     .option('--no-chart', 'no terminal chart (one is drawn in an interactive terminal)')
     .option('--max-charts <n>', 'terminal charts drawn at most, the largest series first', '3')
@@ -98,10 +98,10 @@ export function forecastCommand(app: App): Command {
       `
 Examples:
   $ statsig-hack forecast --data metrics.csv --time ds --value y --horizon 30
-  $ statsig-hack forecast --data metrics.csv --by country --holidays auto --anomalies --plot forecast.html
+  $ statsig-hack forecast --data metrics.csv --by country --holidays auto --anomalies --out forecast.html
   $ statsig-hack forecast --data metrics.parquet --model auto --backtest --out forecast.csv
   $ statsig-hack forecast --metric dau --experiment-free --by country --json
-  $ statsig-hack forecast --metric purchase --agg sum --horizon 14 --plot revenue.png`,
+  $ statsig-hack forecast --metric purchase --agg sum --horizon 14 --out revenue.png`,
     )
     .action(async (flags: ForecastFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
@@ -122,20 +122,15 @@ Examples:
       if (!/^(auto|none|[A-Za-z]{2})$/i.test(holidays)) {
         throw new UsageError(`--holidays expects a two-letter country code, auto or none, got "${flags.holidays}"`, { hint: 'e.g. --holidays US' });
       }
+      const { chartFormatOf } = await import('../charts/render.js');
       const outFile = flags.out ? path.resolve(ctx.cwd, flags.out) : undefined;
-      if (outFile && !/\.(csv|json)$/i.test(outFile)) throw new UsageError(`--out must end in .csv or .json, got "${flags.out}"`);
+      if (outFile && !/\.(csv|json)$/i.test(outFile) && !chartFormatOf(outFile)) throw new UsageError(`--out must end in .csv, .json, .svg, .png or .html, got "${flags.out}"`);
       const plotFile = flags.plot ? path.resolve(ctx.cwd, flags.plot) : undefined;
-      if (plotFile && !/\.(html?|png)$/i.test(plotFile)) throw new UsageError(`--plot must end in .html or .png, got "${flags.plot}"`);
+      if (plotFile && !chartFormatOf(plotFile)) throw new UsageError(`--plot must end in .svg, .png or .html, got "${flags.plot}"`);
       for (const f of [outFile, plotFile]) {
         if (f && !fs.existsSync(path.dirname(f))) throw new UserError(`the folder for ${f} does not exist`, { hint: 'create it first or choose another path', code: 'FORECAST_OUT_DIR' });
       }
-
-      // Find the browser before spending time on fits.
-      let browserPath: string | undefined;
-      if (plotFile && /\.png$/i.test(plotFile)) {
-        const { findBrowser } = await import('../web/browser.js');
-        browserPath = (await findBrowser({ configPath: ctx.config.browser?.executablePath, env: ctx.env })).path;
-      }
+      const pictures = [outFile, plotFile].filter((f): f is string => f !== undefined && chartFormatOf(f) !== null);
       const charts = flags.chart && ctx.interactive && !ctx.out.json;
       const request = {
         horizon,
@@ -151,9 +146,7 @@ Examples:
         defaultCountry: ctx.config.forecast?.country ?? null,
         freq: flags.freq,
         duplicates: flags.duplicates,
-        // History, in-sample fit, components and changepoints: for pictures, and in the JSON document
-        // (for up to 20 series unless --components: each costs an in-sample prediction).
-        includeHistory: Boolean(plotFile) || charts || Boolean(flags.components) ? true : ctx.out.json ? ('auto' as const) : false,
+        includeHistory: pictures.length > 0 || charts || Boolean(flags.components) ? true : ctx.out.json ? ('auto' as const) : false,
         eventsFile,
         workers,
       };
@@ -191,17 +184,25 @@ Examples:
       for (const w of result.warnings) ctx.out.warn(w);
 
       const files: string[] = [];
-      if (outFile) {
+      if (outFile && !chartFormatOf(outFile)) {
         if (/\.csv$/i.test(outFile)) fs.writeFileSync(outFile, service.forecastCsv(result));
         else fs.writeFileSync(outFile, `${JSON.stringify(service.forecastRows(result), null, 2)}\n`);
         files.push(outFile);
       }
-      const { renderHtmlReport, renderPng, renderForecastText } = await import('../ui/chart.js');
-      if (plotFile) {
-        const html = renderHtmlReport(result);
-        if (browserPath) await renderPng(html, plotFile, browserPath);
-        else fs.writeFileSync(plotFile, html);
-        files.push(plotFile);
+      const { renderForecastText } = await import('../ui/chart.js');
+      if (pictures.length > 0) {
+        const { forecastSpecs, forecastTitle } = await import('../charts/forecast.js');
+        const { renderChartFile } = await import('../charts/render.js');
+        const metric = flags.data ? flags.value : undefined;
+        for (const file of pictures) {
+          const format = chartFormatOf(file) ?? 'svg';
+          // One file: an SVG/PNG stacks at most 12 series, the largest first; the HTML page holds 50.
+          const max = format === 'html' ? 50 : 12;
+          if (result.series.length > max) ctx.out.warn(`${file}: ${max} of ${result.series.length} series drawn (the largest by forecast)`);
+          const specs = forecastSpecs(result, { metric, max, interactive: format === 'html' });
+          fs.writeFileSync(file, await renderChartFile(format, specs, { title: forecastTitle(result, { metric }) }));
+          files.push(file);
+        }
       }
       const json = { ...result, series: result.series.map(({ holiday_dates: _d, ...rest }) => rest), files };
       const { targetOf, paintOf } = await import('../ui/format.js');

@@ -5,6 +5,7 @@ import { parseNumber } from '../core/options.js';
 import { sourceRequest, type SourceFlags } from './analyze.js';
 import { int, num, targetOf, wrap } from '../ui/format.js';
 import type { GlobalOptions } from '../core/context.js';
+import type { PowerChartInput } from '../charts/power.js';
 
 interface PowerFlags extends SourceFlags {
   metric: string;
@@ -17,6 +18,7 @@ interface PowerFlags extends SourceFlags {
   variance?: string;
   mean?: string;
   varianceReduction?: string;
+  chart?: string;
 }
 
 export function powerCommand(app: App): Command {
@@ -41,6 +43,7 @@ export function powerCommand(app: App): Command {
     .addOption(new Option('--tails <tails>', 'two- or one-sided test').choices(['two', 'one']).default('two'))
     .option('--arms <k>', 'number of arms including control (for the total)', '2')
     .option('--pre-days <days>', 'store mode: pre-period days for covariates', '14')
+    .option('--chart <file>', 'also draw the power curve with and without the variance reduction: .svg, .png or .html')
     .addHelpText(
       'after',
       `
@@ -54,6 +57,7 @@ Examples:
       const { width } = targetOf(ctx.io.stdout, ctx.env, { color: cmd.optsWithGlobals<GlobalOptions>().color });
       if ((flags.mde === undefined) === (flags.n === undefined)) throw new UsageError('power needs exactly one of --mde (for a sample size) or --n (for an MDE)', { hint: 'e.g. --mde 0.02 or --n 50000' });
       const source = sourceRequest(ctx, flags);
+      const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
       const alpha = source.alpha;
       const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
       const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
@@ -80,10 +84,18 @@ Examples:
       const { sampleSize, minimumDetectableEffect } = await import('../stats/power.js');
       const { StatsInputError } = await import('../stats/moments.js');
       const base = { variance, ...(mean !== undefined ? { mean } : {}), alpha, power, tails: flags.tails, varianceReduction: Math.min(vr, 0.999), arms };
+      const draw = async (question: Pick<PowerChartInput, 'sampleSize' | 'mde'>): Promise<void> => {
+        if (!chart) return;
+        const method = measured ? String(measured.method).toUpperCase() : 'adjustment';
+        const spec = (await import('../charts/power.js')).powerSpec({ ...base, metric: flags.metric, method, ...question }, { interactive: chart.format === 'html' });
+        await (await import('../charts/render.js')).writeChartFile(chart, [spec], { title: `power: ${flags.metric}` });
+        ctx.out.success(`wrote ${chart.file}`);
+      };
       try {
         if (flags.mde !== undefined) {
           const mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, example: 0.02 });
           const r = sampleSize({ ...base, mde, mdeType: flags.absolute ? 'absolute' : 'relative' });
+          await draw({ sampleSize: { absoluteMde: r.absolute_mde, nPerArm: r.n_per_arm, nPerArmUnadjusted: r.n_per_arm_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${num(r.absolute_mde)} absolute)` : num(r.absolute_mde);
             const lines = [
@@ -96,6 +108,7 @@ Examples:
         } else {
           const n = parseNumber('--n', flags.n as string, { min: 2, integer: true });
           const r = minimumDetectableEffect({ ...base, nPerArm: n });
+          await draw({ mde: { nPerArm: n, absoluteMde: r.absolute_mde, absoluteMdeUnadjusted: r.absolute_mde_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${num(abs)} absolute)` : num(abs));
             const lines = [`With ${int(n)} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];

@@ -25,6 +25,7 @@ interface WhatChangedFlags {
   nonFinite?: 'error' | 'null';
   all?: boolean;
   wide?: boolean;
+  chart?: string;
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -43,6 +44,7 @@ export function whatchangedCommand(app: App): Command {
     .option('--percentiles', 'also compare p10..p99 of the per-unit metric')
     .option('--all', 'print the dimension tables even when nothing moved beyond noise (they are shown whenever there is something to explain)')
     .option('--wide', 'show every table column, however wide the terminal')
+    .option('--chart <file>', 'also draw a waterfall of the segments\' parts of the change for the top dimensions: .svg, .png or .html')
     .option('--alpha <alpha>', 'significance level (segments: Benjamini-Hochberg)', '0.05')
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in the value column: error (default) or null (leave those rows out)').choices(['error', 'null']))
     .option('--data <file>', 'read events from a CSV/Parquet/JSON file instead of the project store')
@@ -68,6 +70,7 @@ Examples:
           if (flags[f] !== undefined) throw new UsageError(`--${f} only applies with --data <file>`, { hint: 'the project store has fixed columns (ts, value, unit_id)' });
         }
       }
+      const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
       const { parsePeriod, whatChanged } = await import('../stats/whatchanged/index.js');
       const dims = (flags.dimensions ?? 'auto').trim();
       const options: WhatChangedOptions = {
@@ -112,6 +115,14 @@ Examples:
       try {
         const result = await whatChanged(store, options);
         for (const n of result.notices) ctx.out.warn(n);
+        if (chart) {
+          const specs = (await import('../charts/whatchanged.js')).whatChangedSpecs(result, { interactive: chart.format === 'html' });
+          if (specs.length === 0) ctx.out.warn(`no chart written: ${chart.file} needs a total and at least one dimension`);
+          else {
+            await (await import('../charts/render.js')).writeChartFile(chart, specs, { title: `whatchanged: ${result.metric}` });
+            ctx.out.success(`wrote ${chart.file}`);
+          }
+        }
         ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all), target: targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide }) }));
       } finally {
         store.close();

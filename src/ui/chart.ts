@@ -1,35 +1,28 @@
 /**
- * Forecast charts: a compact terminal chart (plain characters, optional colour), an SVG chart
- * per series, a standalone HTML page holding them, and a PNG of that page rendered headless
- * with the discovered Chromium. Renderers take plain data and return strings.
+ * Forecast output for terminals: the text report and a compact terminal chart (plain
+ * characters, optional colour). SVG, PNG and HTML charts are Vega-Lite specs in
+ * src/charts/forecast.ts, rendered by src/charts/render.ts.
  */
 import type { ChalkInstance } from 'chalk';
 import { FREQ_INFO, freqUnits } from '../forecast/calendar.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
-import { formatNumber, renderTable } from './table.js';
+import { renderTable } from './table.js';
+import { timeOf } from '../charts/forecast.js';
 import { int, num, wrap } from './format.js';
 
+/** What a terminal chart draws of one series. */
 export interface ChartSeries {
-  title: string;
   history: { ds: string; y: number | null }[];
   forecast: { ds: string; yhat: number; yhat_lower: number; yhat_upper: number }[];
   anomalies: { ds: string; y: number }[];
-  holidays: { ds: string; name: string }[];
 }
 
-export function chartSeriesOf(s: SeriesForecast, title?: string): ChartSeries {
+export function chartSeriesOf(s: SeriesForecast): ChartSeries {
   return {
-    title: title ?? (s.group ?? 'forecast'),
     history: (s.history ?? []).map((h) => ({ ds: h.ds, y: h.y })),
     forecast: s.forecast,
     anomalies: s.anomalies.map((a) => ({ ds: a.ds, y: a.y })),
-    holidays: s.holiday_dates ?? [],
   };
-}
-
-/** Epoch milliseconds of a chart time ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS', UTC). */
-export function timeOf(ds: string): number {
-  return Date.parse(ds.length <= 10 ? `${ds}T00:00:00Z` : `${ds.replace(' ', 'T')}Z`);
 }
 
 function extent(values: number[]): [number, number] {
@@ -45,19 +38,6 @@ function extent(values: number[]): [number, number] {
   return [lo, hi];
 }
 
-/** Round tick values covering [lo, hi]. */
-export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  const span = hi - lo;
-  if (!(span > 0)) return [lo];
-  const raw = span / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const norm = raw / mag;
-  const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Number(v.toPrecision(12)));
-  return ticks;
-}
-
 export interface TerminalChartOptions {
   width?: number;
   height?: number;
@@ -68,7 +48,8 @@ export interface TerminalChartOptions {
 
 /**
  * A compact terminal chart: history `•`, forecast `*`, interval band `░`, anomalies `x`, the
- * forecast start marked on the time axis. One column per time bucket.
+ * forecast start marked on the time axis. Each column covers a run of time steps and marks
+ * the lowest and the highest value among them (a min/max envelope, so spikes survive).
  */
 export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOptions = {}): string {
   const width = Math.max(20, options.width ?? 64);
@@ -84,16 +65,23 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
   if (pts.length === 0) return '';
   const anomalyTimes = new Set(chart.anomalies.map((a) => timeOf(a.ds)));
   const cols = Math.min(width, pts.length);
-  const buckets = Array.from({ length: cols }, () => ({ h: [] as number[], f: [] as number[], lo: Infinity, hi: -Infinity, anomaly: false }));
+  // Each column keeps the lowest and the highest value that falls in it, so a one-point spike
+  // squeezed into a column with its neighbours still reaches its own row.
+  type Span = { min: number; max: number };
+  const widen = (s: Span | null, v: number): Span => (s ? { min: Math.min(s.min, v), max: Math.max(s.max, v) } : { min: v, max: v });
+  const buckets = Array.from({ length: cols }, () => ({ h: null as Span | null, f: null as Span | null, lo: Infinity, hi: -Infinity, anomalies: [] as number[] }));
   pts.forEach((p, i) => {
     const b = buckets[Math.min(cols - 1, Math.floor((i * cols) / pts.length))];
     if (!b) return;
-    if (p.y !== null && Number.isFinite(p.y)) (p.kind === 'h' ? b.h : b.f).push(p.y);
+    if (p.y !== null && Number.isFinite(p.y)) {
+      if (p.kind === 'h') b.h = widen(b.h, p.y);
+      else b.f = widen(b.f, p.y);
+      if (p.kind === 'h' && anomalyTimes.has(p.t)) b.anomalies.push(p.y);
+    }
     if (p.lo !== undefined && p.hi !== undefined) {
       b.lo = Math.min(b.lo, p.lo);
       b.hi = Math.max(b.hi, p.hi);
     }
-    if (p.kind === 'h' && anomalyTimes.has(p.t)) b.anomaly = true;
   });
   const [lo, hi] = extent(pts.flatMap((p) => [p.y ?? NaN, p.lo ?? NaN, p.hi ?? NaN]));
   const row = (v: number): number => Math.max(0, Math.min(height - 1, Math.round(((hi - v) / (hi - lo)) * (height - 1))));
@@ -102,11 +90,11 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
     const line = grid[r];
     if (line) line[col] = style ? style(ch) : ch;
   };
-  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
   buckets.forEach((b, col) => {
     if (Number.isFinite(b.lo)) for (let r = row(b.hi); r <= row(b.lo); r++) paint(r, col, '░', c ? (s) => c.cyan.dim(s) : undefined);
-    if (b.h.length > 0) paint(row(mean(b.h)), col, b.anomaly ? 'x' : '•', b.anomaly && c ? (s) => c.red(s) : undefined);
-    if (b.f.length > 0) paint(row(mean(b.f)), col, '*', c ? (s) => c.cyan.bold(s) : undefined);
+    if (b.h) for (const v of [b.h.min, b.h.max]) paint(row(v), col, '•');
+    for (const v of b.anomalies) paint(row(v), col, 'x', c ? (s) => c.red(s) : undefined);
+    if (b.f) for (const v of [b.f.min, b.f.max]) paint(row(v), col, '*', c ? (s) => c.cyan.bold(s) : undefined);
   });
   const labels = [num(hi), num((hi + lo) / 2), num(lo)];
   const lw = Math.max(...labels.map((l) => l.length));
@@ -114,7 +102,7 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
     const label = r === 0 ? labels[0] : r === Math.floor((height - 1) / 2) ? labels[1] : r === height - 1 ? labels[2] : '';
     return `${(label ?? '').padStart(lw)} ┤${cells.join('')}`;
   });
-  const firstForecastCol = buckets.findIndex((b) => b.f.length > 0);
+  const firstForecastCol = buckets.findIndex((b) => b.f !== null);
   const axis = new Array<string>(cols).fill('─');
   if (firstForecastCol >= 0) axis[firstForecastCol] = '┬';
   lines.push(`${' '.repeat(lw)} └${axis.join('')}`);
@@ -132,190 +120,6 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
   const legend = `${' '.repeat(lw + 2)}• history  * forecast  ░ interval${chart.anomalies.length > 0 ? '  x anomaly' : ''}`;
   lines.push(c ? c.dim(legend) : legend);
   return lines.join('\n');
-}
-
-function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-export interface SvgChartOptions {
-  width?: number;
-  height?: number;
-  /** Interval level, for the legend. */
-  level?: number;
-  subtitle?: string;
-  /** History points drawn before the forecast (default: all up to 1000, else the last max(4 horizons, 730)). */
-  historyPoints?: number;
-}
-
-/** One series as a standalone SVG: history, forecast, interval band, holidays and anomalies. */
-export function renderSvgChart(full: ChartSeries, options: SvgChartOptions = {}): string {
-  const W = options.width ?? 920;
-  const H = options.height ?? 360;
-  const keep = options.historyPoints ?? (full.history.length <= 1000 ? full.history.length : Math.max(4 * full.forecast.length, 730));
-  const history = full.history.slice(-keep);
-  const from = history.length > 0 ? timeOf(history[0]?.ds ?? '') : -Infinity;
-  const chart: ChartSeries = {
-    ...full,
-    history,
-    anomalies: full.anomalies.filter((a) => timeOf(a.ds) >= from),
-    holidays: full.holidays.filter((h) => timeOf(h.ds) >= from),
-  };
-  const clipped = full.history.length - history.length;
-  const subtitle = options.subtitle ?? '';
-  const m = { l: 64, r: 24, t: subtitle ? 50 : 36, b: 58 };
-  const iw = W - m.l - m.r;
-  const ih = H - m.t - m.b;
-  const times = [...chart.history.map((h) => timeOf(h.ds)), ...chart.forecast.map((f) => timeOf(f.ds))];
-  const [t0, t1] = extent(times);
-  const [lo, hi] = extent([
-    ...chart.history.map((h) => h.y ?? NaN),
-    ...chart.forecast.flatMap((f) => [f.yhat_lower, f.yhat_upper, f.yhat]),
-  ]);
-  const pad = (hi - lo) * 0.05;
-  const ylo = lo - pad;
-  const yhi = hi + pad;
-  const x = (t: number): number => m.l + (t1 > t0 ? ((t - t0) / (t1 - t0)) * iw : iw / 2);
-  const y = (v: number): number => m.t + ((yhi - v) / (yhi - ylo)) * ih;
-  const f2 = (v: number): string => v.toFixed(1);
-  const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`);
-  parts.push(`<rect width="${W}" height="${H}" fill="#fff"/>`);
-  parts.push(`<text x="${m.l}" y="18" font-size="14" font-weight="600" fill="#111">${esc(chart.title)}</text>`);
-  if (subtitle) parts.push(`<text x="${m.l}" y="36" fill="#555">${esc(subtitle.length > 150 ? `${subtitle.slice(0, 149)}…` : subtitle)}</text>`);
-  // Grid and y axis.
-  for (const v of niceTicks(ylo, yhi, 5)) {
-    const yy = f2(y(v));
-    parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${yy}" y2="${yy}" stroke="#eee"/>`);
-    parts.push(`<text x="${m.l - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#666">${esc(formatNumber(v))}</text>`);
-  }
-  // Time axis ticks.
-  const tickCount = 6;
-  for (let i = 0; i <= tickCount; i++) {
-    const t = t0 + ((t1 - t0) * i) / tickCount;
-    const xx = f2(x(t));
-    parts.push(`<line x1="${xx}" x2="${xx}" y1="${m.t + ih}" y2="${m.t + ih + 4}" stroke="#999"/>`);
-    const anchor = i === 0 ? 'start' : i === tickCount ? 'end' : 'middle';
-    parts.push(`<text x="${xx}" y="${m.t + ih + 16}" text-anchor="${anchor}" fill="#666">${new Date(t).toISOString().slice(0, 10)}</text>`);
-  }
-  parts.push(`<line x1="${m.l}" x2="${W - m.r}" y1="${m.t + ih}" y2="${m.t + ih}" stroke="#999"/>`);
-  // Holidays.
-  for (const h of chart.holidays) {
-    const t = timeOf(h.ds);
-    if (t < t0 || t > t1) continue;
-    const xx = f2(x(t));
-    parts.push(`<line class="holiday" x1="${xx}" x2="${xx}" y1="${m.t}" y2="${m.t + ih}" stroke="#f59e0b" stroke-opacity="0.35"><title>${esc(`${h.ds} ${h.name}`)}</title></line>`);
-  }
-  // Interval band.
-  if (chart.forecast.length > 0) {
-    const upper = chart.forecast.map((f) => `${f2(x(timeOf(f.ds)))},${f2(y(f.yhat_upper))}`);
-    const lower = chart.forecast.map((f) => `${f2(x(timeOf(f.ds)))},${f2(y(f.yhat_lower))}`).reverse();
-    parts.push(`<polygon class="band" points="${[...upper, ...lower].join(' ')}" fill="#3b82f6" fill-opacity="0.18" stroke="none"/>`);
-    const fx = f2(x(timeOf(chart.forecast[0]?.ds ?? '')));
-    parts.push(`<line x1="${fx}" x2="${fx}" y1="${m.t}" y2="${m.t + ih}" stroke="#94a3b8" stroke-dasharray="4 3"/>`);
-  }
-  // History (broken at gaps).
-  const segments: string[][] = [];
-  let cur: string[] = [];
-  for (const h of chart.history) {
-    if (h.y === null || !Number.isFinite(h.y)) {
-      if (cur.length > 0) segments.push(cur);
-      cur = [];
-      continue;
-    }
-    cur.push(`${f2(x(timeOf(h.ds)))},${f2(y(h.y))}`);
-  }
-  if (cur.length > 0) segments.push(cur);
-  for (const s of segments) {
-    parts.push(
-      s.length === 1
-        ? `<circle class="history" cx="${s[0]?.split(',')[0]}" cy="${s[0]?.split(',')[1]}" r="1.5" fill="#334155"/>`
-        : `<polyline class="history" points="${s.join(' ')}" fill="none" stroke="#334155" stroke-width="1.2"/>`,
-    );
-  }
-  if (chart.forecast.length > 0) {
-    parts.push(`<polyline class="forecast" points="${chart.forecast.map((f) => `${f2(x(timeOf(f.ds)))},${f2(y(f.yhat))}`).join(' ')}" fill="none" stroke="#2563eb" stroke-width="2"/>`);
-  }
-  for (const a of chart.anomalies) {
-    parts.push(`<circle class="anomaly" cx="${f2(x(timeOf(a.ds)))}" cy="${f2(y(a.y))}" r="3.5" fill="none" stroke="#dc2626" stroke-width="1.5"><title>${esc(`${a.ds}: ${formatNumber(a.y)}`)}</title></circle>`);
-  }
-  // Legend.
-  const lx = m.l;
-  const ly = H - 14;
-  const level = options.level !== undefined ? `${Math.round(options.level * 100)}% interval` : 'interval';
-  parts.push(`<g class="legend" transform="translate(${lx},${ly})">`);
-  parts.push(`<line x1="0" x2="16" y1="0" y2="0" stroke="#334155" stroke-width="1.5"/><text x="20" y="0" dominant-baseline="middle">history</text>`);
-  parts.push(`<line x1="70" x2="86" y1="0" y2="0" stroke="#2563eb" stroke-width="2"/><text x="90" y="0" dominant-baseline="middle">forecast</text>`);
-  parts.push(`<rect x="148" y="-5" width="16" height="10" fill="#3b82f6" fill-opacity="0.18"/><text x="168" y="0" dominant-baseline="middle">${esc(level)}</text>`);
-  parts.push(`<circle cx="250" cy="0" r="3.5" fill="none" stroke="#dc2626" stroke-width="1.5"/><text x="258" y="0" dominant-baseline="middle">anomaly</text>`);
-  parts.push(`<line x1="318" x2="318" y1="-6" y2="6" stroke="#f59e0b"/><text x="323" y="0" dominant-baseline="middle">holiday</text>`);
-  parts.push('</g>');
-  if (clipped > 0) parts.push(`<text x="${W - m.r}" y="${ly}" text-anchor="end" dominant-baseline="middle" fill="#777">last ${history.length} of ${full.history.length} history points shown</text>`);
-  parts.push('</svg>');
-  return parts.join('\n');
-}
-
-function describeSeries(s: SeriesForecast): string {
-  const bits = [`model ${s.model}`, `${s.points} points`];
-  const best = s.candidates.find((c) => c.model === s.model);
-  if (best?.smape !== null && best?.smape !== undefined) bits.push(`CV sMAPE ${best.smape.toFixed(2)}%`);
-  if (s.anomalies.length > 0) bits.push(`${s.anomalies.length} anomal${s.anomalies.length === 1 ? 'y' : 'ies'}`);
-  const material = s.holidays.filter((h) => h.material).map((h) => h.name);
-  if (material.length > 0) bits.push(`holidays with an effect: ${material.slice(0, 3).join(', ')}${material.length > 3 ? ` and ${material.length - 3} more` : ''}`);
-  return bits.join(' · ');
-}
-
-export interface HtmlReportOptions {
-  title?: string;
-  /** Charts drawn at most (the page notes the rest). */
-  maxCharts?: number;
-}
-
-/** A standalone HTML page (no external assets) with one SVG chart per series. */
-export function renderHtmlReport(result: ForecastResult, options: HtmlReportOptions = {}): string {
-  const max = options.maxCharts ?? 50;
-  const title = options.title ?? `Forecast: ${result.source.metric ?? result.source.name}`;
-  const shown = result.series.slice(0, max);
-  const by = result.source.by ?? 'group';
-  const charts = shown.map((s) => {
-    const name = s.group !== null ? `${by} = ${s.group}` : (result.source.metric ?? 'forecast');
-    return `<figure class="chart">${renderSvgChart(chartSeriesOf(s, name), { level: result.level, subtitle: describeSeries(s) })}</figure>`;
-  });
-  const more = result.series.length > max ? `<p class="note">${result.series.length - max} more series not drawn (see the CSV or JSON output).</p>` : '';
-  const divergent =
-    result.divergent.length > 0
-      ? `<p class="note">Series that diverge from their peers: ${result.divergent.map((d) => esc(d.group)).join(', ')}</p>`
-      : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${esc(title)}</title>
-<style>
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #111; background: #fff; }
-h1 { font-size: 18px; margin: 0 0 4px; }
-p.meta, p.note { color: #555; font-size: 13px; margin: 4px 0 16px; }
-figure.chart { margin: 0 0 20px; }
-svg { max-width: 100%; height: auto; }
-</style></head>
-<body>
-<h1>${esc(title)}</h1>
-<p class="meta">${esc(`${result.horizon} ${freqUnits(result.freq)} ahead · ${Math.round(result.level * 100)}% intervals · model ${result.model} · ${result.series.length} series`)}</p>
-${divergent}
-${charts.join('\n')}
-${more}
-</body></html>
-`;
-}
-
-/** Renders an HTML page to a PNG file with a headless Chromium (playwright-core). */
-export async function renderPng(html: string, file: string, browserPath: string): Promise<void> {
-  const { launchBrowser } = await import('../web/browser.js');
-  const browser = await launchBrowser(browserPath);
-  try {
-    const page = await browser.newPage({ viewport: { width: 980, height: 420 }, deviceScaleFactor: 1 });
-    await page.setContent(html, { waitUntil: 'load' });
-    await page.screenshot({ path: file, fullPage: true, type: 'png' });
-  } finally {
-    await browser.close();
-  }
 }
 
 export interface ForecastTextOptions {
@@ -364,7 +168,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
       lines.push(
         '',
         `Charts for ${charted.length} of ${n} ${groupName} groups, the largest by forecast: ${charted.map((s) => s.group).join(', ')}.`,
-        `  Every group: --max-charts ${n}, or --plot forecast.html (one page).`,
+        `  Every group: --max-charts ${n}, or --out forecast.html (one page).`,
       );
     }
     for (const s of charted) {

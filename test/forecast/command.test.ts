@@ -96,10 +96,10 @@ describe('forecast --data', () => {
     expect(lines[1]).toMatch(/^2024-03-31,[\d.]+,[\d.]+,[\d.]+,ensemble$/);
     const html = fs.readFileSync(path.join(dir, 'f.html'), 'utf8');
     expect(html).toMatch(/^<!doctype html>/);
-    expect(html).toContain('class="forecast"');
-    expect(html).toContain('class="band"');
-    expect(html).toContain('class="history"');
-    expect(html).not.toMatch(/NaN|undefined/);
+    expect(html).toContain('vegaEmbed');
+    expect(html).toContain('Forecast of y per day');
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    expect(html).not.toContain(dir);
   });
 
   it('--json is one document with finite numbers and the files written', async () => {
@@ -150,17 +150,24 @@ describe('forecast --data', () => {
     expect(res.stdout).toMatch(/┤.*\*/);
   });
 
-  it.skipIf(!fs.existsSync('/usr/bin/chromium'))('renders a PNG with headless Chromium', async () => {
+  it('--out f.png and f.svg draw the chart without a browser (resvg), and --out refuses other extensions', async () => {
     const dir = tmpDir();
     writeFile(dir, 'm.csv', csv(Array.from({ length: 60 }, (_, i) => [dayOf(i), 30 + (i % 7) * 3 + i / 5])));
-    const res = await runCli(['forecast', '--data', 'm.csv', '--model', 'naive', '--horizon', '14', '--holidays', 'none', '--plot', 'f.png', '--json'], {
-      cwd: dir,
-      env: baseEnv({ STATSIG_HACK_CHROMIUM: '/usr/bin/chromium' }),
-    });
+    const args = ['forecast', '--data', 'm.csv', '--model', 'naive', '--horizon', '14', '--holidays', 'none'];
+    // No browser on PATH: the PNG must not need one.
+    const res = await runCli([...args, '--out', 'f.png', '--json'], { cwd: dir, env: baseEnv({ PATH: '/nonexistent', STATSIG_HACK_CHROMIUM: '/nonexistent/chrome' }) });
     expect(res.code, res.stderr).toBe(0);
+    expect(res.json<{ files: string[] }>().files).toEqual([path.join(dir, 'f.png')]);
     const png = fs.readFileSync(path.join(dir, 'f.png'));
     expect(png.subarray(1, 4).toString()).toBe('PNG');
-    expect(png.length).toBeGreaterThan(5000);
+    expect(png.readUInt32BE(16)).toBeGreaterThan(800);
+    const svg = await runCli([...args, '--out', 'f.svg', '--plot', 'g.html'], { cwd: dir });
+    expect(svg.code, svg.stderr).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'f.svg'), 'utf8')).toMatch(/^<svg[\s\S]*Forecast of y per day[\s\S]*<\/svg>$/);
+    expect(fs.existsSync(path.join(dir, 'g.html'))).toBe(true);
+    const bad = await runCli([...args, '--out', 'f.gif'], { cwd: dir });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--out must end in .csv, .json, .svg, .png or .html, got "f.gif"/);
   }, 60_000);
 });
 
@@ -229,7 +236,7 @@ describe('forecast bad input', () => {
       [['--horizon', '0'], /--horizon must be at least 1/],
       [['--model', 'sarima'], /argument 'sarima' is invalid/],
       [['--holidays', 'United States'], /--holidays expects a two-letter country code/],
-      [['--out', 'f.txt'], /--out must end in .csv or .json/],
+      [['--out', 'f.txt'], /--out must end in .csv, .json, .svg, .png or .html/],
       [['--value', 'Y'], /m.csv has no column "Y" \(--value\)/],
       [['--agg', 'sum'], /--agg applies to store mode/],
     ];

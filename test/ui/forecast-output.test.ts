@@ -25,7 +25,7 @@ describe('forecast --by output', () => {
     expect(await t.exit).toBe(0);
     const out = t.output();
     expect(out).toContain('Charts for 3 of 7 country groups, the largest by forecast: US, ');
-    expect(out).toContain('Every group: --max-charts 7, or --plot forecast.html (one page).');
+    expect(out).toContain('Every group: --max-charts 7, or --out forecast.html (one page).');
     expect(out.match(/^country = \w+ · model/gm)).toHaveLength(3);
     const table = out.slice(out.indexOf('Forecast per country'));
     expect(table.split('\n').filter((l) => /^(BR|DE|FR|GB|IN|JP|US) /.test(l))).toHaveLength(7);
