@@ -3,7 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
-import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../engines/analyze.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -96,7 +96,7 @@ Examples:
       const source = sourceRequest(ctx, flags);
       const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
       const weights = parseWeights('--weights', flags.weights);
-      const { runAnalysis } = await import('../stats/run.js');
+      const { runAnalysis } = await import('../engines/run.js');
       const result = await runAnalysis({
         ...source,
         metrics: parseList(flags.metric),

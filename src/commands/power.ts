@@ -62,7 +62,7 @@ Examples:
       let vr: number;
       let measured: Record<string, unknown> | null = null;
       if (flags.data || flags.experiment) {
-        const { runAnalysis } = await import('../stats/run.js');
+        const { runAnalysis } = await import('../engines/run.js');
         const res = await runAnalysis({ ...source, metrics: [flags.metric], ratios: [], tails: 'two', correction: 'none' });
         const r = res.results[0];
         if (!r || r.unadjusted.diff_se === null) throw new UserError(`could not measure the variance of ${flags.metric}`, { code: 'NO_VARIANCE' });

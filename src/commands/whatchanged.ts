@@ -3,7 +3,7 @@ import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber } from '../core/options.js';
-import type { Agg, WhatChangedOptions } from '../stats/whatchanged/index.js';
+import type { Agg, WhatChangedOptions } from '../engines/whatchanged/index.js';
 
 interface WhatChangedFlags {
   metric?: string;
@@ -68,7 +68,7 @@ Examples:
           if (flags[f] !== undefined) throw new UsageError(`--${f} only applies with --data <file>`, { hint: 'the project store has fixed columns (ts, value, unit_id)' });
         }
       }
-      const { parsePeriod, whatChanged } = await import('../stats/whatchanged/index.js');
+      const { parsePeriod, whatChanged } = await import('../engines/whatchanged/index.js');
       const dims = (flags.dimensions ?? 'auto').trim();
       const options: WhatChangedOptions = {
         metric: (flags.metric ?? '').trim(),

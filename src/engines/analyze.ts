@@ -8,11 +8,11 @@ import { stripControl } from '../core/sanitize.js';
 import { quoteIdent, type Store } from '../store/store.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
 import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
-import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
-import { srmTest } from './srm.js';
-import { adjustPValues, correctedAlphas } from './corrections.js';
-import { criticalValue, interval } from './ttest.js';
-import { StatsInputError, type Moments } from './moments.js';
+import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
+import { srmTest } from '../stats/srm.js';
+import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
+import { criticalValue, interval } from '../stats/ttest.js';
+import { StatsInputError, type Moments } from '../stats/moments.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';

@@ -7,7 +7,7 @@
  * as one-hot indicators and NULL handling are evaluated once per row; identical aggregates
  * requested by several metrics (the covariate block) are computed once.
  */
-import type { Moments } from './moments.js';
+import type { Moments } from '../stats/moments.js';
 
 export interface ColumnExpr {
   name: string;
