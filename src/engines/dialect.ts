@@ -11,25 +11,25 @@ export type DialectName = (typeof DIALECT_NAMES)[number];
 export interface Dialect {
   readonly name: DialectName;
   /** A quoted identifier (column or table part). */
-  ident(name: string): string;
+  readonly ident: (name: string) => string;
   /** A dotted table name, each part quoted (`schema.table` -> "schema"."table"). */
-  table(name: string): string;
+  readonly table: (name: string) => string;
   /** A string literal. */
-  literal(value: string): string;
+  readonly literal: (value: string) => string;
   /** A finite number as a float literal (non-finite numbers become 0). */
-  number(value: number): string;
+  readonly number: (value: number) => string;
   /** expr as a 64-bit float. */
-  double(expr: string): string;
+  readonly double: (expr: string) => string;
   /** expr as text. */
-  text(expr: string): string;
+  readonly text: (expr: string) => string;
   /** COUNT(*) of the rows where `filter` holds (all rows without one). */
-  count(filter?: string): string;
+  readonly count: (filter?: string) => string;
   /** SUM(expr) over the rows where `filter` holds. */
-  sum(expr: string, filter?: string): string;
+  readonly sum: (expr: string, filter?: string) => string;
   /** True when the float expr is neither NaN nor ±Infinity (NULL stays NULL). */
-  isFinite(expr: string): string;
+  readonly isFinite: (expr: string) => string;
   /** The exact `q` quantile of expr (linear interpolation), as an aggregate. */
-  quantile(expr: string, q: number): string;
+  readonly quantile: (expr: string, q: number) => string;
   /** Whether the engine has `AGG(...) FILTER (WHERE ...)` (else the builder writes CASE). */
   readonly filterClause: boolean;
 }
