@@ -30,6 +30,8 @@ export interface Dialect {
   readonly isFinite: (expr: string) => string;
   /** The exact `q` quantile of expr (linear interpolation), as an aggregate. */
   readonly quantile: (expr: string, q: number) => string;
+  /** An interval of n days to add to or subtract from a timestamp. */
+  readonly days: (n: number) => string;
   /** Whether the engine has `AGG(...) FILTER (WHERE ...)` (else the builder writes CASE). */
   readonly filterClause: boolean;
 }
@@ -50,6 +52,8 @@ interface Spec {
   filter: boolean;
   isFinite: (expr: string) => string;
   quantile: (expr: string, q: number) => string;
+  /** `INTERVAL '7' DAY` (standard) or `INTERVAL 7 DAY`. */
+  quotedInterval?: boolean;
 }
 
 function make(spec: Spec): Dialect {
@@ -70,6 +74,7 @@ function make(spec: Spec): Dialect {
     sum: (expr, filter) => (filter === undefined ? `SUM(${expr})` : spec.filter ? `SUM(${expr}) FILTER (WHERE ${filter})` : `SUM(CASE WHEN ${filter} THEN ${expr} END)`),
     isFinite: spec.isFinite,
     quantile: spec.quantile,
+    days: (n) => (spec.quotedInterval === false ? `INTERVAL ${Math.trunc(n)} DAY` : `INTERVAL '${Math.trunc(n)}' DAY`),
     filterClause: spec.filter,
   };
 }
@@ -101,6 +106,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
   }),
   clickhouse: make({
     name: 'clickhouse',
+    quotedInterval: false,
     ident: doubleQuote,
     literal: escapedQuote,
     doubleType: 'Float64',
@@ -111,6 +117,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
   }),
   bigquery: make({
     name: 'bigquery',
+    quotedInterval: false,
     ident: backtick,
     literal: escapedQuote,
     doubleType: 'FLOAT64',

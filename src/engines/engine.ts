@@ -4,8 +4,12 @@
  * math on them is src/stats/. The DuckDB project store is the default engine; each warehouse
  * is another (postgres.ts, clickhouse.ts, rest.ts), loaded only when configured.
  */
+import type { Config } from '../core/config.js';
 import { Store, type Row } from '../store/store.js';
 import { dialectFor, type Dialect, type DialectName } from './dialect.js';
+
+/** The config's `engine` section. */
+export type EngineSettings = NonNullable<Config['engine']>;
 
 export interface EngineColumn {
   name: string;
