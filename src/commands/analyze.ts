@@ -4,6 +4,7 @@ import type { CommandContext, GlobalOptions } from '../core/context.js';
 import { UsageError, errorMessage } from '../core/errors.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, Tails } from '../engines/analyze.js';
+import { chooseEngine, ENGINE_FLAG_HELP } from '../engines/open.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -16,6 +17,7 @@ export interface SourceFlags {
   method?: Method;
   alpha: string;
   preDays: string;
+  engine?: string;
 }
 
 /** Checks the shared flags and turns them into the source part of an analysis request. */
@@ -33,6 +35,7 @@ export function sourceRequest(ctx: CommandContext, flags: SourceFlags) {
     covariates: parseList(flags.covariates),
     alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
     preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+    engine: chooseEngine(flags.engine ?? ctx.env.STATSIG_HACK_ENGINE, ctx.config, ctx.env),
   };
 }
 
@@ -79,6 +82,7 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--pre-days <days>', 'store mode: days before first exposure used for pre-period covariates', '14')
+    .option('--engine <name>', ENGINE_FLAG_HELP)
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
     .addHelpText(

@@ -3,6 +3,7 @@ import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
 import { sourceRequest, type SourceFlags } from './analyze.js';
+import { ENGINE_FLAG_HELP } from '../engines/open.js';
 import { int, num, targetOf, wrap } from '../ui/format.js';
 import type { GlobalOptions } from '../core/context.js';
 
@@ -41,6 +42,7 @@ export function powerCommand(app: App): Command {
     .addOption(new Option('--tails <tails>', 'two- or one-sided test').choices(['two', 'one']).default('two'))
     .option('--arms <k>', 'number of arms including control (for the total)', '2')
     .option('--pre-days <days>', 'store mode: pre-period days for covariates', '14')
+    .option('--engine <name>', ENGINE_FLAG_HELP)
     .addHelpText(
       'after',
       `

@@ -165,7 +165,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   });
   if (covariates.length === 0 && autoCupac) {
     // User properties that vary (a constant or empty one carries no signal).
-    const distinct = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM ${relation}`);
+    const distinct = await data.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM ${relation}`);
     const withData = USER_PROPERTIES.filter((p) => Number(distinct[0]?.[p] ?? 0) > 1);
     covariates = [...preCols, ...withData];
   }

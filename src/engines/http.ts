@@ -3,6 +3,6 @@ import { UserError } from '../core/errors.js';
 import type { DialectName } from './dialect.js';
 import type { Engine, EngineSettings } from './engine.js';
 
-export async function openHttpEngine(type: Exclude<DialectName, 'duckdb' | 'postgres'>, _settings: EngineSettings, _env: Record<string, string | undefined>): Promise<Engine> {
+export function openHttpEngine(type: Exclude<DialectName, 'duckdb' | 'postgres'>, _settings: EngineSettings, _env: Record<string, string | undefined>): Promise<Engine> {
   throw new UserError(`the ${type} engine is not available yet`, { code: 'ENGINE_UNAVAILABLE' });
 }

@@ -8,6 +8,8 @@ import { UsageError, UserError } from '../core/errors.js';
 import { DIALECT_NAMES, type DialectName } from './dialect.js';
 import type { Engine, EngineSettings } from './engine.js';
 
+export const ENGINE_FLAG_HELP = `where the sums are computed: ${DIALECT_NAMES.join('|')} (default: config engine.type, else duckdb, the project store)`;
+
 export interface EngineChoice {
   type: DialectName;
   settings: EngineSettings;

@@ -3,6 +3,7 @@
  * read-only: the plans only aggregate. Secrets come from env (STATSIG_HACK_PG_PASSWORD or
  * PGPASSWORD), never from the config file.
  */
+import type * as PG from 'pg';
 import type { Client } from 'pg';
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
@@ -37,9 +38,9 @@ export class PostgresEngine implements Engine {
   private constructor(private readonly client: Client) {}
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<PostgresEngine> {
-    let pg: typeof import('pg');
+    let pg: typeof PG;
     try {
-      pg = (await import('pg')).default as unknown as typeof import('pg');
+      pg = (await import('pg')).default as unknown as typeof PG;
     } catch {
       throw new UserError('the postgres engine needs the pg package', { hint: 'npm install pg', code: 'ENGINE_CLIENT_MISSING' });
     }
@@ -69,7 +70,15 @@ export class PostgresEngine implements Engine {
   }
 
   async all<T extends Row = Row>(sql: string): Promise<T[]> {
-    const res = await this.client.query(sql);
+    let res: PG.QueryResult;
+    try {
+      res = await this.client.query(sql);
+    } catch (error) {
+      throw new UserError(`postgres: ${errorMessage(error).split('\n')[0] ?? ''}`, {
+        hint: 'check the table names (config engine.tables) and that the tables have the columns the analysis reads',
+        code: 'ENGINE_QUERY',
+      });
+    }
     const rows = res.rows as T[];
     this.stats = { bytesScanned: null, bytesReturned: resultBytes(rows), rowsReturned: rows.length };
     return rows;
@@ -84,8 +93,8 @@ export class PostgresEngine implements Engine {
   }
 
   /** Read-only session: the relation stays a subquery (each pass reads it again). */
-  async materialize(name: string, select: string): Promise<string> {
-    return `(${select}) AS ${this.dialect.ident(name)}`;
+  materialize(name: string, select: string): Promise<string> {
+    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
   }
 
   lastStats(): EngineQueryStats | null {
