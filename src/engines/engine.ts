@@ -5,6 +5,7 @@
  * is another (postgres.ts, clickhouse.ts, rest.ts), loaded only when configured.
  */
 import type { Config } from '../core/config.js';
+import { queryObserver } from '../store/observer.js';
 import { Store, type Row } from '../store/store.js';
 import { dialectFor, type Dialect, type DialectName } from './dialect.js';
 
@@ -84,4 +85,24 @@ export class DuckDBEngine implements Engine {
 /** Old callers pass a Store: it is the DuckDB engine. */
 export function asEngine(source: Store | Engine): Engine {
   return source instanceof Store ? new DuckDBEngine(source) : source;
+}
+
+/**
+ * Runs one warehouse query under the job log's observer (when `jobs` is recording): the record
+ * carries what the engine reported, bytes scanned when it says so and the bytes that came back.
+ */
+export async function observeEngineQuery<T>(name: string, sql: string, exec: () => Promise<{ result: T; stats: EngineQueryStats }>): Promise<T> {
+  const obs = queryObserver.getStore();
+  if (!obs?.active) return (await exec()).result;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  try {
+    const { result, stats } = await exec();
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: true, error: null, profile: null, engine: { name, ...stats } });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: false, error: message.split('\n')[0] ?? message, profile: null, engine: { name, bytesScanned: null, bytesReturned: 0, rowsReturned: 0 } });
+    throw error;
+  }
 }

@@ -8,7 +8,7 @@ import type { Client } from 'pg';
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
 
 /** pg type OIDs of the numeric types analyze accepts as metrics (boolean is not: it does not cast to a float). */
 const NUMERIC_OIDS = new Map<number, string>([
@@ -70,18 +70,21 @@ export class PostgresEngine implements Engine {
   }
 
   async all<T extends Row = Row>(sql: string): Promise<T[]> {
-    let res: PG.QueryResult;
-    try {
-      res = await this.client.query(sql);
-    } catch (error) {
-      throw new UserError(`postgres: ${errorMessage(error).split('\n')[0] ?? ''}`, {
-        hint: 'check the table names (config engine.tables) and that the tables have the columns the analysis reads',
-        code: 'ENGINE_QUERY',
-      });
-    }
-    const rows = res.rows as T[];
-    this.stats = { bytesScanned: null, bytesReturned: resultBytes(rows), rowsReturned: rows.length };
-    return rows;
+    return observeEngineQuery('postgres', sql, async () => {
+      let res: PG.QueryResult;
+      try {
+        res = await this.client.query(sql);
+      } catch (error) {
+        throw new UserError(`postgres: ${errorMessage(error).split('\n')[0] ?? ''}`, {
+          hint: 'check the table names (config engine.tables) and that the tables have the columns the analysis reads',
+          code: 'ENGINE_QUERY',
+        });
+      }
+      const rows = res.rows as T[];
+      // PostgreSQL does not report bytes scanned per query (EXPLAIN ANALYZE would run it twice).
+      this.stats = { bytesScanned: null, bytesReturned: resultBytes(rows), rowsReturned: rows.length };
+      return { result: rows, stats: this.stats };
+    });
   }
 
   async columns(relation: string): Promise<EngineColumn[]> {

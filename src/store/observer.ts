@@ -20,6 +20,8 @@ export interface QueryRecord {
   error: string | null;
   /** DuckDB's JSON profile of the query, or null when profiling was off or failed. */
   profile: Record<string, unknown> | null;
+  /** A query a warehouse engine ran: what the engine reported (bytes scanned when it says), and what came back. */
+  engine?: { name: string; bytesScanned: number | null; bytesReturned: number; rowsReturned: number };
 }
 
 export interface QueryObserver {

@@ -4,6 +4,7 @@
  * equals DuckDB's to 1e-9 relative: plain, CUPED, CUPAC (numeric and categorical covariates),
  * ratio metrics, winsorized, and the experiment (store) mode with metric definitions.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
@@ -122,4 +123,39 @@ describe.skipIf(skip !== null)('postgres engine: the same numbers as DuckDB', ()
     expect(bad.stdout + bad.stderr).toMatch(/cannot connect to postgres at 127\.0\.0\.1:1/);
     expect(bad.stdout + bad.stderr).not.toContain('hunter2-secret');
   }, 120_000);
+
+  it('doctor checks the configured engine: connects, tables mapped, columns present; fails when it cannot connect', async () => {
+    const dir = tmpDir();
+    const engine = { type: 'postgres', host: server.host, port: server.port, user: server.user, database: server.database, tables: { events: 'wh_events', exposures: 'wh_exposures', users: 'wh_users' } };
+    const doctor = async (cfg: Record<string, unknown>) => {
+      fs.writeFileSync(path.join(dir, 'statsig-hack.config.json'), JSON.stringify({ engine: cfg }));
+      const r = await runCli(['doctor', '--json', '--offline', '--no-launch'], { cwd: dir, env: baseEnv({ STATSIG_HACK_PG_PASSWORD: 'hunter2-secret' }) });
+      const report = JSON.parse(r.stdout) as { checks: { name: string; status: string; detail: string; hint: string | null }[] };
+      return { code: r.code, text: r.stdout + r.stderr, check: report.checks.find((c) => c.name === 'engine') };
+    };
+    const good = await doctor(engine);
+    expect(good.check?.status).toBe('ok');
+    expect(good.check?.detail).toMatch(/^postgres connects in \d+ ms/);
+    const unmapped = await doctor({ ...engine, tables: { events: 'wh_events', exposures: 'no_such_exposures', users: 'wh_exp' } });
+    expect(unmapped.check?.status).toBe('warn');
+    expect(unmapped.check?.detail).toContain('exposures table no_such_exposures not found');
+    expect(unmapped.check?.hint).toContain('engine.tables');
+    const down = await doctor({ ...engine, port: 1 });
+    expect(down.code).toBe(1);
+    expect(down.check?.status).toBe('fail');
+    expect(down.check?.detail).toContain('cannot connect to postgres at 127.0.0.1:1');
+    expect(down.text).not.toContain('hunter2-secret');
+  }, 120_000);
+
+  it('the job log records each engine query with the rows and bytes that came back', async () => {
+    const { queryObserver } = await import('../../src/store/observer.js');
+    const { jobRecord } = await import('../../src/observe/jobs/record.js');
+    const seen: ReturnType<typeof jobRecord>[] = [];
+    const r = await queryObserver.run({ active: true, record: (q) => seen.push(jobRecord(q, { command: 'analyze', experiment: null, metric: null }, 'r1')) }, () => runAnalysis(base({ data: 'wh_exp', engine: pg, metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue'] })));
+    expect(seen.length).toBeGreaterThan(2);
+    expect(seen.every((j) => j.outcome === 'ok' && j.rows_returned !== null)).toBe(true);
+    const moments = seen.find((j) => j.sql.includes('GROUP BY __group'));
+    // One row per group comes back from the moments pass, whatever the number of units.
+    expect(moments?.rows_returned).toBe(1 + r.variants.length);
+  }, 60_000);
 });
