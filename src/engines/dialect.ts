@@ -104,17 +104,24 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     isFinite: notSpecial(singleQuote, 'DOUBLE PRECISION'),
     quantile: (e, q) => `percentile_cont(${q}) WITHIN GROUP (ORDER BY ${e})`,
   }),
-  clickhouse: make({
-    name: 'clickhouse',
-    quotedInterval: false,
-    ident: doubleQuote,
-    literal: escapedQuote,
-    doubleType: 'Float64',
-    textType: 'String',
-    filter: false,
-    isFinite: (e) => `isFinite(${e})`,
-    quantile: (e, q) => `quantileExactInclusive(${q})(${e})`,
-  }),
+  clickhouse: {
+    ...make({
+      name: 'clickhouse',
+      quotedInterval: false,
+      ident: doubleQuote,
+      literal: escapedQuote,
+      doubleType: 'Float64',
+      textType: 'String',
+      filter: false,
+      isFinite: (e) => `isFinite(${e})`,
+      // The exact quantile without interpolation: 18.16 (Debian's) has no quantileExactInclusive.
+      quantile: (e, q) => `quantileExact(${q})(${e})`,
+    }),
+    // CAST(NULL AS Float64) fails in ClickHouse; the conversion functions keep Nullable columns Nullable.
+    double: (e) => `toFloat64(${e})`,
+    text: (e) => `toString(${e})`,
+    number: (v) => `toFloat64(${Number.isFinite(v) ? v.toPrecision(17) : '0'})`,
+  },
   bigquery: make({
     name: 'bigquery',
     quotedInterval: false,

@@ -44,11 +44,12 @@ export async function openEngine(choice: EngineChoice): Promise<Engine> {
     case 'postgres':
       return (await import('./postgres.js')).PostgresEngine.connect(choice.settings, choice.env);
     case 'clickhouse':
+      return (await import('./clickhouse.js')).ClickHouseEngine.connect(choice.settings, choice.env);
     case 'bigquery':
     case 'snowflake':
     case 'databricks':
     case 'trino':
-      return (await import('./http.js')).openHttpEngine(choice.type, choice.settings, choice.env);
+      return (await import('./http.js')).openHttpEngine(choice.type);
     case 'duckdb':
       throw new UserError('the duckdb engine is the project store: open it with Store.open', { code: 'INTERNAL' });
   }

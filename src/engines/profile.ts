@@ -76,8 +76,10 @@ export async function profileRelation(source: Store | Engine, relation: string, 
 async function categoricalLevels(store: Engine, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
   const d = store.dialect;
   const rows = (
-    await store.all<{ v: string; n: number }>(`SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS v, COUNT(*) AS n FROM ${relation} GROUP BY 1 ORDER BY n DESC, v LIMIT ${maxLevels + 1}`)
-  ).map((r) => ({ v: String(r.v), n: Number(r.n) }));
+    await store.all<{ __level: string; n: number }>(
+      `SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS __level, COUNT(*) AS n FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
+    )
+  ).map((r) => ({ v: String(r.__level), n: Number(r.n) }));
   const minCount = Math.max(30, Math.ceil(total * 0.005));
   const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
   const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
