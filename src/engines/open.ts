@@ -45,10 +45,11 @@ export async function openEngine(choice: EngineChoice): Promise<Engine> {
       return (await import('./postgres.js')).PostgresEngine.connect(choice.settings, choice.env);
     case 'clickhouse':
       return (await import('./clickhouse.js')).ClickHouseEngine.connect(choice.settings, choice.env);
+    case 'trino':
+      return (await import('./trino.js')).TrinoEngine.connect(choice.settings, choice.env);
     case 'bigquery':
     case 'snowflake':
     case 'databricks':
-    case 'trino':
       return (await import('./http.js')).openHttpEngine(choice.type);
     case 'duckdb':
       throw new UserError('the duckdb engine is the project store: open it with Store.open', { code: 'INTERNAL' });

@@ -1,0 +1,93 @@
+/**
+ * Local stand-ins for warehouses that cannot run here, on 127.0.0.1, recording every request.
+ *
+ * startTrinoStub speaks Trino's REST protocol (POST /v1/statement, then pages at nextUri with
+ * columns, data and stats.processedBytes, errors as { error: { message } }) and answers by running
+ * the SQL in a DuckDB store: Trino's dialect is close enough, with `is_finite` added as a macro.
+ * So the client, the protocol and the Trino-dialect SQL are exercised end to end.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Store } from '../../src/store/store.js';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface TrinoStub {
+  url: string;
+  requests: RecordedRequest[];
+  /** Makes the next statement answer with a nextUri on another origin (a hostile coordinator). */
+  redirectNextTo(origin: string | null): void;
+  close(): Promise<void>;
+}
+
+function trinoType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (t === 'BIGINT' || t === 'HUGEINT') return 'bigint';
+  if (t === 'INTEGER') return 'integer';
+  if (t === 'DOUBLE' || t === 'FLOAT') return 'double';
+  if (t.startsWith('DECIMAL')) return t.toLowerCase();
+  if (t === 'BOOLEAN') return 'boolean';
+  return 'varchar';
+}
+
+const PAGE_ROWS = 2;
+
+export async function startTrinoStub(store: Store): Promise<TrinoStub> {
+  await store.run('CREATE OR REPLACE MACRO is_finite(x) AS isfinite(x)');
+  const requests: RecordedRequest[] = [];
+  const pending = new Map<string, { columns: { name: string; type: string }[]; data: unknown[][]; bytes: number }>();
+  let hostile: string | null = null;
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const send = (o: unknown): void => {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(o, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+      };
+      const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      void (async () => {
+        if (req.method === 'POST' && req.url === '/v1/statement') {
+          const id = `q${(next += 1)}`;
+          try {
+            const described = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE ${body}`);
+            const columns = described.map((c) => ({ name: c.column_name, type: trinoType(c.column_type) }));
+            const rows = await store.all(body);
+            pending.set(id, { columns, data: rows.map((r) => columns.map((c) => r[c.name] ?? null)), bytes: body.length * 100 });
+            // The first answer has no rows yet (as a queued Trino query).
+            send({ id, nextUri: `${hostile ?? origin}/v1/statement/executing/${id}/0`, stats: { state: 'QUEUED' } });
+          } catch (error) {
+            send({ id, error: { message: String(error instanceof Error ? error.message.split('\n')[0] : error), errorName: 'SYNTAX_ERROR' }, stats: { state: 'FAILED' } });
+          }
+          return;
+        }
+        const m = /^\/v1\/statement\/executing\/(q\d+)\/(\d+)$/.exec(req.url ?? '');
+        const q = m ? pending.get(m[1] as string) : undefined;
+        if (!m || !q) {
+          res.writeHead(404).end('not found');
+          return;
+        }
+        const page = Number(m[2]);
+        const data = q.data.slice(page * PAGE_ROWS, (page + 1) * PAGE_ROWS);
+        const more = (page + 1) * PAGE_ROWS < q.data.length;
+        send({ id: m[1], columns: q.columns, ...(data.length > 0 ? { data } : {}), ...(more ? { nextUri: `${origin}/v1/statement/executing/${m[1]}/${page + 1}` } : {}), stats: { state: more ? 'RUNNING' : 'FINISHED', processedBytes: q.bytes } });
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    redirectNextTo(origin) {
+      hostile = origin;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
