@@ -124,6 +124,17 @@ describe.skipIf(skip !== null)('postgres engine: the same numbers as DuckDB', ()
     expect(bad.stdout + bad.stderr).not.toContain('hunter2-secret');
   }, 120_000);
 
+  it('power --engine postgres measures the same variance and variance reduction as DuckDB', async () => {
+    const env = baseEnv({ PGHOST: server.host, PGPORT: String(server.port), PGUSER: server.user, PGDATABASE: server.database });
+    const args = (data: string) => ['power', '--metric', 'revenue', '--mde', '0.02', '--data', data, '--unit', 'user_id', '--group', 'variant', '--covariates', 'pre_revenue,country', '--json', '--db', db];
+    const duck = await runCli(args('exp'), { cwd, env });
+    const post = await runCli([...args('wh_exp'), '--engine', 'postgres'], { cwd, env });
+    expect(post.code).toBe(0);
+    const p = JSON.parse(post.stdout) as { measured: { source: string }; variance_reduction: number };
+    expect(p.variance_reduction).toBeGreaterThan(0.1);
+    expectSameResult({ ...p, measured: { ...p.measured, source: 'exp' } }, JSON.parse(duck.stdout));
+  }, 60_000);
+
   it('doctor checks the configured engine: connects, tables mapped, columns present; fails when it cannot connect', async () => {
     const dir = tmpDir();
     const engine = { type: 'postgres', host: server.host, port: server.port, user: server.user, database: server.database, tables: { events: 'wh_events', exposures: 'wh_exposures', users: 'wh_users' } };
