@@ -155,6 +155,9 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   }
   const covNames = method === 'none' ? [] : [...new Set([...opts.covariates, ...metrics.flatMap((m) => m.covariates ?? [])])];
   const covInfos = covNames.map((c) => requireColumn(columns, c, 'covariate', opts.source));
+  // A covariate named in another case than the column's (pre_revenue for PRE_REVENUE) is that column.
+  const covColumn = new Map(covNames.map((c, i) => [c, covInfos[i]?.name ?? c]));
+  const asColumns = (names: string[]): string[] => names.map((n) => covColumn.get(n) ?? n);
   const self = covInfos.find((c) => metricCols.has(c.name));
   if (self) {
     throw new UserError(`covariate ${self.name} is also a metric: a metric cannot adjust itself`, {
@@ -217,7 +220,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
     // CUPED on a ratio with its pre-period numerator and denominator: one covariate, the
     // linearised pre-period ratio (pre_num - R_pre pre_den) / mean(pre_den) with the pooled R_pre
     // (as gbstats' regression-adjusted ratio), not the pre-period numerator alone.
-    const pre = m.covariates ?? [];
+    const pre = asColumns(m.covariates ?? []);
     if (method === 'cuped' && m.kind === 'ratio' && opts.covariates.length === 0 && pre.length === 2 && pre.every((c) => numericCovs.includes(c))) {
       const [pn, pd] = pre as [string, string];
       const dbar = shiftOf(pd);
@@ -227,7 +230,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
         return [{ source: `ratio(${pn},${pd})`, columns: [{ name: `ratio(${pn},${pd})`, expr: `(${value(pn)} - ${r} * ${value(pd)}) / ${dbar}` }] }];
       }
     }
-    const names = method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])];
+    const names = asColumns(method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])]);
     return covariates.filter((c) => names.includes(c.source));
   };
 

@@ -47,8 +47,9 @@ export async function openEngine(choice: EngineChoice): Promise<Engine> {
       return (await import('./clickhouse.js')).ClickHouseEngine.connect(choice.settings, choice.env);
     case 'trino':
       return (await import('./trino.js')).TrinoEngine.connect(choice.settings, choice.env);
-    case 'bigquery':
     case 'snowflake':
+      return (await import('./snowflake.js')).SnowflakeEngine.connect(choice.settings, choice.env);
+    case 'bigquery':
     case 'databricks':
       return (await import('./http.js')).openHttpEngine(choice.type);
     case 'duckdb':

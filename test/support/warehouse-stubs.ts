@@ -91,3 +91,73 @@ export async function startTrinoStub(store: Store): Promise<TrinoStub> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+export interface SnowflakeStub {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+function snowflakeType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (/INT|DECIMAL|HUGEINT/.test(t)) return 'fixed';
+  if (t === 'DOUBLE' || t === 'FLOAT') return 'real';
+  if (t === 'BOOLEAN') return 'boolean';
+  return 'text';
+}
+
+/**
+ * Snowflake's SQL API v2: a statement first answers 202 (running asynchronously) with a
+ * statementStatusUrl; polling it answers 200 with resultSetMetaData (rowType, partitionInfo) and
+ * the first partition's rows, every value as text; `?partition=n` serves the rest. Unquoted names
+ * come back upper-cased, as Snowflake folds them. The SQL runs in DuckDB.
+ */
+export async function startSnowflakeStub(store: Store): Promise<SnowflakeStub> {
+  const requests: RecordedRequest[] = [];
+  const results = new Map<string, { rowType: { name: string; type: string }[]; data: (string | null)[][] }>();
+  let next = 0;
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const send = (status: number, o: unknown): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(o));
+      };
+      void (async () => {
+        if (req.headers.authorization !== 'Bearer sf-token') return send(401, { code: '390303', message: 'Invalid OAuth access token.' });
+        if (req.method === 'POST' && req.url === '/api/v2/statements') {
+          const { statement } = JSON.parse(body) as { statement: string };
+          const handle = `h-${(next += 1)}`;
+          try {
+            const described = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE ${statement}`);
+            const rows = await store.all(statement);
+            const fold = (n: string): string => (/^[a-z_][a-z0-9_]*$/.test(n) && !statement.includes(`"${n}"`) ? n.toUpperCase() : n);
+            results.set(handle, {
+              rowType: described.map((c) => ({ name: fold(c.column_name), type: snowflakeType(c.column_type) })),
+              data: rows.map((r) => described.map((c) => (r[c.column_name] === null || r[c.column_name] === undefined ? null : String(r[c.column_name])))),
+            });
+            return send(202, { code: '333334', message: 'Asynchronous execution in progress.', statementHandle: handle, statementStatusUrl: `/api/v2/statements/${handle}` });
+          } catch (error) {
+            return send(422, { code: '002003', sqlState: '42S02', message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error), statementHandle: handle });
+          }
+        }
+        const m = /^\/api\/v2\/statements\/(h-\d+)(?:\?partition=(\d+))?$/.exec(req.url ?? '');
+        const r = m ? results.get(m[1] as string) : undefined;
+        if (!m || !r) return send(404, { message: 'not found' });
+        const half = Math.ceil(r.data.length / 2);
+        const parts = r.data.length > 2 ? [r.data.slice(0, half), r.data.slice(half)] : [r.data];
+        const p = Number(m[2] ?? 0);
+        if (p > 0) return send(200, { data: parts[p] ?? [] });
+        return send(200, { statementHandle: m[1], resultSetMetaData: { numRows: r.data.length, format: 'jsonv2', rowType: r.rowType, partitionInfo: parts.map((x) => ({ rowCount: x.length })) }, data: parts[0] });
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
