@@ -12,6 +12,8 @@ export const ENGINE_FLAG_HELP = `where the sums are computed: ${DIALECT_NAMES.jo
 
 export interface EngineChoice {
   type: DialectName;
+  /** Asked for by --engine or STATSIG_HACK_ENGINE (not only the config's default). */
+  explicit?: boolean;
   settings: EngineSettings;
   env: Record<string, string | undefined>;
 }
@@ -36,7 +38,7 @@ export function chooseEngine(flag: string | undefined, config: Config, env: Reco
   if (type === 'duckdb') return null;
   // Connection settings only apply to the engine they were written for.
   const settings: EngineSettings = config.engine?.type === type ? config.engine : { type: type as DialectName };
-  return { type: type as DialectName, settings, env };
+  return { type: type as DialectName, settings, env, explicit: flag !== undefined };
 }
 
 export async function openEngine(choice: EngineChoice): Promise<Engine> {

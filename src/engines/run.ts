@@ -44,7 +44,9 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     nonFinite: req.nonFinite,
     dedupe: req.dedupe,
   };
-  if (req.engine) return runOnEngine(req, common, req.engine);
+  // A local file is always analyzed in DuckDB; only an explicit --engine makes that an error.
+  const localFile = req.data !== undefined && DATA_EXT.test(req.data);
+  if (req.engine && !(localFile && !req.engine.explicit)) return runOnEngine(req, common, req.engine);
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });
     try {

@@ -118,6 +118,17 @@ describe.skipIf(skip !== null)('postgres engine: the same numbers as DuckDB', ()
     expect(post.stderr).toBe('');
     expect(post.code).toBe(0);
     expectSameResult(JSON.parse(post.stdout) as AnalyzeResult, JSON.parse(duck.stdout) as AnalyzeResult);
+    // A file is analyzed in DuckDB even when the config's engine is postgres; --engine postgres with a file is refused.
+    fs.writeFileSync(path.join(cwd, 'statsig-hack.config.json'), JSON.stringify({ engine: { type: 'postgres', port: 1 } }));
+    try {
+      const file = await runCli(['analyze', '--data', FIXTURE, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue', '--json'], { cwd, env });
+      expect(file.code).toBe(0);
+      const refused = await runCli(['analyze', '--data', FIXTURE, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue', '--engine', 'postgres'], { cwd, env });
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/is a file: files are analyzed in DuckDB, the postgres engine reads tables/);
+    } finally {
+      fs.rmSync(path.join(cwd, 'statsig-hack.config.json'));
+    }
     const bad = await runCli([...args, '--engine', 'postgres'], { cwd, env: { ...env, PGPORT: '1' } });
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).toMatch(/cannot connect to postgres at 127\.0\.0\.1:1/);

@@ -74,7 +74,10 @@ describe('snowflake engine against an SQL API stub', () => {
 
   it('a bad token or a missing table is one line, the token never in it', async () => {
     const wrong = chooseEngine('snowflake', { engine: { type: 'snowflake', url: stub.url } }, { STATSIG_HACK_SNOWFLAKE_TOKEN: 'nope-secret' }) as EngineChoice;
-    const err = await runAnalysis(base({ data: 'analytics.exp', engine: wrong })).catch((e: unknown) => e as Error);
+    const err = (await runAnalysis(base({ data: 'analytics.exp', engine: wrong })).then(
+      () => new Error('no error'),
+      (e: unknown) => e as Error,
+    ));
     expect(err.message).toMatch(/cannot reach snowflake at http:\/\/127\.0\.0\.1:\d+: Invalid OAuth access token/);
     expect(err.message).not.toContain('nope-secret');
     await expect(runAnalysis(base({ data: 'analytics.nope', engine: sf }))).rejects.toThrow(/analytics\.nope: no such table in the snowflake engine/);
