@@ -52,6 +52,7 @@ export async function openEngine(choice: EngineChoice): Promise<Engine> {
     case 'snowflake':
       return (await import('./snowflake.js')).SnowflakeEngine.connect(choice.settings, choice.env);
     case 'bigquery':
+      return (await import('./bigquery.js')).BigQueryEngine.connect(choice.settings, choice.env);
     case 'databricks':
       return (await import('./http.js')).openHttpEngine(choice.type);
     case 'duckdb':

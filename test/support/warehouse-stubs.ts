@@ -161,3 +161,86 @@ export async function startSnowflakeStub(store: Store): Promise<SnowflakeStub> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+export interface BigQueryStub {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+function bigqueryType(duck: string): string {
+  const t = duck.toUpperCase();
+  if (/INT/.test(t)) return 'INTEGER';
+  if (t === 'DOUBLE' || t === 'FLOAT' || t.startsWith('DECIMAL')) return 'FLOAT';
+  if (t === 'BOOLEAN') return 'BOOLEAN';
+  return 'STRING';
+}
+
+/**
+ * BigQuery's REST API: jobs.query answers jobComplete false with a jobReference; getQueryResults
+ * then serves the schema, rows as { f: [{ v }] } with text values, pageToken paging, and
+ * totalBytesProcessed. The SQL runs in DuckDB after turning BigQuery's `backtick` quoting into
+ * "double quotes" (and FLOAT64, IS_NAN, IS_INF into DuckDB's words): the only translation.
+ */
+export async function startBigQueryStub(store: Store, token: string): Promise<BigQueryStub> {
+  await store.run('CREATE OR REPLACE MACRO is_nan(x) AS isnan(x)');
+  await store.run('CREATE OR REPLACE MACRO is_inf(x) AS isinf(x)');
+  const requests: RecordedRequest[] = [];
+  const jobs = new Map<string, { fields: { name: string; type: string }[]; rows: { f: { v: string | null }[] }[]; bytes: number }>();
+  let next = 0;
+  const toDuck = (sql: string): string => sql.replace(/`((?:[^`\\]|\\.)*)`/g, (_m, name: string) => `"${name.replace(/\\(.)/g, '$1').replace(/"/g, '""')}"`).replace(/\bFLOAT64\b/g, 'DOUBLE');
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const send = (status: number, o: unknown): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(o));
+      };
+      void (async () => {
+        if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error: { code: 401, message: 'Request had invalid authentication credentials.' } });
+        const url = new URL(req.url ?? '/', 'http://x');
+        const post = /^\/bigquery\/v2\/projects\/([^/]+)\/queries$/.exec(url.pathname);
+        if (req.method === 'POST' && post) {
+          const { query } = JSON.parse(body) as { query: string };
+          const jobId = `job_${(next += 1)}`;
+          try {
+            const sql = toDuck(query);
+            const described = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`);
+            const rows = await store.all(sql);
+            jobs.set(jobId, {
+              fields: described.map((c) => ({ name: c.column_name, type: bigqueryType(c.column_type) })),
+              rows: rows.map((r) => ({ f: described.map((c) => ({ v: r[c.column_name] === null || r[c.column_name] === undefined ? null : String(r[c.column_name]) })) })),
+              bytes: 1000 + query.length,
+            });
+            return send(200, { kind: 'bigquery#queryResponse', jobComplete: false, jobReference: { projectId: post[1], jobId, location: 'EU' } });
+          } catch (error) {
+            return send(400, { error: { code: 400, message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error), status: 'INVALID_ARGUMENT' } });
+          }
+        }
+        const get = /^\/bigquery\/v2\/projects\/([^/]+)\/queries\/(job_\d+)$/.exec(url.pathname);
+        const job = get ? jobs.get(get[2] as string) : undefined;
+        if (!get || !job) return send(404, { error: { message: 'Not found: Job' } });
+        const page = Number(url.searchParams.get('pageToken') ?? 0);
+        const size = 2;
+        const more = (page + 1) * size < job.rows.length;
+        return send(200, {
+          jobComplete: true,
+          jobReference: { projectId: get[1], jobId: get[2], location: url.searchParams.get('location') },
+          schema: { fields: job.fields },
+          rows: job.rows.slice(page * size, (page + 1) * size),
+          totalRows: String(job.rows.length),
+          totalBytesProcessed: String(job.bytes),
+          ...(more ? { pageToken: String(page + 1) } : {}),
+        });
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
