@@ -54,7 +54,7 @@ export async function openEngine(choice: EngineChoice): Promise<Engine> {
     case 'bigquery':
       return (await import('./bigquery.js')).BigQueryEngine.connect(choice.settings, choice.env);
     case 'databricks':
-      return (await import('./http.js')).openHttpEngine(choice.type);
+      return (await import('./databricks.js')).DatabricksEngine.connect(choice.settings, choice.env);
     case 'duckdb':
       throw new UserError('the duckdb engine is the project store: open it with Store.open', { code: 'INTERNAL' });
   }

@@ -244,3 +244,65 @@ export async function startBigQueryStub(store: Store, token: string): Promise<Bi
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+export interface DatabricksStub {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/**
+ * Databricks' Statement Execution API: a statement answers PENDING with a statement_id; polling it
+ * answers SUCCEEDED with the manifest's columns, the first chunk of rows (text values) and a
+ * next_chunk_internal_link for the rest. The SQL runs in DuckDB after turning `backticks` into
+ * "double quotes" (Databricks' only quoting difference that matters here).
+ */
+export async function startDatabricksStub(store: Store, token: string): Promise<DatabricksStub> {
+  const requests: RecordedRequest[] = [];
+  const results = new Map<string, { columns: { name: string; type_name: string }[]; data: (string | null)[][] }>();
+  let next = 0;
+  const toDuck = (sql: string): string => sql.replace(/`((?:[^`\\]|\\.)*)`/g, (_m, name: string) => `"${name.replace(/\\(.)/g, '$1').replace(/"/g, '""')}"`);
+  const typeName = (duck: string): string => (/INT/i.test(duck) ? 'LONG' : /DOUBLE|FLOAT|DECIMAL/i.test(duck) ? 'DOUBLE' : /BOOL/i.test(duck) ? 'BOOLEAN' : 'STRING');
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const send = (status: number, o: unknown): void => {
+        res.writeHead(status, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify(o));
+      };
+      void (async () => {
+        if (req.headers.authorization !== `Bearer ${token}`) return send(401, { error_code: 'UNAUTHENTICATED', message: 'Invalid access token.' });
+        if (req.method === 'POST' && req.url === '/api/2.0/sql/statements') {
+          const { statement } = JSON.parse(body) as { statement: string };
+          const id = `st-${(next += 1)}`;
+          try {
+            const sql = toDuck(statement);
+            const described = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE ${sql}`);
+            const rows = await store.all(sql);
+            results.set(id, { columns: described.map((c) => ({ name: c.column_name, type_name: typeName(c.column_type) })), data: rows.map((r) => described.map((c) => (r[c.column_name] === null || r[c.column_name] === undefined ? null : String(r[c.column_name])))) });
+            return send(200, { statement_id: id, status: { state: 'PENDING' } });
+          } catch (error) {
+            return send(200, { statement_id: id, status: { state: 'FAILED', error: { error_code: 'BAD_REQUEST', message: error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error) } } });
+          }
+        }
+        const m = /^\/api\/2\.0\/sql\/statements\/(st-\d+)(?:\/result\/chunks\/(\d+))?$/.exec(req.url ?? '');
+        const r = m ? results.get(m[1] as string) : undefined;
+        if (!m || !r) return send(404, { error_code: 'NOT_FOUND', message: 'no such statement' });
+        const chunk = Number(m[2] ?? 0);
+        const size = 2;
+        const data = r.data.slice(chunk * size, (chunk + 1) * size);
+        const link = (chunk + 1) * size < r.data.length ? `/api/2.0/sql/statements/${m[1]}/result/chunks/${chunk + 1}` : undefined;
+        if (m[2] !== undefined) return send(200, { chunk_index: chunk, data_array: data, ...(link ? { next_chunk_internal_link: link } : {}) });
+        return send(200, { statement_id: m[1], status: { state: 'SUCCEEDED' }, manifest: { format: 'JSON_ARRAY', schema: { columns: r.columns } }, result: { chunk_index: 0, data_array: data, ...(link ? { next_chunk_internal_link: link } : {}) } });
+      })();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
