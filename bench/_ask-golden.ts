@@ -12,7 +12,7 @@ import type { Hit } from '../src/ask/engine.js';
 import { rankExperiments } from '../src/ask/knowledge.js';
 import { saveScorecards } from '../src/ask/scorecards.js';
 import { openIndex, type OpenedIndex } from '../src/ask/service.js';
-import { analyzeExperiment } from '../src/stats/experiment.js';
+import { analyzeExperiment } from '../src/engines/experiment.js';
 import { Store } from '../src/store/store.js';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Store } from '../src/store/store.js';
-import { analyze } from '../src/stats/analyze.js';
+import { analyze } from '../src/engines/analyze.js';
 
 const GENERATE = `
 import { DuckDBInstance } from '@duckdb/node-api';

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JobScope } from '../src/observe/jobs/scope.js';
-import { analyze, type AnalyzeOptions } from '../src/stats/analyze.js';
+import { analyze, type AnalyzeOptions } from '../src/engines/analyze.js';
 import { queryObserver } from '../src/store/observer.js';
 import { Store } from '../src/store/store.js';
 

@@ -6,7 +6,7 @@
  */
 import { loadavg } from 'node:os';
 import { Store } from '../src/store/store.js';
-import { parsePeriod, whatChanged } from '../src/stats/whatchanged/index.js';
+import { parsePeriod, whatChanged } from '../src/engines/whatchanged/index.js';
 
 function cpuSince(start: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(start);

@@ -3,7 +3,7 @@
  * variant; a new analysis replaces the old rows of that experiment). The knowledge bank answers
  * questions about outcomes from them, and checks every number a model quotes against them.
  */
-import type { AnalyzeResult } from '../stats/analyze.js';
+import type { AnalyzeResult } from '../engines/analyze.js';
 import { experimentMetrics } from '../store/metrics.js';
 import { Store } from '../store/store.js';
 

@@ -6,7 +6,7 @@
  * exactly what the adjustment bought.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { AnalyzeResult } from '../stats/analyze.js';
+import type { AnalyzeResult } from '../engines/analyze.js';
 
 export const FOREST_COLORS = { adjusted: '#2563eb', unadjusted: '#9ca3af', zero: '#111827' } as const;
 

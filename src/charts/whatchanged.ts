@@ -5,7 +5,7 @@
  * the change, so the last bar lands on the current value.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { DimensionResult, WhatChangedResult } from '../stats/whatchanged/index.js';
+import type { DimensionResult, WhatChangedResult } from '../engines/whatchanged/index.js';
 
 export const WATERFALL_COLORS = { up: '#16a34a', down: '#dc2626', total: '#6b7280' } as const;
 

@@ -11,7 +11,7 @@ import { UserError, errorMessage } from '../core/errors.js';
 import { scorecardsOf } from '../ask/scorecards.js';
 import { experimentMetrics } from '../store/metrics.js';
 import type { Store } from '../store/store.js';
-import { analyzeExperiment } from '../stats/experiment.js';
+import { analyzeExperiment } from '../engines/experiment.js';
 import { computeWrapped, redactWrapped, type WrappedData, type WrappedExperimentInput, type WrappedInput } from './wrapped-data.js';
 import { WRAPPED_SIZES, wrappedPng, wrappedSvg, type WrappedSize } from './wrapped-card.js';
 

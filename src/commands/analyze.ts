@@ -7,7 +7,8 @@ import { UsageError, UserError, errorMessage } from '../core/errors.js';
 import type { Decision, Guardrail } from '../stats/decision.js';
 import { parseList, parseNumber, parseWeights } from '../core/options.js';
 import { parsePercentileSpec } from '../stats/percentile.js';
-import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, ReadoutOptions, Tails } from '../stats/analyze.js';
+import type { AnalysisMetric, Correction, DedupePolicy, Method, NonFinitePolicy, NullPolicy, ReadoutOptions, Tails } from '../engines/analyze.js';
+import { chooseEngine, ENGINE_FLAG_HELP } from '../engines/open.js';
 
 /** The flags that say where the units come from and how to adjust; analyze and power share them. */
 export interface SourceFlags {
@@ -20,6 +21,7 @@ export interface SourceFlags {
   method?: Method;
   alpha: string;
   preDays: string;
+  engine?: string;
 }
 
 /** Checks the shared flags and turns them into the source part of an analysis request. */
@@ -37,6 +39,7 @@ export function sourceRequest(ctx: CommandContext, flags: SourceFlags) {
     covariates: parseList(flags.covariates),
     alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
     preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+    engine: chooseEngine(flags.engine ?? ctx.env.STATSIG_HACK_ENGINE, ctx.config, ctx.env),
   };
 }
 
@@ -172,6 +175,7 @@ export function analyzeCommand(app: App): Command {
     .option('--fail-on <conditions>', `exit with code 3 when the verdict says so: ${FAIL_ON.join(', ')} (comma-separated); implies --decide`)
     .addOption(new Option('--format <format>', 'output: human (default) or markdown (a summary for $GITHUB_STEP_SUMMARY or a PR comment); implies --decide').choices(['human', 'markdown']))
     .option('--summary-file <file>', 'append the markdown summary to this file (e.g. "$GITHUB_STEP_SUMMARY") instead of printing it; implies --decide')
+    .option('--engine <name>', ENGINE_FLAG_HELP)
     .option('--wide', 'show every table column (raw estimates too), however wide the terminal')
     .option('--no-save', 'store mode: do not save the result as the experiment\'s scorecard (ask and explain read them)')
     .option('--chart <file>', 'also draw a forest plot of each metric\'s lift and CI, adjusted and unadjusted: .svg, .png or .html')
@@ -209,8 +213,8 @@ Examples:
           else metricList.push(g.metric);
         }
       }
-      const { runAnalysis } = await import('../stats/run.js');
-      const { addReadouts } = await import('../stats/analyze.js');
+      const { runAnalysis } = await import('../engines/run.js');
+      const { addReadouts } = await import('../engines/analyze.js');
       const analysed = await runAnalysis({
         ...source,
         metrics: metricList,

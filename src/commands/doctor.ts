@@ -14,7 +14,7 @@ import type { Redactor } from '../core/redact.js';
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
 export interface DoctorCheck {
-  name: 'node' | 'config' | 'store' | 'browser' | 'model';
+  name: 'node' | 'config' | 'store' | 'browser' | 'model' | 'engine';
   ok: boolean;
   status: CheckStatus;
   detail: string;
@@ -150,6 +150,19 @@ export async function runDoctor(inputs: DoctorInputs): Promise<DoctorReport> {
   const checks: DoctorCheck[] = [checkNode(inputs.nodeVersion), checkConfig(inputs.configPath, inputs.settings, inputs.configError ?? null), await checkStore(inputs.settings.db.value)];
   checks.push(await checkBrowser(inputs.config.browser?.executablePath, inputs.env, inputs.launch !== false));
   checks.push(await checkModel(inputs));
+  // The warehouse engine, only when one is configured (the DuckDB store is checked above).
+  const { chooseEngine } = await import('../engines/open.js');
+  let choice: ReturnType<typeof chooseEngine> = null;
+  try {
+    choice = chooseEngine(inputs.env.STATSIG_HACK_ENGINE, inputs.config, inputs.env);
+  } catch (error) {
+    checks.push(check('engine', 'fail', errorMessage(error), isUserError(error) ? (error.hint ?? null) : null));
+  }
+  if (choice) {
+    const { checkEngine } = await import('../engines/check.js');
+    const r = await checkEngine(choice);
+    checks.push(check('engine', r.status, r.detail, r.hint, r.info));
+  }
   return { ok: checks.every((c) => c.ok), checks };
 }
 
@@ -166,7 +179,7 @@ interface DoctorOptions {
 
 export function doctorCommand(app: App): Command {
   return new Command('doctor')
-    .description('check Node, the config, the project store, the browser and the model endpoint')
+    .description('check Node, the config, the project store, the browser, the model endpoint and the configured engine')
     .option('--no-launch', 'find the browser but do not start it')
     .option('--offline', 'do not contact the model endpoint')
     .addHelpText('after', '\nExamples:\n  $ statsig-hack doctor\n  $ statsig-hack doctor --offline --no-launch --json')

@@ -35,7 +35,7 @@ Examples:
       const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true });
       const minOverlap = parseNumber('--min-overlap', flags.minOverlap, { min: 2, max: 1e12, integer: true });
       const { Store } = await import('../store/store.js');
-      const { findInteractions } = await import('../stats/interactions-query.js');
+      const { findInteractions } = await import('../engines/interactions-query.js');
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });
       let result: Awaited<ReturnType<typeof findInteractions>>;
       try {

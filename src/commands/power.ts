@@ -3,6 +3,7 @@ import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
 import { sourceRequest, type SourceFlags } from './analyze.js';
+import { ENGINE_FLAG_HELP } from '../engines/open.js';
 import { int, num, targetOf, wrap } from '../ui/format.js';
 import type { GlobalOptions } from '../core/context.js';
 import type { PowerChartInput } from '../charts/power.js';
@@ -44,6 +45,7 @@ export function powerCommand(app: App): Command {
     .option('--arms <k>', 'number of arms including control (for the total)', '2')
     .option('--pre-days <days>', 'store mode: pre-period days for covariates', '14')
     .option('--chart <file>', 'also draw the power curve with and without the variance reduction: .svg, .png or .html')
+    .option('--engine <name>', ENGINE_FLAG_HELP)
     .addHelpText(
       'after',
       `
@@ -66,7 +68,7 @@ Examples:
       let vr: number;
       let measured: Record<string, unknown> | null = null;
       if (flags.data || flags.experiment) {
-        const { runAnalysis } = await import('../stats/run.js');
+        const { runAnalysis } = await import('../engines/run.js');
         const res = await runAnalysis({ ...source, metrics: [flags.metric], ratios: [], tails: 'two', correction: 'none' });
         const r = res.results[0];
         if (!r || r.unadjusted.diff_se === null) throw new UserError(`could not measure the variance of ${flags.metric}`, { code: 'NO_VARIANCE' });

@@ -203,7 +203,7 @@ function promoteCommand(app: App): Command {
 
 /** Runs the experiment's analysis (the analyze service) and returns the reasons not to promote. */
 async function analysisBlockers(ctx: CommandContext, experiment: string, group: string): Promise<string[]> {
-  const { runAnalysis } = await import('../stats/run.js');
+  const { runAnalysis } = await import('../engines/run.js');
   const { promotionBlockers } = await import('../rollout/gate.js');
   const { experimentMetrics } = await import('../store/metrics.js');
   try {

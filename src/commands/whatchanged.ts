@@ -3,7 +3,7 @@ import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber } from '../core/options.js';
-import type { Agg, WhatChangedOptions } from '../stats/whatchanged/index.js';
+import type { Agg, WhatChangedOptions } from '../engines/whatchanged/index.js';
 
 interface WhatChangedFlags {
   metric?: string;
@@ -71,7 +71,7 @@ Examples:
         }
       }
       const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
-      const { parsePeriod, whatChanged } = await import('../stats/whatchanged/index.js');
+      const { parsePeriod, whatChanged } = await import('../engines/whatchanged/index.js');
       const dims = (flags.dimensions ?? 'auto').trim();
       const options: WhatChangedOptions = {
         metric: (flags.metric ?? '').trim(),

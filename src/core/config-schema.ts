@@ -63,6 +63,23 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** Where analyze, power and whatchanged compute their sums (see README "Engines"); secrets only from env. */
+    engine: z
+      .object({
+        type: z.enum(['duckdb', 'postgres', 'clickhouse', 'bigquery', 'snowflake', 'databricks', 'trino']),
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).optional(),
+        database: z.string().min(1).optional(),
+        user: z.string().min(1).optional(),
+        /** HTTP engines: the endpoint (ClickHouse HTTP, Trino coordinator, Databricks/Snowflake/BigQuery API). */
+        url: z.string().url().optional(),
+        /** Engine-specific, non-secret settings (catalog, schema, warehouse, project, ...). */
+        options: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+        password: z.undefined({ error: 'secrets come from env only: set STATSIG_HACK_<ENGINE>_PASSWORD (PGPASSWORD for postgres)' }).optional(),
+        tables: z.object({ events: z.string().min(1), exposures: z.string().min(1), users: z.string().min(1) }).partial().strict().optional(),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

@@ -2,7 +2,7 @@
  * Whether a group may be promoted, from an analysis of the experiment (pure): not when the
  * sample ratio is off, nor when a metric is significantly worse, in its own direction, for it.
  */
-import type { AnalyzeResult } from '../stats/analyze.js';
+import type { AnalyzeResult } from '../engines/analyze.js';
 
 export type Direction = 'increase' | 'decrease';
 

@@ -198,16 +198,16 @@ function sqlString(s: string): string {
  * SQL aggregate for one component over a unit's event rows (use in a GROUP BY unit query; the
  * rows may come from a LEFT JOIN, NULL event rows count as nothing). Columns: event, value, ts.
  */
-export function componentSql(c: MetricComponent, cols: { event?: string; value?: string; ts?: string } = {}): string {
+export function componentSql(c: MetricComponent, cols: { event?: string; value?: string; ts?: string } = {}, dialect?: { literal: (s: string) => string; count: (f?: string) => string; sum: (e: string, f?: string) => string }): string {
   const ev = cols.event ?? 'event';
   const val = cols.value ?? 'value';
   const ts = cols.ts ?? 'ts';
-  const match = `${ev} = ${sqlString(c.event)}`;
+  const match = `${ev} = ${dialect ? dialect.literal(c.event) : sqlString(c.event)}`;
   switch (c.agg) {
     case 'count':
-      return `count(*) FILTER (WHERE ${match})`;
+      return dialect ? dialect.count(match) : `count(*) FILTER (WHERE ${match})`;
     case 'sum':
-      return `coalesce(sum(${val}) FILTER (WHERE ${match}), 0)`;
+      return `coalesce(${dialect ? dialect.sum(val, match) : `sum(${val}) FILTER (WHERE ${match})`}, 0)`;
     case 'any':
       return `coalesce(max(CASE WHEN ${match} THEN 1 ELSE 0 END), 0)`;
     case 'days':

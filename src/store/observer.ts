@@ -20,10 +20,12 @@ export interface QueryRecord {
   durationMs: number;
   ok: boolean;
   error: string | null;
-  /** CPU time of this process (DuckDB's threads included) while the query ran, in ms. */
-  cpuMs: number;
+  /** CPU time of this process (DuckDB's threads included) while the query ran, in ms; absent for a remote engine. */
+  cpuMs?: number;
   /** DuckDB's JSON profile of the query, or null when profiling was off or failed. */
   profile: Record<string, unknown> | null;
+  /** A query a warehouse engine ran: what the engine reported (bytes scanned when it says), and what came back. */
+  engine?: { name: string; bytesScanned: number | null; bytesReturned: number; rowsReturned: number };
 }
 
 /** What DuckDB profiles per query: query-level figures only (default), or the operator tree with timings too. */

@@ -1,5 +1,5 @@
 /** Human rendering of analyze results: a side-by-side table, SRM status, one sentence per metric. */
-import type { AnalyzeResult, MetricResult } from '../stats/analyze.js';
+import type { AnalyzeResult, MetricResult } from '../engines/analyze.js';
 import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
 import { renderSegments } from './segments.js';

@@ -1,5 +1,5 @@
 /** Human rendering of `interactions`: the pairs, then one row per test (flagged ones first). */
-import type { InteractionsResult } from '../stats/interactions-query.js';
+import type { InteractionsResult } from '../engines/interactions-query.js';
 import { int, num, paintOf, pct, pval, wrap, type Target } from './format.js';
 import { fitTable } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';

@@ -1,5 +1,5 @@
 /** Human rendering of --percentile results: one row per (percentile, variant). */
-import type { PercentileResult } from '../stats/percentile-query.js';
+import type { PercentileResult } from '../engines/percentile-query.js';
 import { num, paintOf, pct, pval, significance, type Target } from './format.js';
 import { fitTable } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';

@@ -1,5 +1,5 @@
 /** Plain-text rendering of a whatchanged result: headline, ranked dimension tables, 2-D cells, percentiles, summary. */
-import type { CellResult, DimensionResult, SegmentResult, WhatChangedResult } from '../stats/whatchanged/index.js';
+import type { CellResult, DimensionResult, SegmentResult, WhatChangedResult } from '../engines/whatchanged/index.js';
 import { fmt, pct } from '../stats/whatchanged/summary.js';
 import { PLAIN, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote, renderTable } from './table.js';

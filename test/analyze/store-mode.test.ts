@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { analyze } from '../../src/stats/analyze.js';
+import { analyze } from '../../src/engines/analyze.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { mulberry32 as rng } from '../support/rng.js';

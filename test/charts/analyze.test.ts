@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FOREST_COLORS, forestRows, forestSpec } from '../../src/charts/analyze.js';
 import { specToSvg } from '../../src/charts/render.js';
-import type { AnalyzeResult } from '../../src/stats/analyze.js';
+import type { AnalyzeResult } from '../../src/engines/analyze.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 import { colourNear, decodePng, placer, pngSize, rasterize, svgSize } from './pixels.js';

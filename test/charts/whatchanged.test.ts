@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { WATERFALL_COLORS, waterfallSpec, waterfallSteps } from '../../src/charts/whatchanged.js';
 import { specToSvg } from '../../src/charts/render.js';
-import type { WhatChangedResult } from '../../src/stats/whatchanged/index.js';
+import type { WhatChangedResult } from '../../src/engines/whatchanged/index.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 import { colourNear, decodePng, placer, pngSize, rasterize, svgSize } from './pixels.js';

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../src/stats/analyze.js';
+import { analyze } from '../../src/engines/analyze.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
 

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { readerSql } from '../../src/store/import.js';
 import { normalSf } from '../../src/stats/distributions.js';
-import { parsePeriod, whatChanged, type Agg, type SegmentResult, type WhatChangedResult } from '../../src/stats/whatchanged/index.js';
+import { parsePeriod, whatChanged, type Agg, type SegmentResult, type WhatChangedResult } from '../../src/engines/whatchanged/index.js';
 import { tmpDir } from '../support/tmp.js';
 import { generate, load, mulberry32 } from './fixtures.js';
 

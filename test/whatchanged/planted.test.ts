@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { parsePeriod, whatChanged, type WhatChangedOptions, type WhatChangedResult } from '../../src/stats/whatchanged/index.js';
+import { parsePeriod, whatChanged, type WhatChangedOptions, type WhatChangedResult } from '../../src/engines/whatchanged/index.js';
 import { generate, load, type Scenario } from './fixtures.js';
 
 const stores: Store[] = [];

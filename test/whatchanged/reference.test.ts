@@ -18,7 +18,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
-import { parsePeriod, whatChanged, type Agg, type WhatChangedResult } from '../../src/stats/whatchanged/index.js';
+import { parsePeriod, whatChanged, type Agg, type WhatChangedResult } from '../../src/engines/whatchanged/index.js';
 
 const USERS: [string, string, string][] = [
   ['u1', 'US', 'ios'],

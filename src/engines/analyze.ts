@@ -5,21 +5,22 @@
  */
 import { UserError } from '../core/errors.js';
 import { stripControl } from '../core/sanitize.js';
-import { quoteIdent, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { asEngine, type Engine } from './engine.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
 import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
-import { analyzeMean, analyzeRatio, type Comparison } from './cuped.js';
-import { srmTest } from './srm.js';
-import { adjustPValues, correctedAlphas } from './corrections.js';
-import { criticalValue, interval } from './ttest.js';
-import { StatsInputError, type Moments } from './moments.js';
-import { segmentReport, type SegmentReport } from './segments.js';
+import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
+import { srmTest } from '../stats/srm.js';
+import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
+import { criticalValue, interval } from '../stats/ttest.js';
+import { StatsInputError, type Moments } from '../stats/moments.js';
+import { segmentReport, type SegmentReport } from '../stats/segments.js';
 import { segmentComparisons } from './segments-query.js';
-import { percentileComparisons, type PercentileResult } from './percentile-query.js';
-import { bayesianReadouts, type BayesianReadout, type GaussianPrior } from './bayesian.js';
-import { sequentialReadouts, type SequentialReadout } from './sequential.js';
-import { timeSaved, type TimeSaved } from './timesaved.js';
-import { decide, type Decision, type Guardrail } from './decision.js';
+import { percentileComparisons, type PercentileResult } from '../engines/percentile-query.js';
+import { bayesianReadouts, type BayesianReadout, type GaussianPrior } from '../stats/bayesian.js';
+import { sequentialReadouts, type SequentialReadout } from '../stats/sequential.js';
+import { timeSaved, type TimeSaved } from '../stats/timesaved.js';
+import { decide, type Decision, type Guardrail } from '../stats/decision.js';
 
 export type Method = 'none' | 'cuped' | 'cupac';
 export type Tails = 'two' | 'greater' | 'less';
@@ -229,12 +230,18 @@ interface CovariateColumn {
 
 const SRM_THRESHOLD = 0.001;
 
-export async function analyze(store: Store, opts: AnalyzeOptions): Promise<AnalyzeResult> {
+export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  const store = asEngine(source);
+  const d = store.dialect;
+  const quoteIdent = d.ident;
   const warnings: string[] = [];
   const notes: string[] = [];
   const columns = await describeRelation(store, opts.relation);
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
+  if (store.name !== 'duckdb' && ((opts.segments ?? []).length > 0 || (opts.percentiles ?? []).length > 0)) {
+    throw new UserError(`--segments and --percentile run on the embedded DuckDB only, not on ${store.name} yet`, { hint: 'drop --engine (or set engine to duckdb) for segments and percentiles', code: 'USAGE', exitCode: 2 });
+  }
   if (opts.metrics.length === 0 && (opts.percentiles ?? []).length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
 
   const metricCols = new Set<string>();
@@ -262,6 +269,9 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
   const covNames = method === 'none' ? [] : [...new Set([...opts.covariates, ...metrics.flatMap((m) => m.covariates ?? [])])];
   const covInfos = covNames.map((c) => requireColumn(columns, c, 'covariate', opts.source));
+  // A covariate named in another case than the column's (pre_revenue for PRE_REVENUE) is that column.
+  const covColumn = new Map(covNames.map((c, i) => [c, covInfos[i]?.name ?? c]));
+  const asColumns = (names: string[]): string[] => names.map((n) => covColumn.get(n) ?? n);
   const self = covInfos.find((c) => metricCols.has(c.name));
   if (self) {
     throw new UserError(`covariate ${self.name} is also a metric: a metric cannot adjust itself`, {
@@ -283,7 +293,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const cleaned = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], warnings), group, warnings);
+  const cleaned = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], columns, warnings), group, warnings);
   const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
   const profile = await profileRelation(store, relation, {
     unit,
@@ -305,7 +315,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const cellKeys: string[] = [];
   for (const c of covInfos) {
     if (c.numeric) {
-      covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(CAST(${quoteIdent(c.name)} AS DOUBLE), ${shiftOf(c.name)})` }] });
+      covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(${d.double(quoteIdent(c.name))}, ${shiftOf(c.name)})` }] });
     } else {
       const levels = profile.levels.get(c.name) as Levels;
       if (levels.pooled > 0) warnings.push(`covariate ${c.name}: rare levels pooled with "${levels.reference}"`);
@@ -315,7 +325,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       }
       // Indicators are folded from per-cell statistics: the moments query groups by this key.
       const key = cellKeys.length;
-      cellKeys.push(levelKey(c.name, levels.kept));
+      cellKeys.push(levelKey(c.name, levels.kept, d));
       covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
   }
@@ -324,17 +334,17 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     // CUPED on a ratio with its pre-period numerator and denominator: one covariate, the
     // linearised pre-period ratio (pre_num - R_pre pre_den) / mean(pre_den) with the pooled R_pre
     // (as gbstats' regression-adjusted ratio), not the pre-period numerator alone.
-    const pre = m.covariates ?? [];
+    const pre = asColumns(m.covariates ?? []);
     if (method === 'cuped' && m.kind === 'ratio' && opts.covariates.length === 0 && pre.length === 2 && pre.every((c) => numericCovs.includes(c))) {
       const [pn, pd] = pre as [string, string];
       const dbar = shiftOf(pd);
       if (dbar !== 0) {
-        const value = (c: string): string => `coalesce(CAST(${quoteIdent(c)} AS DOUBLE), ${shiftOf(c)})`;
+        const value = (c: string): string => `coalesce(${d.double(quoteIdent(c))}, ${shiftOf(c)})`;
         const r = shiftOf(pn) / dbar;
         return [{ source: `ratio(${pn},${pd})`, columns: [{ name: `ratio(${pn},${pd})`, expr: `(${value(pn)} - ${r} * ${value(pd)}) / ${dbar}` }] }];
       }
     }
-    const names = method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])];
+    const names = asColumns(method === 'cuped' ? (opts.covariates.length > 0 ? opts.covariates : (m.covariates ?? []).slice(0, 1)) : [...opts.covariates, ...(m.covariates ?? [])]);
     return covariates.filter((c) => names.includes(c.source));
   };
 
@@ -347,7 +357,7 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
     if (m.kind === 'value') {
       const policy = m.nulls ?? opts.defaultNulls;
       policies.set(m.name, policy);
-      let y = `CAST(${quoteIdent(m.column)} AS DOUBLE)`;
+      let y = d.double(quoteIdent(m.column));
       if (policy === 'zero') y = `coalesce(${y}, 0)`;
       y = capped(y, caps.get(m.column));
       requests.push({
@@ -360,8 +370,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
       requests.push({
         key: m.name,
         columns: [
-          { name: `${m.name}:num`, expr: capped(`coalesce(CAST(${quoteIdent(m.num)} AS DOUBLE), 0)`, caps.get(m.num)) },
-          { name: `${m.name}:den`, expr: capped(`coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0)`, caps.get(m.den)) },
+          { name: `${m.name}:num`, expr: capped(`coalesce(${d.double(quoteIdent(m.num))}, 0)`, caps.get(m.num)) },
+          { name: `${m.name}:den`, expr: capped(`coalesce(${d.double(quoteIdent(m.den))}, 0)`, caps.get(m.den)) },
           ...covCols,
         ],
         shift: [shiftOf(m.num), shiftOf(m.den), ...covShift],
@@ -372,8 +382,8 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
   // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
-  for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = `COUNT(*) FILTER (WHERE coalesce(CAST(${quoteIdent(m.den)} AS DOUBLE), 0) <> 0)`;
-  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys);
+  for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = d.count(`coalesce(${d.double(quoteIdent(m.den))}, 0) <> 0`);
+  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys, d);
   const rows = await store.all(query.sql);
   const moments = query.decode(rows);
   const extras = query.extras(rows);
@@ -491,10 +501,11 @@ export async function analyze(store: Store, opts: AnalyzeOptions): Promise<Analy
  * is an error naming the column, the count and the fix; with 'null' the relation is returned with
  * those values as NULL (the NULL policy then applies) and a warning says how many.
  */
-async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: string[], warnings: string[]): Promise<string> {
+async function finiteRelation(store: Engine, opts: AnalyzeOptions, columns: string[], all: ColumnInfo[], warnings: string[]): Promise<string> {
   if (columns.length === 0) return opts.relation;
-  const asDouble = (c: string): string => `CAST(${quoteIdent(c)} AS DOUBLE)`;
-  const [row] = await store.all(`SELECT ${columns.flatMap((c, i) => [`count(*) FILTER (WHERE NOT isfinite(${asDouble(c)})) AS n${i}`, `count(*) FILTER (WHERE isfinite(${asDouble(c)}) AND abs(${asDouble(c)}) > 1e150) AS h${i}`]).join(', ')} FROM ${opts.relation}`);
+  const d = store.dialect;
+  const asDouble = (c: string): string => d.double(d.ident(c));
+  const [row] = await store.all(`SELECT ${columns.flatMap((c, i) => [`${d.count(`NOT ${d.isFinite(asDouble(c))}`)} AS n${i}`, `${d.count(`${d.isFinite(asDouble(c))} AND abs(${asDouble(c)}) > 1e150`)} AS h${i}`]).join(', ')} FROM ${opts.relation}`);
   const huge = columns.map((c, i) => ({ c, n: Number(row?.[`h${i}`] ?? 0) })).find((x) => x.n > 0);
   if (huge) {
     throw new UserError(`column ${huge.c} of ${opts.source} has values beyond 1e150 in ${huge.n.toLocaleString('en-US')} row${huge.n === 1 ? '' : 's'}: their squares overflow`, {
@@ -514,8 +525,10 @@ async function finiteRelation(store: Store, opts: AnalyzeOptions, columns: strin
     });
   }
   for (const x of bad) warnings.push(`column ${x.c}: NaN or Infinity in ${rows(x.n)} treated as missing (--non-finite null)`);
-  const replace = bad.map((x) => `CASE WHEN isfinite(${asDouble(x.c)}) THEN ${quoteIdent(x.c)} END AS ${quoteIdent(x.c)}`);
-  return `(SELECT * REPLACE (${replace.join(', ')}) FROM ${opts.relation})`;
+  // Every column listed (no engine-specific `* REPLACE`), the non-finite ones as NULL.
+  const badCols = new Set(bad.map((x) => x.c));
+  const list = all.map((c) => (badCols.has(c.name) ? `CASE WHEN ${d.isFinite(asDouble(c.name))} THEN ${d.ident(c.name)} END AS ${d.ident(c.name)}` : d.ident(c.name)));
+  return `(SELECT ${list.join(', ')} FROM ${opts.relation}) AS __finite`;
 }
 
 /** --winsorize: the value capped at its column's quantile (ratio numerators and denominators each at their own). */
@@ -537,8 +550,10 @@ function asUserError<T>(f: () => T): T {
  * A text covariate whose values are nearly all numbers has a few bad values (e.g. "abc" or
  * "n/a" in a numeric column): treating it as categorical would silently pool and drop it.
  */
-async function refuseMostlyNumericText(store: Store, relation: string, column: string, source: string): Promise<void> {
-  const c = quoteIdent(column);
+async function refuseMostlyNumericText(store: Engine, relation: string, column: string, source: string): Promise<void> {
+  // TRY_CAST and any_value are DuckDB's; a warehouse skips this guard (its columns are typed).
+  if (store.name !== 'duckdb') return;
+  const c = store.dialect.ident(column);
   const [row] = await store.all(
     `SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad, any_value(${c}) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS example FROM ${relation}`,
   );
@@ -552,10 +567,11 @@ async function refuseMostlyNumericText(store: Store, relation: string, column: s
 }
 
 /** Rows beyond the first per unit, units with several rows, and units seen in several groups (one GROUP BY unit pass). */
-async function duplicateUnits(store: Store, relation: string, unit: string, group: string): Promise<{ rows: number; units: number; crossArm: number }> {
+async function duplicateUnits(store: Engine, relation: string, unit: string, group: string): Promise<{ rows: number; units: number; crossArm: number }> {
+  const d = store.dialect;
   const [row] = await store.all(
-    `SELECT coalesce(sum(n - 1), 0) AS rows, count(*) FILTER (WHERE n > 1) AS units, count(*) FILTER (WHERE g > 1) AS cross_arm
-     FROM (SELECT count(*) AS n, count(DISTINCT ${quoteIdent(group)}) AS g FROM ${relation} GROUP BY ${quoteIdent(unit)})`,
+    `SELECT coalesce(sum(n - 1), 0) AS ${d.ident('rows')}, ${d.count('n > 1')} AS units, ${d.count('g > 1')} AS cross_arm
+     FROM (SELECT count(*) AS n, count(DISTINCT ${d.ident(group)}) AS g FROM ${relation} GROUP BY ${d.ident(unit)}) AS __units`,
   );
   return { rows: Number(row?.rows ?? 0), units: Number(row?.units ?? 0), crossArm: Number(row?.cross_arm ?? 0) };
 }
@@ -564,27 +580,31 @@ async function duplicateUnits(store: Store, relation: string, unit: string, grou
  * --dedupe: 'first' keeps each unit's first row in the source's order (a unit seen in several
  * groups stays in its first one); 'exclude' drops every unit with more than one row. Says how many.
  */
-async function deduplicated(store: Store, relation: string, unit: string, group: string, policy: DedupePolicy, warnings: string[]): Promise<string> {
+async function deduplicated(store: Engine, relation: string, unit: string, group: string, policy: DedupePolicy, warnings: string[]): Promise<string> {
   const d = await duplicateUnits(store, relation, unit, group);
   if (d.units === 0) return relation;
-  const u = quoteIdent(unit);
+  const u = store.dialect.ident(unit);
+  if (policy === 'first' && store.name !== 'duckdb') {
+    throw new UserError(`--dedupe first needs the rows' order, which ${store.name} does not keep`, { hint: 'use --dedupe exclude, or deduplicate the table in the warehouse', code: 'USAGE', exitCode: 2 });
+  }
   const numbered = `(SELECT *, row_number() OVER () AS __row FROM ${relation})`;
   const units = `${d.units.toLocaleString('en-US')} unit${d.units === 1 ? '' : 's'} with several rows (${d.crossArm.toLocaleString('en-US')} in several groups)`;
   if (policy === 'first') {
     warnings.push(`${units}: kept each one's first row, ${d.rows.toLocaleString('en-US')} rows dropped (--dedupe first)`);
-    return `(SELECT * EXCLUDE (__row) FROM ${numbered} QUALIFY row_number() OVER (PARTITION BY ${u} ORDER BY __row) = 1)`;
+    return `(SELECT * EXCLUDE (__row) FROM ${numbered} QUALIFY row_number() OVER (PARTITION BY ${u} ORDER BY __row) = 1) AS __deduped`;
   }
   warnings.push(`${units}: excluded, ${(d.rows + d.units).toLocaleString('en-US')} rows dropped (--dedupe exclude)`);
-  return `(SELECT * FROM ${relation} WHERE ${u} NOT IN (SELECT ${u} FROM ${relation} GROUP BY ${u} HAVING count(*) > 1))`;
+  return `(SELECT * FROM ${relation} WHERE ${u} NOT IN (SELECT ${u} FROM ${relation} GROUP BY ${u} HAVING count(*) > 1)) AS __deduped`;
 }
 
 /** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */
-async function withoutNullGroup(store: Store, relation: string, group: string, warnings: string[]): Promise<string> {
+async function withoutNullGroup(store: Engine, relation: string, group: string, warnings: string[]): Promise<string> {
+  const quoteIdent = store.dialect.ident;
   const [row] = await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`);
   const n = Number(row?.n ?? 0);
   if (n === 0) return relation;
   warnings.push(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with no ${group} (NULL) left out: they belong to no group`);
-  return `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL)`;
+  return `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL) AS __grouped`;
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

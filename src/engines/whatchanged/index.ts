@@ -28,8 +28,8 @@ import {
   segmentTest,
   surprise,
   welchSamples,
-} from './math.js';
-import { assertDisjoint, dayBuckets, describePeriod, formatInstant, lastDays, periodAfter, periodBefore, periodDays, type Period } from './period.js';
+} from '../../stats/whatchanged/math.js';
+import { assertDisjoint, dayBuckets, describePeriod, formatInstant, lastDays, periodAfter, periodBefore, periodDays, type Period } from '../../stats/whatchanged/period.js';
 import {
   type DimensionDef,
   type Periods,
@@ -54,11 +54,11 @@ import {
   topValuesSql,
   unitsFromRowsSql,
 } from './sql.js';
-import { summarize, type SummaryDriver } from './summary.js';
+import { summarize, type SummaryDriver } from '../../stats/whatchanged/summary.js';
 
-export type { Agg } from './math.js';
-export type { Period } from './period.js';
-export { parsePeriod } from './period.js';
+export type { Agg } from '../../stats/whatchanged/math.js';
+export type { Period } from '../../stats/whatchanged/period.js';
+export { parsePeriod } from '../../stats/whatchanged/period.js';
 
 export const AGGS: readonly Agg[] = ['count', 'sum', 'mean'];
 export const DEFAULT_TOP = 10;

@@ -7,9 +7,10 @@
  * PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x), BigQuery uses PERCENTILE_CONT(x, p) OVER () or
  * APPROX_QUANTILES. Everything else is COUNT/STDDEV_SAMP/FILTER. The math is in percentile.ts.
  */
-import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
-import { compareQuantiles, silvermanBandwidth, type QuantileArm, type QuantileComparison } from './percentile.js';
-import type { Tails } from './ttest.js';
+import { quoteIdent, quoteLiteral } from '../store/store.js';
+import type { Engine } from './engine.js';
+import { compareQuantiles, silvermanBandwidth, type QuantileArm, type QuantileComparison } from '../stats/percentile.js';
+import type { Tails } from '../stats/ttest.js';
 
 export interface PercentileSpec {
   /** Label, e.g. "revenue p90". */
@@ -53,7 +54,7 @@ export function bandCountQuery(relation: string, group: string, expr: string, ar
 
 /** Quantile differences of every spec for every variant against the control, with warnings for point masses. */
 export async function percentileComparisons(
-  store: Store,
+  store: Pick<Engine, 'all'>,
   a: { relation: string; group: string; control: string; variants: readonly string[]; specs: PercentileSpec[]; alpha: number; tails: Tails },
 ): Promise<{ results: PercentileResult[]; warnings: string[] }> {
   const results: PercentileResult[] = [];

@@ -11,9 +11,9 @@
 import { UserError } from '../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, type MetricDef } from '../store/metrics.js';
-import { cellEstimate, controlFdr, interactionTest, type InteractionTest } from './interactions.js';
-import type { Moments } from './moments.js';
-import { SEGMENT_SEPARATOR } from './segments.js';
+import { cellEstimate, controlFdr, interactionTest, type InteractionTest } from '../stats/interactions.js';
+import type { Moments } from '../stats/moments.js';
+import { SEGMENT_SEPARATOR } from '../stats/segments.js';
 import { buildMomentsQuery, type MomentRequest } from './sql.js';
 
 export interface InteractionOptions {

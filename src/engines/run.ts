@@ -8,7 +8,9 @@ import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
 import { describeFile } from '../store/import.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
+import { asEngine, type Engine } from './engine.js';
 import { analyzeExperiment } from './experiment.js';
+import { engineTables, openEngine, type EngineChoice } from './open.js';
 import { describeRelation } from './profile.js';
 
 export interface AnalysisRequest extends TestSettings {
@@ -24,6 +26,8 @@ export interface AnalysisRequest extends TestSettings {
   covariates: string[];
   nulls?: NullPolicy | undefined;
   preDays: number;
+  /** A warehouse to compute the sums in (null/absent: the DuckDB project store). */
+  engine?: EngineChoice | null | undefined;
 }
 
 const DATA_EXT = /\.(csv|tsv|txt|parquet|pq|json|jsonl|ndjson)$/i;
@@ -42,6 +46,9 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     segments: req.segments,
     percentiles: req.percentiles,
   };
+  // A local file is always analyzed in DuckDB; only an explicit --engine makes that an error.
+  const localFile = req.data !== undefined && DATA_EXT.test(req.data);
+  if (req.engine && !(localFile && !req.engine.explicit)) return runOnEngine(req, common, req.engine);
   if (req.experiment !== undefined) {
     const store = await Store.open(req.db, { readOnly: true });
     try {
@@ -83,22 +90,58 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     relation = quoteIdent(data);
   }
   try {
-    const metrics: AnalysisMetric[] = [...req.metrics.map((m) => ({ name: m, kind: 'value' as const, column: m })), ...req.ratios];
-    // CUPED with no covariates: use pre_<metric> when the data has it.
-    const cols = (await describeRelation(store, relation)).map((c) => c.name);
-    const withPre = metrics.map((m) => (m.kind === 'value' && req.covariates.length === 0 && req.method === 'cuped' && cols.includes(`pre_${m.column}`) ? { ...m, covariates: [`pre_${m.column}`] } : m));
-    return await analyze(store, {
-      ...common,
-      relation,
-      source: data,
-      experiment: null,
-      unit: req.unit,
-      group: req.group,
-      metrics: withPre,
-      covariates: req.covariates,
-      defaultNulls: req.nulls ?? 'zero',
-    });
+    return await analyzeTable(asEngine(store), relation, req, common);
   } finally {
     store.close();
+  }
+}
+
+/** Table mode on any engine: one unit-level relation. */
+async function analyzeTable(engine: Engine, relation: string, req: AnalysisRequest, common: TestSettings): Promise<AnalyzeResult> {
+  const metrics: AnalysisMetric[] = [...req.metrics.map((m) => ({ name: m, kind: 'value' as const, column: m })), ...req.ratios];
+  // CUPED with no covariates: use pre_<metric> when the data has it.
+  const cols = (await describeRelation(engine, relation)).map((c) => c.name);
+  const withPre = metrics.map((m) => (m.kind === 'value' && req.covariates.length === 0 && req.method === 'cuped' && cols.includes(`pre_${m.column}`) ? { ...m, covariates: [`pre_${m.column}`] } : m));
+  return analyze(engine, {
+    ...common,
+    relation,
+    source: req.data as string,
+    experiment: null,
+    unit: req.unit,
+    group: req.group,
+    metrics: withPre,
+    covariates: req.covariates,
+    defaultNulls: req.nulls ?? 'zero',
+  });
+}
+
+/**
+ * A warehouse engine: --data names a table there (schema.table allowed); --experiment reads the
+ * experiment's metric definitions from the project store and its exposures, events and users from
+ * the engine's tables (config engine.tables).
+ */
+async function runOnEngine(req: AnalysisRequest, common: TestSettings, choice: EngineChoice): Promise<AnalyzeResult> {
+  if (req.data !== undefined && DATA_EXT.test(req.data)) {
+    throw new UserError(`--data ${req.data} is a file: files are analyzed in DuckDB, the ${choice.type} engine reads tables`, { hint: 'drop --engine, or pass a table name of the warehouse', code: 'USAGE', exitCode: 2 });
+  }
+  const engine = await openEngine(choice);
+  try {
+    if (req.experiment !== undefined) {
+      const store = await Store.open(req.db, { readOnly: true });
+      try {
+        return await analyzeExperiment(store, { ...common, experiment: req.experiment, metrics: req.metrics, ratios: req.ratios, covariates: req.covariates, preDays: req.preDays, nulls: req.nulls }, { engine, tables: engineTables(choice.settings) });
+      } finally {
+        store.close();
+      }
+    }
+    const relation = engine.dialect.table(req.data as string);
+    try {
+      await engine.columns(relation);
+    } catch {
+      throw new UserError(`--data ${req.data}: no such table in the ${choice.type} engine (or no access to it)`, { hint: 'pass schema.table as the warehouse names it', code: 'FILE_NOT_FOUND' });
+    }
+    return await analyzeTable(engine, relation, req, common);
+  } finally {
+    await engine.close();
   }
 }

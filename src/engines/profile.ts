@@ -6,7 +6,9 @@
  * exact quantile, so they are one more pass, only when asked for.
  */
 import { UserError } from '../core/errors.js';
-import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
+import { asEngine, type Engine } from './engine.js';
+import { DIALECTS, type Dialect } from './dialect.js';
 
 export interface ColumnInfo {
   name: string;
@@ -14,14 +16,11 @@ export interface ColumnInfo {
   numeric: boolean;
 }
 
-const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
-
 /** Relations up to this many rows are profiled whole; larger ones through a block sample of about this size. */
 export const PROFILE_SAMPLE_ROWS = 200_000;
 
-export async function describeRelation(store: Store, relation: string): Promise<ColumnInfo[]> {
-  const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${relation}`);
-  return rows.map((r) => ({ name: r.column_name, type: r.column_type, numeric: NUMERIC.test(r.column_type) }));
+export async function describeRelation(source: Store | Engine, relation: string): Promise<ColumnInfo[]> {
+  return asEngine(source).columns(relation);
 }
 
 export function requireColumn(columns: ColumnInfo[], name: string, role: string, source: string): ColumnInfo {
@@ -53,13 +52,17 @@ export interface Profile {
   levels: Map<string, Levels>;
 }
 
-export async function profileRelation(store: Store, relation: string, opts: { unit: string; numeric: string[]; categorical: string[]; maxLevels?: number }): Promise<Profile> {
+export async function profileRelation(source: Store | Engine, relation: string, opts: { unit: string; numeric: string[]; categorical: string[]; maxLevels?: number }): Promise<Profile> {
+  const store = asEngine(source);
+  const d = store.dialect;
   const [countRow] = await store.all(`SELECT COUNT(*) AS n FROM ${relation}`);
   const rows = Number(countRow?.n ?? 0);
   const pct = Math.min(100, (PROFILE_SAMPLE_ROWS / Math.max(rows, 1)) * 100);
-  const sample = rows <= PROFILE_SAMPLE_ROWS ? relation : `(SELECT * FROM ${relation} USING SAMPLE ${pct.toFixed(4)}% (system, 42))`;
-  const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${quoteIdent(opts.unit)}) AS units`];
-  opts.numeric.forEach((c, i) => parts.push(`AVG(CAST(${quoteIdent(c)} AS DOUBLE)) AS mu${i}`));
+  // Sampling syntax differs per engine and only works on base tables in some: warehouses profile the
+  // whole relation (one more aggregate pass; the means are only centring constants, any one is exact).
+  const sample = rows <= PROFILE_SAMPLE_ROWS || d.name !== 'duckdb' ? relation : `(SELECT * FROM ${relation} USING SAMPLE ${pct.toFixed(4)}% (system, 42)) AS __sample`;
+  const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
+  opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
   const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${sample}`);
   const means = new Map<string, number>();
   opts.numeric.forEach((c, i) => means.set(c, Number(row?.[`mu${i}`] ?? 0)));
@@ -70,10 +73,13 @@ export async function profileRelation(store: Store, relation: string, opts: { un
 }
 
 /** Levels of a categorical covariate: frequent ones kept, rare ones pooled with the reference. */
-async function categoricalLevels(store: Store, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
-  const rows = await store.all<{ v: string; n: number }>(
-    `SELECT coalesce(CAST(${quoteIdent(column)} AS VARCHAR), '(null)') AS v, COUNT(*) AS n FROM ${relation} GROUP BY 1 ORDER BY n DESC, v LIMIT ${maxLevels + 1}`,
-  );
+async function categoricalLevels(store: Engine, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
+  const d = store.dialect;
+  const rows = (
+    await store.all<{ __level: string; n: number }>(
+      `SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS __level, COUNT(*) AS n FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
+    )
+  ).map((r) => ({ v: String(r.__level), n: Number(r.n) }));
   const minCount = Math.max(30, Math.ceil(total * 0.005));
   const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
   const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
@@ -81,10 +87,12 @@ async function categoricalLevels(store: Store, relation: string, column: string,
 }
 
 /** Exact upper caps at `quantile` for each column (one pass). */
-export async function winsorCaps(store: Store, relation: string, columns: string[], quantile: number): Promise<Map<string, number>> {
+export async function winsorCaps(source: Store | Engine, relation: string, columns: string[], quantile: number): Promise<Map<string, number>> {
   const caps = new Map<string, number>();
   if (columns.length === 0) return caps;
-  const [row] = await store.all(`SELECT ${columns.map((c, i) => `quantile_cont(CAST(${quoteIdent(c)} AS DOUBLE), ${quantile}) AS q${i}`).join(', ')} FROM ${relation}`);
+  const store = asEngine(source);
+  const d = store.dialect;
+  const [row] = await store.all(`SELECT ${columns.map((c, i) => `${d.quantile(d.double(d.ident(c)), quantile)} AS q${i}`).join(', ')} FROM ${relation}`);
   columns.forEach((c, i) => {
     const v = row?.[`q${i}`];
     if (v !== null && v !== undefined) caps.set(c, Number(v));
@@ -93,7 +101,7 @@ export async function winsorCaps(store: Store, relation: string, columns: string
 }
 
 /** SQL for a categorical cell key: the value when it is a kept level, else '__other' (NULL is "(null)"). */
-export function levelKey(column: string, kept: string[]): string {
-  const c = `coalesce(CAST(${quoteIdent(column)} AS VARCHAR), '(null)')`;
-  return `CASE WHEN ${c} IN (${kept.map(quoteLiteral).join(', ')}) THEN ${c} ELSE '__other' END`;
+export function levelKey(column: string, kept: string[], d: Dialect = DIALECTS.duckdb): string {
+  const c = `coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')})`;
+  return `CASE WHEN ${c} IN (${kept.map((k) => d.literal(k)).join(', ')}) THEN ${c} ELSE ${d.literal('__other')} END`;
 }

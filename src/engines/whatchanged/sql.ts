@@ -14,8 +14,8 @@
  * Only standard aggregates (count, sum, quantile_cont) so the same shape can run on a warehouse.
  */
 import { quoteIdent, quoteLiteral } from '../../store/store.js';
-import type { Agg } from './math.js';
-import { inPeriodSql, type Period } from './period.js';
+import type { Agg } from '../../stats/whatchanged/math.js';
+import { inPeriodSql, type Period } from '../../stats/whatchanged/period.js';
 
 export const UNITS_TABLE = '__whatchanged_units';
 export const AGG_TABLE = '__whatchanged_agg';

@@ -6,10 +6,11 @@
  * own comparison with each segment's statistics.
  */
 import { UserError } from '../core/errors.js';
-import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
-import type { Comparison } from './cuped.js';
-import { StatsInputError, type Moments } from './moments.js';
-import { SEGMENT_SEPARATOR, splitSegmentKey, type SegmentInput } from './segments.js';
+import { quoteIdent, quoteLiteral } from '../store/store.js';
+import type { Engine } from './engine.js';
+import type { Comparison } from '../stats/cuped.js';
+import { StatsInputError, type Moments } from '../stats/moments.js';
+import { SEGMENT_SEPARATOR, splitSegmentKey, type SegmentInput } from '../stats/segments.js';
 import { buildMomentsQuery, type MomentRequest } from './sql.js';
 
 /** Label of units whose segment value is NULL. */
@@ -47,7 +48,7 @@ export interface SegmentRunArgs {
  * The per-segment comparisons: one moments query per dimension, grouped by (group, segment value),
  * with the same columns (so CUPED/CUPAC is refitted inside each segment).
  */
-export async function segmentComparisons(store: Store, a: SegmentRunArgs): Promise<SegmentInput[]> {
+export async function segmentComparisons(store: Pick<Engine, 'all'>, a: SegmentRunArgs): Promise<SegmentInput[]> {
   const [row] = await store.all(segmentCardinalityQuery(a.relation, a.dimensions));
   a.dimensions.forEach((d, i) => {
     const n = Number(row?.[`d${i}`] ?? 0);

@@ -7,7 +7,8 @@
  * as one-hot indicators and NULL handling are evaluated once per row; identical aggregates
  * requested by several metrics (the covariate block) are computed once.
  */
-import type { Moments } from './moments.js';
+import type { Moments } from '../stats/moments.js';
+import { DIALECTS, type Dialect } from './dialect.js';
 
 export interface ColumnExpr {
   name: string;
@@ -38,16 +39,12 @@ export interface MomentsQuery {
   extras(rows: Record<string, unknown>[]): Map<string, Map<string, number>>;
 }
 
-function lit(n: number): string {
-  if (!Number.isFinite(n)) return '0';
-  return `CAST(${n.toPrecision(17)} AS DOUBLE)`;
-}
-
 /**
  * @param extra additional per-group aggregates over the relation's own columns (e.g. NULL counts),
  *              alias -> aggregate SQL; they are evaluated in the same pass.
+ * @param dialect the engine's SQL dialect (filtered aggregates, casts, literals)
  */
-export function buildMomentsQuery(relation: string, groupExpr: string, requests: MomentRequest[], extra: Record<string, string> = {}, cellKeys: string[] = []): MomentsQuery {
+export function buildMomentsQuery(relation: string, groupExpr: string, requests: MomentRequest[], extra: Record<string, string> = {}, cellKeys: string[] = [], dialect: Dialect = DIALECTS.duckdb): MomentsQuery {
   const projected = new Map<string, string>(); // projected expression -> column alias
   const project = (text: string, prefix: string): string => {
     let a = projected.get(text);
@@ -67,24 +64,24 @@ export function buildMomentsQuery(relation: string, groupExpr: string, requests:
     return a;
   };
   const plans = requests.map((req) => {
-    const filter = req.filter ? ` FILTER (WHERE ${project(`(${req.filter})`, '__f')})` : '';
+    const filter = req.filter ? project(`(${req.filter})`, '__f') : undefined;
     // Numeric columns get SQL aggregates; indicator columns are folded from the cells later.
     const numeric = req.columns.map((c, i) => (c.indicator ? null : i)).filter((i): i is number => i !== null);
     const cols = new Map<number, string>();
     for (const i of numeric) {
       const c = req.columns[i] as ColumnExpr;
       const s = req.shift[i] ?? 0;
-      cols.set(i, project(s === 0 ? `(${c.expr})` : `((${c.expr}) - ${lit(s)})`, '__c'));
+      cols.set(i, project(s === 0 ? `(${c.expr})` : `((${c.expr}) - ${dialect.number(s)})`, '__c'));
     }
-    const n = alias(`COUNT(*)${filter}`);
+    const n = alias(dialect.count(filter));
     const sums = new Map<number, string>();
     const cross = new Map<string, string>();
-    for (const i of numeric) sums.set(i, alias(`SUM(${cols.get(i) as string})${filter}`));
+    for (const i of numeric) sums.set(i, alias(dialect.sum(cols.get(i) as string, filter)));
     for (const i of numeric) {
       for (const j of numeric) {
         if (j < i) continue;
         const [a, b] = [cols.get(i) as string, cols.get(j) as string].sort();
-        cross.set(`${i},${j}`, alias(`SUM(${a} * ${b})${filter}`));
+        cross.set(`${i},${j}`, alias(dialect.sum(`${a} * ${b}`, filter)));
       }
     }
     return { req, n, sums, cross };
@@ -93,7 +90,7 @@ export function buildMomentsQuery(relation: string, groupExpr: string, requests:
   // Extra aggregates read the relation's own columns, so those stay visible in the inner SELECT.
   const keyCols = cellKeys.map((_, i) => `__k${i}`);
   const inner = [
-    `CAST(${groupExpr} AS VARCHAR) AS __group`,
+    `${dialect.text(groupExpr)} AS __group`,
     ...cellKeys.map((k, i) => `${k} AS __k${i}`),
     ...[...projected.entries()].map(([text, a]) => `${text} AS ${a}`),
     ...(extraAliases.length > 0 ? ['*'] : []),

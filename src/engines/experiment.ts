@@ -4,9 +4,11 @@
  * as covariates, user properties) inside DuckDB, then runs the common analysis on it.
  */
 import { UserError } from '../core/errors.js';
-import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
+import type { Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
+import { asEngine, type Engine } from './engine.js';
+import type { EngineTables } from './open.js';
 
 export interface ExperimentAnalyzeOptions extends TestSettings {
   experiment: string;
@@ -27,11 +29,24 @@ interface ExperimentSpec {
   controlGroupID?: string;
 }
 
-export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOptions): Promise<AnalyzeResult> {
+/**
+ * @param on where the data lives when not in the store: an engine and its table names (the
+ *           experiment and metric definitions still come from the project store).
+ */
+export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOptions, on?: { engine: Engine; tables: EngineTables }): Promise<AnalyzeResult> {
+  const data = on?.engine ?? asEngine(store);
+  const sql = data.dialect;
+  const t = {
+    events: on ? sql.table(on.tables.events) : 'events',
+    exposures: on ? sql.table(on.tables.exposures) : 'exposures',
+    users: on ? sql.table(on.tables.users) : 'users',
+  };
   const rows = await store.all<{ spec: string }>("SELECT spec FROM entities WHERE kind = 'experiments' AND name = $1", [opts.experiment]);
-  const exposed = await store.all<{ n: number }>('SELECT count(*) AS n FROM exposures WHERE experiment = $1', [opts.experiment]);
+  const exposed = await data.all<{ n: number }>(`SELECT count(*) AS n FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}`);
   if (rows.length === 0 && Number(exposed[0]?.n ?? 0) === 0) {
-    const known = await store.all<{ name: string }>("SELECT DISTINCT name FROM (SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT experiment AS name FROM exposures) ORDER BY 1");
+    const known = on
+      ? (await data.all<{ name: string }>(`SELECT DISTINCT experiment AS name FROM ${t.exposures} ORDER BY 1`)).map((r) => ({ name: String(r.name) }))
+      : await store.all<{ name: string }>("SELECT DISTINCT name FROM (SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT experiment AS name FROM exposures) ORDER BY 1");
     throw new UserError(`no experiment named "${opts.experiment}" in the project store`, {
       hint: known.length > 0 ? `experiments: ${known.map((k) => k.name).join(', ')}` : 'run `statsig-hack seed` or import exposures first',
       code: 'UNKNOWN_EXPERIMENT',
@@ -41,7 +56,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
 
   const metricRows = await store.all<{ name: string; spec: unknown }>("SELECT name, spec FROM entities WHERE kind = 'metrics' ORDER BY name");
   const custom = new Map<string, unknown>(metricRows.map((r) => [r.name, typeof r.spec === 'string' ? (JSON.parse(r.spec) as unknown) : r.spec]));
-  const events = (await store.all<{ event: string }>('SELECT DISTINCT event FROM events ORDER BY 1')).map((e) => e.event);
+  const events = (await data.all<{ event: string }>(`SELECT DISTINCT event FROM ${t.events} ORDER BY 1`)).map((e) => String(e.event));
   let defs: MetricDef[];
   try {
     if (opts.metrics.length > 0) {
@@ -94,8 +109,8 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
       const same = post ? undefined : preByExpr.get(expr);
       if (same !== undefined) return same;
       if (!post) preByExpr.set(expr, alias);
-      aggs.push(`${expr} AS ${quoteIdent(alias)}`);
-      aliases.push(quoteIdent(alias));
+      aggs.push(`${expr} AS ${sql.ident(alias)}`);
+      aliases.push(sql.ident(alias));
       return alias;
     };
     const { numerator, denominator } = metricComponents(d);
@@ -105,7 +120,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
       const cols = { event: `(CASE WHEN ${post ? 'post' : 'NOT post'} THEN event END)` };
       const parts: [string, typeof numerator][] = denominator ? [['num', numerator], ['den', denominator]] : [['v', numerator]];
       for (const [part, component] of parts) {
-        const alias = add(col(part, post), `CAST(${componentSql(component, cols)} AS DOUBLE)`, post);
+        const alias = add(col(part, post), sql.double(componentSql(component, cols, sql)), post);
         if (!post) pre.push(alias);
       }
     }
@@ -130,20 +145,21 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     ),
   ];
 
-  const exp = quoteLiteral(opts.experiment);
-  await store.run('DROP TABLE IF EXISTS __exp');
-  await store.run(`CREATE TEMP TABLE __exp AS
-    WITH x AS (SELECT unit_id, group_name, first_exposure FROM exposures WHERE experiment = ${exp}),
+  // One unit-level relation (a temp table in the store; a subquery on a read-only warehouse).
+  const relation = await data.materialize(
+    '__exp',
+    `WITH x AS (SELECT unit_id, group_name, first_exposure FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}),
     e AS (
       SELECT ev.unit_id, ev.event, coalesce(ev.value, 0) AS value, ev.ts, ev.ts >= x.first_exposure AS post
-      FROM events ev JOIN x USING (unit_id)
-      WHERE ev.event IN (${usedEvents.map(quoteLiteral).join(', ')})
-        AND ev.ts >= x.first_exposure - INTERVAL ${opts.preDays} DAY
+      FROM ${t.events} ev JOIN x ON ev.unit_id = x.unit_id
+      WHERE ev.event IN (${usedEvents.map((e) => sql.literal(e)).join(', ')})
+        AND ev.ts >= x.first_exposure - ${sql.days(opts.preDays)}
     ),
     agg AS (SELECT unit_id, ${aggs.join(', ')} FROM e GROUP BY unit_id)
     SELECT x.unit_id, x.group_name, ${aliases.map((c) => `coalesce(agg.${c}, 0) AS ${c}`).join(', ')},
       ${USER_PROPERTIES.map((p) => `u.${p}`).join(', ')}
-    FROM x LEFT JOIN agg USING (unit_id) LEFT JOIN users u USING (unit_id)`);
+    FROM x LEFT JOIN agg ON agg.unit_id = x.unit_id LEFT JOIN ${t.users} u ON u.unit_id = x.unit_id`,
+  );
 
   // Covariates: explicit ones, or (CUPAC default) every pre-period metric plus the user properties that have data.
   // A named covariate may be a metric (or pre_<metric>): its pre-period value; else a user property.
@@ -153,14 +169,14 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   });
   if (covariates.length === 0 && autoCupac) {
     // User properties that vary (a constant or empty one carries no signal).
-    const distinct = await store.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM __exp`);
+    const distinct = await data.all(`SELECT ${USER_PROPERTIES.map((p) => `count(DISTINCT ${p}) AS ${p}`).join(', ')} FROM ${relation}`);
     const withData = USER_PROPERTIES.filter((p) => Number(distinct[0]?.[p] ?? 0) > 1);
     covariates = [...preCols, ...withData];
   }
   const method: Method = opts.method ?? 'cupac';
   const weights = opts.weights ?? (spec.groups && spec.groups.length > 0 ? Object.fromEntries(spec.groups.map((g) => [g.name, g.size])) : undefined);
-  const result = await analyze(store, {
-    relation: '__exp',
+  const result = await analyze(data, {
+    relation,
     source: `experiment ${opts.experiment}`,
     experiment: opts.experiment,
     unit: 'unit_id',

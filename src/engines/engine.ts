@@ -1,0 +1,108 @@
+/**
+ * Where sums are computed. An Engine runs the aggregation queries the plans build (sql.ts,
+ * profile.ts, analyze.ts) in its dialect and returns the few rows of per-group sums; the
+ * math on them is src/stats/. The DuckDB project store is the default engine; each warehouse
+ * is another (postgres.ts, clickhouse.ts, rest.ts), loaded only when configured.
+ */
+import type { Config } from '../core/config.js';
+import { queryObserver } from '../store/observer.js';
+import { Store, type Row } from '../store/store.js';
+import { dialectFor, type Dialect, type DialectName } from './dialect.js';
+
+/** The config's `engine` section. */
+export type EngineSettings = NonNullable<Config['engine']>;
+
+export interface EngineColumn {
+  name: string;
+  /** The engine's own type name. */
+  type: string;
+  numeric: boolean;
+}
+
+/** What the engine reports about one query (the job log records it). */
+export interface EngineQueryStats {
+  /** Bytes the engine says it scanned (null when it does not say). */
+  bytesScanned: number | null;
+  /** Bytes of the result that came back over the wire. */
+  bytesReturned: number;
+  rowsReturned: number;
+}
+
+export interface Engine {
+  readonly name: DialectName;
+  readonly dialect: Dialect;
+  /** Runs one read-only query; rows as plain objects keyed by column alias. */
+  all<T extends Row = Row>(sql: string): Promise<T[]>;
+  /** Columns of a relation (a quoted table name, or a parenthesised subquery with an alias). */
+  columns(relation: string): Promise<EngineColumn[]>;
+  /** Makes a relation that later queries may read more than once: a temp table where allowed, else the subquery itself. */
+  materialize(name: string, select: string): Promise<string>;
+  /** Stats of the last query (bytes back, bytes scanned as reported). */
+  lastStats(): EngineQueryStats | null;
+  close(): Promise<void>;
+}
+
+const DUCKDB_NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
+
+/** Rough size of rows as the bytes of their JSON text (what came back, engine-independent). */
+export function resultBytes(rows: unknown[]): number {
+  return Buffer.byteLength(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+}
+
+/** The DuckDB project store (or an in-memory store holding a data file) as an engine. */
+export class DuckDBEngine implements Engine {
+  readonly name = 'duckdb' as const;
+  readonly dialect = dialectFor('duckdb');
+  private stats: EngineQueryStats | null = null;
+
+  constructor(readonly store: Store) {}
+
+  async all<T extends Row = Row>(sql: string): Promise<T[]> {
+    const rows = await this.store.all<T>(sql);
+    this.stats = { bytesScanned: null, bytesReturned: resultBytes(rows), rowsReturned: rows.length };
+    return rows;
+  }
+
+  async columns(relation: string): Promise<EngineColumn[]> {
+    const rows = await this.store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${relation}`);
+    return rows.map((r) => ({ name: r.column_name, type: r.column_type, numeric: DUCKDB_NUMERIC.test(r.column_type) }));
+  }
+
+  async materialize(name: string, select: string): Promise<string> {
+    await this.store.run(`DROP TABLE IF EXISTS ${this.dialect.ident(name)}`);
+    await this.store.run(`CREATE TEMP TABLE ${this.dialect.ident(name)} AS ${select}`);
+    return this.dialect.ident(name);
+  }
+
+  lastStats(): EngineQueryStats | null {
+    return this.stats;
+  }
+
+  /** The store belongs to whoever opened it. */
+  async close(): Promise<void> {}
+}
+
+/** Old callers pass a Store: it is the DuckDB engine. */
+export function asEngine(source: Store | Engine): Engine {
+  return source instanceof Store ? new DuckDBEngine(source) : source;
+}
+
+/**
+ * Runs one warehouse query under the job log's observer (when `jobs` is recording): the record
+ * carries what the engine reported, bytes scanned when it says so and the bytes that came back.
+ */
+export async function observeEngineQuery<T>(name: string, sql: string, exec: () => Promise<{ result: T; stats: EngineQueryStats }>): Promise<T> {
+  const obs = queryObserver.getStore();
+  if (!obs?.active) return (await exec()).result;
+  const startedAt = Date.now();
+  const t0 = performance.now();
+  try {
+    const { result, stats } = await exec();
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: true, error: null, profile: null, engine: { name, ...stats } });
+    return result;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: false, error: message.split('\n')[0] ?? message, profile: null, engine: { name, bytesScanned: null, bytesReturned: 0, rowsReturned: 0 } });
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The Trino engine against a local stub of Trino's REST protocol (test/support/warehouse-stubs.ts)
+ * that runs the Trino-dialect SQL in DuckDB: the client follows nextUri pages, sends the user,
+ * catalog and token headers, reports processedBytes to the job log, and the analysis equals
+ * DuckDB's own to 1e-9. A nextUri pointing at another host is refused (the token stays home).
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
+import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
+import { queryObserver } from '../../src/store/observer.js';
+import { jobRecord, type JobRecord } from '../../src/observe/jobs/record.js';
+import { startTrinoStub, type TrinoStub } from '../support/warehouse-stubs.js';
+import { tmpDir } from '../support/tmp.js';
+import { expectSameResult } from './same.js';
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
+
+describe('trino engine against a protocol stub', () => {
+  let stub: TrinoStub;
+  let warehouse: Store;
+  let cwd: string;
+  let db: string;
+  let trino: EngineChoice;
+
+  beforeAll(async () => {
+    cwd = tmpDir();
+    db = path.join(cwd, '.statsig-hack/project.duckdb');
+    const store = await Store.open(db, { create: true });
+    await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    store.close();
+    // The "warehouse": another DuckDB holding the same rows under the catalog-qualified name.
+    warehouse = await Store.memory({ migrate: false });
+    await warehouse.run(`CREATE SCHEMA lake`);
+    await warehouse.run(`CREATE TABLE lake.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    stub = await startTrinoStub(warehouse);
+    trino = chooseEngine('trino', { engine: { type: 'trino', url: stub.url, user: 'analyst', options: { catalog: 'hive', schema: 'lake' } } }, { STATSIG_HACK_TRINO_TOKEN: 'tok-123' }) as EngineChoice;
+  });
+  afterAll(async () => {
+    await stub?.close();
+    warehouse?.close();
+  });
+
+  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => ({ cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over });
+
+  it('plain, CUPAC with a categorical covariate and a ratio equal DuckDB; the protocol as Trino speaks it', async () => {
+    const cases: Partial<AnalysisRequest>[] = [
+      { metrics: ['revenue', 'orders'], method: 'none' },
+      { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
+      { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
+    ];
+    for (const c of cases) {
+      const duck = await runAnalysis(base(c));
+      const jobs: JobRecord[] = [];
+      stub.requests.length = 0;
+      const house = await queryObserver.run({ active: true, record: (q) => jobs.push(jobRecord(q, { command: 'analyze', experiment: null, metric: null }, 'r')) }, () => runAnalysis(base({ ...c, data: 'lake.exp', engine: trino })));
+      expectSameResult({ ...house, warnings: house.warnings.map((w) => w.replaceAll('lake.exp', 'exp')) }, duck);
+      const posts = stub.requests.filter((r) => r.method === 'POST');
+      expect(posts.length).toBeGreaterThan(2);
+      for (const p of posts) {
+        expect(p.headers['x-trino-user']).toBe('analyst');
+        expect(p.headers['x-trino-catalog']).toBe('hive');
+        expect(p.headers['x-trino-schema']).toBe('lake');
+        expect(p.headers.authorization).toBe('Bearer tok-123');
+      }
+      expect(posts.some((p) => p.body.includes('FROM "lake"."exp"'))).toBe(true);
+      // Results came back over several pages.
+      expect(stub.requests.filter((r) => r.method === 'GET').length).toBeGreaterThan(posts.length);
+      const moments = jobs.find((j) => j.sql.includes('GROUP BY __group'));
+      expect(moments?.bytes_scanned).toBeGreaterThan(0);
+    }
+  }, 120_000);
+
+  it('a failed statement is one line; a nextUri on another host is not followed', async () => {
+    await expect(runAnalysis(base({ data: 'lake.nope', engine: trino }))).rejects.toThrow(/lake\.nope: no such table in the trino engine/);
+    stub.redirectNextTo('http://127.0.0.2:9');
+    try {
+      await expect(runAnalysis(base({ data: 'lake.exp', engine: trino }))).rejects.toThrow(/nextUri points away from the coordinator/);
+    } finally {
+      stub.redirectNextTo(null);
+    }
+    const gets = stub.requests.filter((r) => r.method === 'GET' && r.headers.host?.startsWith('127.0.0.2'));
+    expect(gets).toEqual([]);
+  }, 60_000);
+});
