@@ -167,9 +167,9 @@ export function decompositionComponents(dec: Decomposition, point: number[], fre
   return { trend, seasonal: p ? [{ name: seasonName(freq, p), values: seasonal }] : [], holidays: null, regressors: [] };
 }
 
-/** Component-wise mean of two decompositions (same length); a season or regressor one of them lacks counts as zero. */
-export function averageComponents(a: ModelComponents, b: ModelComponents): ModelComponents {
-  const half = (x: number[] | undefined, y: number[] | undefined, len: number): number[] => Array.from({ length: len }, (_, i) => ((x?.[i] ?? 0) + (y?.[i] ?? 0)) / 2);
+/** Component-wise weighted mean, wa a + (1 - wa) b, of two decompositions (same length); a season or regressor one of them lacks counts as zero. */
+export function averageComponents(a: ModelComponents, b: ModelComponents, wa = 0.5): ModelComponents {
+  const half = (x: number[] | undefined, y: number[] | undefined, len: number): number[] => Array.from({ length: len }, (_, i) => wa * (x?.[i] ?? 0) + (1 - wa) * (y?.[i] ?? 0));
   const len = a.trend.length;
   const named = (xs: { name: string; values: number[] }[], ys: { name: string; values: number[] }[]): { name: string; values: number[] }[] =>
     [...new Set([...xs, ...ys].map((c) => c.name))].map((name) => ({ name, values: half(xs.find((c) => c.name === name)?.values, ys.find((c) => c.name === name)?.values, len) }));
@@ -210,13 +210,16 @@ export interface FitDescription {
 
 /**
  * The components of the chosen model over history + horizon, its trend changepoints, and a
- * one-line summary. Prophet: its own terms. Ensemble: the mean of Prophet's terms and the robust
- * decomposition (whose horizon makes up MSTL's half of the forecast). Other models: the robust
+ * one-line summary. Prophet: its own terms. Ensemble: Prophet's terms at Prophet's weight w, and
+ * the robust decomposition of the other members' part, (ensemble - w Prophet) / (1 - w), at 1 - w,
+ * so the components still add up to the ensemble's forecast. Other models: the robust
  * decomposition. `point` is the model's forecast on its own (transformed) scale.
  */
 export function describeFit(args: {
   model: ModelName;
   prophet: ModelComponents | undefined;
+  /** Ensemble: Prophet's weight in it (default 0.5, the equal-weight mean of Prophet and MSTL). */
+  prophetWeight?: number | undefined;
   point: number[];
   decomposition: Decomposition;
   y: number[];
@@ -232,9 +235,13 @@ export function describeFit(args: {
   else if (args.prophet && args.model === 'ensemble') {
     const p = args.prophet;
     const sumAt = (i: number): number => (p.trend[i] as number) + p.seasonal.reduce((a, c) => a + (c.values[i] as number), 0) + (p.holidays?.[i] ?? 0) + p.regressors.reduce((a, c) => a + (c.values[i] as number), 0);
-    // The ensemble is the mean of Prophet and MSTL: MSTL's forecast is 2 x ensemble - Prophet.
-    const mstlPoint = point.map((v, k) => 2 * v - sumAt(n + k));
-    comps = averageComponents(p, decompositionComponents(dec, mstlPoint, freq));
+    // The ensemble is w Prophet + (1 - w) rest: the rest's forecast is (ensemble - w Prophet) / (1 - w).
+    const w = args.prophetWeight ?? 0.5;
+    if (w >= 1 - 1e-9) comps = p;
+    else {
+      const restPoint = point.map((v, k) => (v - w * sumAt(n + k)) / (1 - w));
+      comps = averageComponents(p, decompositionComponents(dec, restPoint, freq), w);
+    }
   } else comps = decompositionComponents(dec, point, freq);
   const ds = Array.from({ length: n + h }, (_, i) => formatTime(gridTime(freq, start, i), freq));
   const changepoints = args.prophet && (args.model === 'prophet' || args.model === 'ensemble') ? trendChangepoints(args.prophet.trend.slice(0, n), y, freq, start) : [];

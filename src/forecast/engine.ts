@@ -373,7 +373,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     holidays: holidayReport,
     backtest,
   });
-  const fit = describeFit({ model: out.model, prophet: out.components, point: out.point, decomposition, y, freq: series.freq, start: series.start, transform: tf });
+  const fit = describeFit({ model: out.model, prophet: out.components, prophetWeight: out.componentsWeight, point: out.point, decomposition, y, freq: series.freq, start: series.start, transform: tf });
   res.components_note = fit.note;
   if (opts.includeHistory) {
     res.components = fit.components;

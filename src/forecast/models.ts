@@ -59,6 +59,8 @@ export interface ModelOutput {
   note?: string;
   /** The model's own additive components over history + horizon (Prophet; with insample). */
   components?: ModelComponents;
+  /** Ensemble: the weight of the Prophet member whose `components` these are (the rest is decomposed). */
+  componentsWeight?: number;
 }
 
 /** Seasonal periods (in grid steps) that fit at least twice into `n` points. */
@@ -172,6 +174,12 @@ export function combineWeighted(outputs: Partial<Record<Member, ModelOutput>>, w
     lower: point.map((p, k) => p - (lowHalf[k] as number)),
     upper: point.map((p, k) => p + (upHalf[k] as number)),
   };
+  // Prophet's own terms carry its share of the forecast; describeFit decomposes the rest.
+  const prophet = outputs.prophet;
+  if (prophet?.components && present.includes('prophet')) {
+    out.components = prophet.components;
+    out.componentsWeight = w('prophet');
+  }
   const withFit = present.filter((m) => outputs[m]?.fitted);
   if (withFit.length > 0) {
     const n = (outputs[withFit[0] as Member]?.fitted as number[]).length;
@@ -187,7 +195,6 @@ export function combineWeighted(outputs: Partial<Record<Member, ModelOutput>>, w
       return ws > 0 ? s / ws : NaN;
     });
   }
-  const prophet = outputs.prophet;
   if (prophet?.fitted && present.includes('prophet')) out.baseline = prophet.fitted;
   const notes = present.map((m) => outputs[m]?.note).filter((x): x is string => Boolean(x));
   if (notes.length > 0) out.note = notes.join('; ');
