@@ -83,6 +83,11 @@ describe('components', () => {
       checkAdditive(s, 8);
       expect(s.components?.seasonal.map((x) => x.name)).toContain('weekly');
       if (model === 'mstl') expect(s.changepoints).toEqual([]);
+      // The CV-weighted ensemble keeps its Prophet member's terms (yearly, changepoints) at Prophet's weight.
+      if (model === 'ensemble') {
+        expect(s.components?.seasonal.map((x) => x.name)).toContain('yearly');
+        expect(s.changepoints?.length).toBeGreaterThan(0);
+      }
     }
   });
 
