@@ -24,6 +24,7 @@ import { quoteLiteral, type Store } from '../store/store.js';
 import { inPeriodSql, describePeriod, type Period } from '../stats/whatchanged/period.js';
 import { StatsInputError, mergeMoments, type Moments } from '../stats/moments.js';
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
+import { pValue } from '../stats/ttest.js';
 import { countryCode, countrySpellings, type Geography, type Unmatched } from './map-join.js';
 import { matchCode } from './map.js';
 
@@ -376,8 +377,11 @@ async function liftMap(store: Store, q: MapQuery, metric: MetricChoice, place: P
       throw error;
     }
     if (cmp.rel_lift === null || Math.abs(cmp.control_mean) < ZERO) return { ...base, value: null, note: 'the control value is 0, so the relative lift is undefined' };
-    const significant = cmp.p_value !== null && cmp.p_value < alpha;
-    return { ...base, value: cmp.rel_lift, ci: cmp.rel_ci, p_value: cmp.p_value, significant, control_mean: cmp.control_mean, test_mean: cmp.test_mean };
+    // The map shows the relative lift and its (delta-method) CI: its p-value and the hatching come
+    // from the same test, so a CI that includes 0 is never called significant.
+    const p = cmp.rel_se !== null && cmp.rel_se > 0 && cmp.df !== null ? pValue(cmp.rel_lift / cmp.rel_se, cmp.df, 'two') : null;
+    const significant = p !== null && p < alpha;
+    return { ...base, value: cmp.rel_lift, ci: cmp.rel_ci, p_value: p, significant, control_mean: cmp.control_mean, test_mean: cmp.test_mean };
   });
   regions.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.key.localeCompare(b.key));
   const skipped = regions.filter((r) => r.value === null);

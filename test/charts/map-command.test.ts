@@ -134,6 +134,12 @@ describe('map command: experiment lift', () => {
     expect(by('DE').ci[0]).toBeLessThan(0);
     expect(by('DE').ci[1]).toBeGreaterThan(0);
     expect(j.experiment).toEqual({ name: 'exp1', control: 'control', variant: 'treatment', alpha: 0.05 });
+    // The hatching, the p-value and the CI come from one test: significant exactly when the CI excludes 0.
+    for (const x of j.regions as { ci?: [number, number]; p_value?: number; significant?: boolean }[]) {
+      if (!x.ci) continue;
+      expect(x.significant).toBe(x.ci[0] > 0 || x.ci[1] < 0);
+      expect(x.significant).toBe((x.p_value ?? 1) < 0.05);
+    }
     const img = decodePng(fs.readFileSync(path.join(dir, 'lift.png')));
     expect(bucketAt(img, 'world', 'US', RDBU_6)).toMatchObject({ index: 5 });
     expect(bucketAt(img, 'world', 'BR', RDBU_6)).toMatchObject({ index: 1 });
