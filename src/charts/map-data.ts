@@ -332,6 +332,16 @@ function armMoments(r: { n: number; my: number; md: number; sy: number; sd: numb
   };
 }
 
+/**
+ * The map shows the relative lift and its (delta-method) CI: its p-value and the hatching come
+ * from that same test, so a CI that includes 0 is never called significant (the absolute
+ * difference's p can be below alpha while the relative CI still includes 0).
+ */
+export function liftSignificance(cmp: Comparison, alpha: number): { p: number | null; significant: boolean } {
+  const p = cmp.rel_lift !== null && cmp.rel_se !== null && cmp.rel_se > 0 && cmp.df !== null ? pValue(cmp.rel_lift / cmp.rel_se, cmp.df, 'two') : null;
+  return { p, significant: p !== null && p < alpha };
+}
+
 async function liftMap(store: Store, q: MapQuery, metric: MetricChoice, place: PlaceChoice): Promise<MapData> {
   const { control, variant } = await experimentArms(store, q);
   const alpha = q.alpha ?? 0.05;
@@ -377,10 +387,7 @@ async function liftMap(store: Store, q: MapQuery, metric: MetricChoice, place: P
       throw error;
     }
     if (cmp.rel_lift === null || Math.abs(cmp.control_mean) < ZERO) return { ...base, value: null, note: 'the control value is 0, so the relative lift is undefined' };
-    // The map shows the relative lift and its (delta-method) CI: its p-value and the hatching come
-    // from the same test, so a CI that includes 0 is never called significant.
-    const p = cmp.rel_se !== null && cmp.rel_se > 0 && cmp.df !== null ? pValue(cmp.rel_lift / cmp.rel_se, cmp.df, 'two') : null;
-    const significant = p !== null && p < alpha;
+    const { p, significant } = liftSignificance(cmp, alpha);
     return { ...base, value: cmp.rel_lift, ci: cmp.rel_ci, p_value: p, significant, control_mean: cmp.control_mean, test_mean: cmp.test_mean };
   });
   regions.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.key.localeCompare(b.key));
