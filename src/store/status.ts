@@ -29,7 +29,7 @@ export async function storeStatus(store: Store): Promise<StoreStatus> {
   return { db: store.path, schema_version: await store.version(), project: projectOf(meta[0]?.value), tables, entities, experiments_by_status, experiments };
 }
 
-function projectOf(value: unknown): StoreStatus['project'] {
+function projectOf(value: string | null | undefined): StoreStatus['project'] {
   if (value === undefined || value === null) return null;
   const parsed = JSON.parse(String(value)) as { name?: string; description?: string };
   return { name: parsed.name ?? 'unnamed', ...(parsed.description ? { description: parsed.description } : {}) };
