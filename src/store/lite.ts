@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import type * as Bindings from '@duckdb/node-bindings';
 import { observedUnprofiled } from './observer.js';
 
-function bindings(): typeof Bindings {
+export function bindings(): typeof Bindings {
   return createRequire(import.meta.url)('@duckdb/node-bindings') as typeof Bindings;
 }
 
@@ -23,7 +23,7 @@ const STRING_T = 16;
 const INLINE = 12;
 const utf8 = new TextDecoder();
 
-/** The text of row 0 of `vector` (a VARCHAR vector), or null when that cell is NULL. */
+/** The text of row `row` of `vector` (a VARCHAR vector of `rows` rows), or null when that cell is NULL. */
 export function varcharAt(ddb: typeof Bindings, vector: Bindings.Vector, rows: number, row: number): string | null {
   const validity = ddb.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
   if (!ddb.validity_row_is_valid(validity, row)) return null;
@@ -39,10 +39,10 @@ export function varcharAt(ddb: typeof Bindings, vector: Bindings.Vector, rows: n
 }
 
 /**
- * Runs `sql` (one statement returning one VARCHAR column) on the store at `file`, opened
- * read-only, and returns the first row's value parsed as JSON (null for no row or a NULL cell).
+ * Runs `sql` (one statement whose first column is a VARCHAR) on the store at `file`, opened
+ * read-only, and returns the first row's text (null for no row or a NULL cell).
  */
-export async function readJsonDocument(file: string, sql: string): Promise<unknown> {
+export async function readFirstText(file: string, sql: string): Promise<string | null> {
   if (!fs.existsSync(file)) throw new Error(`no store at ${file}`);
   const ddb = bindings();
   const config = ddb.create_config();
@@ -52,18 +52,22 @@ export async function readJsonDocument(file: string, sql: string): Promise<unkno
   try {
     const conn = await ddb.connect(db);
     try {
-      const text = await observedUnprofiled(sql, async () => {
+      return await observedUnprofiled(sql, async () => {
         const result = await ddb.query(conn, sql);
         const chunk = await ddb.fetch_chunk(result);
         const rows = chunk ? ddb.data_chunk_get_size(chunk) : 0;
-        if (!chunk || rows === 0) return null;
-        return varcharAt(ddb, ddb.data_chunk_get_vector(chunk, 0), rows, 0);
+        return chunk && rows > 0 ? varcharAt(ddb, ddb.data_chunk_get_vector(chunk, 0), rows, 0) : null;
       });
-      return text === null ? null : (JSON.parse(text) as unknown);
     } finally {
       ddb.disconnect_sync(conn);
     }
   } finally {
     ddb.close_sync(db);
   }
+}
+
+/** `readFirstText`'s text parsed as JSON (null for no row or a NULL cell). */
+export async function readJsonDocument(file: string, sql: string): Promise<unknown> {
+  const text = await readFirstText(file, sql);
+  return text === null ? null : (JSON.parse(text) as unknown);
 }
