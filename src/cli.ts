@@ -10,7 +10,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Help } from './core/commander.js';
 import type { App, CliIO, CommandContext, GlobalOptions } from './core/context.js';
-import { UsageError, UserError } from './core/errors.js';
 import { fitHelp, terminalWidth } from './core/text.js';
 import type { Output } from './core/output.js';
 import type { Redactor } from './core/redact.js';
@@ -201,8 +200,10 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
       const message = error.message.replace(/^error: /, '');
+      const { UsageError } = await import('./core/errors.js'); // errors load only when there is one
       return fail(new UsageError(message, { hint: 'run with --help to see the usage' }));
     }
+    const { UserError } = await import('./core/errors.js');
     if (error instanceof UserError && error.code === 'STORE_MISSING') {
       const { storeMissingHint } = await import('./core/config.js');
       return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
