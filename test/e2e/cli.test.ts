@@ -227,6 +227,8 @@ describe('start-up loads only what the command uses (built binary)', () => {
     for (const heavy of ['/zod/', '/cosmiconfig/', '/chalk/', '@duckdb', 'commander/esm.mjs', '/ink/', '/openai/', 'playwright']) expect(has(esm, heavy), heavy).toBe(false);
     expect(has(cjs, '@duckdb')).toBe(false);
     expect(has(cjs, '/commander/')).toBe(true);
+    // The job log and the error classes load only when a command runs or something fails.
+    for (const lazy of ['/dist/store/observer.js', '/dist/observe/jobs/', '/dist/core/errors.js']) expect(has(esm, lazy), lazy).toBe(false);
   });
 
   it('status: only its own command module, the DuckDB bindings alone through require, zod only with a config file', { timeout: 60_000 }, async () => {
