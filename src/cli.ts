@@ -10,14 +10,12 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Help } from './core/commander.js';
 import type { App, CliIO, CommandContext, GlobalOptions } from './core/context.js';
-import { UsageError, UserError } from './core/errors.js';
 import { fitHelp, terminalWidth } from './core/text.js';
 import type { Output } from './core/output.js';
 import type { Redactor } from './core/redact.js';
 import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
 import type { ManifestEntry } from './commands/manifest.js';
-import { queryObserver } from './store/observer.js';
-import { JobScope, commandPath } from './observe/jobs/scope.js';
+import type { JobScope } from './observe/jobs/scope.js';
 
 export type { App } from './core/context.js';
 
@@ -157,7 +155,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   let out: Output | undefined;
   let ctx: CommandContext | undefined;
   let redactor: Redactor | undefined;
-  const jobs = new JobScope(); // the job log of this run: every store query, see src/observe/jobs
+  let jobs: JobScope | undefined; // the job log of this run (every store query, see src/observe/jobs), once a command runs
   const output = async (globals: GlobalOptions): Promise<Output> => {
     const [{ makeOutput }, { Redactor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js')]);
     redactor ??= Redactor.fromEnv(io.env);
@@ -169,7 +167,8 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         out = await output(command.optsWithGlobals<GlobalOptions>());
         const { buildContext } = await import('./core/context.js');
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
-        jobs.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false, ctx.config.jobs?.detail);
+        const { commandPath } = await import('./observe/jobs/scope.js');
+        jobs?.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false, ctx.config.jobs?.detail);
       }
       return ctx;
     },
@@ -186,21 +185,31 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
     const listed = name === undefined && !versionOnly ? (await import('./commands/manifest.js')).readManifest() : null;
     const factories = versionOnly || listed ? [] : await loadCommands(COMMANDS, name === 'help' ? undefined : name);
     const program = createProgram(io, app, factories, { json: early.json, ...(listed ? { listed } : {}) });
-    await queryObserver.run(jobs, () => program.parseAsync(argv, { from: 'user' }));
+    if (factories.length === 0) {
+      await program.parseAsync(argv, { from: 'user' }); // help or version: no command runs, no job log
+    } else {
+      // The job-log modules load only when a command may run.
+      const [{ queryObserver }, { JobScope }] = await Promise.all([import('./store/observer.js'), import('./observe/jobs/scope.js')]);
+      jobs = new JobScope();
+      const scope = jobs;
+      await queryObserver.run(scope, () => program.parseAsync(argv, { from: 'user' }));
+    }
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
       const message = error.message.replace(/^error: /, '');
+      const { UsageError } = await import('./core/errors.js'); // errors load only when there is one
       return fail(new UsageError(message, { hint: 'run with --help to see the usage' }));
     }
+    const { UserError } = await import('./core/errors.js');
     if (error instanceof UserError && error.code === 'STORE_MISSING') {
       const { storeMissingHint } = await import('./core/config.js');
       return fail(storeMissingHint(error, io.cwd, argvIn, ctx?.settings.db.source));
     }
     return fail(error);
   } finally {
-    jobs.flush();
+    jobs?.flush();
   }
 }

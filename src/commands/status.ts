@@ -10,18 +10,12 @@ export function statusCommand(app: App): Command {
     .addHelpText('after', '\nExamples:\n  $ statsig-hack status\n  $ statsig-hack status --json')
     .action(async (_opts: unknown, cmd: Command) => {
       const ctx = await app.context(cmd);
-      const { Store } = await import('../store/store.js');
-      const { storeStatus } = await import('../store/status.js');
+      const { readStoreStatus } = await import('../store/status.js');
       const { renderStatus } = await import('../ui/status.js');
       const { targetOf } = await import('../ui/format.js');
-      const store = await Store.open(ctx.settings.db.value, { readOnly: true });
-      try {
-        const status = await storeStatus(store);
-        const demo = path.join(ctx.cwd, DEMO_DB);
-        const demoDb = path.resolve(status.db) !== demo && fs.existsSync(demo) ? DEMO_DB : null;
-        ctx.out.result(status, () => renderStatus(status, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd), demoDb }));
-      } finally {
-        store.close();
-      }
+      const status = await readStoreStatus(ctx.settings.db.value);
+      const demo = path.join(ctx.cwd, DEMO_DB);
+      const demoDb = path.resolve(status.db) !== demo && fs.existsSync(demo) ? DEMO_DB : null;
+      ctx.out.result(status, () => renderStatus(status, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd), demoDb }));
     });
 }

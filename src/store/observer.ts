@@ -124,6 +124,16 @@ export async function observed<T>(conn: DuckDBConnection, sql: string, profiling
   const obs = queryObserver.getStore();
   if (!obs?.active) return exec();
   const file = await profileFileOf(conn, profiling, obs.detail ?? 'summary');
+  return timed(obs, sql, exec, () => readProfile(file, sql));
+}
+
+/** Runs `exec` (one query) under the current observer, if any, with no DuckDB profile (a connection Store does not own). */
+export async function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Promise<T> {
+  const obs = queryObserver.getStore();
+  return obs?.active ? timed(obs, sql, exec, () => null) : exec();
+}
+
+async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profile: () => Record<string, unknown> | null): Promise<T> {
   const startedAt = Date.now();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -133,7 +143,7 @@ export async function observed<T>(conn: DuckDBConnection, sql: string, profiling
   };
   try {
     const result = await exec();
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: true, error: null, profile: readProfile(file, sql) });
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: true, error: null, profile: profile() });
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
