@@ -75,7 +75,7 @@ export default async function bench(args: string[]): Promise<void> {
       execFileSync(process.execPath, ['--input-type=module', '-e', GENERATE, file, String(units)], { cwd: ROOT, stdio: 'inherit' });
       const mb = fs.statSync(file).size / 2 ** 20;
       console.log(`generated ${units.toLocaleString('en-US')} units (${mb.toFixed(0)} MiB Parquet) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-      const reps = units <= 2_000_000 ? 3 : 1;
+      const reps = units <= 10_000_000 ? 3 : 1;
       child(['anchor', file]); // warm the page cache: neither side pays the first read from disk
       const anchor = best(['anchor', file], reps);
       const run = best(['analyze', file, dir], reps);
