@@ -295,8 +295,8 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
   const checked = [...new Set([...metricCols, ...numericCovs])];
   // NaN / Infinity / huge values: a pass of its own only when the values must be cleaned before use
-  // (--non-finite null, --winsorize's quantiles) or off DuckDB; otherwise the moments pass carries a
-  // max |x| per column and the exact count (and its error) runs only when that max is not clean.
+  // (--non-finite null, --winsorize's quantiles) or off DuckDB; otherwise they show in the moments
+  // pass's sums, and the exact count (and its error) runs only when those are not clean.
   const finiteFirst = (opts.nonFinite ?? 'error') === 'null' || opts.winsorize !== undefined || store.name !== 'duckdb';
   const cleaned = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings);
   const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
