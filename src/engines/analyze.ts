@@ -8,7 +8,7 @@ import { stripControl } from '../core/sanitize.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
-import { describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
+import { PROFILE_SAMPLE_ROWS, describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
 import { srmTest } from '../stats/srm.js';
 import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
@@ -293,7 +293,12 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   }
 
   const numericCovs = covInfos.filter((c) => c.numeric).map((c) => c.name);
-  const cleaned = await withoutNullGroup(store, await finiteRelation(store, opts, [...new Set([...metricCols, ...numericCovs])], columns, warnings), group, warnings);
+  const checked = [...new Set([...metricCols, ...numericCovs])];
+  // NaN / Infinity / huge values: a pass of its own only when the values must be cleaned before use
+  // (--non-finite null, --winsorize's quantiles) or off DuckDB; otherwise they show in the moments
+  // pass's sums, and the exact count (and its error) runs only when those are not clean.
+  const finiteFirst = (opts.nonFinite ?? 'error') === 'null' || opts.winsorize !== undefined || store.name !== 'duckdb';
+  const cleaned = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings);
   const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
   const profile = await profileRelation(store, relation, {
     unit,
@@ -307,7 +312,11 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
       `${opts.source} has ${d.rows.toLocaleString('en-US')} duplicate unit rows (${d.units.toLocaleString('en-US')} units with several rows, ${d.crossArm.toLocaleString('en-US')} of them in several groups): analyze expects one row per unit; pass --dedupe first or --dedupe exclude`,
     );
   }
-  const shiftOf = (name: string): number => profile.means.get(name) ?? 0;
+  // A centring constant (any is exact); a NaN mean of a column with NaNs is not one.
+  const shiftOf = (name: string): number => {
+    const v = profile.means.get(name) ?? 0;
+    return Number.isFinite(v) ? v : 0;
+  };
   const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, [...new Set(metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [m.num, m.den])))], opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
@@ -381,10 +390,16 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   const counted = [...new Set([...metricCols, ...numericCovs])];
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
+  // A checked column that no moment reads (a percentile-only column, say) gets its sum of squares here.
+  const read = requests.flatMap((r) => [...r.columns.map((c) => c.expr), r.filter ?? '']).join(' ');
+  if (!finiteFirst) for (const c of checked.filter((x) => !read.includes(quoteIdent(x)))) extra[`sq:${c}`] = `SUM(${d.double(quoteIdent(c))} * ${d.double(quoteIdent(c))})`;
   // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
   for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = d.count(`coalesce(${d.double(quoteIdent(m.den))}, 0) <> 0`);
   const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys, d);
   const rows = await store.all(query.sql);
+  // NaN or Infinity in a column makes its sums NaN or infinite, a value beyond 1e150 its sum of squares
+  // at least 1e300: only then the exact count runs (it throws the error naming column and rows).
+  if (!finiteFirst && rows.some((row) => Object.values(row).some((v) => typeof v === 'number' && !(Math.abs(v) < 1e300)))) await finiteRelation(store, opts, checked, columns, warnings);
   const moments = query.decode(rows);
   const extras = query.extras(rows);
   const groups = extras.get('__rows') as Map<string, number>;
@@ -554,6 +569,17 @@ async function refuseMostlyNumericText(store: Engine, relation: string, column: 
   // TRY_CAST and any_value are DuckDB's; a warehouse skips this guard (its columns are typed).
   if (store.name !== 'duckdb') return;
   const c = store.dialect.ident(column);
+  // A large relation is screened on a block sample of this one column first: a column that is not
+  // even half numbers there cannot be 90% numbers overall, and the exact pass (TRY_CAST of every
+  // value, slower than the moments pass itself) is skipped.
+  const [count] = await store.all(`SELECT COUNT(*) AS n FROM ${relation}`);
+  const total = Number(count?.n ?? 0);
+  if (total > PROFILE_SAMPLE_ROWS) {
+    const pct = ((PROFILE_SAMPLE_ROWS / total) * 100).toFixed(4);
+    const [s] = await store.all(`SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad FROM (SELECT ${c} FROM ${relation} USING SAMPLE ${pct}% (system, 42)) AS __screen`);
+    const sn = Number(s?.n ?? 0);
+    if (sn > 0 && sn - Number(s?.bad ?? 0) < 0.5 * sn) return;
+  }
   const [row] = await store.all(
     `SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad, any_value(${c}) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS example FROM ${relation}`,
   );

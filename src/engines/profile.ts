@@ -60,26 +60,32 @@ export async function profileRelation(source: Store | Engine, relation: string, 
   const pct = Math.min(100, (PROFILE_SAMPLE_ROWS / Math.max(rows, 1)) * 100);
   // Sampling syntax differs per engine and only works on base tables in some: warehouses profile the
   // whole relation (one more aggregate pass; the means are only centring constants, any one is exact).
-  const sample = rows <= PROFILE_SAMPLE_ROWS || d.name !== 'duckdb' ? relation : `(SELECT * FROM ${relation} USING SAMPLE ${pct.toFixed(4)}% (system, 42)) AS __sample`;
+  const small = rows <= PROFILE_SAMPLE_ROWS || d.name !== 'duckdb';
+  const sample = small ? relation : `(SELECT * FROM ${relation} USING SAMPLE ${pct.toFixed(4)}% (system, 42)) AS __sample`;
+  // Means (centring constants) and the duplicate screen read the first rows of a large relation: a
+  // block sample still decodes every column of a file read in place, the first rows only a few
+  // row groups. Levels keep the block sample (one column, and a file sorted by it must not hide them).
+  const head = small ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_SAMPLE_ROWS}) AS __head`;
   const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
   opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
-  const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${sample}`);
+  const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${head}`);
   const means = new Map<string, number>();
   opts.numeric.forEach((c, i) => means.set(c, Number(row?.[`mu${i}`] ?? 0)));
   const sampleRows = Number(row?.n ?? 0);
   const levels = new Map<string, Levels>();
-  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, sampleRows, opts.maxLevels));
+  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, small ? sampleRows : undefined, opts.maxLevels));
   return { rows, sampleRows, sampleUnits: Number(row?.units ?? 0), means, levels };
 }
 
 /** Levels of a categorical covariate: frequent ones kept, rare ones pooled with the reference. */
-async function categoricalLevels(store: Engine, relation: string, column: string, total: number, maxLevels = 20): Promise<Levels> {
+async function categoricalLevels(store: Engine, relation: string, column: string, known: number | undefined, maxLevels = 20): Promise<Levels> {
   const d = store.dialect;
-  const rows = (
-    await store.all<{ __level: string; n: number }>(
-      `SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS __level, COUNT(*) AS n FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
-    )
-  ).map((r) => ({ v: String(r.__level), n: Number(r.n) }));
+  // The size of a block sample is only known once drawn (DuckDB, where it is used): counted alongside.
+  const found = await store.all<{ __level: string; n: number; total?: number }>(
+    `SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS __level, COUNT(*) AS n${known === undefined ? ', SUM(COUNT(*)) OVER () AS total' : ''} FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
+  );
+  const total = known ?? Number(found[0]?.total ?? 0);
+  const rows = found.map((r) => ({ v: String(r.__level), n: Number(r.n) }));
   const minCount = Math.max(30, Math.ceil(total * 0.005));
   const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
   const reference = frequent[0]?.v ?? rows[0]?.v ?? '';

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
-import { describeFile } from '../store/import.js';
+import { describeFile, detectFormat, type FileFormat } from '../store/import.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
 import { asEngine, type Engine } from './engine.js';
 import { analyzeExperiment } from './experiment.js';
@@ -68,8 +68,8 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     }
     store = await Store.memory({ migrate: false });
     try {
-      const { reader } = await describeFile(store, file);
-      await store.run(`CREATE TEMP TABLE __data AS SELECT * FROM ${reader}`);
+      const { reader, columns } = await describeFile(store, file);
+      await store.run(fileRelationSql(detectFormat(file), reader, columns.map((c) => c.name), usedColumns(req), req.dedupe));
       const [count] = await store.all('SELECT count(*) AS n FROM __data');
       if (Number(count?.n ?? 0) === 0) throw new UserError(`${data} has a header but no rows`, { hint: 'export the unit-level data again: one row per unit under the header', code: 'EMPTY' });
     } catch (error) {
@@ -94,6 +94,43 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
   } finally {
     store.close();
   }
+}
+
+/**
+ * The columns a file-mode request reads: `named` ones (unit, group, metrics, ratio parts, covariates,
+ * segments, percentiles) and the `optional` pre_<metric> columns CUPED picks up when present.
+ */
+export function usedColumns(req: Pick<AnalysisRequest, 'unit' | 'group' | 'metrics' | 'ratios' | 'covariates' | 'segments' | 'percentiles'>): { named: string[]; optional: string[] } {
+  const named = [req.unit, req.group, ...req.metrics, ...req.covariates, ...(req.segments ?? [])];
+  const values = [...req.metrics];
+  for (const r of req.ratios) {
+    if (r.kind === 'ratio') named.push(r.num, r.den);
+    else {
+      named.push(r.column);
+      values.push(r.column);
+    }
+    named.push(...(r.covariates ?? []));
+  }
+  for (const p of req.percentiles ?? []) named.push(p.column ?? p.metric);
+  return { named: [...new Set(named)], optional: values.map((m) => `pre_${m}`) };
+}
+
+/**
+ * How a data file becomes the relation __data. Parquet is read in place (a view: each pass reads
+ * only the columns it needs, nothing is copied, memory stays flat in the row count). Text formats
+ * (CSV, JSON) are parsed once into a temp table of only the columns the analysis uses: a view would
+ * parse the whole text again on each pass. --dedupe first numbers rows in file order, so it reads a
+ * materialised copy too.
+ */
+export function fileRelationSql(format: FileFormat, reader: string, fileColumns: string[], used: { named: string[]; optional: string[] }, dedupe: AnalysisRequest['dedupe']): string {
+  if (format === 'parquet' && dedupe !== 'first') return `CREATE TEMP VIEW __data AS SELECT * FROM ${reader}`;
+  // Matched as requireColumn does (case-insensitively); when a named column is missing every column
+  // is kept, so the error that follows lists them all.
+  const has = (name: string): boolean => fileColumns.some((c) => c.toLowerCase() === name.toLowerCase());
+  const wanted = new Set([...used.named, ...used.optional].map((u) => u.toLowerCase()));
+  const keep = fileColumns.filter((c) => wanted.has(c.toLowerCase()));
+  const list = used.named.every(has) && keep.length > 0 ? keep.map(quoteIdent).join(', ') : '*';
+  return `CREATE TEMP TABLE __data AS SELECT ${list} FROM ${reader}`;
 }
 
 /** Table mode on any engine: one unit-level relation. */
