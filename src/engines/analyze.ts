@@ -198,7 +198,7 @@ export function addReadouts(res: AnalyzeResult, opts: ReadoutOptions): AnalyzeRe
     ? res.results.map((r) =>
         timeSaved(
           { n_control: r.n_control, n_test: r.n_test, raw_diff_se: r.unadjusted.diff_se, control_mean: r.unadjusted.control_mean, variance_reduction: r.method === 'none' ? 0 : r.variance_reduction, rel_lift: r.rel_lift },
-          { unitsPerDay: perDay, arms: res.variants.length + 1, mde: opts.mde, alpha: 0.05, power: 0.8 },
+          { unitsPerDay: perDay, arms: res.variants.length + 1, mde: opts.mde, alpha: 0.05, power: 0.8, daysRun: exposure.days },
         ),
       )
     : null;

@@ -1,0 +1,59 @@
+/**
+ * Fixes from a new user's review of analyze / power / interactions on the demo store: the sign of
+ * the observed lift in "time to 80% power", and "not reachable" instead of absurd days-saved figures.
+ */
+import { describe, expect, it } from 'vitest';
+import { addReadouts, type AnalyzeResult, type MetricResult } from '../../src/engines/analyze.js';
+import { reachableDays, timeSaved } from '../../src/stats/timesaved.js';
+import { readoutLines } from '../../src/ui/analyze.js';
+
+const base = { n_control: 1000, n_test: 1000, raw_diff_se: 0.5, control_mean: 20, variance_reduction: 0.6, rel_lift: -0.05 };
+
+function result(over: Partial<MetricResult>): MetricResult {
+  return {
+    metric: 'searches_per_session', variant: 'test', n_control: 1000, n_test: 1000, control_mean: 20, test_mean: 19, diff: -1, diff_se: 0.3, diff_ci: [-1.6, -0.4],
+    rel_lift: -0.065, rel_ci: [-0.08, -0.02], p_value: 0.01, p_value_adjusted: 0.01, ci_alpha: 0.05, df: 1998, rel_se: 0.015, significant: true, method: 'cupac',
+    covariates: [], theta: {}, variance_reduction: 0.6, equivalent_sample_saved: null, covariate_shares: {}, nulls: null,
+    unadjusted: { diff: -1, diff_se: 0.5, diff_ci: [-2, 0], p_value: 0.05, control_mean: 20, test_mean: 19 },
+    ...over,
+  };
+}
+
+function analysis(results: MetricResult[], days: number, units: number): AnalyzeResult {
+  return { results, variants: ['test'], alpha: 0.05, exposure: { units, first: '2026-01-01', last: '2026-01-14', days } } as unknown as AnalyzeResult;
+}
+
+describe('time to 80% power: the sign of the observed lift', () => {
+  it('keeps the minus sign of a negative observed lift (the MDE stays its size)', () => {
+    const { value } = timeSaved(base, { unitsPerDay: 100, arms: 2 });
+    expect(value?.mde).toBe(0.05);
+    expect(value?.lift).toBe(-0.05);
+    expect(timeSaved(base, { unitsPerDay: 100, arms: 2, mde: 0.1 }).value?.lift).toBe(0.1);
+  });
+
+  it('prints "for a -6.5% lift (observed)", not +6.5%', () => {
+    const res = addReadouts(analysis([result({})], 14, 140000), {});
+    const text = readoutLines(res).join('\n');
+    expect(text).toContain('searches_per_session: for a -6.5% lift (observed)');
+    expect(text).not.toContain('+6.5%');
+  });
+});
+
+describe('time to 80% power: not reachable at this traffic', () => {
+  it('reachable up to 10x the days run, and never past 3 years', () => {
+    expect(reachableDays(14)).toBe(140);
+    expect(reachableDays(400)).toBe(1095);
+    expect(reachableDays(undefined)).toBe(1095);
+    // 15.7 days needed at 100/day; run for 1 day -> 10 days reachable -> not reachable
+    expect(timeSaved(base, { unitsPerDay: 100, arms: 2, daysRun: 1 }).value?.reachable).toBe(false);
+    expect(timeSaved(base, { unitsPerDay: 100, arms: 2, daysRun: 14 }).value?.reachable).toBe(true);
+  });
+
+  it('says "not reachable at this traffic (needs N days)" instead of a days-saved figure', () => {
+    // a tiny lift on few units: thousands of days
+    const res = addReadouts(analysis([result({ rel_lift: -0.001 })], 14, 1400), {});
+    const text = readoutLines(res).join('\n');
+    expect(text).toMatch(/searches_per_session: for a -0\.1% lift \(observed\), not reachable at this traffic \(needs [\d,]+ days with CUPAC\)/);
+    expect(text).not.toMatch(/saved/);
+  });
+});
