@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { addReadouts, type AnalyzeResult, type MetricResult } from '../../src/engines/analyze.js';
 import { reachableDays, timeSaved } from '../../src/stats/timesaved.js';
 import { readoutLines } from '../../src/ui/analyze.js';
+import { runCli } from '../support/run-cli.js';
+import { tmpDir } from '../support/tmp.js';
 
 const base = { n_control: 1000, n_test: 1000, raw_diff_se: 0.5, control_mean: 20, variance_reduction: 0.6, rel_lift: -0.05 };
 
@@ -55,5 +57,27 @@ describe('time to 80% power: not reachable at this traffic', () => {
     const text = readoutLines(res).join('\n');
     expect(text).toMatch(/searches_per_session: for a -0\.1% lift \(observed\), not reachable at this traffic \(needs [\d,]+ days with CUPAC\)/);
     expect(text).not.toMatch(/saved/);
+  });
+});
+
+describe('--mde 5 is refused as 500%, with the fraction meant', () => {
+  it('power --mde 5 (relative) exits 2 with "5% is 0.05"; --absolute still takes 5', async () => {
+    const r = await runCli(['power', '--metric', 'revenue', '--mde', '5', '--variance', '400', '--mean', '20'], { cwd: tmpDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--mde 5 would be a 500% lift: a relative MDE is a fraction/);
+    expect(r.stderr).toMatch(/hint: 5% is 0\.05: --mde 0\.05, or pass --absolute/);
+    expect(r.stdout).toBe('');
+    const ok = await runCli(['power', '--metric', 'revenue', '--mde', '5', '--absolute', '--variance', '400', '--mean', '20'], { cwd: tmpDir() });
+    expect(ok.code, ok.stderr).toBe(0);
+    const small = await runCli(['power', '--metric', 'revenue', '--mde', '0.05', '--variance', '400', '--mean', '20'], { cwd: tmpDir() });
+    expect(small.code, small.stderr).toBe(0);
+    expect(small.stdout).toMatch(/To detect 5\.00%/);
+  });
+
+  it('analyze --mde 5 is refused before any data is read', async () => {
+    const r = await runCli(['analyze', '--experiment', 'x', '--db', 'nosuch.duckdb', '--mde', '5'], { cwd: tmpDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--mde 5 would be a 500% lift/);
+    expect(r.stderr).toMatch(/hint: 5% is 0\.05: --mde 0\.05/);
   });
 });
