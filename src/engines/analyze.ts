@@ -463,6 +463,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   if (opts.segments && opts.segments.length > 0) {
     // The same requests grouped by (group, segment value): CUPED/CUPAC refitted inside each segment.
     const dims = [...new Set(opts.segments.map((d) => requireColumn(columns, d, 'segment', opts.source).name))];
+    if (dims.includes(group)) throw new UserError(`--segments ${group} is the assignment arm (the group column), not a segment`, { hint: 'segment by a property of the units, e.g. country or platform', code: 'USAGE', exitCode: 2 });
     const byName = new Map(metrics.map((m) => [m.name, m]));
     const inputs = await segmentComparisons(store, {
       relation,

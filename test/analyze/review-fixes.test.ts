@@ -2,7 +2,8 @@
  * Fixes from a new user's review of analyze / power / interactions on the demo store: the sign of
  * the observed lift in "time to 80% power", and "not reachable" instead of absurd days-saved figures.
  */
-import { describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { addReadouts, type AnalyzeResult, type MetricResult } from '../../src/engines/analyze.js';
 import { reachableDays, timeSaved } from '../../src/stats/timesaved.js';
 import { readoutLines } from '../../src/ui/analyze.js';
@@ -79,5 +80,52 @@ describe('--mde 5 is refused as 500%, with the fraction meant', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--mde 5 would be a 500% lift/);
     expect(r.stderr).toMatch(/hint: 5% is 0\.05: --mde 0\.05/);
+  });
+});
+
+/** One demo store for the store-mode checks (2,000 users). */
+let cwd = '';
+let db = '';
+beforeAll(async () => {
+  cwd = tmpDir();
+  const demo = await runCli(['demo', '--users', '2000'], { cwd });
+  expect(demo.code, demo.stderr).toBe(0);
+  db = path.join(cwd, '.statsig-hack', 'demo.duckdb');
+}, 120_000);
+const EXP = 'garden_gnome_search_ranking';
+
+describe('store mode: hints name user properties and metrics, never internal columns', () => {
+  it('--segments city lists the user properties; contry suggests country', async () => {
+    const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--segments', 'city'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/segment "city" is not a user property of experiment garden_gnome_search_ranking/);
+    expect(r.stderr).toMatch(/hint: user properties: country, platform, plan, channel, tenure_days/);
+    expect(r.stderr).not.toMatch(/m\d+_|unit_id|group_name/);
+    const typo = await runCli(['analyze', '--experiment', EXP, '--db', db, '--segments', 'contry'], { cwd });
+    expect(typo.stderr).toMatch(/\(did you mean "country"\?\)/);
+  });
+
+  it('--segments group_name (the assignment arm) is refused with a clear line', async () => {
+    const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--segments', 'group_name'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--segments group_name is the experiment's assignment arm, not a segment/);
+  });
+
+  it('--percentile revenu:0.9 names the metrics, with a did-you-mean', async () => {
+    const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenu:0.9'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/percentile metric "revenu" is not a metric of experiment garden_gnome_search_ranking \(did you mean "revenue"\?\)/);
+    expect(r.stderr).toMatch(/hint: metrics analysed: searches_per_session/);
+    expect(r.stderr).not.toMatch(/m\d+_|group_name/);
+    const notAnalysed = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenue:0.9'], { cwd });
+    expect(notAnalysed.stderr).toMatch(/percentile metric "revenue" is not analysed in experiment .*\n\s+hint: add it to --metric/);
+  });
+
+  it('data mode: segmenting by the group column is refused too', async () => {
+    const file = path.join(cwd, 'exp.csv');
+    (await import('node:fs')).writeFileSync(file, `unit_id,group,revenue\n${Array.from({ length: 40 }, (_, i) => `u${i},${i % 2 ? 'test' : 'control'},${i % 7}`).join('\n')}\n`);
+    const r = await runCli(['analyze', '--data', file, '--metric', 'revenue', '--segments', 'group'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--segments group is the assignment arm/);
   });
 });
