@@ -249,6 +249,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     notes: result.notes.map(userNames),
     metric_info: metricInfo,
     exposure,
+    project_metrics: { metrics: [...custom.keys()], events },
   };
 }
 

@@ -129,3 +129,25 @@ describe('store mode: hints name user properties and metrics, never internal col
     expect(r.stderr).toMatch(/--segments group is the assignment arm/);
   });
 });
+
+describe('unknown metric names in interactions and guardrails (store mode)', () => {
+  it('interactions --metric revenu fails with the metric names, not "0 tests"', async () => {
+    const r = await runCli(['interactions', '--metric', 'revenu', '--db', db], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/unknown metric "revenu" \(did you mean "revenue"\?\)/);
+    expect(r.stderr).toMatch(/hint: metrics: .*searches_per_session/);
+    const ok = await runCli(['interactions', '--metric', 'revenue', '--db', db, '--json'], { cwd });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.json().tests.length).toBeGreaterThan(0);
+  });
+
+  it('--guardrails nosuch:increase says nosuch is not a metric of the project', async () => {
+    const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'nosuch:increase'], { cwd });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/guardrail metric nosuch is not a metric of the project/);
+    expect(r.stderr).not.toMatch(/add it to --metric/);
+    const typo = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenu:increase'], { cwd });
+    expect(typo.stderr).toMatch(/guardrail metric revenu is not a metric of the project \(did you mean "revenue"\?\)/);
+  });
+});
