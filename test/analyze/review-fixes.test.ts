@@ -151,3 +151,16 @@ describe('unknown metric names in interactions and guardrails (store mode)', () 
     expect(typo.stderr).toMatch(/guardrail metric revenu is not a metric of the project \(did you mean "revenue"\?\)/);
   });
 });
+
+describe('segments human output: both Q p-values and a legend', () => {
+  it('the header shows the raw and the BH p of Cochran Q; a legend says the cell CIs are unadjusted', async () => {
+    const args = ['analyze', '--experiment', EXP, '--db', db, '--segments', 'platform', '--metric', 'searches_per_session'];
+    const human = await runCli(args, { cwd });
+    expect(human.code, human.stderr).toBe(0);
+    const doc = (await runCli([...args, '--json'], { cwd })).json();
+    const h = doc.segments.heterogeneity[0];
+    const fmt = (p: number): string => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+    expect(human.stdout).toContain(`p = ${fmt(h.p_value)}, BH p = ${fmt(h.p_value_bh)}`);
+    expect(human.stdout).toMatch(/lift CI: unadjusted, per cell; p \(BH\), \* and HETEROGENEOUS: Benjamini-Hochberg adjusted/);
+  });
+});
