@@ -164,3 +164,27 @@ describe('segments human output: both Q p-values and a legend', () => {
     expect(human.stdout).toMatch(/lift CI: unadjusted, per cell; p \(BH\), \* and HETEROGENEOUS: Benjamini-Hochberg adjusted/);
   });
 });
+
+describe('interactions at a narrow width: the arms stay, hidden columns are named, --wide', () => {
+  it('at COLUMNS=100 names are whole and every row has its arms; at 70 the hidden interaction column is named', async () => {
+    const env = (columns: number) => ({ ...process.env, COLUMNS: String(columns) });
+    const r = await runCli(['interactions', '--db', db], { cwd, env: env(100) });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = (await runCli(['interactions', '--db', db, '--json'], { cwd })).json();
+    const metrics = new Set<string>(doc.tests.map((t: { metric: string }) => t.metric));
+    const rows = r.stdout.split('\n').filter((l) => [...metrics].some((m) => l.startsWith(`${m} `)));
+    expect(rows.length).toBeGreaterThanOrEqual(10);
+    for (const line of rows) {
+      expect(line).toMatch(/ \S+ x \S+ /); // the arms column: "<arm of A> x <arm of B>"
+      expect(line.length).toBeLessThanOrEqual(100);
+    }
+    expect(r.stdout).not.toMatch(/session…/);
+    expect(r.stdout).toMatch(/^metric\s+arms\s+lift \(B ctrl\)/m);
+    const narrow = await runCli(['interactions', '--db', db], { cwd, env: env(70) });
+    expect(narrow.stdout).toMatch(/\(interaction hidden to fit 70 columns; --wide shows every column\)/);
+    expect(narrow.stdout).toMatch(/^metric\s+arms/m);
+    const wide = await runCli(['interactions', '--db', db, '--wide'], { cwd, env: env(70) });
+    expect(wide.code, wide.stderr).toBe(0);
+    expect(wide.stdout).toMatch(/arms\s+lift \(B ctrl\)\s+lift \(B arm\)\s+interaction\s+p \(BH\)/);
+  });
+});
