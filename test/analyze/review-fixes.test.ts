@@ -188,3 +188,15 @@ describe('interactions at a narrow width: the arms stay, hidden columns are name
     expect(wide.stdout).toMatch(/arms\s+lift \(B ctrl\)\s+lift \(B arm\)\s+interaction\s+p \(BH\)/);
   });
 });
+
+describe('forest chart on a 3-arm experiment: whole labels with the variant', () => {
+  it('labels read "metric (variant)" in the SVG, uncut, one per arm', { timeout: 120_000 }, async () => {
+    const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--chart', 'forest.svg'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    const svg = (await import('node:fs')).readFileSync(path.join(cwd, 'forest.svg'), 'utf8');
+    expect(svg).toContain('searches_per_session (ml_ranker)');
+    expect(svg).toContain('searches_per_session (personalized)');
+    expect(svg).toContain('product_view:event_count (personalized)');
+    expect(svg).not.toMatch(/searches_per_sessio…/);
+  });
+});
