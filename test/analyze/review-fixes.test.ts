@@ -149,6 +149,9 @@ describe('unknown metric names in interactions and guardrails (store mode)', () 
     expect(r.stderr).not.toMatch(/add it to --metric/);
     const typo = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenu:increase'], { cwd });
     expect(typo.stderr).toMatch(/guardrail metric revenu is not a metric of the project \(did you mean "revenue"\?\)/);
+    // a metric of the project the experiment does not analyse: still "add it to --metric"
+    const known = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenue:increase'], { cwd });
+    expect(known.stderr).toMatch(/guardrail metric revenue was not analysed\n\s+hint: add it to --metric/);
   });
 });
 
