@@ -29,6 +29,10 @@ export interface ForestRow {
 }
 
 const pct = (x: number, c: number): number => (100 * x) / Math.abs(c);
+/** Axis labels: up to this many characters each (the axis allows LABEL_LIMIT_PX for them). */
+const LABEL_CHARS = 48;
+const LABEL_LIMIT_PX = 400;
+const shorten = (s: string, max = LABEL_CHARS): string => ([...s].length > max ? `${[...s].slice(0, max - 1).join('')}…` : s);
 
 /** The plotted rows, and the metrics left out (no control mean to scale by). */
 export function forestRows(result: AnalyzeResult, maxRows = 40): { rows: ForestRow[]; skipped: string[]; more: number } {
@@ -38,7 +42,8 @@ export function forestRows(result: AnalyzeResult, maxRows = 40): { rows: ForestR
   // One picture stays readable: at most `maxRows` metric rows (the rest are counted in the subtitle).
   const more = Math.max(0, result.results.length - maxRows);
   for (const r of result.results.slice(0, maxRows)) {
-    const label = several ? `${r.metric} (${r.variant})` : r.metric;
+    // The variant is never the part cut: a long metric name gives way first.
+    const label = several ? `${shorten(r.metric)} (${shorten(r.variant, 24)})` : shorten(r.metric);
     const c = r.unadjusted.control_mean ?? r.control_mean;
     if (c === null || c === 0 || !Number.isFinite(c)) {
       skipped.push(label);
@@ -73,7 +78,7 @@ export function forestSpec(result: AnalyzeResult, options: { interactive?: boole
   const kinds = [...new Set(rows.map((r) => r.kind))].sort((a, b) => (a === 'unadjusted' ? 1 : b === 'unadjusted' ? -1 : a.localeCompare(b)));
   const range = kinds.map((k) => (k === 'unadjusted' ? FOREST_COLORS.unadjusted : FOREST_COLORS.adjusted));
   const x = { field: 'lift', type: 'quantitative' as const, title: `difference in means, % of the control mean (${level}% CI)`, scale: { zero: true, nice: true } };
-  const y = { field: 'label', type: 'nominal' as const, title: null, sort: labels };
+  const y = { field: 'label', type: 'nominal' as const, title: null, sort: labels, axis: { labelLimit: LABEL_LIMIT_PX } };
   const yOffset = { field: 'kind', type: 'nominal' as const, sort: kinds, scale: { paddingInner: 0.2 } };
   const color = { field: 'kind', type: 'nominal' as const, title: null, sort: kinds, scale: { domain: kinds, range }, legend: { orient: 'top' as const, direction: 'horizontal' as const } };
   const fmt = { type: 'quantitative' as const, format: '+.2f' };

@@ -127,6 +127,19 @@ export function parsePercentiles(raw: string | undefined): { metric: string; p: 
   });
 }
 
+/**
+ * A relative MDE is a fraction (0.05 = 5%): 1 or more (100%+) is refused, with the fraction the
+ * user most likely meant ("--mde 5" is 5%, i.e. 0.05). `absolute` names the flag for an absolute MDE.
+ */
+export function parseRelativeMde(raw: string, absolute?: string): number {
+  const v = parseNumber('--mde', raw, { min: 0, exclusiveMin: true, example: 0.02 });
+  if (v >= 1) {
+    const pctText = `${v}% is ${v / 100}`;
+    throw new UsageError(`--mde ${raw} would be a ${(v * 100).toLocaleString('en-US')}% lift: a relative MDE is a fraction`, { hint: `${pctText}: --mde ${v / 100}${absolute ? `, or pass ${absolute} to read --mde as an absolute difference` : ''}` });
+  }
+  return v;
+}
+
 /** --bayesian / --sequential and their settings, checked before any data is read. */
 function readoutOptions(flags: AnalyzeFlags): ReadoutOptions {
   const out: ReadoutOptions = {};
@@ -136,7 +149,7 @@ function readoutOptions(flags: AnalyzeFlags): ReadoutOptions {
     const sd = flat ? null : parseNumber('--prior-sd', flags.priorSd, { min: 0, exclusiveMin: true, max: 100, example: 0.3 });
     out.bayesian = { prior: sd === null ? { mean, variance: 1, proper: false } : { mean, variance: sd * sd, proper: true } };
   }
-  if (flags.mde !== undefined) out.mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, max: 10, example: 0.02 });
+  if (flags.mde !== undefined) out.mde = parseRelativeMde(flags.mde);
   if (flags.sequential) out.sequential = { tuning: parseNumber('--sequential-tuning', flags.sequentialTuning, { min: 1, example: 5000 }) };
   return out;
 }

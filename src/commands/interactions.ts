@@ -8,6 +8,7 @@ interface InteractionsFlags {
   metric?: string;
   alpha: string;
   minOverlap: string;
+  wide?: boolean;
 }
 
 export function interactionsCommand(app: App): Command {
@@ -17,6 +18,7 @@ export function interactionsCommand(app: App): Command {
     .option('--metric <names>', 'only these metrics, comma-separated (default: every metric either experiment lists)')
     .option('--alpha <alpha>', 'false discovery rate', '0.05')
     .option('--min-overlap <units>', 'skip pairs sharing fewer units', '100')
+    .option('--wide', 'show every column, whatever the terminal width')
     .addHelpText(
       'after',
       `
@@ -45,7 +47,7 @@ Examples:
       }
       const { renderInteractions } = await import('../ui/interactions.js');
       const { targetOf } = await import('../ui/format.js');
-      const target = targetOf(ctx.io.stdout, ctx.env, { color: cmd.optsWithGlobals<GlobalOptions>().color });
+      const target = targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide, color: cmd.optsWithGlobals<GlobalOptions>().color });
       ctx.out.result(result, () => renderInteractions(result, target));
     });
 }

@@ -2,7 +2,7 @@ import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
-import { sourceRequest, type SourceFlags } from './analyze.js';
+import { parseRelativeMde, sourceRequest, type SourceFlags } from './analyze.js';
 import { ENGINE_FLAG_HELP } from '../engines/open.js';
 import { int, num, targetOf, wrap } from '../ui/format.js';
 import type { GlobalOptions } from '../core/context.js';
@@ -63,6 +63,8 @@ Examples:
       const alpha = source.alpha;
       const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
       const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
+      // checked before any data is read
+      const mdeValue = flags.mde === undefined ? undefined : flags.absolute ? parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, example: 0.02 }) : parseRelativeMde(flags.mde, '--absolute');
       let variance: number;
       let mean: number | undefined;
       let vr: number;
@@ -94,8 +96,8 @@ Examples:
         ctx.out.success(`wrote ${chart.file}`);
       };
       try {
-        if (flags.mde !== undefined) {
-          const mde = parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, example: 0.02 });
+        if (mdeValue !== undefined) {
+          const mde = mdeValue;
           const r = sampleSize({ ...base, mde, mdeType: flags.absolute ? 'absolute' : 'relative' });
           await draw({ sampleSize: { absoluteMde: r.absolute_mde, nPerArm: r.n_per_arm, nPerArmUnadjusted: r.n_per_arm_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {

@@ -3,7 +3,7 @@
  * table, a store table, or an experiment's exposures + events) to experiment results with
  * CUPED / CUPAC. SQL returns sufficient statistics; the math lives in the pure modules.
  */
-import { UserError } from '../core/errors.js';
+import { didYouMean, UserError } from '../core/errors.js';
 import { stripControl } from '../core/sanitize.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
@@ -151,6 +151,8 @@ export interface AnalyzeResult {
   metric_info?: Record<string, { direction: 'increase' | 'decrease'; primary: boolean }>;
   /** Store mode: exposures (units, first and last exposure day) for the time-to-power figures. */
   exposure?: { units: number; first: string; last: string; days: number } | null;
+  /** Store mode: the project's metric names and events (an unknown guardrail is named as such). */
+  project_metrics?: { metrics: string[]; events: string[] };
   /** --guardrails / --fail-on / --decide: the verdict and its reasons. */
   decision?: Decision;
 }
@@ -163,6 +165,20 @@ export interface AnalyzeResult {
 function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | null, guardrails: Guardrail[], tuning: number | undefined): Decision {
   const analysed = [...new Set(res.results.map((r) => r.metric))];
   const missing = guardrails.filter((g) => !analysed.includes(g.metric));
+  const project = res.project_metrics;
+  if (project) {
+    // Store mode: a guardrail that is no metric of the project is a typo, not a metric to add.
+    const known = [...project.metrics, ...project.events.flatMap((e) => [e, `${e}:event_count`, `${e}:event_dau`])];
+    const unknown = missing.find((g) => !known.includes(g.metric));
+    if (unknown) {
+      const close = didYouMean(unknown.metric, [...analysed, ...project.metrics]);
+      throw new UserError(`guardrail metric ${unknown.metric} is not a metric of the project${close ? ` (did you mean "${close}"?)` : ''}`, {
+        hint: `metrics: ${project.metrics.join(', ') || '(none)'}; or an event as <event>:event_count or <event>:event_dau`,
+        code: 'UNKNOWN_GUARDRAIL',
+        exitCode: 2,
+      });
+    }
+  }
   if (missing.length > 0) {
     throw new UserError(`guardrail metric${missing.length > 1 ? 's' : ''} ${missing.map((g) => g.metric).join(', ')} ${missing.length > 1 ? 'were' : 'was'} not analysed`, {
       hint: `add ${missing.length > 1 ? 'them' : 'it'} to --metric (analysed: ${analysed.join(', ')})`,
@@ -198,7 +214,7 @@ export function addReadouts(res: AnalyzeResult, opts: ReadoutOptions): AnalyzeRe
     ? res.results.map((r) =>
         timeSaved(
           { n_control: r.n_control, n_test: r.n_test, raw_diff_se: r.unadjusted.diff_se, control_mean: r.unadjusted.control_mean, variance_reduction: r.method === 'none' ? 0 : r.variance_reduction, rel_lift: r.rel_lift },
-          { unitsPerDay: perDay, arms: res.variants.length + 1, mde: opts.mde, alpha: 0.05, power: 0.8 },
+          { unitsPerDay: perDay, arms: res.variants.length + 1, mde: opts.mde, alpha: 0.05, power: 0.8, daysRun: exposure.days },
         ),
       )
     : null;
@@ -478,6 +494,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   if (opts.segments && opts.segments.length > 0) {
     // The same requests grouped by (group, segment value): CUPED/CUPAC refitted inside each segment.
     const dims = [...new Set(opts.segments.map((d) => requireColumn(columns, d, 'segment', opts.source).name))];
+    if (dims.includes(group)) throw new UserError(`--segments ${group} is the assignment arm (the group column), not a segment`, { hint: 'segment by a property of the units, e.g. country or platform', code: 'USAGE', exitCode: 2 });
     const byName = new Map(metrics.map((m) => [m.name, m]));
     const inputs = await segmentComparisons(store, {
       relation,

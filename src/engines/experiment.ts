@@ -3,7 +3,7 @@
  * store (exposures + events after first exposure, the same metrics over the pre-period
  * as covariates, user properties) inside DuckDB, then runs the common analysis on it.
  */
-import { UserError } from '../core/errors.js';
+import { didYouMean, UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
@@ -21,6 +21,35 @@ export interface ExperimentAnalyzeOptions extends TestSettings {
 }
 
 const USER_PROPERTIES = ['country', 'platform', 'plan', 'channel', 'tenure_days'];
+
+const maybe = (word: string, names: readonly string[]): string => {
+  const close = didYouMean(word, names);
+  return close ? ` (did you mean "${close}"?)` : '';
+};
+
+/**
+ * Store mode: --segments are user properties and --percentile metrics are the analysed metrics;
+ * the unit-level relation's internal columns (m0_v_post, group_name, ...) are never offered.
+ */
+export function checkStoreNames(experiment: string, segments: readonly string[], percentiles: readonly string[], analysed: readonly string[], known: readonly string[]): void {
+  for (const d of segments) {
+    if (d.toLowerCase() === 'group_name' || d.toLowerCase() === 'group' || d.toLowerCase() === 'unit_id') {
+      throw new UserError(`--segments ${d} is the experiment's ${d.toLowerCase() === 'unit_id' ? 'unit id' : 'assignment arm'}, not a segment`, { hint: `segment by a user property: ${USER_PROPERTIES.join(', ')}`, code: 'USAGE', exitCode: 2 });
+    }
+    if (!USER_PROPERTIES.some((p) => p.toLowerCase() === d.toLowerCase())) {
+      throw new UserError(`segment "${d}" is not a user property of experiment ${experiment}${maybe(d, USER_PROPERTIES)}`, { hint: `user properties: ${USER_PROPERTIES.join(', ')}`, code: 'UNKNOWN_COLUMN', exitCode: 2 });
+    }
+  }
+  for (const m of percentiles) {
+    if (analysed.includes(m)) continue;
+    const isKnown = known.includes(m);
+    throw new UserError(`percentile metric "${m}" is ${isKnown ? 'not analysed in' : 'not a metric of'} experiment ${experiment}${isKnown ? '' : maybe(m, [...new Set([...analysed, ...known])])}`, {
+      hint: isKnown ? `add it to --metric (analysed: ${analysed.join(', ')})` : `metrics analysed: ${analysed.join(', ') || '(none)'}`,
+      code: 'UNKNOWN_METRIC',
+      exitCode: 2,
+    });
+  }
+}
 
 interface ExperimentSpec {
   primaryMetrics?: { name: string; type?: string }[];
@@ -83,6 +112,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     throw new UserError(`experiment ${opts.experiment} lists no metrics`, { hint: 'pass --metric <name>[,<name>...]', code: 'NO_METRIC', exitCode: 2 });
   }
   const names = defs.map((d) => d.key);
+  checkStoreNames(opts.experiment, opts.segments ?? [], (opts.percentiles ?? []).map((p) => p.metric), names, [...custom.keys()]);
   // The default CUPAC covariates are the pre-period values of every metric the experiment lists,
   // whichever metrics are analysed: `power --metric X` and `analyze` then measure the same
   // adjustment (one definition of the variance cut), not one that depends on the metric list.
@@ -219,6 +249,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     notes: result.notes.map(userNames),
     metric_info: metricInfo,
     exposure,
+    project_metrics: { metrics: [...custom.keys()], events },
   };
 }
 

@@ -8,7 +8,7 @@
  * aggregates) feeds the moments query (COUNT, SUM, SUM of products) grouped by the cell key
  * A's group || US || B's group. The math on the cell statistics is in interactions.ts.
  */
-import { UserError } from '../core/errors.js';
+import { didYouMean, UserError } from '../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, type MetricDef } from '../store/metrics.js';
 import { cellEstimate, controlFdr, interactionTest, type InteractionTest } from '../stats/interactions.js';
@@ -125,6 +125,21 @@ export async function findInteractions(store: Store, opts: InteractionOptions): 
     }
     return i;
   };
+  if (opts.metrics && opts.metrics.length > 0) {
+    // --metric names what the experiments list: an unknown one is an error, not "0 tests".
+    const experiments = (await store.all<{ e: string }>('SELECT DISTINCT experiment AS e FROM exposures ORDER BY 1')).map((r) => String(r.e));
+    const listed: string[] = [];
+    for (const e of experiments) for (const d of (await info(e)).metrics) if (!listed.includes(d.key)) listed.push(d.key);
+    const unknown = opts.metrics.find((m) => !listed.includes(m));
+    if (unknown !== undefined) {
+      const close = didYouMean(unknown, listed);
+      throw new UserError(`unknown metric "${unknown}"${close ? ` (did you mean "${close}"?)` : ''}: no experiment lists it`, {
+        hint: `metrics: ${listed.join(', ') || '(none)'}`,
+        code: 'UNKNOWN_METRIC',
+        exitCode: 2,
+      });
+    }
+  }
   const pairs: InteractionPair[] = [];
   let tests: InteractionTest[] = [];
   for (const o of overlaps) {

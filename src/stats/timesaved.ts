@@ -35,12 +35,24 @@ export interface TimeSavedOptions {
   alpha?: number;
   power?: number;
   tails?: PowerTails;
+  /** Days the experiment has run: the days needed are "not reachable" past 10x this (or 3 years). */
+  daysRun?: number | undefined;
+}
+
+/** Days past which a time-to-power figure is not a plan: 10x the days run, and never more than 3 years. */
+export function reachableDays(daysRun: number | undefined): number {
+  const cap = 3 * 365;
+  return daysRun !== undefined && daysRun > 0 ? Math.min(cap, 10 * daysRun) : cap;
 }
 
 export interface TimeSaved {
   /** Relative MDE the days are for, and where it came from. */
   mde: number;
   mde_source: 'configured' | 'observed';
+  /** The lift the days are for, with its sign: the observed relative lift, or +mde when configured. */
+  lift: number;
+  /** False when the days needed exceed reachableDays(daysRun): print "not reachable", not days saved. */
+  reachable: boolean;
   power: number;
   alpha: number;
   units_per_day: number;
@@ -70,6 +82,8 @@ export function timeSaved(c: TimeSavedInput, opts: TimeSavedOptions): { value: T
     value: {
       mde,
       mde_source: source,
+      lift: source === 'observed' && c.rel_lift !== null ? c.rel_lift : mde,
+      reachable: days <= reachableDays(opts.daysRun),
       power,
       alpha,
       units_per_day: opts.unitsPerDay,

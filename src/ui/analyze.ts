@@ -106,7 +106,12 @@ export function readoutLines(res: AnalyzeResult): string[] {
         continue;
       }
       const name = METHOD_NAMES[r.method] ?? r.method;
-      lines.push(`  ${label(r)}: for a ${pct(t.mde)} lift (${t.mde_source}), ${days(t.days)} ${r.method === 'none' ? 'without adjustment' : `with ${name}, ${days(t.days_unadjusted)} without: ${days(t.days_saved)} saved`}`);
+      const lift = `for a ${pct(t.lift)} lift (${t.mde_source})`;
+      if (!t.reachable) {
+        lines.push(`  ${label(r)}: ${lift}, not reachable at this traffic (needs ${days(t.days)}${r.method === 'none' ? '' : ` with ${name}`})`);
+        continue;
+      }
+      lines.push(`  ${label(r)}: ${lift}, ${days(t.days)} ${r.method === 'none' ? 'without adjustment' : `with ${name}, ${days(t.days_unadjusted)} without: ${days(t.days_saved)} saved`}`);
     }
   }
   if (res.bayesian) {

@@ -1,7 +1,7 @@
 /** Human rendering of `interactions`: the pairs, then one row per test (flagged ones first). */
 import type { InteractionsResult } from '../engines/interactions-query.js';
 import { int, num, paintOf, pct, pval, wrap, type Target } from './format.js';
-import { fitTable } from './table.js';
+import { fitTable, hiddenNote } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';
 
 export function renderInteractions(res: InteractionsResult, target: Target): string {
@@ -21,7 +21,11 @@ export function renderInteractions(res: InteractionsResult, target: Target): str
   lines.push('');
   // Compact: every flagged test and the closest calls after them; --json has every test.
   const sorted = [...res.tests].sort((x, y) => Number(y.significant) - Number(x.significant) || (x.p_value ?? 2) - (y.p_value ?? 2));
-  const shown = sorted.slice(0, Math.max(flagged.length + 5, 10));
+  const top = sorted.slice(0, Math.max(flagged.length + 5, 10));
+  // Grouped under a heading per pair (the pair with the strongest test first), so names are never cut to fit.
+  const pairKey = (t: (typeof top)[number]): string => `${t.a}\u0000${t.b}`;
+  const order = [...new Set(top.map(pairKey))];
+  const shown = [...top].sort((x, y) => order.indexOf(pairKey(x)) - order.indexOf(pairKey(y)));
   const rows = shown
     .map((t) => ({
       pair: `${safe(t.a)} x ${safe(t.b)}`,
@@ -35,13 +39,17 @@ export function renderInteractions(res: InteractionsResult, target: Target): str
       _t: t,
     }));
   const table = fitTable(['pair', 'metric', 'arms', 'lift (B ctrl)', 'lift (B arm)', 'interaction', 'p (BH)', ''], rows, {
+    groupBy: 'pair',
     align: { 'lift (B ctrl)': 'right', 'lift (B arm)': 'right', interaction: 'right', 'p (BH)': 'right' },
     width: target.width,
-    drop: ['arms', 'interaction'],
-    shrink: ['pair', 'metric'],
+    // The arms tell a 3-arm experiment's rows apart: never dropped, cut only after the metric.
+    drop: ['interaction'],
+    shrink: ['arms', 'metric'],
     paint: (col, row, text) => ((row._t as { significant: boolean }).significant && (col === 'p (BH)' || col === '') ? c.yellow(text) : text),
   });
   lines.push(table.text);
+  const note = hiddenNote(table.hidden, target.width);
+  if (note) lines.push(c.dim(note));
   if (shown.length < sorted.length) lines.push(c.dim(`${sorted.length - shown.length} more tests, none flagged (--json lists every test)`));
   lines.push('', c.dim("lift (B ctrl) / lift (B arm): A's relative lift among units in B's control / in B's arm; interaction: the difference of A's absolute effects."));
   for (const w of res.warnings) lines.push(`${c.yellow('!')} ${w}`);

@@ -9,7 +9,7 @@ export function renderSegments(rep: SegmentReport, target: Target): string {
   const lines: string[] = [`Segments (${rep.dimensions.join(', ')}): effect per segment, CUPED/CUPAC inside each; p adjusted by Benjamini-Hochberg across ${int(rep.cells.length)} cells; Cochran's Q on the relative lifts per column`];
   const headingOf = (dimension: string, metric: string, variant: string): string => {
     const h = rep.heterogeneity.find((x) => x.dimension === dimension && x.metric === metric && x.variant === variant);
-    const test = h && h.q !== null ? `Q = ${num(h.q)}, df = ${h.df}, p = ${pval(h.p_value)}${h.i2 !== null ? `, I2 = ${Math.round(h.i2 * 100)}%` : ''}` : 'Q: fewer than 2 testable segments';
+    const test = h && h.q !== null ? `Q = ${num(h.q)}, df = ${h.df}, p = ${pval(h.p_value)}, BH p = ${pval(h.p_value_bh)}${h.i2 !== null ? `, I2 = ${Math.round(h.i2 * 100)}%` : ''}` : 'Q: fewer than 2 testable segments';
     const flag = h?.heterogeneous ? c.yellow(' HETEROGENEOUS') : '';
     return `${oneLineSafe(dimension)} / ${oneLineSafe(metric)}${variant !== 'test' ? ` (${oneLineSafe(variant)})` : ''}: ${test}${flag}`;
   };
@@ -38,5 +38,7 @@ export function renderSegments(rep: SegmentReport, target: Target): string {
     },
   });
   lines.push(table.text);
+  // The stars and the HETEROGENEOUS flag use the BH-adjusted p; the cell CIs are not adjusted.
+  lines.push(`lift CI: unadjusted, per cell; p (BH), * and HETEROGENEOUS: Benjamini-Hochberg adjusted (${int(rep.cells.length)} cells, ${int(rep.heterogeneity.length)} Q tests)`);
   return lines.join('\n');
 }

@@ -175,7 +175,8 @@ describe('store mode: direction from the store, days to power with and without C
 
     const missing = await runCli(['analyze', '--experiment', 'exp1', '--guardrails', 'checkout:increase', '--no-save'], { cwd });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/guardrail metric checkout was not analysed\n\s+hint: add it to --metric \(analysed: load_time\)/);
+    // checkout is no metric of this project: a typo, not a metric to add to --metric
+    expect(missing.stderr).toMatch(/guardrail metric checkout is not a metric of the project\n\s+hint: metrics: load_time; or an event/);
 
     const human = await runCli(['analyze', '--experiment', 'exp1', '--mde', '0.02', '--no-save'], { cwd });
     expect(human.code, human.stderr).toBe(0);

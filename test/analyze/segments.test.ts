@@ -164,7 +164,7 @@ describe('analyze --segments on a seeded project', () => {
 
     const human = await runCli(['analyze', '--experiment', exp, '--db', db, '--metric', 'product_view:event_count', '--segments', 'plan', '--no-save'], { cwd });
     expect(human.code, human.stderr).toBe(0);
-    expect(human.stdout).toMatch(/plan \/ product_view:event_count \(personalized\): Q = [\d.]+, df = 2, p = \S+, I2 = \d+% HETEROGENEOUS/);
+    expect(human.stdout).toMatch(/plan \/ product_view:event_count \(personalized\): Q = [\d.]+, df = 2, p = \S+, BH p = \S+, I2 = \d+% HETEROGENEOUS/);
     expect(human.stdout).toMatch(/vip .*\*/);
 
     const bad = await runCli(['analyze', '--experiment', exp, '--db', db, '--metric', 'product_view:event_count', '--segments', 'tenure_days', '--no-save'], { cwd });
