@@ -7,7 +7,7 @@ import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';
 import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
 import type { StoreAgg } from '../forecast/data.js';
-import { FREQS } from '../forecast/calendar.js';
+import { FREQS, MAX_HORIZON } from '../forecast/calendar.js';
 
 interface ForecastFlags {
   data?: string;
@@ -112,7 +112,7 @@ Examples:
       const regressors = [...new Set(flags.regressor ?? [])];
       if (regressors.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
       const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
-      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
+      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: MAX_HORIZON, integer: true, example: 30 });
       const level = parseWidth('--interval', flags.interval, 0.8);
       const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
       const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
