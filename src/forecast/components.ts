@@ -32,11 +32,12 @@ export interface Decomposition {
 const SEASON_NEIGHBOURS = 3;
 
 /**
- * The season the decomposition removes: the longest of the frequency's periods seen at least four
- * times (daily data uses the week: the year is left to the running-median trend).
+ * The season the decomposition removes: the longest of the frequency's periods seen at least
+ * `minCycles` times (default four, for anomalies; the components accept two) (daily data uses the
+ * week: the year is left to the running-median trend).
  */
-export function decompositionPeriod(freq: Freq, n: number): number | null {
-  let periods = FREQ_INFO[freq].periods.filter((p) => n >= 4 * p);
+export function decompositionPeriod(freq: Freq, n: number, minCycles = 4): number | null {
+  let periods = FREQ_INFO[freq].periods.filter((p) => n >= minCycles * p);
   if (freq === 'D') periods = periods.filter((p) => p === 7);
   return periods[periods.length - 1] ?? null;
 }
@@ -75,10 +76,10 @@ export function runningMedian(x: number[], w: number): number[] {
   return out;
 }
 
-/** Robust decomposition of y (NaN = missing) on the grid of `freq`. */
-export function decompose(y: number[], freq: Freq): Decomposition {
+/** Robust decomposition of y (NaN = missing) on the grid of `freq`, with a season seen at least `minCycles` times. */
+export function decompose(y: number[], freq: Freq, minCycles = 4): Decomposition {
   const n = y.length;
-  const period = decompositionPeriod(freq, n);
+  const period = decompositionPeriod(freq, n, minCycles);
   const w = period ? 2 * period + 1 : Math.min(7, n % 2 === 1 ? n : n - 1);
   const first = runningMedian(y, w);
   const seasonal = new Array<number>(n).fill(0);

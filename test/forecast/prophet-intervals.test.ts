@@ -26,9 +26,12 @@ describe("Prophet's intervals are deterministic", () => {
     const y = series(90);
     const a = await fitProphet(input(y, 30));
     const b = await fitProphet(input(y, 30));
-    expect(b.point).toEqual(a.point);
-    expect(b.lower).toEqual(a.lower);
-    expect(b.upper).toEqual(a.upper);
+    // Same to 1e-6 relative (the wasm optimizer can differ in the last digits inside one process;
+    // the old Monte Carlo bounds moved by about 0.5% of the interval's width).
+    const same = (x: number[], y: number[]): void => x.forEach((v, i) => expect(Math.abs(v - (y[i] as number))).toBeLessThanOrEqual(1e-6 * Math.abs(v)));
+    same(b.point, a.point);
+    same(b.lower, a.lower);
+    same(b.upper, a.upper);
     // Real intervals: around the point, wider far out (trend uncertainty) than at the first step.
     a.point.forEach((p, i) => {
       expect(a.lower[i]).toBeLessThan(p);
@@ -51,6 +54,8 @@ describe("Prophet's intervals are deterministic", () => {
     const f1 = one.json<Out>().series[0]?.forecast ?? [];
     const f2 = two.json<Out>().series[0]?.forecast ?? [];
     expect(f1).toHaveLength(14);
-    expect(f2).toEqual(f1);
+    f1.forEach((r, i) => {
+      for (const k of ['yhat', 'yhat_lower', 'yhat_upper'] as const) expect(Math.abs(r[k] - (f2[i]?.[k] ?? NaN))).toBeLessThanOrEqual(1e-6 * Math.abs(r[k]));
+    });
   });
 });
