@@ -124,9 +124,9 @@ Examples:
       }
       const { chartFormatOf } = await import('../charts/render.js');
       const outFile = flags.out ? path.resolve(ctx.cwd, flags.out) : undefined;
-      if (outFile && !/\.(csv|json)$/i.test(outFile) && !chartFormatOf(outFile)) throw new UsageError(`--out must end in .csv, .json, .svg, .png or .html, got "${flags.out}"`);
+      if (outFile && !/\.(csv|json)$/i.test(outFile) && !chartFormatOf(outFile)) throw new UsageError(`--out must end in .csv, .json, .svg, .png or .html, got "${flags.out}"`, { hint: 'e.g. --out forecast.png (or forecast.csv for the table)' });
       const plotFile = flags.plot ? path.resolve(ctx.cwd, flags.plot) : undefined;
-      if (plotFile && !chartFormatOf(plotFile)) throw new UsageError(`--plot must end in .svg, .png or .html, got "${flags.plot}"`);
+      if (plotFile && !chartFormatOf(plotFile)) throw new UsageError(`--plot must end in .svg, .png or .html, got "${flags.plot}"`, { hint: 'e.g. --plot forecast.png' });
       for (const f of [outFile, plotFile]) {
         if (f && !fs.existsSync(path.dirname(f))) throw new UserError(`the folder for ${f} does not exist`, { hint: 'create it first or choose another path', code: 'FORECAST_OUT_DIR' });
       }
