@@ -10,6 +10,7 @@
  * scale is the MAD (1.4826 x median absolute deviation), so outliers do not inflate it.
  */
 import type { ProphetPredictions } from '@bsull/augurs/prophet';
+import { valueText } from './output.js';
 import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { emptyScored, median, summarize, type Scored } from './metrics.js';
 import { formatTime, interpolate } from './series.js';
@@ -249,10 +250,7 @@ export function describeFit(args: {
   return { components: { ds, ...comps }, changepoints, note: componentsNote(comps, n, changepoints, args.transform) };
 }
 
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(2);
-}
+const fmt = valueText;
 
 /** "components: trend up 12% over the history (3 changepoints, the last on 2015-06-01); weekly season +-0.35; holidays -0.40 to 0.10". */
 export function componentsNote(c: ModelComponents, n: number, changepoints: string[], transform: Transform): string {
