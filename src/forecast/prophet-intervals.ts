@@ -84,7 +84,7 @@ function percentile(sorted: Float64Array, q: number): number {
   return (sorted[i] as number) + ((sorted[j] as number) - (sorted[i] as number)) * (pos - i);
 }
 
-/** Interval bounds for `point` at times `ds` (epoch seconds) from `samples` seeded draws. */
+/** Interval bounds for `point` at times `ds` (epoch seconds, ascending) from `samples` seeded draws. */
 export function prophetIntervals(point: number[], ds: number[], fit: ProphetFit, opts: { level: number; samples: number; seed?: number }): { lower: number[]; upper: number[] } {
   const n = point.length;
   const samples = Math.max(1, Math.floor(opts.samples));
@@ -97,17 +97,22 @@ export function prophetIntervals(point: number[], ds: number[], fit: ProphetFit,
   const draws = new Float64Array(n * samples);
   for (let s = 0; s < samples; s++) {
     const changes = T > 1 ? poisson(rng, S * (T - 1)) : 0;
-    const at: number[] = [];
-    const by: number[] = [];
-    for (let c = 0; c < changes; c++) {
-      at.push(1 + rng.next() * (T - 1));
-      by.push(laplace(rng, lambda));
-    }
+    const cps: { at: number; by: number }[] = [];
+    for (let c = 0; c < changes; c++) cps.push({ at: 1 + rng.next() * (T - 1), by: laplace(rng, lambda) });
+    cps.sort((a, b) => a.at - b.at);
+    // Sum over changepoints before t of by * (t - at) = t * sum(by) - sum(by * at): one sweep (t ascends).
+    let j = 0;
+    let sumBy = 0;
+    let sumByAt = 0;
     for (let i = 0; i < n; i++) {
-      let dev = 0;
       const ti = t[i] as number;
-      for (let c = 0; c < changes; c++) if (ti > (at[c] as number)) dev += (by[c] as number) * (ti - (at[c] as number));
-      draws[i * samples + s] = fit.yScale * (dev + fit.sigmaObs * normal(rng));
+      while (j < cps.length && (cps[j] as { at: number }).at < ti) {
+        const cp = cps[j] as { at: number; by: number };
+        sumBy += cp.by;
+        sumByAt += cp.by * cp.at;
+        j++;
+      }
+      draws[i * samples + s] = fit.yScale * (ti * sumBy - sumByAt + fit.sigmaObs * normal(rng));
     }
   }
   const lower: number[] = [];
