@@ -145,7 +145,16 @@ export function seriesSpec(result: ForecastResult, s: SeriesForecast, options: F
     axis: { values: ticks.values, format: ticks.format, labelOverlap: true, labelFlush: true },
   };
   const date = { field: 'ds', type: 'nominal' as const, title: 'date' };
-  const domain = ['actual', 'fitted', 'forecast', 'interval', 'anomaly', 'holiday'];
+  // The legend lists only the marks that are drawn (no "anomaly" or "holiday" without any).
+  const drawn: Record<string, boolean> = {
+    actual: hist.length > 0,
+    fitted: hist.some((r) => r.fitted !== null),
+    forecast: fc.length > 0,
+    interval: fc.length > 0,
+    anomaly: anomalies.length > 0,
+    holiday: holidays.length > 0,
+  };
+  const domain = Object.keys(drawn).filter((k) => drawn[k]);
   const range = domain.map((k) => FORECAST_COLORS[k as keyof typeof FORECAST_COLORS]);
   const color = (datum: string) => ({ datum, type: 'nominal' as const, scale: { domain, range }, legend: { title: null, orient: 'top' as const, direction: 'horizontal' as const, symbolOpacity: 1 } });
   const y = (field: string) => ({ field, type: 'quantitative' as const, title: null, scale: { zero: false } });

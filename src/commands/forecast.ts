@@ -7,7 +7,7 @@ import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';
 import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
 import type { StoreAgg } from '../forecast/data.js';
-import { FREQS } from '../forecast/calendar.js';
+import { FREQS, MAX_HORIZON } from '../forecast/calendar.js';
 
 interface ForecastFlags {
   data?: string;
@@ -112,7 +112,7 @@ Examples:
       const regressors = [...new Set(flags.regressor ?? [])];
       if (regressors.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
       const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
-      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: 100_000, integer: true });
+      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: MAX_HORIZON, integer: true, example: 30 });
       const level = parseWidth('--interval', flags.interval, 0.8);
       const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
       const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
@@ -124,9 +124,9 @@ Examples:
       }
       const { chartFormatOf } = await import('../charts/render.js');
       const outFile = flags.out ? path.resolve(ctx.cwd, flags.out) : undefined;
-      if (outFile && !/\.(csv|json)$/i.test(outFile) && !chartFormatOf(outFile)) throw new UsageError(`--out must end in .csv, .json, .svg, .png or .html, got "${flags.out}"`);
+      if (outFile && !/\.(csv|json)$/i.test(outFile) && !chartFormatOf(outFile)) throw new UsageError(`--out must end in .csv, .json, .svg, .png or .html, got "${flags.out}"`, { hint: 'e.g. --out forecast.png (or forecast.csv for the table)' });
       const plotFile = flags.plot ? path.resolve(ctx.cwd, flags.plot) : undefined;
-      if (plotFile && !chartFormatOf(plotFile)) throw new UsageError(`--plot must end in .svg, .png or .html, got "${flags.plot}"`);
+      if (plotFile && !chartFormatOf(plotFile)) throw new UsageError(`--plot must end in .svg, .png or .html, got "${flags.plot}"`, { hint: 'e.g. --plot forecast.png' });
       for (const f of [outFile, plotFile]) {
         if (f && !fs.existsSync(path.dirname(f))) throw new UserError(`the folder for ${f} does not exist`, { hint: 'create it first or choose another path', code: 'FORECAST_OUT_DIR' });
       }

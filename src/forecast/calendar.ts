@@ -95,3 +95,7 @@ export function calendarSteps(freq: Freq, a: number, b: number): number | null {
   const days = (b - a) / DAY;
   return Math.abs(days - (dm * YEAR) / 12 / DAY) <= 3 + 0.1 * dm ? dm / months : null;
 }
+
+/** Largest horizon in steps, and the largest horizon relative to the history's length (here: light for the command to import). */
+export const MAX_HORIZON = 10_000;
+export const HORIZON_HISTORY_RATIO = 10;

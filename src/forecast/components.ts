@@ -10,6 +10,7 @@
  * scale is the MAD (1.4826 x median absolute deviation), so outliers do not inflate it.
  */
 import type { ProphetPredictions } from '@bsull/augurs/prophet';
+import { valueText } from './output.js';
 import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { emptyScored, median, summarize, type Scored } from './metrics.js';
 import { formatTime, interpolate } from './series.js';
@@ -32,11 +33,12 @@ export interface Decomposition {
 const SEASON_NEIGHBOURS = 3;
 
 /**
- * The season the decomposition removes: the longest of the frequency's periods seen at least four
- * times (daily data uses the week: the year is left to the running-median trend).
+ * The season the decomposition removes: the longest of the frequency's periods seen at least
+ * `minCycles` times (default four, for anomalies; the components accept two) (daily data uses the
+ * week: the year is left to the running-median trend).
  */
-export function decompositionPeriod(freq: Freq, n: number): number | null {
-  let periods = FREQ_INFO[freq].periods.filter((p) => n >= 4 * p);
+export function decompositionPeriod(freq: Freq, n: number, minCycles = 4): number | null {
+  let periods = FREQ_INFO[freq].periods.filter((p) => n >= minCycles * p);
   if (freq === 'D') periods = periods.filter((p) => p === 7);
   return periods[periods.length - 1] ?? null;
 }
@@ -75,10 +77,10 @@ export function runningMedian(x: number[], w: number): number[] {
   return out;
 }
 
-/** Robust decomposition of y (NaN = missing) on the grid of `freq`. */
-export function decompose(y: number[], freq: Freq): Decomposition {
+/** Robust decomposition of y (NaN = missing) on the grid of `freq`, with a season seen at least `minCycles` times. */
+export function decompose(y: number[], freq: Freq, minCycles = 4): Decomposition {
   const n = y.length;
-  const period = decompositionPeriod(freq, n);
+  const period = decompositionPeriod(freq, n, minCycles);
   const w = period ? 2 * period + 1 : Math.min(7, n % 2 === 1 ? n : n - 1);
   const first = runningMedian(y, w);
   const seasonal = new Array<number>(n).fill(0);
@@ -248,10 +250,7 @@ export function describeFit(args: {
   return { components: { ds, ...comps }, changepoints, note: componentsNote(comps, n, changepoints, args.transform) };
 }
 
-function fmt(v: number): string {
-  const a = Math.abs(v);
-  return a >= 100 ? v.toFixed(0) : a >= 1 ? v.toFixed(2) : v.toPrecision(2);
-}
+const fmt = valueText;
 
 /** "components: trend up 12% over the history (3 changepoints, the last on 2015-06-01); weekly season +-0.35; holidays -0.40 to 0.10". */
 export function componentsNote(c: ModelComponents, n: number, changepoints: string[], transform: Transform): string {

@@ -119,7 +119,6 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
       throw new UserError(`${base} has no column "${col}" (${flag})`, {
         hint: `${suggest(col, names)}the file's columns: ${names.join(', ')}`,
         code: 'FORECAST_COLUMN',
-        exitCode: 2,
       });
     }
     return found.type;

@@ -373,7 +373,9 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     holidays: holidayReport,
     backtest,
   });
-  const fit = describeFit({ model: out.model, prophet: out.components, prophetWeight: out.componentsWeight, point: out.point, decomposition, y, freq: series.freq, start: series.start, transform: tf });
+  // The components show a season seen twice (anomalies want four, to tell a spike from the season).
+  const componentsDecomposition = decomposition.period === null ? decompose(y, series.freq, 2) : decomposition;
+  const fit = describeFit({ model: out.model, prophet: out.components, prophetWeight: out.componentsWeight, point: out.point, decomposition: componentsDecomposition, y, freq: series.freq, start: series.start, transform: tf });
   res.components_note = fit.note;
   if (opts.includeHistory) {
     res.components = fit.components;

@@ -11,6 +11,7 @@ import { dateToEpoch } from './holidays.js';
 import { fitHoltWinters, forecastHoltWinters } from './holtwinters.js';
 import { normalQuantile } from './metrics.js';
 import { interpolate } from './series.js';
+import { prophetFitOf, prophetIntervals } from './prophet-intervals.js';
 import type * as ProphetModule from '@bsull/augurs/prophet';
 import { prophetComponents, type ModelComponents } from './components.js';
 import type { Freq, HolidayDef, ModelName } from './types.js';
@@ -296,11 +297,20 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
   const regressors = input.regressors ?? [];
   const xAt = (times: number[]): Map<string, number[]> | undefined =>
     regressors.length === 0 ? undefined : new Map(regressors.map((r) => [r.name, times.map((t) => r.values[Math.round(gridPosition(input.freq, input.start, t))] as number)]));
+  // Prophet's own interval draws use an unseedable RNG: capture the fit and draw them here, seeded.
+  let captured: { data: string; params: { delta: ArrayLike<number>; sigmaObs: number } } | undefined;
+  const capturing: typeof optimizer = {
+    optimize: (init, data, opts) => {
+      const result = optimizer.optimize(init, data, opts);
+      captured = { data, params: result.params };
+      return result;
+    },
+  };
   for (const attempt of retries) {
     const m = new Prophet({
-      optimizer,
+      optimizer: capturing,
       intervalWidth: input.level,
-      uncertaintySamples: input.samples,
+      uncertaintySamples: 0,
       ...(holidays.size > 0 ? { holidays, holidaysPriorScale: input.holidaysPriorScale } : {}),
       ...attempt.options,
     });
@@ -322,8 +332,8 @@ export async function fitProphet(input: ModelInput): Promise<ModelOutput> {
     const fx = xAt(fds);
     const future = model.predict(fx ? { ds: fds, x: fx } : { ds: fds });
     const point = future.yhat.point;
-    const lower = future.yhat.intervals?.lower ?? point.slice();
-    const upper = future.yhat.intervals?.upper ?? point.slice();
+    const fit = captured ? prophetFitOf(captured.data, captured.params, ds, y) : null;
+    const { lower, upper } = fit && input.samples > 0 ? prophetIntervals(point, fds, fit, { level: input.level, samples: input.samples }) : { lower: point.slice(), upper: point.slice() };
     const out: ModelOutput = { model: 'prophet', point, lower, upper };
     if (note) out.note = note;
     if (input.insample) {

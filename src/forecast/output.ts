@@ -1,5 +1,11 @@
 /** Flat rows and CSV of a forecast result (ds, [group], yhat, yhat_lower, yhat_upper, model), and the text of fit errors. */
+import { int, num } from '../ui/format.js';
 import type { ForecastResult } from './types.js';
+
+/** A forecast value for people: ~4 significant digits with separators, keeping every whole digit (4,568; 636.4; 6.338; 123,456). */
+export function valueText(x: number | null | undefined): string {
+  return x !== null && x !== undefined && Number.isFinite(x) && Math.abs(x) >= 1000 && Math.abs(x) < 1e15 ? int(x) : num(x);
+}
 
 /** Internal errors of the wasm models (Stan's optimizer, wasm-bindgen values): never shown as they are. */
 const INTERNAL_ERROR = /JsValue|Optimization (failed|terminated)|Error in optimization|RuntimeError|unreachable|wasm|panicked|Stan/i;

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { divergentSeries } from './anomalies.js';
-import { gridTime } from './calendar.js';
+import { gridTime, HORIZON_HISTORY_RATIO, MAX_HORIZON } from './calendar.js';
 import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
 import { fitErrorText } from './output.js';
@@ -81,9 +81,27 @@ export const DEFAULTS = {
   divergenceSensitivity: 0.6,
 };
 
+/**
+ * Refuses a horizon longer than HORIZON_HISTORY_RATIO times the longest history (nothing useful
+ * can be said that far out, and the work grows with it); warns when it is longer than the history.
+ */
+export function checkHorizon(horizon: number, historyPoints: number, warnings: string[]): void {
+  const max = HORIZON_HISTORY_RATIO * historyPoints;
+  if (horizon > max) {
+    throw new UserError(`--horizon ${horizon} is more than ${HORIZON_HISTORY_RATIO}x the history's ${historyPoints} points`, {
+      hint: `the largest horizon allowed for this history is ${Math.min(max, MAX_HORIZON)}; pass a longer history or a shorter --horizon`,
+      code: 'USAGE',
+      exitCode: 2,
+    });
+  }
+  if (horizon > historyPoints) warnings.push(`--horizon ${horizon} is longer than the history (${historyPoints} points): the far end of the forecast rests on little evidence`);
+}
+
 function validate(req: ForecastRequest): void {
   const h = req.horizon ?? DEFAULTS.horizon;
-  if (!Number.isInteger(h) || h < 1 || h > 100_000) throw new UserError(`--horizon must be a whole number from 1 to 100000, got ${h}`, { code: 'USAGE', exitCode: 2 });
+  if (!Number.isInteger(h) || h < 1 || h > MAX_HORIZON) {
+    throw new UserError(`--horizon must be a whole number from 1 to ${MAX_HORIZON}, got ${h}`, { hint: `the largest horizon allowed is ${MAX_HORIZON} steps (and at most ${HORIZON_HISTORY_RATIO}x the history's points)`, code: 'USAGE', exitCode: 2 });
+  }
   const level = req.level ?? DEFAULTS.level;
   if (!(level > 0 && level < 1)) throw new UserError(`--interval must be between 0 and 1 (e.g. 0.8), got ${level}`, { code: 'USAGE', exitCode: 2 });
   const al = req.anomalyLevel ?? DEFAULTS.anomalyLevel;
@@ -226,6 +244,7 @@ async function run(
     series = series.filter((s) => !short.includes(s));
     if (series.length === 0) throw new UserError(`every series has fewer than ${MIN_POINTS} points`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
   }
+  checkHorizon(horizon, Math.max(...series.map((s) => s.y.length)), warnings);
   await resolveHolidays(series, req, byCountry, horizon, warnings);
   if (req.events && req.events.length > 0) for (const s of series) s.holidays = mergeEvents(s.holidays, req.events);
   let model = req.model ?? DEFAULTS.model;

@@ -9,6 +9,7 @@ import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
 import { int, num, wrap } from './format.js';
+import { valueText } from '../forecast/output.js';
 
 /** What a terminal chart draws of one series. */
 export interface ChartSeries {
@@ -141,7 +142,7 @@ export interface ForecastTextOptions {
 }
 
 const pctText = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-const numText = (v: number | null | undefined): string => num(v, 6);
+const numText = valueText;
 
 /** The human rendering of `statsig-hack forecast`. */
 export function renderForecastText(result: ForecastResult, options: ForecastTextOptions = {}): string {
@@ -182,7 +183,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     const rows = result.series.flatMap((s) => s.forecast.map((p) => (grouped ? { ds: p.ds, [groupName]: s.group, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model } : { ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model })));
     const maxRows = options.maxRows ?? 500;
     const round = (r: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? num(v, 6) : v]));
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? valueText(v) : v]));
     const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
     lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
     if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: write them all with --out forecast.csv, or use --json)`);
@@ -201,10 +202,10 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
           const end = f[f.length - 1];
           return {
             [groupName]: s.group,
-            first: num(f[0]?.yhat ?? null),
-            mean: num(f.reduce((a, p) => a + p.yhat, 0) / Math.max(1, f.length)),
-            last: num(end?.yhat ?? null),
-            [`last ${level}%`]: end ? `${num(end.yhat_lower)}..${num(end.yhat_upper)}` : 'n/a',
+            first: valueText(f[0]?.yhat ?? null),
+            mean: valueText(f.reduce((a, p) => a + p.yhat, 0) / Math.max(1, f.length)),
+            last: valueText(end?.yhat ?? null),
+            [`last ${level}%`]: end ? `${valueText(end.yhat_lower)}..${valueText(end.yhat_upper)}` : 'n/a',
             model: s.model,
           };
         }),
@@ -291,9 +292,9 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         anomalies.slice(0, 20).map(({ s, a }) => ({
           ds: a.start === a.end ? a.ds : `${a.start}..${a.end}`,
           ...(grouped ? { [groupName]: s.group } : {}),
-          y: num(a.y, 6),
-          expected: num(a.expected, 6),
-          magnitude: num(a.magnitude),
+          y: valueText(a.y),
+          expected: valueText(a.expected),
+          magnitude: valueText(a.magnitude),
           score: Number(a.score.toFixed(1)),
           severity: a.severity,
         })),
@@ -319,7 +320,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         material.slice(0, 30).map(({ s, h }) => ({
           ...(grouped ? { [groupName]: s.group } : {}),
           holiday: h.name,
-          effect: num(h.effect),
+          effect: valueText(h.effect),
           score: Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
           'same sign': `${Math.round(h.same_sign * 100)}%`,
