@@ -8,7 +8,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC = new Set(['INTEGER', 'INT64', 'FLOAT', 'FLOAT64', 'NUMERIC', 'BIGNUMERIC']);
 const TIMEOUT_MS = 120_000;
@@ -24,17 +24,18 @@ interface QueryResponse {
   error?: { message?: string };
 }
 
-export class BigQueryEngine implements Engine {
+export class BigQueryEngine extends RemoteEngine {
   readonly name = 'bigquery' as const;
   readonly dialect = dialectFor('bigquery');
-  private stats: EngineQueryStats | null = null;
 
   private constructor(
     private readonly base: URL,
     private readonly project: string,
     private readonly location: string | undefined,
     private readonly headers: Record<string, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<BigQueryEngine> {
     const project = settings.options?.project;
@@ -102,17 +103,6 @@ export class BigQueryEngine implements Engine {
     return fields.map((f) => ({ name: f.name, type: f.type, numeric: NUMERIC.has(f.type.toUpperCase()) }));
   }
 
-  materialize(name: string, select: string): Promise<string> {
-    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
-  }
-
-  lastStats(): EngineQueryStats | null {
-    return this.stats;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
 
 /** BigQuery's REST rows carry every value as text (or null): numbers by their field type. */

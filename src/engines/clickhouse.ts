@@ -8,7 +8,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC = /^(Nullable\()?(U?Int(8|16|32|64|128|256)|Float(32|64)|Decimal.*)\)?$/;
 const TIMEOUT_MS = 120_000;
@@ -19,15 +19,16 @@ interface JsonResult {
   statistics?: { bytes_read?: number };
 }
 
-export class ClickHouseEngine implements Engine {
+export class ClickHouseEngine extends RemoteEngine {
   readonly name = 'clickhouse' as const;
   readonly dialect = dialectFor('clickhouse');
-  private stats: EngineQueryStats | null = null;
 
   private constructor(
     private readonly url: URL,
     private readonly headers: Record<string, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<ClickHouseEngine> {
     const url = new URL(settings.url ?? `http://${settings.host ?? '127.0.0.1'}:${settings.port ?? 8123}/`);
@@ -74,15 +75,4 @@ export class ClickHouseEngine implements Engine {
     return (result.meta ?? []).map((m) => ({ name: m.name, type: m.type, numeric: NUMERIC.test(m.type) }));
   }
 
-  materialize(name: string, select: string): Promise<string> {
-    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
-  }
-
-  lastStats(): EngineQueryStats | null {
-    return this.stats;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }

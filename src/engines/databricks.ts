@@ -7,7 +7,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC = new Set(['BYTE', 'SHORT', 'INT', 'LONG', 'FLOAT', 'DOUBLE', 'DECIMAL', 'TINYINT', 'SMALLINT', 'BIGINT', 'INTEGER']);
 const TIMEOUT_MS = 120_000;
@@ -23,16 +23,17 @@ interface StatementResponse {
   message?: string;
 }
 
-export class DatabricksEngine implements Engine {
+export class DatabricksEngine extends RemoteEngine {
   readonly name = 'databricks' as const;
   readonly dialect = dialectFor('databricks');
-  private stats: EngineQueryStats | null = null;
 
   private constructor(
     private readonly base: URL,
     private readonly headers: Record<string, string>,
     private readonly context: Record<string, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<DatabricksEngine> {
     const o = settings.options ?? {};
@@ -100,15 +101,4 @@ export class DatabricksEngine implements Engine {
     return columns.map((c) => ({ name: c.name, type: c.type_name, numeric: NUMERIC.has(c.type_name.toUpperCase()) }));
   }
 
-  materialize(name: string, select: string): Promise<string> {
-    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
-  }
-
-  lastStats(): EngineQueryStats | null {
-    return this.stats;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }

@@ -49,6 +49,30 @@ export function resultBytes(rows: unknown[]): number {
   return Buffer.byteLength(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
 }
 
+/**
+ * What the warehouses reached over HTTP share: no temp tables (a relation read twice is the
+ * subquery itself), the last query's stats, nothing to close. Each says how to query and describe.
+ */
+export abstract class RemoteEngine implements Engine {
+  abstract readonly name: DialectName;
+  abstract readonly dialect: Dialect;
+  protected stats: EngineQueryStats | null = null;
+  abstract all<T extends Row = Row>(sql: string): Promise<T[]>;
+  abstract columns(relation: string): Promise<EngineColumn[]>;
+
+  materialize(name: string, select: string): Promise<string> {
+    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
+  }
+
+  lastStats(): EngineQueryStats | null {
+    return this.stats;
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 /** The DuckDB project store (or an in-memory store holding a data file) as an engine. */
 export class DuckDBEngine implements Engine {
   readonly name = 'duckdb' as const;

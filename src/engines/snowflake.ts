@@ -9,7 +9,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC_TYPES = new Set(['fixed', 'real', 'number', 'float', 'double']);
 const TIMEOUT_MS = 120_000;
@@ -23,16 +23,17 @@ interface ResultSet {
   data?: (string | null)[][];
 }
 
-export class SnowflakeEngine implements Engine {
+export class SnowflakeEngine extends RemoteEngine {
   readonly name = 'snowflake' as const;
   readonly dialect = dialectFor('snowflake');
-  private stats: EngineQueryStats | null = null;
 
   private constructor(
     private readonly base: URL,
     private readonly headers: Record<string, string>,
     private readonly context: Record<string, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<SnowflakeEngine> {
     if (!settings.url) throw new UserError('the snowflake engine needs engine.url (https://<account>.snowflakecomputing.com)', { code: 'ENGINE_CONFIG', exitCode: 2 });
@@ -113,15 +114,4 @@ export class SnowflakeEngine implements Engine {
     return columns.map((c) => ({ name: c.name, type: c.type, numeric: NUMERIC_TYPES.has(c.type.toLowerCase()) }));
   }
 
-  materialize(name: string, select: string): Promise<string> {
-    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
-  }
-
-  lastStats(): EngineQueryStats | null {
-    return this.stats;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }

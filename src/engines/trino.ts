@@ -8,7 +8,7 @@
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
-import { observeEngineQuery, resultBytes, type Engine, type EngineColumn, type EngineQueryStats, type EngineSettings } from './engine.js';
+import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC = /^(tinyint|smallint|integer|bigint|real|double|decimal.*)$/i;
 const TIMEOUT_MS = 120_000;
@@ -22,15 +22,16 @@ interface TrinoResponse {
   error?: { message?: string; errorName?: string };
 }
 
-export class TrinoEngine implements Engine {
+export class TrinoEngine extends RemoteEngine {
   readonly name = 'trino' as const;
   readonly dialect = dialectFor('trino');
-  private stats: EngineQueryStats | null = null;
 
   private constructor(
     private readonly base: URL,
     private readonly headers: Record<string, string>,
-  ) {}
+  ) {
+    super();
+  }
 
   static async connect(settings: EngineSettings, env: Record<string, string | undefined>): Promise<TrinoEngine> {
     if (!settings.url) throw new UserError('the trino engine needs engine.url (the coordinator, e.g. https://trino.internal:8443)', { code: 'ENGINE_CONFIG', exitCode: 2 });
@@ -93,15 +94,4 @@ export class TrinoEngine implements Engine {
     return columns.map((c) => ({ name: c.name, type: c.type, numeric: NUMERIC.test(c.type) }));
   }
 
-  materialize(name: string, select: string): Promise<string> {
-    return Promise.resolve(`(${select}) AS ${this.dialect.ident(name)}`);
-  }
-
-  lastStats(): EngineQueryStats | null {
-    return this.stats;
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
 }
