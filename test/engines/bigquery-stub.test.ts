@@ -4,18 +4,15 @@
  * totalBytesProcessed kept in the job log; the BigQuery-dialect SQL (backticks, FLOAT64, CASE
  * aggregates) runs in DuckDB behind the stub, and the analysis equals DuckDB's own to 1e-9.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { jobRecord, type JobRecord } from '../../src/observe/jobs/record.js';
 import { startBigQueryStub, type BigQueryStub } from '../support/warehouse-stubs.js';
-import { tmpDir } from '../support/tmp.js';
-import { expectSameResult } from './same.js';
+import { expectSameResult, stubProject } from './same.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
 
 describe('bigquery engine against a REST API stub', () => {
   let stub: BigQueryStub;
@@ -25,14 +22,8 @@ describe('bigquery engine against a REST API stub', () => {
   let bq: EngineChoice;
 
   beforeAll(async () => {
-    cwd = tmpDir();
-    db = path.join(cwd, '.statsig-hack/project.duckdb');
-    const store = await Store.open(db, { create: true });
-    await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
-    store.close();
-    warehouse = await Store.memory({ migrate: false });
-    await warehouse.run(`CREATE SCHEMA ds`);
-    await warehouse.run(`CREATE TABLE ds.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    // The "warehouse": another DuckDB holding the same rows under the schema-qualified name.
+    ({ cwd, db, warehouse } = await stubProject('ds'));
     stub = await startBigQueryStub(warehouse, 'ya29.token');
     bq = chooseEngine('bigquery', { engine: { type: 'bigquery', url: stub.url, options: { project: 'my-proj', location: 'EU' } } }, { STATSIG_HACK_BIGQUERY_TOKEN: 'ya29.token' }) as EngineChoice;
   });

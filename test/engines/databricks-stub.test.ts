@@ -4,16 +4,13 @@
  * values parsed by type; the Databricks-dialect SQL (backticks, FILTER) runs in DuckDB behind the
  * stub and the analysis equals DuckDB's own to 1e-9.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { startDatabricksStub, type DatabricksStub } from '../support/warehouse-stubs.js';
-import { tmpDir } from '../support/tmp.js';
-import { expectSameResult } from './same.js';
+import { expectSameResult, stubProject } from './same.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
 
 describe('databricks engine against a Statement Execution API stub', () => {
   let stub: DatabricksStub;
@@ -23,14 +20,8 @@ describe('databricks engine against a Statement Execution API stub', () => {
   let dbx: EngineChoice;
 
   beforeAll(async () => {
-    cwd = tmpDir();
-    db = path.join(cwd, '.statsig-hack/project.duckdb');
-    const store = await Store.open(db, { create: true });
-    await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
-    store.close();
-    warehouse = await Store.memory({ migrate: false });
-    await warehouse.run(`CREATE SCHEMA sales`);
-    await warehouse.run(`CREATE TABLE sales.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    // The "warehouse": another DuckDB holding the same rows under the schema-qualified name.
+    ({ cwd, db, warehouse } = await stubProject('sales'));
     stub = await startDatabricksStub(warehouse, 'dapi-123');
     dbx = chooseEngine('databricks', { engine: { type: 'databricks', url: stub.url, options: { warehouse: 'wh-1', catalog: 'main', schema: 'sales' } } }, { STATSIG_HACK_DATABRICKS_TOKEN: 'dapi-123' }) as EngineChoice;
   });

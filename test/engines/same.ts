@@ -1,5 +1,8 @@
 /** Two analysis results (or any JSON-like values) equal: same shape and strings, numbers to `rel` relative. */
+import path from 'node:path';
 import { expect } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { tmpDir } from '../support/tmp.js';
 
 export function sameNumber(a: number, b: number, rel = 1e-9, floor = 1e-12): boolean {
   if (Number.isNaN(a) || Number.isNaN(b)) return Number.isNaN(a) && Number.isNaN(b);
@@ -24,4 +27,22 @@ export function differences(actual: unknown, expected: unknown, rel = 1e-9, at =
 
 export function expectSameResult(actual: unknown, expected: unknown, rel = 1e-9): void {
   expect(differences(actual, expected, rel)).toEqual([]);
+}
+
+const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
+
+/**
+ * The stub tests' setting: a project store in a temp folder holding the analyze fixture as `exp`
+ * (DuckDB's answer), and an in-memory "warehouse" holding the same rows as `<schema>.exp`.
+ */
+export async function stubProject(schema: string): Promise<{ cwd: string; db: string; warehouse: Store }> {
+  const cwd = tmpDir();
+  const db = path.join(cwd, '.statsig-hack/project.duckdb');
+  const store = await Store.open(db, { create: true });
+  await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+  store.close();
+  const warehouse = await Store.memory({ migrate: false });
+  await warehouse.run(`CREATE SCHEMA ${schema}`);
+  await warehouse.run(`CREATE TABLE ${schema}.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+  return { cwd, db, warehouse };
 }

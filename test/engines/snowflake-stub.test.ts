@@ -4,16 +4,13 @@
  * statements are polled, result partitions fetched, text values parsed by column type, upper-cased
  * names read back; the analysis equals DuckDB's own to 1e-9.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { startSnowflakeStub, type SnowflakeStub } from '../support/warehouse-stubs.js';
-import { tmpDir } from '../support/tmp.js';
-import { expectSameResult } from './same.js';
+import { expectSameResult, stubProject } from './same.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
 
 describe('snowflake engine against an SQL API stub', () => {
   let stub: SnowflakeStub;
@@ -23,14 +20,8 @@ describe('snowflake engine against an SQL API stub', () => {
   let sf: EngineChoice;
 
   beforeAll(async () => {
-    cwd = tmpDir();
-    db = path.join(cwd, '.statsig-hack/project.duckdb');
-    const store = await Store.open(db, { create: true });
-    await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
-    store.close();
-    warehouse = await Store.memory({ migrate: false });
-    await warehouse.run(`CREATE SCHEMA analytics`);
-    await warehouse.run(`CREATE TABLE analytics.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    // The "warehouse": another DuckDB holding the same rows under the schema-qualified name.
+    ({ cwd, db, warehouse } = await stubProject('analytics'));
     stub = await startSnowflakeStub(warehouse);
     sf = chooseEngine('snowflake', { engine: { type: 'snowflake', url: stub.url, database: 'PROD', options: { warehouse: 'XS', schema: 'ANALYTICS' } } }, { STATSIG_HACK_SNOWFLAKE_TOKEN: 'sf-token' }) as EngineChoice;
   });

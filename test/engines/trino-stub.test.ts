@@ -4,18 +4,15 @@
  * catalog and token headers, reports processedBytes to the job log, and the analysis equals
  * DuckDB's own to 1e-9. A nextUri pointing at another host is refused (the token stays home).
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { jobRecord, type JobRecord } from '../../src/observe/jobs/record.js';
 import { startTrinoStub, type TrinoStub } from '../support/warehouse-stubs.js';
-import { tmpDir } from '../support/tmp.js';
-import { expectSameResult } from './same.js';
+import { expectSameResult, stubProject } from './same.js';
 
-const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
 
 describe('trino engine against a protocol stub', () => {
   let stub: TrinoStub;
@@ -25,15 +22,8 @@ describe('trino engine against a protocol stub', () => {
   let trino: EngineChoice;
 
   beforeAll(async () => {
-    cwd = tmpDir();
-    db = path.join(cwd, '.statsig-hack/project.duckdb');
-    const store = await Store.open(db, { create: true });
-    await store.run(`CREATE TABLE exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
-    store.close();
-    // The "warehouse": another DuckDB holding the same rows under the catalog-qualified name.
-    warehouse = await Store.memory({ migrate: false });
-    await warehouse.run(`CREATE SCHEMA lake`);
-    await warehouse.run(`CREATE TABLE lake.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
+    // The "warehouse": another DuckDB holding the same rows under the schema-qualified name.
+    ({ cwd, db, warehouse } = await stubProject('lake'));
     stub = await startTrinoStub(warehouse);
     trino = chooseEngine('trino', { engine: { type: 'trino', url: stub.url, user: 'analyst', options: { catalog: 'hive', schema: 'lake' } } }, { STATSIG_HACK_TRINO_TOKEN: 'tok-123' }) as EngineChoice;
   });
