@@ -278,7 +278,8 @@ export function redactWrapped(data: WrappedData): WrappedData {
     project: null,
     redacted: true,
     biggest_lift: data.biggest_lift ? { experiment: exp(data.biggest_lift.experiment), variant: 'Variant', metric: metric(data.biggest_lift.metric), rel_lift: null } : null,
-    cupac: { days_saved: data.cupac.days_saved, experiments: data.cupac.experiments.map((s) => ({ ...s, experiment: exp(s.experiment), variance_reduction: null })) },
+    // Only the total: an experiment's days run and needed would give its variance cut back (needed = ceil(run (1 - VR))).
+    cupac: { days_saved: data.cupac.days_saved, experiments: [] },
     awards: data.awards.map((a) => ({ ...a, experiment: exp(a.experiment), metric: a.metric === null ? null : metric(a.metric), value: a.unit === 'share' ? null : a.value })),
     experiments: data.experiments.map((x) => ({ ...x, name: exp(x.name) })),
     notes: data.notes.length > 0 ? [`${data.notes.length} experiment(s) could not be analysed (names hidden)`] : [],

@@ -118,6 +118,9 @@ describe('wrapped numbers (pure)', () => {
     // The counts stay; the names become neutral labels (experiments numbered in name order: broken, checkout_redesign, ...).
     expect(r).toMatchObject({ redacted: true, experiments_run: 3, wins: 1, units: 420, project: null });
     expect(r.biggest_lift).toEqual({ experiment: 'Experiment 2', variant: 'Variant', metric: 'Metric A', rel_lift: null });
+    // Days run and needed per experiment would give each variance cut back; only the total stays.
+    expect(r.cupac.days_saved).toBe(d.cupac.days_saved);
+    expect(text).not.toContain('days_needed');
   });
 
   it('names from the store reach the picture without control characters, cut to fit', () => {
