@@ -73,14 +73,15 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
   }
   const db = displayPath(d.db, cwd);
   if (d.ask) {
-    lines.push('', `Ask the project: statsig-hack ask "${d.ask.question}" --db ${db}`, `  ${d.ask.answer}`);
+    // The command on a line of its own, broken only before a flag (with a backslash), so it pastes.
+    lines.push('', 'Ask the project:', commandLine(`statsig-hack ask ${shellWord(d.ask.question)} --db ${shellWord(db)}`, target.width), `  ${d.ask.answer}`);
     for (const e of d.ask.experiments.slice(1)) lines.push(`  also: ${e.name}${e.results[0] ? ` (${e.results[0].metric} ${pct(e.results[0].rel_lift)})` : ''}`);
   }
   if (d.search && d.search.results.length > 0) {
-    lines.push('', `Search: statsig-hack search ${d.search.query} --db ${db}`);
+    lines.push('', 'Search:', commandLine(`statsig-hack search ${shellWord(d.search.query)} --db ${shellWord(db)}`, target.width));
     for (const r of d.search.results) lines.push(`  [${r.kind.replace('_', ' ')}] ${r.name}  ${r.path}`);
   }
-  const pics = [d.pictures.map ? `DAU by country map: ${d.pictures.map}` : null, d.pictures.wrapped ? `Wrapped card: ${d.pictures.wrapped}` : null].filter((x): x is string => x !== null);
+  const pics = [d.pictures.map ? `DAU by country map: ${displayPath(d.pictures.map, cwd)}` : null, d.pictures.wrapped ? `Wrapped card: ${displayPath(d.pictures.wrapped, cwd)}` : null].filter((x): x is string => x !== null);
   if (pics.length > 0) lines.push('', 'Pictures:', ...pics.map((p) => `  ${p}`));
   const text = wrap(lines.join('\n'), target.width, '    ');
   const dbw = shellWord(db);

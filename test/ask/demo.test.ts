@@ -16,8 +16,10 @@ describe('demo ends with ask and search', () => {
     // The scorecards the demo saved are what ask reads afterwards.
     const again = await runCli(['ask', DEMO_QUESTION, '--db', '.statsig-hack/demo.duckdb', '--json'], { cwd: dir, env: baseEnv() });
     expect(again.json().experiments.map((e: { name: string }) => e.name)).toEqual(j.ask.experiments.map((e: { name: string }) => e.name));
-    const human = await runCli(['demo', '--users', '400'], { cwd: dir, env: baseEnv() });
-    expect(human.stdout).toContain(`Ask the project: statsig-hack ask "${DEMO_QUESTION}"`);
-    expect(human.stdout).toContain('Search: statsig-hack search checkout');
+    const human = await runCli(['demo', '--users', '400'], { cwd: dir, env: { ...baseEnv(), COLUMNS: '70' } });
+    expect(human.stdout).toContain(`Ask the project:\n  statsig-hack ask '${DEMO_QUESTION}' \\\n      --db .statsig-hack/demo.duckdb\n`);
+    expect(human.stdout).toContain('Search:\n  statsig-hack search checkout');
+    // Commands break only before a flag, with a backslash, so they paste (never between --db and its path).
+    expect(human.stdout).not.toMatch(/--db\n/);
   }, 120_000);
 });
