@@ -94,6 +94,12 @@ export interface MapData {
   notes: string[];
 }
 
+/** A map's result: what was asked and where the places come from, then its regions, largest value first. */
+function mapResult(q: MapQuery, metric: MetricChoice, place: PlaceChoice, body: Pick<MapData, 'experiment' | 'value_label' | 'regions' | 'unmatched' | 'missing' | 'notes'>): MapData {
+  const regions = [...body.regions].sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.key.localeCompare(b.key));
+  return { metric: q.metric, agg: metric.agg, by: q.by, geography: place.geography, country: place.country, column: place.column, period: periodInfo(q.period), ...body, regions };
+}
+
 /** Both ends of a period as ISO strings, and its label. */
 function periodInfo(p: Period | undefined): MapData['period'] {
   return p ? { from: p.from.toISOString(), to: p.to.toISOString(), label: describePeriod(p) } : null;
@@ -267,23 +273,8 @@ async function valueMap(store: Store, q: MapQuery, metric: MetricChoice, place: 
     const value = valueOf(s.stats);
     return { key, name: s.name, codes: s.codes, value, n: s.n, ...(value === null ? { note: 'no event with a value' } : {}) };
   });
-  regions.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.key.localeCompare(b.key));
   const valueLabel = { count: 'events', sum: `sum of ${q.metric} values`, mean: `mean ${q.metric} value per event`, dau: `average daily active units (${days} day${days === 1 ? '' : 's'})` }[metric.agg];
-  return {
-    metric: q.metric,
-    agg: metric.agg,
-    by: q.by,
-    geography: place.geography,
-    country: place.country,
-    column: place.column,
-    period: periodInfo(q.period),
-    experiment: null,
-    value_label: valueLabel,
-    regions,
-    unmatched: joined.unmatched,
-    missing: joined.missing,
-    notes: [],
-  };
+  return mapResult(q, metric, place, { experiment: null, value_label: valueLabel, regions, unmatched: joined.unmatched, missing: joined.missing, notes: [] });
 }
 
 interface ExperimentSpec {
@@ -390,25 +381,17 @@ async function liftMap(store: Store, q: MapQuery, metric: MetricChoice, place: P
     const { p, significant } = liftSignificance(cmp, alpha);
     return { ...base, value: cmp.rel_lift, ci: cmp.rel_ci, p_value: p, significant, control_mean: cmp.control_mean, test_mean: cmp.test_mean };
   });
-  regions.sort((a, b) => (b.value ?? -Infinity) - (a.value ?? -Infinity) || a.key.localeCompare(b.key));
-  const skipped = regions.filter((r) => r.value === null);
+  const skipped = regions.filter((r) => r.value === null).sort((a, b) => a.key.localeCompare(b.key));
   if (skipped.length > 0) notes.push(`no lift for ${skipped.length} place${skipped.length === 1 ? '' : 's'} (${skipped.slice(0, 8).map((r) => r.key).join(', ')}${skipped.length > 8 ? ', ...' : ''}): too few units or a control of 0`);
   const what = { count: `${q.metric} events per unit`, sum: `${q.metric} value per unit`, mean: `mean ${q.metric} value per event`, dau: 'active days per unit' }[metric.agg];
-  return {
-    metric: q.metric,
-    agg: metric.agg,
-    by: q.by,
-    geography: place.geography,
-    country: place.country,
-    column: place.column,
-    period: periodInfo(q.period),
+  return mapResult(q, metric, place, {
     experiment: { name: q.experiment as string, control, variant, alpha },
     value_label: `relative lift in ${what}, ${variant} vs ${control}`,
     regions,
     unmatched: joined.unmatched,
     missing: joined.missing,
     notes,
-  };
+  });
 }
 
 /** The map's numbers from the store (see the module comment). Throws UserError for bad input. */
