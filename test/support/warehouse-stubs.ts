@@ -17,12 +17,26 @@ export interface RecordedRequest {
   body: string;
 }
 
-export interface TrinoStub {
+/** A stub listening on 127.0.0.1: its base URL, every request it received, and how to stop it. */
+export interface RecordingStub {
   url: string;
   requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** Starts `server` on a free loopback port. */
+async function listenStub(server: http.Server, requests: RecordedRequest[]): Promise<RecordingStub> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface TrinoStub extends RecordingStub {
   /** Makes the next statement answer with a nextUri on another origin (a hostile coordinator). */
   redirectNextTo(origin: string | null): void;
-  close(): Promise<void>;
 }
 
 function trinoType(duck: string): string {
@@ -81,22 +95,15 @@ export async function startTrinoStub(store: Store): Promise<TrinoStub> {
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
+    ...(await listenStub(server, requests)),
     redirectNextTo(origin) {
       hostile = origin;
     },
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
 
-export interface SnowflakeStub {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
+export type SnowflakeStub = RecordingStub;
 
 function snowflakeType(duck: string): string {
   const t = duck.toUpperCase();
@@ -154,19 +161,10 @@ export async function startSnowflakeStub(store: Store): Promise<SnowflakeStub> {
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenStub(server, requests);
 }
 
-export interface BigQueryStub {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
+export type BigQueryStub = RecordingStub;
 
 function bigqueryType(duck: string): string {
   const t = duck.toUpperCase();
@@ -237,19 +235,10 @@ export async function startBigQueryStub(store: Store, token: string): Promise<Bi
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenStub(server, requests);
 }
 
-export interface DatabricksStub {
-  url: string;
-  requests: RecordedRequest[];
-  close(): Promise<void>;
-}
+export type DatabricksStub = RecordingStub;
 
 /**
  * Databricks' Statement Execution API: a statement answers PENDING with a statement_id; polling it
@@ -299,10 +288,5 @@ export async function startDatabricksStub(store: Store, token: string): Promise<
       })();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
+  return listenStub(server, requests);
 }
