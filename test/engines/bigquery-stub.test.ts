@@ -11,7 +11,7 @@ import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { jobRecord, type JobRecord } from '../../src/observe/jobs/record.js';
 import { startBigQueryStub, type BigQueryStub } from '../support/warehouse-stubs.js';
-import { expectSameResult, stubProject } from './same.js';
+import { expectSameResult, STUB_CASES, stubProject, stubRequest } from './same.js';
 
 
 describe('bigquery engine against a REST API stub', () => {
@@ -32,14 +32,10 @@ describe('bigquery engine against a REST API stub', () => {
     warehouse?.close();
   });
 
-  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => ({ cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over });
+  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => stubRequest(cwd, db, over);
 
   it('plain, CUPAC with a categorical covariate and a ratio equal DuckDB; bytes processed reach the job log', async () => {
-    const cases: Partial<AnalysisRequest>[] = [
-      { metrics: ['revenue', 'orders'], method: 'none' },
-      { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
-      { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
-    ];
+    const cases = STUB_CASES;
     for (const c of cases) {
       const duck = await runAnalysis(base(c));
       stub.requests.length = 0;

@@ -9,7 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { startDatabricksStub, type DatabricksStub } from '../support/warehouse-stubs.js';
-import { expectSameResult, stubProject } from './same.js';
+import { expectSameResult, STUB_CASES, stubProject, stubRequest } from './same.js';
 
 
 describe('databricks engine against a Statement Execution API stub', () => {
@@ -30,14 +30,10 @@ describe('databricks engine against a Statement Execution API stub', () => {
     warehouse?.close();
   });
 
-  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => ({ cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over });
+  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => stubRequest(cwd, db, over);
 
   it('plain, CUPAC with a categorical covariate and a ratio equal DuckDB; polled and chunked as Databricks answers', async () => {
-    const cases: Partial<AnalysisRequest>[] = [
-      { metrics: ['revenue', 'orders'], method: 'none' },
-      { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
-      { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
-    ];
+    const cases = STUB_CASES;
     for (const c of cases) {
       const duck = await runAnalysis(base(c));
       stub.requests.length = 0;

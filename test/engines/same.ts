@@ -1,6 +1,7 @@
 /** Two analysis results (or any JSON-like values) equal: same shape and strings, numbers to `rel` relative. */
 import path from 'node:path';
 import { expect } from 'vitest';
+import type { AnalysisRequest } from '../../src/engines/run.js';
 import { Store } from '../../src/store/store.js';
 import { tmpDir } from '../support/tmp.js';
 
@@ -46,3 +47,15 @@ export async function stubProject(schema: string): Promise<{ cwd: string; db: st
   await warehouse.run(`CREATE TABLE ${schema}.exp AS SELECT * FROM read_csv_auto('${FIXTURE}')`);
   return { cwd, db, warehouse };
 }
+
+/** The analysis of the fixture `exp` (DuckDB's answer), with `over` on top. */
+export function stubRequest(cwd: string, db: string, over: Partial<AnalysisRequest>): AnalysisRequest {
+  return { cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over };
+}
+
+/** The cases every stub engine must answer as DuckDB does: plain, CUPAC with a categorical covariate, a ratio. */
+export const STUB_CASES: readonly Partial<AnalysisRequest>[] = [
+  { metrics: ['revenue', 'orders'], method: 'none' },
+  { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
+  { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
+];

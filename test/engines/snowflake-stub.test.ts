@@ -9,7 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { startSnowflakeStub, type SnowflakeStub } from '../support/warehouse-stubs.js';
-import { expectSameResult, stubProject } from './same.js';
+import { expectSameResult, stubProject, stubRequest } from './same.js';
 
 
 describe('snowflake engine against an SQL API stub', () => {
@@ -30,7 +30,7 @@ describe('snowflake engine against an SQL API stub', () => {
     warehouse?.close();
   });
 
-  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => ({ cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over });
+  const base = (over: Partial<AnalysisRequest>): AnalysisRequest => stubRequest(cwd, db, over);
 
   it('plain, CUPED, CUPAC with a categorical covariate and a ratio equal DuckDB; statements polled and partitions fetched', async () => {
     const cases: Partial<AnalysisRequest>[] = [
