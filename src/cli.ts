@@ -89,6 +89,9 @@ export function createProgram(io: CliIO, app: App, factories: readonly CommandFa
       // reflowed and a too-wide example breaks before its flags, so nothing wraps mid-word.
       writeOut: (s) => io.stdout.write(fitHelp(s, terminalWidth(io.stdout, io.env) ?? 80)),
       writeErr: (s) => io.stderr.write(s),
+      // commander wraps at the width of the streams this run writes to (not process.stdout's); 80 off a terminal.
+      getOutHelpWidth: () => (io.stdout.isTTY && io.stdout.columns ? io.stdout.columns : 80),
+      getErrHelpWidth: () => (io.stderr.isTTY && io.stderr.columns ? io.stderr.columns : 80),
       outputError: () => {
         /* formatted by run() */
       },
@@ -157,7 +160,9 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   let redactor: Redactor | undefined;
   let jobs: JobScope | undefined; // the job log of this run (every store query, see src/observe/jobs), once a command runs
   const output = async (globals: GlobalOptions): Promise<Output> => {
-    const [{ makeOutput }, { Redactor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js')]);
+    const [{ makeOutput }, { Redactor }, { useColor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js'), import('./core/tty.js')]);
+    // chalk loads only when a stream may be coloured (a pipe, CI, NO_COLOR and --no-color never pay for it).
+    if (useColor(io.stdout, io.env, globals.color) || useColor(io.stderr, io.env, globals.color)) await (await import('./core/paint.js')).loadColor();
     redactor ??= Redactor.fromEnv(io.env);
     return makeOutput(io, globals, redactor);
   };

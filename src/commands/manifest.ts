@@ -50,7 +50,7 @@ export function manifestCommands(list: readonly ManifestEntry[]): Command[] {
   return list.map((m) => new Command(m.name).description(m.description));
 }
 
-/** Writes the manifest from the real commands (run by `npm run build`). */
+/** Writes the manifest from the real commands, then the help cache beside it (run by `npm run build`). */
 export async function writeManifest(file = MANIFEST): Promise<ManifestEntry[]> {
   const app: App = {
     context: () => Promise.reject(new Error('the manifest builder runs no command')),
@@ -63,5 +63,8 @@ export async function writeManifest(file = MANIFEST): Promise<ManifestEntry[]> {
     return { name: cmd.name(), term: help.subcommandTerm(cmd), description: help.subcommandDescription(cmd), size };
   });
   fs.writeFileSync(file, `${JSON.stringify(list, null, 2)}\n`);
+  // Then the help texts the binary prints without loading the CLI (help-cache.ts), from the CLI itself.
+  const { writeHelpCache } = await import('./help-cache.js');
+  await writeHelpCache(list.map((m) => m.name), path.join(path.dirname(file), 'help.json'));
   return list;
 }

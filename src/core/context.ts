@@ -9,7 +9,7 @@ import { isInteractive, useColor, type StreamInfo } from './tty.js';
 import { terminalWidth } from './text.js';
 import { loadConfig, resolveSettings, type Config, type LoadedConfig, type Settings } from './config.js';
 import { UserError } from './errors.js';
-import { createProgress, type Progress } from './progress.js';
+import type { Progress } from './progress.js';
 
 /** What a command factory receives: builds the command context (config loaded once per run). */
 export interface App {
@@ -88,6 +88,7 @@ export async function buildContext(io: CliIO, command: Command, out: Output, red
     settings,
     interactive,
     redactor,
-    progress: () => createProgress(io.stderr, { interactive, quiet: Boolean(globals.quiet) }),
+    // The progress module (and the formatting it uses) loads with the first command that reports progress.
+    progress: async () => (await import('./progress.js')).createProgress(io.stderr, { interactive, quiet: Boolean(globals.quiet) }),
   };
 }

@@ -3,7 +3,8 @@
  * (progress, logs, warnings, errors in human mode) to stderr. With --json exactly one
  * JSON document is written to stdout. Every string is passed through the redactor.
  */
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { painter } from './paint.js';
 import type { Redactor } from './redact.js';
 import { UserError, isUserError, errorMessage } from './errors.js';
 import { fitMessage } from './text.js';
@@ -33,7 +34,7 @@ export class Output {
     readonly options: OutputOptions,
     private readonly redactor: Redactor,
   ) {
-    this.c = new Chalk({ level: options.color && !options.json ? 1 : 0 });
+    this.c = painter(options.color && !options.json);
   }
 
   get json(): boolean {

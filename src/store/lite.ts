@@ -14,8 +14,20 @@ import { createRequire } from 'node:module';
 import type * as Bindings from '@duckdb/node-bindings';
 import { observedUnprofiled } from './observer.js';
 
+/**
+ * The native bindings. @duckdb/node-bindings' own entry first asks detect-libc whether the C
+ * library is musl (about 5 ms of file reads on every start); the glibc build of this platform is
+ * required directly instead, from beside that package. Where it cannot load (musl, another layout
+ * of node_modules), the package's own entry chooses.
+ */
 export function bindings(): typeof Bindings {
-  return createRequire(import.meta.url)('@duckdb/node-bindings') as typeof Bindings;
+  const require = createRequire(import.meta.url);
+  try {
+    const entry = require.resolve('@duckdb/node-bindings');
+    return createRequire(entry)(`@duckdb/node-bindings-${process.platform}-${process.arch}/duckdb.node`) as typeof Bindings;
+  } catch {
+    return require('@duckdb/node-bindings') as typeof Bindings;
+  }
 }
 
 /** DuckDB's string_t: 16 bytes, a 4-byte length, then the bytes inline (up to 12) or a prefix and a pointer. */
@@ -48,6 +60,8 @@ export async function readFirstText(file: string, sql: string): Promise<string |
   const config = ddb.create_config();
   ddb.set_config(config, 'duckdb_api', 'node-neo-api');
   ddb.set_config(config, 'access_mode', 'READ_ONLY');
+  // One small query: DuckDB's worker threads would cost more to start and stop than they save.
+  ddb.set_config(config, 'threads', '1');
   const db = await ddb.open(file, config);
   try {
     const conn = await ddb.connect(db);

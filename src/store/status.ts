@@ -1,5 +1,6 @@
 /** Summary of what a store holds. */
 import { DATA_TABLES, LATEST_VERSION } from './schema.js';
+import { fnv1a, readCached, storeStamp, writeCached } from './status-cache.js';
 import type { Store } from './store.js';
 
 export interface StoreStatus {
@@ -89,14 +90,31 @@ export async function storeStatusLite(db: string): Promise<StoreStatus | null> {
   return { db, schema_version: doc.schema_version, project: projectOf(doc.project), tables, entities: doc.kinds ?? {}, experiments_by_status, experiments };
 }
 
+/** What a cached summary must have been made by: this query, this schema, this shape (bump the `v`). */
+const CACHE_KEY = fnv1a(`v1\n${LATEST_VERSION}\n${STATUS_SQL}`);
+
+/** The summary kept beside the store at `db` when the store has not changed since it was read; else null. */
+export function cachedStoreStatus(db: string): StoreStatus | null {
+  const cached = readCached<Omit<StoreStatus, 'db'>>(db, CACHE_KEY);
+  return cached && cached.schema_version === LATEST_VERSION ? { db, ...cached } : null;
+}
+
 /**
- * The summary of the store at `db` for `status`: one read-only query through the bindings alone
- * when it can answer, else the Store opened read-only (which throws STORE_MISSING, STORE_OUTDATED,
- * STORE_LOCKED and the rest as before).
+ * The summary of the store at `db` for `status`: the last one kept beside the store when the
+ * store has not changed since (status-cache.ts: no DuckDB at all), else one read-only query through
+ * the bindings alone (kept for next time), else the Store opened read-only (which throws
+ * STORE_MISSING, STORE_OUTDATED, STORE_LOCKED and the rest as before).
  */
 export async function readStoreStatus(db: string): Promise<StoreStatus> {
+  const cached = cachedStoreStatus(db);
+  if (cached) return cached;
+  const before = storeStamp(db);
   const lite = await storeStatusLite(db);
-  if (lite) return lite;
+  if (lite) {
+    const { db: _db, ...value } = lite;
+    writeCached(db, CACHE_KEY, before, value);
+    return lite;
+  }
   const { Store } = await import('./store.js');
   const store = await Store.open(db, { readOnly: true });
   try {

@@ -9,7 +9,8 @@
  * Raw data cells (query results, ids, years) keep formatNumber: no separators.
  */
 import path from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
+import type { ChalkInstance } from 'chalk';
+import { painter } from '../core/paint.js';
 import { useColor, type StreamInfo } from '../core/tty.js';
 import { terminalWidth } from '../core/text.js';
 
@@ -107,9 +108,9 @@ export function targetOf(stream: StreamInfo & { columns?: number }, env: NodeJS.
   return { width: opts.wide ? undefined : terminalWidth(stream, env), color: useColor(stream, env, opts.color) };
 }
 
-/** A chalk for a target: level 1 when colour is on, 0 (plain strings) otherwise. */
+/** A chalk for a target: level 1 when colour is on, plain strings otherwise (chalk is not even loaded then). */
 export function paintOf(target: Pick<Target, 'color'>): ChalkInstance {
-  return new Chalk({ level: target.color ? 1 : 0 });
+  return painter(target.color);
 }
 
 /** Colour of a result by significance: green for a significant gain, red for a significant loss, dim otherwise. */

@@ -1,7 +1,10 @@
 /** Human rendering of `status`: the store, the project, rows per table, entities, experiments and where to go next. */
-import { shellWord } from '../core/config.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DEMO_DB, dbArg, shellWord, type Setting } from '../core/config.js';
+import type { Output } from '../core/output.js';
 import type { StoreStatus } from '../store/status.js';
-import { commandLine, count, displayPath, int, PLAIN, wrap, type Target } from './format.js';
+import { commandLine, count, displayPath, int, PLAIN, targetOf, wrap, type Target } from './format.js';
 import { renderTable } from './table.js';
 
 export interface StatusView {
@@ -44,4 +47,15 @@ export function renderStatus(s: StoreStatus, target: Target = PLAIN, view: Statu
   if (first) out.push('', 'Next:', commandLine(`statsig-hack analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
   if (view.demoDb) out.push('', `The demo's project is in ${view.demoDb}:`, commandLine(`statsig-hack status --db ${shellWord(view.demoDb)}`, width));
   return out.join('\n');
+}
+
+/**
+ * What `status` prints for the store `db` (as the run found it: flag, env, config or default):
+ * the summary as one JSON document with --json, else its rendering, naming the demo's store when
+ * there is one in `cwd` and it is not the store shown.
+ */
+export function printStatus(out: Output, io: { stdout: { isTTY?: boolean; columns?: number }; env: NodeJS.ProcessEnv; cwd: string }, db: Setting<string>, status: StoreStatus): void {
+  const demo = path.join(io.cwd, DEMO_DB);
+  const demoDb = path.resolve(status.db) !== demo && fs.existsSync(demo) ? DEMO_DB : null;
+  out.result(status, () => renderStatus(status, targetOf(io.stdout, io.env), { cwd: io.cwd, dbArg: dbArg(db, io.cwd), demoDb }));
 }

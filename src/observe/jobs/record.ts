@@ -2,7 +2,8 @@
  * One logged query (a job): what ran, for which command/experiment/metric, and what it cost
  * according to DuckDB's own profile. Pure: turns an observed query into a record.
  */
-import { createHash } from 'node:crypto';
+import type * as Crypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { QueryRecord } from '../../store/observer.js';
 
 export interface JobContext {
@@ -63,8 +64,13 @@ export function normalizeSql(sql: string): string {
     .toLowerCase();
 }
 
+/** node:crypto, loaded with the first record: a run that queries nothing (a cached `status`) never pays for it. */
+export function nodeCrypto(): typeof Crypto {
+  return createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+}
+
 export function fingerprint(sql: string): string {
-  return createHash('sha256').update(normalizeSql(sql)).digest('hex').slice(0, 12);
+  return nodeCrypto().createHash('sha256').update(normalizeSql(sql)).digest('hex').slice(0, 12);
 }
 
 function num(v: unknown): number | null {

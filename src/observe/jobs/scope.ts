@@ -5,10 +5,9 @@
  * A spool rather than the store itself: most commands open the store read-only, and a
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  */
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
-import { jobRecord, type JobContext, type JobRecord } from './record.js';
+import { jobRecord, nodeCrypto, type JobContext, type JobRecord } from './record.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
@@ -22,7 +21,12 @@ const FLUSH_EVERY = 500;
 export const MAX_SPOOL_BYTES = 64 * 1024 * 1024;
 
 export class JobScope implements QueryObserver {
-  readonly runId = randomBytes(6).toString('hex');
+  private id: string | null = null;
+  /** This run's id, drawn when first needed (node:crypto loads only for a run that logs a query). */
+  get runId(): string {
+    this.id ??= nodeCrypto().randomBytes(6).toString('hex');
+    return this.id;
+  }
   private ctx: JobContext | null = null;
   /** What DuckDB profiles per query (config `jobs.detail`). */
   detail: ProfileDetail = 'summary';
