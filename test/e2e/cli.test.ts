@@ -201,54 +201,75 @@ describe('status leads somewhere', () => {
 
 describe('start-up loads only what the command uses (built binary)', () => {
   /** Runs the binary with hooks that record every module it loads (ESM and CommonJS). */
-  async function loaded(args: string[], cwd: string): Promise<{ esm: string[]; cjs: string[] }> {
+  async function loaded(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ esm: string[]; cjs: string[]; stdout: string }> {
     const dir = tmpDir('sh-hooks-');
     const log = path.join(dir, 'log');
     writeFile(dir, 'hooks.mjs', `import fs from 'node:fs';\nexport async function load(url, context, next) { fs.appendFileSync(${JSON.stringify(`${log}.esm`)}, url + '\\n'); return next(url, context); }\n`);
     writeFile(dir, 'register.mjs', `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
     writeFile(dir, 'cjs.cjs', `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(`${log}.cjs`)}, Object.keys(require.cache).join('\\n')));\n`);
-    await exec(process.execPath, ['--require', path.join(dir, 'cjs.cjs'), '--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, ...args], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } }).catch(() => undefined);
+    const r = await exec(process.execPath, ['--require', path.join(dir, 'cjs.cjs'), '--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, ...args], {
+      cwd,
+      env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', ...env },
+    }).catch(() => ({ stdout: '' }));
     const read = (f: string): string[] => (fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
-    return { esm: read(`${log}.esm`), cjs: read(`${log}.cjs`) };
+    return { esm: read(`${log}.esm`), cjs: read(`${log}.cjs`), stdout: r.stdout };
   }
   const has = (list: string[], part: string): boolean => list.some((u) => u.includes(part));
+  const commandModules = (esm: string[]): string[] => esm.filter((u) => /\/dist\/commands\//.test(u)).map((u) => path.basename(u)).sort();
 
   beforeAll(async () => {
-    // `npm run build` writes the manifest after tsc; the suite's global setup runs tsc alone.
+    // `npm run build` writes the manifest and the help cache after tsc; the suite's global setup runs tsc alone.
     const { writeManifest } = (await import(pathToFileURL(path.join(dist, 'commands/manifest.js')).href)) as { writeManifest: typeof writeManifestType };
     await writeManifest();
   });
 
-  it('--help: no command module, no config validator, no colour library, no DuckDB, commander not through the ESM loader', { timeout: 60_000 }, async () => {
-    const { esm, cjs } = await loaded(['--help'], tmpDir());
+  it('--help and --version off a terminal: the build\'s texts alone, no CLI, no commander', { timeout: 60_000 }, async () => {
+    for (const args of [['--help'], ['status', '--help'], ['--version']]) {
+      const { esm, cjs, stdout } = await loaded(args, tmpDir());
+      expect(esm.filter((u) => u.includes('/dist/')).map((u) => path.basename(u)), args.join(' ')).toEqual(['help-cache.js']);
+      expect(has(cjs, '/commander/')).toBe(false);
+      expect(stdout).toBe((await runCli(args, { cwd: tmpDir() })).stdout);
+    }
+  });
+
+  it('--help at another width: the CLI, with no command module, no config validator, no colour library, no DuckDB, commander not through the ESM loader', { timeout: 60_000 }, async () => {
+    const { esm, cjs, stdout } = await loaded(['--help'], tmpDir(), { COLUMNS: '100' });
     expect(has(esm, '/dist/cli.js')).toBe(true);
     // The command list comes from dist/commands/manifest.json.
-    expect(esm.filter((u) => /\/dist\/commands\//.test(u)).map((u) => path.basename(u)).sort()).toEqual(['index.js', 'manifest.js']);
+    expect(commandModules(esm)).toEqual(['help-cache.js', 'index.js', 'manifest.js']);
     for (const heavy of ['/zod/', '/cosmiconfig/', '/chalk/', '@duckdb', 'commander/esm.mjs', '/ink/', '/openai/', 'playwright']) expect(has(esm, heavy), heavy).toBe(false);
     expect(has(cjs, '@duckdb')).toBe(false);
     expect(has(cjs, '/commander/')).toBe(true);
     // The job log and the error classes load only when a command runs or something fails.
     for (const lazy of ['/dist/store/observer.js', '/dist/observe/jobs/', '/dist/core/errors.js']) expect(has(esm, lazy), lazy).toBe(false);
+    expect(stdout).toBe((await runCli(['--help'], { cwd: tmpDir(), env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', COLUMNS: '100' } })).stdout);
   });
 
-  it('status: only its own command module, the DuckDB bindings alone through require, zod only with a config file', { timeout: 60_000 }, async () => {
+  it('status: first its own command module and the DuckDB bindings alone through require; then, the store unchanged, no CLI and no DuckDB; zod only with a config file', { timeout: 60_000 }, async () => {
     const cwd = tmpDir();
     await exec(process.execPath, [bin, 'init'], { cwd, env: { PATH: process.env.PATH, CI: 'true' } });
-    const { esm, cjs } = await loaded(['status'], cwd);
-    expect(esm.filter((u) => /\/dist\/commands\/(?!index)/.test(u)).map((u) => path.basename(u))).toEqual(['status.js']);
+    const first = await loaded(['status'], cwd);
+    expect(commandModules(first.esm)).toEqual(['help-cache.js', 'index.js', 'status-fast.js', 'status.js']);
     // One read-only query through the native bindings (store/lite.ts), not @duckdb/node-api's ~180 files.
-    expect(has(cjs, '@duckdb/node-bindings')).toBe(true);
-    expect(has(cjs, '@duckdb/node-api')).toBe(false);
-    for (const heavy of ['@duckdb', '/zod/', '/cosmiconfig/', 'commander/esm.mjs']) expect(has(esm, heavy), heavy).toBe(false);
+    expect(has(first.cjs, '@duckdb/node-bindings')).toBe(true);
+    expect(has(first.cjs, '@duckdb/node-api')).toBe(false);
+    for (const heavy of ['@duckdb', '/zod/', '/cosmiconfig/', 'commander/esm.mjs', '/chalk/']) expect(has(first.esm, heavy), heavy).toBe(false);
+    // The summary is now kept beside the unchanged store: the binary answers without the CLI.
+    const again = await loaded(['status'], cwd);
+    expect(again.stdout).toBe(first.stdout);
+    expect(commandModules(again.esm)).toEqual(['help-cache.js', 'status-fast.js']);
+    for (const lazy of ['/dist/cli.js', '/dist/store/observer.js', '/dist/observe/jobs/', '/dist/store/lite.js', '/chalk/']) expect(has(again.esm, lazy), lazy).toBe(false);
+    for (const heavy of ['@duckdb', '/commander/']) expect(has(again.cjs, heavy), heavy).toBe(false);
     writeFile(cwd, 'statsig-hack.config.json', JSON.stringify({ db: '.statsig-hack/project.duckdb' }));
     const withConfig = await loaded(['status'], cwd);
     expect(has(withConfig.esm, '/zod/')).toBe(true);
+    expect(has(withConfig.esm, '/dist/cli.js')).toBe(true);
   });
 
   it('the help from the manifest is the help of the real commands', { timeout: 60_000 }, async () => {
     const cwd = tmpDir();
-    const built = await exec(process.execPath, [bin, '--help'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0' } });
-    const real = await runCli(['--help'], { cwd }); // from src/: no manifest, every module loaded
+    const built = await exec(process.execPath, [bin, '--help'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', COLUMNS: '100' } });
+    const real = await runCli(['--help'], { cwd, env: { PATH: process.env.PATH, CI: 'true', FORCE_COLOR: '0', COLUMNS: '100' } }); // from src/: no manifest, every module loaded
     expect(built.stdout).toBe(real.stdout);
   });
 
