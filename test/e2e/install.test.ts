@@ -9,8 +9,10 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { cachedAnswer as CachedAnswer } from '../../src/commands/help-cache.js';
 import { tmpDir } from '../support/tmp.js';
 
 const exec = promisify(execFile);
@@ -49,6 +51,7 @@ describe('install paths (README "Install")', () => {
     const files = packed[0]!.files.map((f) => f.path);
     expect(files).toContain('bin/statsig-hack.js');
     expect(files).toContain('dist/cli.js');
+    expect(files).toContain('dist/commands/help.json'); // the help the binary prints without the CLI
     expect(files.some((f) => f.startsWith('templates/'))).toBe(true);
     expect(files.some((f) => f.startsWith('test/') || f.startsWith('src/'))).toBe(false);
   }, 120_000);
@@ -68,6 +71,9 @@ describe('install paths (README "Install")', () => {
     expect((await run(['--version'])).stdout.trim()).toBe(pkg.version);
     const help = (await run(['--help'])).stdout;
     for (const c of ['demo', 'seed', 'analyze', 'status', 'completion']) expect(help).toMatch(new RegExp(`^  ${c}\\b`, 'm'));
+    // npm gives every packed file one date: the help cache still answers (its sizes match), with the CLI's text.
+    const { cachedAnswer } = (await import(pathToFileURL(path.join(home, 'dist/commands/help-cache.js')).href)) as { cachedAnswer: typeof CachedAnswer };
+    expect(cachedAnswer(['--help'], { isTTY: false }, {}, path.join(home, 'dist/commands/help.json'))).toBe(help);
     // The templates resolve from the package, not from the cwd.
     const init = JSON.parse((await run(['init', '--json'])).stdout) as { db: string; created: boolean };
     expect(init).toMatchObject({ db: path.join(elsewhere, '.statsig-hack', 'project.duckdb'), created: true });
