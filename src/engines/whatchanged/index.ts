@@ -14,7 +14,6 @@
  */
 import { UsageError, UserError, errorMessage } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../../store/store.js';
-import { MetricMappingError, metricFromSpec } from '../../store/metrics.js';
 import {
   type Agg,
   type Pair,
@@ -32,7 +31,6 @@ import {
 import { assertDisjoint, dayBuckets, describePeriod, formatInstant, lastDays, periodAfter, periodBefore, periodDays, type Period } from '../../stats/whatchanged/period.js';
 import {
   type DimensionDef,
-  type ImpactParams,
   type Periods,
   type RowsSource,
   NONE,
@@ -56,10 +54,15 @@ import {
   unitsFromRowsSql,
 } from './sql.js';
 import { summarize, type SummaryDriver } from '../../stats/whatchanged/summary.js';
+import { listPreview, plural } from './text.js';
+import { resolveMetric, type EventCatalog } from './metric.js';
+import { checkEngineWhere, engineAggregates, engineValue, resolveEngineDimensions, resolveEngineSource, warehouseTables, type EngineTarget } from './on-engine.js';
+import type { WarehousePlan } from './warehouse-sql.js';
 
 export type { Agg } from '../../stats/whatchanged/math.js';
 export type * from './types.js';
-import type { CellResult, DimensionResult, FileSource, Headline, NoiseResult, PercentileRow, PeriodInfo, SegmentResult, WhatChangedOptions, WhatChangedResult } from './types.js';
+export type { EngineTarget } from './on-engine.js';
+import type { Aggregates, CellResult, DailyRow, DimensionResult, ExplainSource, FileSource, Headline, NoiseResult, PercentileRow, PeriodInfo, SegmentResult, WhatChangedOptions, WhatChangedResult } from './types.js';
 export type { Period } from '../../stats/whatchanged/period.js';
 export { parsePeriod } from '../../stats/whatchanged/period.js';
 
@@ -110,62 +113,21 @@ function toDate(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-function listPreview(items: string[], max = 20): string {
-  return items.length > max ? `${items.slice(0, max).join(', ')}, … (${items.length - max} more)` : items.join(', ');
-}
-
 async function resolveStoreSource(store: Store, options: WhatChangedOptions): Promise<ResolvedSource> {
-  const probe = async (event: string): Promise<{ exists: boolean; values: boolean }> => {
-    const [r] = await store.all(
-      `SELECT EXISTS (SELECT 1 FROM events WHERE event = $1) AS e, EXISTS (SELECT 1 FROM events WHERE event = $1 AND value IS NOT NULL) AS v`,
-      [event],
-    );
-    return { exists: Boolean(r?.e), values: Boolean(r?.v) };
+  const catalog: EventCatalog = {
+    where: 'the project store',
+    async probe(event) {
+      const [r] = await store.all(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE event = $1) AS e, EXISTS (SELECT 1 FROM events WHERE event = $1 AND value IS NOT NULL) AS v`,
+        [event],
+      );
+      return { exists: Boolean(r?.e), values: Boolean(r?.v) };
+    },
+    async names() {
+      return (await store.all<{ event: string }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`)).map((e) => e.event);
+    },
   };
-  if (!options.metric) {
-    const events = await store.all<{ event: string }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`);
-    throw new UsageError('whatchanged needs --metric <event>', {
-      hint: events.length > 0 ? `events in the project store: ${listPreview(events.map((e) => e.event))}` : 'the project store has no events yet; import some or pass --data <file>',
-    });
-  }
-  let event = options.metric;
-  let agg = options.agg;
-  let r = await probe(event);
-  if (!r.exists) {
-    const spec = await store.all<{ spec: unknown }>(`SELECT spec FROM entities WHERE kind = 'metrics' AND name = $1`, [options.metric]);
-    if (spec[0]) {
-      let def;
-      try {
-        def = metricFromSpec(typeof spec[0].spec === 'string' ? JSON.parse(spec[0].spec) : spec[0].spec);
-      } catch (error) {
-        const msg = error instanceof MetricMappingError ? error.message : errorMessage(error);
-        throw new UserError(`cannot use metric "${options.metric}": ${msg}`, { hint: 'pass its event name with --metric and choose --agg count|sum|mean', code: 'UNSUPPORTED_METRIC' });
-      }
-      if (def.kind !== 'count' && def.kind !== 'sum' && def.kind !== 'mean') {
-        throw new UserError(`metric "${options.metric}" is a ${def.type} metric; whatchanged handles count, sum and mean metrics`, {
-          hint: `drill into its event instead: --metric ${def.event} --agg count|sum|mean`,
-          code: 'UNSUPPORTED_METRIC',
-        });
-      }
-      event = def.event;
-      agg = agg ?? def.kind;
-      r = await probe(event);
-    }
-  }
-  if (!r.exists) {
-    const events = await store.all<{ event: string; n: number }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`);
-    const metrics = await store.all<{ name: string }>(`SELECT name FROM entities WHERE kind = 'metrics' ORDER BY 1 LIMIT 200`);
-    if (events.length === 0) {
-      throw new UserError('the project store has no events to drill into', { hint: 'import events with `statsig-hack import events.csv --into events`, or pass --data <file>', code: 'NO_EVENTS' });
-    }
-    const hint = [`events: ${listPreview(events.map((e) => e.event))}`];
-    if (metrics.length > 0) hint.push(`metrics: ${listPreview(metrics.map((m) => m.name))}`);
-    throw new UserError(`unknown metric "${options.metric}": no such event or metric in the project store`, { hint: `valid choices — ${hint.join('; ')}`, code: 'UNKNOWN_METRIC', exitCode: 2 });
-  }
-  const finalAgg: Agg = agg ?? 'count';
-  if (finalAgg !== 'count' && !r.values) {
-    throw new UserError(`event "${event}" has no values, so there is nothing to ${finalAgg === 'sum' ? 'sum' : 'average'}`, { hint: 'use --agg count', code: 'NO_VALUES' });
-  }
+  const { event, agg: finalAgg } = await resolveMetric(store, options, catalog);
   const experiments = experimentsFor(options, null);
   return {
     kind: 'store',
@@ -424,10 +386,6 @@ async function finiteValues(store: Store, src: ResolvedSource, policy: 'error' |
   return { expr: finite, notice: `column ${column}: NaN or Infinity in ${rows} left out (--non-finite null)` };
 }
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** Columns of `columns` whose name appears in a SQL condition (so a narrowed copy of the file still answers it). */
 function mentionedColumns(columns: { name: string }[], where: string | null): string[] {
   if (where === null) return [];
@@ -446,7 +404,7 @@ function periodInfo(p: Period): PeriodInfo {
   return { from: p.from.toISOString(), to: p.to.toISOString(), label: describePeriod(p), days: periodDays(p) };
 }
 
-async function resolvePeriods(options: WhatChangedOptions, src: ResolvedSource): Promise<Periods> {
+async function resolvePeriods(options: WhatChangedOptions, src: Pick<ResolvedSource, 'range'>): Promise<Periods> {
   let { baseline, current } = options;
   if (!current && !baseline) {
     const { hi } = await src.range();
@@ -465,7 +423,12 @@ interface Scored {
   seg: SegmentResult;
 }
 
-export async function whatChanged(store: Store, options: WhatChangedOptions): Promise<WhatChangedResult> {
+/**
+ * @param store the project store (metric definitions; the events too unless `on` is given)
+ * @param on a warehouse engine and its table names: the events, users and exposures are read
+ *           there and only aggregates come back (store mode only; --data files stay in DuckDB)
+ */
+export async function whatChanged(store: Store, options: WhatChangedOptions, on?: EngineTarget): Promise<WhatChangedResult> {
   const alpha = options.alpha ?? 0.05;
   const top = options.top ?? DEFAULT_TOP;
   const maxValues = options.maxValues ?? DEFAULT_MAX_VALUES;
@@ -484,6 +447,16 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
     throw new UsageError(`--max-dimensions must be a whole number from 1 to ${MAX_NAMED_DIMENSIONS}, got ${maxDimensions}`, { hint: `e.g. --max-dimensions ${DEFAULT_MAX_DIMENSIONS}` });
   }
 
+  if (on) {
+    if (options.data) {
+      throw new UserError(`--data ${options.data.source} is a file: files are read in DuckDB, the ${on.engine.name} engine reads its events table`, {
+        hint: 'drop --engine to drill into the file, or drop --data to read the events table (config engine.tables.events)',
+        code: 'USAGE',
+        exitCode: 2,
+      });
+    }
+    return whatChangedOnEngine(store, options, on, { alpha, top, maxValues, where });
+  }
   const src = options.data ? await resolveFileSource(store, options, options.data) : await resolveStoreSource(store, options);
   const agg = src.agg;
   const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
@@ -540,22 +513,20 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
   }
 }
 
-/**
- * The sums whatchanged needs, from whichever engine computed them: daily totals, the period
- * totals, per dimension its distinct values and '(none)' rows; on request the values that move the
- * metric most, the sufficient statistics per grouping (rows: period, k<i> per dimension of the
- * grouping (NULL otherwise), n, v, c, vv, cc, vc) and the per-unit quantiles.
- */
-export interface Aggregates {
-  daily: DailyRow[];
-  overall: Pair;
-  distinct: number[];
-  hasNone: boolean[];
-  /** Keeps these dimensions (by index, in order): later indices refer to the kept list. */
-  keepDims(keep: number[]): Promise<void>;
-  topValues(dim: number, limit: number, p: ImpactParams): Promise<string[]>;
-  grouping(groupings: number[][], keep: (string[] | null)[]): Promise<Record<string, unknown>[]>;
-  quantiles(): Promise<{ q0: (number | null)[]; q1: (number | null)[] }>;
+
+/** A warehouse: the same drill-down on the aggregates it returns (on-engine.ts). */
+async function whatChangedOnEngine(store: Store, options: WhatChangedOptions, on: EngineTarget, settings: { alpha: number; top: number; maxValues: number; where: string | null }): Promise<WhatChangedResult> {
+  const src = await resolveEngineSource(store, options, on);
+  const event = src.event as string;
+  const value = src.agg === 'count' ? null : await engineValue(on, event, options.nonFinite ?? 'error');
+  const periods = await resolvePeriods(options, src);
+  const resolved = await resolveEngineDimensions(options, on);
+  if (settings.where !== null) await checkEngineWhere(on, settings.where);
+  const plan: WarehousePlan = { dialect: on.engine.dialect, tables: warehouseTables(on), event, agg: src.agg, periods, value: value?.expr ?? 'value', where: settings.where, dims: resolved.dims };
+  const aggregates = await engineAggregates(on.engine, plan, { quantiles: options.percentiles ? PERCENTILES : null });
+  const notices = [...(value?.notice ? [value.notice] : []), ...resolved.notices];
+  const dims = resolved.dims.map((d) => ({ name: d.name, expr: d.kind === 'experiment' ? `experiment:${d.experiment}` : d.builtin }));
+  return explainChange(src, periods, dims, resolved.auto, notices, aggregates, options, settings);
 }
 
 /** DuckDB: the units temp table's profile (one scan) and the GROUPING SETS queries over it. */
@@ -599,14 +570,6 @@ async function duckAggregates(store: Store, dimCount: number, opts: { checkUnits
   };
 }
 
-/** Where the change is explained from: the metric, its source, and the data's time range (for messages). */
-export interface ExplainSource {
-  label: string;
-  source: string;
-  event: string | null;
-  agg: Agg;
-  range: () => Promise<{ lo: Date | null; hi: Date | null }>;
-}
 
 /**
  * The drill-down on the sums an engine returned: period totals and the noise check, capped
@@ -872,12 +835,6 @@ function fmtDays(d: number): string {
   return `${r} day${r === 1 ? '' : 's'}`;
 }
 
-export interface DailyRow extends Record<string, unknown> {
-  period: number;
-  day: number;
-  c: number;
-  v: number | null;
-}
 
 function dailyNoise(daily: DailyRow[], agg: Agg, periods: Periods): NoiseResult | null {
   const series = (period: 0 | 1, p: Period): number[] => {

@@ -2,7 +2,8 @@
  * The shapes whatchanged takes and returns (options, result), shared by the DuckDB path
  * (index.ts) and the warehouse path (on-engine.ts).
  */
-import type { Agg } from '../../stats/whatchanged/math.js';
+import type { ImpactParams } from '../../stats/whatchanged/fold.js';
+import type { Agg, Pair } from '../../stats/whatchanged/math.js';
 import type { Period } from '../../stats/whatchanged/period.js';
 
 export interface FileSource {
@@ -170,4 +171,38 @@ export interface WhatChangedResult {
   summary: string;
   notices: string[];
   settings: { alpha: number; top: number; max_values: number; where: string | null; experiment: string | null; dimensions: string[] };
+}
+
+export interface DailyRow extends Record<string, unknown> {
+  period: number;
+  day: number;
+  c: number;
+  v: number | null;
+}
+
+/**
+ * The sums whatchanged needs, from whichever engine computed them: daily totals, the period
+ * totals, per dimension its distinct values and '(none)' rows; on request the values that move the
+ * metric most, the sufficient statistics per grouping (rows: period, k<i> per dimension of the
+ * grouping (NULL otherwise), n, v, c, vv, cc, vc) and the per-unit quantiles.
+ */
+export interface Aggregates {
+  daily: DailyRow[];
+  overall: Pair;
+  distinct: number[];
+  hasNone: boolean[];
+  /** Keeps these dimensions (by index, in order): later indices refer to the kept list. */
+  keepDims(keep: number[]): Promise<void>;
+  topValues(dim: number, limit: number, p: ImpactParams): Promise<string[]>;
+  grouping(groupings: number[][], keep: (string[] | null)[]): Promise<Record<string, unknown>[]>;
+  quantiles(): Promise<{ q0: (number | null)[]; q1: (number | null)[] }>;
+}
+
+/** Where the change is explained from: the metric, its source, and the data's time range (for messages). */
+export interface ExplainSource {
+  label: string;
+  source: string;
+  event: string | null;
+  agg: Agg;
+  range: () => Promise<{ lo: Date | null; hi: Date | null }>;
 }
