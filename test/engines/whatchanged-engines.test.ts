@@ -61,6 +61,8 @@ const CASES: WhatChangedOptions[] = [
   { metric: 'avg order value', ...periods, dimensions: ['country', 'platform', 'tenure'], maxValues: 2 },
   { metric: 'purchase', agg: 'sum', baseline: parsePeriod('--baseline', '2026-10-01..2026-10-04'), current: periods.current, dimensions: ['platform', 'country'], where: 'value > 30' },
   { metric: 'purchase', agg: 'mean', ...periods, dimensions: ['cohort', 'channel'], percentiles: true },
+  // Default periods: the last 7 days of data (the engine's MAX(ts)) against the 7 before.
+  { metric: 'purchase', dimensions: ['plan', 'experiment:checkout'] },
 ];
 
 async function both(db: string, choice: EngineChoice, options: WhatChangedOptions): Promise<{ duck: WhatChangedResult; house: WhatChangedResult; jobs: JobRecord[] }> {
@@ -126,6 +128,20 @@ describe.skipIf(pgSkip !== null)('whatchanged --engine postgres: the same drill-
     expect(seen.percentiles).toBe(6);
     expect(seen.noise).toBe(CASES.length);
   }, 180_000);
+
+  it('an unknown metric, dimension or --where column is one line naming the engine\'s table', async () => {
+    const store = await Store.open(db, { readOnly: true });
+    const engine = await openEngine(pg);
+    const on = { engine, tables: engineTables(pg.settings) };
+    try {
+      await expect(whatChanged(store, { metric: 'nope', ...periods }, on)).rejects.toThrow(/^unknown metric "nope": no such event or metric in the postgres events table public\.wh_events$/);
+      await expect(whatChanged(store, { metric: 'purchase', ...periods, dimensions: ['experiment:nope'] }, on)).rejects.toThrow(/no experiment "nope" with exposures in the postgres table wh_exposures/);
+      await expect(whatChanged(store, { metric: 'purchase', ...periods, where: "plan = 'pro'" }, on)).rejects.toThrow(/^--where: postgres: column "plan" does not exist/);
+    } finally {
+      await engine.close();
+      store.close();
+    }
+  }, 60_000);
 
   it('on the command line: one JSON document equal to DuckDB\'s; --data with --engine is refused in one line', async () => {
     fs.writeFileSync(path.join(dir, 'statsig-hack.config.json'), JSON.stringify({ engine: { type: 'postgres', host: server.host, port: server.port, user: server.user, database: server.database, tables: { events: 'wh_events', users: 'wh_users', exposures: 'wh_exposures' } } }));
