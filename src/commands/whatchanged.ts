@@ -2,8 +2,10 @@ import path from 'node:path';
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import { UsageError } from '../core/errors.js';
+import { chooseEngine, engineTables, ENGINE_FLAG_HELP, openEngine } from '../engines/open.js';
 import { parseList, parseNumber } from '../core/options.js';
-import type { Agg, WhatChangedOptions } from '../engines/whatchanged/index.js';
+import type { Engine } from '../engines/engine.js';
+import type { Agg, EngineTarget, WhatChangedOptions } from '../engines/whatchanged/index.js';
 
 interface WhatChangedFlags {
   metric?: string;
@@ -26,6 +28,7 @@ interface WhatChangedFlags {
   all?: boolean;
   wide?: boolean;
   chart?: string;
+  engine?: string;
 }
 
 export function whatchangedCommand(app: App): Command {
@@ -51,6 +54,7 @@ export function whatchangedCommand(app: App): Command {
     .option('--time <column>', 'with --data: the time column (default: ts/time/date or the first timestamp column)')
     .option('--value <column>', 'with --data: the value column (default: value)')
     .option('--unit <column>', 'with --data: the unit id column (default: unit_id; without one, each row is a unit)')
+    .option('--engine <name>', `${ENGINE_FLAG_HELP}; a warehouse reads config engine.tables (events, users, exposures), --data files stay in DuckDB`)
     .addHelpText(
       'after',
       `
@@ -65,6 +69,14 @@ Examples:
     )
     .action(async (flags: WhatChangedFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
+      const choice = chooseEngine(flags.engine ?? ctx.env.STATSIG_HACK_ENGINE, ctx.config, ctx.env);
+      // A file is read in DuckDB even when the config names a warehouse; asking for one with a file is an error.
+      if (choice && flags.data && choice.explicit) {
+        throw new UsageError(`--data ${flags.data} is a file: files are read in DuckDB, the ${choice.type} engine reads its events table`, {
+          hint: 'drop --engine to drill into the file, or drop --data to read the events table (config engine.tables.events)',
+        });
+      }
+      const warehouse = choice && !flags.data ? choice : null;
       if (!flags.data) {
         for (const f of ['time', 'value', 'unit'] as const) {
           if (flags[f] !== undefined) throw new UsageError(`--${f} only applies with --data <file>`, { hint: 'the project store has fixed columns (ts, value, unit_id)' });
@@ -112,8 +124,14 @@ Examples:
       } else {
         store = await Store.open(ctx.settings.db.value, { readOnly: true });
       }
+      let engine: Engine | null = null;
       try {
-        const result = await whatChanged(store, options);
+        let on: EngineTarget | undefined;
+        if (warehouse) {
+          engine = await openEngine(warehouse);
+          on = { engine, tables: engineTables(warehouse.settings) };
+        }
+        const result = await whatChanged(store, options, on);
         for (const n of result.notices) ctx.out.warn(n);
         if (chart) {
           const specs = (await import('../charts/whatchanged.js')).whatChangedSpecs(result, { interactive: chart.format === 'html' });
@@ -125,6 +143,7 @@ Examples:
         }
         ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all), target: targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide }) }));
       } finally {
+        await engine?.close();
         store.close();
       }
     });

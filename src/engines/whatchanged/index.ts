@@ -14,7 +14,6 @@
  */
 import { UsageError, UserError, errorMessage } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../../store/store.js';
-import { MetricMappingError, metricFromSpec } from '../../store/metrics.js';
 import {
   type Agg,
   type Pair,
@@ -55,8 +54,15 @@ import {
   unitsFromRowsSql,
 } from './sql.js';
 import { summarize, type SummaryDriver } from '../../stats/whatchanged/summary.js';
+import { listPreview, plural } from './text.js';
+import { resolveMetric, type EventCatalog } from './metric.js';
+import { checkEngineWhere, engineAggregates, engineValue, resolveEngineDimensions, resolveEngineSource, warehouseTables, type EngineTarget } from './on-engine.js';
+import type { WarehousePlan } from './warehouse-sql.js';
 
 export type { Agg } from '../../stats/whatchanged/math.js';
+export type * from './types.js';
+export type { EngineTarget } from './on-engine.js';
+import type { Aggregates, CellResult, DailyRow, DimensionResult, ExplainSource, FileSource, Headline, NoiseResult, PercentileRow, PeriodInfo, SegmentResult, WhatChangedOptions, WhatChangedResult } from './types.js';
 export type { Period } from '../../stats/whatchanged/period.js';
 export { parsePeriod } from '../../stats/whatchanged/period.js';
 
@@ -81,173 +87,6 @@ export const CELL_DIMENSIONS = 3;
 export const MIN_CELL_CONTRIBUTION = 0.05;
 /** A driver whose contribution exceeds its baseline share by less than this is a "broad" change. */
 export const BROAD_EXCESS = 0.1;
-
-export interface FileSource {
-  /** A table expression DuckDB can read, e.g. read_parquet('x.parquet') (see store/import.ts readerSql). */
-  relation: string;
-  /** What to call it in messages (the file name). */
-  source: string;
-  time?: string;
-  value?: string;
-  unit?: string;
-  /**
-   * Copy the columns the drill-down uses (time, value, unit, dimensions, columns named in --where)
-   * into a temp table before the scans (CSV and JSON: parsed once instead of once per scan).
-   * Only those columns are kept, so a wide file costs memory for what is used, not for its width.
-   */
-  materialize?: boolean;
-}
-
-export interface WhatChangedOptions {
-  /** An event name (store) or a metric entity; a label for file data. */
-  metric: string;
-  /** Default: the metric entity's kind, else sum when file data has a value column, else count. */
-  agg?: Agg;
-  /** Defaults: current = the last 7 days of data, baseline = the 7 days before. */
-  baseline?: Period;
-  current?: Period;
-  /** Dimension names, or 'auto' (default). */
-  dimensions?: readonly string[] | 'auto';
-  /** Adds this experiment's groups as a dimension (store only). */
-  experiment?: string;
-  /** SQL predicate over the event rows (store: event, user and group columns; file: its columns). */
-  where?: string;
-  /** Segments per dimension in the text table and 2-D cells kept (default 10). */
-  top?: number;
-  /** Values kept per dimension; the rest are grouped as "(other)" (default 50). */
-  maxValues?: number;
-  percentiles?: boolean;
-  /** Significance level for the segment tests (BH) and the noise check (default 0.05). */
-  alpha?: number;
-  /** Auto mode: dimensions kept at most (default 20), fewest distinct values first. */
-  maxDimensions?: number;
-  /** NaN / ±Infinity in the value column (sum and mean): error (default), or null to leave those rows out. */
-  nonFinite?: 'error' | 'null';
-  data?: FileSource;
-}
-
-export interface PeriodInfo {
-  from: string;
-  to: string;
-  label: string;
-  days: number;
-}
-
-export interface NoiseResult {
-  bucket: 'day';
-  baseline_days: number;
-  current_days: number;
-  /** Mean and standard deviation of the daily metric in each period. */
-  baseline_daily_mean: number;
-  current_daily_mean: number;
-  baseline_daily_sd: number | null;
-  current_daily_sd: number | null;
-  t: number | null;
-  df: number | null;
-  p_value: number | null;
-}
-
-export interface Headline {
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  rel_delta: number | null;
-  baseline_units: number;
-  current_units: number;
-  baseline_events: number;
-  current_events: number;
-  /** Totals: the baseline is scaled by this (current days / baseline days). */
-  scale: number;
-  noise: NoiseResult | null;
-  beyond_noise: boolean | null;
-}
-
-export interface SegmentResult {
-  value: string;
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  rel_delta: number | null;
-  /** Share of the total change (sums to 1 over a dimension). */
-  contribution: number | null;
-  /** This segment's part of the total change, in metric units (= mix + rate). */
-  impact: number;
-  mix: number;
-  rate: number;
-  baseline_units: number;
-  current_units: number;
-  /** Active units (count/sum; baseline scaled) or events (mean). */
-  baseline_size: number;
-  current_size: number;
-  baseline_share: number | null;
-  current_share: number | null;
-  /** Value per active unit (count/sum) or per event (mean). */
-  baseline_rate: number | null;
-  current_rate: number | null;
-  surprise: number;
-  /** Member of the dimension's Adtributor explanatory set. */
-  explains: boolean;
-  statistic: number | null;
-  p_value: number | null;
-  q_value: number | null;
-  significant: boolean;
-}
-
-export interface DimensionResult {
-  dimension: string;
-  rank: number;
-  /** Adtributor score: total surprise of the explanatory set. */
-  score: number;
-  explanatory_power: number | null;
-  explains: boolean;
-  /** Mix and rate parts of the total change along this dimension (sum to the change). */
-  mix: number;
-  rate: number;
-  /** Distinct values in the data ("(none)" not counted); capped when more than max-values. */
-  values: number;
-  capped: boolean;
-  segments: SegmentResult[];
-}
-
-export interface CellResult {
-  dimensions: Record<string, string>;
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  contribution: number | null;
-  impact: number;
-  mix: number;
-  rate: number;
-  baseline_units: number;
-  current_units: number;
-  p_value: number | null;
-  q_value: number | null;
-  significant: boolean;
-}
-
-export interface PercentileRow {
-  p: number;
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  rel_delta: number | null;
-}
-
-export interface WhatChangedResult {
-  metric: string;
-  agg: Agg;
-  source: string;
-  /** The store event the metric reads (store mode). */
-  event: string | null;
-  periods: { baseline: PeriodInfo; current: PeriodInfo };
-  headline: Headline;
-  dimensions: DimensionResult[];
-  cells: CellResult[];
-  percentiles: PercentileRow[] | null;
-  summary: string;
-  notices: string[];
-  settings: { alpha: number; top: number; max_values: number; where: string | null; experiment: string | null; dimensions: string[] };
-}
 
 // --- source resolution --------------------------------------------------------------------
 
@@ -274,62 +113,21 @@ function toDate(v: unknown): Date | null {
   return Number.isNaN(d.getTime()) ? null : d;
 }
 
-function listPreview(items: string[], max = 20): string {
-  return items.length > max ? `${items.slice(0, max).join(', ')}, … (${items.length - max} more)` : items.join(', ');
-}
-
 async function resolveStoreSource(store: Store, options: WhatChangedOptions): Promise<ResolvedSource> {
-  const probe = async (event: string): Promise<{ exists: boolean; values: boolean }> => {
-    const [r] = await store.all(
-      `SELECT EXISTS (SELECT 1 FROM events WHERE event = $1) AS e, EXISTS (SELECT 1 FROM events WHERE event = $1 AND value IS NOT NULL) AS v`,
-      [event],
-    );
-    return { exists: Boolean(r?.e), values: Boolean(r?.v) };
+  const catalog: EventCatalog = {
+    where: 'the project store',
+    async probe(event) {
+      const [r] = await store.all(
+        `SELECT EXISTS (SELECT 1 FROM events WHERE event = $1) AS e, EXISTS (SELECT 1 FROM events WHERE event = $1 AND value IS NOT NULL) AS v`,
+        [event],
+      );
+      return { exists: Boolean(r?.e), values: Boolean(r?.v) };
+    },
+    async names() {
+      return (await store.all<{ event: string }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`)).map((e) => e.event);
+    },
   };
-  if (!options.metric) {
-    const events = await store.all<{ event: string }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`);
-    throw new UsageError('whatchanged needs --metric <event>', {
-      hint: events.length > 0 ? `events in the project store: ${listPreview(events.map((e) => e.event))}` : 'the project store has no events yet; import some or pass --data <file>',
-    });
-  }
-  let event = options.metric;
-  let agg = options.agg;
-  let r = await probe(event);
-  if (!r.exists) {
-    const spec = await store.all<{ spec: unknown }>(`SELECT spec FROM entities WHERE kind = 'metrics' AND name = $1`, [options.metric]);
-    if (spec[0]) {
-      let def;
-      try {
-        def = metricFromSpec(typeof spec[0].spec === 'string' ? JSON.parse(spec[0].spec) : spec[0].spec);
-      } catch (error) {
-        const msg = error instanceof MetricMappingError ? error.message : errorMessage(error);
-        throw new UserError(`cannot use metric "${options.metric}": ${msg}`, { hint: 'pass its event name with --metric and choose --agg count|sum|mean', code: 'UNSUPPORTED_METRIC' });
-      }
-      if (def.kind !== 'count' && def.kind !== 'sum' && def.kind !== 'mean') {
-        throw new UserError(`metric "${options.metric}" is a ${def.type} metric; whatchanged handles count, sum and mean metrics`, {
-          hint: `drill into its event instead: --metric ${def.event} --agg count|sum|mean`,
-          code: 'UNSUPPORTED_METRIC',
-        });
-      }
-      event = def.event;
-      agg = agg ?? def.kind;
-      r = await probe(event);
-    }
-  }
-  if (!r.exists) {
-    const events = await store.all<{ event: string; n: number }>(`SELECT event, count(*) AS n FROM events GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 200`);
-    const metrics = await store.all<{ name: string }>(`SELECT name FROM entities WHERE kind = 'metrics' ORDER BY 1 LIMIT 200`);
-    if (events.length === 0) {
-      throw new UserError('the project store has no events to drill into', { hint: 'import events with `statsig-hack import events.csv --into events`, or pass --data <file>', code: 'NO_EVENTS' });
-    }
-    const hint = [`events: ${listPreview(events.map((e) => e.event))}`];
-    if (metrics.length > 0) hint.push(`metrics: ${listPreview(metrics.map((m) => m.name))}`);
-    throw new UserError(`unknown metric "${options.metric}": no such event or metric in the project store`, { hint: `valid choices — ${hint.join('; ')}`, code: 'UNKNOWN_METRIC', exitCode: 2 });
-  }
-  const finalAgg: Agg = agg ?? 'count';
-  if (finalAgg !== 'count' && !r.values) {
-    throw new UserError(`event "${event}" has no values, so there is nothing to ${finalAgg === 'sum' ? 'sum' : 'average'}`, { hint: 'use --agg count', code: 'NO_VALUES' });
-  }
+  const { event, agg: finalAgg } = await resolveMetric(store, options, catalog);
   const experiments = experimentsFor(options, null);
   return {
     kind: 'store',
@@ -588,10 +386,6 @@ async function finiteValues(store: Store, src: ResolvedSource, policy: 'error' |
   return { expr: finite, notice: `column ${column}: NaN or Infinity in ${rows} left out (--non-finite null)` };
 }
 
-function plural(n: number, word: string): string {
-  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
-}
-
 /** Columns of `columns` whose name appears in a SQL condition (so a narrowed copy of the file still answers it). */
 function mentionedColumns(columns: { name: string }[], where: string | null): string[] {
   if (where === null) return [];
@@ -610,7 +404,7 @@ function periodInfo(p: Period): PeriodInfo {
   return { from: p.from.toISOString(), to: p.to.toISOString(), label: describePeriod(p), days: periodDays(p) };
 }
 
-async function resolvePeriods(options: WhatChangedOptions, src: ResolvedSource): Promise<Periods> {
+async function resolvePeriods(options: WhatChangedOptions, src: Pick<ResolvedSource, 'range'>): Promise<Periods> {
   let { baseline, current } = options;
   if (!current && !baseline) {
     const { hi } = await src.range();
@@ -629,7 +423,12 @@ interface Scored {
   seg: SegmentResult;
 }
 
-export async function whatChanged(store: Store, options: WhatChangedOptions): Promise<WhatChangedResult> {
+/**
+ * @param store the project store (metric definitions; the events too unless `on` is given)
+ * @param on a warehouse engine and its table names: the events, users and exposures are read
+ *           there and only aggregates come back (store mode only; --data files stay in DuckDB)
+ */
+export async function whatChanged(store: Store, options: WhatChangedOptions, on?: EngineTarget): Promise<WhatChangedResult> {
   const alpha = options.alpha ?? 0.05;
   const top = options.top ?? DEFAULT_TOP;
   const maxValues = options.maxValues ?? DEFAULT_MAX_VALUES;
@@ -648,13 +447,23 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
     throw new UsageError(`--max-dimensions must be a whole number from 1 to ${MAX_NAMED_DIMENSIONS}, got ${maxDimensions}`, { hint: `e.g. --max-dimensions ${DEFAULT_MAX_DIMENSIONS}` });
   }
 
+  if (on) {
+    if (options.data) {
+      throw new UserError(`--data ${options.data.source} is a file: files are read in DuckDB, the ${on.engine.name} engine reads its events table`, {
+        hint: 'drop --engine to drill into the file, or drop --data to read the events table (config engine.tables.events)',
+        code: 'USAGE',
+        exitCode: 2,
+      });
+    }
+    return whatChangedOnEngine(store, options, on, { alpha, top, maxValues, where });
+  }
   const src = options.data ? await resolveFileSource(store, options, options.data) : await resolveStoreSource(store, options);
   const agg = src.agg;
   const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
   const periods = await resolvePeriods(options, src);
   const resolved = src.kind === 'file' ? await resolveFileDimensions(store, options, src) : await resolveStoreDimensions(store, options);
   const notices = [...(storeValue?.notice ? [storeValue.notice] : []), ...resolved.notices];
-  let dims = resolved.dims;
+  const dims = resolved.dims;
   if (src.kind === 'file' && options.data?.materialize) {
     // Only the columns in use are copied: a 10,000-column file costs the memory of the few it needs.
     const keep = [...new Set([...src.used, ...dims.map((d) => d.name), ...mentionedColumns(src.columns, where)])];
@@ -695,270 +504,8 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
       dailyRows = await store.all<DailyRow>(dailySql(src.rows, agg, periods, where));
     }
     await store.run(`DROP TABLE IF EXISTS ${AGG_TABLE}`);
-
-    // Profile: distinct values per dimension, period sums and quantiles in one scan of the units.
-    const [prof] = await store.all(profileSql(dims.length, { checkUnits, agg, quantiles: Boolean(options.percentiles) }));
-    const unitLevel = !checkUnits || Number(prof?.rows ?? 0) === Number(prof?.unit_rows ?? 0);
-    const distinct = dims.map((_, i) => Number(prof?.[`k${i}`] ?? 0));
-    const hasNone = dims.map((_, i) => Number(prof?.[`z${i}`] ?? 0) > 0);
-
-    const overall: Pair = { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } };
-    if (unitLevel) {
-      const pick = (p: 0 | 1): Sums => ({ n: Number(prof?.[`n${p}`] ?? 0), v: Number(prof?.[`v${p}`] ?? 0), c: Number(prof?.[`c${p}`] ?? 0), vv: Number(prof?.[`vv${p}`] ?? 0), cc: Number(prof?.[`cc${p}`] ?? 0), vc: Number(prof?.[`vc${p}`] ?? 0) });
-      overall.base = pick(0);
-      overall.cur = pick(1);
-    } else {
-      for (const r of await store.all(overallSql(false))) {
-        if (Number(r.period) === 0) overall.base = sumsFrom(r);
-        else overall.cur = sumsFrom(r);
-      }
-    }
-    const filtered = where !== null ? ' matching --where' : '';
-    for (const [name, p, s] of [['baseline', periods.baseline, overall.base], ['current', periods.current, overall.cur]] as const) {
-      if (s.n === 0) {
-        const { lo, hi } = await src.range();
-        const rangeText = lo && hi ? `${formatInstant(lo)} to ${formatInstant(hi)}` : 'nothing';
-        throw new UserError(`the ${name} period ${describePeriod(p)} has no ${src.label} events${filtered}`, {
-          hint: `the data runs from ${rangeText}; pick --${name} inside it`,
-          code: 'EMPTY_PERIOD',
-        });
-      }
-    }
-    const k = isTotal(agg) ? periodDays(periods.current) / periodDays(periods.baseline) : 1;
-    if (k !== 1) {
-      notices.push(
-        `the periods differ in length (${fmtDays(periodDays(periods.baseline))} vs ${fmtDays(periodDays(periods.current))}): baseline totals are scaled by ${Number(k.toPrecision(4))} to the current period's length`,
-      );
-    }
-
-    // Auto mode: drop dimensions with a single value.
-    if (resolved.auto) {
-      const keepIdx = dims.map((_, i) => i).filter((i) => (distinct[i] ?? 0) + (hasNone[i] ? 1 : 0) >= 2);
-      if (keepIdx.length < dims.length) {
-        dims = keepIdx.map((i) => dims[i] as DimensionDef);
-        // Rebuild column positions: recreate the table restricted to kept dimensions.
-        const remap = keepIdx.map((i, j) => `__d${i} AS __d${j}`).join(', ');
-        await store.run(`CREATE OR REPLACE TEMP TABLE ${UNITS_TABLE} AS SELECT __period, __unit, __v, __c${remap ? `, ${remap}` : ''} FROM ${UNITS_TABLE}`);
-        const d2 = keepIdx.map((i) => distinct[i] ?? 0);
-        distinct.splice(0, distinct.length, ...d2);
-      }
-    }
-    if (dims.length === 0) notices.push('no dimensions to drill into: name some with --dimensions');
-
-    const V0 = overall.base.v;
-    const C0 = overall.base.c;
-    const C1 = overall.cur.c;
-    const M0 = C0 > 0 ? V0 / C0 : 0;
-    const baselineValue = metricValue(overall.base, agg, k);
-    const currentValue = metricValue(overall.cur, agg);
-    const totalDelta = baselineValue !== null && currentValue !== null ? currentValue - baselineValue : null;
-
-    // Cap huge dimensions to the values that move the metric most.
-    const keep: (string[] | null)[] = dims.map(() => null);
-    for (let i = 0; i < dims.length; i++) {
-      if ((distinct[i] ?? 0) > maxValues) {
-        const rows = await store.all<{ val: string }>(topValuesSql(i, maxValues, { agg, k, C0, C1, M0 }));
-        keep[i] = rows.map((r) => r.val);
-        notices.push(
-          `${(dims[i] as DimensionDef).name} has ${(distinct[i] ?? 0).toLocaleString('en-US')} values: kept the ${maxValues} that move ${src.label} most, the other ${((distinct[i] ?? 0) - maxValues).toLocaleString('en-US')} are grouped as "${OTHER}" (raise --max-values to keep more)`,
-        );
-      }
-    }
-
-    // Per dimension and value.
-    const oneD = dims.length > 0 ? await store.all(groupingSql(dims.map((_, i) => [i]), keep, unitLevel)) : [];
-    const perDim: Map<string, Pair>[] = dims.map(() => new Map<string, Pair>());
-    for (const r of oneD) {
-      const i = dims.findIndex((_, j) => r[`k${j}`] !== null && r[`k${j}`] !== undefined);
-      if (i < 0) continue;
-      const value = String(r[`k${i}`]);
-      const m = perDim[i] as Map<string, Pair>;
-      const pair = m.get(value) ?? { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } };
-      if (Number(r.period) === 0) pair.base = sumsFrom(r);
-      else pair.cur = sumsFrom(r);
-      m.set(value, pair);
-    }
-
-    const scoredDims = perDim.map((m) =>
-      [...m.entries()].map(([value, pair]): Scored => {
-        const d = decompose(pair, overall, agg, k);
-        const test = segmentTest(pair, agg, k);
-        return {
-          value,
-          pair,
-          seg: {
-            value,
-            baseline: d.baseline,
-            current: d.current,
-            delta: d.delta,
-            rel_delta: d.rel_delta,
-            contribution: totalDelta !== null && totalDelta !== 0 ? d.impact / totalDelta : null,
-            impact: d.impact,
-            mix: d.mix,
-            rate: d.rate,
-            baseline_units: pair.base.n,
-            current_units: pair.cur.n,
-            baseline_size: d.baseline_size,
-            current_size: d.current_size,
-            baseline_share: d.baseline_share,
-            current_share: d.current_share,
-            baseline_rate: d.baseline_rate,
-            current_rate: d.current_rate,
-            surprise: surprise(pair, overall, agg),
-            explains: false,
-            statistic: test.statistic,
-            p_value: test.p_value,
-            q_value: null,
-            significant: false,
-          },
-        };
-      }),
-    );
-    const flat = scoredDims.flat();
-    const qs = benjaminiHochberg(flat.map((s) => s.seg.p_value));
-    flat.forEach((s, i) => {
-      s.seg.q_value = qs[i] ?? null;
-      s.seg.significant = s.seg.q_value !== null && s.seg.q_value <= alpha;
-    });
-
-    const dimResults: DimensionResult[] = scoredDims.map((segs, i) => {
-      const set = explanatorySet(segs.map((s) => ({ contribution: s.seg.contribution, surprise: s.seg.surprise })));
-      for (const j of set.members) (segs[j] as Scored).seg.explains = true;
-      const ordered = segs.map((s) => s.seg).sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact) || a.value.localeCompare(b.value));
-      return {
-        dimension: (dims[i] as DimensionDef).name,
-        rank: 0,
-        score: set.members.length > 0 ? set.surprise : 0,
-        explanatory_power: totalDelta !== null && totalDelta !== 0 ? set.explanatory_power : null,
-        explains: set.explains,
-        mix: segs.reduce((a, s) => a + s.seg.mix, 0),
-        rate: segs.reduce((a, s) => a + s.seg.rate, 0),
-        values: distinct[i] ?? 0,
-        capped: keep[i] !== null,
-        segments: ordered,
-      };
-    });
-    const dimOrder = dimResults
-      .map((d, i) => ({ d, i }))
-      .sort((a, b) => Number(b.d.explains) - Number(a.d.explains) || b.d.score - a.d.score || (b.d.explanatory_power ?? 0) - (a.d.explanatory_power ?? 0) || a.i - b.i);
-    dimOrder.forEach((x, r) => (x.d.rank = r + 1));
-    const rankedDims = dimOrder.map((x) => x.d);
-
-    // 2-D cells among the top dimensions.
-    const topIdx = dimOrder.filter((x) => x.d.segments.length >= 2).slice(0, CELL_DIMENSIONS).map((x) => x.i);
-    const pairs: number[][] = [];
-    for (let a = 0; a < topIdx.length; a++) for (let b = a + 1; b < topIdx.length; b++) pairs.push([topIdx[a] as number, topIdx[b] as number]);
-    let cells: CellResult[] = [];
-    if (pairs.length > 0 && totalDelta !== null && totalDelta !== 0) {
-      const rows = await store.all(groupingSql(pairs, keep, unitLevel));
-      const cellMap = new Map<string, { dims: [number, string][]; pair: Pair }>();
-      for (const r of rows) {
-        const present = dims.map((_, j) => j).filter((j) => r[`k${j}`] !== null && r[`k${j}`] !== undefined);
-        if (present.length !== 2) continue;
-        const key = present.map((j) => `${j}=${String(r[`k${j}`])}`).join('\u0000');
-        const entry = cellMap.get(key) ?? { dims: present.map((j) => [j, String(r[`k${j}`])] as [number, string]), pair: { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } } };
-        if (Number(r.period) === 0) entry.pair.base = sumsFrom(r);
-        else entry.pair.cur = sumsFrom(r);
-        cellMap.set(key, entry);
-      }
-      const all = [...cellMap.values()].map((c) => {
-        const d = decompose(c.pair, overall, agg, k);
-        const t = segmentTest(c.pair, agg, k);
-        const dimsObj: Record<string, string> = {};
-        for (const [j, v] of c.dims) dimsObj[(dims[j] as DimensionDef).name] = v;
-        const cell: CellResult = {
-          dimensions: dimsObj,
-          baseline: d.baseline,
-          current: d.current,
-          delta: d.delta,
-          contribution: d.impact / totalDelta,
-          impact: d.impact,
-          mix: d.mix,
-          rate: d.rate,
-          baseline_units: c.pair.base.n,
-          current_units: c.pair.cur.n,
-          p_value: t.p_value,
-          q_value: null,
-          significant: false,
-        };
-        return cell;
-      });
-      const cq = benjaminiHochberg(all.map((c) => c.p_value));
-      all.forEach((c, i) => {
-        c.q_value = cq[i] ?? null;
-        c.significant = c.q_value !== null && c.q_value <= alpha;
-      });
-      cells = all
-        .filter((c) => Math.abs(c.contribution ?? 0) >= MIN_CELL_CONTRIBUTION)
-        .sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)))
-        .slice(0, top);
-    }
-
-    // Day-to-day noise.
-    const noise = dailyNoise(dailyRows, agg, periods);
-
-    // Percentiles of the per-unit metric.
-    let percentiles: PercentileRow[] | null = null;
-    if (options.percentiles) {
-      let q0: (number | null)[] = [];
-      let q1: (number | null)[] = [];
-      if (!checkUnits) {
-        q0 = (prof?.q0 as (number | null)[] | null) ?? [];
-        q1 = (prof?.q1 as (number | null)[] | null) ?? [];
-      } else {
-        const rows = await store.all<{ period: number; q: number[] }>(percentilesSql(agg, unitLevel));
-        q0 = rows.find((r) => Number(r.period) === 0)?.q ?? [];
-        q1 = rows.find((r) => Number(r.period) === 1)?.q ?? [];
-      }
-      percentiles = PERCENTILES.map((p, i) => {
-        const b = q0[i] ?? null;
-        const c = q1[i] ?? null;
-        const delta = b !== null && c !== null ? c - b : null;
-        return { p, baseline: b, current: c, delta, rel_delta: delta !== null && b !== null && b !== 0 ? delta / Math.abs(b) : null };
-      });
-    }
-
-    const headline: Headline = {
-      baseline: baselineValue,
-      current: currentValue,
-      delta: totalDelta,
-      rel_delta: totalDelta !== null && baselineValue !== null && baselineValue !== 0 ? totalDelta / Math.abs(baselineValue) : null,
-      baseline_units: overall.base.n,
-      current_units: overall.cur.n,
-      baseline_events: overall.base.c,
-      current_events: overall.cur.c,
-      scale: k,
-      noise,
-      beyond_noise: noise?.p_value !== null && noise?.p_value !== undefined ? noise.p_value < alpha : null,
-    };
-
-    const summary = summarize({
-      metric: src.label,
-      agg,
-      baseline: headline.baseline,
-      current: headline.current,
-      delta: headline.delta,
-      rel_delta: headline.rel_delta,
-      noise_p: noise?.p_value ?? null,
-      alpha,
-      ...pickDriver(rankedDims, cells, isTotal(agg) ? k * V0 : V0, agg),
-      any_significant: flat.some((s) => s.seg.significant),
-    });
-
-    return {
-      metric: src.label,
-      agg,
-      source: src.source,
-      event: src.event,
-      periods: { baseline: periodInfo(periods.baseline), current: periodInfo(periods.current) },
-      headline,
-      dimensions: rankedDims,
-      cells,
-      percentiles,
-      summary,
-      notices,
-      settings: { alpha, top, max_values: maxValues, where, experiment: options.experiment ?? null, dimensions: dims.map((d) => d.name) },
-    };
+    const aggregates = await duckAggregates(store, dims.length, { checkUnits, agg, quantiles: Boolean(options.percentiles), daily: dailyRows });
+    return await explainChange({ label: src.label, source: src.source, event: src.event, agg, range: src.range }, periods, dims, resolved.auto, notices, aggregates, options, { alpha, top, maxValues, where });
   } finally {
     await store.run(`DROP TABLE IF EXISTS ${UNITS_TABLE}`).catch(() => undefined);
     await store.run(`DROP TABLE IF EXISTS ${AGG_TABLE}`).catch(() => undefined);
@@ -966,17 +513,328 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
   }
 }
 
+
+/** A warehouse: the same drill-down on the aggregates it returns (on-engine.ts). */
+async function whatChangedOnEngine(store: Store, options: WhatChangedOptions, on: EngineTarget, settings: { alpha: number; top: number; maxValues: number; where: string | null }): Promise<WhatChangedResult> {
+  const src = await resolveEngineSource(store, options, on);
+  const event = src.event as string;
+  const value = src.agg === 'count' ? null : await engineValue(on, event, options.nonFinite ?? 'error');
+  const periods = await resolvePeriods(options, src);
+  const resolved = await resolveEngineDimensions(options, on);
+  if (settings.where !== null) await checkEngineWhere(on, settings.where);
+  const plan: WarehousePlan = { dialect: on.engine.dialect, tables: warehouseTables(on), event, agg: src.agg, periods, value: value?.expr ?? 'value', where: settings.where, dims: resolved.dims };
+  const aggregates = await engineAggregates(on.engine, plan, { quantiles: options.percentiles ? PERCENTILES : null });
+  const notices = [...(value?.notice ? [value.notice] : []), ...resolved.notices];
+  const dims = resolved.dims.map((d) => ({ name: d.name, expr: d.kind === 'experiment' ? `experiment:${d.experiment}` : d.builtin }));
+  return explainChange(src, periods, dims, resolved.auto, notices, aggregates, options, settings);
+}
+
+/** DuckDB: the units temp table's profile (one scan) and the GROUPING SETS queries over it. */
+async function duckAggregates(store: Store, dimCount: number, opts: { checkUnits: boolean; agg: Agg; quantiles: boolean; daily: DailyRow[] }): Promise<Aggregates> {
+  const { checkUnits, agg } = opts;
+  // Profile: distinct values per dimension, period sums and quantiles in one scan of the units.
+  const [prof] = await store.all(profileSql(dimCount, { checkUnits, agg, quantiles: opts.quantiles }));
+  const unitLevel = !checkUnits || Number(prof?.rows ?? 0) === Number(prof?.unit_rows ?? 0);
+  const distinct = Array.from({ length: dimCount }, (_, i) => Number(prof?.[`k${i}`] ?? 0));
+  const hasNone = Array.from({ length: dimCount }, (_, i) => Number(prof?.[`z${i}`] ?? 0) > 0);
+  const overall: Pair = { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } };
+  if (unitLevel) {
+    const pick = (p: 0 | 1): Sums => ({ n: Number(prof?.[`n${p}`] ?? 0), v: Number(prof?.[`v${p}`] ?? 0), c: Number(prof?.[`c${p}`] ?? 0), vv: Number(prof?.[`vv${p}`] ?? 0), cc: Number(prof?.[`cc${p}`] ?? 0), vc: Number(prof?.[`vc${p}`] ?? 0) });
+    overall.base = pick(0);
+    overall.cur = pick(1);
+  } else {
+    for (const r of await store.all(overallSql(false))) {
+      if (Number(r.period) === 0) overall.base = sumsFrom(r);
+      else overall.cur = sumsFrom(r);
+    }
+  }
+  return {
+    daily: opts.daily,
+    overall,
+    distinct,
+    hasNone,
+    async keepDims(keepIdx) {
+      // Rebuild column positions: recreate the table restricted to kept dimensions.
+      const remap = keepIdx.map((i, j) => `__d${i} AS __d${j}`).join(', ');
+      await store.run(`CREATE OR REPLACE TEMP TABLE ${UNITS_TABLE} AS SELECT __period, __unit, __v, __c${remap ? `, ${remap}` : ''} FROM ${UNITS_TABLE}`);
+    },
+    async topValues(dim, limit, p) {
+      return (await store.all<{ val: string }>(topValuesSql(dim, limit, p))).map((r) => r.val);
+    },
+    grouping: (groupings, keep) => store.all(groupingSql(groupings, keep, unitLevel)),
+    async quantiles() {
+      if (!checkUnits) return { q0: (prof?.q0 as (number | null)[] | null) ?? [], q1: (prof?.q1 as (number | null)[] | null) ?? [] };
+      const rows = await store.all<{ period: number; q: number[] }>(percentilesSql(agg, unitLevel));
+      return { q0: rows.find((r) => Number(r.period) === 0)?.q ?? [], q1: rows.find((r) => Number(r.period) === 1)?.q ?? [] };
+    },
+  };
+}
+
+
+/**
+ * The drill-down on the sums an engine returned: period totals and the noise check, capped
+ * dimensions, per-segment decomposition and tests, the explanatory sets, 2-D cells, quantiles,
+ * the summary. Everything here is math on sums (src/stats/whatchanged/) plus a few asks of `aggregates`.
+ */
+export async function explainChange(
+  src: ExplainSource,
+  periods: Periods,
+  dimsIn: DimensionDef[],
+  auto: boolean,
+  noticesIn: string[],
+  aggregates: Aggregates,
+  options: WhatChangedOptions,
+  settings: { alpha: number; top: number; maxValues: number; where: string | null },
+): Promise<WhatChangedResult> {
+  const { alpha, top, maxValues, where } = settings;
+  const agg = src.agg;
+  const notices = [...noticesIn];
+  let dims = dimsIn;
+  const { overall, distinct, hasNone } = aggregates;
+  const dailyRows = aggregates.daily;
+  const filtered = where !== null ? ' matching --where' : '';
+  for (const [name, p, s] of [['baseline', periods.baseline, overall.base], ['current', periods.current, overall.cur]] as const) {
+    if (s.n === 0) {
+      const { lo, hi } = await src.range();
+      const rangeText = lo && hi ? `${formatInstant(lo)} to ${formatInstant(hi)}` : 'nothing';
+      throw new UserError(`the ${name} period ${describePeriod(p)} has no ${src.label} events${filtered}`, {
+        hint: `the data runs from ${rangeText}; pick --${name} inside it`,
+        code: 'EMPTY_PERIOD',
+      });
+    }
+  }
+  const k = isTotal(agg) ? periodDays(periods.current) / periodDays(periods.baseline) : 1;
+  if (k !== 1) {
+    notices.push(
+      `the periods differ in length (${fmtDays(periodDays(periods.baseline))} vs ${fmtDays(periodDays(periods.current))}): baseline totals are scaled by ${Number(k.toPrecision(4))} to the current period's length`,
+    );
+  }
+
+  // Auto mode: drop dimensions with a single value.
+  if (auto) {
+    const keepIdx = dims.map((_, i) => i).filter((i) => (distinct[i] ?? 0) + (hasNone[i] ? 1 : 0) >= 2);
+    if (keepIdx.length < dims.length) {
+      dims = keepIdx.map((i) => dims[i] as DimensionDef);
+      await aggregates.keepDims(keepIdx);
+      const d2 = keepIdx.map((i) => distinct[i] ?? 0);
+      distinct.splice(0, distinct.length, ...d2);
+      const n2 = keepIdx.map((i) => hasNone[i] ?? false);
+      hasNone.splice(0, hasNone.length, ...n2);
+    }
+  }
+  if (dims.length === 0) notices.push('no dimensions to drill into: name some with --dimensions');
+
+  const V0 = overall.base.v;
+  const C0 = overall.base.c;
+  const C1 = overall.cur.c;
+  const M0 = C0 > 0 ? V0 / C0 : 0;
+  const baselineValue = metricValue(overall.base, agg, k);
+  const currentValue = metricValue(overall.cur, agg);
+  const totalDelta = baselineValue !== null && currentValue !== null ? currentValue - baselineValue : null;
+
+  // Cap huge dimensions to the values that move the metric most.
+  const keep: (string[] | null)[] = dims.map(() => null);
+  for (let i = 0; i < dims.length; i++) {
+    if ((distinct[i] ?? 0) > maxValues) {
+      keep[i] = await aggregates.topValues(i, maxValues, { agg, k, C0, C1, M0 });
+      notices.push(
+        `${(dims[i] as DimensionDef).name} has ${(distinct[i] ?? 0).toLocaleString('en-US')} values: kept the ${maxValues} that move ${src.label} most, the other ${((distinct[i] ?? 0) - maxValues).toLocaleString('en-US')} are grouped as "${OTHER}" (raise --max-values to keep more)`,
+      );
+    }
+  }
+
+  // Per dimension and value.
+  const oneD = dims.length > 0 ? await aggregates.grouping(dims.map((_, i) => [i]), keep) : [];
+  const perDim: Map<string, Pair>[] = dims.map(() => new Map<string, Pair>());
+  for (const r of oneD) {
+    const i = dims.findIndex((_, j) => r[`k${j}`] !== null && r[`k${j}`] !== undefined);
+    if (i < 0) continue;
+    const value = String(r[`k${i}`]);
+    const m = perDim[i] as Map<string, Pair>;
+    const pair = m.get(value) ?? { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } };
+    if (Number(r.period) === 0) pair.base = sumsFrom(r);
+    else pair.cur = sumsFrom(r);
+    m.set(value, pair);
+  }
+
+  const scoredDims = perDim.map((m) =>
+    [...m.entries()].map(([value, pair]): Scored => {
+      const d = decompose(pair, overall, agg, k);
+      const test = segmentTest(pair, agg, k);
+      return {
+        value,
+        pair,
+        seg: {
+          value,
+          baseline: d.baseline,
+          current: d.current,
+          delta: d.delta,
+          rel_delta: d.rel_delta,
+          contribution: totalDelta !== null && totalDelta !== 0 ? d.impact / totalDelta : null,
+          impact: d.impact,
+          mix: d.mix,
+          rate: d.rate,
+          baseline_units: pair.base.n,
+          current_units: pair.cur.n,
+          baseline_size: d.baseline_size,
+          current_size: d.current_size,
+          baseline_share: d.baseline_share,
+          current_share: d.current_share,
+          baseline_rate: d.baseline_rate,
+          current_rate: d.current_rate,
+          surprise: surprise(pair, overall, agg),
+          explains: false,
+          statistic: test.statistic,
+          p_value: test.p_value,
+          q_value: null,
+          significant: false,
+        },
+      };
+    }),
+  );
+  const flat = scoredDims.flat();
+  const qs = benjaminiHochberg(flat.map((s) => s.seg.p_value));
+  flat.forEach((s, i) => {
+    s.seg.q_value = qs[i] ?? null;
+    s.seg.significant = s.seg.q_value !== null && s.seg.q_value <= alpha;
+  });
+
+  const dimResults: DimensionResult[] = scoredDims.map((segs, i) => {
+    const set = explanatorySet(segs.map((s) => ({ contribution: s.seg.contribution, surprise: s.seg.surprise })));
+    for (const j of set.members) (segs[j] as Scored).seg.explains = true;
+    const ordered = segs.map((s) => s.seg).sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact) || a.value.localeCompare(b.value));
+    return {
+      dimension: (dims[i] as DimensionDef).name,
+      rank: 0,
+      score: set.members.length > 0 ? set.surprise : 0,
+      explanatory_power: totalDelta !== null && totalDelta !== 0 ? set.explanatory_power : null,
+      explains: set.explains,
+      mix: segs.reduce((a, s) => a + s.seg.mix, 0),
+      rate: segs.reduce((a, s) => a + s.seg.rate, 0),
+      values: distinct[i] ?? 0,
+      capped: keep[i] !== null,
+      segments: ordered,
+    };
+  });
+  const dimOrder = dimResults
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => Number(b.d.explains) - Number(a.d.explains) || b.d.score - a.d.score || (b.d.explanatory_power ?? 0) - (a.d.explanatory_power ?? 0) || a.i - b.i);
+  dimOrder.forEach((x, r) => (x.d.rank = r + 1));
+  const rankedDims = dimOrder.map((x) => x.d);
+
+  // 2-D cells among the top dimensions.
+  const topIdx = dimOrder.filter((x) => x.d.segments.length >= 2).slice(0, CELL_DIMENSIONS).map((x) => x.i);
+  const pairs: number[][] = [];
+  for (let a = 0; a < topIdx.length; a++) for (let b = a + 1; b < topIdx.length; b++) pairs.push([topIdx[a] as number, topIdx[b] as number]);
+  let cells: CellResult[] = [];
+  if (pairs.length > 0 && totalDelta !== null && totalDelta !== 0) {
+    const rows = await aggregates.grouping(pairs, keep);
+    const cellMap = new Map<string, { dims: [number, string][]; pair: Pair }>();
+    for (const r of rows) {
+      const present = dims.map((_, j) => j).filter((j) => r[`k${j}`] !== null && r[`k${j}`] !== undefined);
+      if (present.length !== 2) continue;
+      const key = present.map((j) => `${j}=${String(r[`k${j}`])}`).join('\u0000');
+      const entry = cellMap.get(key) ?? { dims: present.map((j) => [j, String(r[`k${j}`])] as [number, string]), pair: { base: { ...ZERO_SUMS }, cur: { ...ZERO_SUMS } } };
+      if (Number(r.period) === 0) entry.pair.base = sumsFrom(r);
+      else entry.pair.cur = sumsFrom(r);
+      cellMap.set(key, entry);
+    }
+    const all = [...cellMap.values()].map((c) => {
+      const d = decompose(c.pair, overall, agg, k);
+      const t = segmentTest(c.pair, agg, k);
+      const dimsObj: Record<string, string> = {};
+      for (const [j, v] of c.dims) dimsObj[(dims[j] as DimensionDef).name] = v;
+      const cell: CellResult = {
+        dimensions: dimsObj,
+        baseline: d.baseline,
+        current: d.current,
+        delta: d.delta,
+        contribution: d.impact / totalDelta,
+        impact: d.impact,
+        mix: d.mix,
+        rate: d.rate,
+        baseline_units: c.pair.base.n,
+        current_units: c.pair.cur.n,
+        p_value: t.p_value,
+        q_value: null,
+        significant: false,
+      };
+      return cell;
+    });
+    const cq = benjaminiHochberg(all.map((c) => c.p_value));
+    all.forEach((c, i) => {
+      c.q_value = cq[i] ?? null;
+      c.significant = c.q_value !== null && c.q_value <= alpha;
+    });
+    cells = all
+      .filter((c) => Math.abs(c.contribution ?? 0) >= MIN_CELL_CONTRIBUTION)
+      .sort((a, b) => Math.abs(b.impact) - Math.abs(a.impact) || JSON.stringify(a.dimensions).localeCompare(JSON.stringify(b.dimensions)))
+      .slice(0, top);
+  }
+
+  // Day-to-day noise.
+  const noise = dailyNoise(dailyRows, agg, periods);
+
+  // Percentiles of the per-unit metric.
+  let percentiles: PercentileRow[] | null = null;
+  if (options.percentiles) {
+    const { q0, q1 } = await aggregates.quantiles();
+    percentiles = PERCENTILES.map((p, i) => {
+      const b = q0[i] ?? null;
+      const c = q1[i] ?? null;
+      const delta = b !== null && c !== null ? c - b : null;
+      return { p, baseline: b, current: c, delta, rel_delta: delta !== null && b !== null && b !== 0 ? delta / Math.abs(b) : null };
+    });
+  }
+
+  const headline: Headline = {
+    baseline: baselineValue,
+    current: currentValue,
+    delta: totalDelta,
+    rel_delta: totalDelta !== null && baselineValue !== null && baselineValue !== 0 ? totalDelta / Math.abs(baselineValue) : null,
+    baseline_units: overall.base.n,
+    current_units: overall.cur.n,
+    baseline_events: overall.base.c,
+    current_events: overall.cur.c,
+    scale: k,
+    noise,
+    beyond_noise: noise?.p_value !== null && noise?.p_value !== undefined ? noise.p_value < alpha : null,
+  };
+
+  const summary = summarize({
+    metric: src.label,
+    agg,
+    baseline: headline.baseline,
+    current: headline.current,
+    delta: headline.delta,
+    rel_delta: headline.rel_delta,
+    noise_p: noise?.p_value ?? null,
+    alpha,
+    ...pickDriver(rankedDims, cells, isTotal(agg) ? k * V0 : V0, agg),
+    any_significant: flat.some((s) => s.seg.significant),
+  });
+
+  return {
+    metric: src.label,
+    agg,
+    source: src.source,
+    event: src.event,
+    periods: { baseline: periodInfo(periods.baseline), current: periodInfo(periods.current) },
+    headline,
+    dimensions: rankedDims,
+    cells,
+    percentiles,
+    summary,
+    notices,
+    settings: { alpha, top, max_values: maxValues, where, experiment: options.experiment ?? null, dimensions: dims.map((d) => d.name) },
+  };
+}
+
 function fmtDays(d: number): string {
   const r = Number(d.toPrecision(4));
   return `${r} day${r === 1 ? '' : 's'}`;
 }
 
-interface DailyRow extends Record<string, unknown> {
-  period: number;
-  day: number;
-  c: number;
-  v: number | null;
-}
 
 function dailyNoise(daily: DailyRow[], agg: Agg, periods: Periods): NoiseResult | null {
   const series = (period: 0 | 1, p: Period): number[] => {

@@ -16,11 +16,12 @@
 import { quoteIdent, quoteLiteral } from '../../store/store.js';
 import type { Agg } from '../../stats/whatchanged/math.js';
 import { inPeriodSql, type Period } from '../../stats/whatchanged/period.js';
+import { NONE, OTHER, type ImpactParams } from '../../stats/whatchanged/fold.js';
+
+export { NONE, OTHER, type ImpactParams };
 
 export const UNITS_TABLE = '__whatchanged_units';
 export const AGG_TABLE = '__whatchanged_agg';
-export const NONE = '(none)';
-export const OTHER = '(other)';
 
 export interface Periods {
   baseline: Period;
@@ -215,17 +216,6 @@ export function profileSql(dimCount: number, opts: { checkUnits: boolean; agg: A
     if (opts.quantiles && !opts.checkUnits) parts.push(`quantile_cont(${opts.agg === 'mean' ? '__v / __c' : '__v'}, [${PERCENTILES.join(', ')}]) ${f} AS q${p}`);
   }
   return `SELECT ${parts.join(', ')} FROM ${UNITS_TABLE}`;
-}
-
-export interface ImpactParams {
-  agg: Agg;
-  /** Baseline scale for totals. */
-  k: number;
-  /** Overall baseline and current events (means). */
-  C0: number;
-  C1: number;
-  /** Overall baseline mean (means). */
-  M0: number;
 }
 
 function num(x: number): string {
