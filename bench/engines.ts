@@ -4,7 +4,7 @@
  * side by side: wall time of analyze, queries run, and the bytes of results that came back to the
  * CLI (which must not grow with N: only per-group sums return). Runs at N/10 and N.
  *
- *   npm run bench -- engines [units]        (default 10000000: 1M and 10M)
+ *   npm run bench -- engines [units] [reps]   (default 10000000: 1M and 10M; 3 interleaved rounds, median)
  *
  * The rows are generated inside each server (DuckDB range, PostgreSQL generate_series, ClickHouse
  * numbers) from the same integer hash, and the values are sums and products of exact binary
@@ -116,6 +116,7 @@ async function timeAnalyze(engine: Engine, relation: string): Promise<{ ms: numb
 
 export default async function bench(args: string[]): Promise<void> {
   const units = Number(args[0] ?? process.env.STATSIG_HACK_BENCH_UNITS ?? 10_000_000);
+  const reps = Math.max(1, Number(args[1] ?? 3));
   const sizes = [Math.max(1000, Math.round(units / 10)), units];
   const pg = pgBinDir() ? await startPostgres() : null;
   const ch = fs.existsSync(CLICKHOUSE_BIN) ? await startClickHouse() : null;
@@ -123,41 +124,65 @@ export default async function bench(args: string[]): Promise<void> {
   const store = await Store.open(path.join(dir, 'bench.duckdb'), { create: true, migrate: false });
   const rows: string[][] = [];
   const load = (): string => os.loadavg().map((x) => x.toFixed(1)).join(' ');
-  const row = (n: number, engine: string, loadMs: number, r: Awaited<ReturnType<typeof timeAnalyze>>): string[] => [
-    n.toLocaleString('en-US'),
-    engine,
-    (loadMs / 1000).toFixed(1),
-    r.ms.toFixed(0),
-    String(r.queries),
-    String(r.bytes),
-    r.lift?.toFixed(9) ?? '-',
-    load(),
-  ];
+  const timed = async (f: () => Promise<void>): Promise<number> => {
+    const t0 = performance.now();
+    await f();
+    return performance.now() - t0;
+  };
+  type Run = Awaited<ReturnType<typeof timeAnalyze>>;
   try {
     for (const n of sizes) {
-      let t0 = performance.now();
-      await store.run(duckGenerate(n));
-      let loaded = performance.now() - t0;
-      rows.push(row(n, 'duckdb', loaded, await timeAnalyze(new DuckDBEngine(store), 'exp')));
+      // Each engine's rows, then `reps` rounds of the analysis interleaved across engines (the load is shared and noisy).
+      const engines: { name: string; loadMs: number; run: () => Promise<Run> }[] = [];
+      const duckMs = await timed(() => store.run(duckGenerate(n)));
+      engines.push({ name: 'duckdb', loadMs: duckMs, run: () => timeAnalyze(new DuckDBEngine(store), 'exp') });
       if (pg) {
-        t0 = performance.now();
-        await pgGenerate(pg, `exp_${n}`, n);
-        loaded = performance.now() - t0;
-        const e = await openEngine({ type: 'postgres', settings: { type: 'postgres', host: pg.host, port: pg.port, user: pg.user, database: pg.database }, env: {} });
-        try {
-          rows.push(row(n, 'postgres', loaded, await timeAnalyze(e, e.dialect.table(`exp_${n}`))));
-        } finally {
-          await e.close();
-        }
-      } else rows.push([n.toLocaleString('en-US'), 'postgres', 'skipped: not installed', '', '', '', '', '']);
+        const ms = await timed(() => pgGenerate(pg, `exp_${n}`, n));
+        engines.push({
+          name: 'postgres',
+          loadMs: ms,
+          run: async () => {
+            const e = await openEngine({ type: 'postgres', settings: { type: 'postgres', host: pg.host, port: pg.port, user: pg.user, database: pg.database }, env: {} });
+            try {
+              return await timeAnalyze(e, e.dialect.table(`exp_${n}`));
+            } finally {
+              await e.close();
+            }
+          },
+        });
+      }
       if (ch) {
-        t0 = performance.now();
-        await chGenerate(ch, `exp_${n}`, n);
-        loaded = performance.now() - t0;
-        const e = await openEngine({ type: 'clickhouse', settings: { type: 'clickhouse', url: ch.url }, env: {} });
-        rows.push(row(n, 'clickhouse (2 shards)', loaded, await timeAnalyze(e, e.dialect.table(`exp_${n}`))));
-      } else rows.push([n.toLocaleString('en-US'), 'clickhouse', 'skipped: not installed', '', '', '', '', '']);
-      process.stderr.write(`  ${n} units generated and analyzed on every engine\n`);
+        const ms = await timed(() => chGenerate(ch, `exp_${n}`, n));
+        engines.push({
+          name: 'clickhouse (2 shards)',
+          loadMs: ms,
+          run: async () => {
+            const e = await openEngine({ type: 'clickhouse', settings: { type: 'clickhouse', url: ch.url }, env: {} });
+            return timeAnalyze(e, e.dialect.table(`exp_${n}`));
+          },
+        });
+      }
+      const runs = engines.map(() => [] as Run[]);
+      for (let r = 0; r < reps; r += 1) for (const [i, e] of engines.entries()) runs[i]?.push(await e.run());
+      for (const [i, e] of engines.entries()) {
+        const rs = runs[i] ?? [];
+        const ms = rs.map((x) => x.ms).sort((a, b) => a - b);
+        const last = rs[rs.length - 1];
+        rows.push([
+          n.toLocaleString('en-US'),
+          e.name,
+          (e.loadMs / 1000).toFixed(1),
+          (ms[Math.floor((ms.length - 1) / 2)] ?? 0).toFixed(0),
+          `${(ms[0] ?? 0).toFixed(0)}-${(ms[ms.length - 1] ?? 0).toFixed(0)}`,
+          String(last?.queries ?? ''),
+          String(last?.bytes ?? ''),
+          last?.lift?.toFixed(9) ?? '-',
+          load(),
+        ]);
+      }
+      if (!pg) rows.push([n.toLocaleString('en-US'), 'postgres', 'skipped: not installed', '', '', '', '', '', '']);
+      if (!ch) rows.push([n.toLocaleString('en-US'), 'clickhouse', 'skipped: not installed', '', '', '', '', '', '']);
+      process.stderr.write(`  ${n} units generated and analyzed ${reps}x on every engine\n`);
     }
   } finally {
     store.close();
@@ -165,7 +190,7 @@ export default async function bench(args: string[]): Promise<void> {
     ch?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const head = ['units', 'engine', 'load s', 'analyze ms', 'queries', 'bytes back', 'revenue diff', 'load avg (1/5/15 min)'];
+  const head = ['units', 'engine', 'load s', 'analyze ms (median)', 'min-max', 'queries', 'bytes back', 'revenue diff', 'load avg (1/5/15 min)'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
   process.stdout.write(`${line(head)}\n${rows.map(line).join('\n')}\n`);
