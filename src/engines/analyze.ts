@@ -255,9 +255,6 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   const columns = await describeRelation(store, opts.relation);
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
-  if (store.name !== 'duckdb' && ((opts.segments ?? []).length > 0 || (opts.percentiles ?? []).length > 0)) {
-    throw new UserError(`--segments and --percentile run on the embedded DuckDB only, not on ${store.name} yet`, { hint: 'drop --engine (or set engine to duckdb) for segments and percentiles', code: 'USAGE', exitCode: 2 });
-  }
   if (opts.metrics.length === 0 && (opts.percentiles ?? []).length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
 
   const metricCols = new Set<string>();
@@ -516,7 +513,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
       const m = metrics.find((x) => x.name === ps.metric);
       if (m && m.kind === 'ratio') throw new UserError(`--percentile ${ps.metric}: a ratio metric has no per-unit value to take a percentile of`, { hint: 'take the percentile of a value metric (e.g. revenue:0.9)', code: 'USAGE', exitCode: 2 });
       const column = m && m.kind === 'value' ? m.column : numericColumn(columns, ps.column ?? ps.metric, 'percentile metric', opts.source);
-      const x = `CAST(${quoteIdent(column)} AS DOUBLE)`;
+      const x = d.double(quoteIdent(column));
       const policy = m ? (policies.get(m.name) ?? opts.defaultNulls) : opts.defaultNulls;
       return { name: `${ps.metric} p${Number((ps.p * 100).toPrecision(6))}`, metric: ps.metric, expr: policy === 'zero' ? `coalesce(${x}, 0)` : x, p: ps.p };
     });
@@ -565,7 +562,7 @@ async function finiteRelation(store: Engine, opts: AnalyzeOptions, columns: stri
 
 /** --winsorize: the value capped at its column's quantile (ratio numerators and denominators each at their own). */
 function capped(expr: string, cap: number | undefined): string {
-  return cap === undefined ? expr : `LEAST(${expr}, ${cap})`;
+  return cap === undefined ? expr : `least(${expr}, ${cap})`;
 }
 
 /** Bad input found by the pure statistics becomes one clear line, not an "unexpected error". */

@@ -34,6 +34,8 @@ export class ClickHouseEngine extends RemoteEngine {
     const url = new URL(settings.url ?? `http://${settings.host ?? '127.0.0.1'}:${settings.port ?? 8123}/`);
     if (settings.database) url.searchParams.set('database', settings.database);
     url.searchParams.set('readonly', '2');
+    // An outer join's unmatched side is NULL, as in standard SQL (not the column type's default).
+    url.searchParams.set('join_use_nulls', '1');
     const headers: Record<string, string> = { 'X-ClickHouse-User': settings.user ?? 'default' };
     const password = env.STATSIG_HACK_CLICKHOUSE_PASSWORD;
     if (password) headers['X-ClickHouse-Key'] = password;

@@ -28,8 +28,15 @@ export interface Dialect {
   readonly sum: (expr: string, filter?: string) => string;
   /** True when the float expr is neither NaN nor ±Infinity (NULL stays NULL). */
   readonly isFinite: (expr: string) => string;
-  /** The exact `q` quantile of expr (linear interpolation), as an aggregate. */
+  /**
+   * The `q` quantile of expr as an aggregate: exact with linear interpolation (type 7, DuckDB's
+   * quantile_cont) where `exactQuantile`, else the engine's approximate one (BigQuery, Trino).
+   */
   readonly quantile: (expr: string, q: number) => string;
+  /** Whether `quantile` is exact; where not, percentile metrics rank the rows (ROW_NUMBER) instead. */
+  readonly exactQuantile: boolean;
+  /** Whether `WITH name AS (...)` works (ClickHouse 18.16 has no such CTEs: subqueries instead). */
+  readonly ctes: boolean;
   /** An interval of n days to add to or subtract from a timestamp. */
   readonly days: (n: number) => string;
   /** Whether the engine has `AGG(...) FILTER (WHERE ...)` (else the builder writes CASE). */
@@ -52,6 +59,8 @@ interface Spec {
   filter: boolean;
   isFinite: (expr: string) => string;
   quantile: (expr: string, q: number) => string;
+  /** quantile is exact (type 7); default true. */
+  exactQuantile?: boolean;
   /** `INTERVAL '7' DAY` (standard) or `INTERVAL 7 DAY`. */
   quotedInterval?: boolean;
 }
@@ -74,6 +83,8 @@ function make(spec: Spec): Dialect {
     sum: (expr, filter) => (filter === undefined ? `SUM(${expr})` : spec.filter ? `SUM(${expr}) FILTER (WHERE ${filter})` : `SUM(CASE WHEN ${filter} THEN ${expr} END)`),
     isFinite: spec.isFinite,
     quantile: spec.quantile,
+    exactQuantile: spec.exactQuantile !== false,
+    ctes: true,
     days: (n) => (spec.quotedInterval === false ? `INTERVAL ${Math.trunc(n)} DAY` : `INTERVAL '${Math.trunc(n)}' DAY`),
     filterClause: spec.filter,
   };
@@ -82,6 +93,19 @@ function make(spec: Spec): Dialect {
 /** Standard `x NOT IN (NaN, ±Infinity)` (PostgreSQL, Snowflake, Trino: NaN equals NaN there). */
 const notSpecial = (literal: (s: string) => string, type: string) => (expr: string) =>
   `(${expr} NOT IN (CAST(${literal('NaN')} AS ${type}), CAST(${literal('Infinity')} AS ${type}), CAST(${literal('-Infinity')} AS ${type})))`;
+
+/**
+ * ClickHouse's exact type-7 quantile: with h = (n - 1) q over the n non-NULL values sorted,
+ * x[floor h] + (h - floor h) (x[ceil h] - x[floor h]) (1-based arrayElement). The server computes
+ * the sorted array once per group (identical expressions are evaluated once); only the value returns.
+ */
+function clickhouseQuantile(e: string, q: number): string {
+  const sorted = `arraySort(groupArray(${e}))`;
+  const h = `((count(${e}) - 1) * ${q})`;
+  const lo = `arrayElement(${sorted}, toUInt64(floor(${h})) + 1)`;
+  const hi = `arrayElement(${sorted}, toUInt64(ceil(${h})) + 1)`;
+  return `(${lo} + (${h} - floor(${h})) * (${hi} - ${lo}))`;
+}
 
 export const DIALECTS: Record<DialectName, Dialect> = {
   duckdb: make({
@@ -114,9 +138,11 @@ export const DIALECTS: Record<DialectName, Dialect> = {
       textType: 'String',
       filter: false,
       isFinite: (e) => `isFinite(${e})`,
-      // The exact quantile without interpolation: 18.16 (Debian's) has no quantileExactInclusive.
-      quantile: (e, q) => `quantileExact(${q})(${e})`,
+      // 18.16 (Debian's) has neither quantileExactInclusive nor an interpolating exact quantile
+      // (quantileExact picks one element): type 7 from the sorted values, as DuckDB's quantile_cont.
+      quantile: clickhouseQuantile,
     }),
+    ctes: false,
     // CAST(NULL AS Float64) fails in ClickHouse; the conversion functions keep Nullable columns Nullable.
     double: (e) => `toFloat64(${e})`,
     text: (e) => `toString(${e})`,
@@ -133,6 +159,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     isFinite: (e) => `(NOT IS_NAN(${e}) AND NOT IS_INF(${e}))`,
     // BigQuery has no exact percentile aggregate: 1000 buckets of APPROX_QUANTILES (documented).
     quantile: (e, q) => `APPROX_QUANTILES(${e}, 1000)[OFFSET(${Math.round(q * 1000)})]`,
+    exactQuantile: false,
   }),
   snowflake: make({
     name: 'snowflake',
@@ -152,7 +179,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     textType: 'STRING',
     filter: true,
     isFinite: (e) => `(NOT isnan(${e}) AND abs(${e}) < CAST('Infinity' AS DOUBLE))`,
-    quantile: (e, q) => `percentile(${e}, ${q})`,
+    // Exact with linear interpolation (Databricks SQL, Runtime 10.3+), as percentile(e, q).
+    quantile: (e, q) => `percentile_cont(${q}) WITHIN GROUP (ORDER BY ${e})`,
   }),
   trino: make({
     name: 'trino',
@@ -164,6 +192,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     isFinite: (e) => `is_finite(${e})`,
     // Trino's exact quantile needs the row values; approx_percentile is the aggregate it offers (documented).
     quantile: (e, q) => `approx_percentile(${e}, ${q})`,
+    exactQuantile: false,
   }),
 };
 

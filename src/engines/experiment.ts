@@ -9,6 +9,7 @@ import { componentSql, experimentMetrics, isRatioMetric, metricComponents, Metri
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
 import { asEngine, type Engine } from './engine.js';
 import type { EngineTables } from './open.js';
+import { unitsWithoutCtes } from './experiment-units.js';
 
 export interface ExperimentAnalyzeOptions extends TestSettings {
   experiment: string;
@@ -74,7 +75,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const exposed = await data.all<{ n: number }>(`SELECT count(*) AS n FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}`);
   if (rows.length === 0 && Number(exposed[0]?.n ?? 0) === 0) {
     const known = on
-      ? (await data.all<{ name: string }>(`SELECT DISTINCT experiment AS name FROM ${t.exposures} ORDER BY 1`)).map((r) => ({ name: String(r.name) }))
+      ? (await data.all<{ name: string }>(`SELECT DISTINCT experiment AS name FROM ${t.exposures} ORDER BY name`)).map((r) => ({ name: String(r.name) }))
       : await store.all<{ name: string }>("SELECT DISTINCT name FROM (SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT experiment AS name FROM exposures) ORDER BY 1");
     throw new UserError(`no experiment named "${opts.experiment}" in the project store`, {
       hint: known.length > 0 ? `experiments: ${known.map((k) => k.name).join(', ')}` : 'run `statsig-hack seed` or import exposures first',
@@ -85,7 +86,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
 
   const metricRows = await store.all<{ name: string; spec: unknown }>("SELECT name, spec FROM entities WHERE kind = 'metrics' ORDER BY name");
   const custom = new Map<string, unknown>(metricRows.map((r) => [r.name, typeof r.spec === 'string' ? (JSON.parse(r.spec) as unknown) : r.spec]));
-  const events = (await data.all<{ event: string }>(`SELECT DISTINCT event FROM ${t.events} ORDER BY 1`)).map((e) => String(e.event));
+  const events = (await data.all<{ event: string }>(`SELECT DISTINCT event FROM ${t.events} ORDER BY event`)).map((e) => String(e.event));
   let defs: MetricDef[];
   try {
     if (opts.metrics.length > 0) {
@@ -176,9 +177,11 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   ];
 
   // One unit-level relation (a temp table in the store; a subquery on a read-only warehouse).
+  // An engine without CTEs (ClickHouse 18.16) gets the same rows from nested subqueries.
+  const parts = { tables: t, experiment: opts.experiment, events: usedEvents, preDays: opts.preDays, aggs, aliases, properties: USER_PROPERTIES };
   const relation = await data.materialize(
     '__exp',
-    `WITH x AS (SELECT unit_id, group_name, first_exposure FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}),
+    !sql.ctes ? unitsWithoutCtes(sql, parts) : `WITH x AS (SELECT unit_id, group_name, first_exposure FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}),
     e AS (
       SELECT ev.unit_id, ev.event, coalesce(ev.value, 0) AS value, ev.ts, ev.ts >= x.first_exposure AS post
       FROM ${t.events} ev JOIN x ON ev.unit_id = x.unit_id

@@ -3,11 +3,14 @@
  *   1. COUNT, the p-quantile, the 0.25 and 0.75 quantiles (for the IQR) and STDDEV_SAMP;
  *   2. the band count COUNT(*) FILTER (WHERE x BETWEEN q - h AND q + h) with each arm's q and h,
  *      and the units exactly at q (ties).
- * Dialect: quantile_cont(x, p) is DuckDB's; standard SQL (PostgreSQL, Snowflake, Redshift) spells it
- * PERCENTILE_CONT(p) WITHIN GROUP (ORDER BY x), BigQuery uses PERCENTILE_CONT(x, p) OVER () or
- * APPROX_QUANTILES. Everything else is COUNT/STDDEV_SAMP/FILTER. The math is in percentile.ts.
+ * The quantile is the exact one with linear interpolation (type 7: DuckDB's quantile_cont) on every
+ * engine, so the estimates agree across engines: the dialect's exact aggregate where it has one
+ * (PostgreSQL, Snowflake, Databricks: percentile_cont WITHIN GROUP; ClickHouse: the sorted group
+ * array), else (BigQuery, Trino: only approximate aggregates) the two order statistics around
+ * (n - 1) p picked by ROW_NUMBER() in a window and interpolated here. Everything else is
+ * COUNT/STDDEV_SAMP and filtered COUNTs. The math is in percentile.ts.
  */
-import { quoteIdent, quoteLiteral } from '../store/store.js';
+import type { Dialect } from './dialect.js';
 import type { Engine } from './engine.js';
 import { compareQuantiles, silvermanBandwidth, type QuantileArm, type QuantileComparison } from '../stats/percentile.js';
 import type { Tails } from '../stats/ttest.js';
@@ -32,44 +35,73 @@ export interface PercentileResult extends QuantileComparison {
   method: 'quantile-density';
 }
 
-function lit(x: number): string {
-  return `CAST(${x.toPrecision(17)} AS DOUBLE)`;
+/** The quantiles the stats pass takes: p, and the quartiles for the IQR. */
+const QUARTILES = [0.25, 0.75] as const;
+
+/** (group as text, value) per row, NULL values left out. */
+function values(d: Dialect, relation: string, group: string, expr: string): string {
+  return `(SELECT ${d.text(d.ident(group))} AS __group, ${expr} AS __x FROM ${relation}) AS __p WHERE __x IS NOT NULL`;
 }
 
-export function quantileStatsQuery(relation: string, group: string, expr: string, p: number): string {
-  return `SELECT CAST(${quoteIdent(group)} AS VARCHAR) AS __group, COUNT(__x) AS n, quantile_cont(__x, ${lit(p)}) AS q,
-    quantile_cont(__x, 0.75) - quantile_cont(__x, 0.25) AS iqr, STDDEV_SAMP(__x) AS sd
-  FROM (SELECT ${quoteIdent(group)}, ${expr} AS __x FROM ${relation}) AS __p
-  WHERE __x IS NOT NULL GROUP BY 1 ORDER BY 1`;
+/**
+ * Per arm: n, q (the p-quantile), iqr, sd. On an engine without an exact quantile aggregate the
+ * row holds the order statistics instead (lo<i>, hi<i> for p, 0.25, 0.75); `quantileRow` reads both.
+ */
+export function quantileStatsQuery(d: Dialect, relation: string, group: string, expr: string, p: number): string {
+  if (d.exactQuantile) {
+    return `SELECT __group, COUNT(__x) AS n, ${d.quantile('__x', p)} AS q,
+    ${d.quantile('__x', QUARTILES[1])} - ${d.quantile('__x', QUARTILES[0])} AS iqr, STDDEV_SAMP(__x) AS sd
+  FROM ${values(d, relation, group, expr)} GROUP BY __group ORDER BY __group`;
+  }
+  // 1-based ranks of floor(h) and ceil(h), h = (n - 1) q: the two values type 7 interpolates between.
+  const at = (q: number, f: 'FLOOR' | 'CEIL'): string => `MIN(CASE WHEN ${d.double('__r')} = ${f}((${d.double('__n')} - 1) * ${d.number(q)}) + 1 THEN __x END)`;
+  const picks = [p, ...QUARTILES].flatMap((q, i) => [`${at(q, 'FLOOR')} AS lo${i}`, `${at(q, 'CEIL')} AS hi${i}`]);
+  return `SELECT __group, COUNT(*) AS n, ${picks.join(', ')}, STDDEV_SAMP(__x) AS sd
+  FROM (SELECT __group, __x, ROW_NUMBER() OVER (PARTITION BY __group ORDER BY __x) AS __r, COUNT(*) OVER (PARTITION BY __group) AS __n
+    FROM ${values(d, relation, group, expr)}) AS __ranked
+  GROUP BY __group ORDER BY __group`;
 }
 
-export function bandCountQuery(relation: string, group: string, expr: string, arms: { group: string; q: number; h: number }[]): string {
-  const g = `CAST(${quoteIdent(group)} AS VARCHAR)`;
-  const band = arms.map((a) => `(${g} = ${quoteLiteral(a.group)} AND __x BETWEEN ${lit(a.q - a.h)} AND ${lit(a.q + a.h)})`).join(' OR ');
-  const ties = arms.map((a) => `(${g} = ${quoteLiteral(a.group)} AND __x = ${lit(a.q)})`).join(' OR ');
-  return `SELECT ${g} AS __group, COUNT(*) FILTER (WHERE ${band}) AS in_band, COUNT(*) FILTER (WHERE ${ties}) AS ties
-  FROM (SELECT ${quoteIdent(group)}, ${expr} AS __x FROM ${relation}) AS __p
-  WHERE __x IS NOT NULL GROUP BY 1 ORDER BY 1`;
+/** Type 7 from the two order statistics: lo + (h - floor h) (hi - lo), h = (n - 1) q (DuckDB's and PostgreSQL's formula). */
+export function interpolate(lo: number, hi: number, n: number, q: number): number {
+  const h = (n - 1) * q;
+  return lo + (h - Math.floor(h)) * (hi - lo);
+}
+
+/** n, q, iqr and sd of one row of quantileStatsQuery, whichever form it took. */
+export function quantileRow(row: Record<string, unknown>, p: number): { n: number; q: number; iqr: number; sd: number } {
+  const n = Number(row.n ?? 0);
+  const sd = Number(row.sd ?? 0);
+  if (row.lo0 === undefined) return { n, q: Number(row.q), iqr: Number(row.iqr ?? 0), sd };
+  const quantile = (i: number, q: number): number => interpolate(Number(row[`lo${i}`]), Number(row[`hi${i}`]), n, q);
+  return { n, q: quantile(0, p), iqr: quantile(2, QUARTILES[1]) - quantile(1, QUARTILES[0]), sd };
+}
+
+export function bandCountQuery(d: Dialect, relation: string, group: string, expr: string, arms: { group: string; q: number; h: number }[]): string {
+  const band = arms.map((a) => `(__group = ${d.literal(a.group)} AND __x BETWEEN ${d.number(a.q - a.h)} AND ${d.number(a.q + a.h)})`).join(' OR ');
+  const ties = arms.map((a) => `(__group = ${d.literal(a.group)} AND __x = ${d.number(a.q)})`).join(' OR ');
+  return `SELECT __group, ${d.count(band)} AS in_band, ${d.count(ties)} AS ties
+  FROM ${values(d, relation, group, expr)} GROUP BY __group ORDER BY __group`;
 }
 
 /** Quantile differences of every spec for every variant against the control, with warnings for point masses. */
 export async function percentileComparisons(
-  store: Pick<Engine, 'all'>,
+  store: Pick<Engine, 'all' | 'dialect'>,
   a: { relation: string; group: string; control: string; variants: readonly string[]; specs: PercentileSpec[]; alpha: number; tails: Tails },
 ): Promise<{ results: PercentileResult[]; warnings: string[] }> {
   const results: PercentileResult[] = [];
   const warnings: string[] = [];
   for (const s of a.specs) {
-    const stats = await store.all(quantileStatsQuery(a.relation, a.group, s.expr, s.p));
+    const stats = await store.all(quantileStatsQuery(store.dialect, a.relation, a.group, s.expr, s.p));
     const arms = new Map<string, QuantileArm>();
     for (const row of stats) {
-      const n = Number(row.n ?? 0);
-      const h = silvermanBandwidth(Number(row.sd ?? 0), Number(row.iqr ?? 0), n);
-      if (n >= 2 && h !== null) arms.set(String(row.__group), { n, q: Number(row.q), h, inBand: 0 });
+      const { n, q, iqr, sd } = quantileRow(row, s.p);
+      const h = silvermanBandwidth(sd, iqr, n);
+      if (n >= 2 && h !== null) arms.set(String(row.__group), { n, q, h, inBand: 0 });
     }
     const wanted = [a.control, ...a.variants].filter((g) => arms.has(g));
     if (wanted.length > 0) {
-      const counts = await store.all(bandCountQuery(a.relation, a.group, s.expr, wanted.map((g) => ({ group: g, ...(arms.get(g) as QuantileArm) }))));
+      const counts = await store.all(bandCountQuery(store.dialect, a.relation, a.group, s.expr, wanted.map((g) => ({ group: g, ...(arms.get(g) as QuantileArm) }))));
       for (const row of counts) {
         const arm = arms.get(String(row.__group));
         if (!arm) continue;

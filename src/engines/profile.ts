@@ -65,7 +65,10 @@ export async function profileRelation(source: Store | Engine, relation: string, 
   // Means (centring constants) and the duplicate screen read the first rows of a large relation: a
   // block sample still decodes every column of a file read in place, the first rows only a few
   // row groups. Levels keep the block sample (one column, and a file sorted by it must not hide them).
-  const head = small ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_SAMPLE_ROWS}) AS __head`;
+  // LIMIT is every engine's word, so warehouses screen the first rows too: an exact COUNT(DISTINCT unit)
+  // of a large relation costs more than the analysis (on a ClickHouse Distributed table every shard
+  // ships its whole set of units to be merged).
+  const head = rows <= PROFILE_SAMPLE_ROWS ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_SAMPLE_ROWS}) AS __head`;
   const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
   opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
   const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${head}`);

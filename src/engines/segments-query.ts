@@ -6,7 +6,7 @@
  * own comparison with each segment's statistics.
  */
 import { UserError } from '../core/errors.js';
-import { quoteIdent, quoteLiteral } from '../store/store.js';
+import { DIALECTS, type Dialect } from './dialect.js';
 import type { Engine } from './engine.js';
 import type { Comparison } from '../stats/cuped.js';
 import { StatsInputError, type Moments } from '../stats/moments.js';
@@ -16,14 +16,14 @@ import { buildMomentsQuery, type MomentRequest } from './sql.js';
 /** Label of units whose segment value is NULL. */
 export const NO_SEGMENT = '(none)';
 
-/** Grouping expression "group<US>segment value" for buildMomentsQuery's group expression. */
-export function segmentGroupExpr(group: string, dimension: string): string {
-  return `(CAST(${quoteIdent(group)} AS VARCHAR) || ${quoteLiteral(SEGMENT_SEPARATOR)} || COALESCE(CAST(${quoteIdent(dimension)} AS VARCHAR), ${quoteLiteral(NO_SEGMENT)}))`;
+/** Grouping expression "group<US>segment value" for buildMomentsQuery's group expression (`||` concatenates on every engine). */
+export function segmentGroupExpr(group: string, dimension: string, d: Dialect = DIALECTS.duckdb): string {
+  return `(${d.text(d.ident(group))} || ${d.literal(SEGMENT_SEPARATOR)} || COALESCE(${d.text(d.ident(dimension))}, ${d.literal(NO_SEGMENT)}))`;
 }
 
 /** Distinct values per dimension, in one scan: SELECT COUNT(DISTINCT d1) AS d0, ... */
-export function segmentCardinalityQuery(relation: string, dimensions: readonly string[]): string {
-  return `SELECT ${dimensions.map((d, i) => `COUNT(DISTINCT ${quoteIdent(d)}) AS d${i}`).join(', ')} FROM ${relation}`;
+export function segmentCardinalityQuery(relation: string, dimensions: readonly string[], d: Dialect = DIALECTS.duckdb): string {
+  return `SELECT ${dimensions.map((x, i) => `COUNT(DISTINCT ${d.ident(x)}) AS d${i}`).join(', ')} FROM ${relation}`;
 }
 
 /** More distinct values than this in a segment dimension is an id or a number, not a segment. */
@@ -48,8 +48,9 @@ export interface SegmentRunArgs {
  * The per-segment comparisons: one moments query per dimension, grouped by (group, segment value),
  * with the same columns (so CUPED/CUPAC is refitted inside each segment).
  */
-export async function segmentComparisons(store: Pick<Engine, 'all'>, a: SegmentRunArgs): Promise<SegmentInput[]> {
-  const [row] = await store.all(segmentCardinalityQuery(a.relation, a.dimensions));
+export async function segmentComparisons(store: Pick<Engine, 'all' | 'dialect'>, a: SegmentRunArgs): Promise<SegmentInput[]> {
+  const d = store.dialect;
+  const [row] = await store.all(segmentCardinalityQuery(a.relation, a.dimensions, d));
   a.dimensions.forEach((d, i) => {
     const n = Number(row?.[`d${i}`] ?? 0);
     if (n > MAX_SEGMENT_VALUES) {
@@ -62,7 +63,7 @@ export async function segmentComparisons(store: Pick<Engine, 'all'>, a: SegmentR
   });
   const out: SegmentInput[] = [];
   for (const dimension of a.dimensions) {
-    const query = buildMomentsQuery(a.relation, segmentGroupExpr(a.group, dimension), a.requests, {}, a.cellKeys);
+    const query = buildMomentsQuery(a.relation, segmentGroupExpr(a.group, dimension, d), a.requests, {}, a.cellKeys, d);
     const moments = query.decode(await store.all(query.sql));
     for (const metric of a.metrics) {
       const byKey = moments.get(metric) ?? new Map<string, Moments>();

@@ -10,6 +10,8 @@ import { buildMomentsQuery } from '../../src/engines/sql.js';
 import { levelKey } from '../../src/engines/profile.js';
 import { chooseEngine, openEngine } from '../../src/engines/open.js';
 import { componentSql } from '../../src/store/metrics.js';
+import { bandCountQuery, interpolate, quantileRow, quantileStatsQuery } from '../../src/engines/percentile-query.js';
+import { segmentGroupExpr } from '../../src/engines/segments-query.js';
 
 const FILTER: Record<DialectName, boolean> = { duckdb: true, postgres: true, clickhouse: false, bigquery: false, snowflake: false, databricks: true, trino: true };
 const BACKTICK: DialectName[] = ['bigquery', 'databricks'];
@@ -104,6 +106,38 @@ describe('dialects', () => {
       expect(m?.sums[2]).toBe(2 * (1 - 0));
       expect(q.extras(rows).get('__rows')?.get('control')).toBe(5);
     }
+  });
+
+  it('percentiles: the exact quantile aggregate where the engine has one, else ROW_NUMBER order statistics interpolated as type 7', () => {
+    for (const name of DIALECT_NAMES) {
+      const d = DIALECTS[name];
+      const sql = quantileStatsQuery(d, d.table('a.exp'), 'variant', d.double(d.ident('revenue')), 0.9);
+      expect(sql).toContain(`${d.text(d.ident('variant'))} AS __group`);
+      expect(sql).toMatch(/GROUP BY __group ORDER BY __group$/);
+      if (name === 'bigquery' || name === 'trino') {
+        expect(d.exactQuantile).toBe(false);
+        expect(sql).toContain('ROW_NUMBER() OVER (PARTITION BY __group ORDER BY __x)');
+        expect(sql).not.toMatch(/APPROX|approx_percentile/);
+      } else {
+        expect(d.exactQuantile).toBe(true);
+        expect(sql).toContain(`${d.quantile('__x', 0.9)} AS q`);
+      }
+      const band = bandCountQuery(d, d.table('a.exp'), 'variant', '__v', [{ group: "c'1", q: 2, h: 0.5 }]);
+      expect(band).toContain(`__x BETWEEN ${d.number(1.5)} AND ${d.number(2.5)}`);
+      expect(band).toContain(d.literal("c'1"));
+      expect(segmentGroupExpr('variant', 'country', d)).toBe(`(${d.text(d.ident('variant'))} || ${d.literal('\u001f')} || COALESCE(${d.text(d.ident('country'))}, ${d.literal('(none)')}))`);
+    }
+    expect(DIALECTS.clickhouse.quantile('x', 0.9)).toContain('arraySort(groupArray(x))');
+    expect(DIALECTS.databricks.quantile('x', 0.5)).toBe('percentile_cont(0.5) WITHIN GROUP (ORDER BY x)');
+    // numpy.quantile([1, 2, 3, 4], 0.9) = 3.7; ([10, 20], 0.5) = 15; one value: itself.
+    expect(interpolate(3, 4, 4, 0.9)).toBeCloseTo(3.7, 12);
+    expect(interpolate(10, 20, 2, 0.5)).toBe(15);
+    expect(interpolate(7, 7, 1, 0.9)).toBe(7);
+    // The ranked row: p = 0.9 (3, 4), quartiles of [1, 2, 3, 4]: 1.75 and 3.25 (numpy).
+    const row = quantileRow({ n: '4', lo0: 3, hi0: 4, lo1: 1, hi1: 2, lo2: 3, hi2: 4, sd: 1.2 }, 0.9);
+    expect(row.q).toBeCloseTo(3.7, 12);
+    expect(row.iqr).toBeCloseTo(3.25 - 1.75, 12);
+    expect(quantileRow({ n: 4, q: 3.7, iqr: 1.5, sd: 1.2 }, 0.9)).toEqual({ n: 4, q: 3.7, iqr: 1.5, sd: 1.2 });
   });
 
   it('metric components in each dialect (experiment mode)', () => {

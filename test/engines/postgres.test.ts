@@ -104,6 +104,28 @@ describe.skipIf(skip !== null)('postgres engine: the same numbers as DuckDB', ()
     }
   }, 180_000);
 
+  it('segments and percentiles (exact percentile_cont, band counts by FILTER): table and experiment mode equal DuckDB', async () => {
+    const cases: Partial<AnalysisRequest>[] = [
+      { metrics: ['revenue', 'orders'], method: 'cupac', covariates: ['pre_revenue', 'tenure_days'], segments: ['country', 'flat'], correction: 'bh' },
+      { metrics: ['revenue'], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }], segments: ['country'], percentiles: [{ metric: 'revenue', p: 0.9 }, { metric: 'orders', p: 0.5 }, { metric: 'pre_revenue', p: 0.25 }] },
+    ];
+    for (const c of cases) {
+      const [duck, post] = await both(base(c));
+      expect(duck.segments?.cells.filter((x) => x.skipped === null).length ?? 0).toBeGreaterThan(4);
+      expectSameResult(post, duck);
+    }
+    const [duck] = await both(base(cases[1] as Partial<AnalysisRequest>));
+    expect([...new Set(duck.percentiles?.map((x) => x.name))]).toEqual(['revenue p90', 'orders p50', 'pre_revenue p25']);
+    expect(duck.percentiles?.every((x) => x.diff_se !== null && x.diff_se > 0)).toBe(true);
+    const experiment = experiments[0] as string;
+    const plain = await runAnalysis(base({ data: undefined, experiment, unit: 'unit_id', group: 'group_name', metrics: [] }));
+    const metric = plain.results[0]?.metric as string;
+    const [d2, p2] = await both(base({ data: undefined, experiment, unit: 'unit_id', group: 'group_name', metrics: [], segments: ['country', 'platform'], percentiles: [{ metric, p: 0.9 }] }));
+    expect(d2.segments?.cells.length ?? 0).toBeGreaterThan(4);
+    expect(d2.percentiles?.length).toBeGreaterThan(0);
+    expectSameResult(p2, d2);
+  }, 180_000);
+
   it('says which table is missing, in the data or in the table mapping', async () => {
     await expect(runAnalysis(base({ data: 'no_such_table', engine: pg }))).rejects.toThrow(/no_such_table: no such table in the postgres engine/);
     const unmapped = chooseEngine('postgres', { engine: { ...pg.settings, type: 'postgres', tables: undefined } }, {}) as EngineChoice;

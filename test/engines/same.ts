@@ -53,9 +53,13 @@ export function stubRequest(cwd: string, db: string, over: Partial<AnalysisReque
   return { cwd, db, data: 'exp', unit: 'user_id', group: 'variant', metrics: ['revenue'], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two', correction: 'none', ...over };
 }
 
-/** The cases every stub engine must answer as DuckDB does: plain, CUPAC with a categorical covariate, a ratio. */
+/** Segments and percentiles (the dialect's segment key; its exact quantile or the ROW_NUMBER order statistics). */
+export const SEGMENT_PERCENTILE_CASE: Partial<AnalysisRequest> = { metrics: ['revenue'], segments: ['country'], percentiles: [{ metric: 'revenue', p: 0.9 }, { metric: 'orders', p: 0.5 }] };
+
+/** The cases every stub engine must answer as DuckDB does: plain, CUPAC with a categorical covariate, a ratio, segments and percentiles. */
 export const STUB_CASES: readonly Partial<AnalysisRequest>[] = [
   { metrics: ['revenue', 'orders'], method: 'none' },
   { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
   { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
+  SEGMENT_PERCENTILE_CASE,
 ];

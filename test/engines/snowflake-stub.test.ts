@@ -9,7 +9,7 @@ import type { Store } from '../../src/store/store.js';
 import { runAnalysis, type AnalysisRequest } from '../../src/engines/run.js';
 import { chooseEngine, type EngineChoice } from '../../src/engines/open.js';
 import { startSnowflakeStub, type SnowflakeStub } from '../support/warehouse-stubs.js';
-import { expectSameResult, stubProject, stubRequest } from './same.js';
+import { expectSameResult, SEGMENT_PERCENTILE_CASE, stubProject, stubRequest } from './same.js';
 
 
 describe('snowflake engine against an SQL API stub', () => {
@@ -38,6 +38,7 @@ describe('snowflake engine against an SQL API stub', () => {
       { metrics: ['revenue'], method: 'cuped', covariates: ['pre_revenue'] },
       { metrics: ['revenue'], method: 'cupac', covariates: ['pre_revenue', 'country'] },
       { metrics: [], ratios: [{ name: 'orders/sessions', kind: 'ratio', num: 'orders', den: 'sessions' }] },
+      SEGMENT_PERCENTILE_CASE,
     ];
     for (const c of cases) {
       const duck = await runAnalysis(base(c));
