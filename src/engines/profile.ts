@@ -19,6 +19,12 @@ export interface ColumnInfo {
 /** Relations up to this many rows are profiled whole; larger ones through a block sample of about this size. */
 export const PROFILE_SAMPLE_ROWS = 200_000;
 
+/**
+ * A large relation's centring means and duplicate screen read its first this many rows: about one
+ * row group of a Parquet file (DuckDB writes 122,880 rows a group), all its columns decoded.
+ */
+export const PROFILE_HEAD_ROWS = 100_000;
+
 /** A categorical covariate keeps at most this many levels (the rest are pooled with the reference). */
 export const MAX_LEVELS = 20;
 
@@ -75,7 +81,7 @@ export async function profileRelation(source: Store | Engine, relation: string, 
   // Means (centring constants) and the duplicate screen read the first rows of a large relation: a
   // block sample still decodes every column of a file read in place, the first rows only a few
   // row groups. Levels keep the block sample (one column, and a file sorted by it must not hide them).
-  const head = small ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_SAMPLE_ROWS}) AS __head`;
+  const head = small ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_HEAD_ROWS}) AS __head`;
   const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
   opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
   const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${head}`);
