@@ -7,8 +7,8 @@ import { didYouMean, UserError } from '../core/errors.js';
 import { stripControl } from '../core/sanitize.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
-import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
-import { PROFILE_SAMPLE_ROWS, describeRelation, levelKey, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
+import { buildMomentsQuery, type ColumnExpr, type MomentRequest, type RawCellKey } from './sql.js';
+import { MAX_LEVELS, describeRelation, levelKey, levelOf, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
 import { srmTest } from '../stats/srm.js';
 import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
@@ -293,7 +293,6 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
       exitCode: 2,
     });
   }
-  for (const c of covInfos.filter((x) => !x.numeric)) await refuseMostlyNumericText(store, opts.relation, c.name, opts.source);
   if (method === 'cuped' || method === 'cupac') {
     const missing = metrics.filter((m) => opts.covariates.length === 0 && (m.covariates ?? []).length === 0);
     if (missing.length > 0 && covInfos.length === 0) {
@@ -319,6 +318,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
     categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
+  for (const c of covInfos.filter((x) => !x.numeric)) await refuseMostlyNumericText(store, opts.relation, c.name, opts.source, profile.levels.get(c.name)?.numbers, profile.sampleRows === profile.rows);
   if (profile.sampleUnits < profile.sampleRows && opts.dedupe === undefined) {
     const d = await duplicateUnits(store, relation, unit, group);
     warnings.push(
@@ -335,6 +335,9 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
   const covariates: CovariateColumn[] = [];
   const cellKeys: string[] = [];
+  // The moments pass groups by a categorical's raw value (as a plain GROUP BY over the file, no text
+  // expression per row) when the profile saw few distinct values; the levels are mapped per cell.
+  const scanKeys: (string | RawCellKey)[] = [];
   for (const c of covInfos) {
     if (c.numeric) {
       covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(${d.double(quoteIdent(c.name))}, ${shiftOf(c.name)})` }] });
@@ -348,6 +351,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
       // Indicators are folded from per-cell statistics: the moments query groups by this key.
       const key = cellKeys.length;
       cellKeys.push(levelKey(c.name, levels.kept, d));
+      scanKeys.push(store.name === 'duckdb' && levels.seen <= MAX_LEVELS ? { raw: quoteIdent(c.name), label: (cell) => levelOf(cell, levels.kept, d) } : levelKey(c.name, levels.kept, d));
       covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
   }
@@ -408,7 +412,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   if (!finiteFirst) for (const c of checked.filter((x) => !read.includes(quoteIdent(x)))) extra[`sq:${c}`] = `SUM(${d.double(quoteIdent(c))} * ${d.double(quoteIdent(c))})`;
   // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
   for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = d.count(`coalesce(${d.double(quoteIdent(m.den))}, 0) <> 0`);
-  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, cellKeys, d);
+  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, scanKeys, d);
   const rows = await store.all(query.sql);
   // NaN or Infinity in a column makes its sums NaN or infinite, a value beyond 1e150 its sum of squares
   // at least 1e300: only then the exact count runs (it throws the error naming column and rows).
@@ -579,21 +583,16 @@ function asUserError<T>(f: () => T): T {
  * A text covariate whose values are nearly all numbers has a few bad values (e.g. "abc" or
  * "n/a" in a numeric column): treating it as categorical would silently pool and drop it.
  */
-async function refuseMostlyNumericText(store: Engine, relation: string, column: string, source: string): Promise<void> {
+async function refuseMostlyNumericText(store: Engine, relation: string, column: string, source: string, screen: Levels['numbers'], whole: boolean): Promise<void> {
   // TRY_CAST and any_value are DuckDB's; a warehouse skips this guard (its columns are typed).
-  if (store.name !== 'duckdb') return;
+  if (store.name !== 'duckdb' || !screen) return;
   const c = store.dialect.ident(column);
-  // A large relation is screened on a block sample of this one column first: a column that is not
-  // even half numbers there cannot be 90% numbers overall, and the exact pass (TRY_CAST of every
-  // value, slower than the moments pass itself) is skipped.
-  const [count] = await store.all(`SELECT COUNT(*) AS n FROM ${relation}`);
-  const total = Number(count?.n ?? 0);
-  if (total > PROFILE_SAMPLE_ROWS) {
-    const pct = ((PROFILE_SAMPLE_ROWS / total) * 100).toFixed(4);
-    const [s] = await store.all(`SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad FROM (SELECT ${c} FROM ${relation} USING SAMPLE ${pct}% (system, 42)) AS __screen`);
-    const sn = Number(s?.n ?? 0);
-    if (sn > 0 && sn - Number(s?.bad ?? 0) < 0.5 * sn) return;
-  }
+  // The profile's levels pass screened the values (on a block sample of a large relation): a column
+  // that is not even half numbers there cannot be 90% numbers overall, and the exact pass (TRY_CAST
+  // of every value, slower than the moments pass itself) is skipped; on a relation profiled whole
+  // the screen is exact and the pass runs only to name the values.
+  const { values, bad: seenBad } = screen;
+  if (whole ? !(seenBad > 0 && values - seenBad >= 0.9 * values) : values > 0 && values - seenBad < 0.5 * values) return;
   const [row] = await store.all(
     `SELECT count(${c}) AS n, count(*) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS bad, any_value(${c}) FILTER (WHERE ${c} IS NOT NULL AND TRY_CAST(${c} AS DOUBLE) IS NULL) AS example FROM ${relation}`,
   );

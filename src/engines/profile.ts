@@ -19,6 +19,15 @@ export interface ColumnInfo {
 /** Relations up to this many rows are profiled whole; larger ones through a block sample of about this size. */
 export const PROFILE_SAMPLE_ROWS = 200_000;
 
+/**
+ * A large relation's centring means and duplicate screen read its first this many rows: about one
+ * row group of a Parquet file (DuckDB writes 122,880 rows a group), all its columns decoded.
+ */
+export const PROFILE_HEAD_ROWS = 100_000;
+
+/** A categorical covariate keeps at most this many levels (the rest are pooled with the reference). */
+export const MAX_LEVELS = 20;
+
 export async function describeRelation(source: Store | Engine, relation: string): Promise<ColumnInfo[]> {
   return asEngine(source).columns(relation);
 }
@@ -39,6 +48,13 @@ export interface Levels {
   kept: string[];
   reference: string;
   pooled: number;
+  /** Distinct values seen (in the sample), counted up to maxLevels + 1. */
+  seen: number;
+  /**
+   * DuckDB: non-NULL values seen and those of them that are not numbers (TRY_CAST to DOUBLE fails),
+   * the screen for a text column of numbers with a few bad values; absent elsewhere.
+   */
+  numbers?: { values: number; bad: number };
 }
 
 export interface Profile {
@@ -68,31 +84,54 @@ export async function profileRelation(source: Store | Engine, relation: string, 
   // LIMIT is every engine's word, so warehouses screen the first rows too: an exact COUNT(DISTINCT unit)
   // of a large relation costs more than the analysis (on a ClickHouse Distributed table every shard
   // ships its whole set of units to be merged).
-  const head = rows <= PROFILE_SAMPLE_ROWS ? relation : `(SELECT * FROM ${relation} LIMIT ${PROFILE_SAMPLE_ROWS}) AS __head`;
+  const headRows = d.name === 'duckdb' ? PROFILE_HEAD_ROWS : PROFILE_SAMPLE_ROWS;
+  const head = rows <= headRows ? relation : `(SELECT * FROM ${relation} LIMIT ${headRows}) AS __head`;
   const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
   opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
-  const [row] = await store.all(`SELECT ${parts.join(', ')} FROM ${head}`);
+  const [row] = await (small ? store.all(`SELECT ${parts.join(', ')} FROM ${head}`) : oneThread(store, `SELECT ${parts.join(', ')} FROM ${head}`));
   const means = new Map<string, number>();
   opts.numeric.forEach((c, i) => means.set(c, Number(row?.[`mu${i}`] ?? 0)));
   const sampleRows = Number(row?.n ?? 0);
   const levels = new Map<string, Levels>();
-  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, small ? sampleRows : undefined, opts.maxLevels));
+  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, small ? rows : undefined, opts.maxLevels)); // small: the levels read the whole relation
   return { rows, sampleRows, sampleUnits: Number(row?.units ?? 0), means, levels };
 }
 
+/**
+ * A DuckDB query on one thread, the setting restored after: the first rows of a file are about one
+ * row group, which one thread decodes; with more, each thread decodes a row group of its own past
+ * the LIMIT (about a third more CPU, and more wall time on a loaded machine).
+ */
+async function oneThread(store: Engine, sql: string): Promise<Record<string, unknown>[]> {
+  const [setting] = await store.all(`SELECT current_setting('threads') AS t`);
+  const threads = Number(setting?.t);
+  if (!(Number.isInteger(threads) && threads > 1)) return store.all(sql);
+  await store.all('SET threads = 1');
+  try {
+    return await store.all(sql);
+  } finally {
+    await store.all(`SET threads = ${threads}`);
+  }
+}
+
 /** Levels of a categorical covariate: frequent ones kept, rare ones pooled with the reference. */
-async function categoricalLevels(store: Engine, relation: string, column: string, known: number | undefined, maxLevels = 20): Promise<Levels> {
+async function categoricalLevels(store: Engine, relation: string, column: string, known: number | undefined, maxLevels = MAX_LEVELS): Promise<Levels> {
   const d = store.dialect;
+  const c = d.ident(column);
+  const level = `coalesce(${d.text(c)}, ${d.literal('(null)')})`;
   // The size of a block sample is only known once drawn (DuckDB, where it is used): counted alongside.
-  const found = await store.all<{ __level: string; n: number; total?: number }>(
-    `SELECT coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')}) AS __level, COUNT(*) AS n${known === undefined ? ', SUM(COUNT(*)) OVER () AS total' : ''} FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
+  // On DuckDB the same scan screens the values for numbers (TRY_CAST once per distinct value, not per row).
+  const screen = d.name === 'duckdb' ? `, SUM(COUNT(${c})) OVER () AS __values, SUM(CASE WHEN TRY_CAST(${level} AS DOUBLE) IS NULL THEN COUNT(${c}) ELSE 0 END) OVER () AS __bad` : '';
+  const found = await store.all<{ __level: string; n: number; total?: number; __values?: number; __bad?: number }>(
+    `SELECT ${level} AS __level, COUNT(*) AS n${known === undefined ? ', SUM(COUNT(*)) OVER () AS total' : ''}${screen} FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
   );
   const total = known ?? Number(found[0]?.total ?? 0);
   const rows = found.map((r) => ({ v: String(r.__level), n: Number(r.n) }));
   const minCount = Math.max(30, Math.ceil(total * 0.005));
   const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
   const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
-  return { kept: frequent.slice(1).map((r) => r.v), reference, pooled: rows.length - frequent.length };
+  const numbers = screen ? { values: Number(found[0]?.__values ?? 0), bad: Number(found[0]?.__bad ?? 0) } : undefined;
+  return { kept: frequent.slice(1).map((r) => r.v), reference, pooled: rows.length - frequent.length, seen: rows.length, ...(numbers ? { numbers } : {}) };
 }
 
 /** Exact upper caps at `quantile` for each column (one pass). */
@@ -111,6 +150,11 @@ export async function winsorCaps(source: Store | Engine, relation: string, colum
 
 /** SQL for a categorical cell key: the value when it is a kept level, else '__other' (NULL is "(null)"). */
 export function levelKey(column: string, kept: string[], d: Dialect = DIALECTS.duckdb): string {
-  const c = `coalesce(${d.text(d.ident(column))}, ${d.literal('(null)')})`;
+  return levelOf(d.ident(column), kept, d);
+}
+
+/** levelKey of an SQL expression (e.g. a cell's raw value) rather than a column name. */
+export function levelOf(expr: string, kept: string[], d: Dialect = DIALECTS.duckdb): string {
+  const c = `coalesce(${d.text(expr)}, ${d.literal('(null)')})`;
   return `CASE WHEN ${c} IN (${kept.map((k) => d.literal(k)).join(', ')}) THEN ${c} ELSE ${d.literal('__other')} END`;
 }

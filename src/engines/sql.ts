@@ -31,6 +31,18 @@ export interface MomentRequest {
   shift: number[];
 }
 
+/**
+ * A cell key grouped per row by a raw column (no expression per row: the scan groups by the
+ * stored value, as a plain GROUP BY does) and mapped to its label once per cell by an outer
+ * query that re-adds the cells sharing a label. For a column with few distinct values; the
+ * extra aggregates must then be sums or counts (they are re-added too).
+ */
+export interface RawCellKey {
+  raw: string;
+  /** SQL label of the cell from its raw value (the inner query's column named `cell`). */
+  label: (cell: string) => string;
+}
+
 export interface MomentsQuery {
   sql: string;
   /** Turns the query's rows into moments per request key and per group. */
@@ -44,7 +56,7 @@ export interface MomentsQuery {
  *              alias -> aggregate SQL; they are evaluated in the same pass.
  * @param dialect the engine's SQL dialect (filtered aggregates, casts, literals)
  */
-export function buildMomentsQuery(relation: string, groupExpr: string, requests: MomentRequest[], extra: Record<string, string> = {}, cellKeys: string[] = [], dialect: Dialect = DIALECTS.duckdb): MomentsQuery {
+export function buildMomentsQuery(relation: string, groupExpr: string, requests: MomentRequest[], extra: Record<string, string> = {}, cellKeys: (string | RawCellKey)[] = [], dialect: Dialect = DIALECTS.duckdb): MomentsQuery {
   const projected = new Map<string, string>(); // projected expression -> column alias
   const project = (text: string, prefix: string): string => {
     let a = projected.get(text);
@@ -89,15 +101,25 @@ export function buildMomentsQuery(relation: string, groupExpr: string, requests:
   const extraAliases = Object.entries(extra).map(([name, sql]) => ({ name, alias: alias(sql) }));
   // Extra aggregates read the relation's own columns, so those stay visible in the inner SELECT.
   const keyCols = cellKeys.map((_, i) => `__k${i}`);
+  const raw = cellKeys.some((k) => typeof k !== 'string');
+  // With raw keys the scan groups by the raw values (__r<i>) and an outer query labels the cells.
+  const scanKeys = cellKeys.map((k, i) => (typeof k === 'string' ? `__k${i}` : `__r${i}`));
   const inner = [
     `${dialect.text(groupExpr)} AS __group`,
-    ...cellKeys.map((k, i) => `${k} AS __k${i}`),
+    ...cellKeys.map((k, i) => `${typeof k === 'string' ? k : k.raw} AS ${scanKeys[i] as string}`),
     ...[...projected.entries()].map(([text, a]) => `${text} AS ${a}`),
     ...(extraAliases.length > 0 ? ['*'] : []),
   ];
   const select = [...aggs.entries()].map(([text, a]) => `${text} AS ${a}`).join(',\n  ');
   const by = ['__group', ...keyCols].join(', ');
-  const sql = `SELECT ${by},\n  ${select}\nFROM (SELECT ${inner.join(', ')} FROM ${relation}) AS __p\nGROUP BY ${by}\nORDER BY ${by}`;
+  const scanBy = ['__group', ...scanKeys].join(', ');
+  const scan = `SELECT ${scanBy},\n  ${select}\nFROM (SELECT ${inner.join(', ')} FROM ${relation}) AS __p\nGROUP BY ${scanBy}`;
+  let sql = `${scan}\nORDER BY ${by}`;
+  if (raw) {
+    const labels = cellKeys.map((k, i) => (typeof k === 'string' ? `__k${i}` : k.label(`__r${i}`)));
+    const outer = ['__group', ...labels.map((l, i) => `${l} AS __k${i}`), ...[...aggs.values()].map((a) => `SUM(${a}) AS ${a}`)];
+    sql = `SELECT ${outer.join(', ')}\nFROM (${scan}) AS __cells\nGROUP BY ${['__group', ...labels].join(', ')}\nORDER BY ${by}`;
+  }
   const num = (row: Record<string, unknown>, a: string): number => {
     const v = row[a];
     return v === null || v === undefined ? 0 : Number(v);

@@ -130,3 +130,28 @@ describe('a large relation is profiled without reading it whole, and the guards 
     expect(r.stderr).toContain('covariate tenure of mostly.parquet is numeric except for 6 values that are not a number (e.g. "n/a")');
   });
 });
+
+describe('a categorical covariate in the moments pass', () => {
+  /** Level k (k = 0..levels-1) has 150 - 3k units, so the ranking is fixed; y depends on the level. */
+  const units = (levels: number) => `
+    WITH u AS (SELECT k, row_number() OVER (ORDER BY k, j) AS i FROM (SELECT k, unnest(range(150 - 3 * k)) AS j FROM range(${levels}) t(k)))
+    SELECT i AS unit_id, CASE WHEN hash(i, 1) % 2 = 0 THEN 'test' ELSE 'control' END AS "group", 'L' || k AS country,
+      (hash(i, 2) % 1000) / 100.0 AS x, (hash(i, 2) % 1000) / 125.0 + 0.4 * k + (hash(i, 3) % 1000) / 250.0 + CASE WHEN hash(i, 1) % 2 = 0 THEN 0.3 ELSE 0 END AS y,
+      ${Array.from({ length: Math.min(levels, 20) - 1 }, (_, j) => `CAST(k = ${j + 1} AS DOUBLE) AS d${j + 1}`).join(', ')}
+    FROM u`;
+
+  // Few levels: the pass groups by the raw value and labels the cells; more than 20: a label per row.
+  // Either way the answer is CUPAC on the one-hot columns of the kept levels (the 19 most frequent
+  // after the reference L0; L20-L24 pooled with it), given here as numeric covariates.
+  it.each([4, 25])('with %i levels gives the answer of its one-hot columns', async (levels) => {
+    const file = await parquet(`levels${levels}.parquet`, units(levels));
+    const dummies = Array.from({ length: Math.min(levels, 20) - 1 }, (_, j) => `d${j + 1}`);
+    const a = (await run(['--data', file, '--metric', 'y', '--covariates', 'x,country', '--json'])).json();
+    const b = (await run(['--data', file, '--metric', 'y', '--covariates', ['x', ...dummies].join(','), '--json'])).json();
+    expect(a.results[0].covariates).toHaveLength(dummies.length + 1);
+    for (const k of ['diff', 'diff_se', 'p_value', 'variance_reduction', 'control_mean'] as const) expect(a.results[0][k]).toBeCloseTo(b.results[0][k], 10);
+    expect(a.results[0].variance_reduction).toBeGreaterThan(0.3);
+    const pooled = a.warnings.some((w: string) => w.includes('rare levels pooled'));
+    expect(pooled).toBe(levels > 20);
+  });
+});
