@@ -78,7 +78,7 @@ describe('transform auto (sqrt for counts spanning more than a factor of 10)', (
     const w3 = (g[3]?.yhat_upper ?? 0) - (g[3]?.yhat_lower ?? 0);
     const w12 = (g[12]?.yhat_upper ?? 0) - (g[12]?.yhat_lower ?? 0);
     expect(w12 / w3).toBeLessThan(2);
-  });
+  }, 60_000);
 
   it('on held-out days of simulated counts, calibrated sqrt-scale 80% bands cover about 80% at night and by day (as is: far more at night)', async () => {
     const cover = async (transform: 'auto' | 'none'): Promise<{ night: number; day: number }> => {
@@ -111,7 +111,7 @@ describe('transform auto (sqrt for counts spanning more than a factor of 10)', (
     const flat = await cover('none');
     expect(flat.night).toBeGreaterThan(0.97);
     expect(flat.day).toBeLessThan(sqrt.day);
-  });
+  }, 120_000);
 
   it('refuses --transform sqrt on negative values with the fix', async () => {
     const ds = Array.from({ length: 30 }, (_, i) => new Date(Date.UTC(2024, 0, 1 + i)).toISOString().slice(0, 10));
