@@ -5,7 +5,7 @@ import type { App } from '../cli.js';
 import { UsageError, UserError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';
-import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, Transform } from '../forecast/types.js';
+import type { DuplicatePolicy, ForecastResult, Freq, ModelChoice, TransformChoice } from '../forecast/types.js';
 import type { StoreAgg } from '../forecast/data.js';
 import { FREQS, MAX_HORIZON } from '../forecast/calendar.js';
 
@@ -27,7 +27,7 @@ interface ForecastFlags {
   backtest?: boolean;
   folds: string;
   calibrate?: boolean;
-  transform: Transform;
+  transform: TransformChoice;
   duplicates: DuplicatePolicy;
   out?: string;
   plot?: string;
@@ -84,7 +84,7 @@ export function forecastCommand(app: App): Command {
     .option('--backtest', 'rolling-origin backtest: MAE, RMSE, sMAPE, MAPE, MASE and coverage (vs the seasonal naive baseline)')
     .option('--folds <n>', 'rolling-origin folds for --model auto and --backtest', '5')
     .option('--no-calibrate', "keep the model's own intervals (default: conformal calibration from rolling-origin CV residuals, per horizon step)")
-    .addOption(new Option('--transform <t>', 'fit on a transformed scale and back-transform').choices(['none', 'log', 'log1p']).default('none'))
+    .addOption(new Option('--transform <t>', 'fit on a transformed scale and back-transform (auto: sqrt for counts spanning more than a factor of 10)').choices(['auto', 'none', 'log', 'log1p', 'sqrt']).default('auto'))
     .addOption(new Option('--duplicates <how>', 'several values at one time: average, sum, or refuse').choices(['mean', 'sum', 'error']).default('mean'))
     .option('--out <file>', 'write the forecast table (.csv, .json) or its chart (.svg, .png, .html: history, fit, forecast and band, anomalies, holidays, components)')
     .option('--plot <file>', 'also write the chart: .svg, .png or .html (offline, with tooltips and zoom), e.g. next to --out forecast.csv')

@@ -13,6 +13,7 @@ import { gridTime, isCalendarFreq } from './calendar.js';
 import { combineEnsemble, combineWeighted, ensembleWeights, fitModel, fitNaive, MEMBERS, naivePeriod, seasonalPeriods, type Member, type ModelInput, type ModelOutput } from './models.js';
 import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
 import { fitErrorText } from './output.js';
+import { forward, inverse, isCountSeries, resolveTransform } from './transform.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -23,7 +24,6 @@ import type {
   ModelName,
   PreparedSeries,
   SeriesForecast,
-  Transform,
 } from './types.js';
 
 type Fittable = Exclude<ModelName, 'constant'>;
@@ -50,14 +50,6 @@ export function pickByCv(scores: CandidateScore[]): Fittable | null {
   return (eligible[0]?.model as Fittable | undefined) ?? null;
 }
 
-export function forward(t: Transform, v: number): number {
-  return t === 'log' ? Math.log(v) : t === 'log1p' ? Math.log1p(v) : v;
-}
-
-export function inverse(t: Transform, v: number): number {
-  return t === 'log' ? Math.exp(v) : t === 'log1p' ? Math.expm1(v) : v;
-}
-
 function now(): number {
   return performance.now() / 1000;
 }
@@ -76,9 +68,12 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   const addTime = (m: ModelName, s: number): void => {
     timings[m] = (timings[m] ?? 0) + s;
   };
-  const tf = opts.transform;
   const raw = series.y;
   const n = raw.length;
+  const tf = resolveTransform(opts.transform, raw);
+  if (opts.transform === 'auto' && tf === 'sqrt') notes.push('count series spanning more than a factor of 10: fitted on the square-root scale (its spread grows with its level); --transform none to fit it as is');
+  // A count's median is a whole count: the forecast and its bounds are rounded (the model's distribution, rounded as the counts are).
+  const wholeCounts = isCountSeries(raw);
   const y = raw.map((v) => (Number.isNaN(v) ? NaN : forward(tf, v)));
   const filled = interpolate(y);
   const valid = y.filter((v) => !Number.isNaN(v));
@@ -97,6 +92,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     country: series.country,
     candidates: [],
     interval_scale: null,
+    transform: tf,
     anomalies: [],
     holidays: [],
     backtest: null,
@@ -329,6 +325,13 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     }
     if (clipped > 0) notes.push(`${clipped} negative forecast value${clipped === 1 ? '' : 's'} (point or bound) clipped to 0: the history is never negative`);
   }
+  if (wholeCounts) {
+    for (let k = 0; k < point.length; k++) {
+      point[k] = Math.round(point[k] as number);
+      lower[k] = Math.round(lower[k] as number);
+      upper[k] = Math.round(upper[k] as number);
+    }
+  }
   const forecast: ForecastPoint[] = point.map((p, k) => ({ ds: futureDs(k), yhat: p, yhat_lower: lower[k] as number, yhat_upper: upper[k] as number }));
 
   // In-sample fit for the history (ETS has none: use MSTL or the naive fit).
@@ -368,6 +371,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     interval_scale: intervalScale,
     ...(intervalScales ? { interval_scales: intervalScales } : {}),
     ...(out.model === 'ensemble' && weights ? { ensemble_weights: weights } : {}),
+    ...(wholeCounts ? { whole_counts: true } : {}),
     forecast,
     anomalies,
     holidays: holidayReport,

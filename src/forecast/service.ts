@@ -14,7 +14,7 @@ import { fitErrorText } from './output.js';
 import { runPool } from './pool.js';
 import { loadEvents, prepareRegressors } from './regressors.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
-import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, Transform } from './types.js';
+import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, TransformChoice } from './types.js';
 
 /** With includeHistory 'auto' (--json), the most series that get their history and components (they cost an in-sample prediction each). */
 export const AUTO_HISTORY_SERIES = 20;
@@ -32,7 +32,7 @@ export interface ForecastRequest {
   backtest?: boolean;
   /** Conformal calibration of the intervals from rolling-origin CV residuals (default true). */
   calibrate?: boolean;
-  transform?: Transform;
+  transform?: TransformChoice;
   /** 'auto' (country of a `--by country` group, else `defaultCountry`), 'none', or an ISO country code. */
   holidays?: string;
   /** The configured country (config `forecast.country`), used by holidays 'auto'. */
@@ -72,7 +72,7 @@ export const DEFAULTS = {
   level: 0.8,
   folds: 5,
   anomalyLevel: 0.99,
-  transform: 'none' as Transform,
+  transform: 'auto' as TransformChoice,
   holidays: 'auto',
   /** Prophet's default (10) rather than augurs' (100): holiday effects shrink toward zero like in Prophet. */
   holidaysPriorScale: 10,
@@ -224,10 +224,11 @@ async function run(
   const regressors = req.regressors ?? [];
   const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName, regressors });
   const warnings = [...loadWarnings, ...prepared.warnings];
-  if (transform !== 'none' && prepared.minValue !== null) {
+  if (transform !== 'none' && transform !== 'auto' && prepared.minValue !== null) {
     const min = prepared.minValue;
-    if ((transform === 'log' && min <= 0) || (transform === 'log1p' && min <= -1)) {
-      throw new UserError(`--transform ${transform} needs ${transform === 'log' ? 'positive values' : 'values above -1'}, but the smallest value is ${min}`, {
+    if ((transform === 'log' && min <= 0) || (transform === 'log1p' && min <= -1) || (transform === 'sqrt' && min < 0)) {
+      const need = transform === 'log' ? 'positive values' : transform === 'sqrt' ? 'values of 0 or more' : 'values above -1';
+      throw new UserError(`--transform ${transform} needs ${need}, but the smallest value is ${min}`, {
         hint: transform === 'log' ? 'use --transform log1p for series with zeros, or --transform none' : 'use --transform none',
         code: 'FORECAST_TRANSFORM',
       });

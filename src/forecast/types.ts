@@ -14,7 +14,9 @@ export type ModelChoice = 'auto' | 'prophet' | 'mstl' | 'ets' | 'arima' | 'naive
 
 export const MODEL_CHOICES: readonly ModelChoice[] = ['auto', 'prophet', 'mstl', 'ets', 'arima', 'naive', 'ensemble'];
 
-export type Transform = 'none' | 'log' | 'log1p';
+export type Transform = 'none' | 'log' | 'log1p' | 'sqrt';
+/** `auto`: the square-root scale for counts that span more than a factor of 10, else none (transform.ts). */
+export type TransformChoice = Transform | 'auto';
 
 /** How several values that fall in the same time bucket are combined. */
 export type DuplicatePolicy = 'mean' | 'sum' | 'error';
@@ -71,7 +73,7 @@ export interface EngineOptions {
   backtest: boolean;
   /** Conformal calibration of the intervals from rolling-origin CV residuals (on by default; --no-calibrate). */
   calibrate: boolean;
-  transform: Transform;
+  transform: TransformChoice;
   /** Prophet's prior scale on holiday effects (Prophet's own default is 10; augurs' is 100). */
   holidaysPriorScale: number;
   /** Keep the history (and in-sample fit) in the result, for charts. */
@@ -206,6 +208,10 @@ export interface SeriesForecast {
   interval_scale: number | null;
   /** The factor per horizon step, when calibrated. */
   interval_scales?: number[];
+  /** The scale the series was fitted on (with --transform auto: sqrt for counts spanning more than a factor of 10). */
+  transform: Transform;
+  /** Count series (whole non-negative numbers): the forecast and its bounds are rounded to whole counts. */
+  whole_counts?: boolean;
   /** Ensemble member weights (inverse CV MASE, members that beat seasonal naive), when the model is the weighted ensemble. */
   ensemble_weights?: Partial<Record<ModelName, number>>;
   forecast: ForecastPoint[];
@@ -241,7 +247,7 @@ export interface ForecastResult {
   freq: Freq;
   level: number;
   model: ModelChoice;
-  transform: Transform;
+  transform: TransformChoice;
   /** What was asked besides the forecast. */
   checks: { anomalies: boolean; backtest: boolean; calibrate: boolean };
   series: SeriesForecast[];

@@ -43,6 +43,7 @@ export function forecastFixture(options: { components?: boolean; group?: string 
     gaps: 0,
     country: 'US',
     candidates: [],
+    transform: 'none',
     interval_scale: null,
     forecast,
     anomalies: [{ ds: day(spikeDay), y: spikeValue, expected: trend(spikeDay) + weekly(spikeDay), lower: 80, upper: 130, magnitude: 290, score: 40, start: day(spikeDay), end: day(spikeDay), points: 1, severity: 'high' }],

@@ -54,6 +54,31 @@ describe('conformal calibration (per horizon band)', () => {
     }
   });
 
+  it('narrows an over-wide model to the true 80% quantile, within tolerance across seeds', () => {
+    // The model claims sd 3; the errors are N(0, 1): the true 80% half-width is Z80, so the factor is 1/3.
+    const wide = (noise: () => number, step: number): CvPoint => ({ step, actual: noise(), point: 0, lower: -3 * Z80, upper: 3 * Z80 });
+    const covs: number[] = [];
+    for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+      const noise = normals(100 + seed);
+      const cal = calibrate(Array.from({ length: 5 * H }, (_, i) => wide(noise, i % H)), H, 0.8);
+      const scales = cal?.scales ?? [];
+      for (const f of scales) {
+        expect(f).toBeGreaterThan(0.22);
+        expect(f).toBeLessThan(0.48);
+      }
+      const fresh = Array.from({ length: 20 * H }, (_, i) => wide(noise, i % H));
+      expect(coverageOf(fresh, new Array<number>(H).fill(1))).toBeGreaterThan(0.99);
+      const c = coverageOf(fresh, scales);
+      expect(c).toBeGreaterThan(0.7);
+      expect(c).toBeLessThan(0.9);
+      covs.push(c);
+    }
+    // Conformal's ceil((N + 1) 0.8)-th score errs on the wide side: the mean is near 0.8, not below 0.77.
+    const mean = covs.reduce((a, b) => a + b, 0) / covs.length;
+    expect(mean).toBeGreaterThan(0.77);
+    expect(mean).toBeLessThan(0.86);
+  });
+
   it('pools the horizon when there are few scores, and refuses fewer than the minimum', () => {
     const noise = normals(3);
     const few = Array.from({ length: 40 }, (_, i) => draw(noise, i % 8));
