@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { analyzeExperiment, type ExperimentAnalyzeOptions } from '../../src/engines/experiment.js';
-import { daysFitMask } from '../../src/engines/experiment-units.js';
+import { daysFitMask, storeUnitsSql } from '../../src/engines/experiment-units.js';
+import { dialectFor } from '../../src/engines/dialect.js';
 import { offlineProjectSpec } from '../../src/ai/seed/offline.js';
 import { writeSeedProject } from '../../src/ai/seed/service.js';
 import { mulberry32 } from '../support/rng.js';
@@ -85,6 +86,23 @@ async function unitTable(store: Store): Promise<Map<string, Record<string, unkno
 }
 
 describe('store mode: the DuckDB unit-level query', () => {
+  it('is plain subqueries (no CTE), a bitmask for distinct days only when the window fits 62 days', () => {
+    const plan = {
+      tables: { events: 'events', exposures: 'exposures', users: 'users' },
+      experiment: "it's",
+      preDays: 14,
+      columns: [{ alias: 'm0_v_post', component: { agg: 'days' as const, event: 'session' }, post: true }],
+      properties: ['country'],
+    };
+    const d = dialectFor('duckdb');
+    const fits = storeUnitsSql({ ...plan, daySpan: 48 }, d);
+    expect(fits).not.toMatch(/\bWITH\b/i);
+    expect(fits).toContain("experiment = 'it''s'");
+    expect(fits).toContain('bit_or(day_bit)');
+    expect(storeUnitsSql({ ...plan, daySpan: 49 }, d)).toContain('count(DISTINCT day)');
+    expect(storeUnitsSql({ ...plan, daySpan: null }, d)).toContain('count(DISTINCT day)');
+  });
+
   it.each([
     // 30 days: day offsets fit the bitmask; 70 days: they do not, count(DISTINCT) takes over.
     { days: 30, mask: true },
