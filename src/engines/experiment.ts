@@ -5,9 +5,10 @@
  */
 import { didYouMean, UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
+import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricComponent, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
 import { asEngine, type Engine } from './engine.js';
+import { daySpanSql, storeUnitsSql, type UnitColumn } from './experiment-store-units.js';
 import type { EngineTables } from './open.js';
 import { unitsWithoutCtes } from './experiment-units.js';
 
@@ -19,6 +20,11 @@ export interface ExperimentAnalyzeOptions extends TestSettings {
   covariates: string[];
   preDays: number;
   nulls?: NullPolicy | undefined;
+  /**
+   * The unit-level query on DuckDB: 'auto' (default) the DuckDB shape of experiment-store-units.ts,
+   * 'portable' the query warehouses run (tests and the bench compare the two).
+   */
+  unitSql?: 'auto' | 'portable' | undefined;
 }
 
 const USER_PROPERTIES = ['country', 'platform', 'plan', 'channel', 'tenure_days'];
@@ -129,6 +135,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const aggs: string[] = [];
   const metrics: AnalysisMetric[] = [];
   const aliases: string[] = [];
+  const unitCols: UnitColumn[] = [];
   const preCols: string[] = [];
   const percentiles: { metric: string; p: number; column: string }[] = [];
   // A pre-period aggregate computed twice (revenue, and the numerator of revenue per order) is one
@@ -136,12 +143,13 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const preByExpr = new Map<string, string>();
   allDefs.forEach((d, i) => {
     const col = (part: string, post: boolean): string => `m${i}_${part}_${post ? 'post' : 'pre'}`;
-    const add = (alias: string, expr: string, post: boolean): string => {
+    const add = (alias: string, expr: string, post: boolean, component: MetricComponent): string => {
       const same = post ? undefined : preByExpr.get(expr);
       if (same !== undefined) return same;
       if (!post) preByExpr.set(expr, alias);
       aggs.push(`${expr} AS ${sql.ident(alias)}`);
       aliases.push(sql.ident(alias));
+      unitCols.push({ alias, component, post });
       return alias;
     };
     const { numerator, denominator } = metricComponents(d);
@@ -151,7 +159,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
       const cols = { event: `(CASE WHEN ${post ? 'post' : 'NOT post'} THEN event END)` };
       const parts: [string, typeof numerator][] = denominator ? [['num', numerator], ['den', denominator]] : [['v', numerator]];
       for (const [part, component] of parts) {
-        const alias = add(col(part, post), sql.double(componentSql(component, cols, sql)), post);
+        const alias = add(col(part, post), sql.double(componentSql(component, cols, sql)), post, component);
         if (!post) pre.push(alias);
       }
     }
@@ -177,11 +185,19 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   ];
 
   // One unit-level relation (a temp table in the store; a subquery on a read-only warehouse).
-  // An engine without CTEs (ClickHouse 18.16) gets the same rows from nested subqueries.
+  // DuckDB gets its faster one-pass shape; an engine without CTEs (ClickHouse 18.16) gets the
+  // portable rows from nested subqueries; the others the portable WITH form.
+  const duck = data.name === 'duckdb' && (opts.unitSql ?? 'auto') === 'auto' && unitCols.length > 0;
+  const plan = { tables: t, experiment: opts.experiment, preDays: opts.preDays, columns: unitCols, properties: USER_PROPERTIES };
+  const daySpan = duck && unitCols.some((c) => c.component.agg === 'days') ? Number((await data.all<{ span: unknown }>(daySpanSql(plan, sql)))[0]?.span ?? Number.NaN) : null;
   const parts = { tables: t, experiment: opts.experiment, events: usedEvents, preDays: opts.preDays, aggs, aliases, properties: USER_PROPERTIES };
   const relation = await data.materialize(
     '__exp',
-    !sql.ctes ? unitsWithoutCtes(sql, parts) : `WITH x AS (SELECT unit_id, group_name, first_exposure FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}),
+    duck
+      ? storeUnitsSql({ ...plan, daySpan: daySpan !== null && Number.isFinite(daySpan) ? daySpan : null }, sql)
+      : !sql.ctes
+        ? unitsWithoutCtes(sql, parts)
+        : `WITH x AS (SELECT unit_id, group_name, first_exposure FROM ${t.exposures} WHERE experiment = ${sql.literal(opts.experiment)}),
     e AS (
       SELECT ev.unit_id, ev.event, coalesce(ev.value, 0) AS value, ev.ts, ev.ts >= x.first_exposure AS post
       FROM ${t.events} ev JOIN x ON ev.unit_id = x.unit_id
