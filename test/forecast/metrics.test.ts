@@ -104,8 +104,13 @@ describe('backtest metrics against hand-computed values', () => {
     expect(m?.coverage).toBeCloseTo(0.8333333333333334, 10);
     // The final forecast repeats the last week; interval z * sigma over all 13 seasonal differences.
     expect(s?.forecast.map((p) => p.yhat)).toEqual([11, 12, 16]);
-    expect(s?.forecast[0]?.yhat_lower).toBeCloseTo(9.450679705164813, 8);
-    expect(s?.forecast[0]?.yhat_upper).toBeCloseTo(12.549320294835187, 8);
+    // y is a count series (whole numbers >= 0): its forecast and bounds are reported as whole counts.
+    expect(s?.forecast[0]?.yhat_lower).toBe(Math.round(9.450679705164813));
+    expect(s?.forecast[0]?.yhat_upper).toBe(Math.round(12.549320294835187));
     expect(s?.forecast.map((p) => p.ds)).toEqual(['2024-01-21', '2024-01-22', '2024-01-23']);
+    // Shifted by 0.5 it is no count series: the interval is the hand-computed one, shifted.
+    const half = await forecastSeries([{ ds, y: y.map((v) => v + 0.5) }], { horizon: 3, model: 'naive', folds: 2, level: 0.8, holidays: 'none' });
+    expect(half.series[0]?.forecast[0]?.yhat_lower).toBeCloseTo(9.950679705164813, 8);
+    expect(half.series[0]?.forecast[0]?.yhat_upper).toBeCloseTo(13.049320294835187, 8);
   });
 });
