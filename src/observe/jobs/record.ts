@@ -136,7 +136,7 @@ export function scanFigures(profile: Record<string, unknown>): ScanFigures {
  * `carried`, the latest profiled run of its shape: they are marked estimated (`profiled: false`
  * and the source in scan_run_id / scan_started_ms).
  */
-export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carried: ScanSource | null = null): JobRecord {
+export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carried: ScanSource | null = null, fp: string = fingerprint(q.sql)): JobRecord {
   const p = q.profile;
   const carry = p === null && q.ok && !q.engine ? carried : null;
   // DuckDB's own CPU time needs per-operator timing (detail 'plan'); otherwise the process's CPU time during the query.
@@ -144,7 +144,7 @@ export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carrie
   return {
     ...ctx,
     run_id: runId,
-    fingerprint: fingerprint(q.sql),
+    fingerprint: fp,
     sql: q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql,
     started_ms: q.startedAt,
     duration_ms: q.durationMs,

@@ -47,12 +47,12 @@ export class JobScope implements QueryObserver {
   policy: ProfilePolicy = DEFAULT_POLICY;
   private db: string | null = null;
   /** Queries observed and not yet written: records are built at flush, off the queries' path. */
-  private pending: { q: QueryRecord; ctx: JobContext; carry: ScanSource | null }[] = [];
+  private pending: { q: QueryRecord; ctx: JobContext; carry: ScanSource | null; fingerprint?: string }[] = [];
   /** The shapes of the store, read on the first query ('sampled' only). */
   private book: ShapeBook | null = null;
   private bookChanged = false;
-  /** Carry keys by SQL text: a query run again is not fingerprinted again. */
-  private readonly keys = new Map<string, string>();
+  /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
+  private readonly keys = new Map<string, { key: string; fingerprint: string }>();
 
   get active(): boolean {
     return this.ctx !== null;
@@ -86,11 +86,11 @@ export class JobScope implements QueryObserver {
     return this.book;
   }
 
-  private keyOf(sql: string): string {
+  private keyOf(sql: string): { key: string; fingerprint: string } {
     let key = this.keys.get(sql);
     if (key === undefined) {
       if (this.keys.size >= 2000) this.keys.clear();
-      key = carryKey(sql).key;
+      key = carryKey(sql);
       this.keys.set(sql, key);
     }
     return key;
@@ -99,15 +99,17 @@ export class JobScope implements QueryObserver {
   /** Whether DuckDB profiles this query: always ('every'), never ('off'), or as its shape's state says ('sampled'). */
   wantsProfile(sql: string): boolean {
     if (this.policy.mode !== 'sampled') return this.policy.mode === 'every';
-    return decide(this.shapes().get(this.keyOf(sql)), Date.now(), this.policy) !== null;
+    return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy) !== null;
   }
 
   record(q: QueryRecord): void {
     if (!this.ctx) return;
     let carry: ScanSource | null = null;
+    let fingerprint: string | undefined;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
     if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
-      const key = this.keyOf(q.sql);
+      const { key, fingerprint: fp } = this.keyOf(q.sql);
+      fingerprint = fp;
       const book = this.shapes();
       const state = book.get(key);
       const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
@@ -115,14 +117,14 @@ export class JobScope implements QueryObserver {
       this.bookChanged = true;
       carry = source ? null : (state?.source ?? null);
     }
-    this.pending.push({ q, ctx: this.ctx, carry });
+    this.pending.push({ q, ctx: this.ctx, carry, ...(fingerprint ? { fingerprint } : {}) });
     // A long-running command (serve) writes its log as it goes.
     if (this.pending.length >= FLUSH_EVERY) this.flush();
   }
 
   /** The jobs observed and not yet flushed. */
   get records(): JobRecord[] {
-    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry));
+    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
   }
 
   /**
@@ -148,7 +150,7 @@ export class JobScope implements QueryObserver {
     try {
       const spool = spoolPath(this.db);
       if (fs.existsSync(spool) && fs.statSync(spool).size > MAX_SPOOL_BYTES) return 0;
-      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry));
+      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
       fs.appendFileSync(spool, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       return records.length;
     } catch {
