@@ -5,7 +5,7 @@ import { costOf, DEFAULT_COST } from '../../src/observe/jobs/cost.js';
 import { fingerprint, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
 import { parseSince } from '../../src/observe/jobs/log.js';
 import { JobScope, shapesPath, spoolPath } from '../../src/observe/jobs/scope.js';
-import { afterRun, carryKey, decide, DEFAULT_POLICY, MAX_SHAPES, ShapeBook, type ScanSource, type ShapeState } from '../../src/observe/jobs/shapes.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, MAX_SHAPES, ShapeBook, type ScanSource, type ShapeState } from '../../src/observe/jobs/shapes.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
@@ -303,6 +303,30 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     expect(recs[7]).toMatchObject({ scan_run_id: scope.runId, scan_started_ms: recs[6]?.started_ms });
     store.close();
   });
+  it('the shapes journal grows by the shapes a run changed, and is compacted once past its size', async () => {
+    const { file, store } = await tmpStore();
+    const pad = new ShapeBook();
+    for (let i = 0; i < 4000; i++) pad.set(`old${i}`, afterRun(undefined, { costMs: 1, now: i, profiled: { run_id: 'r', started_ms: i, figures: { rows_scanned: 1, bytes_scanned: 1, peak_memory: 1 }, detail: 'summary' } }, DEFAULT_POLICY));
+    const big = pad.lines([...Array(4000).keys()].map((i) => `old${i}`));
+    expect(big.length).toBeGreaterThan(COMPACT_BYTES);
+    const run = async (): Promise<void> => {
+      const scope = new JobScope();
+      scope.describe('analyze', {}, file);
+      await queryObserver.run(scope, () => store.all('SELECT 42 AS x'));
+      scope.flush();
+    };
+    await run();
+    const small = fs.readFileSync(shapesPath(file), 'utf8');
+    expect(small.trim().split('\n')).toHaveLength(1);
+    await run();
+    expect(fs.readFileSync(shapesPath(file), 'utf8').trim().split('\n')).toHaveLength(2); // appended
+    fs.writeFileSync(shapesPath(file), big);
+    await run();
+    const after = fs.readFileSync(shapesPath(file), 'utf8');
+    expect(after.trim().split('\n')).toHaveLength(MAX_SHAPES); // the 500 most recently seen, this run's shape first
+    expect(ShapeBook.parse(after).get(carryKey('SELECT 42 AS x').key)?.since).toBe(0);
+    store.close();
+  });
 });
 
 describe('jobs.profile (pure)', () => {
@@ -359,13 +383,18 @@ describe('jobs.profile (pure)', () => {
     expect(carryKey(`SELECT 1 FROM t WHERE x = 'y'`).key).toBe(fingerprint(`SELECT 1 FROM t WHERE x = 'z'`));
 
     const book = new ShapeBook();
-    for (let i = 0; i < MAX_SHAPES + 10; i++) book.set(`k${i}`, afterRun(undefined, { costMs: 1, now: i, profiled: src(i) }, P));
-    const back = ShapeBook.parse(JSON.stringify(book));
+    for (let i = 0; i < MAX_SHAPES + 10; i++) book.set(`k${i}`, afterRun(undefined, { costMs: 1 / 3, now: i, profiled: src(i) }, P));
+    const back = ShapeBook.parse(book.compacted());
     expect(back.size).toBe(MAX_SHAPES);
     expect(back.get('k9')).toBeUndefined();
     expect(back.get(`k${MAX_SHAPES + 9}`)?.source?.figures.rows_scanned).toBe(MAX_SHAPES + 9);
-    const mixed = ShapeBook.parse(JSON.stringify({ good: back.get('k10'), bad: { since: 'x' }, worse: null }));
-    expect(mixed.size).toBe(1);
+    expect(back.get('k10')?.durations).toEqual([0.33]);
+    // The journal's last line of a key wins; torn and foreign lines are dropped.
+    const later = afterRun(back.get('k10'), { costMs: 2, now: 99, profiled: null }, P);
+    const journal = `${book.lines(['k10', 'k11'])}{"k":"bad","s":{"since":"x"}}\nnull\n{"k":"k1`;
+    const mixed = ShapeBook.parse(journal + `\n${new ShapeBook([['k10', later]]).lines(['k10'])}`);
+    expect(mixed.size).toBe(2);
+    expect(mixed.get('k10')?.since).toBe(1);
     expect(ShapeBook.parse('not json').size).toBe(0);
   });
 });

@@ -6,22 +6,22 @@
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
  * The scope also chooses which queries DuckDB profiles (config `jobs.profile`, see shapes.ts):
- * the state of each query shape is kept across runs in `<store>.jobs.shapes.json`.
+ * the state of each query shape is kept across runs in `<store>.jobs.shapes.jsonl`.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
 import { jobRecord, scanFigures, type JobContext, type JobRecord } from './record.js';
-import { afterRun, carryKey, decide, DEFAULT_POLICY, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
   return `${db}.jobs.jsonl`;
 }
 
-/** The query shapes of a project store (what was profiled, when, and how fast each ran): `<store>.jobs.shapes.json`. */
+/** The query shapes of a project store (what was profiled, when, and what each run cost), a journal: `<store>.jobs.shapes.jsonl`. */
 export function shapesPath(db: string): string {
-  return `${db}.jobs.shapes.json`;
+  return `${db}.jobs.shapes.jsonl`;
 }
 
 /** The config's `jobs` settings the log uses. */
@@ -50,7 +50,9 @@ export class JobScope implements QueryObserver {
   private pending: { q: QueryRecord; ctx: JobContext; carry: ScanSource | null; fingerprint?: string }[] = [];
   /** The shapes of the store, read on the first query ('sampled' only). */
   private book: ShapeBook | null = null;
-  private bookChanged = false;
+  /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
+  private readonly changedShapes = new Set<string>();
+  private compact = false;
   /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
   private readonly keys = new Map<string, { key: string; fingerprint: string }>();
 
@@ -82,6 +84,7 @@ export class JobScope implements QueryObserver {
         // no book yet: every shape is new
       }
       this.book = text ? ShapeBook.parse(text) : new ShapeBook();
+      this.compact = text.length > COMPACT_BYTES;
     }
     return this.book;
   }
@@ -114,7 +117,7 @@ export class JobScope implements QueryObserver {
       const state = book.get(key);
       const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
       book.set(key, afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source }, this.policy));
-      this.bookChanged = true;
+      this.changedShapes.add(key);
       carry = source ? null : (state?.source ?? null);
     }
     this.pending.push({ q, ctx: this.ctx, carry, ...(fingerprint ? { fingerprint } : {}) });
@@ -131,25 +134,30 @@ export class JobScope implements QueryObserver {
    * Appends the run's jobs to the spool. Only when the project store exists: a file-mode
    * analysis in a folder without a project leaves nothing behind. Never throws: a log that
    * cannot be written must not fail the command. Returns the number of jobs written. The
-   * shapes are saved too (replaced whole: another run that saved meanwhile loses its updates,
-   * which costs a profile more, nothing else).
+   * shapes the run changed are appended to their journal too (a cache: a line lost to a
+   * concurrent compaction costs a profile more, nothing else).
    */
   flush(): number {
     const pending = this.pending.splice(0);
     if (pending.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
-    if (this.book !== null && this.bookChanged) {
-      this.bookChanged = false;
+    if (this.book !== null && this.changedShapes.size > 0) {
       try {
         const file = shapesPath(this.db);
-        fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(this.book));
-        fs.renameSync(`${file}.${process.pid}`, file);
+        if (this.compact) {
+          fs.writeFileSync(`${file}.${process.pid}`, this.book.compacted());
+          fs.renameSync(`${file}.${process.pid}`, file);
+          this.compact = false;
+        } else {
+          fs.appendFileSync(file, this.book.lines(this.changedShapes));
+        }
       } catch {
-        // a cache: without it the next run profiles again
+        // without it the next run profiles again
       }
+      this.changedShapes.clear();
     }
     try {
       const spool = spoolPath(this.db);
-      if (fs.existsSync(spool) && fs.statSync(spool).size > MAX_SPOOL_BYTES) return 0;
+      if ((fs.statSync(spool, { throwIfNoEntry: false })?.size ?? 0) > MAX_SPOOL_BYTES) return 0;
       const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
       fs.appendFileSync(spool, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       return records.length;

@@ -128,7 +128,13 @@ export function carryKey(sql: string): { key: string; fingerprint: string } {
 
 export const MAX_SHAPES = 500;
 
-/** The states of the query shapes of one store, most recently seen kept. */
+/**
+ * The states of the query shapes of one store, most recently seen kept. Stored as a journal of
+ * JSON lines (`{"k": key, "s": state}`, the last line of a key wins): a run appends the shapes
+ * it changed, which costs about as much as the spool's append, where rewriting a file costs
+ * milliseconds on ext4 (it flushes a file replaced by truncation or rename). The journal is
+ * rewritten whole (compacted) only once it has grown past COMPACT_BYTES.
+ */
 export class ShapeBook {
   private readonly shapes: Map<string, ShapeState>;
 
@@ -148,24 +154,42 @@ export class ShapeBook {
     return this.shapes.size;
   }
 
-  /** The book as JSON: at most MAX_SHAPES shapes, the most recently seen. */
-  toJSON(): Record<string, ShapeState> {
-    const kept = [...this.shapes].sort((a, b) => b[1].seenAt - a[1].seenAt).slice(0, MAX_SHAPES);
-    return Object.fromEntries(kept);
+  /** Journal lines for `keys` (each ends in a newline). */
+  lines(keys: Iterable<string>): string {
+    let out = '';
+    for (const k of keys) {
+      const st = this.shapes.get(k);
+      if (st) out += `${JSON.stringify({ k, s: { ...st, durations: st.durations.map(round2) } })}\n`;
+    }
+    return out;
   }
 
-  /** A book from its JSON; anything malformed is dropped (the book is a cache: losing it costs profiles, nothing else). */
+  /** The whole journal, compacted: at most MAX_SHAPES shapes, the most recently seen. */
+  compacted(): string {
+    const kept = [...this.shapes].sort((a, b) => b[1].seenAt - a[1].seenAt).slice(0, MAX_SHAPES);
+    return this.lines(kept.map(([k]) => k));
+  }
+
+  /** A book from its journal; a line that is malformed is dropped (the book is a cache: losing it costs profiles, nothing else). */
   static parse(text: string): ShapeBook {
-    try {
-      const raw = JSON.parse(text) as unknown;
-      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return new ShapeBook();
-      const ok = Object.entries(raw as Record<string, unknown>).filter((e): e is [string, ShapeState] => isState(e[1]));
-      return new ShapeBook(ok);
-    } catch {
-      return new ShapeBook();
+    const book = new ShapeBook();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      try {
+        const e = JSON.parse(line) as { k?: unknown; s?: unknown };
+        if (typeof e.k === 'string' && isState(e.s)) book.set(e.k, e.s);
+      } catch {
+        // a torn or foreign line
+      }
     }
+    return book;
   }
 }
+
+/** A journal past this size is compacted by the next run that writes it. */
+export const COMPACT_BYTES = 256 * 1024;
+
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
