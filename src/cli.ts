@@ -173,7 +173,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         const { buildContext } = await import('./core/context.js');
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
         const { commandPath } = await import('./observe/jobs/scope.js');
-        jobs?.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs?.enabled !== false, ctx.config.jobs?.detail);
+        jobs?.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs ?? {});
       }
       return ctx;
     },

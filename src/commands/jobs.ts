@@ -40,7 +40,7 @@ export function jobsCommand(app: App): Command {
       const ctx = await app.context(c);
       const { jobsBy, jobsPerDay, parseSince } = await import('../observe/jobs/log.js');
       const { costModelOf, describeCostModel } = await import('../observe/jobs/cost.js');
-      const { renderGroups, renderDayChart } = await import('../ui/jobs.js');
+      const { renderGroups, renderDayChart, estimatedNote } = await import('../ui/jobs.js');
       const now = new Date();
       const since = parseSince(opts.since, now);
       const cost = costModelOf(ctx.config);
@@ -50,7 +50,7 @@ export function jobsCommand(app: App): Command {
       }));
       const note = describeCostModel(cost.model, cost.source);
       ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, days }, () =>
-        [renderGroups(opts.by, groups), '', renderDayChart(days), '', note].join('\n'),
+        [renderGroups(opts.by, groups), ...(estimatedNote(groups) ? [estimatedNote(groups)] : []), '', renderDayChart(days), '', note].join('\n'),
       );
     });
 

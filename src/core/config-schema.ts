@@ -49,8 +49,14 @@ export const configSchema = z
     jobs: z
       .object({
         enabled: z.boolean().optional(),
-        /** What DuckDB profiles per query: 'summary' (query-level figures, under 2% of a query's time) or 'plan' (every operator's time and rows, about 3x the cost). */
+        /** What a DuckDB profile holds: 'summary' (query-level figures and each scan's rows) or 'plan' (every operator's time and rows). */
         detail: z.enum(['summary', 'plan']).optional(),
+        /**
+         * Which queries DuckDB profiles: 'sampled' (default: a query shape's first run, a run after one that changed speed by
+         * slowFactor, one whose profile is over an hour old, and every 20th; the others carry its scans, marked estimated),
+         * 'every' (exact figures for every query, about 0.15 ms each) or 'off' (time and rows returned only).
+         */
+        profile: z.enum(['every', 'sampled', 'off']).optional(),
         cost: z
           .object({
             usdPerTBScanned: z.number().nonnegative().optional(),

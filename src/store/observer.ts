@@ -1,11 +1,13 @@
 /**
  * The hook through which every store query can be observed (the job log of `jobs`). An
  * observer is set for one CLI run with `queryObserver.run(observer, fn)`; with none set, a
- * query costs one `getStore()` call more. With one set, DuckDB's own profiler writes a JSON
- * profile per query to a temp file that the observer reads back: by default only the
- * query-level figures (rows and bytes scanned, peak memory), which is what keeps the log
- * under 2% of a query's time; with `detail: 'plan'` the whole operator tree with timings
- * (about 3x the fixed cost: see `npm run bench -- jobs`).
+ * query costs one `getStore()` call more. With one set, every query is timed, and the queries
+ * the observer asks to profile (`wantsProfile`, config `jobs.profile`) run with DuckDB's
+ * profiler on: it writes a JSON profile to a temp file that the observer reads back, by default
+ * only the query-level figures (rows and bytes scanned, peak memory); with `detail: 'plan'` the
+ * whole operator tree with timings. Profiling costs about 0.15 ms a query (DuckDB writing the
+ * file), so it is switched on for the queries that ask and off again before the next that does
+ * not (one `SET` each way, only when the state changes): see `npm run bench -- jobs`.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
@@ -24,6 +26,10 @@ export interface QueryRecord {
   cpuMs?: number;
   /** DuckDB's JSON profile of the query, or null when profiling was off or failed. */
   profile: Record<string, unknown> | null;
+  /** Whether the query ran with DuckDB's profiler asked for (absent: a query the profiler never sees, such as a warehouse's). */
+  profiled?: boolean;
+  /** Rows the query returned (from its result), when known. */
+  rowsReturned?: number | null;
   /** A query a warehouse engine ran: what the engine reported (bytes scanned when it says), and what came back. */
   engine?: { name: string; bytesScanned: number | null; bytesReturned: number; rowsReturned: number };
 }
@@ -36,13 +42,15 @@ export interface QueryObserver {
   readonly active: boolean;
   /** How much DuckDB profiles (default 'summary'). */
   readonly detail?: ProfileDetail;
+  /** Whether DuckDB should profile this query; asked just before it runs (absent: every query). */
+  wantsProfile?(sql: string): boolean;
   record(rec: QueryRecord): void;
 }
 
 export const queryObserver = new AsyncLocalStorage<QueryObserver>();
 
-/** Per connection: the file DuckDB writes its profile to (null when profiling is unavailable) and the detail set on it. */
-const profileFiles = new WeakMap<DuckDBConnection, { file: string | null; detail: ProfileDetail }>();
+/** Per connection: the file DuckDB writes its profile to (null when profiling is unavailable), the detail set on it, and whether the profiler is on. */
+const profileFiles = new WeakMap<DuckDBConnection, { file: string | null; detail: ProfileDetail; on: boolean }>();
 let fileCounter = 0;
 /** Files not yet removed: a process that exits without closing its stores leaves none behind. */
 const liveFiles = new Set<string>();
@@ -71,11 +79,27 @@ function profileDir(): string {
   }
 }
 
-async function profileFileOf(conn: DuckDBConnection, allowed: boolean, detail: ProfileDetail): Promise<string | null> {
+/**
+ * Turns DuckDB's profiler on `conn` on (`want`) or off, as the next query needs, and returns the
+ * file the profile will be in (null when it is off or unavailable). A SET runs only when the
+ * state changes: a run of profiled queries, or of unprofiled ones, pays nothing per query.
+ */
+async function profilerFor(conn: DuckDBConnection, want: boolean, detail: ProfileDetail): Promise<string | null> {
   const known = profileFiles.get(conn);
-  if (known !== undefined && known.detail === detail) return known.file;
+  if (!want) {
+    if (known?.on) {
+      known.on = false;
+      try {
+        await conn.run('PRAGMA disable_profiling');
+      } catch {
+        known.file = null; // the connection no longer takes settings: never profile it again
+      }
+    }
+    return null;
+  }
+  if (known !== undefined && known.detail === detail && (known.on || known.file === null)) return known.file;
   let file: string | null = known?.file ?? null;
-  if (allowed && file === null) {
+  if (known === undefined) {
     file = path.join(profileDir(), `statsig-hack-q-${process.pid}-${++fileCounter}.json`);
     liveFiles.add(file);
     if (!exitHook) {
@@ -93,15 +117,21 @@ async function profileFileOf(conn: DuckDBConnection, allowed: boolean, detail: P
     } catch {
       file = null;
     }
+  } else if (file !== null && !known.on) {
+    try {
+      await conn.run(`SET enable_profiling = 'json'`); // the file and coverage set before still hold
+    } catch {
+      file = null;
+    }
   }
-  if (file !== null) {
+  if (file !== null && known?.detail !== detail) {
     try {
       await conn.run(`SET custom_profiling_settings = '${JSON.stringify(Object.fromEntries(METRICS[detail].map((m) => [m, 'true'])))}'`);
     } catch {
       file = null;
     }
   }
-  profileFiles.set(conn, { file, detail });
+  profileFiles.set(conn, { file, detail, on: file !== null });
   return file;
 }
 
@@ -118,22 +148,24 @@ function readProfile(file: string | null, sql: string): Record<string, unknown> 
 
 /**
  * Runs `exec` (one query on `conn`) under the current observer, if any. `profiling` is false
- * for sandboxed stores, where DuckDB may not write the profile file.
+ * for sandboxed stores, where DuckDB may not write the profile file. `rows` counts the rows
+ * of the result.
  */
-export async function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>): Promise<T> {
+export async function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>, rows?: (result: T) => number): Promise<T> {
   const obs = queryObserver.getStore();
   if (!obs?.active) return exec();
-  const file = await profileFileOf(conn, profiling, obs.detail ?? 'summary');
-  return timed(obs, sql, exec, () => readProfile(file, sql));
+  const want = profiling && (obs.wantsProfile?.(sql) ?? true);
+  const file = await profilerFor(conn, want, obs.detail ?? 'summary');
+  return timed(obs, sql, exec, want, () => readProfile(file, sql), rows);
 }
 
 /** Runs `exec` (one query) under the current observer, if any, with no DuckDB profile (a connection Store does not own). */
 export async function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Promise<T> {
   const obs = queryObserver.getStore();
-  return obs?.active ? timed(obs, sql, exec, () => null) : exec();
+  return obs?.active ? timed(obs, sql, exec, false, () => null) : exec();
 }
 
-async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profile: () => Record<string, unknown> | null): Promise<T> {
+async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profiled: boolean, profile: () => Record<string, unknown> | null, rows?: (result: T) => number): Promise<T> {
   const startedAt = Date.now();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -143,11 +175,12 @@ async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>,
   };
   try {
     const result = await exec();
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: true, error: null, profile: profile() });
+    const durationMs = performance.now() - t0;
+    obs.record({ sql, startedAt, durationMs, cpuMs: cpu(), ok: true, error: null, profiled, profile: profiled ? profile() : null, rowsReturned: rows ? rows(result) : null });
     return result;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profile: null });
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
     throw error;
   }
 }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
-import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
 import { UserError, errorMessage } from '../core/errors.js';
 import { LATEST_VERSION, MIGRATIONS } from './schema.js';
 import { forgetConnection, observed } from './observer.js';
@@ -131,13 +131,13 @@ export class Store {
 
   /** Runs a query and returns plain rows (bigint as number when safe, Date as Date). */
   async all<T extends Row = Row>(sql: string, params?: DuckDBValue[]): Promise<T[]> {
-    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql, params));
+    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql, params), rowCount);
     return reader.getRowObjectsJS().map((r) => normalizeRow(r) as T);
   }
 
   /** Column names and rows of a query, for rendering arbitrary SQL. */
   async table(sql: string): Promise<{ columns: string[]; rows: Row[] }> {
-    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql));
+    const reader = await observed(this.conn, sql, this.profiling, () => this.conn.runAndReadAll(sql), rowCount);
     return { columns: reader.columnNames(), rows: reader.getRowObjectsJS().map(normalizeRow) };
   }
 
@@ -168,6 +168,11 @@ export class Store {
     this.conn.closeSync();
     this.instance.closeSync();
   }
+}
+
+/** Rows a materialized result holds (the job log's rows returned). */
+function rowCount(reader: DuckDBResultReader): number {
+  return reader.currentRowCount;
 }
 
 function normalizeRow(row: Record<string, unknown>): Row {

@@ -57,6 +57,14 @@ export function renderGroups(by: string, rows: GroupRow[]): string {
   );
 }
 
+/** A line saying how many jobs' scans and memory are estimates (empty when none are). */
+export function estimatedNote(rows: GroupRow[]): string {
+  const estimated = rows.reduce((s, r) => s + r.estimated, 0);
+  if (estimated === 0) return '';
+  const jobs = rows.reduce((s, r) => s + r.jobs, 0);
+  return `${estimated} of ${jobs} jobs were not profiled: their rows and bytes scanned and peak memory are estimates from the latest profiled run of the same query shape (set jobs.profile to "every" in the config for exact figures)`;
+}
+
 /** One bar per day, scaled to the busiest day. */
 export function renderDayChart(days: DayRow[], width = 40): string {
   const max = Math.max(0, ...days.map((d) => d.total_ms));
@@ -110,10 +118,22 @@ export function renderJob(j: JobDetail): string {
     ['outcome', j.outcome + (j.error ? `: ${printable(j.error)}` : '')],
     ['cost', formatUsd(j.cost_usd)],
     ['fingerprint', j.fingerprint],
+    ['profiled', profiledText(j)],
   ];
   const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
   lines.push('', 'SQL:', printable(j.sql), '', j.plan && j.plan.children[0]?.ms === null ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them):' : 'Plan and profile:');
   if (j.plan) planLines(j.plan, 0, lines);
-  else lines.push('(no profile: the query failed, or ran where DuckDB could not write one)');
+  else if (j.scan_from !== null) lines.push(`(not profiled: \`statsig-hack jobs show ${j.scan_from}\` prints the plan of the profiled run of this query shape)`);
+  else if (j.outcome === 'error') lines.push('(no profile: the query failed)');
+  else lines.push('(no profile: jobs.profile chose not to profile this run, or it ran where DuckDB could not write one)');
   return lines.join('\n');
+}
+
+/** Whether the job was profiled, and where its estimated figures come from when not. */
+function profiledText(j: JobDetail): string {
+  if (j.profiled === null) return '';
+  if (j.profiled) return 'yes';
+  if (j.scan_from !== null) return `no: rows and bytes scanned and peak memory are estimates from job ${j.scan_from}, the latest profiled run of this query shape`;
+  if (j.rows_scanned !== null) return 'no: rows and bytes scanned and peak memory are estimates from an earlier profiled run of this query shape';
+  return 'no';
 }

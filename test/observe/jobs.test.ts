@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_COST } from '../../src/observe/jobs/cost.js';
 import { fingerprint, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
 import { parseSince } from '../../src/observe/jobs/log.js';
-import { spoolPath } from '../../src/observe/jobs/scope.js';
+import { JobScope, shapesPath, spoolPath } from '../../src/observe/jobs/scope.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, MAX_SHAPES, ShapeBook, type ScanSource, type ShapeState } from '../../src/observe/jobs/shapes.js';
+import { queryObserver } from '../../src/store/observer.js';
+import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
 
@@ -17,7 +20,31 @@ interface Group {
   peak_memory: number;
   cpu_ms: number;
   errors: number;
+  estimated: number;
   cost_usd: number;
+}
+
+interface Row extends Record<string, unknown> {
+  id: number;
+  run_id: string;
+  fingerprint: string;
+  profiled: boolean;
+  scan_from: number | null;
+  rows_scanned: number | null;
+  bytes_scanned: number | null;
+  peak_memory: number | null;
+  rows_returned: number | null;
+  plan: string | null;
+}
+
+/** The analyze jobs in the store, in the order they ran. */
+async function analyzeJobs(file: string): Promise<Row[]> {
+  const s = await Store.open(file, { readOnly: true });
+  try {
+    return await s.all<Row>(`SELECT id, run_id, fingerprint, profiled, scan_from, rows_scanned, bytes_scanned, peak_memory, rows_returned, plan FROM jobs WHERE command = 'analyze' ORDER BY id`);
+  } finally {
+    s.close();
+  }
 }
 
 /** A project with a small and a large table: a metric on the large one is deliberately expensive. */
@@ -190,6 +217,185 @@ describe('jobs: every store query is logged', () => {
     expect(since.stderr).toMatch(/--since must be a duration like 7d/);
     const by = await runCli(['jobs', '--by', 'color'], { cwd: dir });
     expect(by.code).toBe(2);
+  });
+});
+
+describe('jobs.profile: which queries DuckDB profiles', () => {
+  it('by default a query shape is profiled on its first run; later runs carry its scans, marked estimated', async () => {
+    const { dir, file } = await project();
+    expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    expect(fs.existsSync(shapesPath(file))).toBe(true);
+    expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    const by = await runCli(['jobs', '--by', 'metric', '--json'], { cwd: dir });
+    expect(by.code, by.stderr).toBe(0);
+    const jobs = await analyzeJobs(file);
+    const [first, second] = [...new Set(jobs.map((j) => j.run_id))].map((r) => jobs.filter((j) => j.run_id === r)) as [Row[], Row[]];
+    expect(second.length).toBe(first.length);
+    // A shape's first job is profiled; every later one, in this run or the next, is timed only
+    // and carries the figures of that first job.
+    const profiledOf = new Map<string, Row>();
+    for (const j of jobs) {
+      const source = profiledOf.get(j.fingerprint);
+      if (!source) {
+        expect(j).toMatchObject({ profiled: true, scan_from: null });
+        expect(j.plan).not.toBeNull();
+        profiledOf.set(j.fingerprint, j);
+      } else {
+        expect(j).toMatchObject({ profiled: false, scan_from: source.id, plan: null, rows_scanned: source.rows_scanned, bytes_scanned: source.bytes_scanned, peak_memory: source.peak_memory });
+      }
+      expect(j.rows_returned).not.toBeNull(); // from the result, profiled or not
+    }
+    expect(second.every((j) => !j.profiled)).toBe(true);
+    const estimated = jobs.filter((j) => !j.profiled).length;
+    // The moments query scans the whole table: 2000 rows, profiled once and carried once.
+    const moments = second.find((j) => j.rows_scanned === 2000);
+    expect(moments).toBeDefined();
+    expect(by.json<{ groups: Group[] }>().groups.find((g) => g.key === 'light')).toMatchObject({ jobs: jobs.length, estimated });
+
+    const show = await runCli(['jobs', 'show', String(moments?.id), '--json'], { cwd: dir });
+    expect(show.json<{ profiled: boolean; scan_from: number }>()).toMatchObject({ profiled: false, scan_from: moments?.scan_from });
+    const human = await runCli(['jobs', 'show', String(moments?.id)], { cwd: dir });
+    expect(human.stdout).toMatch(new RegExp(`profiled: +no: rows and bytes scanned and peak memory are estimates from job ${moments?.scan_from},`));
+    expect(human.stdout).toContain(`statsig-hack jobs show ${moments?.scan_from}\` prints the plan`);
+    const table = await runCli(['jobs', '--by', 'metric'], { cwd: dir });
+    expect(table.stdout).toMatch(new RegExp(`${estimated} of ${jobs.length} jobs were not profiled: their rows and bytes scanned and peak memory are estimates`));
+  });
+
+  it('"every" profiles every query; "off" none (time and rows returned only); a bad value names the setting', async () => {
+    const { dir, file } = await project();
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { profile: 'every' } }));
+    for (let i = 0; i < 2; i++) expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    expect((await runCli(['jobs', '--json'], { cwd: dir })).code).toBe(0);
+    const every = await analyzeJobs(file);
+    expect(new Set(every.map((j) => j.run_id)).size).toBe(2);
+    expect(every.every((j) => j.profiled && j.scan_from === null && j.plan !== null)).toBe(true);
+
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { profile: 'off' } }));
+    expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
+    expect((await runCli(['jobs', '--json'], { cwd: dir })).code).toBe(0);
+    const off = (await analyzeJobs(file)).slice(every.length);
+    expect(off.length).toBe(every.length / 2);
+    expect(off.every((j) => !j.profiled && j.scan_from === null && j.rows_scanned === null && j.plan === null && j.rows_returned !== null)).toBe(true);
+
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { profile: 'always' } }));
+    const bad = await runCli(['jobs'], { cwd: dir });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/jobs\.profile/);
+  });
+
+  it('a query shape whose work grew by the slow factor is profiled again on its next run', async () => {
+    const { file, store } = await tmpStore();
+    await store.run('CREATE TABLE t AS SELECT range AS v FROM range(1000)');
+    const scope = new JobScope();
+    scope.describe('analyze', {}, file);
+    // No sample falls in this test; a change under 5 ms is jitter, not work.
+    scope.policy = { ...scope.policy, minChangeMs: 5 };
+    const sql = 'SELECT sum(hash(v)) AS h FROM t';
+    const run = (): Promise<unknown> => queryObserver.run(scope, () => store.all(sql));
+    for (let i = 0; i < 5; i++) await run();
+    await store.run('CREATE OR REPLACE TABLE t AS SELECT range AS v FROM range(3000000)');
+    await run(); // 3000x the rows: the slow run, timed only (it could not know)
+    await run(); // profiled again
+    await run(); // carries the new profile
+    const recs = scope.records.filter((r) => r.sql === sql);
+    expect(recs.map((r) => r.profiled)).toEqual([true, false, false, false, false, false, true, false]);
+    expect(recs.map((r) => r.rows_scanned)).toEqual([1000, 1000, 1000, 1000, 1000, 1000, 3_000_000, 3_000_000]);
+    expect(recs[7]).toMatchObject({ scan_run_id: scope.runId, scan_started_ms: recs[6]?.started_ms });
+    store.close();
+  });
+  it('the shapes journal grows by the shapes a run changed, and is compacted once past its size', async () => {
+    const { file, store } = await tmpStore();
+    const pad = new ShapeBook();
+    for (let i = 0; i < 4000; i++) pad.set(`old${i}`, afterRun(undefined, { costMs: 1, now: i, profiled: { run_id: 'r', started_ms: i, figures: { rows_scanned: 1, bytes_scanned: 1, peak_memory: 1 }, detail: 'summary' } }, DEFAULT_POLICY));
+    const big = pad.lines([...Array(4000).keys()].map((i) => `old${i}`));
+    expect(big.length).toBeGreaterThan(COMPACT_BYTES);
+    const run = async (): Promise<void> => {
+      const scope = new JobScope();
+      scope.describe('analyze', {}, file);
+      await queryObserver.run(scope, () => store.all('SELECT 42 AS x'));
+      scope.flush();
+    };
+    await run();
+    const small = fs.readFileSync(shapesPath(file), 'utf8');
+    expect(small.trim().split('\n')).toHaveLength(1);
+    await run();
+    expect(fs.readFileSync(shapesPath(file), 'utf8').trim().split('\n')).toHaveLength(2); // appended
+    fs.writeFileSync(shapesPath(file), big);
+    await run();
+    const after = fs.readFileSync(shapesPath(file), 'utf8');
+    expect(after.trim().split('\n')).toHaveLength(MAX_SHAPES); // the 500 most recently seen, this run's shape first
+    expect(ShapeBook.parse(after).get(carryKey('SELECT 42 AS x').key)?.since).toBe(0);
+    store.close();
+  });
+});
+
+describe('jobs.profile (pure)', () => {
+  const src = (n: number): ScanSource => ({ run_id: 'r', started_ms: n, figures: { rows_scanned: n, bytes_scanned: 8 * n, peak_memory: 100 }, detail: 'summary' });
+  const P = DEFAULT_POLICY;
+
+  it('first run, every 20th, a stale profile and a change of work are profiled; the rest carry', () => {
+    expect(decide(undefined, 0, P)).toBe('first');
+    let s: ShapeState = afterRun(undefined, { costMs: 10, now: 0, profiled: src(1) }, P);
+    const reasons: (string | null)[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const why = decide(s, i, P);
+      reasons.push(why);
+      s = afterRun(s, { costMs: 10, now: i, profiled: why ? src(i) : null }, P);
+    }
+    // Runs 20 and 40 after the first profile are samples; every other carries.
+    expect(reasons.map((r, i) => (r ? `${i + 1}:${r}` : null)).filter(Boolean)).toEqual(['20:sample', '40:sample']);
+    expect(s.source?.started_ms).toBe(40);
+    expect(decide(s, 40 + P.maxAgeMs + 1, P)).toBe('stale');
+    // Three times the median (and over a millisecond): the next run is profiled; so is a third of it.
+    const slow = afterRun(s, { costMs: 31, now: 41, profiled: null }, P);
+    expect(slow.changed).toBe(true);
+    expect(decide(slow, 42, P)).toBe('changed');
+    expect(afterRun(s, { costMs: 29, now: 41, profiled: null }, P).changed).toBe(false);
+    // The profile after a change starts the history afresh: the runs after it compare with the new work.
+    const reprofiled = afterRun(slow, { costMs: 30, now: 42, profiled: src(42) }, P);
+    expect(reprofiled).toMatchObject({ changed: false, since: 0, durations: [30] });
+    expect(decide(afterRun(reprofiled, { costMs: 31, now: 43, profiled: null }, P), 44, P)).toBeNull();
+    expect(afterRun(s, { costMs: 3.2, now: 41, profiled: null }, P).changed).toBe(true);
+    // Sub-millisecond jitter is no change, whatever the factor.
+    const tiny = [0.1, 0.1, 0.1].reduce<ShapeState | undefined>((st, c) => afterRun(st, { costMs: c, now: 0, profiled: src(1) }, P), undefined);
+    expect(afterRun(tiny, { costMs: 0.9, now: 1, profiled: null }, P).changed).toBe(false);
+    // The factor is the config's (jobs.slowFactor).
+    expect(afterRun(s, { costMs: 21, now: 41, profiled: null }, { ...P, factor: 2 }).changed).toBe(true);
+    // The trailing window keeps the latest runs only.
+    expect(s.durations).toHaveLength(P.window);
+  });
+
+  it('"every" and "off" ignore the state; a profile of less detail than asked is not carried', () => {
+    const s = afterRun(undefined, { costMs: 10, now: 0, profiled: src(1) }, P);
+    expect(decide(s, 1, P)).toBeNull();
+    expect(decide(s, 1, { ...P, mode: 'every' })).toBe('every');
+    expect(decide(undefined, 1, { ...P, mode: 'off' })).toBeNull();
+    expect(decide(s, 1, { ...P, detail: 'plan' })).toBe('first');
+  });
+
+  it('a shape on another file is another key; the book keeps the latest shapes and drops what it cannot read', () => {
+    const a = carryKey(`SELECT count(*) FROM read_csv('data/a.csv') WHERE day = '2026-11-01'`);
+    const b = carryKey(`SELECT count(*) FROM read_csv('data/b.csv') WHERE day = '2026-11-02'`);
+    const c = carryKey(`SELECT count(*) FROM read_csv('data/a.csv') WHERE day = '2026-11-03'`);
+    expect(a.fingerprint).toBe(b.fingerprint);
+    expect(a.key).not.toBe(b.key);
+    expect(a.key).toBe(c.key);
+    expect(carryKey(`SELECT 1 FROM t WHERE x = 'y'`).key).toBe(fingerprint(`SELECT 1 FROM t WHERE x = 'z'`));
+
+    const book = new ShapeBook();
+    for (let i = 0; i < MAX_SHAPES + 10; i++) book.set(`k${i}`, afterRun(undefined, { costMs: 1 / 3, now: i, profiled: src(i) }, P));
+    const back = ShapeBook.parse(book.compacted());
+    expect(back.size).toBe(MAX_SHAPES);
+    expect(back.get('k9')).toBeUndefined();
+    expect(back.get(`k${MAX_SHAPES + 9}`)?.source?.figures.rows_scanned).toBe(MAX_SHAPES + 9);
+    expect(back.get('k10')?.durations).toEqual([0.33]);
+    // The journal's last line of a key wins; torn and foreign lines are dropped.
+    const later = afterRun(back.get('k10'), { costMs: 2, now: 99, profiled: null }, P);
+    const journal = `${book.lines(['k10', 'k11'])}{"k":"bad","s":{"since":"x"}}\nnull\n{"k":"k1`;
+    const mixed = ShapeBook.parse(journal + `\n${new ShapeBook([['k10', later]]).lines(['k10'])}`);
+    expect(mixed.size).toBe(2);
+    expect(mixed.get('k10')?.since).toBe(1);
+    expect(ShapeBook.parse('not json').size).toBe(0);
   });
 });
 

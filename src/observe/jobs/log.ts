@@ -16,14 +16,32 @@ export type GroupKey = (typeof GROUP_KEYS)[number];
 
 const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARCHAR', metric: 'VARCHAR', fingerprint: 'VARCHAR', sql: 'VARCHAR',
   started_ms: 'BIGINT', duration_ms: 'DOUBLE', cpu_ms: 'DOUBLE', rows_scanned: 'BIGINT', bytes_scanned: 'BIGINT', bytes_read: 'BIGINT',
-  peak_memory: 'BIGINT', rows_returned: 'BIGINT', outcome: 'VARCHAR', error: 'VARCHAR', plan: 'JSON'}`;
+  peak_memory: 'BIGINT', rows_returned: 'BIGINT', outcome: 'VARCHAR', error: 'VARCHAR', plan: 'JSON', profiled: 'BOOLEAN',
+  scan_run_id: 'VARCHAR', scan_started_ms: 'BIGINT'}`;
 
 /**
- * Moves the spool of `db` into the `jobs` table (one INSERT ... SELECT from the JSON lines).
- * The spool is renamed first, so runs that finish meanwhile start a new one. Returns the
- * number of jobs added.
+ * The columns of `jobs` added after schema v5: whether DuckDB profiled the job, and the job its
+ * estimated scans come from. `jobs` adds them itself (it is the only writer of the table), so a
+ * store at v5 keeps working for every read-only command without a migration.
+ */
+async function ensureColumns(store: Store): Promise<void> {
+  const have = await store.all<{ n: number }>(
+    `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'jobs' AND column_name IN ('profiled', 'scan_from')`,
+  );
+  if (Number(have[0]?.n ?? 0) === 2) return;
+  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS profiled BOOLEAN');
+  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS scan_from BIGINT');
+  await store.run('UPDATE jobs SET profiled = plan IS NOT NULL WHERE profiled IS NULL');
+}
+
+/**
+ * Moves the spool of `db` into the `jobs` table (the JSON lines read into a temp table, then one
+ * INSERT ... SELECT). The spool is renamed first, so runs that finish meanwhile start a new one.
+ * An estimated job's source (run and start of the profiled job it carries) becomes that job's
+ * id, whether it came in this spool or an earlier one. Returns the number of jobs added.
  */
 export async function ingestSpool(store: Store, db: string): Promise<number> {
+  await ensureColumns(store);
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
   const taking = `${spool}.${process.pid}.ingest`;
@@ -34,15 +52,28 @@ export async function ingestSpool(store: Store, db: string): Promise<number> {
   }
   try {
     const before = await store.count('jobs');
-    await store.run(`INSERT INTO jobs
-      SELECT (SELECT coalesce(max(id), 0) FROM jobs) + row_number() OVER (ORDER BY started_ms, run_id),
-        run_id, command, experiment, metric, fingerprint, sql, make_timestamp(started_ms * 1000), duration_ms, cpu_ms,
-        rows_scanned, bytes_scanned, bytes_read, peak_memory, rows_returned, outcome, error, plan
+    await store.run(`CREATE OR REPLACE TEMP TABLE jobs_spool AS
+      SELECT (SELECT coalesce(max(id), 0) FROM jobs) + row_number() OVER (ORDER BY started_ms, run_id) AS id, *
       FROM read_json(${quoteLiteral(taking)}, format = 'newline_delimited', ignore_errors = true, columns = ${SPOOL_COLUMNS})
       WHERE command IS NOT NULL AND sql IS NOT NULL AND started_ms IS NOT NULL AND duration_ms IS NOT NULL AND outcome IS NOT NULL AND fingerprint IS NOT NULL`);
+    await store.run(`INSERT INTO jobs (id, run_id, command, experiment, metric, fingerprint, sql, started_at, duration_ms, cpu_ms,
+        rows_scanned, bytes_scanned, bytes_read, peak_memory, rows_returned, outcome, error, plan, profiled, scan_from)
+      SELECT s.id, s.run_id, s.command, s.experiment, s.metric, s.fingerprint, s.sql, make_timestamp(s.started_ms * 1000), s.duration_ms, s.cpu_ms,
+        s.rows_scanned, s.bytes_scanned, s.bytes_read, s.peak_memory, s.rows_returned, s.outcome, s.error, s.plan,
+        coalesce(s.profiled, s.plan IS NOT NULL),
+        CASE WHEN s.scan_run_id IS NOT NULL THEN coalesce(
+          (SELECT min(x.id) FROM jobs_spool x WHERE x.run_id = s.scan_run_id AND x.started_ms = s.scan_started_ms AND x.fingerprint = s.fingerprint AND x.plan IS NOT NULL),
+          (SELECT min(j.id) FROM jobs j WHERE j.run_id = s.scan_run_id AND j.started_at = make_timestamp(s.scan_started_ms * 1000) AND j.fingerprint = s.fingerprint AND j.profiled))
+        END
+      FROM jobs_spool s`);
     return (await store.count('jobs')) - before;
   } finally {
     fs.rmSync(taking, { force: true });
+    try {
+      await store.run('DROP TABLE IF EXISTS jobs_spool');
+    } catch {
+      // the connection is closing anyway
+    }
   }
 }
 
@@ -57,6 +88,8 @@ export interface GroupRow {
   bytes_scanned: number;
   peak_memory: number;
   errors: number;
+  /** Jobs whose scans and memory are estimates carried from a profiled run of their shape (config jobs.profile). */
+  estimated: number;
   cost_usd: number;
   /** Share of all the time in the window, 0..1. */
   share: number;
@@ -72,7 +105,8 @@ export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: Cost
   const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
     `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms) AS total_ms, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms,
        sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, coalesce(sum(rows_scanned), 0) AS rows_scanned, coalesce(sum(bytes_scanned), 0) AS bytes_scanned,
-       coalesce(max(peak_memory), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors
+       coalesce(max(peak_memory), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors,
+       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated
      FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY total_ms DESC, key`,
     [since.toISOString().replace('T', ' ').replace('Z', '')],
   );
@@ -155,6 +189,9 @@ export interface JobDetail {
   outcome: string;
   error: string | null;
   plan: PlanNode | null;
+  /** Whether DuckDB profiled the job; false with `scan_from`: its scans and memory are estimates from that job. */
+  profiled: boolean | null;
+  scan_from: number | null;
   cost_usd: number;
 }
 

@@ -5,6 +5,7 @@
 import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { QueryRecord } from '../../store/observer.js';
+import type { ScanFigures, ScanSource } from './shapes.js';
 
 export interface JobContext {
   command: string;
@@ -40,6 +41,14 @@ export interface JobRecord extends JobContext {
   outcome: 'ok' | 'error';
   error: string | null;
   plan: PlanNode | null;
+  /** Whether DuckDB profiled this query (config `jobs.profile`); absent in spools of older versions. */
+  profiled?: boolean;
+  /**
+   * When the query was not profiled: the profiled job of the same shape whose rows and bytes
+   * scanned and peak memory it carries (estimates), by run and start; `jobs` turns it into a job id.
+   */
+  scan_run_id?: string | null;
+  scan_started_ms?: number | null;
 }
 
 export const MAX_SQL_CHARS = 8000;
@@ -123,25 +132,40 @@ function scannedBytes(profile: Record<string, unknown>): number {
   return total;
 }
 
-export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string): JobRecord {
+/** What a profile says about a query's scans and memory: what unprofiled runs of its shape carry. */
+export function scanFigures(profile: Record<string, unknown>): ScanFigures {
+  return { rows_scanned: num(profile.cumulative_rows_scanned), bytes_scanned: scannedBytes(profile), peak_memory: num(profile.system_peak_buffer_memory) };
+}
+
+/**
+ * The record of one query. A query DuckDB did not profile may carry the scans and memory of
+ * `carried`, the latest profiled run of its shape: they are marked estimated (`profiled: false`
+ * and the source in scan_run_id / scan_started_ms).
+ */
+export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carried: ScanSource | null = null, fp: string = fingerprint(q.sql)): JobRecord {
   const p = q.profile;
+  const carry = p === null && q.ok && !q.engine ? carried : null;
   // DuckDB's own CPU time needs per-operator timing (detail 'plan'); otherwise the process's CPU time during the query.
   const cpu = p ? num(p.cpu_time) : null;
   return {
     ...ctx,
     run_id: runId,
-    fingerprint: fingerprint(q.sql),
+    fingerprint: fp,
     sql: q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql,
     started_ms: q.startedAt,
     duration_ms: q.durationMs,
     cpu_ms: cpu !== null ? cpu * 1000 : (q.cpuMs ?? null),
-    rows_scanned: p ? num(p.cumulative_rows_scanned) : null,
-    bytes_scanned: p ? scannedBytes(p) : (q.engine?.bytesScanned ?? null),
+    rows_scanned: p ? num(p.cumulative_rows_scanned) : (carry?.figures.rows_scanned ?? null),
+    bytes_scanned: p ? scannedBytes(p) : (q.engine?.bytesScanned ?? carry?.figures.bytes_scanned ?? null),
+    // Disk reads depend on what the buffer cache held at the time: not carried.
     bytes_read: p ? num(p.total_bytes_read) : null,
-    peak_memory: p ? num(p.system_peak_buffer_memory) : null,
-    rows_returned: p ? num(p.rows_returned) : (q.engine?.rowsReturned ?? null),
+    peak_memory: p ? num(p.system_peak_buffer_memory) : (carry?.figures.peak_memory ?? null),
+    rows_returned: q.rowsReturned ?? (p ? num(p.rows_returned) : (q.engine?.rowsReturned ?? null)),
     outcome: q.ok ? 'ok' : 'error',
     error: q.error,
     plan: p ? compactPlan(p) : null,
+    profiled: p !== null,
+    scan_run_id: carry?.run_id ?? null,
+    scan_started_ms: carry?.started_ms ?? null,
   };
 }

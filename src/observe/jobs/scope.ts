@@ -4,14 +4,31 @@
  * run ends, appended to a spool file next to the project store (one JSON line per query).
  * A spool rather than the store itself: most commands open the store read-only, and a
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
+ *
+ * The scope also chooses which queries DuckDB profiles (config `jobs.profile`, see shapes.ts):
+ * the state of each query shape is kept across runs in `<store>.jobs.shapes.jsonl`.
  */
 import fs from 'node:fs';
 import type { ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
-import { jobRecord, nodeCrypto, type JobContext, type JobRecord } from './record.js';
+import { jobRecord, nodeCrypto, scanFigures, type JobContext, type JobRecord } from './record.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
   return `${db}.jobs.jsonl`;
+}
+
+/** The query shapes of a project store (what was profiled, when, and what each run cost), a journal: `<store>.jobs.shapes.jsonl`. */
+export function shapesPath(db: string): string {
+  return `${db}.jobs.shapes.jsonl`;
+}
+
+/** The config's `jobs` settings the log uses. */
+export interface JobSettings {
+  enabled?: boolean | undefined;
+  detail?: ProfileDetail | undefined;
+  profile?: ProfileMode | undefined;
+  slowFactor?: number | undefined;
 }
 
 /** Commands whose own queries are not logged (reading the log is not a job). */
@@ -30,9 +47,18 @@ export class JobScope implements QueryObserver {
   private ctx: JobContext | null = null;
   /** What DuckDB profiles per query (config `jobs.detail`). */
   detail: ProfileDetail = 'summary';
+  /** Which queries DuckDB profiles (config `jobs.profile`, and `jobs.slowFactor` for a change of speed). */
+  policy: ProfilePolicy = DEFAULT_POLICY;
   private db: string | null = null;
   /** Queries observed and not yet written: records are built at flush, off the queries' path. */
-  private pending: { q: QueryRecord; ctx: JobContext }[] = [];
+  private pending: { q: QueryRecord; ctx: JobContext; carry: ScanSource | null; fingerprint?: string }[] = [];
+  /** The shapes of the store, read on the first query ('sampled' only). */
+  private book: ShapeBook | null = null;
+  /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
+  private readonly changedShapes = new Set<string>();
+  private compact = false;
+  /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
+  private readonly keys = new Map<string, { key: string; fingerprint: string }>();
 
   get active(): boolean {
     return this.ctx !== null;
@@ -41,40 +67,102 @@ export class JobScope implements QueryObserver {
   /**
    * Starts logging for a command: its name (`profile compare` for a subcommand), the
    * experiment and metric it was asked about (its --experiment and --metric options), and the
-   * project store whose spool receives the log. `enabled: false` (config) turns logging off;
-   * `detail` (config `jobs.detail`) chooses query-level figures or whole plans.
+   * project store whose spool receives the log. The config's `jobs` settings: `enabled: false`
+   * turns logging off; `detail` chooses query-level figures or whole plans; `profile` which
+   * queries are profiled; `slowFactor` what counts as a change of speed.
    */
-  describe(command: string, opts: Record<string, unknown>, db: string, enabled = true, detail: ProfileDetail = 'summary'): void {
-    if (!enabled || UNLOGGED.has(command.split(' ')[0] ?? '')) return;
-    this.detail = detail;
+  describe(command: string, opts: Record<string, unknown>, db: string, settings: JobSettings = {}): void {
+    if (settings.enabled === false || UNLOGGED.has(command.split(' ')[0] ?? '')) return;
+    this.detail = settings.detail ?? 'summary';
+    this.policy = { ...DEFAULT_POLICY, mode: settings.profile ?? DEFAULT_POLICY.mode, detail: this.detail, factor: settings.slowFactor ?? DEFAULT_POLICY.factor };
     this.ctx = { command, experiment: optionText(opts.experiment), metric: optionText(opts.metric) };
     this.db = db;
   }
 
+  private shapes(): ShapeBook {
+    if (this.book === null) {
+      let text = '';
+      try {
+        if (this.db !== null) text = fs.readFileSync(shapesPath(this.db), 'utf8');
+      } catch {
+        // no book yet: every shape is new
+      }
+      this.book = text ? ShapeBook.parse(text) : new ShapeBook();
+      this.compact = text.length > COMPACT_BYTES;
+    }
+    return this.book;
+  }
+
+  private keyOf(sql: string): { key: string; fingerprint: string } {
+    let key = this.keys.get(sql);
+    if (key === undefined) {
+      if (this.keys.size >= 2000) this.keys.clear();
+      key = carryKey(sql);
+      this.keys.set(sql, key);
+    }
+    return key;
+  }
+
+  /** Whether DuckDB profiles this query: always ('every'), never ('off'), or as its shape's state says ('sampled'). */
+  wantsProfile(sql: string): boolean {
+    if (this.policy.mode !== 'sampled') return this.policy.mode === 'every';
+    return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy) !== null;
+  }
+
   record(q: QueryRecord): void {
     if (!this.ctx) return;
-    this.pending.push({ q, ctx: this.ctx });
+    let carry: ScanSource | null = null;
+    let fingerprint: string | undefined;
+    // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
+    if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
+      const { key, fingerprint: fp } = this.keyOf(q.sql);
+      fingerprint = fp;
+      const book = this.shapes();
+      const state = book.get(key);
+      const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
+      book.set(key, afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source }, this.policy));
+      this.changedShapes.add(key);
+      carry = source ? null : (state?.source ?? null);
+    }
+    this.pending.push({ q, ctx: this.ctx, carry, ...(fingerprint ? { fingerprint } : {}) });
     // A long-running command (serve) writes its log as it goes.
     if (this.pending.length >= FLUSH_EVERY) this.flush();
   }
 
   /** The jobs observed and not yet flushed. */
   get records(): JobRecord[] {
-    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId));
+    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
   }
 
   /**
    * Appends the run's jobs to the spool. Only when the project store exists: a file-mode
    * analysis in a folder without a project leaves nothing behind. Never throws: a log that
-   * cannot be written must not fail the command. Returns the number of jobs written.
+   * cannot be written must not fail the command. Returns the number of jobs written. The
+   * shapes the run changed are appended to their journal too (a cache: a line lost to a
+   * concurrent compaction costs a profile more, nothing else).
    */
   flush(): number {
     const pending = this.pending.splice(0);
     if (pending.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
+    if (this.book !== null && this.changedShapes.size > 0) {
+      try {
+        const file = shapesPath(this.db);
+        if (this.compact) {
+          fs.writeFileSync(`${file}.${process.pid}`, this.book.compacted());
+          fs.renameSync(`${file}.${process.pid}`, file);
+          this.compact = false;
+        } else {
+          fs.appendFileSync(file, this.book.lines(this.changedShapes));
+        }
+      } catch {
+        // without it the next run profiles again
+      }
+      this.changedShapes.clear();
+    }
     try {
       const spool = spoolPath(this.db);
-      if (fs.existsSync(spool) && fs.statSync(spool).size > MAX_SPOOL_BYTES) return 0;
-      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId));
+      if ((fs.statSync(spool, { throwIfNoEntry: false })?.size ?? 0) > MAX_SPOOL_BYTES) return 0;
+      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
       fs.appendFileSync(spool, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
       return records.length;
     } catch {
