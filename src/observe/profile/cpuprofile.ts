@@ -80,6 +80,33 @@ export function parseCpuProfile(text: string): CpuProfile {
   return cpuProfileSchema.parse(JSON.parse(text));
 }
 
+/**
+ * The profile without the frames `own` picks (the profiler's own preload script) and everything
+ * they called: their samples count as idle, so neither the tables nor the CPU total show the
+ * profiler's start-up as the program's time.
+ */
+export function withoutFrames(p: CpuProfile, own: (cf: CallFrame) => boolean): CpuProfile {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const dropped = new Set<number>();
+  const drop = (id: number): void => {
+    if (dropped.has(id)) return;
+    dropped.add(id);
+    for (const c of byId.get(id)?.children ?? []) drop(c);
+  };
+  for (const n of p.nodes) if (own(n.callFrame)) drop(n.id);
+  if (dropped.size === 0) return p;
+  const kept = p.nodes.filter((n) => !dropped.has(n.id)).map((n) => ({ ...n, children: (n.children ?? []).filter((c) => !dropped.has(c)) }));
+  let idle = kept.find((n) => n.callFrame.functionName === '(idle)');
+  if (!idle) {
+    const root = kept.find((n) => n.callFrame.functionName === '(root)') ?? kept[0];
+    idle = { id: Math.max(...p.nodes.map((n) => n.id)) + 1, callFrame: { functionName: '(idle)', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [] };
+    if (root) root.children = [...(root.children ?? []), idle.id];
+    kept.push(idle);
+  }
+  const idleId = idle.id;
+  return { ...p, nodes: kept, ...(p.samples ? { samples: p.samples.map((id) => (dropped.has(id) ? idleId : id)) } : {}) };
+}
+
 /** `file:///a/b.js` relative to `cwd` when inside it; node internals and others as given. */
 export function displayFile(url: string, cwd?: string): string {
   let file = url;
