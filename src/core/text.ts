@@ -62,7 +62,7 @@ export function wrap(text: string, width: number | undefined, indent = '  '): st
 
 /**
  * The words of a line, split at spaces; a span in backticks (a command to copy) is one word when it
- * fits in `room` columns, else its own words.
+ * fits in `room` columns, else its own words; a one-character word is kept with the next.
  */
 function words(text: string, room: number): string[] {
   const out: string[] = [];
@@ -80,7 +80,17 @@ function words(text: string, room: number): string[] {
     else out.push(w);
   }
   if (span) out.push(...span);
-  return out;
+  // A one-character word ("p", "<", "a") stays with the next one, so "p < 0.001" never ends a line at "p".
+  const glued: string[] = [];
+  for (let i = 0; i < out.length; i += 1) {
+    let w = out[i] as string;
+    while (i + 1 < out.length && visibleLength(w.slice(w.lastIndexOf(' ') + 1)) === 1 && visibleLength(`${w} ${out[i + 1]}`) <= room) {
+      w = `${w} ${out[i + 1]}`;
+      i += 1;
+    }
+    glued.push(w);
+  }
+  return glued;
 }
 
 /**

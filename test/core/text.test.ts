@@ -53,6 +53,15 @@ describe('wrap', () => {
     }
   });
 
+  it('never ends a line on a one-character word: "p 0.583" and "p < 0.001" stay together', () => {
+    const line = 'add_to_cart:event_count (personalized vs Control): +5.5%, estimate 0.1506 [0.0744, 0.227], p < 0.001, significant, win';
+    for (let width = 40; width <= 120; width += 1) {
+      const out = wrap(line, width);
+      expect(out).toContain('p < 0.001');
+      expect(out.replace(/\n {2}/g, ' ')).toBe(line);
+    }
+  });
+
   it('keeps a command in backticks on one line when it fits one', () => {
     const hint = 'the store is empty; import events with `statsig-hack import events.csv --into events`, or pass --data <file>';
     for (const width of [50, 60, 70, 80]) {
