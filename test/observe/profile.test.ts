@@ -228,10 +228,11 @@ describe('cpu profiles (pure)', () => {
 
   it("the profiler's own preload frames and what they called count as idle, not as the program's CPU", () => {
     const p = synthetic({ work: 30 });
+    const loader = { id: 9, callFrame: { functionName: 'loadPreloadModules', url: 'node:internal/process/pre_execution', lineNumber: 1, columnNumber: 0 }, children: [10] };
     const pre = { id: 10, callFrame: { functionName: '', url: '/tmp/statsig-hack-prof-Ab12/preload.cjs', lineNumber: 0, columnNumber: 0 }, children: [11] };
     const inner = { id: 11, callFrame: { functionName: 'connect', url: 'node:inspector', lineNumber: 5, columnNumber: 0 }, children: [] };
-    (p.nodes[0] as { children: number[] }).children.push(10);
-    p.nodes.push(pre, inner);
+    (p.nodes[0] as { children: number[] }).children.push(9);
+    p.nodes.push(loader, pre, inner);
     p.samples = [10, 11, 11, 11, 11, 11, 11, 11, 11, 11, ...(p.samples ?? [])];
     p.timeDeltas = p.samples.map((_, i) => (i === 0 ? 0 : 1000));
     p.endTime = p.samples.length * 1000;

@@ -93,8 +93,17 @@ export function withoutFrames(p: CpuProfile, own: (cf: CallFrame) => boolean): C
     dropped.add(id);
     for (const c of byId.get(id)?.children ?? []) drop(c);
   };
-  for (const n of p.nodes) if (own(n.callFrame)) drop(n.id);
+  const roots = p.nodes.filter((n) => own(n.callFrame)).map((n) => n.id);
+  for (const id of roots) drop(id);
   if (dropped.size === 0) return p;
+  // The frames that only led to them (Node's loader of --require modules) go too once nothing else ran under them.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) if (!parent.has(c)) parent.set(c, n.id);
+  const sampled = new Set((p.samples ?? []).filter((id) => !dropped.has(id)));
+  const busy = (id: number): boolean => sampled.has(id) || (byId.get(id)?.children ?? []).some((c) => !dropped.has(c) && busy(c));
+  for (const id of roots) {
+    for (let up = parent.get(id); up !== undefined && parent.has(up) && !dropped.has(up) && !busy(up); up = parent.get(up)) dropped.add(up);
+  }
   const kept = p.nodes.filter((n) => !dropped.has(n.id)).map((n) => ({ ...n, children: (n.children ?? []).filter((c) => !dropped.has(c)) }));
   let idle = kept.find((n) => n.callFrame.functionName === '(idle)');
   if (!idle) {
