@@ -65,6 +65,23 @@ function sourceOf(h: Hit, question: string): ChatSource {
   };
 }
 
+/** What a source says in the user's words: an entity's or scorecard's prose, a doc chunk's text. */
+function bodyOf(hit: Hit): string {
+  return hit.doc.prose !== undefined && hit.doc.prose !== '' ? hit.doc.prose : hit.doc.text;
+}
+
+/**
+ * The sentences to quote from a source: for a doc chunk those that share the most words with the
+ * question; for an entity its description first (what it is), then its best-matching sentence.
+ */
+function quotable(hit: Hit, question: string): string[] {
+  const best = bestSentences(bodyOf(hit), question, 2, hit.doc.heading ?? null);
+  if (hit.doc.file || hit.kind === 'scorecard') return best;
+  const [first] = sentences(bodyOf(hit));
+  if (!first) return best;
+  return [...new Set([first, ...best])].slice(0, 2);
+}
+
 function quoteOf(hit: Hit, text: string): ChatQuote {
   return { source: hit.id, text, file: hit.doc.file ?? null, heading: hit.doc.heading ?? null, lines: hit.doc.lines ?? null, path: hit.path };
 }
@@ -111,15 +128,15 @@ export async function answerChat(index: AskIndex, question: string, opts: { llm?
   const base = { question: q, sources, removed: [] as ChatAnswer['removed'], repaired: false };
   if (supported.length === 0) return { ...base, mode: opts.llm ? 'model' : 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
   if (!opts.llm) {
-    const top = supported.find((h) => bestSentences(h.doc.text, q, 2, h.doc.heading ?? null).length > 0);
+    const top = supported.find((h) => quotable(h, q).length > 0);
     if (!top) return { ...base, mode: 'offline', known: false, answer: I_DONT_KNOW, quotes: [] };
-    const quotes = bestSentences(top.doc.text, q, 2, top.doc.heading ?? null).map((t) => quoteOf(top, t));
+    const quotes = quotable(top, q).map((t) => quoteOf(top, t));
     const where = top.doc.file ? `${top.doc.file}, "${top.doc.heading ?? ''}", lines ${top.doc.lines?.[0]}-${top.doc.lines?.[1]}` : top.path;
     return { ...base, mode: 'offline', known: true, answer: `From ${where}: ${quotes.map((x) => `"${x.text}"`).join(' ')}`, quotes };
   }
   const labels = new Map<string, Hit>(supported.map((h, i) => [`S${i + 1}`, h]));
   const block = [...labels]
-    .map(([label, h]) => `[${label}] ${h.doc.file ? `${h.doc.file} > ${h.doc.heading ?? ''} (lines ${h.doc.lines?.[0]}-${h.doc.lines?.[1]})` : `${h.kind} ${h.name} (${h.path})`}\n${stripControl(h.doc.text).slice(0, 3000)}`)
+    .map(([label, h]) => `[${label}] ${h.doc.file ? `${h.doc.file} > ${h.doc.heading ?? ''} (lines ${h.doc.lines?.[0]}-${h.doc.lines?.[1]})` : `${h.kind} ${h.name} (${h.path})`}\n${stripControl(bodyOf(h)).slice(0, 3000)}`)
     .join('\n\n');
   const history: ChatMessage[] = (opts.history ?? []).slice(-4).flatMap((t) => [
     { role: 'user' as const, content: t.question },
@@ -135,18 +152,18 @@ export async function answerChat(index: AskIndex, question: string, opts: { llm?
       if (!hit) {
         problems.push(`quote "${quote.text.slice(0, 80)}" cites ${quote.source}, which is not a source label`);
         bad.push({ text: quote.text, reason: `cites an unknown source ${quote.source}` });
-      } else if (!quoteFound(quote.text, hit.doc.text)) {
+      } else if (!quoteFound(quote.text, bodyOf(hit))) {
         problems.push(`quote "${quote.text.slice(0, 80)}" is not in ${quote.source}; copy the words exactly`);
         bad.push({ text: quote.text, reason: `not found in ${quote.source}` });
       } else good.push(quoteOf(hit, quote.text));
     }
     const cited = [...new Set(good.map((g) => g.source))].map((id) => supported.find((h) => h.id === id) as Hit);
-    const allowed = numbersOfText(cited.map((h) => h.doc.text).join('\n'));
+    const allowed = numbersOfText(cited.map(bodyOf).join('\n'));
     for (const t of numbersIn(q)) allowed.raw.push(t.value);
     const badNumbers = reply.known ? unsupportedNumbers(reply.answer, allowed, { smallIntegers: 0 }) : [];
     for (const t of badNumbers) problems.push(`the number "${t.text}" is in none of the quoted sources`);
     // An identifier (snake_case entity name) must be in a cited source or the question.
-    const seen = new Set<string>([...cited.flatMap((h) => [h.name, ...(h.doc.text.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]), ...(q.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]);
+    const seen = new Set<string>([...cited.flatMap((h) => [h.name, ...(bodyOf(h).match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]), ...(q.match(/\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b/gi) ?? [])]);
     const badNames = reply.known ? unknownNames(reply.answer, seen) : [];
     for (const n of badNames) problems.push(`"${n}" is in none of the quoted sources`);
     if (reply.known && good.length === 0) problems.push('give at least one verbatim quote from the sources, or set known to false');

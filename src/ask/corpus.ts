@@ -11,6 +11,7 @@ import type { Store } from '../store/store.js';
 import { formatOf, splitDocument } from './docs.js';
 import type { Scorecard } from './scorecards.js';
 import { fnv1a, stripControl } from './text.js';
+import { pct } from '../ui/format.js';
 
 export type DocKind = 'gate' | 'experiment' | 'dynamic_config' | 'metric' | 'layer' | 'segment' | 'scorecard' | 'doc';
 
@@ -37,6 +38,13 @@ export interface IndexDoc {
   file?: string;
   heading?: string;
   lines?: [number, number];
+  /**
+   * What a person reads for this document (search snippets, chat quotes): the description and
+   * a few plain sentences built from the spec, or a scorecard's results in words. `text` is what
+   * retrieval matches (every string of the spec, synonyms such as "raised up"); docs have none,
+   * their text is already the user's own words.
+   */
+  prose?: string;
 }
 
 /** Caps that keep a hostile store or docs folder from blowing up the index. */
@@ -57,7 +65,51 @@ function strings(value: unknown, out: string[], depth = 0): void {
 }
 
 export function docHash(doc: IndexDoc): string {
-  return fnv1a(`${doc.kind}\u0001${doc.name}\u0001${doc.title}\u0001${doc.text}\u0001${doc.tags}\u0001${doc.path}`);
+  return fnv1a(`${doc.kind}\u0001${doc.name}\u0001${doc.title}\u0001${doc.text}\u0001${doc.tags}\u0001${doc.path}\u0001${doc.prose ?? ''}`);
+}
+
+/** The names in a list of strings or of objects with a name ("groups", "rules", "metricEvents"). */
+function namesOf(value: unknown, max = 12): string[] {
+  if (!Array.isArray(value)) return [];
+  const out: string[] = [];
+  for (const v of value.slice(0, max)) {
+    const name = typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { name?: unknown }).name === 'string' ? (v as { name: string }).name : '';
+    if (name.trim()) out.push(name.trim());
+  }
+  return out;
+}
+
+const sentence = (t: string): string => (/[.!?]$/.test(t) ? t : `${t}.`);
+
+/** An entity in plain sentences: its description, then what its spec says (groups, metrics, rules, parameters). */
+export function entityProse(kind: DocKind, spec: Record<string, unknown>): string {
+  const str = (k: string): string | null => (typeof spec[k] === 'string' && spec[k].trim() ? spec[k].trim() : null);
+  const out: string[] = [];
+  const description = str('description');
+  if (description) out.push(sentence(description));
+  const hypothesis = str('hypothesis');
+  if (hypothesis) out.push(`Hypothesis: ${sentence(hypothesis)}`);
+  if (kind === 'metric') {
+    const type = str('type');
+    const events = namesOf(spec.metricEvents);
+    const steps = namesOf(spec.funnelEventList);
+    const direction = str('directionality');
+    const what = steps.length > 1 ? ` of the steps ${steps.join(' → ')}` : events.length > 0 ? ` of ${events.join(', ')} events` : '';
+    if (type) out.push(`A ${type} metric${what}${direction ? `; ${direction === 'decrease' ? 'lower' : 'higher'} is better` : ''}.`);
+  }
+  const groups = namesOf(spec.groups);
+  if (groups.length > 0) out.push(`Groups: ${groups.join(', ')}${str('controlGroupID') ? ` (control: ${str('controlGroupID')})` : ''}.`);
+  const primary = namesOf(spec.primaryMetrics);
+  if (primary.length > 0) out.push(`Primary metrics: ${primary.join(', ')}.`);
+  const secondary = namesOf(spec.secondaryMetrics);
+  if (secondary.length > 0) out.push(`Secondary metrics: ${secondary.join(', ')}.`);
+  const layer = str('layerID');
+  if (layer) out.push(`Layer: ${layer}.`);
+  const rules = namesOf(spec.rules);
+  if (rules.length > 0) out.push(`Rules: ${rules.join(', ')}.`);
+  const parameters = namesOf(spec.parameters);
+  if (parameters.length > 0) out.push(`Parameters: ${parameters.join(', ')}.`);
+  return cap(out.join(' '));
 }
 
 export type EntityRow = {
@@ -93,6 +145,7 @@ export function entityDoc(row: EntityRow): IndexDoc | null {
     text: cap(body.join(' . ')),
     tags: cap([...tagList, row.type ?? '', row.status ?? '', kind.replace('_', ' ')].join(' '), 500),
     path: `/${row.kind}/${name}`,
+    prose: entityProse(kind, spec),
   };
 }
 
@@ -101,6 +154,11 @@ export function scorecardWords(s: Scorecard): string {
   const dir = s.estimate === null || s.estimate === 0 ? 'no change' : s.estimate > 0 ? 'increased raised up' : 'decreased lowered down';
   const sig = s.significant ? 'significant' : 'not significant';
   return `${s.metric} ${s.variant} ${dir} ${sig} ${s.decision}`;
+}
+
+/** A scorecard row in words, as the user reads results elsewhere: "revenue (Test vs Control): -4.7%, not significant." */
+export function scorecardProse(s: Scorecard): string {
+  return `${s.metric} (${s.variant} vs ${s.control ?? 'control'}): ${pct(s.rel_lift)}, ${s.significant ? 'significant' : 'not significant'}${s.decision !== 'neutral' ? ` (${s.decision})` : ''}.`;
 }
 
 export function scorecardDocs(cards: readonly Scorecard[]): IndexDoc[] {
@@ -114,6 +172,7 @@ export function scorecardDocs(cards: readonly Scorecard[]): IndexDoc[] {
     text: cap(rows.map(scorecardWords).join(' . ')),
     tags: 'results scorecard outcome',
     path: `/experiments/${experiment}/results`,
+    prose: cap(rows.map(scorecardProse).join(' ')),
   }));
 }
 

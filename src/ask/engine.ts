@@ -12,7 +12,8 @@ import { docHash, fileDocs, listDocFiles, storeDocs, type DocKind, type IndexDoc
 import type { Scorecard } from './scorecards.js';
 import { SYNONYMS, processTerm, queryTerms, stem } from './text.js';
 
-export const INDEX_VERSION = 1;
+/** 2: documents carry `prose` (what snippets and quotes show). An index of another version is rebuilt. */
+export const INDEX_VERSION = 2;
 
 export interface Embedder {
   model: string;
@@ -56,7 +57,7 @@ export interface RefreshStats {
 }
 
 const FIELDS = ['name', 'title', 'text', 'tags'];
-const STORED = ['kind', 'name', 'title', 'text', 'tags', 'path', 'file', 'heading', 'lines'];
+const STORED = ['kind', 'name', 'title', 'text', 'tags', 'path', 'file', 'heading', 'lines', 'prose'];
 
 function options() {
   return {

@@ -11,6 +11,7 @@ import { metricComponents, metricFromSpec, builtinMetric, type ComponentAgg, typ
 import { quoteLiteral, type Store } from '../store/store.js';
 import { numbersIn, removeSentences, unsupportedNumbers, type AllowedNumbers } from './check.js';
 import { stripControl } from './text.js';
+import { count, num, pct } from '../ui/format.js';
 
 export interface DayPoint {
   day: string;
@@ -188,8 +189,9 @@ export async function explainMetric(store: Store, name: string, opts: ExplainOpt
   return result;
 }
 
-const n4 = (x: number | null): string => (x === null ? 'n/a' : String(Number(x.toPrecision(4))));
-const pc = (x: number | null): string => (x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`);
+// The shared human formats (ui/format): 4 significant digits with separators ("30,680"), lifts to 0.1%.
+const n4 = (x: number | null): string => num(x);
+const pc = (x: number | null): string => pct(x);
 
 export function templateMetric(r: MetricExplanation): string {
   const parts = [`${r.name} measures ${r.measures}${r.description ? ` (${r.description})` : ''}; higher is ${r.direction === 'increase' ? 'better' : 'worse'}.`];
@@ -257,7 +259,7 @@ export function templateFunnel(r: FunnelExplanation): string {
   const last = r.steps[r.steps.length - 1] as FunnelStep;
   return [
     `${r.name} follows ${r.measures}${r.description ? ` (${r.description})` : ''}, ${r.window.start} to ${r.window.end}.`,
-    r.steps.map((s) => `${s.event}: ${s.users} users${s.conversion === null ? '' : ` (${pct(s.conversion)} of the step before)`}`).join('; ') + '.',
+    r.steps.map((s) => `${s.event}: ${count(s.users, 'user')}${s.conversion === null ? '' : ` (${pct(s.conversion)} of the step before)`}`).join('; ') + '.',
     `Overall ${pct(last.overall)} of users who started reached ${last.event}.`,
     worst ? `The biggest drop is before ${worst.event} (${pct(worst.conversion)} continue).` : '',
   ]

@@ -14,6 +14,7 @@ import { asksAboutOutcomes, parseQuestion, type QuestionFilters } from './query.
 import type { Scorecard } from './scorecards.js';
 import type { ProjectFacts } from './service.js';
 import { stripControl } from './text.js';
+import { num, pct } from '../ui/format.js';
 
 export interface RankedExperiment {
   name: string;
@@ -121,14 +122,14 @@ async function rankWith(index: AskIndex, scorecards: readonly Scorecard[], quest
   return ranked.slice(0, limit);
 }
 
+// Numbers read as in every other command's output (ui/format): lifts to 0.1%, estimates to 4
+// significant digits and interval bounds to 3 (as the demo's table), never in exponent notation.
 export function fmtLift(x: number | null): string {
-  return x === null ? 'n/a' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+  return pct(x);
 }
 
-export function fmtNum(x: number | null): string {
-  if (x === null) return 'n/a';
-  const a = Math.abs(x);
-  return a !== 0 && (a < 0.001 || a >= 1e6) ? x.toExponential(2) : String(Number(x.toPrecision(4)));
+export function fmtNum(x: number | null, digits = 4): string {
+  return num(x, digits);
 }
 
 export function fmtP(p: number | null): string {
@@ -137,7 +138,7 @@ export function fmtP(p: number | null): string {
 
 /** One line per key result, the way the offline answer and the model's data block show it. */
 export function resultLine(s: Scorecard): string {
-  return `${s.metric} (${s.variant} vs ${s.control ?? 'control'}): ${fmtLift(s.rel_lift)}, estimate ${fmtNum(s.estimate)} [${fmtNum(s.ci_low)}, ${fmtNum(s.ci_high)}], p ${fmtP(s.p_value)}, ${s.significant ? 'significant' : 'not significant'}, ${s.decision}`;
+  return `${s.metric} (${s.variant} vs ${s.control ?? 'control'}): ${fmtLift(s.rel_lift)}, estimate ${fmtNum(s.estimate)} [${fmtNum(s.ci_low, 3)}, ${fmtNum(s.ci_high, 3)}], p ${fmtP(s.p_value)}, ${s.significant ? 'significant' : 'not significant'}, ${s.decision}`;
 }
 
 export function offlineAnswer(ranked: readonly RankedExperiment[], filters: QuestionFilters): string {

@@ -40,8 +40,14 @@ export const SHOW_TYPES: Partial<Record<DocKind, string>> = {
   scorecard: 'experiment',
 };
 
-export function snippet(doc: Pick<IndexDoc, 'text' | 'title'>, query: string, width = 160): string {
-  const text = stripControl(`${doc.title ? `${doc.title}. ` : ''}${doc.text}`).replace(/\s+/g, ' ').trim();
+/**
+ * A piece of a document's readable text (its `prose`, for docs the title and text) around the
+ * first query word it holds: from the start of that sentence when it fits, cut only between words.
+ */
+export function snippet(doc: Pick<IndexDoc, 'text' | 'title' | 'prose'>, query: string, width = 160): string {
+  const source = doc.prose !== undefined ? doc.prose : `${doc.title ? `${doc.title}. ` : ''}${doc.text}`;
+  const text = stripControl(source).replace(/\s+/g, ' ').trim();
+  if (text.length <= width) return text;
   const lower = text.toLowerCase();
   let at = -1;
   for (const t of tokenize(query)) {
@@ -49,9 +55,23 @@ export function snippet(doc: Pick<IndexDoc, 'text' | 'title'>, query: string, wi
     at = lower.indexOf(t.slice(0, Math.max(3, t.length - 2)));
     if (at >= 0) break;
   }
-  const start = Math.max(0, (at < 0 ? 0 : at) - Math.floor(width / 3));
-  const piece = text.slice(start, start + width);
-  return `${start > 0 ? '…' : ''}${piece}${start + width < text.length ? '…' : ''}`;
+  let start = 0;
+  if (at > 0) {
+    const dot = text.lastIndexOf('. ', at);
+    const sentenceStart = dot < 0 ? 0 : dot + 2;
+    if (at - sentenceStart <= (width * 2) / 3) start = sentenceStart;
+    else {
+      start = at - Math.floor(width / 3);
+      const space = text.indexOf(' ', start);
+      start = space >= 0 && space < at ? space + 1 : at;
+    }
+  }
+  let end = Math.min(text.length, start + width);
+  if (end < text.length) {
+    const space = text.lastIndexOf(' ', end);
+    if (space > start) end = space;
+  }
+  return `${start > 0 ? '…' : ''}${text.slice(start, end).trim()}${end < text.length ? '…' : ''}`;
 }
 
 function item(h: Hit, query: string): SearchItem {

@@ -7,6 +7,7 @@ import { displayPath, int } from '../ui/format.js';
 export function renderWrapped(data: WrappedData, written: readonly WrittenWrapped[], cwd?: string): string {
   const [title, ...rest] = wrappedText(data);
   const lines = [title ?? '', ...rest.map((l) => `  ${l}`)];
-  for (const w of written) lines.push(`wrote ${displayPath(w.file, cwd)} (${w.size}, ${w.width}x${w.height}, ${int(Math.ceil(w.bytes / 1024))} KB)`);
+  // As every command that writes a file says it: a check mark, then "wrote <file> (…, WxH, N KB)".
+  for (const w of written) lines.push(`✓ wrote ${displayPath(w.file, cwd)} (${w.size}, ${w.width}x${w.height}, ${int(Math.ceil(w.bytes / 1024))} KB)`);
   return lines.join('\n');
 }

@@ -2,6 +2,7 @@ import { Command } from '../core/commander.js';
 import type { App } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
+import { terminalWidth } from '../core/text.js';
 
 interface AskFlags {
   limit: string;
@@ -42,6 +43,6 @@ Examples:
       for (const w of result.warnings) ctx.out.warn(w);
       for (const r of result.removed) ctx.out.warn(`removed from the answer (${r.reason}): ${r.text}`);
       const { renderAsk } = await import('../ui/ask.js');
-      ctx.out.result({ ...result, usage: llm?.usage() ?? null }, () => renderAsk(result, ctx.out.c));
+      ctx.out.result({ ...result, usage: llm?.usage() ?? null }, () => renderAsk(result, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
     });
 }

@@ -1,6 +1,7 @@
 import { Command } from '../core/commander.js';
 import type { App } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
+import { terminalWidth } from '../core/text.js';
 
 interface ChatFlags {
   docs?: string;
@@ -46,6 +47,6 @@ Examples:
       const result = await answerChat(opened.index, question, { llm });
       for (const r of result.removed) ctx.out.warn(`removed (${r.reason}): ${r.text}`);
       const { renderChat } = await import('../ui/ask.js');
-      ctx.out.result({ ...result, usage: llm?.usage() ?? null }, () => renderChat(result, ctx.out.c));
+      ctx.out.result({ ...result, usage: llm?.usage() ?? null }, () => renderChat(result, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
     });
 }

@@ -5,7 +5,16 @@ import { parseNumber } from '../core/options.js';
 import type { GlobalOptions } from '../core/context.js';
 
 export function demoCommand(app: App): Command {
-  return new Command('demo')
+  const cmd = new Command('demo');
+  // The global --db says where every other command looks; the demo's own default is its store.
+  const createHelp = cmd.createHelp.bind(cmd);
+  cmd.createHelp = () => {
+    const help = createHelp();
+    const describe = help.optionDescription.bind(help);
+    help.optionDescription = (option) => (option.long === '--db' ? 'where the demo writes (default: .statsig-hack/demo.duckdb)' : describe(option));
+    return help;
+  };
+  return cmd
     .description('seed a small offline project, analyze every experiment and compare with the planted truth')
     .option('--users <n>', 'synthetic users', '20000')
     .option('--seed <n>', 'random seed (same seed, same project and numbers)', '42')
@@ -15,11 +24,12 @@ export function demoCommand(app: App): Command {
       'after',
       `
 The demo writes to its own store, .statsig-hack/demo.duckdb (or --db), so your project store is
-never touched. Explore it afterwards with --db, e.g. statsig-hack status --db .statsig-hack/demo.duckdb
+never touched. Explore it afterwards with --db.
 
 Examples:
   $ statsig-hack demo
-  $ statsig-hack demo --users 100000 --seed 7 --json`,
+  $ statsig-hack demo --users 100000 --seed 7 --json
+  $ statsig-hack status --db .statsig-hack/demo.duckdb`,
     )
     .action(async (opts: { users: string; seed: string; force?: boolean; wide?: boolean }, cmd: Command) => {
       const ctx = await app.context(cmd);

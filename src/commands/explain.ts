@@ -3,6 +3,7 @@ import { Command } from '../core/commander.js';
 import type { App } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseNumber } from '../core/options.js';
+import { terminalWidth } from '../core/text.js';
 
 interface ExplainFlags {
   metric?: string;
@@ -46,7 +47,7 @@ Examples:
         const chart = await explainChart(path.resolve(ctx.cwd, flags.chart), { llm });
         for (const r of chart.removed) ctx.out.warn(`removed from the explanation (a number not in the data): ${r}`);
         const { renderExplain } = await import('../ui/ask.js');
-        ctx.out.result({ ...chart, usage: llm?.usage() ?? null }, () => renderExplain(chart, ctx.out.c));
+        ctx.out.result({ ...chart, usage: llm?.usage() ?? null }, () => renderExplain(chart, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
         return;
       }
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });
@@ -59,6 +60,6 @@ Examples:
       for (const r of result.removed) ctx.out.warn(`removed from the explanation (a number not in the data): ${r}`);
       const { renderExplain } = await import('../ui/ask.js');
       const r = result;
-      ctx.out.result({ ...r, usage: llm?.usage() ?? null }, () => renderExplain(r, ctx.out.c));
+      ctx.out.result({ ...r, usage: llm?.usage() ?? null }, () => renderExplain(r, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
     });
 }

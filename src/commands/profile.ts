@@ -147,13 +147,16 @@ Examples:
         stored,
       };
       const { renderTopFunctions, renderProfileHeader } = await import('../ui/profile.js');
+      const { terminalWidth, wrap } = await import('../core/text.js');
+      const width = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result(result, () => {
         const lines = [renderProfileHeader(main.summary, label)];
         if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} ${s.summary.cpuMs.toFixed(0)} ms`).join(', ')}`);
-        lines.push('', renderTopFunctions('Top functions by self time', tops.bySelf, main.summary.cpuMs), '', renderTopFunctions('Top functions by total time', tops.byTotal, main.summary.cpuMs), '');
+        lines.push('', renderTopFunctions('Top functions by self time', tops.bySelf, main.summary.cpuMs, width), '', renderTopFunctions('Top functions by total time', tops.byTotal, main.summary.cpuMs, width), '');
         lines.push(`Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
         if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
-        return lines.join('\n');
+        // Tables fit already; the prose around them wraps between words.
+        return wrap(lines.join('\n'), width);
       });
     });
 
@@ -178,8 +181,10 @@ Examples:
       const sb = await load(b);
       const rows = compareProfiles(sa, sb);
       const { renderComparison, renderProfileHeader } = await import('../ui/profile.js');
+      const { terminalWidth, wrap } = await import('../core/text.js');
+      const width = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result({ a: { file: a, cpu_ms: sa.cpuMs, duration_ms: sa.durationMs }, b: { file: b, cpu_ms: sb.cpuMs, duration_ms: sb.durationMs }, functions: rows.slice(0, top * 4) }, () =>
-        [renderProfileHeader(sa, `a ${a}`), renderProfileHeader(sb, `b ${b}`), '', renderComparison(rows, top)].join('\n'),
+        wrap([renderProfileHeader(sa, `a ${a}`), renderProfileHeader(sb, `b ${b}`), '', renderComparison(rows, top, width)].join('\n'), width),
       );
     });
   return cmd;

@@ -2,6 +2,7 @@ import { Command } from '../core/commander.js';
 import type { App } from '../core/context.js';
 import { UsageError } from '../core/errors.js';
 import { parseList, parseNumber } from '../core/options.js';
+import { terminalWidth } from '../core/text.js';
 
 interface SearchFlags {
   type?: string;
@@ -48,6 +49,6 @@ Examples:
       const out = await searchProject(opened.index, text, { limit, llm, ...(kinds.length > 0 ? { kinds } : {}) });
       for (const id of out.dropped) ctx.out.warn(`the model returned "${id}", which search did not find; dropped`);
       const { renderSearch } = await import('../ui/ask.js');
-      ctx.out.result({ ...out, usage: llm?.usage() ?? null }, () => renderSearch(out, ctx.out.c));
+      ctx.out.result({ ...out, usage: llm?.usage() ?? null }, () => renderSearch(out, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
     });
 }

@@ -10,6 +10,7 @@ import type { LlmUsage } from '../ai/llm.js';
 import { pushReporters } from './push.js';
 import { dbArg } from '../core/config.js';
 import { parseNumber } from '../core/options.js';
+import { terminalWidth, wrap } from '../core/text.js';
 
 const DOMAIN_CHOICES = ['ecommerce', 'saas', 'gaming', 'media', 'fintech'] as const;
 export const DEFAULT_START = '2025-11-03';
@@ -46,7 +47,8 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
   const readline = await import('node:readline/promises');
   const rl = readline.createInterface({ input: stdin, output: ctx.io.stderr as unknown as NodeJS.WritableStream });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
+    // Wrapped to the terminal between words, so a path in the question is never split.
+    const answer = await rl.question(`${wrap(`${question} [y/N]`, terminalWidth(ctx.io.stderr, ctx.env))} `);
     return /^y(es)?$/i.test(answer.trim());
   } finally {
     rl.close();

@@ -1,5 +1,6 @@
 import { Command } from '../core/commander.js';
 import type { App } from '../core/context.js';
+import { terminalWidth } from '../core/text.js';
 
 export function showCommand(app: App): Command {
   return new Command('show')
@@ -18,6 +19,6 @@ Examples:
       const { showEntity } = await import('../ask/show.js');
       const result = await showEntity(ctx.settings.db.value, type, name);
       const { renderShow } = await import('../ui/ask.js');
-      ctx.out.result(result, () => renderShow(result, ctx.out.c));
+      ctx.out.result(result, () => renderShow(result, ctx.out.c, terminalWidth(ctx.io.stdout, ctx.env)));
     });
 }

@@ -22,7 +22,9 @@ export function visibleLength(s: string): number {
 
 /**
  * Word-wraps each line of `text` that is wider than `width` (continuation lines indented by
- * `indent`); a word longer than a line is cut. No limit: the text as it is.
+ * `indent`); lines break only at spaces, so numbers, dates and paths stay whole, and a quoted
+ * command (`statsig-hack import …`) stays on one line when it fits one. A word longer than a
+ * line is cut. No limit: the text as it is.
  */
 export function wrap(text: string, width: number | undefined, indent = '  '): string {
   if (width === undefined) return text;
@@ -37,7 +39,7 @@ export function wrap(text: string, width: number | undefined, indent = '  '): st
     let cur = lead;
     let curLen = visibleLength(lead);
     let filled = false;
-    for (const word of line.slice(lead.length).split(' ')) {
+    for (const word of words(line.slice(lead.length), width - visibleLength(next))) {
       const wl = visibleLength(word);
       if (filled && curLen + 1 + wl > width) {
         out.push(cur.trimEnd());
@@ -56,6 +58,39 @@ export function wrap(text: string, width: number | undefined, indent = '  '): st
     out.push(cur.trimEnd());
   }
   return out.join('\n');
+}
+
+/**
+ * The words of a line, split at spaces; a span in backticks (a command to copy) is one word when it
+ * fits in `room` columns, else its own words; a one-character word is kept with the next.
+ */
+function words(text: string, room: number): string[] {
+  const out: string[] = [];
+  let span: string[] | null = null;
+  const ticks = (w: string): number => w.split('`').length - 1;
+  for (const w of text.split(' ')) {
+    if (span) {
+      span.push(w);
+      if (ticks(w) % 2 === 1) {
+        const joined = span.join(' ');
+        out.push(...(visibleLength(joined) <= room ? [joined] : span));
+        span = null;
+      }
+    } else if (ticks(w) % 2 === 1) span = [w];
+    else out.push(w);
+  }
+  if (span) out.push(...span);
+  // A one-character word ("p", "<", "a") stays with the next one, so "p < 0.001" never ends a line at "p".
+  const glued: string[] = [];
+  for (let i = 0; i < out.length; i += 1) {
+    let w = out[i] as string;
+    while (i + 1 < out.length && visibleLength(w.slice(w.lastIndexOf(' ') + 1)) === 1 && visibleLength(`${w} ${out[i + 1]}`) <= room) {
+      w = `${w} ${out[i + 1]}`;
+      i += 1;
+    }
+    glued.push(w);
+  }
+  return glued;
 }
 
 /**

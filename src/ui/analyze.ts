@@ -143,7 +143,8 @@ export function renderDecision(res: AnalyzeResult, target: Target = PLAIN): stri
   const v = VERDICT[d.verdict] ?? { text: d.verdict, icon: '' };
   const paint = d.verdict === 'ship' ? c.green : d.verdict === 'do-not-ship' ? c.red : c.yellow;
   const lines = [`Verdict: ${paint(v.text)}${d.ship ? ` ${d.ship}` : ''}`];
-  for (const r of d.reasons) lines.push(`  - ${r}`);
+  // Each reason wraps under its own text (after "- "), not under the dash.
+  for (const r of d.reasons) lines.push(wrap(`  - ${r}`, target.width, '  '));
   return lines.join('\n');
 }
 

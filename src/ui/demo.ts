@@ -7,10 +7,16 @@ import { fitTable, hiddenNote } from './table.js';
 /** Hidden first when the table must fit: the variance cut, then p (the lift's colour still tells significance), then the estimate. */
 const DEMO_DROP = ['var cut', 'p', 'estimate'];
 
+/** The day before an ISO date: the last day with data of a window whose `end` is exclusive ("a..b" reads inclusive). */
+function dayBefore(day: string): string {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  return Number.isNaN(t) ? day : new Date(t - 86_400_000).toISOString().slice(0, 10);
+}
+
 export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string): string {
   const c = paintOf(target);
   const lines: string[] = [];
-  lines.push(`${d.project.name}: ${count(d.counts.users, 'user')}, ${count(d.counts.events, 'event')}, ${count(d.counts.experiments, 'experiment')}, ${count(d.counts.metrics, 'metric')} (${d.window.pre_start} .. ${d.window.end})`);
+  lines.push(`${d.project.name}: ${count(d.counts.users, 'user')}, ${count(d.counts.events, 'event')}, ${count(d.counts.experiments, 'experiment')}, ${count(d.counts.metrics, 'metric')} (${d.window.pre_start}..${dayBefore(d.window.end)})`);
   lines.push(`Store: ${displayPath(d.db, cwd)}`);
   lines.push('');
   const table = fitTable(
@@ -51,7 +57,7 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
   lines.push(srmBad.length === 0 ? 'SRM: every experiment matches its configured split.' : `SRM mismatch in ${srmBad.map((s) => s.experiment).join(', ')}.`);
   if (d.anomalies.length > 0) {
     lines.push('', 'Planted anomalies (for forecast and whatchanged):');
-    for (const a of d.anomalies) lines.push(`  ${a.start}..${a.end} ${a.description}`);
+    for (const a of d.anomalies) lines.push(`  ${a.start === a.end ? a.start : `${a.start}..${a.end}`}  ${a.description}`);
   }
   if (d.drilldown) {
     const w = d.drilldown.result;

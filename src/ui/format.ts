@@ -46,11 +46,14 @@ export function formatNumber(n: number): string {
   return String(Number(n.toPrecision(6)));
 }
 
-/** An estimate with `digits` significant digits (4 by default); exponent only for tiny or huge values. */
+/**
+ * An estimate with `digits` significant digits (4 by default), as plain decimals with separators
+ * ("-0.0008083", "12,350,000"): an exponent only below a millionth or from 1e15 on.
+ */
 export function num(x: number | null | undefined, digits = 4): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
   const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return x.toExponential(Math.max(1, digits - 1));
+  if (a !== 0 && (a < 1e-6 || a >= 1e15)) return x.toExponential(Math.max(1, digits - 1));
   return x.toLocaleString('en-US', { maximumSignificantDigits: digits });
 }
 

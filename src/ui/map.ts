@@ -5,7 +5,7 @@
 import type { MapData, WrittenMap } from '../charts/map-service.js';
 import { formatMapValue } from '../charts/map.js';
 import { stripControl } from '../core/sanitize.js';
-import { count, cut, displayPath, paintOf, type Target } from './format.js';
+import { count, cut, displayPath, int, paintOf, pct, pval, type Target } from './format.js';
 import { hiddenNote, fitTable } from './table.js';
 
 /** Data codes come from a file or a model: no terminal escapes, one short line each. */
@@ -17,14 +17,15 @@ export function renderMap(data: MapData | WrittenMap, target: Target, cwd?: stri
   const c = paintOf(target);
   const lines: string[] = [];
   const lift = data.experiment !== null;
-  const fmt = (v: number | null): string => (v === null ? '' : formatMapValue(v, lift ? 'percent' : 'number'));
+  // The table reads like every other command's (ui/format): lifts to 0.1% with an ASCII minus, counts with separators.
+  const fmt = (v: number | null): string => (v === null ? '' : lift ? pct(v) : formatMapValue(v, 'number'));
   const place = data.by === 'country' ? 'country' : 'state';
   lines.push(c.bold(`${data.value_label} by ${place}${data.period ? ` · ${data.period.label}` : ''}`));
   const rows = data.regions.map((r) => ({
     [place]: r.key,
     name: r.name,
     value: fmt(r.value),
-    ...(lift ? { ci: r.ci ? `[${fmt(r.ci[0])}, ${fmt(r.ci[1])}]` : '', p: r.p_value === null || r.p_value === undefined ? '' : r.p_value.toPrecision(2), units: r.n } : { events: r.n }),
+    ...(lift ? { ci: r.ci ? `[${fmt(r.ci[0])}, ${fmt(r.ci[1])}]` : '', p: r.p_value === null || r.p_value === undefined ? '' : pval(r.p_value), units: int(r.n) } : { events: int(r.n) }),
     codes: r.codes.map(clean).join(', '),
   }));
   const columns = [place, 'name', 'value', ...(lift ? ['ci', 'p', 'units'] : ['events']), 'codes'];
@@ -45,6 +46,6 @@ export function renderMap(data: MapData | WrittenMap, target: Target, cwd?: stri
   }
   if (data.missing > 0) lines.push(c.dim(`${count(data.missing, lift ? 'unit' : 'event')} without a ${place} (${data.column} empty)`));
   for (const n of data.notes) lines.push(c.dim(n));
-  if ('file' in data) lines.push(`${c.green('✓')} wrote ${displayPath(data.file, cwd)} (${data.format.toUpperCase()}, ${data.width}×${data.height}, ${Math.max(1, Math.round(data.bytes / 1024))} KB)`);
+  if ('file' in data) lines.push(`${c.green('✓')} wrote ${displayPath(data.file, cwd)} (${data.format.toUpperCase()}, ${data.width}x${data.height}, ${Math.max(1, Math.round(data.bytes / 1024))} KB)`);
   return lines.join('\n');
 }

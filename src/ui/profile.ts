@@ -1,14 +1,16 @@
 /** Plain-text renderers of `profile`: top functions by self and total time, and a comparison. */
 import type { FunctionDelta, FunctionTime, ProfileSummary } from '../observe/profile/cpuprofile.js';
 import { formatMs, printable } from './jobs.js';
-import { renderTable } from './table.js';
+import { fitTable } from './table.js';
+import { count } from './format.js';
 
 const where = (f: { file: string; line: number }): string => (f.file ? printable(`${f.file}:${f.line}`) : '');
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
-export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: number): string {
+/** `width`: the terminal's (undefined: no limit); long files, then function names, are cut to fit. */
+export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: number, width?: number): string {
   if (fns.length === 0) return `${title}: (no samples)`;
-  return `${title}\n${renderTable(
+  return `${title}\n${fitTable(
     ['function', 'file:line', 'self', 'self %', 'total', 'total %'],
     fns.map((f) => ({
       function: printable(f.fn),
@@ -18,22 +20,22 @@ export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: nu
       total: formatMs(f.totalMs),
       'total %': pct(cpuMs > 0 ? f.totalMs / cpuMs : 0),
     })),
-    { maxCellWidth: 60, align: { self: 'right', 'self %': 'right', total: 'right', 'total %': 'right' } },
-  )}`;
+    { maxCellWidth: 60, align: { self: 'right', 'self %': 'right', total: 'right', 'total %': 'right' }, width, shrink: ['function', 'file:line'] },
+  ).text}`;
 }
 
 export function renderProfileHeader(s: ProfileSummary, label: string): string {
-  return `${label}: CPU ${formatMs(s.cpuMs)} over ${formatMs(s.durationMs)} wall, ${s.samples} samples`;
+  return `${label}: CPU ${formatMs(s.cpuMs)} over ${formatMs(s.durationMs)} wall, ${count(s.samples, 'sample')}`;
 }
 
-export function renderComparison(rows: FunctionDelta[], n: number): string {
+export function renderComparison(rows: FunctionDelta[], n: number, width?: number): string {
   const slower = rows.filter((r) => r.deltaSelfMs > 0).slice(0, n);
   const faster = rows
     .filter((r) => r.deltaSelfMs < 0)
     .sort((a, b) => a.deltaSelfMs - b.deltaSelfMs)
     .slice(0, Math.max(3, Math.floor(n / 3)));
   const table = (list: FunctionDelta[]): string =>
-    renderTable(
+    fitTable(
       ['function', 'file:line', 'self a', 'self b', 'Δ self', 'share a', 'share b', 'Δ total'],
       list.map((r) => ({
         function: printable(r.fn),
@@ -45,8 +47,8 @@ export function renderComparison(rows: FunctionDelta[], n: number): string {
         'share b': pct(r.bShare),
         'Δ total': `${r.deltaTotalMs >= 0 ? '+' : '-'}${formatMs(Math.abs(r.deltaTotalMs))}`,
       })),
-      { maxCellWidth: 50, align: { 'self a': 'right', 'self b': 'right', 'Δ self': 'right', 'share a': 'right', 'share b': 'right', 'Δ total': 'right' } },
-    );
+      { maxCellWidth: 50, align: { 'self a': 'right', 'self b': 'right', 'Δ self': 'right', 'share a': 'right', 'share b': 'right', 'Δ total': 'right' }, width, drop: ['Δ total'], shrink: ['function', 'file:line'] },
+    ).text;
   const out = [slower.length > 0 ? `Slower in b (self time grew):\n${table(slower)}` : 'No function got slower.'];
   if (faster.length > 0) out.push('', `Faster in b:\n${table(faster)}`);
   return out.join('\n');

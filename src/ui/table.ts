@@ -1,9 +1,10 @@
 /**
  * Plain-text tables for terminal output: aligned columns, numbers right-aligned, stable in CI.
  * Given a `width`, a table fits it: it hides the columns it may drop (least valuable first),
- * cuts the ones it may shrink, and as a last resort cuts lines, so nothing wraps.
+ * cuts the ones it may shrink, and as a last resort cuts lines, so nothing wraps; group
+ * headings (`groupBy`) are word-wrapped instead, so the numbers in them stay whole.
  */
-import { cut, formatNumber } from './format.js';
+import { cut, formatNumber, wrap } from './format.js';
 
 export { cut, formatNumber };
 
@@ -92,7 +93,8 @@ export function fitTable(columns: string[], rows: Record<string, unknown>[], opt
     if (group !== undefined) {
       const g = flat(formatCell(row[group]), 200);
       if (g !== lastGroup) {
-        out.push(limit === undefined ? g : cut(g, limit));
+        // A heading is words and numbers (a test's statistics): wrapped between words, never cut.
+        out.push(wrap(g, limit, '  '));
         lastGroup = g;
       }
     }

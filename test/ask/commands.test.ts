@@ -117,7 +117,7 @@ describe('explain (offline)', () => {
       expect(j.steps[i].users).toBeLessThanOrEqual(j.steps[i - 1].users);
       expect(j.steps[i].conversion).toBeCloseTo(j.steps[i].users / j.steps[i - 1].users, 12);
     }
-    expect(j.explanation).toContain(`add_to_cart: ${j.steps[0].users} users`);
+    expect(j.explanation).toContain(`add_to_cart: ${j.steps[0].users.toLocaleString('en-US')} users`);
   });
 
   it('gives a metric\'s daily series whose total matches an independent SQL sum', async () => {

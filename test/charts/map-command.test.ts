@@ -52,7 +52,7 @@ describe('map command: values by country', () => {
     }
     // A country without data is grey; China has no purchases.
     expect(bucketAt(img, 'world', 'CN', [...YLGNBU_6, '#cccccc']).index).toBe(6);
-    expect(r.stdout).toMatch(/wrote purchases\.png \(PNG, 960×\d+/);
+    expect(r.stdout).toMatch(/wrote purchases\.png \(PNG, 960x\d+/);
   });
 
   it('--width scales the picture', async () => {
@@ -134,6 +134,11 @@ describe('map command: experiment lift', () => {
     expect(by('DE').ci[0]).toBeLessThan(0);
     expect(by('DE').ci[1]).toBeGreaterThan(0);
     expect(j.experiment).toEqual({ name: 'exp1', control: 'control', variant: 'treatment', alpha: 0.05 });
+    // The table reads like every other command: lifts to 0.1% with an ASCII minus, units with separators.
+    const human = await cli(['--metric', 'checkout', '--experiment', 'exp1', '--variant', 'treatment']);
+    expect(human.stdout).toMatch(/^BR\s.*-50\.0%/m);
+    expect(human.stdout).toMatch(/^US\s.*\+100\.0%/m);
+    expect(human.stdout).not.toContain('−');
     // The hatching, the p-value and the CI come from one test: significant exactly when the CI excludes 0.
     for (const x of j.regions as { ci?: [number, number]; p_value?: number; significant?: boolean }[]) {
       if (!x.ci) continue;

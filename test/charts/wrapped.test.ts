@@ -158,7 +158,7 @@ describe('wrapped command', () => {
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain('Statsig Wrapped 2026');
     expect(res.stdout).toContain('3 days saved by CUPAC');
-    expect(res.stdout).toContain('wrote out/w.png (card, 1200x630');
+    expect(res.stdout).toContain('✓ wrote out/w.png (card, 1200x630');
     expect(res.stdout).toContain('wrote out/w-story.png (story, 1080x1920');
     const card = decodePng(fs.readFileSync(path.join(cwd, 'out/w.png')));
     const story = decodePng(fs.readFileSync(path.join(cwd, 'out/w-story.png')));

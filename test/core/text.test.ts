@@ -1,6 +1,6 @@
 /** Text that fits a terminal: help reflowed, examples broken before flags, messages wrapped. */
 import { describe, expect, it } from 'vitest';
-import { fitHelp, fitMessage, terminalWidth } from '../../src/core/text.js';
+import { fitHelp, fitMessage, terminalWidth, wrap } from '../../src/core/text.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir } from '../support/tmp.js';
 
@@ -40,5 +40,36 @@ describe('fitMessage and terminalWidth', () => {
     expect(terminalWidth({ isTTY: true, columns: 20 }, {})).toBe(40);
     expect(terminalWidth({ isTTY: false }, { COLUMNS: '90' })).toBe(90);
     expect(terminalWidth({ isTTY: false }, {})).toBeUndefined();
+  });
+});
+
+describe('wrap', () => {
+  it('breaks only between words: numbers, dates and paths stay whole, continuation lines indented', () => {
+    const text = 'From 2026-09-07 to 2026-10-04 revenue averaged 30,680 per day; p 0.583, estimate -0.0008083, store /tmp/rv-b/.statsig-hack/demo.duckdb';
+    for (const width of [40, 60, 100]) {
+      const out = wrap(text, width);
+      expect(out.split('\n').every((l) => [...l].length <= width)).toBe(true);
+      expect(out.replace(/\n {2}/g, ' ')).toBe(text);
+    }
+  });
+
+  it('never ends a line on a one-character word: "p 0.583" and "p < 0.001" stay together', () => {
+    const line = 'add_to_cart:event_count (personalized vs Control): +5.5%, estimate 0.1506 [0.0744, 0.227], p < 0.001, significant, win';
+    for (let width = 40; width <= 120; width += 1) {
+      const out = wrap(line, width);
+      expect(out).toContain('p < 0.001');
+      expect(out.replace(/\n {2}/g, ' ')).toBe(line);
+    }
+  });
+
+  it('keeps a command in backticks on one line when it fits one', () => {
+    const hint = 'the store is empty; import events with `statsig-hack import events.csv --into events`, or pass --data <file>';
+    for (const width of [50, 60, 70, 80]) {
+      const out = wrap(hint, width);
+      expect(out.split('\n').every((l) => [...l].length <= width)).toBe(true);
+      expect(out.split('\n').some((l) => l.includes('`statsig-hack import events.csv --into events`'))).toBe(true);
+    }
+    // Wider than a line: broken between its words rather than cut.
+    expect(wrap(hint, 30).replace(/\n {2}/g, ' ')).toBe(hint);
   });
 });

@@ -3,11 +3,12 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { compareProfiles, parseCpuProfile, summarizeProfile, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
+import { compareProfiles, parseCpuProfile, summarizeProfile, withoutFrames, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
+import { isPreloadFrame } from '../../src/observe/profile/run.js';
 import { storeProfileEvents } from '../../src/observe/profile/events.js';
 import { renderFlameGraph } from '../../src/observe/profile/flame.js';
 import { Store } from '../../src/store/store.js';
-import { runCli } from '../support/run-cli.js';
+import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
 
 /** A program whose CPU time is almost all in hotLoop. */
@@ -87,6 +88,18 @@ describe('profile -- <node command>', () => {
     } finally {
       s.close();
     }
+  });
+
+  it('hides its own preload script from the profile, and fits the tables to 100 columns', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'deep/er/folder/with/a/long/name/hot-program-with-a-long-file-name.js', HOT);
+    const r = await runCli(['profile', '--top', '40', '--out', 'out/hot', '--', 'node', 'deep/er/folder/with/a/long/name/hot-program-with-a-long-file-name.js'], { cwd: dir, env: baseEnv({ COLUMNS: '100' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('hotLoop');
+    expect(r.stdout).not.toContain('preload');
+    expect(r.stdout.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
+    const saved = summarizeProfile(parseCpuProfile(fs.readFileSync(path.join(dir, 'out/hot.cpuprofile'), 'utf8')));
+    expect(saved.functions.some((f) => f.file.includes('preload.cjs'))).toBe(false);
   });
 
   it('attaches to a running Node process with --pid (SIGUSR1 opens its inspector) and closes the inspector after', async () => {
@@ -213,6 +226,25 @@ describe('cpu profiles (pure)', () => {
     expect(s.functions.some((x) => x.fn === '(idle)')).toBe(false);
   });
 
+  it("the profiler's own preload frames and what they called count as idle, not as the program's CPU", () => {
+    const p = synthetic({ work: 30 });
+    const loader = { id: 9, callFrame: { functionName: 'loadPreloadModules', url: 'node:internal/process/pre_execution', lineNumber: 1, columnNumber: 0 }, children: [10] };
+    const pre = { id: 10, callFrame: { functionName: '', url: '/tmp/statsig-hack-prof-Ab12/preload.cjs', lineNumber: 0, columnNumber: 0 }, children: [11] };
+    const inner = { id: 11, callFrame: { functionName: 'connect', url: 'node:inspector', lineNumber: 5, columnNumber: 0 }, children: [] };
+    (p.nodes[0] as { children: number[] }).children.push(9);
+    p.nodes.push(loader, pre, inner);
+    p.samples = [10, 11, 11, 11, 11, 11, 11, 11, 11, 11, ...(p.samples ?? [])];
+    p.timeDeltas = p.samples.map((_, i) => (i === 0 ? 0 : 1000));
+    p.endTime = p.samples.length * 1000;
+    const before = summarizeProfile(p);
+    expect(before.cpuMs).toBeCloseTo(40, 9);
+    const s = summarizeProfile(withoutFrames(p, isPreloadFrame));
+    expect(s.cpuMs).toBeCloseTo(30, 9);
+    expect(s.durationMs).toBe(before.durationMs);
+    expect(s.functions.map((f) => f.fn).sort()).toEqual(['main', 'work']);
+    expect(isPreloadFrame({ url: 'file:///app/preload.cjs' })).toBe(false);
+  });
+
   it('compare ranks the function that got slower first, matched by name and file even when it moved', () => {
     const a = summarizeProfile(synthetic({ parse: 100, render: 50 }));
     const moved = synthetic({ render: 200, parse: 100 }); // render is now declared first (another line)
@@ -246,6 +278,12 @@ describe('profile compare', () => {
     const evil = await runCli(['profile', 'compare', 'a.cpuprofile', 'c.cpuprofile'], { cwd: dir });
     expect(evil.stdout).toContain('[2J[31mevil');
     expect(evil.stdout).not.toContain('\u001b');
+    // At 60 columns the comparison fits: long files and names are cut, never wrapped.
+    writeFile(dir, 'd.cpuprofile', JSON.stringify(synthetic({ parse: 90, render: 200 }, 'file:///a/very/long/path/to/the/application/source/renderer-module.js')));
+    writeFile(dir, 'e.cpuprofile', JSON.stringify(synthetic({ parse: 80, render: 260 }, 'file:///a/very/long/path/to/the/application/source/renderer-module.js')));
+    const narrow = await runCli(['profile', 'compare', 'd.cpuprofile', 'e.cpuprofile'], { cwd: dir, env: baseEnv({ COLUMNS: '60' }) });
+    expect(narrow.stdout).toContain('+60 ms');
+    expect(narrow.stdout.split('\n').filter((l) => [...l].length > 60)).toEqual([]);
     writeFile(dir, 'bad.cpuprofile', '{"hello": 1}');
     const bad = await runCli(['profile', 'compare', 'a.cpuprofile', 'bad.cpuprofile'], { cwd: dir });
     expect(bad.code).toBe(1);

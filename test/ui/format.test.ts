@@ -16,7 +16,12 @@ describe('format', () => {
     expect(num(12345.6)).toBe('12,350');
     expect(num(12345.6, 6)).toBe('12,345.6');
     expect(num(-0.022921)).toBe('-0.02292');
-    expect(num(1e-5)).toBe('1.000e-5');
+    // Estimates never in exponent notation at ordinary magnitudes: plain decimals, separators.
+    expect(num(1e-5)).toBe('0.00001');
+    expect(num(-8.0834e-4)).toBe('-0.0008083');
+    expect(num(-8.0834e-4, 3)).toBe('-0.000808');
+    expect(num(12_345_678)).toBe('12,350,000');
+    expect(num(1.2345e-7)).toBe('1.235e-7');
     expect(num(null)).toBe('n/a');
     expect(pct(0.1234)).toBe('+12.3%');
     expect(share(0.213)).toBe('21%');

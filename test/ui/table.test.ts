@@ -48,6 +48,18 @@ describe('fitTable', () => {
     expect(lines[0]).not.toContain('experiment');
   });
 
+  it('a group heading wider than the table wraps between words; its numbers are never cut', () => {
+    const heading = 'plan / product_view:event_count (personalized): Q = 2.289, df = 2, p = 0.3184, BH p = 0.6030, I2 = 69%';
+    const t = fitTable(['h', 'segment', 'lift'], [{ h: heading, segment: 'guest', lift: '+1.0%' }], { groupBy: 'h', width: 60 });
+    expect(widest(t.text)).toBeLessThanOrEqual(60);
+    expect(t.text).not.toContain('…');
+    const lines = t.text.split('\n');
+    const start = lines.findIndex((l) => l.startsWith('plan /'));
+    // Joined back, the heading is whole: every number intact.
+    expect(`${lines[start]} ${lines[start + 1]?.trim()}`).toBe(heading);
+    expect(lines[start + 1]).toMatch(/^ {2}\S/);
+  });
+
   it('paint colours cells without changing the visible width; no colour, no escape codes', () => {
     const c = new Chalk({ level: 1 });
     const painted = fitTable(cols, rows, { width: 100, drop: ['raw'], paint: (col, _r, s) => (col === 'estimate' ? c.green(s) : s) });

@@ -80,6 +80,42 @@ export function parseCpuProfile(text: string): CpuProfile {
   return cpuProfileSchema.parse(JSON.parse(text));
 }
 
+/**
+ * The profile without the frames `own` picks (the profiler's own preload script) and everything
+ * they called: their samples count as idle, so neither the tables nor the CPU total show the
+ * profiler's start-up as the program's time.
+ */
+export function withoutFrames(p: CpuProfile, own: (cf: CallFrame) => boolean): CpuProfile {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const dropped = new Set<number>();
+  const drop = (id: number): void => {
+    if (dropped.has(id)) return;
+    dropped.add(id);
+    for (const c of byId.get(id)?.children ?? []) drop(c);
+  };
+  const roots = p.nodes.filter((n) => own(n.callFrame)).map((n) => n.id);
+  for (const id of roots) drop(id);
+  if (dropped.size === 0) return p;
+  // The frames that only led to them (Node's loader of --require modules) go too once nothing else ran under them.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) if (!parent.has(c)) parent.set(c, n.id);
+  const sampled = new Set((p.samples ?? []).filter((id) => !dropped.has(id)));
+  const busy = (id: number): boolean => sampled.has(id) || (byId.get(id)?.children ?? []).some((c) => !dropped.has(c) && busy(c));
+  for (const id of roots) {
+    for (let up = parent.get(id); up !== undefined && parent.has(up) && !dropped.has(up) && !busy(up); up = parent.get(up)) dropped.add(up);
+  }
+  const kept = p.nodes.filter((n) => !dropped.has(n.id)).map((n) => ({ ...n, children: (n.children ?? []).filter((c) => !dropped.has(c)) }));
+  let idle = kept.find((n) => n.callFrame.functionName === '(idle)');
+  if (!idle) {
+    const root = kept.find((n) => n.callFrame.functionName === '(root)') ?? kept[0];
+    idle = { id: Math.max(...p.nodes.map((n) => n.id)) + 1, callFrame: { functionName: '(idle)', url: '', lineNumber: -1, columnNumber: -1 }, hitCount: 0, children: [] };
+    if (root) root.children = [...(root.children ?? []), idle.id];
+    kept.push(idle);
+  }
+  const idleId = idle.id;
+  return { ...p, nodes: kept, ...(p.samples ? { samples: p.samples.map((id) => (dropped.has(id) ? idleId : id)) } : {}) };
+}
+
 /** `file:///a/b.js` relative to `cwd` when inside it; node internals and others as given. */
 export function displayFile(url: string, cwd?: string): string {
   let file = url;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
-import { parseCpuProfile, type CpuProfile } from './cpuprofile.js';
+import { parseCpuProfile, withoutFrames, type CallFrame, type CpuProfile } from './cpuprofile.js';
 
 export interface ProcessProfile {
   /** The process id, from the profile's file name (CPU.<pid>.cpuprofile). */
@@ -40,6 +40,9 @@ export const MAX_PROFILE_BYTES = 512 * 1024 * 1024;
 function quoteOption(value: string): string {
   return `"${value.replace(/(["\\])/g, '\\$1')}"`;
 }
+
+/** A frame of the preloaded script (in any statsig-hack-prof-* folder): the profiler's, not the program's. */
+export const isPreloadFrame = (cf: Pick<CallFrame, 'url'>): boolean => /statsig-hack-prof-[^/\\]+[/\\]preload\.cjs$/.test(cf.url);
 
 /** The preloaded script (CommonJS, so `--require` loads it in any program). */
 const PRELOAD = `'use strict';
@@ -94,7 +97,7 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       const full = path.join(dir, name);
       if (fs.statSync(full).size > MAX_PROFILE_BYTES) continue;
       try {
-        profiles.push({ pid: Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0), profile: parseCpuProfile(fs.readFileSync(full, 'utf8')) });
+        profiles.push({ pid: Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0), profile: withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame) });
       } catch {
         // a truncated profile of a killed process: skip it
       }

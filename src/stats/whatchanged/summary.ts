@@ -50,7 +50,8 @@ export function fmt(x: number | null): string {
 
 export function pct(x: number | null, digits = 1): string {
   if (x === null || !Number.isFinite(x)) return 'n/a';
-  return `${(x * 100).toFixed(digits).replace(/\.0+$/, '')}%`;
+  // Every share in one run to the same precision: "+7.0%" beside "-0.8%", never "+7%".
+  return `${(x * 100).toFixed(digits)}%`;
 }
 
 function fmtP(p: number): string {
