@@ -32,12 +32,15 @@ export function jobsCommand(app: App): Command {
     .description('what every query the tool ran cost: time, rows and bytes scanned, peak memory, outcome, by experiment, metric, command or day')
     .addOption(new Option('--by <key>', 'group by').choices(['experiment', 'metric', 'command', 'day', 'fingerprint']).default('command'))
     .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date', '7d')
+    .option('--wide', 'show every column, however wide the terminal')
     .addHelpText(
       'after',
       '\nExamples:\n  $ statsig-hack jobs --by metric --since 7d\n  $ statsig-hack jobs slow --factor 3\n  $ statsig-hack jobs show 42\n  $ statsig-hack jobs --by experiment --json',
     )
-    .action(async (opts: WindowOpts & { by: 'experiment' | 'metric' | 'command' | 'day' | 'fingerprint' }, c: Command) => {
+    .action(async (opts: WindowOpts & { by: 'experiment' | 'metric' | 'command' | 'day' | 'fingerprint'; wide?: boolean }, c: Command) => {
       const ctx = await app.context(c);
+      const { targetOf, wrap } = await import('../ui/format.js');
+      const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
       const { jobsBy, jobsPerDay, parseSince } = await import('../observe/jobs/log.js');
       const { costModelOf, describeCostModel } = await import('../observe/jobs/cost.js');
       const { renderGroups, renderDayChart, estimatedNote } = await import('../ui/jobs.js');
@@ -50,7 +53,7 @@ export function jobsCommand(app: App): Command {
       }));
       const note = describeCostModel(cost.model, cost.source);
       ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, days }, () =>
-        [renderGroups(opts.by, groups), ...(estimatedNote(groups) ? [estimatedNote(groups)] : []), '', renderDayChart(days), '', note].join('\n'),
+        [renderGroups(opts.by, groups, width), ...(estimatedNote(groups) ? [wrap(estimatedNote(groups), width)] : []), '', renderDayChart(days), '', wrap(note, width)].join('\n'),
       );
     });
 
@@ -60,16 +63,22 @@ export function jobsCommand(app: App): Command {
     .option('--factor <x>', 'flag a job slower than x times the median (default: config jobs.slowFactor, else 3)')
     .option('--window <n>', 'earlier runs of the same query shape the median covers', '20')
     .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date (default: 7d)')
-    .action(async (opts: Partial<WindowOpts> & { factor?: string; window: string }, c: Command) => {
+    .option('--min-ms <ms>', 'ignore jobs faster than this: a 5 ms lookup at 10x its median is noise, not a cost', '50')
+    .option('--wide', 'show every column, however wide the terminal')
+    .action(async (opts: Partial<WindowOpts> & { factor?: string; window: string; minMs: string; wide?: boolean }, c: Command) => {
       const ctx = await app.context(c);
+      const { targetOf } = await import('../ui/format.js');
+      const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
+      const { parseNumber } = await import('../core/options.js');
+      const minMs = parseNumber('--min-ms', opts.minMs, { min: 0, example: 50 });
       const { slowJobs, parseSince } = await import('../observe/jobs/log.js');
       const { renderSlow } = await import('../ui/jobs.js');
       const factor = opts.factor === undefined ? (ctx.config.jobs?.slowFactor ?? 3) : positive('--factor', opts.factor, 1);
       const window = Math.trunc(positive('--window', opts.window, 0));
       // `jobs slow --since 1d`: the parent `jobs` knows --since too and takes it wherever it stands.
       const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
-      const rows = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window) }));
-      ctx.out.result({ factor, window, since: since.toISOString(), jobs: rows }, () => renderSlow(rows, factor));
+      const rows = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
+      ctx.out.result({ factor, window, min_ms: minMs, since: since.toISOString(), jobs: rows }, () => renderSlow(rows, factor, width));
     });
 
   cmd

@@ -1,7 +1,8 @@
 /** Plain-text renderers of `jobs`: the summary table, a bar chart of time per day, slow jobs, one job's plan. */
 import type { DayRow, GroupRow, JobDetail, SlowJob } from '../observe/jobs/log.js';
 import type { PlanNode } from '../observe/jobs/record.js';
-import { renderTable } from './table.js';
+import { fitTable, hiddenNote } from './table.js';
+import { int, wrap } from './format.js';
 
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
@@ -30,31 +31,46 @@ export function formatBytes(n: number | null): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** Dollars without exponents: cents from $0.01, else two significant digits ($0.000019). */
 export function formatUsd(usd: number): string {
   if (usd === 0) return '$0';
-  if (usd < 0.01) return `$${usd.toExponential(1)}`;
-  return `$${usd.toFixed(2)}`;
+  if (usd >= 0.01) return `$${usd.toFixed(2)}`;
+  if (usd < 1e-6) return '<$0.000001';
+  const digits = Math.min(8, 1 - Math.floor(Math.log10(usd)));
+  return `$${usd.toFixed(digits)}`;
 }
 
-export function renderGroups(by: string, rows: GroupRow[]): string {
+/** Columns given up first when the table must fit the terminal. */
+const GROUP_DROP = ['max', 'mean', 'peak memory', 'errors', 'rows scanned', 'last job'];
+
+export function renderGroups(by: string, rows: GroupRow[], width?: number): string {
   if (rows.length === 0) return '(no jobs in this window)';
-  return renderTable(
-    [by, 'jobs', 'time', 'share', 'mean', 'max', 'rows scanned', 'bytes scanned', 'peak memory', 'errors', 'cost'],
+  const table = fitTable(
+    [by, 'jobs', 'time', 'share', 'mean', 'max', 'rows scanned', 'bytes scanned', 'peak memory', 'errors', 'cost', 'last job'],
     rows.map((r) => ({
-      [by]: printable(r.key),
-      jobs: r.jobs,
+      // A key whose every run failed (a typo'd experiment, say) is marked, not listed as if it ran.
+      [by]: printable(r.key) + (r.errors === r.jobs && by !== 'day' && by !== 'command' ? ' (every run failed)' : ''),
+      jobs: int(r.jobs),
       time: formatMs(r.total_ms),
       share: `${(r.share * 100).toFixed(1)}%`,
       mean: formatMs(r.mean_ms),
       max: formatMs(r.max_ms),
-      'rows scanned': r.rows_scanned,
-      'bytes scanned': formatBytes(r.bytes_scanned),
-      'peak memory': formatBytes(r.peak_memory),
-      errors: r.errors,
+      'rows scanned': r.rows_scanned === null ? '-' : int(r.rows_scanned),
+      'bytes scanned': r.bytes_scanned === null ? '-' : formatBytes(r.bytes_scanned),
+      'peak memory': r.peak_memory === null ? '-' : formatBytes(r.peak_memory),
+      errors: int(r.errors),
       cost: formatUsd(r.cost_usd),
+      'last job': String(r.last_id),
     })),
-    { align: { time: 'right', share: 'right', mean: 'right', max: 'right', 'bytes scanned': 'right', 'peak memory': 'right', cost: 'right' } },
+    {
+      align: { jobs: 'right', time: 'right', share: 'right', mean: 'right', max: 'right', 'rows scanned': 'right', 'bytes scanned': 'right', 'peak memory': 'right', errors: 'right', cost: 'right', 'last job': 'right' },
+      width,
+      drop: GROUP_DROP,
+      shrink: [by],
+    },
   );
+  const note = hiddenNote(table.hidden, width);
+  return note ? `${table.text}\n${wrap(note, width)}` : table.text;
 }
 
 /** A line saying how many jobs' scans and memory are estimates (empty when none are). */
@@ -77,9 +93,9 @@ export function renderDayChart(days: DayRow[], width = 40): string {
   return lines.join('\n');
 }
 
-export function renderSlow(rows: SlowJob[], factor: number): string {
+export function renderSlow(rows: SlowJob[], factor: number, width?: number): string {
   if (rows.length === 0) return `no job ran slower than ${factor}× the median of its query shape`;
-  return renderTable(
+  const table = fitTable(
     ['id', 'started', 'command', 'metric', 'time', 'median', 'factor', 'sql'],
     rows.map((r) => ({
       id: r.id,
@@ -91,8 +107,10 @@ export function renderSlow(rows: SlowJob[], factor: number): string {
       factor: `${r.factor.toFixed(1)}×`,
       sql: printable(r.sql),
     })),
-    { maxCellWidth: 50, align: { time: 'right', median: 'right', factor: 'right' } },
+    { maxCellWidth: 50, align: { time: 'right', median: 'right', factor: 'right' }, width, drop: ['started', 'metric', 'median'], shrink: ['sql', 'command'] },
   );
+  const note = hiddenNote(table.hidden, width);
+  return note ? `${table.text}\n${wrap(note, width)}` : table.text;
 }
 
 function planLines(node: PlanNode, depth: number, out: string[]): void {
@@ -110,11 +128,11 @@ export function renderJob(j: JobDetail): string {
     ['started', j.started_at.toISOString()],
     ['time', formatMs(j.duration_ms)],
     ['cpu time', j.cpu_ms === null ? '' : formatMs(j.cpu_ms)],
-    ['rows scanned', j.rows_scanned === null ? '' : String(j.rows_scanned)],
+    ['rows scanned', j.rows_scanned === null ? '' : int(j.rows_scanned)],
     ['bytes scanned', formatBytes(j.bytes_scanned)],
     ['bytes read from disk', formatBytes(j.bytes_read)],
     ['peak memory', formatBytes(j.peak_memory)],
-    ['rows returned', j.rows_returned === null ? '' : String(j.rows_returned)],
+    ['rows returned', j.rows_returned === null ? '' : int(j.rows_returned)],
     ['outcome', j.outcome + (j.error ? `: ${printable(j.error)}` : '')],
     ['cost', formatUsd(j.cost_usd)],
     ['fingerprint', j.fingerprint],

@@ -84,10 +84,13 @@ export interface GroupRow {
   mean_ms: number;
   max_ms: number;
   cpu_ms: number;
-  rows_scanned: number;
-  bytes_scanned: number;
-  peak_memory: number;
+  /** Null when no job of the group had the figure measured (e.g. lookups answered without a profile). */
+  rows_scanned: number | null;
+  bytes_scanned: number | null;
+  peak_memory: number | null;
   errors: number;
+  /** The latest job id of the group, for `jobs show`. */
+  last_id: number;
   /** Jobs whose scans and memory are estimates carried from a profiled run of their shape (config jobs.profile). */
   estimated: number;
   cost_usd: number;
@@ -104,14 +107,14 @@ function keyExpr(by: GroupKey): string {
 export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
   const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
     `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms) AS total_ms, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms,
-       sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, coalesce(sum(rows_scanned), 0) AS rows_scanned, coalesce(sum(bytes_scanned), 0) AS bytes_scanned,
-       coalesce(max(peak_memory), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors,
+       sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, sum(rows_scanned) AS rows_scanned, sum(bytes_scanned) AS bytes_scanned,
+       nullif(max(coalesce(peak_memory, 0)), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors, max(id) AS last_id,
        count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated
      FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY total_ms DESC, key`,
     [since.toISOString().replace('T', ' ').replace('Z', '')],
   );
   const all = rows.reduce((s, r) => s + r.total_ms, 0);
-  return rows.map((r) => ({ ...r, cost_usd: costOf({ bytes_scanned: r.bytes_scanned, duration_ms: r.total_ms, cpu_ms: r.cpu_ms }, cost), share: all > 0 ? r.total_ms / all : 0 }));
+  return rows.map((r) => ({ ...r, cost_usd: costOf({ bytes_scanned: r.bytes_scanned ?? 0, duration_ms: r.total_ms, cpu_ms: r.cpu_ms }, cost), share: all > 0 ? r.total_ms / all : 0 }));
 }
 
 export interface DayRow extends Record<string, unknown> {
@@ -154,7 +157,7 @@ export interface SlowJob {
  * Jobs slower than `factor` times the median of the previous `window` runs of the same
  * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge.
  */
-export async function slowJobs(store: Store, opts: { since: Date; factor: number; window: number; minHistory: number }): Promise<SlowJob[]> {
+export async function slowJobs(store: Store, opts: { since: Date; factor: number; window: number; minHistory: number; minMs?: number }): Promise<SlowJob[]> {
   const rows = await store.all<Omit<SlowJob, 'factor'>>(
     `WITH w AS (
        SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, sql,
@@ -163,9 +166,9 @@ export async function slowJobs(store: Store, opts: { since: Date; factor: number
        WINDOW h AS (PARTITION BY fingerprint ORDER BY started_at, id ROWS BETWEEN ${Math.trunc(opts.window)} PRECEDING AND 1 PRECEDING)
      )
      SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, median_ms, sql FROM w
-     WHERE started_at >= CAST($1 AS TIMESTAMP) AND history >= $2 AND median_ms > 0 AND duration_ms > $3 * median_ms
+     WHERE started_at >= CAST($1 AS TIMESTAMP) AND history >= $2 AND median_ms > 0 AND duration_ms > $3 * median_ms AND duration_ms >= $4
      ORDER BY duration_ms / median_ms DESC, id`,
-    [opts.since.toISOString().replace('T', ' ').replace('Z', ''), opts.minHistory, opts.factor],
+    [opts.since.toISOString().replace('T', ' ').replace('Z', ''), opts.minHistory, opts.factor, opts.minMs ?? 0],
   );
   return rows.map((r) => ({ ...r, factor: r.duration_ms / r.median_ms }));
 }
@@ -200,7 +203,7 @@ export async function jobById(store: Store, id: number, cost: CostModel): Promis
   if (!row) {
     const [last] = await store.all<{ n: number | null }>('SELECT max(id) AS n FROM jobs');
     throw new UserError(`no job with id ${id}`, {
-      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs --by fingerprint\` or \`jobs slow\` list some` : 'no job is logged yet: run a command such as analyze first',
+      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs\` shows the latest id of each group (column "last job"), \`jobs slow\` the slow ones` : 'no job is logged yet: run a command such as analyze first',
       code: 'UNKNOWN_JOB',
     });
   }
