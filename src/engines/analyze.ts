@@ -12,7 +12,7 @@ import { PROFILE_SAMPLE_ROWS, describeRelation, levelKey, profileRelation, requi
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
 import { srmTest } from '../stats/srm.js';
 import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
-import { criticalValue, interval } from '../stats/ttest.js';
+import { criticalValue, interval, pValue } from '../stats/ttest.js';
 import { StatsInputError, type Moments } from '../stats/moments.js';
 import { segmentReport, type SegmentReport } from '../stats/segments.js';
 import { segmentComparisons } from './segments-query.js';
@@ -95,6 +95,13 @@ export interface MetricResult {
   df: number | null;
   /** Standard error of rel_lift (delta method). */
   rel_se: number | null;
+  /**
+   * The relative lift's own test (t = rel_lift / rel_se, the test rel_ci inverts), raw and after the
+   * correction. `p_value` and `significant` stay the difference test's (scipy's Welch/CUPED test);
+   * near the margin the two can disagree, because rel_se also carries the control mean's noise.
+   */
+  rel_p_value: number | null;
+  rel_p_value_adjusted: number | null;
   significant: boolean;
   method: Method;
   covariates: string[];
@@ -478,8 +485,10 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   const raw = results.map((r) => r.p_value);
   const adjusted = adjustPValues(raw, opts.correction);
   const ciAlphas = correctedAlphas(raw, adjusted, opts.alpha, opts.correction);
+  const relAdjusted = adjustPValues(results.map((r) => r.rel_p_value), opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
+    r.rel_p_value_adjusted = r.rel_p_value === null ? null : (relAdjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
     // Intervals at the corrected alpha, so a CI excludes 0 exactly when the adjusted p < alpha.
     const a = ciAlphas[i] ?? opts.alpha;
@@ -724,6 +733,8 @@ function toResult(metric: string, variant: string, method: Method, c: Comparison
     ci_alpha: c.alpha,
     df: c.df,
     rel_se: c.rel_se,
+    rel_p_value: c.rel_lift !== null && c.rel_se !== null && c.rel_se > 0 && c.df !== null ? pValue(c.rel_lift / c.rel_se, c.df, c.tails) : null,
+    rel_p_value_adjusted: null,
     significant: false,
     method: c.covariates.length > 0 ? method : 'none',
     covariates: c.covariates,

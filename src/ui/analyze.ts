@@ -17,7 +17,23 @@ export function sentence(r: MetricResult, alpha: number): string {
     parts.push(`${METHOD_NAMES[r.method]} cut variance by ${Math.round(r.variance_reduction * 100)}%, worth ${Math.round((r.equivalent_sample_saved ?? 0) * 100)}% more sample`);
   }
   if (r.significant) parts.push('significant');
-  return parts.join(', ');
+  const gap = marginNote(r, alpha);
+  return parts.join(', ') + (gap ? `; ${gap}` : '');
+}
+
+/**
+ * The lift CI inverts the relative lift's own test (delta method), while p and "significant" are the
+ * difference test's. Near the margin they can disagree (the relative test also carries the control
+ * mean's noise): say so rather than print a CI that excludes 0 beside "not significant".
+ */
+export function marginNote(r: MetricResult, alpha: number): string | null {
+  const rel = r.rel_p_value_adjusted ?? r.rel_p_value;
+  if (rel === null || rel === undefined || r.p_value === null) return null;
+  const relSignificant = rel < alpha;
+  if (relSignificant === r.significant) return null;
+  return relSignificant
+    ? `the lift CI excludes 0 (lift test p=${pval(rel)}) but the difference test is not significant; significance follows the difference test`
+    : `the lift CI includes 0 (lift test p=${pval(rel)}) although the difference test is significant; significance follows the difference test`;
 }
 
 /** Columns hidden first when the table must fit a terminal: the unadjusted (raw) figures, then the detail. */
@@ -179,6 +195,10 @@ export function renderMarkdown(res: AnalyzeResult): string {
     const b = r.bayesian && !r.bayesian.error ? prob(r.bayesian.chance_to_win) : 'n/a';
     const status = roles.get(`${r.metric}\u0000${r.variant}`) ?? (r.significant ? 'significant' : '');
     lines.push(`| ${cell(r.metric)} | ${cell(r.variant)} | ${pct(r.rel_lift)} | ${range(ci)} | ${pval(p)} | ${res.bayesian ? `${b} | ` : ''}${status} |`);
+  }
+  for (const r of res.results) {
+    const gap = r.sequential ? null : marginNote(r, res.alpha);
+    if (gap) lines.push('', `> ${cell(label(r))}: ${gap}.`);
   }
   lines.push('');
   const counts = Object.entries(res.srm.counts).map(([g, n]) => `${cell(g)} ${int(n)}`).join(', ');

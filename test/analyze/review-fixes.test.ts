@@ -15,7 +15,7 @@ const base = { n_control: 1000, n_test: 1000, raw_diff_se: 0.5, control_mean: 20
 function result(over: Partial<MetricResult>): MetricResult {
   return {
     metric: 'searches_per_session', variant: 'test', n_control: 1000, n_test: 1000, control_mean: 20, test_mean: 19, diff: -1, diff_se: 0.3, diff_ci: [-1.6, -0.4],
-    rel_lift: -0.065, rel_ci: [-0.08, -0.02], p_value: 0.01, p_value_adjusted: 0.01, ci_alpha: 0.05, df: 1998, rel_se: 0.015, significant: true, method: 'cupac',
+    rel_lift: -0.065, rel_ci: [-0.08, -0.02], p_value: 0.01, p_value_adjusted: 0.01, ci_alpha: 0.05, df: 1998, rel_se: 0.015, rel_p_value: 0.0001, rel_p_value_adjusted: 0.0001, significant: true, method: 'cupac',
     covariates: [], theta: {}, variance_reduction: 0.6, equivalent_sample_saved: null, covariate_shares: {}, nulls: null,
     unadjusted: { diff: -1, diff_se: 0.5, diff_ci: [-2, 0], p_value: 0.05, control_mean: 20, test_mean: 19 },
     ...over,
