@@ -37,8 +37,8 @@ export function sourceRequest(ctx: CommandContext, flags: SourceFlags) {
     control: flags.control,
     method: flags.method,
     covariates: parseList(flags.covariates),
-    alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
-    preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+    alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 }),
+    preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true, example: 14 }),
     engine: chooseEngine(flags.engine ?? ctx.env.STATSIG_HACK_ENGINE, ctx.config, ctx.env),
   };
 }
@@ -208,7 +208,7 @@ Examples:
       if (!flags.data && !flags.experiment) throw new UsageError('analyze needs --data <file|table> or --experiment <name>', { hint: 'see statsig-hack analyze --help' });
       const source = sourceRequest(ctx, flags);
       const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
-      const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
+      const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true, example: 0.999 });
       const weights = parseWeights('--weights', flags.weights);
       const readouts = readoutOptions(flags);
       const guardrails = await parseGuardrails(flags.guardrails);

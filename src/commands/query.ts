@@ -56,7 +56,7 @@ Examples:
       const ctx = await app.context(cmd);
       const format: RowFormat = opts.format ?? 'table';
       const limitGiven = cmd.getOptionValueSource('limit') === 'cli';
-      const limit = parseNumber('--limit', opts.limit, { min: 1, integer: true });
+      const limit = parseNumber('--limit', opts.limit, { min: 1, integer: true, example: 200 });
       if (opts.all && limitGiven) throw new UsageError('--all and --limit contradict each other', { hint: 'pass one: --limit n rows, or --all for every row' });
       if (ctx.out.json && opts.format !== undefined) throw new UsageError('--json and --format are two output formats', { hint: 'pass one: --json for one document, or --format csv|ndjson|json to stream rows' });
       if (ctx.out.json && opts.all) {

@@ -81,12 +81,12 @@ Examples:
         dimensions: dims === 'auto' ? 'auto' : parseList(dims),
         experiment: flags.experiment,
         where: flags.where,
-        top: parseNumber('--top', flags.top, { min: 1, integer: true }),
-        maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true }),
+        top: parseNumber('--top', flags.top, { min: 1, integer: true, example: 5 }),
+        maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true, example: 50 }),
         percentiles: Boolean(flags.percentiles),
         nonFinite: flags.nonFinite,
-        maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true }),
-        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
+        maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true, example: 20 }),
+        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 }),
       };
       if (Array.isArray(options.dimensions) && options.dimensions.length === 0) {
         throw new UsageError('--dimensions is empty', { hint: 'name some, e.g. --dimensions country,platform, or use --dimensions auto' });
