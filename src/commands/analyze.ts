@@ -273,6 +273,6 @@ Examples:
         }
       }
       const failed = r.decision ? gateFailure(r.decision, failOn) : null;
-      if (failed) throw new VerdictGateError(`${failed} (--fail-on ${failOn.join(',')})`, `verdict: ${r.decision?.verdict ?? ''}; see the reasons above`);
+      if (failed) throw new VerdictGateError(`${failed} (--fail-on ${failOn.join(',')})`, `verdict: ${r.decision?.verdict ?? ''}; ${ctx.out.json ? 'the reasons are in the JSON under decision.reasons' : 'see the reasons above'}`);
     });
 }

@@ -39,11 +39,21 @@ export function marginNote(r: MetricResult, alpha: number): string | null {
 /** Columns hidden first when the table must fit a terminal: the unadjusted (raw) figures, then the detail. */
 const ANALYZE_DROP = ['raw CI', 'raw diff', 'raw p', 'diff', 'var cut', ['control', 'test']];
 
+/** The method the header names: what was applied, not only what was asked for. */
+export function methodApplied(res: AnalyzeResult): string {
+  const asked = METHOD_NAMES[res.method] ?? res.method;
+  if (res.method === 'none' || res.results.length === 0) return asked;
+  const adjusted = res.results.filter((r) => r.method !== 'none').length;
+  if (adjusted === res.results.length) return asked;
+  if (adjusted === 0) return `no adjustment (${asked} found no usable covariate)`;
+  return `${asked} on ${adjusted} of ${res.results.length} comparisons (the rest unadjusted)`;
+}
+
 export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): string {
   const c = paintOf(target);
   const lines: string[] = [];
   const title = res.experiment ? `Experiment ${res.experiment}` : 'Experiment results';
-  lines.push(`${title}: control = ${res.control}, method = ${METHOD_NAMES[res.method] ?? res.method}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
+  lines.push(`${title}: control = ${res.control}, method = ${methodApplied(res)}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
   const counts = Object.entries(res.srm.counts).map(([g, n]) => `${g} ${int(n)}`).join(', ');
   if (res.ci_adjustment) lines.push(c.dim(`CIs: ${res.ci_adjustment}.`));
   lines.push(`SRM: ${res.srm.mismatch ? c.red('MISMATCH') : 'ok'} (chi2 = ${num(res.srm.chi2)}, p = ${pval(res.srm.p_value)}; ${counts})`);

@@ -54,3 +54,15 @@ describe('lift CI versus the difference test', () => {
     expect(human.stdout).not.toMatch(/lift test p=/);
   });
 });
+
+describe('the header names the method applied', () => {
+  it('says no adjustment when CUPAC found no usable covariate, and counts partial adjustment', async () => {
+    const { methodApplied } = await import('../../src/ui/analyze.js');
+    const r = (method: string) => ({ method }) as never;
+    const res = (method: string, methods: string[]) => ({ method, results: methods.map(r) }) as never;
+    expect(methodApplied(res('cupac', ['none', 'none']))).toBe('no adjustment (CUPAC found no usable covariate)');
+    expect(methodApplied(res('cupac', ['cupac', 'none']))).toBe('CUPAC on 1 of 2 comparisons (the rest unadjusted)');
+    expect(methodApplied(res('cuped', ['cuped']))).toBe('CUPED');
+    expect(methodApplied(res('none', ['none']))).toBe('no adjustment');
+  });
+});
