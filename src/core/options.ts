@@ -36,3 +36,13 @@ export function parseWeights(flag: string, raw: string | undefined): Record<stri
   }
   return out;
 }
+
+/**
+ * The hint for a metric that must join the analysed ones: --metric replaces the default list, so
+ * the hint gives the whole value to pass (the analysed metrics, then the new ones). Ratios from
+ * --ratio (num/den) stay in --ratio and are left out.
+ */
+export function addToMetricHint(analysed: readonly string[], add: readonly string[]): string {
+  const list = [...new Set([...analysed.filter((m) => !m.includes('/')), ...add])];
+  return `--metric replaces the analysed list; pass --metric ${list.join(',')}`;
+}

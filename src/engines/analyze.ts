@@ -5,6 +5,7 @@
  */
 import { didYouMean, UserError } from '../core/errors.js';
 import { stripControl } from '../core/sanitize.js';
+import { addToMetricHint } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest } from './sql.js';
@@ -188,7 +189,7 @@ function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | nul
   }
   if (missing.length > 0) {
     throw new UserError(`guardrail metric${missing.length > 1 ? 's' : ''} ${missing.map((g) => g.metric).join(', ')} ${missing.length > 1 ? 'were' : 'was'} not analysed`, {
-      hint: `add ${missing.length > 1 ? 'them' : 'it'} to --metric (analysed: ${analysed.join(', ')})`,
+      hint: addToMetricHint(analysed, missing.map((g) => g.metric)),
       code: 'UNKNOWN_GUARDRAIL',
       exitCode: 2,
     });

@@ -4,6 +4,7 @@
  * as covariates, user properties) inside DuckDB, then runs the common analysis on it.
  */
 import { didYouMean, UserError } from '../core/errors.js';
+import { addToMetricHint } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
@@ -44,7 +45,7 @@ export function checkStoreNames(experiment: string, segments: readonly string[],
     if (analysed.includes(m)) continue;
     const isKnown = known.includes(m);
     throw new UserError(`percentile metric "${m}" is ${isKnown ? 'not analysed in' : 'not a metric of'} experiment ${experiment}${isKnown ? '' : maybe(m, [...new Set([...analysed, ...known])])}`, {
-      hint: isKnown ? `add it to --metric (analysed: ${analysed.join(', ')})` : `metrics analysed: ${analysed.join(', ') || '(none)'}`,
+      hint: isKnown ? addToMetricHint(analysed, [m]) : `metrics analysed: ${analysed.join(', ') || '(none)'}`,
       code: 'UNKNOWN_METRIC',
       exitCode: 2,
     });

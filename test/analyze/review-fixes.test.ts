@@ -118,7 +118,11 @@ describe('store mode: hints name user properties and metrics, never internal col
     expect(r.stderr).toMatch(/hint: metrics analysed: searches_per_session/);
     expect(r.stderr).not.toMatch(/m\d+_|group_name/);
     const notAnalysed = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenue:0.9'], { cwd });
-    expect(notAnalysed.stderr).toMatch(/percentile metric "revenue" is not analysed in experiment .*\n\s+hint: add it to --metric/);
+    expect(notAnalysed.stderr).toMatch(/percentile metric "revenue" is not analysed in experiment .*\n\s+hint: --metric replaces the analysed list; pass --metric searches_per_session,[a-z_:,]*revenue\n/);
+    // the hint's value works as given
+    const value = /pass (--metric \S+)/.exec(notAnalysed.stderr)?.[1]?.split(' ')[1] ?? '';
+    const again = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenue:0.9', '--metric', value, '--json'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('data mode: segmenting by the group column is refused too', async () => {
@@ -146,12 +150,12 @@ describe('unknown metric names in interactions and guardrails (store mode)', () 
     const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'nosuch:increase'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/guardrail metric nosuch is not a metric of the project/);
-    expect(r.stderr).not.toMatch(/add it to --metric/);
+    expect(r.stderr).not.toMatch(/pass --metric/);
     const typo = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenu:increase'], { cwd });
     expect(typo.stderr).toMatch(/guardrail metric revenu is not a metric of the project \(did you mean "revenue"\?\)/);
     // a metric of the project the experiment does not analyse: still "add it to --metric"
     const known = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenue:increase'], { cwd });
-    expect(known.stderr).toMatch(/guardrail metric revenue was not analysed\n\s+hint: add it to --metric/);
+    expect(known.stderr).toMatch(/guardrail metric revenue was not analysed\n\s+hint: --metric replaces the analysed list; pass --metric searches_per_session,[a-z_:,]*revenue\n/);
   });
 });
 
