@@ -152,7 +152,18 @@ function checkPrimary(r: DecisionComparison | undefined, metric: string, directi
 
 function describeGuardrail(c: GuardrailCheck, alpha: number): string {
   const level = `${Math.round((1 - alpha) * 1000) / 10}%`;
-  const bound = c.lower === null ? '' : c.margin > 0 ? ` (one-sided ${level} bound ${pct(c.lower)} vs margin -${(c.margin * 100).toFixed(1)}%)` : ` (one-sided ${level} bound ${pct(c.upper as number)})`;
+  // lower/upper are on the good-direction scale (sign x lift); the text reports the bound on the
+  // table's scale (the lift itself), so a "decrease" guardrail's bound keeps the table's sign.
+  let bound = '';
+  if (c.lower !== null && c.upper !== null) {
+    const sign = c.direction === 'increase' ? 1 : -1;
+    // Shown: the good-scale upper bound when it decides (margin 0, or a failed margin), else the lower one.
+    const useUpper = c.margin === 0 || c.status === 'fail';
+    const side = useUpper === (sign === 1) ? 'upper' : 'lower';
+    const value = sign * (useUpper ? c.upper : c.lower);
+    const margin = c.margin > 0 ? ` vs margin ${pct(-sign * c.margin)}` : '';
+    bound = ` (one-sided ${level} ${side} bound ${pct(value)} on the lift${margin}; ${c.direction === 'increase' ? 'an increase' : 'a decrease'} is good)`;
+  }
   if (c.status === 'fail') return `guardrail ${c.metric} is worse than ${c.margin > 0 ? 'its margin' : 'control'}${bound}`;
   if (c.status === 'inconclusive') return c.lower === null ? `guardrail ${c.metric} has no estimate` : `guardrail ${c.metric} is not yet shown within its margin${bound}`;
   return `guardrail ${c.metric} holds${bound}`;
