@@ -207,7 +207,20 @@ export function decide(input: DecisionInput): Decision {
   if (shipping.length > 0) {
     const score = (v: VariantDecision): number => Math.max(...v.primary.filter((p) => p.status === 'win').map((p) => (p.direction === 'increase' ? 1 : -1) * (p.rel_lift ?? 0)));
     const best = shipping.reduce((a, b) => (score(b) > score(a) ? b : a));
-    return { verdict: 'ship', ship: best.variant, reasons: [`ship ${best.variant}: ${best.reasons.join('; ')}`], srm_ok: true, guardrail_failed: guardrailFailed, variants };
+    const reasons = [`ship ${best.variant}: ${best.reasons.join('; ')}`];
+    const others = shipping.filter((v) => v !== best);
+    if (others.length > 0) {
+      // Several arms would ship: say why this one (its largest primary win in the good direction) and name the others.
+      const top = (v: VariantDecision): string => {
+        const wins = v.primary.filter((p) => p.status === 'win');
+        const p = wins.reduce((a, b) => ((b.direction === 'increase' ? 1 : -1) * (b.rel_lift ?? 0) > (a.direction === 'increase' ? 1 : -1) * (a.rel_lift ?? 0) ? b : a));
+        return `${v.variant} ${p.metric} ${pct(p.rel_lift as number)}`;
+      };
+      reasons.push(
+        `${others.map((v) => v.variant).join(', ')} would also ship; ${best.variant} is chosen for the largest primary lift in its good direction (${[best, ...others].map(top).join(' vs ')})`,
+      );
+    }
+    return { verdict: 'ship', ship: best.variant, reasons, srm_ok: true, guardrail_failed: guardrailFailed, variants };
   }
   const all = variants.every((v) => v.verdict === 'do-not-ship');
   const label = (v: VariantDecision): string => (variants.length > 1 ? `${v.variant}: ` : '');

@@ -115,7 +115,17 @@ describe('decide: each verdict path', () => {
 
   it('several variants: ship the best winner; the sequential test decides when it is on', () => {
     const results = [cmp('revenue', 0.03, 0.01, true, 'a'), cmp('revenue', 0.06, 0.01, true, 'b')];
-    expect(decide(input(results, { variants: ['a', 'b'] })).ship).toBe('b');
+    const two = decide(input(results, { variants: ['a', 'b'] }));
+    expect(two.ship).toBe('b');
+    // why b and not a, and that a would ship too
+    expect(two.reasons[1]).toBe('a would also ship; b is chosen for the largest primary lift in its good direction (b revenue +6.0% vs a revenue +3.0%)');
+    // a decrease-is-good primary: the larger fall wins
+    const down = [cmp('latency', -0.03, 0.01, true, 'a'), cmp('latency', -0.01, 0.003, true, 'b')];
+    const dd = decide(input(down, { variants: ['a', 'b'], primary: ['latency'], directions: { latency: 'decrease' } }));
+    expect(dd.ship).toBe('a');
+    expect(dd.reasons[1]).toMatch(/^b would also ship; a is chosen .*\(a latency -3\.0% vs b latency -1\.0%\)$/);
+    // one arm shipping: no comparison line
+    expect(decide(input([results[1] as DecisionComparison], { variants: ['b'] })).reasons).toHaveLength(1);
     const seq = results.map((r) => ({ ...r, sequential: { significant: r.variant === 'a', p_value_adjusted: r.variant === 'a' ? 0.01 : 0.2 } }));
     expect(decide(input(seq, { variants: ['a', 'b'] })).ship).toBe('a');
   });
