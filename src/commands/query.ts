@@ -1,6 +1,6 @@
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
-import { UsageError, UserError, errorMessage } from '../core/errors.js';
+import { UsageError, UserError, duckdbMessage } from '../core/errors.js';
 import type { Writable } from '../core/output.js';
 import { parseNumber } from '../core/options.js';
 import type { RowFormat } from '../ui/rows.js';
@@ -16,7 +16,8 @@ const DEFAULT_LIMIT = 200;
 function queryError(error: unknown): UserError {
   if (error instanceof UserError) return error;
   // The binding prefixes parser errors met while splitting statements; DuckDB's own message follows.
-  const msg = (errorMessage(error).split('\n')[0] ?? '').trim().replace(/^Failed to extract statements:\s*/i, '');
+  // DuckDB's own suggestion ("Did you mean "users"?") is kept.
+  const msg = duckdbMessage(error);
   const readOnly = /read-only|read only/i.test(msg);
   return new UserError(`query failed: ${msg}`, {
     hint: readOnly ? 'query is read-only; use `statsig-hack import` to change data' : 'check the SQL; `statsig-hack status` lists the tables',

@@ -12,7 +12,7 @@
  * (period totals, capped values, GROUPING SETS per dimension and per pair, daily totals,
  * quantiles). The math on the returned sufficient statistics is in math.ts.
  */
-import { UsageError, UserError, errorMessage } from '../../core/errors.js';
+import { UsageError, UserError, duckdbMessage, errorMessage } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../../store/store.js';
 import { MetricMappingError, metricFromSpec } from '../../store/metrics.js';
 import {
@@ -666,10 +666,11 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
 
   if (where !== null) {
     try {
-      await store.all(`SELECT 1 FROM (${src.rows.rows}) __r WHERE (${where}) LIMIT 0`);
+      // The condition comes last, so DuckDB's "at or near" text quotes only the user's own SQL.
+      await store.all(`SELECT 1 FROM (SELECT * FROM (${src.rows.rows}) __r LIMIT 0) __r WHERE ${where}`);
     } catch (error) {
       const cols = await store.all<{ column_name: string }>(`DESCRIBE SELECT * FROM (${src.rows.rows})`).catch(() => []);
-      throw new UserError(`--where: ${(errorMessage(error).split('\n')[0] ?? '').trim()}`, {
+      throw new UserError(`--where: ${duckdbMessage(error)}`, {
         hint: `a SQL condition over the columns ${listPreview(cols.map((c) => c.column_name), 40)}`,
         code: 'BAD_WHERE',
         exitCode: 2,
