@@ -115,6 +115,11 @@ Examples:
       try {
         const result = await whatChanged(store, options);
         for (const n of result.notices) ctx.out.warn(n);
+        // Notices about the dimension tables precede them when they are shown; when the verdict is
+        // the whole answer (nothing moved, no --all) they follow it as a note instead of leading.
+        const { hasSomethingToExplain } = await import('../ui/whatchanged.js');
+        const tablesShown = ctx.out.json || Boolean(flags.all) || hasSomethingToExplain(result);
+        if (tablesShown) for (const n of result.table_notices) ctx.out.warn(n);
         if (chart) {
           const specs = (await import('../charts/whatchanged.js')).whatChangedSpecs(result, { interactive: chart.format === 'html' });
           if (specs.length === 0) ctx.out.warn(`no chart written: ${chart.file} needs a total and at least one dimension`);
@@ -124,6 +129,7 @@ Examples:
           }
         }
         ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all), target: targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide }) }));
+        if (!tablesShown) for (const n of result.table_notices) ctx.out.info(`note (tables not shown): ${n}`);
       } finally {
         store.close();
       }

@@ -246,6 +246,8 @@ export interface WhatChangedResult {
   percentiles: PercentileRow[] | null;
   summary: string;
   notices: string[];
+  /** Notices about the dimension tables only (dimensions left out, values grouped): they matter when the tables are shown. */
+  table_notices: string[];
   settings: { alpha: number; top: number; max_values: number; where: string | null; experiment: string | null; dimensions: string[] };
 }
 
@@ -653,7 +655,8 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
   const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
   const periods = await resolvePeriods(options, src);
   const resolved = src.kind === 'file' ? await resolveFileDimensions(store, options, src) : await resolveStoreDimensions(store, options);
-  const notices = [...(storeValue?.notice ? [storeValue.notice] : []), ...resolved.notices];
+  const notices = [...(storeValue?.notice ? [storeValue.notice] : [])];
+  const tableNotices = [...resolved.notices];
   let dims = resolved.dims;
   if (src.kind === 'file' && options.data?.materialize) {
     // Only the columns in use are copied: a 10,000-column file costs the memory of the few it needs.
@@ -760,7 +763,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
       if ((distinct[i] ?? 0) > maxValues) {
         const rows = await store.all<{ val: string }>(topValuesSql(i, maxValues, { agg, k, C0, C1, M0 }));
         keep[i] = rows.map((r) => r.val);
-        notices.push(
+        tableNotices.push(
           `${(dims[i] as DimensionDef).name} has ${(distinct[i] ?? 0).toLocaleString('en-US')} values: kept the ${maxValues} that move ${src.label} most, the other ${((distinct[i] ?? 0) - maxValues).toLocaleString('en-US')} are grouped as "${OTHER}" (raise --max-values to keep more)`,
         );
       }
@@ -958,6 +961,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions): Pr
       percentiles,
       summary,
       notices,
+      table_notices: tableNotices,
       settings: { alpha, top, max_values: maxValues, where, experiment: options.experiment ?? null, dimensions: dims.map((d) => d.name) },
     };
   } finally {
