@@ -219,6 +219,7 @@ Examples:
       // Guardrails are analysed with the metrics: added to an explicit --metric list (a/b as a ratio).
       const metricList = parseList(flags.metric);
       const ratioList = parseRatios(flags.ratio);
+      const asked = new Set([...metricList, ...ratioList.map((x) => x.name)]);
       if (metricList.length > 0 || flags.data) {
         for (const g of guardrails) {
           if (metricList.includes(g.metric) || ratioList.some((x) => x.name === g.metric)) continue;
@@ -241,6 +242,11 @@ Examples:
         dedupe: flags.dedupe,
         segments: parseList(flags.segments),
         percentiles: parsePercentiles(flags.percentile),
+      }).catch((error: unknown) => {
+        // A guardrail's column that is not in the file: name --guardrails, not --metric.
+        const g = error instanceof UserError && error.code === 'UNKNOWN_COLUMN' ? guardrails.find((x) => !asked.has(x.metric) && error.message.includes(`"${x.metric}"`)) : undefined;
+        if (!g || !(error instanceof UserError)) throw error;
+        throw new UserError(`guardrail ${error.message}`, { hint: (error.hint ?? '').replace(/name the metric column with --metric/, 'fix the name in --guardrails'), code: 'UNKNOWN_GUARDRAIL', exitCode: 2 });
       });
       const result = addReadouts(analysed, readouts);
       const { renderAnalyze } = await import('../ui/analyze.js');
