@@ -205,8 +205,8 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return 0;
       if (error.code === 'commander.executeSubCommandAsync') return error.exitCode;
       const message = error.message.replace(/^error: /, '');
-      const { UsageError } = await import('./core/errors.js'); // errors load only when there is one
-      return fail(new UsageError(message, { hint: 'run with --help to see the usage' }));
+      const { UsageError, withChoiceSuggestion } = await import('./core/errors.js'); // errors load only when there is one
+      return fail(new UsageError(withChoiceSuggestion(message), { hint: 'run with --help to see the usage' }));
     }
     const { UserError } = await import('./core/errors.js');
     if (error instanceof UserError && error.code === 'STORE_MISSING') {

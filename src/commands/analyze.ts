@@ -37,8 +37,8 @@ export function sourceRequest(ctx: CommandContext, flags: SourceFlags) {
     control: flags.control,
     method: flags.method,
     covariates: parseList(flags.covariates),
-    alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
-    preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true }),
+    alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 }),
+    preDays: parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true, example: 14 }),
     engine: chooseEngine(flags.engine ?? ctx.env.STATSIG_HACK_ENGINE, ctx.config, ctx.env),
   };
 }
@@ -208,7 +208,7 @@ Examples:
       if (!flags.data && !flags.experiment) throw new UsageError('analyze needs --data <file|table> or --experiment <name>', { hint: 'see statsig-hack analyze --help' });
       const source = sourceRequest(ctx, flags);
       const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
-      const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true });
+      const winsorize = flags.winsorize === undefined ? undefined : parseNumber('--winsorize', flags.winsorize, { min: 0.5, max: 1, exclusiveMax: true, example: 0.999 });
       const weights = parseWeights('--weights', flags.weights);
       const readouts = readoutOptions(flags);
       const guardrails = await parseGuardrails(flags.guardrails);
@@ -219,6 +219,7 @@ Examples:
       // Guardrails are analysed with the metrics: added to an explicit --metric list (a/b as a ratio).
       const metricList = parseList(flags.metric);
       const ratioList = parseRatios(flags.ratio);
+      const asked = new Set([...metricList, ...ratioList.map((x) => x.name)]);
       if (metricList.length > 0 || flags.data) {
         for (const g of guardrails) {
           if (metricList.includes(g.metric) || ratioList.some((x) => x.name === g.metric)) continue;
@@ -241,6 +242,11 @@ Examples:
         dedupe: flags.dedupe,
         segments: parseList(flags.segments),
         percentiles: parsePercentiles(flags.percentile),
+      }).catch((error: unknown) => {
+        // A guardrail's column that is not in the file: name --guardrails, not --metric.
+        const g = error instanceof UserError && error.code === 'UNKNOWN_COLUMN' ? guardrails.find((x) => !asked.has(x.metric) && error.message.includes(`"${x.metric}"`)) : undefined;
+        if (!g || !(error instanceof UserError)) throw error;
+        throw new UserError(`guardrail ${error.message}`, { hint: (error.hint ?? '').replace(/name the metric column with --metric/, 'fix the name in --guardrails'), code: 'UNKNOWN_GUARDRAIL', exitCode: 2 });
       });
       const result = addReadouts(analysed, readouts);
       const { renderAnalyze } = await import('../ui/analyze.js');
@@ -273,6 +279,6 @@ Examples:
         }
       }
       const failed = r.decision ? gateFailure(r.decision, failOn) : null;
-      if (failed) throw new VerdictGateError(`${failed} (--fail-on ${failOn.join(',')})`, `verdict: ${r.decision?.verdict ?? ''}; see the reasons above`);
+      if (failed) throw new VerdictGateError(`${failed} (--fail-on ${failOn.join(',')})`, `verdict: ${r.decision?.verdict ?? ''}; ${ctx.out.json ? 'the reasons are in the JSON under decision.reasons' : 'see the reasons above'}`);
     });
 }

@@ -35,7 +35,7 @@ Examples:
       const question = words.join(' ').trim();
       if (question.length === 0) throw new UsageError('ask needs a question', { hint: 'e.g. statsig-hack ask "which experiments moved revenue the most"' });
       if (question.length > 2000) throw new UsageError(`the question is ${question.length} characters long; the limit is 2000`, { hint: 'ask a shorter question' });
-      const limit = parseNumber('--limit', flags.limit, { min: 1, max: 50, integer: true });
+      const limit = parseNumber('--limit', flags.limit, { min: 1, max: 50, integer: true, example: 10 });
       const { setupAsk } = await import('../ask/setup.js');
       const { askQuestion } = await import('../ask/knowledge.js');
       const { opened, llm } = await setupAsk(ctx, flags, 'ask');

@@ -94,13 +94,13 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
   if (!goal || goal.trim() === '') {
     throw new UsageError('missing the goal', { hint: 'e.g. statsig-hack codemonkey "add JSDoc to exported functions" --yes', code: 'NO_GOAL' });
   }
-  const maxRetries = parseNumber('--max-retries', opts.maxRetries, { min: 0, max: 20, integer: true });
-  const budgetUsd = parseNumber('--budget-usd', opts.budgetUsd, { min: 0, exclusiveMin: true });
-  const maxFiles = parseNumber('--max-files', opts.maxFiles, { min: 1, max: 10_000, integer: true });
+  const maxRetries = parseNumber('--max-retries', opts.maxRetries, { min: 0, max: 20, integer: true, example: 2 });
+  const budgetUsd = parseNumber('--budget-usd', opts.budgetUsd, { min: 0, exclusiveMin: true, example: 0.5 });
+  const maxFiles = parseNumber('--max-files', opts.maxFiles, { min: 1, max: 10_000, integer: true, example: 20 });
   const cfg = codemonkeyConfig(ctx.config);
   const checkTimeoutMs =
     command.getOptionValueSource('checkTimeout') === 'cli' || cfg.checkTimeoutMs === undefined
-      ? parseNumber('--check-timeout', opts.checkTimeout, { min: 0, exclusiveMin: true }) * 1000
+      ? parseNumber('--check-timeout', opts.checkTimeout, { min: 0, exclusiveMin: true, example: 120 }) * 1000
       : cfg.checkTimeoutMs;
   if (opts.patch && !opts.dryRun) throw new UsageError('--patch goes with --dry-run', { hint: 'add --dry-run, or drop --patch', code: 'PATCH_WITHOUT_DRY_RUN' });
   // Every precondition before any work, the ones that need the least first: a bad --check,

@@ -33,8 +33,8 @@ Examples:
     )
     .action(async (opts: { users: string; seed: string; force?: boolean; wide?: boolean }, cmd: Command) => {
       const ctx = await app.context(cmd);
-      const users = parseNumber('--users', opts.users, { min: 100, max: 5_000_000, integer: true });
-      const seed = parseNumber('--seed', opts.seed, { min: 0, max: 2_147_483_647, integer: true });
+      const users = parseNumber('--users', opts.users, { min: 100, max: 5_000_000, integer: true, example: 20000 });
+      const seed = parseNumber('--seed', opts.seed, { min: 0, max: 2_147_483_647, integer: true, example: 42 });
       const explicitDb = cmd.optsWithGlobals<GlobalOptions>().db !== undefined || ctx.settings.db.source !== 'default';
       const db = explicitDb ? ctx.settings.db.value : path.join(ctx.cwd, '.statsig-hack', 'demo.duckdb');
       const { runDemo } = await import('../demo/run.js');

@@ -38,7 +38,7 @@ Examples:
     .action(async (flags: ExplainFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
       if ([flags.metric, flags.funnel, flags.chart].filter(Boolean).length !== 1) throw new UsageError('explain needs exactly one of --metric <name>, --funnel <name> or --chart <file>', { hint: 'e.g. statsig-hack explain --metric revenue' });
-      const days = parseNumber('--days', flags.days, { min: 2, max: 366, integer: true });
+      const days = parseNumber('--days', flags.days, { min: 2, max: 366, integer: true, example: 28 });
       const useModel = !flags.offline && ctx.settings.llmConfigured;
       const llm = useModel ? (await import('../ai/llm.js')).createLlmClientFor({ ...ctx, settings: flags.model ? { ...ctx.settings, model: { value: flags.model, source: 'flag' as const } } : ctx.settings }) : null;
       const { Store } = await import('../store/store.js');

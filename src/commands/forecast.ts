@@ -115,9 +115,9 @@ Examples:
       const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: MAX_HORIZON, integer: true, example: 30 });
       const level = parseWidth('--interval', flags.interval, 0.8);
       const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
-      const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true });
-      const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true });
-      const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true });
+      const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true, example: 10 });
+      const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true, example: 5 });
+      const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { min: 0, max: 64, integer: true, example: 2 });
       const holidays = flags.holidays.trim();
       if (!/^(auto|none|[A-Za-z]{2})$/i.test(holidays)) {
         throw new UsageError(`--holidays expects a two-letter country code, auto or none, got "${flags.holidays}"`, { hint: 'e.g. --holidays US' });

@@ -29,7 +29,11 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
   const how = r.mode === 'model' ? `${r.model ?? 'model'}` : 'offline CRO audit';
   const where = r.capture.mode === 'browser' ? `Chromium ${r.capture.browser ?? ''}, ${r.capture.viewports.join(' + ')}` : 'HTML only, no browser';
   lines.push(`Experiment ideas for ${r.url}`);
-  lines.push(`${how}: ${r.experiments.length} idea${r.experiments.length === 1 ? '' : 's'} from ${n} page${n === 1 ? '' : 's'} (${where}) in ${(r.timing_ms.total / 1000).toFixed(1)} s`);
+  // --max-ideas cut the list: say so, with the value that shows them all (at most its bound, 20).
+  const capped = r.ideas_found > r.experiments.length;
+  const count = capped ? `${r.experiments.length} of ${r.ideas_found} ideas` : `${r.experiments.length} idea${r.experiments.length === 1 ? '' : 's'}`;
+  lines.push(`${how}: ${count} from ${n} page${n === 1 ? '' : 's'} (${where}) in ${(r.timing_ms.total / 1000).toFixed(1)} s`);
+  if (capped) lines.push(r.ideas_found <= 20 ? `(the best ${r.experiments.length} by ICE score; --max-ideas ${r.ideas_found} for all)` : `(the best ${r.experiments.length} by ICE score; --max-ideas 20 for more)`);
   lines.push('');
   if (r.experiments.length > 0) {
     const width = Math.max(...r.experiments.map((i) => i.title.length), 4);
@@ -51,7 +55,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
   }
   if (r.out) {
     lines.push('');
-    lines.push(`Report: ${rel(cwd, r.out.html)} and ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshots` : ''})`);
+    lines.push(`Report: ${rel(cwd, r.out.html)} and ${rel(cwd, r.out.report)} (with ${rel(cwd, r.out.json)}${r.out.screenshots > 0 ? ` and ${r.out.screenshots} screenshot${r.out.screenshots === 1 ? '' : 's'}` : ''})`);
   }
   if (r.created) {
     const made = r.created.experiments;

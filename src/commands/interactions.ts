@@ -34,8 +34,8 @@ Examples:
     )
     .action(async (flags: InteractionsFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
-      const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true });
-      const minOverlap = parseNumber('--min-overlap', flags.minOverlap, { min: 2, max: 1e12, integer: true });
+      const alpha = parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 });
+      const minOverlap = parseNumber('--min-overlap', flags.minOverlap, { min: 2, max: 1e12, integer: true, example: 100 });
       const { Store } = await import('../store/store.js');
       const { findInteractions } = await import('../engines/interactions-query.js');
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });

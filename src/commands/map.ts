@@ -67,11 +67,11 @@ Examples:
         experiment: flags.experiment,
         variant: flags.variant,
         control: flags.control,
-        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
+        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 }),
       };
       const draw = {
-        buckets: parseNumber('--buckets', flags.buckets, { min: 3, max: 7, integer: true }),
-        width: parseNumber('--width', flags.width, { min: 200, max: 8000, integer: true }),
+        buckets: parseNumber('--buckets', flags.buckets, { min: 3, max: 7, integer: true, example: 5 }),
+        width: parseNumber('--width', flags.width, { min: 200, max: 8000, integer: true, example: 1200 }),
         title: flags.title,
         classes: flags.classes,
       };

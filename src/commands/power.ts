@@ -62,7 +62,7 @@ Examples:
       const chart = (await import('../charts/render.js')).chartFileOption('--chart', flags.chart, ctx.cwd);
       const alpha = source.alpha;
       const power = parseNumber('--power', flags.power, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example: 0.8 });
-      const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true });
+      const arms = parseNumber('--arms', flags.arms, { min: 2, integer: true, example: 2 });
       // checked before any data is read
       const mdeValue = flags.mde === undefined ? undefined : flags.absolute ? parseNumber('--mde', flags.mde, { min: 0, exclusiveMin: true, example: 0.02 }) : parseRelativeMde(flags.mde, '--absolute');
       let variance: number;
@@ -81,9 +81,9 @@ Examples:
         measured = { source: flags.data ?? `experiment ${flags.experiment ?? ''}`, method: r.method, covariates: r.covariates, n_control: r.n_control, n_test: r.n_test };
       } else {
         if (flags.variance === undefined) throw new UsageError('power needs --data, --experiment or --variance', { hint: 'measure from data with --data exp.csv, or give --variance (and --mean for a relative MDE)' });
-        variance = parseNumber('--variance', flags.variance, { min: 0, exclusiveMin: true });
-        mean = flags.mean === undefined ? undefined : parseNumber('--mean', flags.mean);
-        vr = flags.varianceReduction === undefined ? 0 : parseNumber('--variance-reduction', flags.varianceReduction, { min: 0, max: 1, exclusiveMax: true });
+        variance = parseNumber('--variance', flags.variance, { min: 0, exclusiveMin: true, example: 400 });
+        mean = flags.mean === undefined ? undefined : parseNumber('--mean', flags.mean, { example: 20 });
+        vr = flags.varianceReduction === undefined ? 0 : parseNumber('--variance-reduction', flags.varianceReduction, { min: 0, max: 1, exclusiveMax: true, example: 0.3 });
       }
       const { sampleSize, minimumDetectableEffect } = await import('../stats/power.js');
       const { StatsInputError } = await import('../stats/moments.js');
@@ -110,7 +110,7 @@ Examples:
             return wrap(lines.join('\n'), width, '    ');
           });
         } else {
-          const n = parseNumber('--n', flags.n as string, { min: 2, integer: true });
+          const n = parseNumber('--n', flags.n as string, { min: 2, integer: true, example: 50000 });
           const r = minimumDetectableEffect({ ...base, nPerArm: n });
           await draw({ mde: { nPerArm: n, absoluteMde: r.absolute_mde, absoluteMdeUnadjusted: r.absolute_mde_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {

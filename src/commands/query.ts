@@ -1,6 +1,6 @@
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
-import { UsageError, UserError, errorMessage } from '../core/errors.js';
+import { UsageError, UserError, duckdbMessage } from '../core/errors.js';
 import type { Writable } from '../core/output.js';
 import { parseNumber } from '../core/options.js';
 import type { RowFormat } from '../ui/rows.js';
@@ -16,7 +16,8 @@ const DEFAULT_LIMIT = 200;
 function queryError(error: unknown): UserError {
   if (error instanceof UserError) return error;
   // The binding prefixes parser errors met while splitting statements; DuckDB's own message follows.
-  const msg = (errorMessage(error).split('\n')[0] ?? '').trim().replace(/^Failed to extract statements:\s*/i, '');
+  // DuckDB's own suggestion ("Did you mean "users"?") is kept.
+  const msg = duckdbMessage(error);
   const readOnly = /read-only|read only/i.test(msg);
   return new UserError(`query failed: ${msg}`, {
     hint: readOnly ? 'query is read-only; use `statsig-hack import` to change data' : 'check the SQL; `statsig-hack status` lists the tables',
@@ -56,7 +57,7 @@ Examples:
       const ctx = await app.context(cmd);
       const format: RowFormat = opts.format ?? 'table';
       const limitGiven = cmd.getOptionValueSource('limit') === 'cli';
-      const limit = parseNumber('--limit', opts.limit, { min: 1, integer: true });
+      const limit = parseNumber('--limit', opts.limit, { min: 1, integer: true, example: 200 });
       if (opts.all && limitGiven) throw new UsageError('--all and --limit contradict each other', { hint: 'pass one: --limit n rows, or --all for every row' });
       if (ctx.out.json && opts.format !== undefined) throw new UsageError('--json and --format are two output formats', { hint: 'pass one: --json for one document, or --format csv|ndjson|json to stream rows' });
       if (ctx.out.json && opts.all) {

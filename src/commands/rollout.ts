@@ -97,7 +97,7 @@ Examples:
     .action(async (flags: StartFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
       const service = await import('../rollout/service.js');
-      const totalReplicas = flags.replicas === undefined ? undefined : parseNumber('--replicas', flags.replicas, { min: 1, max: 10_000, integer: true });
+      const totalReplicas = flags.replicas === undefined ? undefined : parseNumber('--replicas', flags.replicas, { min: 1, max: 10_000, integer: true, example: 4 });
       if (flags.file && !flags.dryRun) throw new UsageError('-f works offline only: add --dry-run, or drop -f to read the Deployment from the cluster', { hint: 'e.g. rollout start --experiment X -f deployment.yaml --dry-run' });
       if (flags.queue && flags.dryRun) throw new UsageError('pass either --dry-run or --queue, not both');
       const spec = await withStore(ctx, (s) => service.loadEntity(s, 'experiments', flags.experiment), true);

@@ -37,7 +37,7 @@ Examples:
       const ctx = await app.context(cmd);
       const text = words.join(' ').trim();
       if (text.length === 0) throw new UsageError('search needs some text', { hint: 'e.g. statsig-hack search checkout' });
-      const limit = parseNumber('--limit', flags.limit, { min: 1, max: 100, integer: true });
+      const limit = parseNumber('--limit', flags.limit, { min: 1, max: 100, integer: true, example: 20 });
       const kinds = parseList(flags.type).map((t) => {
         const k = t === 'config' ? 'dynamic_config' : t.replace(/s$/, '');
         if (!(TYPES as readonly string[]).includes(k)) throw new UsageError(`--type: unknown type "${t}"`, { hint: `use ${TYPES.join(', ')}` });

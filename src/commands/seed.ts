@@ -143,7 +143,7 @@ Examples:
         spec = off.spec;
         domain = off.domain;
         theme = off.theme.theme;
-        ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ' (no keyword matched)'}, theme "${off.theme.theme}".`);
+        ctx.out.info(`Domain pack: ${off.domain}${off.matched.length > 0 ? ` (matched: ${off.matched.join(', ')})` : opts.domain ? '' : ` (no keyword matched; pick one with --domain ${DOMAIN_CHOICES.join('|')})`}, theme "${off.theme.theme}".`);
       } else {
         const { createLlmClientFor } = await import('../ai/llm.js');
         const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');

@@ -93,12 +93,12 @@ Examples:
         dimensions: dims === 'auto' ? 'auto' : parseList(dims),
         experiment: flags.experiment,
         where: flags.where,
-        top: parseNumber('--top', flags.top, { min: 1, integer: true }),
-        maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true }),
+        top: parseNumber('--top', flags.top, { min: 1, integer: true, example: 5 }),
+        maxValues: parseNumber('--max-values', flags.maxValues, { min: 1, integer: true, example: 50 }),
         percentiles: Boolean(flags.percentiles),
         nonFinite: flags.nonFinite,
-        maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true }),
-        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true }),
+        maxDimensions: parseNumber('--max-dimensions', flags.maxDimensions, { min: 1, max: 100, integer: true, example: 20 }),
+        alpha: parseNumber('--alpha', flags.alpha, { min: 0, max: 0.5, exclusiveMin: true, exclusiveMax: true, example: 0.05 }),
       };
       if (Array.isArray(options.dimensions) && options.dimensions.length === 0) {
         throw new UsageError('--dimensions is empty', { hint: 'name some, e.g. --dimensions country,platform, or use --dimensions auto' });
@@ -133,6 +133,11 @@ Examples:
         }
         const result = await whatChanged(store, options, on);
         for (const n of result.notices) ctx.out.warn(n);
+        // Notices about the dimension tables precede them when they are shown; when the verdict is
+        // the whole answer (nothing moved, no --all) they follow it as a note instead of leading.
+        const { hasSomethingToExplain } = await import('../ui/whatchanged.js');
+        const tablesShown = ctx.out.json || Boolean(flags.all) || hasSomethingToExplain(result);
+        if (tablesShown) for (const n of result.table_notices) ctx.out.warn(n);
         if (chart) {
           const specs = (await import('../charts/whatchanged.js')).whatChangedSpecs(result, { interactive: chart.format === 'html' });
           if (specs.length === 0) ctx.out.warn(`no chart written: ${chart.file} needs a total and at least one dimension`);
@@ -142,6 +147,7 @@ Examples:
           }
         }
         ctx.out.result(result, () => renderWhatChanged(result, { all: Boolean(flags.all), target: targetOf(ctx.io.stdout, ctx.env, { wide: flags.wide }) }));
+        if (!tablesShown) for (const n of result.table_notices) ctx.out.info(`note (tables not shown): ${n}`);
       } finally {
         await engine?.close();
         store.close();

@@ -43,7 +43,7 @@ Examples:
     .action(async (flags: WrappedFlags, cmd: Command) => {
       const ctx = await app.context(cmd);
       const year = flags.year === undefined ? undefined : parseNumber('--year', flags.year, { min: 1970, max: 9999, integer: true, example: 2026 });
-      const preDays = parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true });
+      const preDays = parseNumber('--pre-days', flags.preDays, { min: 1, max: 365, integer: true, example: 14 });
       if (flags.story && flags.both) throw new UsageError('pass either --story or --both, not both', { hint: '--both writes the card and the story' });
       const outArg = flags.out ?? (ctx.out.json ? undefined : 'wrapped.png');
       const file = outArg === undefined ? undefined : path.resolve(ctx.cwd, outArg);

@@ -69,3 +69,25 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
   const limit = Math.max(1, Math.floor(Math.max(w.length, best.c.length) / 3));
   return best.d <= limit ? best.c : undefined;
 }
+
+/**
+ * Commander's "argument 'cupd' is invalid. Allowed choices are none, cuped, cupac." with a
+ * did-you-mean appended when one choice is close; other messages unchanged.
+ */
+export function withChoiceSuggestion(message: string): string {
+  const m = /argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/.exec(message);
+  if (!m) return message;
+  const close = didYouMean(m[1] as string, (m[2] as string).split(', '));
+  return close ? `${message} Did you mean "${close}"?` : message;
+}
+
+/**
+ * A DuckDB error in one line: its first line, plus its own suggestion line ("Did you mean
+ * "users"?", "Candidate bindings: "plan"") when it has one; the echoed SQL (LINE 1: ...) is left out.
+ */
+export function duckdbMessage(error: unknown): string {
+  const lines = errorMessage(error).split('\n').map((l) => l.trim());
+  const first = (lines[0] ?? '').replace(/^Failed to extract statements:\s*/i, '');
+  const extra = lines.slice(1).find((l) => /^(Did you mean|Candidate bindings:)/i.test(l));
+  return extra ? `${first} ${extra}` : first;
+}

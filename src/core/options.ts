@@ -1,11 +1,11 @@
 /** Parsers for option values: each throws a UsageError (exit 2) naming the flag and the fix. */
 import { UsageError } from './errors.js';
 
-export function parseNumber(flag: string, raw: string, range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; integer?: boolean; example?: number } = {}): number {
+export function parseNumber(flag: string, raw: string, range: { min?: number; max?: number; exclusiveMin?: boolean; exclusiveMax?: boolean; integer?: boolean; example: number }): number {
   const v = Number(raw);
-  const inRange = (x: number): boolean => !(range.min !== undefined && (range.exclusiveMin ? x <= range.min : x < range.min)) && !(range.max !== undefined && (range.exclusiveMax ? x >= range.max : x > range.max));
-  // The hint's example is a value the flag accepts: the caller's, else 0.05 when allowed, else inside the range.
-  const example = range.example ?? (range.integer ? Math.max(1, range.min ?? 1) : inRange(0.05) ? 0.05 : range.min !== undefined && range.max !== undefined ? (range.min + range.max) / 2 : (range.min ?? 0) + 1);
+  // The hint's example is a typical value (usually the default), named by each caller: a bound such as
+  // "--winsorize 0.5" or "--folds 1" is valid but not what anyone should type.
+  const example = range.example;
   const bad = (why: string): never => {
     throw new UsageError(`${flag} ${why}, got "${raw}"`, { hint: `e.g. ${flag} ${example}` });
   };
@@ -32,7 +32,17 @@ export function parseWeights(flag: string, raw: string | undefined): Record<stri
   for (const item of parseList(raw)) {
     const m = /^(.+)=([0-9.]+)$/.exec(item);
     if (!m) throw new UsageError(`${flag} expects group=weight pairs, got "${item}"`, { hint: `e.g. ${flag} control=50,test=50` });
-    out[(m[1] as string).trim()] = parseNumber(flag, m[2] as string, { min: 0, exclusiveMin: true });
+    out[(m[1] as string).trim()] = parseNumber(flag, m[2] as string, { min: 0, exclusiveMin: true, example: 50 });
   }
   return out;
+}
+
+/**
+ * The hint for a metric that must join the analysed ones: --metric replaces the default list, so
+ * the hint gives the whole value to pass (the analysed metrics, then the new ones). Ratios from
+ * --ratio (num/den) stay in --ratio and are left out.
+ */
+export function addToMetricHint(analysed: readonly string[], add: readonly string[]): string {
+  const list = [...new Set([...analysed.filter((m) => !m.includes('/')), ...add])];
+  return `--metric replaces the analysed list; pass --metric ${list.join(',')}`;
 }

@@ -12,8 +12,8 @@ export interface Progress {
   start(label: string, total?: number): void;
   /** Reports `done` units of work (out of the phase's total). */
   update(done: number, total?: number): void;
-  /** Ends the current phase with an optional final message. */
-  stop(message?: string): void;
+  /** Ends the current phase with an optional final message; `failed` marks a phase an error ended (no ✓). */
+  stop(message?: string, options?: { failed?: boolean }): void;
 }
 
 export const silentProgress: Progress = {

@@ -5,6 +5,7 @@
  */
 import { didYouMean, UserError } from '../core/errors.js';
 import { stripControl } from '../core/sanitize.js';
+import { addToMetricHint } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest, type RawCellKey } from './sql.js';
@@ -12,7 +13,7 @@ import { MAX_LEVELS, describeRelation, levelKey, levelOf, profileRelation, requi
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
 import { srmTest } from '../stats/srm.js';
 import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
-import { criticalValue, interval } from '../stats/ttest.js';
+import { criticalValue, interval, pValue } from '../stats/ttest.js';
 import { StatsInputError, type Moments } from '../stats/moments.js';
 import { segmentReport, type SegmentReport } from '../stats/segments.js';
 import { segmentComparisons } from './segments-query.js';
@@ -95,6 +96,13 @@ export interface MetricResult {
   df: number | null;
   /** Standard error of rel_lift (delta method). */
   rel_se: number | null;
+  /**
+   * The relative lift's own test (t = rel_lift / rel_se, the test rel_ci inverts), raw and after the
+   * correction. `p_value` and `significant` stay the difference test's (scipy's Welch/CUPED test);
+   * near the margin the two can disagree, because rel_se also carries the control mean's noise.
+   */
+  rel_p_value: number | null;
+  rel_p_value_adjusted: number | null;
   significant: boolean;
   method: Method;
   covariates: string[];
@@ -181,7 +189,7 @@ function decisionFor(res: AnalyzeResult, seq: (SequentialReadout | null)[] | nul
   }
   if (missing.length > 0) {
     throw new UserError(`guardrail metric${missing.length > 1 ? 's' : ''} ${missing.map((g) => g.metric).join(', ')} ${missing.length > 1 ? 'were' : 'was'} not analysed`, {
-      hint: `add ${missing.length > 1 ? 'them' : 'it'} to --metric (analysed: ${analysed.join(', ')})`,
+      hint: addToMetricHint(analysed, missing.map((g) => g.metric)),
       code: 'UNKNOWN_GUARDRAIL',
       exitCode: 2,
     });
@@ -479,8 +487,10 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   const raw = results.map((r) => r.p_value);
   const adjusted = adjustPValues(raw, opts.correction);
   const ciAlphas = correctedAlphas(raw, adjusted, opts.alpha, opts.correction);
+  const relAdjusted = adjustPValues(results.map((r) => r.rel_p_value), opts.correction);
   results.forEach((r, i) => {
     r.p_value_adjusted = r.p_value === null ? null : (adjusted[i] ?? null);
+    r.rel_p_value_adjusted = r.rel_p_value === null ? null : (relAdjusted[i] ?? null);
     r.significant = r.p_value_adjusted !== null && r.p_value_adjusted < opts.alpha;
     // Intervals at the corrected alpha, so a CI excludes 0 exactly when the adjusted p < alpha.
     const a = ciAlphas[i] ?? opts.alpha;
@@ -720,6 +730,8 @@ function toResult(metric: string, variant: string, method: Method, c: Comparison
     ci_alpha: c.alpha,
     df: c.df,
     rel_se: c.rel_se,
+    rel_p_value: c.rel_lift !== null && c.rel_se !== null && c.rel_se > 0 && c.df !== null ? pValue(c.rel_lift / c.rel_se, c.df, c.tails) : null,
+    rel_p_value_adjusted: null,
     significant: false,
     method: c.covariates.length > 0 ? method : 'none',
     covariates: c.covariates,

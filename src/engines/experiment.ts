@@ -4,6 +4,7 @@
  * as covariates, user properties) inside DuckDB, then runs the common analysis on it.
  */
 import { didYouMean, UserError } from '../core/errors.js';
+import { addToMetricHint } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricComponent, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
@@ -51,7 +52,7 @@ export function checkStoreNames(experiment: string, segments: readonly string[],
     if (analysed.includes(m)) continue;
     const isKnown = known.includes(m);
     throw new UserError(`percentile metric "${m}" is ${isKnown ? 'not analysed in' : 'not a metric of'} experiment ${experiment}${isKnown ? '' : maybe(m, [...new Set([...analysed, ...known])])}`, {
-      hint: isKnown ? `add it to --metric (analysed: ${analysed.join(', ')})` : `metrics analysed: ${analysed.join(', ') || '(none)'}`,
+      hint: isKnown ? addToMetricHint(analysed, [m]) : `metrics analysed: ${analysed.join(', ') || '(none)'}`,
       code: 'UNKNOWN_METRIC',
       exitCode: 2,
     });
@@ -83,9 +84,10 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     const known = on
       ? (await data.all<{ name: string }>(`SELECT DISTINCT experiment AS name FROM ${t.exposures} ORDER BY name`)).map((r) => ({ name: String(r.name) }))
       : await store.all<{ name: string }>("SELECT DISTINCT name FROM (SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT experiment AS name FROM exposures) ORDER BY 1");
-    throw new UserError(`no experiment named "${opts.experiment}" in the project store`, {
+    throw new UserError(`no experiment named "${opts.experiment}" in the project store${maybe(opts.experiment, known.map((k) => String(k.name)))}`, {
       hint: known.length > 0 ? `experiments: ${known.map((k) => k.name).join(', ')}` : 'run `statsig-hack seed` or import exposures first',
       code: 'UNKNOWN_EXPERIMENT',
+      exitCode: 2,
     });
   }
   const spec = rows[0] ? (JSON.parse(String(rows[0].spec)) as ExperimentSpec) : {};
@@ -101,9 +103,10 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
         if (custom.has(name)) return resolveMetricRef({ name }, custom);
         if (type === 'event_count' || type === 'event_dau') return resolveMetricRef({ name: event as string, type }, custom);
         if (events.includes(name)) return resolveMetricRef({ name, type: 'event_count' }, custom);
-        throw new UserError(`unknown metric "${name}" for experiment ${opts.experiment}`, {
+        throw new UserError(`unknown metric "${name}" for experiment ${opts.experiment}${maybe(name, [...custom.keys(), ...events])}`, {
           hint: `metrics: ${[...custom.keys()].join(', ') || '(none)'}; or an event (${events.join(', ') || 'none'}) as <event>:event_count or <event>:event_dau`,
           code: 'UNKNOWN_METRIC',
+          exitCode: 2,
         });
       });
     } else {

@@ -5,7 +5,7 @@
  * (units per group, NULLs) come out of the moments pass itself. Winsorization caps need an
  * exact quantile, so they are one more pass, only when asked for.
  */
-import { UserError } from '../core/errors.js';
+import { didYouMean, UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
 import { DIALECTS, type Dialect } from './dialect.js';
@@ -32,12 +32,31 @@ export async function describeRelation(source: Store | Engine, relation: string)
   return asEngine(source).columns(relation);
 }
 
+/** The flag that names a column of each role, for the error's fix. */
+const ROLE_FLAGS: Record<string, string> = {
+  unit: '--unit',
+  group: '--group',
+  metric: '--metric',
+  covariate: '--covariates',
+  segment: '--segments',
+  'ratio numerator': '--ratio',
+  'ratio denominator': '--ratio',
+  'percentile metric': '--percentile',
+};
+
 export function requireColumn(columns: ColumnInfo[], name: string, role: string, source: string): ColumnInfo {
   const c = columns.find((x) => x.name === name) ?? columns.find((x) => x.name.toLowerCase() === name.toLowerCase());
   if (!c) {
-    throw new UserError(`${role} column "${name}" is not in ${source}`, {
-      hint: `its columns are: ${columns.map((x) => x.name).join(', ')}`,
+    const names = columns.map((x) => x.name);
+    const close = didYouMean(name, names);
+    const flag = ROLE_FLAGS[role];
+    // A unit column left at its default: point at --unit and at the column that looks like an id.
+    const idLike = role === 'unit' && !close ? names.find((x) => /(^|_)id$/i.test(x) || /[a-z]ID$/.test(x)) : undefined;
+    const fix = flag ? `name the ${role} column with ${flag}${idLike ? ` (e.g. ${flag} ${idLike})` : ''}; ` : '';
+    throw new UserError(`${role} column "${name}" is not in ${source}${close ? ` (did you mean "${close}"?)` : ''}`, {
+      hint: `${fix}its columns are: ${names.join(', ')}`,
       code: 'UNKNOWN_COLUMN',
+      exitCode: 2,
     });
   }
   return c;

@@ -4,7 +4,7 @@
  * statistics; no unit-level rows reach JavaScript.
  */
 import path from 'node:path';
-import { UserError, errorMessage } from '../core/errors.js';
+import { UserError, didYouMean, errorMessage } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { quoteIdent, quoteLiteral } from '../store/store.js';
 import type { RawPoint, RawSeries } from './series.js';
@@ -213,10 +213,13 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
   const named = await store.all<{ n: number }>('SELECT count(*) AS n FROM events WHERE event = $1', [spec.metric]);
   const allEvents = Number(named[0]?.n ?? 0) === 0 && spec.metric.toLowerCase() === 'dau';
   if (Number(named[0]?.n ?? 0) === 0 && !allEvents) {
-    const top = await store.all<{ event: string }>('SELECT event FROM events GROUP BY event ORDER BY count(*) DESC LIMIT 8');
-    throw new UserError(`no events named "${spec.metric}" in the project store`, {
-      hint: `events in the store: ${top.map((r) => r.event).join(', ')} (or --metric dau for distinct active units)`,
+    const all = (await store.all<{ event: string }>('SELECT event FROM events GROUP BY event ORDER BY count(*) DESC')).map((r) => String(r.event));
+    const close = didYouMean(spec.metric, [...all, 'dau']);
+    // An unknown name is a usage error (exit 2), as in whatchanged and analyze.
+    throw new UserError(`no events named "${spec.metric}" in the project store${close ? ` (did you mean "${close}"?)` : ''}`, {
+      hint: `events in the store: ${all.slice(0, 8).join(', ')}${all.length > 8 ? ` and ${all.length - 8} more` : ''} (or --metric dau for distinct active units)`,
       code: 'FORECAST_UNKNOWN_METRIC',
+      exitCode: 2,
     });
   }
   const agg: StoreAgg = spec.agg ?? (allEvents ? 'dau' : 'count');

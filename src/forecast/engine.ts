@@ -135,7 +135,12 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   const cutoffs = cvModels.length > 0 ? rollingCutoffs(n, h, { folds: opts.folds }) : [];
   const folds = new Map<Fittable, FoldRecord>();
   if (cvModels.length > 0 && cutoffs.length === 0) {
-    notes.push(`history too short for cross-validation (${n} points for a ${h}-step horizon)`);
+    // The fix: the largest horizon whose folds fit in this history.
+    let fits = 0;
+    for (let k = h - 1; k >= 1 && fits === 0; k--) if (rollingCutoffs(n, k, { folds: opts.folds }).length > 0) fits = k;
+    notes.push(
+      `history too short for cross-validation (${n} points for a ${h}-step horizon)${fits > 0 ? `: --horizon ${fits} or shorter allows it (model choice and calibrated intervals)` : ''}`,
+    );
   }
   let weights: Partial<Record<Member, number>> | null = null;
   if (cutoffs.length > 0) {

@@ -152,7 +152,18 @@ function checkPrimary(r: DecisionComparison | undefined, metric: string, directi
 
 function describeGuardrail(c: GuardrailCheck, alpha: number): string {
   const level = `${Math.round((1 - alpha) * 1000) / 10}%`;
-  const bound = c.lower === null ? '' : c.margin > 0 ? ` (one-sided ${level} bound ${pct(c.lower)} vs margin -${(c.margin * 100).toFixed(1)}%)` : ` (one-sided ${level} bound ${pct(c.upper as number)})`;
+  // lower/upper are on the good-direction scale (sign x lift); the text reports the bound on the
+  // table's scale (the lift itself), so a "decrease" guardrail's bound keeps the table's sign.
+  let bound = '';
+  if (c.lower !== null && c.upper !== null) {
+    const sign = c.direction === 'increase' ? 1 : -1;
+    // Shown: the good-scale upper bound when it decides (margin 0, or a failed margin), else the lower one.
+    const useUpper = c.margin === 0 || c.status === 'fail';
+    const side = useUpper === (sign === 1) ? 'upper' : 'lower';
+    const value = sign * (useUpper ? c.upper : c.lower);
+    const margin = c.margin > 0 ? ` vs margin ${pct(-sign * c.margin)}` : '';
+    bound = ` (one-sided ${level} ${side} bound ${pct(value)} on the lift${margin}; ${c.direction === 'increase' ? 'an increase' : 'a decrease'} is good)`;
+  }
   if (c.status === 'fail') return `guardrail ${c.metric} is worse than ${c.margin > 0 ? 'its margin' : 'control'}${bound}`;
   if (c.status === 'inconclusive') return c.lower === null ? `guardrail ${c.metric} has no estimate` : `guardrail ${c.metric} is not yet shown within its margin${bound}`;
   return `guardrail ${c.metric} holds${bound}`;
@@ -196,7 +207,20 @@ export function decide(input: DecisionInput): Decision {
   if (shipping.length > 0) {
     const score = (v: VariantDecision): number => Math.max(...v.primary.filter((p) => p.status === 'win').map((p) => (p.direction === 'increase' ? 1 : -1) * (p.rel_lift ?? 0)));
     const best = shipping.reduce((a, b) => (score(b) > score(a) ? b : a));
-    return { verdict: 'ship', ship: best.variant, reasons: [`ship ${best.variant}: ${best.reasons.join('; ')}`], srm_ok: true, guardrail_failed: guardrailFailed, variants };
+    const reasons = [`ship ${best.variant}: ${best.reasons.join('; ')}`];
+    const others = shipping.filter((v) => v !== best);
+    if (others.length > 0) {
+      // Several arms would ship: say why this one (its largest primary win in the good direction) and name the others.
+      const top = (v: VariantDecision): string => {
+        const wins = v.primary.filter((p) => p.status === 'win');
+        const p = wins.reduce((a, b) => ((b.direction === 'increase' ? 1 : -1) * (b.rel_lift ?? 0) > (a.direction === 'increase' ? 1 : -1) * (a.rel_lift ?? 0) ? b : a));
+        return `${v.variant} ${p.metric} ${pct(p.rel_lift as number)}`;
+      };
+      reasons.push(
+        `${others.map((v) => v.variant).join(', ')} would also ship; ${best.variant} is chosen for the largest primary lift in its good direction (${[best, ...others].map(top).join(' vs ')})`,
+      );
+    }
+    return { verdict: 'ship', ship: best.variant, reasons, srm_ok: true, guardrail_failed: guardrailFailed, variants };
   }
   const all = variants.every((v) => v.verdict === 'do-not-ship');
   const label = (v: VariantDecision): string => (variants.length > 1 ? `${v.variant}: ` : '');

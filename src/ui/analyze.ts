@@ -17,17 +17,43 @@ export function sentence(r: MetricResult, alpha: number): string {
     parts.push(`${METHOD_NAMES[r.method]} cut variance by ${Math.round(r.variance_reduction * 100)}%, worth ${Math.round((r.equivalent_sample_saved ?? 0) * 100)}% more sample`);
   }
   if (r.significant) parts.push('significant');
-  return parts.join(', ');
+  const gap = marginNote(r, alpha);
+  return parts.join(', ') + (gap ? `; ${gap}` : '');
+}
+
+/**
+ * The lift CI inverts the relative lift's own test (delta method), while p and "significant" are the
+ * difference test's. Near the margin they can disagree (the relative test also carries the control
+ * mean's noise): say so rather than print a CI that excludes 0 beside "not significant".
+ */
+export function marginNote(r: MetricResult, alpha: number): string | null {
+  const rel = r.rel_p_value_adjusted ?? r.rel_p_value;
+  if (rel === null || rel === undefined || r.p_value === null) return null;
+  const relSignificant = rel < alpha;
+  if (relSignificant === r.significant) return null;
+  return relSignificant
+    ? `the lift CI excludes 0 (lift test p=${pval(rel)}) but the difference test is not significant; significance follows the difference test`
+    : `the lift CI includes 0 (lift test p=${pval(rel)}) although the difference test is significant; significance follows the difference test`;
 }
 
 /** Columns hidden first when the table must fit a terminal: the unadjusted (raw) figures, then the detail. */
 const ANALYZE_DROP = ['raw CI', 'raw diff', 'raw p', 'diff', 'var cut', ['control', 'test']];
 
+/** The method the header names: what was applied, not only what was asked for. */
+export function methodApplied(res: AnalyzeResult): string {
+  const asked = METHOD_NAMES[res.method] ?? res.method;
+  if (res.method === 'none' || res.results.length === 0) return asked;
+  const adjusted = res.results.filter((r) => r.method !== 'none').length;
+  if (adjusted === res.results.length) return asked;
+  if (adjusted === 0) return `no adjustment (${asked} found no usable covariate)`;
+  return `${asked} on ${adjusted} of ${res.results.length} comparisons (the rest unadjusted)`;
+}
+
 export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): string {
   const c = paintOf(target);
   const lines: string[] = [];
   const title = res.experiment ? `Experiment ${res.experiment}` : 'Experiment results';
-  lines.push(`${title}: control = ${res.control}, method = ${METHOD_NAMES[res.method] ?? res.method}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
+  lines.push(`${title}: control = ${res.control}, method = ${methodApplied(res)}, alpha = ${res.alpha}, ${res.tails === 'two' ? 'two-sided' : `one-sided (${res.tails})`}${res.correction !== 'none' ? `, ${res.correction.toUpperCase()} correction` : ''}`);
   const counts = Object.entries(res.srm.counts).map(([g, n]) => `${g} ${int(n)}`).join(', ');
   if (res.ci_adjustment) lines.push(c.dim(`CIs: ${res.ci_adjustment}.`));
   lines.push(`SRM: ${res.srm.mismatch ? c.red('MISMATCH') : 'ok'} (chi2 = ${num(res.srm.chi2)}, p = ${pval(res.srm.p_value)}; ${counts})`);
@@ -180,6 +206,10 @@ export function renderMarkdown(res: AnalyzeResult): string {
     const b = r.bayesian && !r.bayesian.error ? prob(r.bayesian.chance_to_win) : 'n/a';
     const status = roles.get(`${r.metric}\u0000${r.variant}`) ?? (r.significant ? 'significant' : '');
     lines.push(`| ${cell(r.metric)} | ${cell(r.variant)} | ${pct(r.rel_lift)} | ${range(ci)} | ${pval(p)} | ${res.bayesian ? `${b} | ` : ''}${status} |`);
+  }
+  for (const r of res.results) {
+    const gap = r.sequential ? null : marginNote(r, res.alpha);
+    if (gap) lines.push('', `> ${cell(label(r))}: ${gap}.`);
   }
   lines.push('');
   const counts = Object.entries(res.srm.counts).map(([g, n]) => `${cell(g)} ${int(n)}`).join(', ');

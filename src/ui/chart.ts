@@ -144,6 +144,9 @@ export interface ForecastTextOptions {
 const pctText = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
 const numText = valueText;
 
+/** Forecast rows printed under terminal charts (the rest: --json, --out or --table full). */
+export const CHART_TABLE_ROWS = 10;
+
 /** The human rendering of `statsig-hack forecast`. */
 export function renderForecastText(result: ForecastResult, options: ForecastTextOptions = {}): string {
   const grouped = result.series.some((s) => s.group !== null);
@@ -161,18 +164,20 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   );
   const n = result.series.length;
   const step = FREQ_INFO[result.freq].unit;
+  let charted = 0;
   if (options.charts) {
     // The largest series by forecast first: with many groups those are the ones worth a look.
     const meanOf = (s: SeriesForecast): number => s.forecast.reduce((a, p) => a + p.yhat, 0) / Math.max(1, s.forecast.length);
-    const charted = [...result.series].filter((s) => s.history).sort((a, b) => meanOf(b) - meanOf(a)).slice(0, Math.max(0, options.maxCharts ?? 3));
-    if (grouped && charted.length < n) {
+    const drawn = [...result.series].filter((s) => s.history).sort((a, b) => meanOf(b) - meanOf(a)).slice(0, Math.max(0, options.maxCharts ?? 3));
+    charted = drawn.length;
+    if (grouped && drawn.length < n) {
       lines.push(
         '',
-        `Charts for ${charted.length} of ${n} ${groupName} groups, the largest by forecast: ${charted.map((s) => s.group).join(', ')}.`,
+        `Charts for ${drawn.length} of ${n} ${groupName} groups, the largest by forecast: ${drawn.map((s) => s.group).join(', ')}.`,
         `  Every group: --max-charts ${n}, or --out forecast.html (one page).`,
       );
     }
-    for (const s of charted) {
+    for (const s of drawn) {
       lines.push('', `${s.group !== null ? `${groupName} = ${s.group} · ` : ''}model ${s.model}`);
       lines.push(renderTerminalChart(chartSeriesOf(s), { width: options.width, color: options.color }));
     }
@@ -181,12 +186,14 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const fullTable = options.table === 'full' || (options.table === undefined && !grouped);
   if (fullTable) {
     const rows = result.series.flatMap((s) => s.forecast.map((p) => (grouped ? { ds: p.ds, [groupName]: s.group, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model } : { ds: p.ds, yhat: p.yhat, yhat_lower: p.yhat_lower, yhat_upper: p.yhat_upper, model: s.model })));
-    const maxRows = options.maxRows ?? 500;
+    // Under terminal charts a long table would scroll them off the screen: the first rows only,
+    // unless the table was asked for (--table full).
+    const maxRows = options.maxRows ?? (charted > 0 && options.table !== 'full' ? CHART_TABLE_ROWS : 500);
     const round = (r: Record<string, unknown>): Record<string, unknown> =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? valueText(v) : v]));
     const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
     lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
-    if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: write them all with --out forecast.csv, or use --json)`);
+    if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: --json, or --out forecast.csv for all${charted > 0 && options.table !== 'full' ? ', or --table full to print them' : ''})`);
   } else {
     // One row per group: where the forecast starts, its mean, and where it ends with its interval.
     const level = Math.round(result.level * 100);

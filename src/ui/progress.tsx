@@ -50,13 +50,15 @@ export interface ProgressViewProps {
   done: number;
   total?: number | undefined;
   finished?: string | undefined;
+  /** The step ended in an error: the final line has a ✗, not a ✓. */
+  failed?: boolean | undefined;
   /** When the step started (ms since the epoch); the view shows the time since. */
   startedAt?: number | undefined;
   now?: (() => number) | undefined;
   width?: number | undefined;
 }
 
-export function ProgressView({ label, done, total, finished, startedAt, now = Date.now, width }: ProgressViewProps): React.ReactElement {
+export function ProgressView({ label, done, total, finished, failed, startedAt, now = Date.now, width }: ProgressViewProps): React.ReactElement {
   const [frame, setFrame] = useState(0);
   useEffect(() => {
     if (finished) return undefined;
@@ -65,7 +67,7 @@ export function ProgressView({ label, done, total, finished, startedAt, now = Da
   }, [finished]);
   const elapsedMs = startedAt === undefined ? 0 : now() - startedAt;
   if (finished) {
-    return <Text color="green">✓ {finished} <Text dimColor>({duration(elapsedMs)})</Text></Text>;
+    return failed ? <Text color="red">✗ {finished} <Text dimColor>({duration(elapsedMs)})</Text></Text> : <Text color="green">✓ {finished} <Text dimColor>({duration(elapsedMs)})</Text></Text>;
   }
   const parts = progressParts({ label, done, total, elapsedMs, width });
   return (
@@ -101,8 +103,8 @@ export class InkProgress implements Progress {
     this.draw();
   }
 
-  stop(message?: string): void {
-    this.props = { ...this.props, finished: message ?? `${this.props.label}: done` };
+  stop(message?: string, options: { failed?: boolean } = {}): void {
+    this.props = { ...this.props, finished: message ?? `${this.props.label}: done`, failed: options.failed };
     this.draw();
     this.instance?.unmount();
     this.instance = undefined;

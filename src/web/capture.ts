@@ -186,6 +186,25 @@ export function loadError(url: string, error: unknown, timeoutMs: number): UserE
   if (/ERR_TOO_MANY_REDIRECTS|redirect count exceeded/i.test(all)) {
     return new UserError(`${url} redirects in a loop`, { hint: 'open it in a browser to see where it goes', code: 'IDEAS_REDIRECT_LOOP', cause: error });
   }
+  if (/ERR_UNSAFE_PORT/.test(all)) {
+    const port = (() => {
+      try {
+        return new URL(url).port;
+      } catch {
+        return '';
+      }
+    })();
+    return new UserError(`browsers refuse port ${port || `of ${url}`} as unsafe (it belongs to another protocol)`, {
+      hint: 'serve the site on a usual web port, e.g. 8080 or 3000',
+      code: 'IDEAS_UNSAFE_PORT',
+      cause: error,
+    });
+  }
+  // Any other Chromium network error: its name in words rather than the raw net::ERR_ code.
+  const net = /net::ERR_([A-Z_]+)/.exec(all);
+  if (net) {
+    return new UserError(`could not load ${url}: the browser reported "${(net[1] as string).toLowerCase().replace(/_/g, ' ')}"`, { hint: 'check the URL in a browser; try --no-browser to fetch the HTML without one', code: 'IDEAS_LOAD_FAILED', cause: error });
+  }
   return new UserError(`could not load ${url}: ${firstLine(msg).replace(/^page\.goto:\s*/, '')}`, { hint: 'check the URL and try again', code: 'IDEAS_LOAD_FAILED', cause: error });
 }
 

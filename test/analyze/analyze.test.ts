@@ -154,9 +154,17 @@ describe('analyze bad input', () => {
 
   it('names a missing column and lists the file columns', async () => {
     const r = await run(['--data', fixture, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenu']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('metric column "revenu" is not in');
+    expect(r.stderr).toContain('(did you mean "revenue"?)');
     expect(r.stderr).toContain('user_id, variant, revenue, orders');
+  });
+
+  it('points at --unit and an id-like column when the unit column was left at its default', async () => {
+    const r = await run(['--data', fixture, '--group', 'variant', '--metric', 'revenue']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unit column "unit_id" is not in');
+    expect(r.stderr).toContain('name the unit column with --unit (e.g. --unit user_id)');
   });
 
   it('refuses a non-numeric metric, an unknown control, a single variant and a group of one', async () => {

@@ -56,7 +56,7 @@ describe('analyze --guardrails: verdicts through the CLI', () => {
     expect(out.decision.verdict).toBe('do-not-ship');
     expect(out.decision.reasons.join('\n')).toMatch(/guardrail latency is worse than control/);
     expect(r.stderr).toMatch(/error: a guardrail failed \(--fail-on guardrail\)/);
-    expect(r.stderr).toMatch(/hint: verdict: do-not-ship/);
+    expect(r.stderr).toMatch(/hint: verdict: do-not-ship; the reasons are in the JSON under decision\.reasons/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
@@ -80,6 +80,7 @@ describe('analyze --guardrails: verdicts through the CLI', () => {
     const gate = await analyzeCsv(content, ['--fail-on', 'keep-running']);
     expect(gate.code).toBe(3);
     expect(gate.stdout).toMatch(/Verdict: KEEP RUNNING/);
+    expect(gate.stderr).toMatch(/see the reasons above/);
   });
 
   it('the SRM gate: a 2000/2300 split is do not ship whatever the lift; --fail-on srm exits 3', async () => {

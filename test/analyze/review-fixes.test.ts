@@ -15,7 +15,7 @@ const base = { n_control: 1000, n_test: 1000, raw_diff_se: 0.5, control_mean: 20
 function result(over: Partial<MetricResult>): MetricResult {
   return {
     metric: 'searches_per_session', variant: 'test', n_control: 1000, n_test: 1000, control_mean: 20, test_mean: 19, diff: -1, diff_se: 0.3, diff_ci: [-1.6, -0.4],
-    rel_lift: -0.065, rel_ci: [-0.08, -0.02], p_value: 0.01, p_value_adjusted: 0.01, ci_alpha: 0.05, df: 1998, rel_se: 0.015, significant: true, method: 'cupac',
+    rel_lift: -0.065, rel_ci: [-0.08, -0.02], p_value: 0.01, p_value_adjusted: 0.01, ci_alpha: 0.05, df: 1998, rel_se: 0.015, rel_p_value: 0.0001, rel_p_value_adjusted: 0.0001, significant: true, method: 'cupac',
     covariates: [], theta: {}, variance_reduction: 0.6, equivalent_sample_saved: null, covariate_shares: {}, nulls: null,
     unadjusted: { diff: -1, diff_se: 0.5, diff_ci: [-2, 0], p_value: 0.05, control_mean: 20, test_mean: 19 },
     ...over,
@@ -118,7 +118,11 @@ describe('store mode: hints name user properties and metrics, never internal col
     expect(r.stderr).toMatch(/hint: metrics analysed: searches_per_session/);
     expect(r.stderr).not.toMatch(/m\d+_|group_name/);
     const notAnalysed = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenue:0.9'], { cwd });
-    expect(notAnalysed.stderr).toMatch(/percentile metric "revenue" is not analysed in experiment .*\n\s+hint: add it to --metric/);
+    expect(notAnalysed.stderr).toMatch(/percentile metric "revenue" is not analysed in experiment .*\n\s+hint: --metric replaces the analysed list; pass --metric searches_per_session,[a-z_:,]*revenue\n/);
+    // the hint's value works as given
+    const value = /pass (--metric \S+)/.exec(notAnalysed.stderr)?.[1]?.split(' ')[1] ?? '';
+    const again = await runCli(['analyze', '--experiment', EXP, '--db', db, '--percentile', 'revenue:0.9', '--metric', value, '--json'], { cwd });
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('data mode: segmenting by the group column is refused too', async () => {
@@ -146,12 +150,12 @@ describe('unknown metric names in interactions and guardrails (store mode)', () 
     const r = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'nosuch:increase'], { cwd });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/guardrail metric nosuch is not a metric of the project/);
-    expect(r.stderr).not.toMatch(/add it to --metric/);
+    expect(r.stderr).not.toMatch(/pass --metric/);
     const typo = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenu:increase'], { cwd });
     expect(typo.stderr).toMatch(/guardrail metric revenu is not a metric of the project \(did you mean "revenue"\?\)/);
     // a metric of the project the experiment does not analyse: still "add it to --metric"
     const known = await runCli(['analyze', '--experiment', EXP, '--db', db, '--guardrails', 'revenue:increase'], { cwd });
-    expect(known.stderr).toMatch(/guardrail metric revenue was not analysed\n\s+hint: add it to --metric/);
+    expect(known.stderr).toMatch(/guardrail metric revenue was not analysed\n\s+hint: --metric replaces the analysed list; pass --metric searches_per_session,[a-z_:,]*revenue\n/);
   });
 });
 

@@ -80,11 +80,15 @@ describe('analyze --experiment (store mode)', () => {
     const counts = (await runCli(['analyze', '--experiment', 'exp1', '--metric', 'page_view:event_count', '--method', 'none', '--json'], { cwd })).json();
     expect(counts.results[0].control_mean).toBe(1);
     const bad = await runCli(['analyze', '--experiment', 'exp1', '--metric', 'nope'], { cwd });
-    expect(bad.code).toBe(1);
+    // unknown names are usage errors (exit 2), with a did-you-mean
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown metric "nope"');
+    const revenu = await runCli(['analyze', '--experiment', 'exp1', '--metric', 'revenu'], { cwd });
+    expect(revenu.stderr).toContain('unknown metric "revenu" for experiment exp1 (did you mean "revenue"?)');
     expect(bad.stderr).toContain('revenue');
     const noexp = await runCli(['analyze', '--experiment', 'exp9'], { cwd });
-    expect(noexp.stderr).toContain('no experiment named "exp9"');
+    expect(noexp.code).toBe(2);
+    expect(noexp.stderr).toContain('no experiment named "exp9" in the project store (did you mean "exp1"?)');
     expect(noexp.stderr).toContain('experiments: exp1');
   });
 });

@@ -68,7 +68,7 @@ describe('analyze forest plot', () => {
 describe('forest rows', () => {
   const metric = (name: string, control: number | null) => ({
     metric: name, variant: 'test', n_control: 100, n_test: 100, control_mean: control, test_mean: 11, diff: 1, diff_se: 0.5, diff_ci: [0, 2] as [number, number], rel_lift: 0.1, rel_ci: [0, 0.2] as [number, number],
-    p_value: 0.04, p_value_adjusted: null, ci_alpha: 0.05, df: 198, rel_se: 0.05, significant: true, method: 'cuped' as const, covariates: ['x'], theta: {}, variance_reduction: 0.5,
+    p_value: 0.04, p_value_adjusted: null, ci_alpha: 0.05, df: 198, rel_se: 0.05, rel_p_value: 0.046, rel_p_value_adjusted: null, significant: true, method: 'cuped' as const, covariates: ['x'], theta: {}, variance_reduction: 0.5,
     equivalent_sample_saved: 1, covariate_shares: {}, nulls: null,
     unadjusted: { diff: 1.2, diff_se: 0.7, diff_ci: [-0.2, 2.6] as [number, number], p_value: 0.09, control_mean: control, test_mean: 11.2 },
   });

@@ -129,6 +129,16 @@ describe('version, help and completion', () => {
     expect(await complete(['statsig-hack', 'analyze', '--data', 'ex'])).toEqual(['exp.csv']);
     expect(await complete(['statsig-hack', 'status', '--j'])).toEqual(['--json']);
     expect(await complete(['statsig-hack', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
+    // nested commands: their names after the command, then their own options (not the parent's)
+    expect(await complete(['statsig-hack', 'jobs', ''])).toEqual(['slow', 'show']);
+    expect(await complete(['statsig-hack', 'serve', ''])).toEqual(['keys', 'log']);
+    expect(await complete(['statsig-hack', 'notify', 'st'])).toEqual(['status']);
+    expect(await complete(['statsig-hack', 'rollout', 'pro'])).toEqual(['promote']);
+    const slow = await complete(['statsig-hack', 'jobs', 'slow', '--']);
+    expect(slow).toEqual(expect.arrayContaining(['--factor', '--window', '--json']));
+    expect(slow).not.toContain('--by');
+    expect(await complete(['statsig-hack', 'jobs', '--b'])).toEqual(['--by']);
+    expect(await complete(['statsig-hack', 'analyze', 'x', '--meth'])).toEqual(['--method']);
     const syntax = await exec('bash', ['-n', script]);
     expect(syntax.stderr).toBe('');
   });
@@ -144,6 +154,8 @@ describe('version, help and completion', () => {
     expect(fish).toContain("complete -c statsig-hack -n '__fish_use_subcommand' -f -a 'status'");
     expect(fish).toContain("complete -c statsig-hack -n '__fish_seen_subcommand_from analyze' -l method -x -a 'none cuped cupac'");
     expect(fish).toContain('complete -c statsig-hack -l db -r -F');
+    expect(fish).toMatch(/^complete -c statsig-hack -n '__fish_seen_subcommand_from jobs; and __fish_seen_subcommand_from slow' -l factor /m);
+    expect(zsh).toMatch(/^ {10}slow\) _arguments \$globals .*'--factor\[/m);
     // Syntax checks where the shell is installed.
     for (const [shell, text] of [['zsh', zsh], ['fish', fish]] as const) {
       const file = writeFile(cwd, `c.${shell}`, text);

@@ -93,6 +93,8 @@ describe('store-mode daily series (SQL aggregation)', () => {
 
   it('names unknown metrics and grouping keys', async () => {
     await expect(loadStoreSeries(store, { metric: 'signup' })).rejects.toThrow(/no events named "signup"/);
+    // a usage error (exit 2, as whatchanged), with a did-you-mean
+    await expect(loadStoreSeries(store, { metric: 'sesion' })).rejects.toMatchObject({ message: 'no events named "sesion" in the project store (did you mean "session"?)', exitCode: 2 });
     await expect(loadStoreSeries(store, { metric: 'session', by: 'browser' })).rejects.toMatchObject({
       message: expect.stringMatching(/--by browser: no users column and no event metadata key of that name/),
       hint: expect.stringMatching(/metadata keys: app/),

@@ -52,6 +52,7 @@ describe('loadError', () => {
       [new Error('page.goto: net::ERR_EMPTY_RESPONSE'), 'IDEAS_CONNECTION', 'shop.example.invalid closed the connection without an answer'],
       [new Error('page.goto: net::ERR_TOO_MANY_REDIRECTS'), 'IDEAS_REDIRECT_LOOP', `${url} redirects in a loop`],
       [new Error('something odd\nwith details'), 'IDEAS_LOAD_FAILED', `could not load ${url}: something odd`],
+      [new Error('page.goto: net::ERR_BLOCKED_BY_CLIENT at https://x'), 'IDEAS_LOAD_FAILED', `could not load ${url}: the browser reported "blocked by client"`],
     ];
     for (const [err, code, message] of cases) {
       const e = loadError(url, err, 2000);
@@ -60,6 +61,9 @@ describe('loadError', () => {
       expect(e.message).not.toContain('\n');
       expect(e.hint).toBeTruthy();
     }
+    // Chromium's raw ERR_UNSAFE_PORT (e.g. http://127.0.0.1:9/) becomes a message with the fix
+    const unsafe = loadError('http://127.0.0.1:9/', new Error('page.goto: net::ERR_UNSAFE_PORT at http://127.0.0.1:9/'), 2000);
+    expect([unsafe.code, unsafe.message, unsafe.hint]).toEqual(['IDEAS_UNSAFE_PORT', 'browsers refuse port 9 as unsafe (it belongs to another protocol)', 'serve the site on a usual web port, e.g. 8080 or 3000']);
   });
 });
 

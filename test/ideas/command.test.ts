@@ -182,6 +182,21 @@ describe('--create', () => {
   });
 });
 
+describe('a page that cannot be loaded', () => {
+  it('ends the capture step without a "✓ Captured 0 pages" ahead of the error', async () => {
+    // a port nothing listens on: open a server, note its port, close it
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const res = await runCli(['ideas', `http://127.0.0.1:${port}/`, '--pages', '1', '--no-browser', '--offline'], { cwd: tmpDir('sh-ideas-refused-') });
+    expect(res.code).toBe(1);
+    expect(res.stderr).not.toMatch(/Captured 0 page/);
+    expect(res.stderr).toMatch(/Capture stopped after 0 of 1 page/);
+    expect(res.stderr).toMatch(/error: connection refused by 127\.0\.0\.1:\d+/);
+  });
+});
+
 describe.skipIf(!chromium)('in Chromium', () => {
   it('runs the offline audit by default when no model is configured, and writes the report', async () => {
     const dir = tmpDir('sh-ideas-cmd-');
@@ -190,9 +205,13 @@ describe.skipIf(!chromium)('in Chromium', () => {
     expect(res.stderr).toContain('no model configured: running the offline CRO audit');
     const lines = res.stdout.split('\n');
     expect(lines[0]).toBe(`Experiment ideas for ${srv.origin}/shoddy/`);
-    expect(lines[1]).toMatch(/^offline CRO audit: 5 ideas from 3 pages \(Chromium [\d.]+, desktop\) in [\d.]+ s$/);
-    expect(lines[3]).toMatch(/^ #\s+ICE\s+Idea\s+Page$/);
-    const rows = lines.slice(4, 9).map((l) => /^\s*(\d+)\s+(\d+\.\d)\s+\S/.exec(l)?.slice(1));
+    // --max-ideas 5 cut the list: the header says so and how to see them all
+    const found = /^offline CRO audit: 5 of (\d+) ideas from 3 pages \(Chromium [\d.]+, desktop\) in [\d.]+ s$/.exec(lines[1] ?? '');
+    expect(found, lines[1]).not.toBeNull();
+    expect(Number(found?.[1])).toBeGreaterThan(5);
+    expect(lines[2]).toBe(`(the best 5 by ICE score; --max-ideas ${found?.[1]} for all)`);
+    expect(lines[4]).toMatch(/^ #\s+ICE\s+Idea\s+Page$/);
+    const rows = lines.slice(5, 10).map((l) => /^\s*(\d+)\s+(\d+\.\d)\s+\S/.exec(l)?.slice(1));
     expect(rows.map((r) => r?.[0])).toEqual(['1', '2', '3', '4', '5']);
     const scores = rows.map((r) => Number(r?.[1]));
     expect(scores).toEqual([...scores].sort((a, b) => b - a));

@@ -44,6 +44,11 @@ describe('seed command', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/No model configured .*offline/);
     expect(r.stderr).toMatch(/Domain pack: gaming/);
+    expect(r.stderr).not.toMatch(/no keyword matched/);
+    // no keyword matched: the fallback names --domain and its values
+    const none = await runCli(['seed', 'a meditation app with a paywall experiment', ...SMALL], { cwd: tmpDir() });
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stderr).toMatch(/Domain pack: ecommerce \(no keyword matched; pick one with --domain ecommerce\|saas\|gaming\|media\|fintech\)/);
     expect(r.stdout).toMatch(/^Seeded "Mobile Games" \(offline, gaming, seed 42\)/);
     expect(r.stdout).toMatch(/mobile_starter_bundle: Control 50% \([\d,]+ units\), Test 50%/);
     expect(r.stdout).toMatch(/Injected anomalies:/);

@@ -53,6 +53,12 @@ describe('decide: each verdict path', () => {
     const g = d.variants[0]?.guardrails[0];
     expect(g?.upper).toBeCloseTo(-0.02 + q * 0.01, 12);
     expect(d.reasons.join('\n')).toMatch(/guardrail latency is worse than control/);
+    // the bound on the table's scale: latency +2.0%, its one-sided lower bound 0.02 - q 0.01 = +0.4% > 0
+    expect(0.02 - q * 0.01).toBeCloseTo(0.00355, 4);
+    expect(d.reasons.join('\n')).toMatch(/guardrail latency is worse than control \(one-sided 95% lower bound \+0\.4% on the lift; a decrease is good\)/);
+    // an increase guardrail keeps the table's scale too: orders -2.0%, upper bound -2% + q 1% = -0.4%
+    const inc = decide(input([cmp('revenue', 0.05, 0.01, true), cmp('orders', -0.02, 0.01, true)], { guardrails: [{ metric: 'orders', direction: 'increase', margin: 0 }] }));
+    expect(inc.reasons.join('\n')).toMatch(/guardrail orders is worse than control \(one-sided 95% upper bound -0\.4% on the lift; an increase is good\)/);
   });
 
   it('a one-sided test: a guardrail 1.8 se worse fails, though a two-sided 95% CI would include 0', () => {
@@ -69,7 +75,7 @@ describe('decide: each verdict path', () => {
     // worse by 1% +- 1%: lower -0.0264 < -0.02 < upper 0.0064: inconclusive -> keep running
     const open = decide(input([cmp('revenue', 0.05, 0.01, true), cmp('latency', 0.01, 0.01, false)], { guardrails: g }));
     expect(open.verdict).toBe('keep-running');
-    expect(open.reasons.join('\n')).toMatch(/guardrail latency is not yet shown within its margin \(one-sided 95% bound -2\.6% vs margin -2\.0%\)/);
+    expect(open.reasons.join('\n')).toMatch(/guardrail latency is not yet shown within its margin \(one-sided 95% upper bound \+2\.6% on the lift vs margin \+2\.0%; a decrease is good\)/);
     // worse by 5% +- 1%: upper -0.0336 < -0.02: fail
     expect(decide(input([cmp('revenue', 0.05, 0.01, true), cmp('latency', 0.05, 0.01, true)], { guardrails: g })).verdict).toBe('do-not-ship');
   });
@@ -109,7 +115,17 @@ describe('decide: each verdict path', () => {
 
   it('several variants: ship the best winner; the sequential test decides when it is on', () => {
     const results = [cmp('revenue', 0.03, 0.01, true, 'a'), cmp('revenue', 0.06, 0.01, true, 'b')];
-    expect(decide(input(results, { variants: ['a', 'b'] })).ship).toBe('b');
+    const two = decide(input(results, { variants: ['a', 'b'] }));
+    expect(two.ship).toBe('b');
+    // why b and not a, and that a would ship too
+    expect(two.reasons[1]).toBe('a would also ship; b is chosen for the largest primary lift in its good direction (b revenue +6.0% vs a revenue +3.0%)');
+    // a decrease-is-good primary: the larger fall wins
+    const down = [cmp('latency', -0.03, 0.01, true, 'a'), cmp('latency', -0.01, 0.003, true, 'b')];
+    const dd = decide(input(down, { variants: ['a', 'b'], primary: ['latency'], directions: { latency: 'decrease' } }));
+    expect(dd.ship).toBe('a');
+    expect(dd.reasons[1]).toMatch(/^b would also ship; a is chosen .*\(a latency -3\.0% vs b latency -1\.0%\)$/);
+    // one arm shipping: no comparison line
+    expect(decide(input([results[1] as DecisionComparison], { variants: ['b'] })).reasons).toHaveLength(1);
     const seq = results.map((r) => ({ ...r, sequential: { significant: r.variant === 'a', p_value_adjusted: r.variant === 'a' ? 0.01 : 0.2 } }));
     expect(decide(input(seq, { variants: ['a', 'b'] })).ship).toBe('a');
   });

@@ -81,7 +81,7 @@ describe('whatchanged dimensions from the store', () => {
     // auto: built-ins with data, plus low-cardinality attribute keys; ID-like keys are left out with a notice.
     const auto = await wc(['--metric', 'purchase', ...PERIODS]);
     expect(auto.json().settings.dimensions).toEqual(['country', 'platform', 'plan', 'cohort', 'tier']);
-    expect(auto.json().notices.join('\n')).toMatch(/left out attribute user_key/);
+    expect(auto.json().table_notices.join('\n')).toMatch(/left out attribute user_key/);
     // --where sees the derived columns.
     const w = await wc(['--metric', 'purchase', ...PERIODS, '--dimensions', 'country', '--where', "json_extract_string(attributes, '$.tier') = 'gold'"]);
     expect(w.code).toBe(0);
@@ -146,12 +146,12 @@ describe('whatchanged --data', () => {
     // The planted skus (sku0..sku9) are kept.
     for (let i = 0; i < 10; i++) expect(sku.segments.map((s: { value: string }) => s.value)).toContain(`sku${i}`);
     expect(sku.segments.reduce((a: number, s: { impact: number }) => a + s.impact, 0)).toBeCloseTo(j.headline.delta, 6);
-    expect(j.notices[0]).toMatch(/sku has 400 values: kept the 20 .* the other 380 are grouped as "\(other\)"/);
+    expect(j.table_notices[0]).toMatch(/sku has 400 values: kept the 20 .* the other 380 are grouped as "\(other\)"/);
     expect(r.stderr).toMatch(/warning: sku has 400 values/);
 
     const auto = await runCli(['--json', 'whatchanged', '--data', file, '--value', 'amount', ...PERIODS], { cwd: dir });
     expect(auto.json().settings.dimensions).toEqual(['kind']);
-    expect(auto.json().notices.join('\n')).toMatch(/left out column sku \(about/);
+    expect(auto.json().table_notices.join('\n')).toMatch(/left out column sku \(about/);
   });
 });
 

@@ -43,6 +43,19 @@ describe('whatchanged leads with the verdict', () => {
     expect(lines.at(-1)).toMatch(/^\(\d+ dimension tables not shown: nothing moved beyond noise and no segment changed significantly; --all shows them\)$/);
   });
 
+  it('notices about tables not shown follow the verdict as a note; with --all they lead as warnings', async () => {
+    const r = await wc(quietDb, ['--dimensions', 'country', '--max-values', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/probably nothing to explain/);
+    expect(r.stderr).not.toMatch(/warning:/);
+    expect(r.stderr).toMatch(/^note \(tables not shown\): country has \d+ values: kept the 2 that move purchase most/m);
+    const all = await wc(quietDb, ['--dimensions', 'country', '--max-values', '2', '--all']);
+    expect(all.stderr).toMatch(/^warning: country has \d+ values: kept the 2/m);
+    expect(all.stderr).not.toMatch(/note \(tables not shown\)/);
+    const json = (await wc(quietDb, ['--dimensions', 'country', '--max-values', '2', '--json'])).json();
+    expect(json.table_notices).toEqual([expect.stringMatching(/^country has \d+ values/)]);
+  });
+
   it('--all prints the tables anyway; --json is the same document with or without it', async () => {
     const all = await wc(quietDb, ['--all']);
     expect(all.stdout.split('\n')[0]).toMatch(/probably nothing to explain/);

@@ -39,7 +39,7 @@ describe('whatchanged --data on a wide file', () => {
     expect(j.settings.dimensions).toHaveLength(20);
     // c0, c7, c14, ... have 2 values: they come first.
     expect(j.settings.dimensions.slice(0, 3)).toEqual(['c0', 'c7', 'c14']);
-    const notice = j.notices.find((n: string) => n.startsWith('drilled into 20 dimensions'));
+    const notice = j.table_notices.find((n: string) => n.startsWith('drilled into 20 dimensions'));
     expect(notice).toMatch(/skipped 980 more columns: .*--max-dimensions/);
   });
 

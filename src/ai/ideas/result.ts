@@ -52,6 +52,8 @@ export interface IdeasResult {
   };
   site: SiteSummary;
   experiments: Idea[];
+  /** Ideas found before --max-ideas kept the best `experiments.length`. */
+  ideas_found: number;
   dropped: { ideas: number; evidence: number; details: { title: string; reason: string }[] };
   /** Screenshots sent to the model (model mode). */
   images_sent: SentImage[];

@@ -124,6 +124,7 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
   input.progress?.start(`Capturing up to ${input.pages} page${input.pages === 1 ? '' : 's'} of ${url.host}`, input.pages);
   let done = 0;
   let site: SiteCapture;
+  let captured = false;
   try {
     site = await captureSite({
       url: url.href,
@@ -137,8 +138,11 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
         if (p.ok) input.progress?.update(++done, input.pages);
       },
     });
+    captured = true;
   } finally {
-    input.progress?.stop(`Captured ${done} page${done === 1 ? '' : 's'}`);
+    // An error ends the step without a "✓ Captured 0 pages" ahead of it.
+    if (captured) input.progress?.stop(`Captured ${done} page${done === 1 ? '' : 's'}`);
+    else input.progress?.stop(`Capture stopped after ${done} of ${input.pages} page${input.pages === 1 ? '' : 's'}`, { failed: true });
   }
   const captureMs = now() - started;
   const warnings = [...(browser.warning ? [browser.warning] : []), ...site.warnings];
@@ -230,6 +234,7 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     },
     site: siteSummary,
     experiments,
+    ideas_found: Math.max(candidates.length, experiments.length),
     dropped,
     images_sent: imagesSent,
     warnings,

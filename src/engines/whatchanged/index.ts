@@ -12,7 +12,7 @@
  * (period totals, capped values, GROUPING SETS per dimension and per pair, daily totals,
  * quantiles). The math on the returned sufficient statistics is in math.ts.
  */
-import { UsageError, UserError, errorMessage } from '../../core/errors.js';
+import { UsageError, UserError, duckdbMessage, errorMessage } from '../../core/errors.js';
 import { quoteIdent, quoteLiteral, type Store } from '../../store/store.js';
 import {
   type Agg,
@@ -462,7 +462,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions, on?
   const storeValue = agg === 'count' ? null : await finiteValues(store, src, options.nonFinite ?? 'error');
   const periods = await resolvePeriods(options, src);
   const resolved = src.kind === 'file' ? await resolveFileDimensions(store, options, src) : await resolveStoreDimensions(store, options);
-  const notices = [...(storeValue?.notice ? [storeValue.notice] : []), ...resolved.notices];
+  const notices = [...(storeValue?.notice ? [storeValue.notice] : [])];
   const dims = resolved.dims;
   if (src.kind === 'file' && options.data?.materialize) {
     // Only the columns in use are copied: a 10,000-column file costs the memory of the few it needs.
@@ -475,10 +475,11 @@ export async function whatChanged(store: Store, options: WhatChangedOptions, on?
 
   if (where !== null) {
     try {
-      await store.all(`SELECT 1 FROM (${src.rows.rows}) __r WHERE (${where}) LIMIT 0`);
+      // The condition comes last, so DuckDB's "at or near" text quotes only the user's own SQL.
+      await store.all(`SELECT 1 FROM (SELECT * FROM (${src.rows.rows}) __r LIMIT 0) __r WHERE ${where}`);
     } catch (error) {
       const cols = await store.all<{ column_name: string }>(`DESCRIBE SELECT * FROM (${src.rows.rows})`).catch(() => []);
-      throw new UserError(`--where: ${(errorMessage(error).split('\n')[0] ?? '').trim()}`, {
+      throw new UserError(`--where: ${duckdbMessage(error)}`, {
         hint: `a SQL condition over the columns ${listPreview(cols.map((c) => c.column_name), 40)}`,
         code: 'BAD_WHERE',
         exitCode: 2,
@@ -505,7 +506,7 @@ export async function whatChanged(store: Store, options: WhatChangedOptions, on?
     }
     await store.run(`DROP TABLE IF EXISTS ${AGG_TABLE}`);
     const aggregates = await duckAggregates(store, dims.length, { checkUnits, agg, quantiles: Boolean(options.percentiles), daily: dailyRows });
-    return await explainChange({ label: src.label, source: src.source, event: src.event, agg, range: src.range }, periods, dims, resolved.auto, notices, aggregates, options, { alpha, top, maxValues, where });
+    return await explainChange({ label: src.label, source: src.source, event: src.event, agg, range: src.range }, periods, dims, resolved.auto, notices, aggregates, options, { alpha, top, maxValues, where }, resolved.notices);
   } finally {
     await store.run(`DROP TABLE IF EXISTS ${UNITS_TABLE}`).catch(() => undefined);
     await store.run(`DROP TABLE IF EXISTS ${AGG_TABLE}`).catch(() => undefined);
@@ -524,9 +525,9 @@ async function whatChangedOnEngine(store: Store, options: WhatChangedOptions, on
   if (settings.where !== null) await checkEngineWhere(on, settings.where);
   const plan: WarehousePlan = { dialect: on.engine.dialect, tables: warehouseTables(on), event, agg: src.agg, periods, value: value?.expr ?? 'value', where: settings.where, dims: resolved.dims };
   const aggregates = await engineAggregates(on.engine, plan, { quantiles: options.percentiles ? PERCENTILES : null });
-  const notices = [...(value?.notice ? [value.notice] : []), ...resolved.notices];
+  const notices = [...(value?.notice ? [value.notice] : [])];
   const dims = resolved.dims.map((d) => ({ name: d.name, expr: d.kind === 'experiment' ? `experiment:${d.experiment}` : d.builtin }));
-  return explainChange(src, periods, dims, resolved.auto, notices, aggregates, options, settings);
+  return explainChange(src, periods, dims, resolved.auto, notices, aggregates, options, settings, resolved.notices);
 }
 
 /** DuckDB: the units temp table's profile (one scan) and the GROUPING SETS queries over it. */
@@ -585,10 +586,13 @@ export async function explainChange(
   aggregates: Aggregates,
   options: WhatChangedOptions,
   settings: { alpha: number; top: number; maxValues: number; where: string | null },
+  /** Notices about the dimension tables only (dimensions left out, values grouped). */
+  tableNoticesIn: string[] = [],
 ): Promise<WhatChangedResult> {
   const { alpha, top, maxValues, where } = settings;
   const agg = src.agg;
   const notices = [...noticesIn];
+  const tableNotices = [...tableNoticesIn];
   let dims = dimsIn;
   const { overall, distinct, hasNone } = aggregates;
   const dailyRows = aggregates.daily;
@@ -637,7 +641,7 @@ export async function explainChange(
   for (let i = 0; i < dims.length; i++) {
     if ((distinct[i] ?? 0) > maxValues) {
       keep[i] = await aggregates.topValues(i, maxValues, { agg, k, C0, C1, M0 });
-      notices.push(
+      tableNotices.push(
         `${(dims[i] as DimensionDef).name} has ${(distinct[i] ?? 0).toLocaleString('en-US')} values: kept the ${maxValues} that move ${src.label} most, the other ${((distinct[i] ?? 0) - maxValues).toLocaleString('en-US')} are grouped as "${OTHER}" (raise --max-values to keep more)`,
       );
     }
@@ -826,6 +830,7 @@ export async function explainChange(
     percentiles,
     summary,
     notices,
+    table_notices: tableNotices,
     settings: { alpha, top, max_values: maxValues, where, experiment: options.experiment ?? null, dimensions: dims.map((d) => d.name) },
   };
 }

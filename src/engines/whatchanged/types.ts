@@ -170,6 +170,8 @@ export interface WhatChangedResult {
   percentiles: PercentileRow[] | null;
   summary: string;
   notices: string[];
+  /** Notices about the dimension tables only (dimensions left out, values grouped): they matter when the tables are shown. */
+  table_notices: string[];
   settings: { alpha: number; top: number; max_values: number; where: string | null; experiment: string | null; dimensions: string[] };
 }
 
