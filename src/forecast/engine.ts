@@ -50,6 +50,20 @@ export function pickByCv(scores: CandidateScore[]): Fittable | null {
   return (eligible[0]?.model as Fittable | undefined) ?? null;
 }
 
+/**
+ * The default ensemble's guard against its own baseline: true when seasonal naive's rolling-origin
+ * CV is at least as good as the ensemble's on every metric both have (MASE and sMAPE), so the
+ * ensemble adds nothing that CV can see and the series is forecast by seasonal naive. False when
+ * either is missing, failed, or has no metric.
+ */
+export function naiveBeatsEnsemble(scores: CandidateScore[]): boolean {
+  const ens = scores.find((s) => s.model === 'ensemble' && !s.error);
+  const naive = scores.find((s) => s.model === 'naive' && !s.error);
+  if (!ens || !naive) return false;
+  const pairs = (['mase', 'smape'] as const).filter((k) => ens[k] !== null && naive[k] !== null);
+  return pairs.length > 0 && pairs.every((k) => (naive[k] as number) <= (ens[k] as number));
+}
+
 function now(): number {
   return performance.now() / 1000;
 }
@@ -231,6 +245,9 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   if ((opts.model === 'ensemble' || opts.model === 'auto') && valid.length < MIN_MODEL_POINTS) {
     chosen = 'naive';
     notes.push(`only ${valid.length} points: too few for the ${opts.model === 'auto' ? 'model choice' : 'ensemble'} (${MIN_MODEL_POINTS} needed), so the forecast repeats the last ${naivePeriod(series.freq, n) > 1 ? 'season' : 'value'} (naive)`);
+  } else if (opts.model === 'ensemble' && naiveBeatsEnsemble(scores)) {
+    chosen = 'naive';
+    notes.push('seasonal naive did at least as well as the ensemble in cross-validation (MASE and sMAPE): used seasonal naive');
   } else if (opts.model !== 'auto') {
     chosen = opts.model;
   } else {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forecastArima, seasonalIndex } from '../../src/forecast/arima.js';
 import { applyScales, calibrate, type CvPoint } from '../../src/forecast/conformal.js';
-import { pickByCv } from '../../src/forecast/engine.js';
+import { naiveBeatsEnsemble, pickByCv } from '../../src/forecast/engine.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import { ENSEMBLE_POWER, ensembleWeights } from '../../src/forecast/models.js';
 import type { CandidateScore } from '../../src/forecast/types.js';
@@ -133,6 +133,33 @@ describe('auto never picks a model that CV scores worse than seasonal naive', ()
     // Without MASE (a zero scale), sMAPE decides.
     expect(pickByCv([s('ets', null, 3), s('naive', null, 4)])).toBe('ets');
     expect(pickByCv([])).toBeNull();
+  });
+
+  it('the default ensemble yields to seasonal naive only when naive is at least as good on MASE and sMAPE', () => {
+    expect(naiveBeatsEnsemble([s('ensemble', 0.9, 5), s('naive', 1.0, 6)])).toBe(false);
+    // Split verdicts keep the ensemble (hourly flights in CV: better MASE, and here worse sMAPE).
+    expect(naiveBeatsEnsemble([s('ensemble', 0.46, 10), s('naive', 0.81, 9)])).toBe(false);
+    expect(naiveBeatsEnsemble([s('ensemble', 1.1, 6), s('naive', 1.0, 6)])).toBe(true);
+    // Without MASE (a zero scale), sMAPE alone decides.
+    expect(naiveBeatsEnsemble([s('ensemble', null, 6), s('naive', null, 5)])).toBe(true);
+    expect(naiveBeatsEnsemble([s('ensemble', 1.1, 6, 'no ensemble member could be fitted'), s('naive', 1.0, 5)])).toBe(false);
+    expect(naiveBeatsEnsemble([s('naive', 1.0, 5)])).toBe(false);
+  });
+
+  it('a seasonal random walk (seasonal naive is the optimal forecast) is forecast by naive when CV agrees', async () => {
+    const noise = normals(7);
+    const y: number[] = [];
+    for (let t = 0; t < 120; t++) y.push(t < 7 ? 100 + 10 * Math.sin(t) : (y[t - 7] as number) + noise());
+    const ds = y.map((_, t) => new Date(Date.UTC(2024, 0, 1 + t)).toISOString().slice(0, 10));
+    const res = await forecastSeries([{ ds, y }], { model: 'ensemble', horizon: 14, holidays: 'none', workers: 0 });
+    const out = res.series[0];
+    const ens = out?.candidates.find((c) => c.model === 'ensemble');
+    const nv = out?.candidates.find((c) => c.model === 'naive');
+    // Every other member scores worse than naive in CV, so the CV ensemble is naive alone (a tie).
+    expect(nv?.mase).not.toBeNull();
+    expect(nv?.mase as number).toBeLessThanOrEqual(ens?.mase as number);
+    expect(out?.model).toBe('naive');
+    expect(out?.notes.some((n) => n.startsWith('seasonal naive did at least as well as the ensemble'))).toBe(true);
   });
 
   it('on simulated series, the chosen model scores no worse than naive in the CV it reports', async () => {
