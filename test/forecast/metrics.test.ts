@@ -104,8 +104,10 @@ describe('backtest metrics against hand-computed values', () => {
     expect(m?.coverage).toBeCloseTo(0.8333333333333334, 10);
     // The final forecast repeats the last week; interval z * sigma over all 13 seasonal differences.
     expect(s?.forecast.map((p) => p.yhat)).toEqual([11, 12, 16]);
-    expect(s?.forecast[0]?.yhat_lower).toBeCloseTo(9.450679705164813, 8);
-    expect(s?.forecast[0]?.yhat_upper).toBeCloseTo(12.549320294835187, 8);
+    // Whole counts (every value an integer): the bounds 9.4507 and 12.5493 are rounded.
+    expect(s?.whole_counts).toBe(true);
+    expect(s?.forecast[0]?.yhat_lower).toBe(Math.round(9.450679705164813));
+    expect(s?.forecast[0]?.yhat_upper).toBe(Math.round(12.549320294835187));
     expect(s?.forecast.map((p) => p.ds)).toEqual(['2024-01-21', '2024-01-22', '2024-01-23']);
   });
 });

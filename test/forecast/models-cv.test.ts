@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { forecastArima, seasonalIndex } from '../../src/forecast/arima.js';
-import { applyScales, calibrate, type CvPoint } from '../../src/forecast/conformal.js';
+import { applyScales, calibrate, conformalQuantile, weightedConformalQuantile, type CvPoint } from '../../src/forecast/conformal.js';
 import { naiveBeatsEnsemble, pickByCv } from '../../src/forecast/engine.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import { ENSEMBLE_POWER, ensembleWeights } from '../../src/forecast/models.js';
@@ -14,6 +14,29 @@ function normals(seed: number): () => number {
 }
 
 const Z80 = 1.2815515655446004;
+
+describe('weighted conformal quantile (recency weights)', () => {
+  it('equals the plain conformal quantile with equal weights', () => {
+    const scores = [0.3, 1.7, 0.9, 2.4, 0.1, 1.1, 0.6, 1.9, 0.8, 1.3];
+    for (const level of [0.5, 0.8, 0.9]) {
+      expect(weightedConformalQuantile(scores.map((s) => ({ s, w: 1 })), level)).toBe(conformalQuantile(scores, level));
+    }
+    // ceil(11 * 0.8) = 9th smallest of 10.
+    expect(conformalQuantile(scores, 0.8)).toBe(1.9);
+  });
+
+  it('follows the heavier (newer) scores', () => {
+    // Old scores small (weight 0.1 each), new ones large (weight 1), test weight 1: total 3.4.
+    const old = [0.1, 0.2, 0.3, 0.4].map((s) => ({ s, w: 0.1 }));
+    const all = [...old, { s: 2, w: 1 }, { s: 3, w: 1 }];
+    // 40%: 1.36 is first reached at the score 2 (0.4 + 1 = 1.4).
+    expect(weightedConformalQuantile(all, 0.4)).toBe(2);
+    // 80%: 2.72 exceeds every score's mass (2.4): the largest score.
+    expect(weightedConformalQuantile(all, 0.8)).toBe(3);
+    // Equal weights at 40%: the ceil(7 * 0.4) = 3rd smallest, an old score.
+    expect(conformalQuantile([0.1, 0.2, 0.3, 0.4, 2, 3], 0.4)).toBe(0.3);
+  });
+});
 
 describe('conformal calibration (per horizon band)', () => {
   // A misspecified model: it claims a constant sd of 1, but the error sd is 2 and grows with the step.
