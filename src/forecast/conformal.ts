@@ -23,6 +23,8 @@ export interface CvPoint {
   point: number;
   lower: number;
   upper: number;
+  /** Weight of the point in the quantile (default 1): recency weighting gives newer folds more. */
+  weight?: number;
 }
 
 export interface Calibration {
@@ -41,6 +43,24 @@ export function conformalQuantile(scores: number[], level: number): number {
   return s[Math.max(0, k - 1)] as number;
 }
 
+/**
+ * The weighted conformal quantile (Barber et al. 2023, non-exchangeable conformal prediction):
+ * the smallest score s whose weight at or below it reaches level * (total weight + testWeight),
+ * the test point's own weight counting as mass at infinity (the largest score when none does).
+ * With every weight 1 and testWeight 1 it is conformalQuantile.
+ */
+export function weightedConformalQuantile(scores: { s: number; w: number }[], level: number, testWeight = 1): number {
+  const sorted = scores.slice().sort((a, b) => a.s - b.s);
+  const total = sorted.reduce((a, b) => a + b.w, 0);
+  const target = level * (total + testWeight);
+  let acc = 0;
+  for (const x of sorted) {
+    acc += x.w;
+    if (acc >= target - 1e-12) return x.s;
+  }
+  return sorted[sorted.length - 1]?.s ?? NaN;
+}
+
 /** |a - f| / (half-width on the actual's side); null when not finite or the half-width is not positive. */
 export function score(p: CvPoint): number | null {
   if (![p.actual, p.point, p.lower, p.upper].every(Number.isFinite)) return null;
@@ -56,23 +76,26 @@ export function score(p: CvPoint): number | null {
 export function calibrate(points: CvPoint[], horizon: number, level: number, options: { minPerBand?: number; minScores?: number; maxBands?: number } = {}): Calibration | null {
   const maxBands = options.maxBands ?? 3;
   const minScores = options.minScores ?? 10;
-  const byStep: number[][] = Array.from({ length: horizon }, () => []);
+  const byStep: { s: number; w: number }[][] = Array.from({ length: horizon }, () => []);
   let n = 0;
+  let maxW = 0;
   for (const p of points) {
     const s = score(p);
     if (s === null || p.step < 0 || p.step >= horizon) continue;
-    (byStep[p.step] as number[]).push(s);
+    const w = p.weight ?? 1;
+    (byStep[p.step] as { s: number; w: number }[]).push({ s, w });
+    if (w > maxW) maxW = w;
     n++;
   }
   if (n < minScores) return null;
   const minPerBand = Math.max(options.minPerBand ?? 30, Math.ceil(n / maxBands));
   // Consecutive bands of steps with at least minPerBand scores each (the last band absorbs a short tail).
-  const bands: { start: number; end: number; scores: number[] }[] = [];
+  const bands: { start: number; end: number; scores: { s: number; w: number }[] }[] = [];
   if (n >= 2 * minPerBand) {
-    let cur: number[] = [];
+    let cur: { s: number; w: number }[] = [];
     let first = 0;
     for (let k = 0; k < horizon; k++) {
-      cur.push(...(byStep[k] as number[]));
+      cur.push(...(byStep[k] as { s: number; w: number }[]));
       if (cur.length >= minPerBand) {
         bands.push({ start: first, end: k, scores: cur });
         cur = [];
@@ -86,7 +109,7 @@ export function calibrate(points: CvPoint[], horizon: number, level: number, opt
     }
   }
   if (bands.length === 0) bands.push({ start: 0, end: horizon - 1, scores: byStep.flat() });
-  const q = bands.map((b) => ({ centre: (b.start + b.end) / 2, q: conformalQuantile(b.scores, level) }));
+  const q = bands.map((b) => ({ centre: (b.start + b.end) / 2, q: weightedConformalQuantile(b.scores, level, maxW) }));
   if (!q.every((b) => Number.isFinite(b.q) && b.q > 0)) return null;
   const scales = Array.from({ length: horizon }, (_, k) => interpolate(q, k));
   return { scales, bands: bands.length, n };

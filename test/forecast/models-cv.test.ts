@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forecastArima, seasonalIndex } from '../../src/forecast/arima.js';
-import { applyScales, calibrate, type CvPoint } from '../../src/forecast/conformal.js';
-import { pickByCv } from '../../src/forecast/engine.js';
+import { applyScales, calibrate, conformalQuantile, weightedConformalQuantile, type CvPoint } from '../../src/forecast/conformal.js';
+import { naiveBeatsEnsemble, pickByCv } from '../../src/forecast/engine.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import { ENSEMBLE_POWER, ensembleWeights } from '../../src/forecast/models.js';
 import type { CandidateScore } from '../../src/forecast/types.js';
@@ -14,6 +14,29 @@ function normals(seed: number): () => number {
 }
 
 const Z80 = 1.2815515655446004;
+
+describe('weighted conformal quantile (recency weights)', () => {
+  it('equals the plain conformal quantile with equal weights', () => {
+    const scores = [0.3, 1.7, 0.9, 2.4, 0.1, 1.1, 0.6, 1.9, 0.8, 1.3];
+    for (const level of [0.5, 0.8, 0.9]) {
+      expect(weightedConformalQuantile(scores.map((s) => ({ s, w: 1 })), level)).toBe(conformalQuantile(scores, level));
+    }
+    // ceil(11 * 0.8) = 9th smallest of 10.
+    expect(conformalQuantile(scores, 0.8)).toBe(1.9);
+  });
+
+  it('follows the heavier (newer) scores', () => {
+    // Old scores small (weight 0.1 each), new ones large (weight 1), test weight 1: total 3.4.
+    const old = [0.1, 0.2, 0.3, 0.4].map((s) => ({ s, w: 0.1 }));
+    const all = [...old, { s: 2, w: 1 }, { s: 3, w: 1 }];
+    // 40%: 1.36 is first reached at the score 2 (0.4 + 1 = 1.4).
+    expect(weightedConformalQuantile(all, 0.4)).toBe(2);
+    // 80%: 2.72 exceeds every score's mass (2.4): the largest score.
+    expect(weightedConformalQuantile(all, 0.8)).toBe(3);
+    // Equal weights at 40%: the ceil(7 * 0.4) = 3rd smallest, an old score.
+    expect(conformalQuantile([0.1, 0.2, 0.3, 0.4, 2, 3], 0.4)).toBe(0.3);
+  });
+});
 
 describe('conformal calibration (per horizon band)', () => {
   // A misspecified model: it claims a constant sd of 1, but the error sd is 2 and grows with the step.
@@ -133,6 +156,33 @@ describe('auto never picks a model that CV scores worse than seasonal naive', ()
     // Without MASE (a zero scale), sMAPE decides.
     expect(pickByCv([s('ets', null, 3), s('naive', null, 4)])).toBe('ets');
     expect(pickByCv([])).toBeNull();
+  });
+
+  it('the default ensemble yields to seasonal naive only when naive is at least as good on MASE and sMAPE', () => {
+    expect(naiveBeatsEnsemble([s('ensemble', 0.9, 5), s('naive', 1.0, 6)])).toBe(false);
+    // Split verdicts keep the ensemble (hourly flights in CV: better MASE, and here worse sMAPE).
+    expect(naiveBeatsEnsemble([s('ensemble', 0.46, 10), s('naive', 0.81, 9)])).toBe(false);
+    expect(naiveBeatsEnsemble([s('ensemble', 1.1, 6), s('naive', 1.0, 6)])).toBe(true);
+    // Without MASE (a zero scale), sMAPE alone decides.
+    expect(naiveBeatsEnsemble([s('ensemble', null, 6), s('naive', null, 5)])).toBe(true);
+    expect(naiveBeatsEnsemble([s('ensemble', 1.1, 6, 'no ensemble member could be fitted'), s('naive', 1.0, 5)])).toBe(false);
+    expect(naiveBeatsEnsemble([s('naive', 1.0, 5)])).toBe(false);
+  });
+
+  it('a seasonal random walk (seasonal naive is the optimal forecast) is forecast by naive when CV agrees', async () => {
+    const noise = normals(7);
+    const y: number[] = [];
+    for (let t = 0; t < 120; t++) y.push(t < 7 ? 100 + 10 * Math.sin(t) : (y[t - 7] as number) + noise());
+    const ds = y.map((_, t) => new Date(Date.UTC(2024, 0, 1 + t)).toISOString().slice(0, 10));
+    const res = await forecastSeries([{ ds, y }], { model: 'ensemble', horizon: 14, holidays: 'none', workers: 0 });
+    const out = res.series[0];
+    const ens = out?.candidates.find((c) => c.model === 'ensemble');
+    const nv = out?.candidates.find((c) => c.model === 'naive');
+    // Every other member scores worse than naive in CV, so the CV ensemble is naive alone (a tie).
+    expect(nv?.mase).not.toBeNull();
+    expect(nv?.mase as number).toBeLessThanOrEqual(ens?.mase as number);
+    expect(out?.model).toBe('naive');
+    expect(out?.notes.some((n) => n.startsWith('seasonal naive did at least as well as the ensemble'))).toBe(true);
   });
 
   it('on simulated series, the chosen model scores no worse than naive in the CV it reports', async () => {
