@@ -1,25 +1,26 @@
 /**
- * Trino as an engine over its REST protocol (POST /v1/statement, then GET nextUri until the query
- * is done), with plain fetch: the protocol is small, so no SDK is needed. Settings: engine.url
- * (the coordinator), engine.user, engine.options.catalog / engine.options.schema; a bearer token
- * from STATSIG_HACK_TRINO_TOKEN or a password (basic auth) from STATSIG_HACK_TRINO_PASSWORD.
- * Trino reports the bytes it processed (stats.processedBytes), which the job log records.
+ * Trino as an engine through the maintained `trino-client` (POST /v1/statement, then the pages at
+ * nextUri until the query is done). This module is imported only when the trino engine is chosen
+ * (open.ts), so the client loads only then. Settings: engine.url (the coordinator), engine.user,
+ * engine.options.catalog / engine.options.schema; a bearer token from STATSIG_HACK_TRINO_TOKEN or
+ * a password (basic auth) from STATSIG_HACK_TRINO_PASSWORD. Trino reports the bytes it processed
+ * (stats.processedBytes), which the job log records. The client follows nextUri as the
+ * coordinator gives it; each page we see is checked to stay on the coordinator's origin.
  */
+import { BasicAuth, Trino, type QueryResult } from 'trino-client';
 import { UserError, errorMessage } from '../core/errors.js';
 import type { Row } from '../store/store.js';
 import { dialectFor } from './dialect.js';
 import { observeEngineQuery, RemoteEngine, resultBytes, type EngineColumn, type EngineSettings } from './engine.js';
 
 const NUMERIC = /^(tinyint|smallint|integer|bigint|real|double|decimal.*)$/i;
-const TIMEOUT_MS = 120_000;
 const MAX_PAGES = 100_000;
 
-interface TrinoResponse {
-  nextUri?: string;
-  columns?: { name: string; type: string }[];
-  data?: unknown[][];
-  stats?: { state?: string; processedBytes?: number };
-  error?: { message?: string; errorName?: string };
+/** The one line worth showing from a client failure (axios errors carry the HTTP status). */
+function clientMessage(error: unknown): string {
+  const status = (error as { response?: { status?: number; data?: unknown } }).response;
+  if (status?.status) return `HTTP ${status.status} ${String(typeof status.data === 'string' ? status.data : JSON.stringify(status.data ?? '')).slice(0, 200)}`;
+  return errorMessage(error);
 }
 
 export class TrinoEngine extends RemoteEngine {
@@ -28,7 +29,7 @@ export class TrinoEngine extends RemoteEngine {
 
   private constructor(
     private readonly base: URL,
-    private readonly headers: Record<string, string>,
+    private readonly client: Trino,
   ) {
     super();
   }
@@ -37,14 +38,19 @@ export class TrinoEngine extends RemoteEngine {
     if (!settings.url) throw new UserError('the trino engine needs engine.url (the coordinator, e.g. https://trino.internal:8443)', { code: 'ENGINE_CONFIG', exitCode: 2 });
     const base = new URL(settings.url);
     const user = settings.user ?? 'statsig-hack';
-    const headers: Record<string, string> = { 'X-Trino-User': user, 'X-Trino-Source': 'statsig-hack' };
     const catalog = settings.options?.catalog;
     const schema = settings.options?.schema;
-    if (typeof catalog === 'string') headers['X-Trino-Catalog'] = catalog;
-    if (typeof schema === 'string') headers['X-Trino-Schema'] = schema;
-    if (env.STATSIG_HACK_TRINO_TOKEN) headers.Authorization = `Bearer ${env.STATSIG_HACK_TRINO_TOKEN}`;
-    else if (env.STATSIG_HACK_TRINO_PASSWORD) headers.Authorization = `Basic ${Buffer.from(`${user}:${env.STATSIG_HACK_TRINO_PASSWORD}`).toString('base64')}`;
-    const engine = new TrinoEngine(base, headers);
+    const extraHeaders: Record<string, string> = { 'X-Trino-User': user };
+    if (env.STATSIG_HACK_TRINO_TOKEN) extraHeaders.Authorization = `Bearer ${env.STATSIG_HACK_TRINO_TOKEN}`;
+    const client = Trino.create({
+      server: base.origin,
+      source: 'statsig-hack',
+      ...(typeof catalog === 'string' ? { catalog } : {}),
+      ...(typeof schema === 'string' ? { schema } : {}),
+      ...(!env.STATSIG_HACK_TRINO_TOKEN && env.STATSIG_HACK_TRINO_PASSWORD ? { auth: new BasicAuth(user, env.STATSIG_HACK_TRINO_PASSWORD) } : {}),
+      extraHeaders,
+    });
+    const engine = new TrinoEngine(base, client);
     try {
       await engine.run('SELECT 1 AS ok');
     } catch (error) {
@@ -55,25 +61,36 @@ export class TrinoEngine extends RemoteEngine {
 
   /** Runs one statement to completion: columns, rows (as objects) and the bytes Trino processed. */
   private async run(sql: string): Promise<{ columns: { name: string; type: string }[]; rows: Row[]; processedBytes: number | null }> {
-    const signal = AbortSignal.timeout(TIMEOUT_MS);
-    let res = await fetch(new URL('/v1/statement', this.base), { method: 'POST', headers: { ...this.headers, 'Content-Type': 'text/plain' }, body: sql, signal });
     let columns: { name: string; type: string }[] = [];
     const rows: Row[] = [];
     let processed: number | null = null;
-    for (let page = 0; page < MAX_PAGES; page += 1) {
-      if (!res.ok) throw new Error(`HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
-      const body = (await res.json()) as TrinoResponse;
-      if (body.error) throw new Error(body.error.message ?? body.error.errorName ?? 'query failed');
-      if (body.columns) columns = body.columns;
-      for (const values of body.data ?? []) rows.push(Object.fromEntries(columns.map((c, i) => [c.name, values[i]])));
-      if (typeof body.stats?.processedBytes === 'number') processed = body.stats.processedBytes;
-      if (!body.nextUri) return { columns, rows, processedBytes: processed };
-      // Only follow the coordinator's own pages (a hostile answer cannot send the token elsewhere).
-      const next = new URL(body.nextUri, this.base);
-      if (next.origin !== this.base.origin) throw new Error(`nextUri points away from the coordinator (${next.origin})`);
-      res = await fetch(next, { headers: this.headers, signal });
+    const take = (page: QueryResult): void => {
+      if (page.error) throw new Error(page.error.message || page.error.errorName || 'query failed');
+      if (page.columns) columns = page.columns;
+      for (const values of page.data ?? []) rows.push(Object.fromEntries(columns.map((c, i) => [c.name, values[i] as unknown])));
+      if (typeof page.stats?.processedBytes === 'number') processed = page.stats.processedBytes;
+      if (page.nextUri && new URL(page.nextUri, this.base).origin !== this.base.origin) throw new Error(`nextUri points away from the coordinator (${new URL(page.nextUri, this.base).origin})`);
+    };
+    let iter: Awaited<ReturnType<Trino['query']>>;
+    try {
+      iter = await this.client.query(sql);
+      // The iterator yields each fetched page, then ends with the last result it holds: the
+      // statement's own answer when it had no pages (a failed statement's error is there).
+      let last: QueryResult | undefined;
+      for (let pages = 0; ; pages += 1) {
+        if (pages > MAX_PAGES) throw new Error('too many result pages');
+        const step = await iter.next();
+        if (step.done) {
+          if (step.value !== last) take(step.value as QueryResult);
+          break;
+        }
+        take(step.value);
+        last = step.value;
+      }
+    } catch (error) {
+      throw new Error(clientMessage(error));
     }
-    throw new Error('too many result pages');
+    return { columns, rows, processedBytes: processed };
   }
 
   async all<T extends Row = Row>(sql: string): Promise<T[]> {

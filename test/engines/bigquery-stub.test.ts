@@ -1,5 +1,6 @@
 /**
- * The BigQuery engine against a local stub of its REST API (test/support/warehouse-stubs.ts): the
+ * The BigQuery engine (through @google-cloud/bigquery) against a local stub of its REST API
+ * (test/support/warehouse-stubs.ts): the
  * job is polled until complete, rows paged with pageToken, text values parsed by field type,
  * totalBytesProcessed kept in the job log; the BigQuery-dialect SQL (backticks, FLOAT64, CASE
  * aggregates) runs in DuckDB behind the stub, and the analysis equals DuckDB's own to 1e-9.
@@ -43,7 +44,7 @@ describe('bigquery engine against a REST API stub', () => {
       const house = await queryObserver.run({ active: true, record: (q) => jobs.push(jobRecord(q, { command: 'analyze', experiment: null, metric: null }, 'r')) }, () => runAnalysis(base({ ...c, data: 'ds.exp', engine: bq })));
       expectSameResult({ ...house, warnings: house.warnings.map((w) => w.replaceAll('ds.exp', 'exp')) }, duck);
       const posts = stub.requests.filter((r) => r.method === 'POST');
-      expect(posts.every((p) => p.url === '/bigquery/v2/projects/my-proj/queries')).toBe(true);
+      expect(posts.every((p) => p.url.split('?')[0] === '/bigquery/v2/projects/my-proj/queries')).toBe(true);
       expect(posts.some((p) => (JSON.parse(p.body) as { query: string }).query.includes('FROM `ds`.`exp`'))).toBe(true);
       expect(stub.requests.some((r) => r.method === 'GET' && r.url.includes('pageToken=1') && r.url.includes('location=EU'))).toBe(true);
       const moments = jobs.find((j) => j.sql.includes('GROUP BY __group'));
