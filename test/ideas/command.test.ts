@@ -80,7 +80,7 @@ describe('bad input', () => {
     for (const [url, line] of cases) {
       const res = await runCli(['ideas', url, '--no-browser', '--offline'], { cwd: dir });
       expect(res.code, url).toBe(1);
-      const lines = res.stderr.trim().split('\n').filter((l) => !/^Capturing|^Captured/.test(l));
+      const lines = res.stderr.trim().split('\n').filter((l) => !/^Capturing|^Captured|^Capture stopped/.test(l));
       expect(lines[0]).toBe(line);
       expect(lines[1]).toMatch(/^ {2}hint: /);
       expect(lines).toHaveLength(2);
