@@ -3,7 +3,7 @@
  * (index.ts) and the warehouse path (on-engine.ts).
  */
 import type { ImpactParams } from '../../stats/whatchanged/fold.js';
-import type { Agg, Pair } from '../../stats/whatchanged/math.js';
+import type { Agg, Decomposition, Pair } from '../../stats/whatchanged/math.js';
 import type { Period } from '../../stats/whatchanged/period.js';
 
 export interface FileSource {
@@ -86,28 +86,13 @@ export interface Headline {
   beyond_noise: boolean | null;
 }
 
-export interface SegmentResult {
+/** One value of a dimension: its decomposition (mix + rate = impact) and its test. */
+export interface SegmentResult extends Decomposition {
   value: string;
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  rel_delta: number | null;
   /** Share of the total change (sums to 1 over a dimension). */
   contribution: number | null;
-  /** This segment's part of the total change, in metric units (= mix + rate). */
-  impact: number;
-  mix: number;
-  rate: number;
   baseline_units: number;
   current_units: number;
-  /** Active units (count/sum; baseline scaled) or events (mean). */
-  baseline_size: number;
-  current_size: number;
-  baseline_share: number | null;
-  current_share: number | null;
-  /** Value per active unit (count/sum) or per event (mean). */
-  baseline_rate: number | null;
-  current_rate: number | null;
   surprise: number;
   /** Member of the dimension's Adtributor explanatory set. */
   explains: boolean;
@@ -133,20 +118,9 @@ export interface DimensionResult {
   segments: SegmentResult[];
 }
 
-export interface CellResult {
+/** A 2-D cell: a segment's figures for a pair of dimension values. */
+export interface CellResult extends Pick<SegmentResult, 'baseline' | 'current' | 'delta' | 'contribution' | 'impact' | 'mix' | 'rate' | 'baseline_units' | 'current_units' | 'p_value' | 'q_value' | 'significant'> {
   dimensions: Record<string, string>;
-  baseline: number | null;
-  current: number | null;
-  delta: number | null;
-  contribution: number | null;
-  impact: number;
-  mix: number;
-  rate: number;
-  baseline_units: number;
-  current_units: number;
-  p_value: number | null;
-  q_value: number | null;
-  significant: boolean;
 }
 
 export interface PercentileRow {
