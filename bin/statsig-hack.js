@@ -18,7 +18,7 @@ const argv = process.argv.slice(2);
 // (dist/commands/help.json, see src/commands/help-cache.ts), without loading the CLI.
 const { cachedAnswer } = await import('../dist/commands/help-cache.js');
 const answer = cachedAnswer(argv, process.stdout, process.env);
-/** `status` of a store unchanged since its last `status`, without the CLI (src/commands/status-fast.ts); null: the CLI runs. */
+/** `status` without the CLI (src/commands/status-fast.ts): the kept summary or one query through the bindings; null: the CLI runs. */
 async function fastStatus() {
   if (!argv.includes('status')) return null;
   let cwd;

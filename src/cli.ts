@@ -16,6 +16,7 @@ import type { Redactor } from './core/redact.js';
 import { COMMANDS, loadCommands, type CommandFactory } from './commands/index.js';
 import type { ManifestEntry } from './commands/manifest.js';
 import type { JobScope } from './observe/jobs/scope.js';
+import type { StoreStamp } from './store/status-cache.js';
 
 export type { App } from './core/context.js';
 
@@ -159,6 +160,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   let ctx: CommandContext | undefined;
   let redactor: Redactor | undefined;
   let jobs: JobScope | undefined; // the job log of this run (every store query, see src/observe/jobs), once a command runs
+  let storeBefore: { db: string; stamp: StoreStamp | null } | undefined; // the store as the command found it
   const output = async (globals: GlobalOptions): Promise<Output> => {
     const [{ makeOutput }, { Redactor }, { useColor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js'), import('./core/tty.js')]);
     // chalk loads only when a stream may be coloured (a pipe, CI, NO_COLOR and --no-color never pay for it).
@@ -174,6 +176,8 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
         const { commandPath } = await import('./observe/jobs/scope.js');
         jobs?.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs ?? {});
+        const { storeStamp } = await import('./store/status-cache.js');
+        storeBefore = { db: ctx.settings.db.value, stamp: storeStamp(ctx.settings.db.value) };
       }
       return ctx;
     },
@@ -198,6 +202,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
       jobs = new JobScope();
       const scope = jobs;
       await queryObserver.run(scope, () => program.parseAsync(argv, { from: 'user' }));
+      if (storeBefore && name !== 'status') await keepStatusSummary(storeBefore.db, storeBefore.stamp);
     }
     return 0;
   } catch (error) {
@@ -216,5 +221,22 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
     return fail(error);
   } finally {
     jobs?.flush();
+  }
+}
+
+/**
+ * After a command that changed the store (seed, demo, import, init, push, jobs, ...), the summary
+ * `status` shows is read once more and kept beside the store (store/status.ts): the next `status`
+ * then needs no DuckDB. One read-only query (~30 ms), only when the store's stamp moved; outside
+ * the job log's scope, so it is not logged as the command's query. Never throws.
+ */
+async function keepStatusSummary(db: string, before: StoreStamp | null): Promise<void> {
+  try {
+    const { storeStamp, sameStamp } = await import('./store/status-cache.js');
+    const now = storeStamp(db);
+    if (!now || (before && sameStamp(before, now))) return;
+    await (await import('./store/status.js')).quickStoreStatus(db);
+  } catch {
+    // a summary that cannot be kept is read by the next `status`
   }
 }

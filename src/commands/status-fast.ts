@@ -1,11 +1,13 @@
 /**
- * `statsig-hack status` for a store that has not changed since its last `status`, answered by
- * bin/statsig-hack.js without the CLI: no commander, no command context, no job log (a cached
- * summary runs no query, so the CLI would log nothing either) and no DuckDB. It prints exactly
- * what the status command prints (the same printStatus), for the plain forms only: `status` with
- * `--json`, `--no-color` and one `--db <path>`, in any order, and no config file to read.
- * Anything else (another flag, a config file, a store without a valid cached summary) returns
- * null and the CLI runs as usual.
+ * `statsig-hack status`, answered by bin/statsig-hack.js without the CLI (no commander, no
+ * command context): from the summary kept beside a store that has not changed since its last
+ * `status` (no DuckDB at all), else from one read-only query through the DuckDB bindings alone
+ * (store/status.ts, quickStoreStatus), which keeps the summary for next time. That query writes
+ * no job record (the job log's observer belongs to the CLI; `status` reads a few counts). It
+ * prints exactly what the status command prints (the same printStatus), for the plain forms
+ * only: `status` with `--json`, `--no-color` and one `--db <path>`, in any order, and no config
+ * file to read. Anything else (another flag, a config file, no store, a lock, an older schema)
+ * returns null having printed nothing, and the CLI runs as usual and words any problem.
  */
 import type { CliIO } from '../core/context.js';
 
@@ -39,8 +41,8 @@ export async function fastStatus(argv: readonly string[], io: Omit<CliIO, 'stdin
   const { mayHaveConfig, resolveSettings } = await import('../core/config.js');
   if (mayHaveConfig(io.cwd)) return null;
   const settings = resolveSettings(io.cwd, { db: args.db }, io.env, {});
-  const { cachedStoreStatus } = await import('../store/status.js');
-  const status = cachedStoreStatus(settings.db.value);
+  const { quickStoreStatus } = await import('../store/status.js');
+  const status = await quickStoreStatus(settings.db.value);
   if (!status) return null;
   const [{ makeOutput }, { Redactor }, { useColor }, { printStatus }] = await Promise.all([
     import('../core/context.js'),

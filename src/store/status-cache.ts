@@ -68,7 +68,7 @@ export function storeStamp(db: string): StoreStamp | null {
   }
 }
 
-const sameStamp = (a: StoreStamp, b: StoreStamp): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.head === b.head;
+export const sameStamp = (a: StoreStamp, b: StoreStamp): boolean => a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.head === b.head;
 
 /** The cached value for the store at `db` when its key and stamp match the store as it is now; else null. */
 export function readCached<T>(db: string, key: string): T | null {

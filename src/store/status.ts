@@ -100,21 +100,29 @@ export function cachedStoreStatus(db: string): StoreStatus | null {
 }
 
 /**
- * The summary of the store at `db` for `status`: the last one kept beside the store when the
- * store has not changed since (status-cache.ts: no DuckDB at all), else one read-only query through
- * the bindings alone (kept for next time), else the Store opened read-only (which throws
- * STORE_MISSING, STORE_OUTDATED, STORE_LOCKED and the rest as before).
+ * The summary of the store at `db` without opening a Store: the last one kept beside the store
+ * when the store has not changed since (status-cache.ts: no DuckDB at all), else one read-only
+ * query through the bindings alone (kept for next time); null when neither can answer (no store,
+ * a lock, an older schema, any error). Never throws.
  */
-export async function readStoreStatus(db: string): Promise<StoreStatus> {
+export async function quickStoreStatus(db: string): Promise<StoreStatus | null> {
   const cached = cachedStoreStatus(db);
   if (cached) return cached;
   const before = storeStamp(db);
   const lite = await storeStatusLite(db);
-  if (lite) {
-    const { db: _db, ...value } = lite;
-    writeCached(db, CACHE_KEY, before, value);
-    return lite;
-  }
+  if (!lite) return null;
+  const { db: _db, ...value } = lite;
+  writeCached(db, CACHE_KEY, before, value);
+  return lite;
+}
+
+/**
+ * The summary of the store at `db` for `status`: `quickStoreStatus`, else the Store opened
+ * read-only (which throws STORE_MISSING, STORE_OUTDATED, STORE_LOCKED and the rest as before).
+ */
+export async function readStoreStatus(db: string): Promise<StoreStatus> {
+  const quick = await quickStoreStatus(db);
+  if (quick) return quick;
   const { Store } = await import('./store.js');
   const store = await Store.open(db, { readOnly: true });
   try {

@@ -1,7 +1,8 @@
 /**
  * `status` answered by the binary without the CLI (src/commands/status-fast.ts): for the plain
- * forms it prints exactly what the CLI prints; for anything else it prints nothing and leaves it
- * to the CLI.
+ * forms it prints exactly what the CLI prints, from the kept summary or from one query through the
+ * DuckDB bindings (which keeps the summary); for anything else it prints nothing and leaves it to
+ * the CLI. A command that changes the store keeps a fresh summary on its way out (cli.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -57,9 +58,16 @@ describe('fastStatusArgs', () => {
 });
 
 describe('fastStatus', () => {
-  it('prints nothing and returns null until a status has read the store; then exactly what the CLI prints', { timeout: 60_000 }, async () => {
+  it('prints exactly what the CLI prints, with or without a kept summary', { timeout: 60_000 }, async () => {
     const cwd = await project();
-    expect(await fast(['status'], cwd)).toEqual({ code: null, stdout: '', stderr: '' });
+    const summary = path.join(cwd, '.statsig-hack/project.duckdb.status.json');
+    const { cachedStoreStatus } = await import('../../src/store/status.js');
+    expect(cachedStoreStatus(path.join(cwd, '.statsig-hack/project.duckdb'))).toBeNull(); // written by Store after init kept its summary
+    const first = await fast(['status'], cwd); // one query through the bindings
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('alpha test');
+    expect(JSON.parse(fs.readFileSync(summary, 'utf8')).value.experiments).toEqual([{ name: 'alpha test', status: 'active' }]);
+    expect(first).toEqual(await runCli(['status'], { cwd }).then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr })));
     const abs = path.join(cwd, '.statsig-hack/project.duckdb');
     const cases: { argv: string[]; env?: NodeJS.ProcessEnv }[] = [
       { argv: ['status'] },
@@ -80,18 +88,38 @@ describe('fastStatus', () => {
     expect((await fast(['status', '--json'], cwd)).stdout).toContain('"alpha test"');
   });
 
-  it('leaves the store that changed, a missing store and a folder with a config file to the CLI', { timeout: 60_000 }, async () => {
+  it('reads a store that changed again, and leaves a missing store and a folder with a config file to the CLI', { timeout: 60_000 }, async () => {
     const cwd = await project();
     expect((await runCli(['status'], { cwd })).code).toBe(0);
     expect((await fast(['status'], cwd)).code).toBe(0);
     await experiment(cwd, 'beta', 'setup');
-    expect(await fast(['status'], cwd)).toEqual({ code: null, stdout: '', stderr: '' });
-    expect((await runCli(['status'], { cwd })).stdout).toContain('beta');
     expect((await fast(['status'], cwd)).stdout).toContain('beta');
     expect((await fast(['status', '--db', 'none.duckdb'], cwd)).code).toBeNull();
     writeFile(cwd, 'statsig-hack.config.json', JSON.stringify({ db: '.statsig-hack/demo.duckdb' }));
     expect((await fast(['status'], cwd)).code).toBeNull();
     fs.rmSync(path.join(cwd, 'statsig-hack.config.json'));
     expect((await fast(['status'], cwd)).code).toBe(0);
+  });
+});
+
+describe('a command that changes the store', () => {
+  it('keeps a fresh summary for the next status, and one that does not change it leaves the summary alone', { timeout: 60_000 }, async () => {
+    const cwd = await project();
+    const db = path.join(cwd, '.statsig-hack/project.duckdb');
+    const summary = `${db}.status.json`;
+    writeFile(cwd, 'users.csv', 'unit_id,country\nu1,US\nu2,FR\n');
+    expect((await runCli(['import', 'users.csv', '--into', 'users'], { cwd })).code).toBe(0);
+    const { cachedStoreStatus, storeStatus } = await import('../../src/store/status.js');
+    const kept = cachedStoreStatus(db);
+    expect(kept?.tables.users).toBe(2);
+    const store = await Store.open(db, { readOnly: true });
+    try {
+      expect(kept).toEqual(await storeStatus(store)); // what a full read of the store gives
+    } finally {
+      store.close();
+    }
+    const before = fs.statSync(summary).mtimeMs;
+    expect((await runCli(['query', 'SELECT count(*) FROM users'], { cwd })).code).toBe(0); // reads only
+    expect(fs.statSync(summary).mtimeMs).toBe(before);
   });
 });

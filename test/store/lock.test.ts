@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -41,6 +42,7 @@ describe('a store locked by another process', () => {
     const cwd = tmpDir();
     expect((await runCli(['init'], { cwd })).code).toBe(0);
     const file = path.join(cwd, '.statsig-hack/project.duckdb');
+    fs.rmSync(`${file}.status.json`); // no summary kept (init keeps one): status must read the store
     // A second process opens the store for writing and holds it.
     const holder = spawn(
       process.execPath,
