@@ -77,6 +77,12 @@ export function recencyWeight(age: number): number {
   return Number.isFinite(CALIBRATION_HALF_LIFE) ? 0.5 ** (age / CALIBRATION_HALF_LIFE) : 1;
 }
 
+/** "; 120 effective scores of 260 (correlated folds)": the bands' effective sizes summed; empty when they lost none. */
+export function effectiveText(effective: number[], n: number): string {
+  const total = effective.reduce((a, b) => a + b, 0);
+  return total >= n - 0.5 ? '' : `; ${Math.round(total)} effective scores of ${n} (correlated folds)`;
+}
+
 function now(): number {
   return performance.now() / 1000;
 }
@@ -328,7 +334,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     if (rec && !rec.error && out.model === chosen) {
       const s = rec.scored;
       const cal = calibrate(
-        s.actual.map((a, i) => ({ step: rec.steps[i] as number, actual: a, point: s.forecast[i] as number, lower: s.lower[i] as number, upper: s.upper[i] as number, weight: recencyWeight(cutoffs.length - 1 - Math.floor(i / h)) })),
+        s.actual.map((a, i) => ({ step: rec.steps[i] as number, actual: a, point: s.forecast[i] as number, lower: s.lower[i] as number, upper: s.upper[i] as number, weight: recencyWeight(cutoffs.length - 1 - Math.floor(i / h)), fold: Math.floor(i / h) })),
         h,
         opts.level,
         // One band per step needs many folds (each fold's points are correlated across steps).
@@ -340,7 +346,9 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         intervalScale = cal.scales.reduce((a, b) => a + b, 0) / cal.scales.length;
         const pct = `${Math.round(opts.level * 100)}%`;
         const verb = intervalScale >= 1 ? 'widened' : 'narrowed';
-        const per = cal.bands > 1 ? ` (conformal, ${cal.bands} horizon bands: ${describeScales(cal.scales)})` : ' (conformal, pooled over the horizon)';
+        // The correlated-folds correction: how many independent scores the folds were worth (conformal.ts).
+        const eff = cal.effective ? effectiveText(cal.effective, cal.n) : '';
+        const per = cal.bands > 1 ? ` (conformal, ${cal.bands} horizon bands: ${describeScales(cal.scales)}${eff})` : ` (conformal, pooled over the horizon${eff})`;
         notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}`);
       } else notes.push('too few cross-validation points to calibrate the intervals: they are the model\'s own');
     } else if (cutoffs.length > 0 || cvModels.length === 0) notes.push('no cross-validation of the final model to calibrate the intervals from: they are the model\'s own');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { forecastArima, seasonalIndex } from '../../src/forecast/arima.js';
-import { applyScales, calibrate, conformalQuantile, weightedConformalQuantile, type CvPoint } from '../../src/forecast/conformal.js';
-import { naiveBeatsEnsemble, pickByCv } from '../../src/forecast/engine.js';
+import { applyScales, calibrate, conformalQuantile, foldConformalQuantile, intraClassCorrelation, weightedConformalQuantile, type CvPoint } from '../../src/forecast/conformal.js';
+import { effectiveText, naiveBeatsEnsemble, pickByCv } from '../../src/forecast/engine.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import { ENSEMBLE_POWER, ensembleWeights } from '../../src/forecast/models.js';
 import type { CandidateScore } from '../../src/forecast/types.js';
@@ -14,6 +14,14 @@ function normals(seed: number): () => number {
 }
 
 const Z80 = 1.2815515655446004;
+
+/** Standard normal CDF (Abramowitz & Stegun 7.1.26 erf, error under 1.5e-7). */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  const t = 1 / (1 + 0.3275911 * z);
+  const erf = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-z * z);
+  return x >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
+}
 
 describe('weighted conformal quantile (recency weights)', () => {
   it('equals the plain conformal quantile with equal weights', () => {
@@ -35,6 +43,82 @@ describe('weighted conformal quantile (recency weights)', () => {
     expect(weightedConformalQuantile(all, 0.8)).toBe(3);
     // Equal weights at 40%: the ceil(7 * 0.4) = 3rd smallest, an old score.
     expect(conformalQuantile([0.1, 0.2, 0.3, 0.4, 2, 3], 0.4)).toBe(0.3);
+  });
+});
+
+describe('correlated folds: intra-class correlation and the effective-size conformal rank', () => {
+  it('ICC(1) matches a hand-computed one-way ANOVA', () => {
+    // Means 2 and 5, grand 3.5: MSB = 3 * 1.5^2 * 2 / 1 = 13.5, MSW = (2 + 2) / 4 = 1, n0 = 3: (13.5 - 1) / (13.5 + 2) = 12.5 / 15.5.
+    expect(intraClassCorrelation([[1, 2, 3], [4, 5, 6]])).toBeCloseTo(12.5 / 15.5, 12);
+    // Unequal sizes: [1, 3] and [5, 6, 7]: grand 4.4, SSB = 2 * 2.4^2 + 3 * 1.6^2 = 19.2, SSW = 2 + 2 = 4,
+    // MSW = 4 / 3, n0 = (5 - 13 / 5) / 1 = 2.4: (19.2 - 4/3) / (19.2 + 1.4 * 4/3).
+    expect(intraClassCorrelation([[1, 3], [5, 6, 7]])).toBeCloseTo((19.2 - 4 / 3) / (19.2 + (1.4 * 4) / 3), 12);
+    // Constant within groups, different between: 1. One group, or no spread at all: 0.
+    expect(intraClassCorrelation([[1, 1, 1], [0, 0, 0], [1, 1, 1]])).toBe(1);
+    expect(intraClassCorrelation([[1, 2, 3]])).toBe(0);
+    expect(intraClassCorrelation([[2, 2], [2, 2]])).toBe(0);
+    // Independent draws: near 0 (clipped at 0 below).
+    const noise = normals(21);
+    const groups = Array.from({ length: 50 }, () => Array.from({ length: 20 }, () => noise()));
+    expect(intraClassCorrelation(groups)).toBeLessThan(0.05);
+  });
+
+  it('gives the plain conformal rank when the folds are uncorrelated and the largest score when each fold moves as one', () => {
+    // 4 folds x 5 points, one miss (above the plain quantile) in every fold: the indicators have no between-fold variance.
+    const scores = [0.1, 0.2, 0.3, 0.4, 2, 0.15, 0.25, 0.35, 0.45, 2.1, 0.12, 0.22, 0.32, 0.42, 2.2, 0.11, 0.21, 0.31, 0.41, 2.3];
+    const even = scores.map((s, i) => ({ s, fold: Math.floor(i / 5) }));
+    const r = foldConformalQuantile(even, 0.8);
+    expect(r.rho).toBe(0);
+    expect(r.effective).toBe(20);
+    expect(r.q).toBe(conformalQuantile(scores, 0.8));
+    // Same scores sorted, so the 3 misses (above the 17th smallest) gather in the last fold: indicator groups
+    // [0 x 5] x 3 and [0, 0, 1, 1, 1]: MSB = 1.35 / 3 = 0.45, MSW = 1.2 / 16 = 0.075, n0 = 5, rho = 0.375 / 0.75 = 0.5;
+    // n_eff = 20 / (1 + 4 * 0.5) = 20 / 3, ceil((20/3 + 1) * 0.8) = 7 > n_eff: the largest score.
+    const sorted = scores.slice().sort((a, b) => a - b);
+    const clustered = sorted.map((s, i) => ({ s, fold: Math.floor(i / 5) }));
+    const c = foldConformalQuantile(clustered, 0.8);
+    expect(c.rho).toBeCloseTo(0.5, 12);
+    expect(c.effective).toBeCloseTo(20 / 3, 12);
+    expect(c.q).toBe(2.3);
+    // The human note sums the bands' effective sizes, and says nothing when no band lost any.
+    expect(effectiveText([40, 56.2], 150)).toBe('; 96 effective scores of 150 (correlated folds)');
+    expect(effectiveText([50, 50, 50], 150)).toBe('');
+  });
+
+  it('costs nothing when the folds are uncorrelated and errs on the wide side when they share an error (simulation, known coverage)', () => {
+    // Each fold has an offset b ~ N(0, sb^2) shared by its 30 steps, plus e ~ N(0, se^2) per step; the model claims 80%
+    // half-widths of Z80. A factor c then covers a new fold's point with probability 2 Phi(c Z80 / sqrt(sb^2 + se^2)) - 1,
+    // known exactly, so the expected coverage of a calibration is its mean over seeds.
+    const H = 30;
+    const run = (sb: number, se: number): { plain: number; corrected: number } => {
+      const covers = (c: number): number => 2 * normalCdf((c * Z80) / Math.hypot(sb, se)) - 1;
+      let plain = 0;
+      let corrected = 0;
+      const seeds = 300;
+      for (let seed = 0; seed < seeds; seed++) {
+        const noise = normals(1000 + seed);
+        const cv: CvPoint[] = [];
+        for (let f = 0; f < 5; f++) {
+          const b = sb * noise();
+          for (let k = 0; k < H; k++) cv.push({ step: k, actual: b + se * noise(), point: 0, lower: -Z80, upper: Z80, fold: f });
+        }
+        plain += covers(calibrate(cv, H, 0.8, { maxBands: 1, foldCorrection: false })?.scales[0] as number) / seeds;
+        corrected += covers(calibrate(cv, H, 0.8, { maxBands: 1 })?.scales[0] as number) / seeds;
+      }
+      return { plain, corrected };
+    };
+    // Independent points: rho is about 0, the correction changes little and both cover about 80%.
+    const iid = run(0, 1);
+    expect(iid.plain).toBeGreaterThan(0.78);
+    expect(iid.plain).toBeLessThan(0.83);
+    expect(Math.abs(iid.corrected - iid.plain)).toBeLessThan(0.02);
+    // A shared offset per fold: 5 folds are about 5 draws; the plain rank covers a little under 80% (its spread across seeds
+    // is large) and the effective-size rank is conservative (about 0.86), never below nominal.
+    const shared = run(1, 0.5);
+    expect(shared.plain).toBeGreaterThan(0.75);
+    expect(shared.plain).toBeLessThan(0.8);
+    expect(shared.corrected).toBeGreaterThan(0.82);
+    expect(shared.corrected).toBeLessThan(0.9);
   });
 });
 
@@ -280,6 +364,7 @@ describe('ensemble weights follow CV error', () => {
     // Without a naive score (no CV) there are no weights.
     expect(ensembleWeights({ prophet: 0.5 })).toBeNull();
   });
+
 
   it('the default ensemble reports weights that order like its members CV MASE', async () => {
     const noise = normals(8);
