@@ -2,7 +2,7 @@
  * The interactive docs chat (ink, TTY only): type a question, Enter to ask, the conversation
  * stays on screen and is sent along as context; Esc or Ctrl-C (or an empty line + Enter) quits.
  */
-import React, { useState } from 'react';
+import React, { useRef, useState } from 'react';
 import { Box, Text, render, useApp, useInput } from 'ink';
 import type { ChatAnswer, ChatTurn } from '../ask/chat.js';
 import type { CliIO } from '../core/context.js';
@@ -19,18 +19,36 @@ interface Entry {
 
 export function ChatApp({ answer }: { answer: Answerer }): React.ReactElement {
   const { exit } = useApp();
-  const [line, setLine] = useState('');
-  const [entries, setEntries] = useState<Entry[]>([]);
-  const [busy, setBusy] = useState(false);
+  const [line, setLineState] = useState('');
+  const [entries, setEntriesState] = useState<Entry[]>([]);
+  const [busy, setBusyState] = useState(false);
+  // The input handler reads the latest line, entries and busy flag from refs: keys that arrive
+  // before React re-subscribes the handler (fast typing, a paste, a loaded machine) would otherwise
+  // see the values of an older render (an Enter right after typing would find an empty line).
+  const lineRef = useRef('');
+  const entriesRef = useRef<Entry[]>([]);
+  const busyRef = useRef(false);
+  const setLine = (f: (l: string) => string): void => {
+    lineRef.current = f(lineRef.current);
+    setLineState(lineRef.current);
+  };
+  const setEntries = (f: (es: Entry[]) => Entry[]): void => {
+    entriesRef.current = f(entriesRef.current);
+    setEntriesState(entriesRef.current);
+  };
+  const setBusy = (b: boolean): void => {
+    busyRef.current = b;
+    setBusyState(b);
+  };
   useInput((input, key) => {
     if (key.escape || (key.ctrl && input === 'c')) return exit();
-    if (busy) return;
+    if (busyRef.current) return;
     if (key.return) {
-      const q = line.trim();
+      const q = lineRef.current.trim();
       if (q.length === 0) return exit();
-      setLine('');
+      setLine(() => '');
       setBusy(true);
-      const history: ChatTurn[] = entries.filter((e) => e.answer).map((e) => ({ question: e.question, answer: (e.answer as ChatAnswer).answer }));
+      const history: ChatTurn[] = entriesRef.current.filter((e) => e.answer).map((e) => ({ question: e.question, answer: (e.answer as ChatAnswer).answer }));
       setEntries((es) => [...es, { question: q, answer: null, error: null }]);
       answer(q, history)
         .then((a) => setEntries((es) => es.map((e, i) => (i === es.length - 1 ? { ...e, answer: a } : e))))
