@@ -19,6 +19,16 @@ import { analyze, type AnalyzeOptions } from '../src/engines/analyze.js';
 import { queryObserver, type QueryRecord } from '../src/store/observer.js';
 import { Store } from '../src/store/store.js';
 
+/** What the logged runs of one variant saw, summed over its scopes (a fresh scope per run, as a CLI run has). */
+interface Counts {
+  seen: number;
+  profiled: number;
+  /** CPU µs of the log's JS work on the queries' path (choosing, recording; the first query also reads the shapes journal). */
+  pathCpuUs: number;
+  /** CPU µs of writing the spool and the shapes journal when a run ends. */
+  flushCpuUs: number;
+}
+
 /**
  * A job log that counts the queries it saw and those DuckDB profiled, and measures the CPU time
  * of its own work in JS: choosing and recording (on the queries' path) and writing the spool
@@ -27,10 +37,9 @@ import { Store } from '../src/store/store.js';
  * (the profiler, the SETs) is not in it: the paired ratios above hold everything.
  */
 class CountingScope extends JobScope {
-  seen = 0;
-  profiled = 0;
-  pathCpuUs = 0;
-  flushCpuUs = 0;
+  constructor(private readonly counts: Counts) {
+    super();
+  }
 
   private static cpu(fn: () => void): number {
     const c = process.cpuUsage();
@@ -41,21 +50,21 @@ class CountingScope extends JobScope {
 
   override wantsProfile(sql: string): boolean {
     let want = false;
-    this.pathCpuUs += CountingScope.cpu(() => {
+    this.counts.pathCpuUs += CountingScope.cpu(() => {
       want = super.wantsProfile(sql);
     });
     return want;
   }
 
   override record(q: QueryRecord): void {
-    this.seen += 1;
-    if (q.profile) this.profiled += 1;
-    this.pathCpuUs += CountingScope.cpu(() => super.record(q));
+    this.counts.seen += 1;
+    if (q.profile) this.counts.profiled += 1;
+    this.counts.pathCpuUs += CountingScope.cpu(() => super.record(q));
   }
 
   override flush(): number {
     let n = 0;
-    this.flushCpuUs += CountingScope.cpu(() => {
+    this.counts.flushCpuUs += CountingScope.cpu(() => {
       n = super.flush();
     });
     return n;
@@ -67,12 +76,6 @@ const median = (xs: number[]): number => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-
-async function time(fn: () => Promise<unknown>): Promise<number> {
-  const t = performance.now();
-  await fn();
-  return performance.now() - t;
-}
 
 /** Wall and CPU time (this process, DuckDB's threads included) of one call, in ms. */
 async function measure(fn: () => Promise<unknown>): Promise<{ wall: number; cpu: number }> {
@@ -99,19 +102,24 @@ export default async function bench(args: string[]): Promise<void> {
       covariates: [], defaultNulls: 'zero', method: 'cuped', alpha: 0.05, tails: 'two', correction: 'none',
     };
     const anchor = await Store.open(anchorFile, { readOnly: true });
-    /** A copy of the store with its own job log (spooled next to it) under the given settings. */
-    const variant = async (name: string, settings: JobSettings): Promise<{ store: Store; scope: CountingScope; run: () => Promise<unknown> }> => {
+    /**
+     * A copy of the store with its own job log (spooled next to it) under the given settings. Each
+     * run gets a fresh scope, as each CLI run does: it reads the shapes journal and fingerprints
+     * its queries again.
+     */
+    const variant = async (name: string, settings: JobSettings): Promise<{ store: Store; counts: Counts; run: () => Promise<unknown> }> => {
       const file = path.join(dir, `${name}.duckdb`);
       fs.copyFileSync(anchorFile, file);
       const store = await Store.open(file, { readOnly: true });
-      const scope = new CountingScope();
-      scope.describe('analyze', { metric: 'revenue' }, file, settings);
+      const counts: Counts = { seen: 0, profiled: 0, pathCpuUs: 0, flushCpuUs: 0 };
       const run = async (): Promise<unknown> => {
+        const scope = new CountingScope(counts);
+        scope.describe('analyze', { metric: 'revenue' }, file, settings);
         const result = await queryObserver.run(scope, () => analyze(store, opts));
         scope.flush(); // as cli.ts does when a command ends
         return result;
       };
-      return { store, scope, run };
+      return { store, counts, run };
     };
     const sampled = await variant('sampled', {});
     const every = await variant('every', { profile: 'every' });
@@ -119,9 +127,9 @@ export default async function bench(args: string[]): Promise<void> {
     const runAnchor = (): Promise<unknown> => analyze(anchor, opts);
     // Warm-up: each store's first run (and the default's first profile of each query shape).
     for (const run of [runAnchor, sampled.run, every.run, plan.run]) await run();
-    const queriesPerRun = sampled.scope.seen;
-    const warmProfiled = sampled.scope.profiled;
-    const warm = { path: sampled.scope.pathCpuUs, flush: sampled.scope.flushCpuUs };
+    const queriesPerRun = sampled.counts.seen;
+    const warmProfiled = sampled.counts.profiled;
+    const warm = { path: sampled.counts.pathCpuUs, flush: sampled.counts.flushCpuUs };
     type M = { wall: number; cpu: number };
     const order = [runAnchor, sampled.run, every.run, plan.run];
     const sinks: M[][] = order.map(() => []);
@@ -133,8 +141,8 @@ export default async function bench(args: string[]): Promise<void> {
       }
     }
     const [a, b, c, d] = sinks as [M[], M[], M[], M[]];
-    const measured = sampled.scope.seen - queriesPerRun;
-    const profiledShare = sampled.scope.profiled - warmProfiled;
+    const measured = sampled.counts.seen - queriesPerRun;
+    const profiledShare = sampled.counts.profiled - warmProfiled;
     const pct = (x: number, y: number): string => `${(((y - x) / x) * 100).toFixed(2)}%`;
     const quantile = (xs: number[], q: number): number => {
       const s = [...xs].sort((u, v) => u - v);
@@ -158,8 +166,8 @@ export default async function bench(args: string[]): Promise<void> {
     over('overhead (default):', b);
     over('overhead ("every"):', c);
     over('overhead ("every", "plan"):', d);
-    const pathUs = (sampled.scope.pathCpuUs - warm.path) / measured;
-    const flushUs = (sampled.scope.flushCpuUs - warm.flush) / rounds;
+    const pathUs = (sampled.counts.pathCpuUs - warm.path) / measured;
+    const flushUs = (sampled.counts.flushCpuUs - warm.flush) / rounds;
     const anchorCpuUs = median(a.map((x) => x.cpu)) * 1000;
     console.log(`  default: ${profiledShare} of ${measured} measured queries profiled by DuckDB (the others timed, scans carried); target: under 2%`);
     console.log(
@@ -169,31 +177,46 @@ export default async function bench(args: string[]): Promise<void> {
     plan.store.close();
     every.store.close();
     const logged = sampled.store;
-    const scope = sampled.scope;
 
-    // Fixed cost per query: a trivial SELECT, where the log is all there is.
-    const n = 300;
+    // Fixed cost per query: a trivial SELECT, where the log is all there is. Batches of n, bare
+    // and logged alternating (a fresh scope per batch, its spool written inside the timing);
+    // the median of the paired differences, in CPU and wall µs a query.
+    const n = 200;
+    const tinyRounds = Math.max(10, Math.min(40, rounds));
     const tiny = async (s: Store): Promise<void> => {
       for (let i = 0; i < n; i++) await s.all('SELECT 42 AS x');
     };
-    await tiny(anchor);
-    const best = async (fn: () => Promise<unknown>): Promise<number> => Math.min(...(await [0, 1, 2, 3, 4].reduce<Promise<number[]>>(async (acc) => [...(await acc), await time(fn)], Promise.resolve([]))));
-    const t0 = (await best(() => tiny(anchor))) / n;
-    const tinyLogged = (sc: JobScope) => async (): Promise<void> => {
+    const tinyLogged = (settings: JobSettings) => async (): Promise<void> => {
+      const sc = new JobScope();
+      sc.describe('analyze', {}, logged.path, settings);
       await queryObserver.run(sc, () => tiny(logged));
       sc.flush();
     };
-    const t1 = (await best(tinyLogged(scope))) / n;
-    console.log(`  fixed cost per query (default):  ${((t1 - t0) * 1000).toFixed(0)} µs (SELECT 42, best of 5 × ${n}, spool written: ${(t0 * 1000).toFixed(0)} µs bare, ${(t1 * 1000).toFixed(0)} µs logged)`);
-    const everyTiny = new JobScope();
-    everyTiny.describe('analyze', {}, logged.path, { profile: 'every' });
-    const t2 = (await best(tinyLogged(everyTiny))) / n;
-    console.log(`  fixed cost per query ("every"):  ${((t2 - t0) * 1000).toFixed(0)} µs (${(t2 * 1000).toFixed(0)} µs logged): a query longer than ${((t2 - t0) / 0.02).toFixed(1)} ms pays under 2% when every query is profiled`);
+    const tinyOrder = [() => tiny(anchor), tinyLogged({}), tinyLogged({ profile: 'every' })];
+    for (const f of tinyOrder) await f();
+    const tinySinks: M[][] = tinyOrder.map(() => []);
+    for (let i = 0; i < tinyRounds; i++) {
+      for (let k = 0; k < tinyOrder.length; k++) {
+        const j = (i + k) % tinyOrder.length;
+        (tinySinks[j] as M[]).push(await measure(tinyOrder[j] as () => Promise<unknown>));
+      }
+    }
+    const [ta, tb, tc] = tinySinks as [M[], M[], M[]];
+    const perQuery = (xs: M[], k: 'wall' | 'cpu'): number => (median(xs.map((x) => x[k])) * 1000) / n;
+    const pairedUs = (ys: M[], k: 'wall' | 'cpu'): number => (median(ys.map((y, i) => y[k] - (ta[i] as M)[k])) * 1000) / n;
+    console.log(
+      `  fixed cost per query (default):  CPU +${pairedUs(tb, 'cpu').toFixed(0)} µs, wall +${pairedUs(tb, 'wall').toFixed(0)} µs (SELECT 42, median of ${tinyRounds} paired batches of ${n}, spool written; ` +
+        `bare ${perQuery(ta, 'cpu').toFixed(0)} µs CPU / ${perQuery(ta, 'wall').toFixed(0)} µs wall)`,
+    );
+    const everyUs = pairedUs(tc, 'cpu');
+    console.log(`  fixed cost per query ("every"):  CPU +${everyUs.toFixed(0)} µs, wall +${pairedUs(tc, 'wall').toFixed(0)} µs: a query of more than ${(everyUs / 1000 / 0.02).toFixed(1)} ms CPU pays under 2% when every query is profiled`);
 
+    const scope = new JobScope();
+    scope.describe('analyze', {}, logged.path, {});
     await queryObserver.run(scope, () => tiny(logged));
     const records = scope.records.length;
-    const tf = await time(() => Promise.resolve(scope.flush()));
-    console.log(`  of which the spool write:         ${((tf / Math.max(1, records)) * 1000).toFixed(0)} µs a record (${records} in ${tf.toFixed(1)} ms, when a command ends and every 500 queries, outside the queries)`);
+    const tf = await measure(() => Promise.resolve(scope.flush()));
+    console.log(`  of which the spool write:         ${((tf.cpu / Math.max(1, records)) * 1000).toFixed(1)} µs CPU a record (${records} in ${tf.cpu.toFixed(2)} ms CPU, ${tf.wall.toFixed(2)} ms wall; when a command ends, every 500 queries and 10 s after a query, outside the queries)`);
     anchor.close();
     logged.close();
   } finally {
