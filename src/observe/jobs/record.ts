@@ -75,9 +75,14 @@ export function normalizeSql(sql: string): string {
     .toLowerCase();
 }
 
-/** node:crypto, loaded with the first record: a run that queries nothing (a cached `status`) never pays for it. */
+let crypto: typeof Crypto | null = null;
+/**
+ * node:crypto, loaded with the first record: a run that queries nothing (a cached `status`) never
+ * pays for it. Kept once loaded: a `createRequire` per call cost about 20 µs a fingerprint.
+ */
 export function nodeCrypto(): typeof Crypto {
-  return createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  crypto ??= createRequire(import.meta.url)('node:crypto') as typeof Crypto;
+  return crypto;
 }
 
 export function fingerprint(sql: string): string {

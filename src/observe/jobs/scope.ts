@@ -111,14 +111,9 @@ export class JobScope implements QueryObserver {
 
   private shapes(): ShapeBook {
     if (this.book === null) {
-      let text = '';
-      try {
-        if (this.db !== null) text = fs.readFileSync(shapesPath(this.db), 'utf8');
-      } catch {
-        // no book yet: every shape is new
-      }
-      this.book = text ? ShapeBook.parse(text) : new ShapeBook();
-      this.compact = text.length > COMPACT_BYTES;
+      const journal = this.db === null ? null : readTail(shapesPath(this.db), TAIL_BYTES);
+      this.book = journal ? ShapeBook.parse(journal.tail, journal.older) : new ShapeBook();
+      this.compact = (journal?.size ?? 0) > COMPACT_BYTES;
     }
     return this.book;
   }
@@ -215,6 +210,47 @@ export class JobScope implements QueryObserver {
     } catch {
       return 0;
     }
+  }
+}
+
+/** How much of the shapes journal a run reads first (about 100 lines: a command's shapes over its last runs). */
+const TAIL_BYTES = 32 * 1024;
+
+/**
+ * The last `bytes` of a file from the start of a line, and a way to read what comes before;
+ * null when there is no file (no book yet: every shape is new).
+ */
+function readTail(file: string, bytes: number): { tail: string; older: (() => string) | null; size: number } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.allocUnsafe(size - start);
+    const got = fs.readSync(fd, buf, 0, buf.length, start);
+    const chunk = buf.subarray(0, got);
+    if (start === 0) return { tail: chunk.toString('utf8'), older: null, size };
+    // The chunk starts inside a line: that line goes with the part before.
+    const cut = chunk.indexOf(10) + 1;
+    const headBytes = cut === 0 ? size : start + cut; // no line starts in the chunk: all of it is older
+    const older = (): string => {
+      const head = Buffer.allocUnsafe(headBytes);
+      const h = fs.openSync(file, 'r');
+      try {
+        return head.subarray(0, fs.readSync(h, head, 0, headBytes, 0)).toString('utf8');
+      } finally {
+        fs.closeSync(h);
+      }
+    };
+    return { tail: cut === 0 ? '' : chunk.subarray(cut).toString('utf8'), older, size };
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

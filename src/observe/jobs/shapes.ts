@@ -137,12 +137,16 @@ export const MAX_SHAPES = 500;
  *
  * A journal read back is only split into lines by key: a line is parsed when its shape is asked
  * for. A run asks for the few shapes it runs, where parsing a journal near COMPACT_BYTES whole
- * cost 1.3-6 ms a run (bench jobs), more than the log's whole budget for a short analysis.
+ * cost 1.3-6 ms a run (bench jobs), more than the log's whole budget for a short analysis. And
+ * a run may start from the journal's tail only (`older` reads the rest when a shape is not in
+ * it): a command run again finds its shapes in the latest lines.
  */
 export class ShapeBook {
   private readonly shapes: Map<string, ShapeState>;
   /** Journal lines not parsed yet, by key, oldest first (the last line that reads as a state wins). */
   private readonly raw = new Map<string, string[]>();
+  /** The part of the journal before the lines read so far, read when a shape is not in them. */
+  private older: (() => string) | null = null;
 
   constructor(entries: Iterable<[string, ShapeState]> = []) {
     this.shapes = new Map(entries);
@@ -151,7 +155,11 @@ export class ShapeBook {
   get(key: string): ShapeState | undefined {
     const known = this.shapes.get(key);
     if (known !== undefined) return known;
-    const lines = this.raw.get(key);
+    let lines = this.raw.get(key);
+    if (lines === undefined && this.older !== null) {
+      this.readOlder();
+      lines = this.raw.get(key);
+    }
     if (lines === undefined) return undefined;
     this.raw.delete(key);
     for (let i = lines.length - 1; i >= 0; i--) {
@@ -176,7 +184,26 @@ export class ShapeBook {
   }
 
   private parseAll(): void {
+    this.readOlder();
     for (const key of [...this.raw.keys()]) this.get(key);
+  }
+
+  private readOlder(): void {
+    const read = this.older;
+    if (read === null) return;
+    this.older = null;
+    let text = '';
+    try {
+      text = read();
+    } catch {
+      return; // the book is a cache: what cannot be read costs a profile
+    }
+    const older = ShapeBook.parse(text);
+    for (const [key, lines] of older.raw) {
+      if (this.shapes.has(key)) continue; // set by this run, or read from a later line
+      const later = this.raw.get(key);
+      this.raw.set(key, later ? [...lines, ...later] : lines);
+    }
   }
 
   /** Journal lines for `keys` (each ends in a newline). */
@@ -201,11 +228,14 @@ export class ShapeBook {
   }
 
   /**
-   * A book from its journal; a line that is malformed is dropped when its shape is asked for
-   * (the book is a cache: losing it costs profiles, nothing else).
+   * A book from its journal, or from the journal's latest lines and a way to read the lines
+   * before them (`older`, read at most once, when a shape is not in the latest lines); a line
+   * that is malformed is dropped when its shape is asked for (the book is a cache: losing it
+   * costs profiles, nothing else).
    */
-  static parse(text: string): ShapeBook {
+  static parse(text: string, older: (() => string) | null = null): ShapeBook {
     const book = new ShapeBook();
+    book.older = older;
     let at = 0;
     while (at < text.length) {
       let end = text.indexOf('\n', at);
