@@ -1,7 +1,9 @@
 /**
  * The job log of one CLI run. cli.ts runs the whole command inside `queryObserver.run(scope)`;
  * once the command is known (`describe`), every store query is kept in memory and, when the
- * run ends, appended to a spool file next to the project store (one JSON line per query).
+ * run ends, appended to a spool file next to the project store (one JSON line per query); also
+ * every 500 queries, FLUSH_AFTER_MS after the oldest unwritten one, and on the process's 'exit'
+ * (process.exit(), an uncaught exception). A SIGKILL loses at most the last FLUSH_AFTER_MS.
  * A spool rather than the store itself: most commands open the store read-only, and a
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
