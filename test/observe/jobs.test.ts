@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -325,7 +326,90 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     const after = fs.readFileSync(shapesPath(file), 'utf8');
     expect(after.trim().split('\n')).toHaveLength(MAX_SHAPES); // the 500 most recently seen, this run's shape first
     expect(ShapeBook.parse(after).get(carryKey('SELECT 42 AS x').key)?.since).toBe(0);
+    // A journal past the tail a run reads first: a shape written before it is still found.
+    fs.writeFileSync(shapesPath(file), after.split('\n').filter((l) => l.includes(carryKey('SELECT 42 AS x').key)).join('\n') + '\n' + pad.lines([...Array(200).keys()].map((i) => `old${i}`)));
+    expect(fs.statSync(shapesPath(file)).size).toBeGreaterThan(32 * 1024);
+    const scope = new JobScope();
+    scope.describe('analyze', {}, file);
+    await queryObserver.run(scope, () => store.all('SELECT 42 AS x'));
+    expect(scope.records[0]?.profiled).toBe(false); // its shape was known: carried, not profiled again
+    scope.flush();
     store.close();
+  });
+});
+
+describe('jobs: no record is lost', () => {
+  const child = path.join(import.meta.dirname, 'jobs-exit-child.ts');
+  const spooled = (file: string): JobRecord[] =>
+    fs.existsSync(spoolPath(file)) ? fs.readFileSync(spoolPath(file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as JobRecord) : [];
+  /** The constant of each logged `SELECT <i> AS x`, sorted: every query once is 0..n-1. */
+  const constants = (recs: JobRecord[]): number[] => recs.map((r) => Number(/^SELECT (\d+) AS x$/.exec(r.sql)?.[1])).sort((a, b) => a - b);
+  const upTo = (n: number): number[] => [...Array(n).keys()];
+  /** A closed project store (a child process opens it read-only). */
+  const closedStore = async (): Promise<string> => {
+    const { file, store } = await tmpStore();
+    store.close();
+    return file;
+  };
+
+  it('every query of a long run reaches the spool once, across the writes every 500 queries', async () => {
+    const { file, store } = await tmpStore();
+    const scope = new JobScope();
+    scope.describe('serve', {}, file);
+    await queryObserver.run(scope, async () => {
+      for (let i = 0; i < 1234; i++) await store.all(`SELECT ${i} AS x`);
+    });
+    expect(spooled(file)).toHaveLength(1000); // written at 500 and 1000; the rest wait
+    expect(scope.records).toHaveLength(234);
+    expect(scope.flush()).toBe(234);
+    const recs = spooled(file);
+    expect(constants(recs)).toEqual(upTo(1234));
+    expect(new Set(recs.map((r) => r.fingerprint)).size).toBe(1); // they differ in a constant only
+    expect(recs.every((r) => r.command === 'serve' && r.outcome === 'ok' && r.rows_returned === 1)).toBe(true);
+    expect(scope.flush()).toBe(0); // nothing is written twice
+    expect(spooled(file)).toHaveLength(1234);
+    store.close();
+  });
+
+  it('records wait at most flushAfterMs in memory: the timer writes them without a flush', async () => {
+    const { file, store } = await tmpStore();
+    const scope = new JobScope();
+    scope.describe('serve', {}, file);
+    scope.flushAfterMs = 50;
+    await queryObserver.run(scope, async () => {
+      for (let i = 0; i < 3; i++) await store.all(`SELECT ${i} AS x`);
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(constants(spooled(file))).toEqual(upTo(3));
+    expect(scope.records).toHaveLength(0);
+    store.close();
+  });
+
+  it.each([
+    ['process.exit()', 'exit', 3],
+    ['an uncaught exception', 'throw', 1],
+  ] as const)('records are written when the process ends by %s, which skips the CLI\'s own flush', async (_label, how, code) => {
+    const file = await closedStore();
+    const r = spawnSync(process.execPath, ['--import', 'tsx', child, file, '40', how], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.status, r.stderr).toBe(code);
+    const recs = spooled(file);
+    expect(constants(recs)).toEqual(upTo(40));
+    expect(recs.every((rec) => rec.experiment === 'exit_test')).toBe(true);
+  });
+
+  it('a process killed with SIGKILL keeps what the timer wrote (all but the last flushAfterMs)', async () => {
+    const file = await closedStore();
+    const proc = spawn(process.execPath, ['--import', 'tsx', child, file, '40', 'wait'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        proc.stdout.on('data', (d: Buffer) => (d.toString().includes('waiting') ? resolve() : undefined));
+        proc.once('exit', (c) => reject(new Error(`child exited early (${String(c)})`)));
+      });
+      for (let t = 0; t < 100 && spooled(file).length < 40; t++) await new Promise((r) => setTimeout(r, 50));
+    } finally {
+      proc.kill('SIGKILL');
+    }
+    expect(constants(spooled(file))).toEqual(upTo(40));
   });
 });
 
@@ -396,6 +480,30 @@ describe('jobs.profile (pure)', () => {
     expect(mixed.size).toBe(2);
     expect(mixed.get('k10')?.since).toBe(1);
     expect(ShapeBook.parse('not json').size).toBe(0);
+  });
+
+  it('a book read from the journal\'s tail reads the lines before it once, when a shape is not in the tail', () => {
+    const st = (since: number): ShapeState => ({ ...afterRun(undefined, { costMs: 1, now: since, profiled: src(since) }, P), since });
+    const head = `${new ShapeBook([['old', st(1)], ['both', st(2)]]).lines(['old', 'both'])}`;
+    const tail = `${new ShapeBook([['both', st(3)], ['new', st(4)]]).lines(['both', 'new'])}`;
+    let reads = 0;
+    const book = ShapeBook.parse(tail, () => {
+      reads += 1;
+      return head;
+    });
+    expect(book.get('both')?.since).toBe(3); // the tail's line is the later one
+    expect(book.get('new')?.since).toBe(4);
+    expect(reads).toBe(0);
+    expect(book.get('old')?.since).toBe(1);
+    expect(book.get('missing')).toBeUndefined();
+    expect(reads).toBe(1);
+    expect(book.size).toBe(3);
+    // A shape set by this run is not overwritten by an older line read later.
+    const fresh = ShapeBook.parse(tail, () => head);
+    fresh.set('old', st(9));
+    expect(fresh.get('missing')).toBeUndefined();
+    expect(fresh.get('old')?.since).toBe(9);
+    expect(ShapeBook.parse(fresh.compacted()).size).toBe(3);
   });
 });
 

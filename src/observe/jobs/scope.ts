@@ -1,7 +1,9 @@
 /**
  * The job log of one CLI run. cli.ts runs the whole command inside `queryObserver.run(scope)`;
  * once the command is known (`describe`), every store query is kept in memory and, when the
- * run ends, appended to a spool file next to the project store (one JSON line per query).
+ * run ends, appended to a spool file next to the project store (one JSON line per query); also
+ * every 500 queries, FLUSH_AFTER_MS after the oldest unwritten one, and on the process's 'exit'
+ * (process.exit(), an uncaught exception). A SIGKILL loses at most the last FLUSH_AFTER_MS.
  * A spool rather than the store itself: most commands open the store read-only, and a
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
@@ -34,14 +36,41 @@ export interface JobSettings {
 /** Commands whose own queries are not logged (reading the log is not a job). */
 const UNLOGGED = new Set(['jobs']);
 const FLUSH_EVERY = 500;
+/** A record waits at most this long in memory (a long `serve` killed with SIGKILL loses at most this much of its log). */
+export const FLUSH_AFTER_MS = 10_000;
 /** A spool nobody moves into the store stops growing here (`jobs` empties it). */
 export const MAX_SPOOL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Scopes holding records not yet written: the process's 'exit' writes them (an exit through
+ * process.exit(), e.g. a closed pipe, or an uncaught exception, which skip cli.ts's own flush).
+ */
+const unwritten = new Set<JobScope>();
+let exitHooked = false;
+function holdUntilWritten(scope: JobScope): void {
+  unwritten.add(scope);
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const s of [...unwritten]) s.flush();
+  });
+}
+
+/** A query waiting to be written: records are built at flush, off the queries' path. */
+interface Pending {
+  q: QueryRecord;
+  ctx: JobContext;
+  carry: ScanSource | null;
+  /** Null when it is computed at flush (cached by SQL text). */
+  fingerprint: string | null;
+}
 
 export class JobScope implements QueryObserver {
   private id: string | null = null;
   /** This run's id, drawn when first needed (node:crypto loads only for a run that logs a query). */
   get runId(): string {
-    this.id ??= nodeCrypto().randomBytes(6).toString('hex');
+    // 12 random hex digits: the first 12 of a random UUID (Node draws those from a cached pool; randomBytes cost ~10 µs a run).
+    this.id ??= nodeCrypto().randomUUID().replace('-', '').slice(0, 12);
     return this.id;
   }
   private ctx: JobContext | null = null;
@@ -50,8 +79,12 @@ export class JobScope implements QueryObserver {
   /** Which queries DuckDB profiles (config `jobs.profile`, and `jobs.slowFactor` for a change of speed). */
   policy: ProfilePolicy = DEFAULT_POLICY;
   private db: string | null = null;
-  /** Queries observed and not yet written: records are built at flush, off the queries' path. */
-  private pending: { q: QueryRecord; ctx: JobContext; carry: ScanSource | null; fingerprint?: string }[] = [];
+  /** Queries observed and not yet written. */
+  private pending: Pending[] = [];
+  /** Writes the pending records FLUSH_AFTER_MS after the first of them (unref'd: it keeps no process alive). */
+  private timer: NodeJS.Timeout | null = null;
+  /** How long a record may wait in memory (FLUSH_AFTER_MS; tests shorten it). */
+  flushAfterMs = FLUSH_AFTER_MS;
   /** The shapes of the store, read on the first query ('sampled' only). */
   private book: ShapeBook | null = null;
   /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
@@ -81,14 +114,9 @@ export class JobScope implements QueryObserver {
 
   private shapes(): ShapeBook {
     if (this.book === null) {
-      let text = '';
-      try {
-        if (this.db !== null) text = fs.readFileSync(shapesPath(this.db), 'utf8');
-      } catch {
-        // no book yet: every shape is new
-      }
-      this.book = text ? ShapeBook.parse(text) : new ShapeBook();
-      this.compact = text.length > COMPACT_BYTES;
+      const journal = this.db === null ? null : readTail(shapesPath(this.db), TAIL_BYTES);
+      this.book = journal ? ShapeBook.parse(journal.tail, journal.older) : new ShapeBook();
+      this.compact = (journal?.size ?? 0) > COMPACT_BYTES;
     }
     return this.book;
   }
@@ -112,7 +140,7 @@ export class JobScope implements QueryObserver {
   record(q: QueryRecord): void {
     if (!this.ctx) return;
     let carry: ScanSource | null = null;
-    let fingerprint: string | undefined;
+    let fingerprint: string | null = null;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
     if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
       const { key, fingerprint: fp } = this.keyOf(q.sql);
@@ -124,14 +152,25 @@ export class JobScope implements QueryObserver {
       this.changedShapes.add(key);
       carry = source ? null : (state?.source ?? null);
     }
-    this.pending.push({ q, ctx: this.ctx, carry, ...(fingerprint ? { fingerprint } : {}) });
+    // A fixed shape, no spread: see jobRecord.
+    const entry: Pending = { q, ctx: this.ctx, carry, fingerprint };
+    this.pending.push(entry);
+    if (this.pending.length === 1) {
+      holdUntilWritten(this);
+      this.timer = setTimeout(() => this.flush(), this.flushAfterMs);
+      this.timer.unref();
+    }
     // A long-running command (serve) writes its log as it goes.
     if (this.pending.length >= FLUSH_EVERY) this.flush();
   }
 
   /** The jobs observed and not yet flushed. */
   get records(): JobRecord[] {
-    return this.pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
+    return this.pending.map((p) => this.recordOf(p));
+  }
+
+  private recordOf(p: Pending): JobRecord {
+    return jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint ?? this.keyOf(p.q.sql).fingerprint);
   }
 
   /**
@@ -143,6 +182,11 @@ export class JobScope implements QueryObserver {
    */
   flush(): number {
     const pending = this.pending.splice(0);
+    unwritten.delete(this);
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     if (pending.length === 0 || this.db === null || !fs.existsSync(this.db)) return 0;
     if (this.book !== null && this.changedShapes.size > 0) {
       try {
@@ -162,12 +206,54 @@ export class JobScope implements QueryObserver {
     try {
       const spool = spoolPath(this.db);
       if ((fs.statSync(spool, { throwIfNoEntry: false })?.size ?? 0) > MAX_SPOOL_BYTES) return 0;
-      const records = pending.map((p) => jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint));
-      fs.appendFileSync(spool, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-      return records.length;
+      let text = '';
+      for (const p of pending) text += `${JSON.stringify(this.recordOf(p))}\n`;
+      fs.appendFileSync(spool, text);
+      return pending.length;
     } catch {
       return 0;
     }
+  }
+}
+
+/** How much of the shapes journal a run reads first (about 100 lines: a command's shapes over its last runs). */
+const TAIL_BYTES = 32 * 1024;
+
+/**
+ * The last `bytes` of a file from the start of a line, and a way to read what comes before;
+ * null when there is no file (no book yet: every shape is new).
+ */
+function readTail(file: string, bytes: number): { tail: string; older: (() => string) | null; size: number } | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.allocUnsafe(size - start);
+    const got = fs.readSync(fd, buf, 0, buf.length, start);
+    const chunk = buf.subarray(0, got);
+    if (start === 0) return { tail: chunk.toString('utf8'), older: null, size };
+    // The chunk starts inside a line: that line goes with the part before.
+    const cut = chunk.indexOf(10) + 1;
+    const headBytes = cut === 0 ? size : start + cut; // no line starts in the chunk: all of it is older
+    const older = (): string => {
+      const head = Buffer.allocUnsafe(headBytes);
+      const h = fs.openSync(file, 'r');
+      try {
+        return head.subarray(0, fs.readSync(h, head, 0, headBytes, 0)).toString('utf8');
+      } finally {
+        fs.closeSync(h);
+      }
+    };
+    return { tail: cut === 0 ? '' : chunk.subarray(cut).toString('utf8'), older, size };
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

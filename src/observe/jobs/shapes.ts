@@ -134,24 +134,76 @@ export const MAX_SHAPES = 500;
  * it changed, which costs about as much as the spool's append, where rewriting a file costs
  * milliseconds on ext4 (it flushes a file replaced by truncation or rename). The journal is
  * rewritten whole (compacted) only once it has grown past COMPACT_BYTES.
+ *
+ * A journal read back is only split into lines by key: a line is parsed when its shape is asked
+ * for. A run asks for the few shapes it runs, where parsing a journal near COMPACT_BYTES whole
+ * cost 1.3-6 ms a run (bench jobs), more than the log's whole budget for a short analysis. And
+ * a run may start from the journal's tail only (`older` reads the rest when a shape is not in
+ * it): a command run again finds its shapes in the latest lines.
  */
 export class ShapeBook {
   private readonly shapes: Map<string, ShapeState>;
+  /** Journal lines not parsed yet, by key, oldest first (the last line that reads as a state wins). */
+  private readonly raw = new Map<string, string[]>();
+  /** The part of the journal before the lines read so far, read when a shape is not in them. */
+  private older: (() => string) | null = null;
 
   constructor(entries: Iterable<[string, ShapeState]> = []) {
     this.shapes = new Map(entries);
   }
 
   get(key: string): ShapeState | undefined {
-    return this.shapes.get(key);
+    const known = this.shapes.get(key);
+    if (known !== undefined) return known;
+    let lines = this.raw.get(key);
+    if (lines === undefined && this.older !== null) {
+      this.readOlder();
+      lines = this.raw.get(key);
+    }
+    if (lines === undefined) return undefined;
+    this.raw.delete(key);
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const state = stateOf(lines[i] as string, key);
+      if (state !== null) {
+        this.shapes.set(key, state);
+        return state;
+      }
+    }
+    return undefined;
   }
 
   set(key: string, state: ShapeState): void {
+    this.raw.delete(key);
     this.shapes.set(key, state);
   }
 
+  /** The shapes that read back (every pending line parsed). */
   get size(): number {
+    this.parseAll();
     return this.shapes.size;
+  }
+
+  private parseAll(): void {
+    this.readOlder();
+    for (const key of [...this.raw.keys()]) this.get(key);
+  }
+
+  private readOlder(): void {
+    const read = this.older;
+    if (read === null) return;
+    this.older = null;
+    let text = '';
+    try {
+      text = read();
+    } catch {
+      return; // the book is a cache: what cannot be read costs a profile
+    }
+    const older = ShapeBook.parse(text);
+    for (const [key, lines] of older.raw) {
+      if (this.shapes.has(key)) continue; // set by this run, or read from a later line
+      const later = this.raw.get(key);
+      this.raw.set(key, later ? [...lines, ...later] : lines);
+    }
   }
 
   /** Journal lines for `keys` (each ends in a newline). */
@@ -159,30 +211,73 @@ export class ShapeBook {
     let out = '';
     for (const k of keys) {
       const st = this.shapes.get(k);
-      if (st) out += `${JSON.stringify({ k, s: { ...st, durations: st.durations.map(round2) } })}\n`;
+      // Written out field by field: no object spread on this path (see jobRecord).
+      if (st) {
+        const s: ShapeState = { source: st.source, profiledAt: st.profiledAt, since: st.since, durations: st.durations.map(round2), changed: st.changed, seenAt: st.seenAt };
+        out += `${JSON.stringify({ k, s })}\n`;
+      }
     }
     return out;
   }
 
   /** The whole journal, compacted: at most MAX_SHAPES shapes, the most recently seen. */
   compacted(): string {
+    this.parseAll();
     const kept = [...this.shapes].sort((a, b) => b[1].seenAt - a[1].seenAt).slice(0, MAX_SHAPES);
     return this.lines(kept.map(([k]) => k));
   }
 
-  /** A book from its journal; a line that is malformed is dropped (the book is a cache: losing it costs profiles, nothing else). */
-  static parse(text: string): ShapeBook {
+  /**
+   * A book from its journal, or from the journal's latest lines and a way to read the lines
+   * before them (`older`, read at most once, when a shape is not in the latest lines); a line
+   * that is malformed is dropped when its shape is asked for (the book is a cache: losing it
+   * costs profiles, nothing else).
+   */
+  static parse(text: string, older: (() => string) | null = null): ShapeBook {
     const book = new ShapeBook();
-    for (const line of text.split('\n')) {
-      if (!line) continue;
-      try {
-        const e = JSON.parse(line) as { k?: unknown; s?: unknown };
-        if (typeof e.k === 'string' && isState(e.s)) book.set(e.k, e.s);
-      } catch {
-        // a torn or foreign line
-      }
+    book.older = older;
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end === -1) end = text.length;
+      const line = text.slice(at, end);
+      at = end + 1;
+      const key = keyOf(line);
+      if (key === null) continue;
+      const lines = book.raw.get(key);
+      if (lines) lines.push(line);
+      else book.raw.set(key, [line]);
     }
     return book;
+  }
+}
+
+const KEY_HEAD = '{"k":"';
+const KEY_TAIL = '","s":';
+
+/** The key of a journal line: read off the line as `lines` writes it, else from the parsed line; null for what is no entry. */
+function keyOf(line: string): string | null {
+  if (!line) return null;
+  if (line.startsWith(KEY_HEAD)) {
+    const end = line.indexOf(KEY_TAIL, KEY_HEAD.length);
+    const key = end === -1 ? '' : line.slice(KEY_HEAD.length, end);
+    if (key && !key.includes('\\') && !key.includes('"')) return key;
+  }
+  try {
+    const e = JSON.parse(line) as { k?: unknown } | null;
+    return e && typeof e.k === 'string' ? e.k : null;
+  } catch {
+    return null; // a torn or foreign line
+  }
+}
+
+/** The state a journal line holds for `key`, or null when the line does not read as one. */
+function stateOf(line: string, key: string): ShapeState | null {
+  try {
+    const e = JSON.parse(line) as { k?: unknown; s?: unknown } | null;
+    return e && e.k === key && isState(e.s) ? e.s : null;
+  } catch {
+    return null;
   }
 }
 
