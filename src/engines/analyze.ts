@@ -79,7 +79,7 @@ export interface AnalyzeOptions extends TestSettings {
    * columns, its row count, and a relation of its first PROFILE_HEAD_ROWS rows in order that reads
    * less than a LIMIT (a Parquet file's first row group by file_row_number).
    */
-  known?: { columns?: ColumnInfo[]; rows?: number; head?: string } | undefined;
+  known?: { columns?: ColumnInfo[]; rows?: number; head?: string; nullGroups?: { column: string; rows: number } } | undefined;
 }
 
 export interface MetricResult {
@@ -327,7 +327,8 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // (--non-finite null, --winsorize's quantiles) or off DuckDB; otherwise they show in the moments
   // pass's sums, and the exact count (and its error) runs only when those are not clean.
   const finiteFirst = (opts.nonFinite ?? 'error') === 'null' || opts.winsorize !== undefined || store.name !== 'duckdb';
-  const grouped = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings);
+  const nullGroupRows = opts.known?.nullGroups?.column === group ? opts.known.nullGroups.rows : undefined;
+  const grouped = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings, nullGroupRows);
   const cleaned = grouped.relation;
   const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
   // The row count is still known when only NULL-group rows were left out (--non-finite null keeps
@@ -735,10 +736,10 @@ async function deduplicated(store: Engine, relation: string, unit: string, group
 }
 
 /** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */
-async function withoutNullGroup(store: Engine, relation: string, group: string, warnings: string[]): Promise<{ relation: string; dropped: number }> {
+async function withoutNullGroup(store: Engine, relation: string, group: string, warnings: string[], counted?: number): Promise<{ relation: string; dropped: number }> {
   const quoteIdent = store.dialect.ident;
-  const [row] = await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`);
-  const n = Number(row?.n ?? 0);
+  // `counted`: the caller counted them already (file mode, with the row count); --non-finite null keeps the rows.
+  const n = counted ?? Number((await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`))[0]?.n ?? 0);
   if (n === 0) return { relation, dropped: 0 };
   warnings.push(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with no ${group} (NULL) left out: they belong to no group`);
   return { relation: `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL) AS __grouped`, dropped: n };
