@@ -9,7 +9,7 @@ import { addToMetricHint } from '../core/options.js';
 import type { Store } from '../store/store.js';
 import { asEngine, type Engine } from './engine.js';
 import { buildMomentsQuery, type ColumnExpr, type MomentRequest, type RawCellKey } from './sql.js';
-import { MAX_LEVELS, describeRelation, levelKey, levelOf, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
+import { MAX_LEVELS, describeRelation, levelKey, levelOf, levelsFromCounts, profileRelation, requireColumn, winsorCaps, type ColumnInfo, type Levels } from './profile.js';
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
 import { srmTest } from '../stats/srm.js';
 import { adjustPValues, correctedAlphas } from '../stats/corrections.js';
@@ -74,6 +74,12 @@ export interface AnalyzeOptions extends TestSettings {
   defaultNulls: NullPolicy;
   /** The covariates were chosen by the tool, not named by the user: a constant or redundant one is expected, a note rather than a warning. */
   expectedDrops?: boolean;
+  /**
+   * What the caller already knows about `relation` (file mode), so the profile asks less: its
+   * columns, its row count, and a relation of its first PROFILE_HEAD_ROWS rows in order that reads
+   * less than a LIMIT (a Parquet file's first row group by file_row_number).
+   */
+  known?: { columns?: ColumnInfo[]; rows?: number; head?: string; nullGroups?: { column: string; rows: number } } | undefined;
 }
 
 export interface MetricResult {
@@ -254,13 +260,16 @@ interface CovariateColumn {
 
 const SRM_THRESHOLD = 0.001;
 
+/** A column is centred in the moments pass when |mean| > CENTRE_RATIO x its spread (see centreOf). */
+export const CENTRE_RATIO = 3;
+
 export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Promise<AnalyzeResult> {
   const store = asEngine(source);
   const d = store.dialect;
   const quoteIdent = d.ident;
   const warnings: string[] = [];
   const notes: string[] = [];
-  const columns = await describeRelation(store, opts.relation);
+  const columns = opts.known?.columns ?? (await describeRelation(store, opts.relation));
   const unit = requireColumn(columns, opts.unit, 'unit', opts.source).name;
   const group = requireColumn(columns, opts.group, 'group', opts.source).name;
   if (opts.metrics.length === 0 && (opts.percentiles ?? []).length === 0) throw new UserError('no metric to analyze', { hint: 'pass --metric <column>[,<column>...] or --ratio num/den', code: 'NO_METRIC', exitCode: 2 });
@@ -318,12 +327,19 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // (--non-finite null, --winsorize's quantiles) or off DuckDB; otherwise they show in the moments
   // pass's sums, and the exact count (and its error) runs only when those are not clean.
   const finiteFirst = (opts.nonFinite ?? 'error') === 'null' || opts.winsorize !== undefined || store.name !== 'duckdb';
-  const cleaned = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings);
+  const nullGroupRows = opts.known?.nullGroups?.column === group ? opts.known.nullGroups.rows : undefined;
+  const grouped = await withoutNullGroup(store, finiteFirst ? await finiteRelation(store, opts, checked, columns, warnings) : opts.relation, group, warnings, nullGroupRows);
+  const cleaned = grouped.relation;
   const relation = opts.dedupe === undefined ? cleaned : await deduplicated(store, cleaned, unit, group, opts.dedupe, warnings);
+  // The row count is still known when only NULL-group rows were left out (--non-finite null keeps
+  // every row); the cheaper head reads the file itself, so only for the relation as given.
+  const knownRows = opts.known?.rows;
   const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
     categorical: covInfos.filter((c) => !c.numeric).map((c) => c.name),
+    rows: knownRows !== undefined && relation === cleaned ? knownRows - grouped.dropped : undefined,
+    head: relation === opts.relation ? opts.known?.head : undefined,
   });
   if (profile.rows === 0) throw new UserError(`${opts.source} has no rows`, { hint: 'check the file or the experiment name', code: 'EMPTY' });
   for (const c of covInfos.filter((x) => !x.numeric)) await refuseMostlyNumericText(store, opts.relation, c.name, opts.source, profile.levels.get(c.name)?.numbers, profile.sampleRows === profile.rows);
@@ -338,6 +354,15 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
     const v = profile.means.get(name) ?? 0;
     return Number.isFinite(v) ? v : 0;
   };
+  // The moments pass subtracts that constant from a column only where it matters: a column whose
+  // mean is large against its spread (mean 1e9, sd 1) would lose every digit to cancellation in
+  // its raw sums of squares. Where |mean| <= 3 sd on the profiled rows, raw sums lose at most
+  // log10(1 + 3^2) = 1 of 16 digits, and the pass saves a subtraction per value (~10% of its CPU).
+  const centreOf = (name: string): number => {
+    const m = shiftOf(name);
+    const s = profile.spreads.get(name);
+    return s !== undefined && Math.abs(m) <= CENTRE_RATIO * s ? 0 : m;
+  };
   const caps = opts.winsorize !== undefined ? await winsorCaps(store, relation, [...new Set(metrics.flatMap((m) => (m.kind === 'value' ? [m.column] : [m.num, m.den])))], opts.winsorize) : new Map<string, number>();
 
   // Covariates: numeric columns imputed with their mean; categoricals one-hot with rare levels pooled.
@@ -346,23 +371,39 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // The moments pass groups by a categorical's raw value (as a plain GROUP BY over the file, no text
   // expression per row) when the profile saw few distinct values; the levels are mapped per cell.
   const scanKeys: (string | RawCellKey)[] = [];
-  for (const c of covInfos) {
-    if (c.numeric) {
-      covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(${d.double(quoteIdent(c.name))}, ${shiftOf(c.name)})` }] });
-    } else {
-      const levels = profile.levels.get(c.name) as Levels;
-      if (levels.pooled > 0) warnings.push(`covariate ${c.name}: rare levels pooled with "${levels.reference}"`);
-      if (levels.kept.length === 0) {
-        (opts.expectedDrops ? notes : warnings).push(`covariate ${c.name} left out: it has a single frequent level`);
+  // Categoricals whose levels come from the moments pass's own cells (profile.cellLevels): the pass
+  // groups by the stored value, each cell keyed by its text; once the exact counts give the levels,
+  // the cells are relabelled (kept level or "__other") and folded. Their SQL does not depend on the
+  // levels, so the query planned before and after is the same.
+  const fromCells = new Map<string, { key: number; levels?: Levels }>(profile.cellLevels.map((c) => [c, { key: -1 }]));
+  const levelWarning = (c: string, levels: Levels): void => {
+    if (levels.pooled > 0) warnings.push(`covariate ${c}: rare levels pooled with "${levels.reference}"`);
+    if (levels.kept.length === 0) (opts.expectedDrops ? notes : warnings).push(`covariate ${c} left out: it has a single frequent level`);
+  };
+  const planCovariates = (first: boolean): void => {
+    covariates.length = 0;
+    cellKeys.length = 0;
+    scanKeys.length = 0;
+    for (const c of covInfos) {
+      if (c.numeric) {
+        covariates.push({ source: c.name, columns: [{ name: c.name, expr: `coalesce(${d.double(quoteIdent(c.name))}, ${shiftOf(c.name)})` }] });
         continue;
       }
+      const cells = fromCells.get(c.name);
+      const levels = cells ? cells.levels : (profile.levels.get(c.name) as Levels);
+      if (first && levels) levelWarning(c.name, levels);
+      const kept = levels?.kept ?? [];
+      if (!cells && kept.length === 0) continue;
       // Indicators are folded from per-cell statistics: the moments query groups by this key.
       const key = cellKeys.length;
-      cellKeys.push(levelKey(c.name, levels.kept, d));
-      scanKeys.push(store.name === 'duckdb' && levels.seen <= MAX_LEVELS ? { raw: quoteIdent(c.name), label: (cell) => levelOf(cell, levels.kept, d) } : levelKey(c.name, levels.kept, d));
-      covariates.push({ source: c.name, columns: levels.kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
+      if (cells) cells.key = key;
+      cellKeys.push(kept.length > 0 ? levelKey(c.name, kept, d) : d.literal('__other'));
+      if (cells) scanKeys.push({ raw: quoteIdent(c.name), label: (cell) => `coalesce(${d.text(cell)}, ${d.literal('(null)')})` });
+      else scanKeys.push(store.name === 'duckdb' && (levels as Levels).seen <= MAX_LEVELS ? { raw: quoteIdent(c.name), label: (cell) => levelOf(cell, kept, d) } : levelKey(c.name, kept, d));
+      covariates.push({ source: c.name, columns: kept.map((l) => ({ name: `${c.name}=${l}`, expr: '', indicator: { key, level: l } })) });
     }
-  }
+  };
+  planCovariates(true);
   const covFor = (m: AnalysisMetric): CovariateColumn[] => {
     if (method === 'none') return [];
     // CUPED on a ratio with its pre-period numerator and denominator: one covariate, the
@@ -385,33 +426,37 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // One moments request per metric; NULL counts ride along in the same pass.
   const requests: MomentRequest[] = [];
   const policies = new Map<string, NullPolicy>();
-  for (const m of metrics) {
-    const covCols = covFor(m).flatMap((c) => c.columns);
-    const covShift = covCols.map((c) => (c.name.includes('=') ? 0 : shiftOf(c.name)));
-    if (m.kind === 'value') {
-      const policy = m.nulls ?? opts.defaultNulls;
-      policies.set(m.name, policy);
-      let y = d.double(quoteIdent(m.column));
-      if (policy === 'zero') y = `coalesce(${y}, 0)`;
-      y = capped(y, caps.get(m.column));
-      requests.push({
-        key: m.name,
-        ...(policy === 'drop' ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
-        columns: [{ name: m.name, expr: y }, ...covCols],
-        shift: [shiftOf(m.column), ...covShift],
-      });
-    } else {
-      requests.push({
-        key: m.name,
-        columns: [
-          { name: `${m.name}:num`, expr: capped(`coalesce(${d.double(quoteIdent(m.num))}, 0)`, caps.get(m.num)) },
-          { name: `${m.name}:den`, expr: capped(`coalesce(${d.double(quoteIdent(m.den))}, 0)`, caps.get(m.den)) },
-          ...covCols,
-        ],
-        shift: [shiftOf(m.num), shiftOf(m.den), ...covShift],
-      });
+  const planRequests = (): void => {
+    requests.length = 0;
+    for (const m of metrics) {
+      const covCols = covFor(m).flatMap((c) => c.columns);
+      const covShift = covCols.map((c) => (c.name.includes('=') ? 0 : centreOf(c.name)));
+      if (m.kind === 'value') {
+        const policy = m.nulls ?? opts.defaultNulls;
+        policies.set(m.name, policy);
+        let y = d.double(quoteIdent(m.column));
+        if (policy === 'zero') y = `coalesce(${y}, 0)`;
+        y = capped(y, caps.get(m.column));
+        requests.push({
+          key: m.name,
+          ...(policy === 'drop' ? { filter: `${quoteIdent(m.column)} IS NOT NULL` } : {}),
+          columns: [{ name: m.name, expr: y }, ...covCols],
+          shift: [centreOf(m.column), ...covShift],
+        });
+      } else {
+        requests.push({
+          key: m.name,
+          columns: [
+            { name: `${m.name}:num`, expr: capped(`coalesce(${d.double(quoteIdent(m.num))}, 0)`, caps.get(m.num)) },
+            { name: `${m.name}:den`, expr: capped(`coalesce(${d.double(quoteIdent(m.den))}, 0)`, caps.get(m.den)) },
+            ...covCols,
+          ],
+          shift: [centreOf(m.num), centreOf(m.den), ...covShift],
+        });
+      }
     }
-  }
+  };
+  planRequests();
   const counted = [...new Set([...metricCols, ...numericCovs])];
   const extra: Record<string, string> = { __rows: 'COUNT(*)' };
   counted.forEach((c) => (extra[`nn:${c}`] = `COUNT(${quoteIdent(c)})`));
@@ -420,11 +465,34 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   if (!finiteFirst) for (const c of checked.filter((x) => !read.includes(quoteIdent(x)))) extra[`sq:${c}`] = `SUM(${d.double(quoteIdent(c))} * ${d.double(quoteIdent(c))})`;
   // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
   for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = d.count(`coalesce(${d.double(quoteIdent(m.den))}, 0) <> 0`);
-  const query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, scanKeys, d);
+  let query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, scanKeys, d);
   const rows = await store.all(query.sql);
   // NaN or Infinity in a column makes its sums NaN or infinite, a value beyond 1e150 its sum of squares
   // at least 1e300: only then the exact count runs (it throws the error naming column and rows).
   if (!finiteFirst && rows.some((row) => Object.values(row).some((v) => typeof v === 'number' && !(Math.abs(v) < 1e300)))) await finiteRelation(store, opts, checked, columns, warnings);
+  if (fromCells.size > 0) {
+    // Exact levels (and the numbers screen) from the cells, then the cells relabelled and the
+    // requests planned with the indicators of the kept levels.
+    const cellRows = (row: Record<string, unknown>): number => query.extras([row]).get('__rows')?.values().next().value ?? 0;
+    for (const [c, cells] of fromCells) {
+      const counts = new Map<string, number>();
+      for (const row of rows) counts.set(String(row[`__k${cells.key}`]), (counts.get(String(row[`__k${cells.key}`])) ?? 0) + cellRows(row));
+      await refuseNumericCells(store, c, opts.source, counts);
+      cells.levels = levelsFromCounts([...counts].map(([level, n]) => ({ level, n })), profile.rows);
+      levelWarning(c, cells.levels);
+    }
+    planCovariates(false);
+    planRequests();
+    const labelled = buildMomentsQuery(relation, quoteIdent(group), requests, extra, scanKeys, d);
+    if (labelled.sql !== query.sql) throw new Error('internal: the moments query changed once the levels were known');
+    query = labelled;
+    for (const row of rows) {
+      for (const cells of fromCells.values()) {
+        const label = String(row[`__k${cells.key}`]);
+        row[`__k${cells.key}`] = cells.levels?.kept.includes(label) ? label : '__other';
+      }
+    }
+  }
   const moments = query.decode(rows);
   const extras = query.extras(rows);
   const groups = extras.get('__rows') as Map<string, number>;
@@ -615,6 +683,27 @@ async function refuseMostlyNumericText(store: Engine, relation: string, column: 
   });
 }
 
+/**
+ * The numbers screen of refuseMostlyNumericText on exact counts per value (the moments pass's cells
+ * of a categorical, NULL as "(null)"): values that TRY_CAST cannot read as a number are asked of
+ * DuckDB only when some value has a digit (else none is a number and the column is plain text).
+ */
+async function refuseNumericCells(store: Engine, column: string, source: string, counts: Map<string, number>): Promise<void> {
+  const values = [...counts].filter(([v]) => v !== '(null)');
+  if (!values.some(([v]) => /[0-9]/.test(v))) return;
+  const d = store.dialect;
+  const found = await store.all<{ v: string }>(`SELECT v FROM (VALUES ${values.map(([v]) => `(${d.literal(v)})`).join(', ')}) AS t(v) WHERE TRY_CAST(v AS DOUBLE) IS NULL`);
+  const badValues = new Set(found.map((r) => String(r.v)));
+  const n = values.reduce((a, [, k]) => a + k, 0);
+  const bad = values.filter(([v]) => badValues.has(v)).reduce((a, [, k]) => a + k, 0);
+  if (!(bad > 0 && n - bad >= 0.9 * n)) return;
+  const example = values.find(([v]) => badValues.has(v))?.[0] ?? '';
+  throw new UserError(`covariate ${column} of ${source} is numeric except for ${bad.toLocaleString('en-US')} value${bad === 1 ? '' : 's'} that ${bad === 1 ? 'is' : 'are'} not a number (e.g. "${stripControl(example).slice(0, 40)}")`, {
+    hint: 'fix or blank those values (a blank is filled with the mean); a text column would be treated as categorical',
+    code: 'NOT_NUMERIC',
+  });
+}
+
 /** Rows beyond the first per unit, units with several rows, and units seen in several groups (one GROUP BY unit pass). */
 async function duplicateUnits(store: Engine, relation: string, unit: string, group: string): Promise<{ rows: number; units: number; crossArm: number }> {
   const d = store.dialect;
@@ -647,13 +736,13 @@ async function deduplicated(store: Engine, relation: string, unit: string, group
 }
 
 /** Rows with a NULL group belong to no arm: they are left out and counted in a warning (not a group named "null"). */
-async function withoutNullGroup(store: Engine, relation: string, group: string, warnings: string[]): Promise<string> {
+async function withoutNullGroup(store: Engine, relation: string, group: string, warnings: string[], counted?: number): Promise<{ relation: string; dropped: number }> {
   const quoteIdent = store.dialect.ident;
-  const [row] = await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`);
-  const n = Number(row?.n ?? 0);
-  if (n === 0) return relation;
+  // `counted`: the caller counted them already (file mode, with the row count); --non-finite null keeps the rows.
+  const n = counted ?? Number((await store.all(`SELECT count(*) AS n FROM ${relation} WHERE ${quoteIdent(group)} IS NULL`))[0]?.n ?? 0);
+  if (n === 0) return { relation, dropped: 0 };
   warnings.push(`${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'} with no ${group} (NULL) left out: they belong to no group`);
-  return `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL) AS __grouped`;
+  return { relation: `(SELECT * FROM ${relation} WHERE ${quoteIdent(group)} IS NOT NULL) AS __grouped`, dropped: n };
 }
 
 function numericColumn(columns: ColumnInfo[], name: string, role: string, source: string): string {

@@ -44,6 +44,11 @@ export interface Engine {
 
 const DUCKDB_NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
 
+/** A column as DuckDB's DESCRIBE gives it (name and type), with whether analyze reads it as a number. */
+export function duckdbColumn(name: string, type: string): EngineColumn {
+  return { name, type, numeric: DUCKDB_NUMERIC.test(type) };
+}
+
 /** Rough size of rows as the bytes of their JSON text (what came back, engine-independent). */
 export function resultBytes(rows: unknown[]): number {
   return Buffer.byteLength(JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
@@ -89,7 +94,7 @@ export class DuckDBEngine implements Engine {
 
   async columns(relation: string): Promise<EngineColumn[]> {
     const rows = await this.store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${relation}`);
-    return rows.map((r) => ({ name: r.column_name, type: r.column_type, numeric: DUCKDB_NUMERIC.test(r.column_type) }));
+    return rows.map((r) => duckdbColumn(r.column_name, r.column_type));
   }
 
   async materialize(name: string, select: string): Promise<string> {

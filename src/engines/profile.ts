@@ -84,14 +84,38 @@ export interface Profile {
   sampleUnits: number;
   /** Mean of each numeric column on the sample (a centring constant; any constant is exact). */
   means: Map<string, number>;
+  /**
+   * Root mean square deviation of each numeric column on the same rows, from plain AVG(x * x) (so
+   * rough where |mean| >> spread: it only decides whether the centring subtraction is needed).
+   */
+  spreads: Map<string, number>;
   levels: Map<string, Levels>;
+  /**
+   * Categorical columns with at most maxLevels distinct values in the first rows of a Parquet file
+   * read in place: no levels here, the moments pass groups by their stored value and its cells
+   * give the exact levels (levelsFromCounts) and the numbers screen; absent from `levels`.
+   */
+  cellLevels: string[];
 }
 
-export async function profileRelation(source: Store | Engine, relation: string, opts: { unit: string; numeric: string[]; categorical: string[]; maxLevels?: number }): Promise<Profile> {
+export interface ProfileOptions {
+  unit: string;
+  numeric: string[];
+  categorical: string[];
+  maxLevels?: number;
+  /** The relation's row count when the caller knows it (one COUNT(*) fewer). */
+  rows?: number | undefined;
+  /**
+   * A relation of the relation's first PROFILE_HEAD_ROWS rows in order that reads less than a LIMIT
+   * (a Parquet file's first row group, by file_row_number: no single-thread setting, half the CPU).
+   */
+  head?: string | undefined;
+}
+
+export async function profileRelation(source: Store | Engine, relation: string, opts: ProfileOptions): Promise<Profile> {
   const store = asEngine(source);
   const d = store.dialect;
-  const [countRow] = await store.all(`SELECT COUNT(*) AS n FROM ${relation}`);
-  const rows = Number(countRow?.n ?? 0);
+  const rows = opts.rows ?? Number((await store.all(`SELECT COUNT(*) AS n FROM ${relation}`))[0]?.n ?? 0);
   const pct = Math.min(100, (PROFILE_SAMPLE_ROWS / Math.max(rows, 1)) * 100);
   // Sampling syntax differs per engine and only works on base tables in some: warehouses profile the
   // whole relation (one more aggregate pass; the means are only centring constants, any one is exact).
@@ -104,16 +128,28 @@ export async function profileRelation(source: Store | Engine, relation: string, 
   // of a large relation costs more than the analysis (on a ClickHouse Distributed table every shard
   // ships its whole set of units to be merged).
   const headRows = d.name === 'duckdb' ? PROFILE_HEAD_ROWS : PROFILE_SAMPLE_ROWS;
-  const head = rows <= headRows ? relation : `(SELECT * FROM ${relation} LIMIT ${headRows}) AS __head`;
+  const given = rows > headRows && d.name === 'duckdb' ? opts.head : undefined;
+  const head = rows <= headRows ? relation : (given ?? `(SELECT * FROM ${relation} LIMIT ${headRows}) AS __head`);
   const parts = ['COUNT(*) AS n', `COUNT(DISTINCT ${d.ident(opts.unit)}) AS units`];
-  opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`));
-  const [row] = await (small ? store.all(`SELECT ${parts.join(', ')} FROM ${head}`) : oneThread(store, `SELECT ${parts.join(', ')} FROM ${head}`));
+  opts.numeric.forEach((c, i) => parts.push(`AVG(${d.double(d.ident(c))}) AS mu${i}`, `AVG(${d.double(d.ident(c))} * ${d.double(d.ident(c))}) AS sq${i}`));
+  // On a Parquet file read in place, the categoricals' distinct values in the same first rows say
+  // whether the moments pass can group by their stored value and read the levels from its cells.
+  const cats = given ? opts.categorical : [];
+  cats.forEach((c, i) => parts.push(`COUNT(DISTINCT ${d.ident(c)}) AS k${i}`));
+  const sql = `SELECT ${parts.join(', ')} FROM ${head}`;
+  const [row] = await (small || given ? store.all(sql) : oneThread(store, sql));
   const means = new Map<string, number>();
-  opts.numeric.forEach((c, i) => means.set(c, Number(row?.[`mu${i}`] ?? 0)));
+  const spreads = new Map<string, number>();
+  opts.numeric.forEach((c, i) => {
+    const mu = Number(row?.[`mu${i}`] ?? 0);
+    means.set(c, mu);
+    spreads.set(c, Math.sqrt(Math.max(0, Number(row?.[`sq${i}`] ?? 0) - mu * mu)));
+  });
   const sampleRows = Number(row?.n ?? 0);
+  const cellLevels = cats.filter((c, i) => Number(row?.[`k${i}`] ?? Infinity) <= (opts.maxLevels ?? MAX_LEVELS));
   const levels = new Map<string, Levels>();
-  for (const c of opts.categorical) levels.set(c, await categoricalLevels(store, sample, c, small ? rows : undefined, opts.maxLevels)); // small: the levels read the whole relation
-  return { rows, sampleRows, sampleUnits: Number(row?.units ?? 0), means, levels };
+  for (const c of opts.categorical.filter((x) => !cellLevels.includes(x))) levels.set(c, await categoricalLevels(store, sample, c, small ? rows : undefined, opts.maxLevels)); // small: the levels read the whole relation
+  return { rows, sampleRows, sampleUnits: Number(row?.units ?? 0), means, spreads, levels, cellLevels };
 }
 
 /**
@@ -145,12 +181,25 @@ async function categoricalLevels(store: Engine, relation: string, column: string
     `SELECT ${level} AS __level, COUNT(*) AS n${known === undefined ? ', SUM(COUNT(*)) OVER () AS total' : ''}${screen} FROM ${relation} GROUP BY __level ORDER BY n DESC, __level LIMIT ${maxLevels + 1}`,
   );
   const total = known ?? Number(found[0]?.total ?? 0);
-  const rows = found.map((r) => ({ v: String(r.__level), n: Number(r.n) }));
-  const minCount = Math.max(30, Math.ceil(total * 0.005));
-  const frequent = rows.filter((r) => Number(r.n) >= minCount).slice(0, maxLevels);
-  const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
   const numbers = screen ? { values: Number(found[0]?.__values ?? 0), bad: Number(found[0]?.__bad ?? 0) } : undefined;
-  return { kept: frequent.slice(1).map((r) => r.v), reference, pooled: rows.length - frequent.length, seen: rows.length, ...(numbers ? { numbers } : {}) };
+  return { ...levelsFromCounts(found.map((r) => ({ level: String(r.__level), n: Number(r.n) })), total, maxLevels), ...(numbers ? { numbers } : {}) };
+}
+
+/**
+ * Levels from counts per level (text, NULL as "(null)"): the most frequent is the reference, the
+ * next ones with at least max(30, 0.5% of `total`) units are kept (up to maxLevels in all), the
+ * rest pooled with the reference; ties ranked by the level's text. Counts of a sample, or of every
+ * row (the moments pass's cells). `seen` counts up to maxLevels + 1, as the sample query does.
+ */
+export function levelsFromCounts(counts: { level: string; n: number }[], total: number, maxLevels = MAX_LEVELS): Omit<Levels, 'numbers'> {
+  const rows = [...counts]
+    .sort((a, b) => b.n - a.n || (a.level < b.level ? -1 : a.level > b.level ? 1 : 0))
+    .slice(0, maxLevels + 1)
+    .map((r) => ({ v: r.level, n: r.n }));
+  const minCount = Math.max(30, Math.ceil(total * 0.005));
+  const frequent = rows.filter((r) => r.n >= minCount).slice(0, maxLevels);
+  const reference = frequent[0]?.v ?? rows[0]?.v ?? '';
+  return { kept: frequent.slice(1).map((r) => r.v), reference, pooled: rows.length - frequent.length, seen: rows.length };
 }
 
 /** Exact upper caps at `quantile` for each column (one pass). */

@@ -7,11 +7,11 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
 import { describeFile, detectFormat, type FileFormat } from '../store/import.js';
-import { analyze, type AnalysisMetric, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
-import { asEngine, type Engine } from './engine.js';
+import { analyze, type AnalysisMetric, type AnalyzeOptions, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
+import { asEngine, duckdbColumn, type Engine } from './engine.js';
 import { analyzeExperiment } from './experiment.js';
 import { engineTables, openEngine, type EngineChoice } from './open.js';
-import { describeRelation } from './profile.js';
+import { PROFILE_HEAD_ROWS, describeRelation } from './profile.js';
 
 export interface AnalysisRequest extends TestSettings {
   cwd: string;
@@ -62,6 +62,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
   const isFile = fs.existsSync(file) || DATA_EXT.test(data);
   let store: Store;
   let relation: string;
+  let known: Known | undefined;
   if (isFile) {
     if (fs.existsSync(file) && fs.statSync(file).isFile() && fs.statSync(file).size === 0) {
       throw new UserError(`${data} is empty`, { hint: 'export the unit-level data again: a header line and one row per unit', code: 'EMPTY' });
@@ -69,9 +70,23 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     store = await Store.memory({ migrate: false });
     try {
       const { reader, columns } = await describeFile(store, file);
-      await store.run(fileRelationSql(detectFormat(file), reader, columns.map((c) => c.name), usedColumns(req), req.dedupe));
-      const [count] = await store.all('SELECT count(*) AS n FROM __data');
-      if (Number(count?.n ?? 0) === 0) throw new UserError(`${data} has a header but no rows`, { hint: 'export the unit-level data again: one row per unit under the header', code: 'EMPTY' });
+      const format = detectFormat(file);
+      await store.run(fileRelationSql(format, reader, columns.map((c) => c.name), usedColumns(req), req.dedupe));
+      // The rows with no group are counted in the same query when the group column is named exactly.
+      const group = columns.some((c) => c.name === req.group) ? req.group : undefined;
+      const [count] = await store.all(`SELECT count(*) AS n${group ? `, count(*) FILTER (WHERE ${quoteIdent(group)} IS NULL) AS nulls` : ''} FROM __data`);
+      const rows = Number(count?.n ?? 0);
+      if (rows === 0) throw new UserError(`${data} has a header but no rows`, { hint: 'export the unit-level data again: one row per unit under the header', code: 'EMPTY' });
+      // A Parquet file read in place: the view's columns are the file's (no second DESCRIBE), and
+      // its first rows are read by row number.
+      const inPlace = format === 'parquet' && req.dedupe !== 'first';
+      const head = inPlace ? parquetHead(reader, columns.map((c) => c.name)) : undefined;
+      known = {
+        rows,
+        ...(group ? { nullGroups: { column: group, rows: Number(count?.nulls ?? 0) } } : {}),
+        ...(head ? { head } : {}),
+        ...(inPlace ? { columns: columns.map((c) => duckdbColumn(c.name, c.type)) } : {}),
+      };
     } catch (error) {
       store.close();
       throw error;
@@ -90,7 +105,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     relation = quoteIdent(data);
   }
   try {
-    return await analyzeTable(asEngine(store), relation, req, common);
+    return await analyzeTable(asEngine(store), relation, req, common, known);
   } finally {
     store.close();
   }
@@ -133,11 +148,25 @@ export function fileRelationSql(format: FileFormat, reader: string, fileColumns:
   return `CREATE TEMP TABLE __data AS SELECT ${list} FROM ${reader}`;
 }
 
+/**
+ * The first PROFILE_HEAD_ROWS rows of a Parquet file read in place (the __data view), by row
+ * number: the reader skips every row group past the first, on any number of threads. A LIMIT
+ * must run on one thread not to decode a row group per thread, and costs about twice the CPU.
+ * None when the file has a column of that name.
+ */
+export function parquetHead(reader: string, fileColumns: string[]): string | undefined {
+  if (!/^read_parquet\(.*\)$/s.test(reader) || fileColumns.some((c) => c.toLowerCase() === 'file_row_number')) return undefined;
+  return `(SELECT * EXCLUDE (file_row_number) FROM ${reader.slice(0, -1)}, file_row_number = true) WHERE file_row_number < ${PROFILE_HEAD_ROWS}) AS __head`;
+}
+
 /** Table mode on any engine: one unit-level relation. */
-async function analyzeTable(engine: Engine, relation: string, req: AnalysisRequest, common: TestSettings): Promise<AnalyzeResult> {
+type Known = NonNullable<AnalyzeOptions['known']>;
+
+async function analyzeTable(engine: Engine, relation: string, req: AnalysisRequest, common: TestSettings, known?: Known): Promise<AnalyzeResult> {
   const metrics: AnalysisMetric[] = [...req.metrics.map((m) => ({ name: m, kind: 'value' as const, column: m })), ...req.ratios];
   // CUPED with no covariates: use pre_<metric> when the data has it.
-  const cols = (await describeRelation(engine, relation)).map((c) => c.name);
+  const described = known?.columns ?? (await describeRelation(engine, relation));
+  const cols = described.map((c) => c.name);
   const withPre = metrics.map((m) => (m.kind === 'value' && req.covariates.length === 0 && req.method === 'cuped' && cols.includes(`pre_${m.column}`) ? { ...m, covariates: [`pre_${m.column}`] } : m));
   return analyze(engine, {
     ...common,
@@ -149,6 +178,7 @@ async function analyzeTable(engine: Engine, relation: string, req: AnalysisReque
     metrics: withPre,
     covariates: req.covariates,
     defaultNulls: req.nulls ?? 'zero',
+    known: { ...known, columns: described },
   });
 }
 
