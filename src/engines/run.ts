@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
-import { describeFile, detectFormat, type FileFormat } from '../store/import.js';
+import { csvReadError, describeFile, detectFormat, type FileFormat } from '../store/import.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
 import { asEngine, type Engine } from './engine.js';
 import { analyzeExperiment } from './experiment.js';
@@ -26,6 +26,8 @@ export interface AnalysisRequest extends TestSettings {
   covariates: string[];
   nulls?: NullPolicy | undefined;
   preDays: number;
+  /** File mode: read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell). */
+  keepNa?: boolean | undefined;
   /** A warehouse to compute the sums in (null/absent: the DuckDB project store). */
   engine?: EngineChoice | null | undefined;
 }
@@ -68,8 +70,10 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     }
     store = await Store.memory({ migrate: false });
     try {
-      const { reader, columns } = await describeFile(store, file);
-      await store.run(fileRelationSql(detectFormat(file), reader, columns.map((c) => c.name), usedColumns(req), req.dedupe));
+      const { reader, columns } = await describeFile(store, file, { keepNa: req.keepNa });
+      await store.run(fileRelationSql(detectFormat(file), reader, columns.map((c) => c.name), usedColumns(req), req.dedupe)).catch((error: unknown) => {
+        throw csvReadError(file, error) ?? error;
+      });
       const [count] = await store.all('SELECT count(*) AS n FROM __data');
       if (Number(count?.n ?? 0) === 0) throw new UserError(`${data} has a header but no rows`, { hint: 'export the unit-level data again: one row per unit under the header', code: 'EMPTY' });
     } catch (error) {
