@@ -52,6 +52,7 @@ interface AnalyzeFlags extends SourceFlags {
   nulls?: NullPolicy;
   nonFinite?: NonFinitePolicy;
   dedupe?: DedupePolicy;
+  keepNa?: boolean;
   weights?: string;
   wide?: boolean;
   save: boolean;
@@ -173,6 +174,7 @@ export function analyzeCommand(app: App): Command {
     .addOption(new Option('--nulls <policy>', 'NULL metric values: zero (default: a unit with no value counts as 0) or drop (left out of that metric)').choices(['zero', 'drop']))
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in metrics and covariates: error (default) or null (treated as missing, then --nulls applies)').choices(['error', 'null']))
     .addOption(new Option('--dedupe <how>', 'units with several rows or in several groups: first (keep each unit\'s first row) or exclude (drop them); default: warn').choices(['first', 'exclude']))
+    .option('--keep-na', 'file mode: read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell; e.g. a country column with NA for Namibia)')
     .option('--weights <group=w,...>', 'expected split for the SRM check (default: equal)')
     .option('--segments <columns>', 'effect per segment value of these columns (e.g. country,platform; store mode: user properties), CUPED/CUPAC inside each, Cochran\'s Q per column, BH across segments')
     .option('--percentile <metric:p>', 'percentile metric(s), comma-separated, e.g. revenue:0.9: the quantile difference with a density-based CI')
@@ -240,6 +242,7 @@ Examples:
         nulls: flags.nulls,
         nonFinite: flags.nonFinite,
         dedupe: flags.dedupe,
+        keepNa: flags.keepNa,
         segments: parseList(flags.segments),
         percentiles: parsePercentiles(flags.percentile),
       }).catch((error: unknown) => {

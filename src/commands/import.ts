@@ -19,6 +19,7 @@ export function importCommand(app: App): Command {
     .option('--map <target=source>', 'take a table column from a differently named file column (repeatable)', collectMap, {})
     .option('--replace', 'overwrite rows whose key already exists (default: refuse)')
     .addOption(new Option('--non-finite <policy>', 'NaN / Infinity in number columns: error (default), null (store NULL) or keep').choices(['error', 'null', 'keep']))
+    .option('--keep-na', 'read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell; e.g. a country column with NA for Namibia)')
     .addHelpText(
       'after',
       `
@@ -30,13 +31,13 @@ Examples:
   $ statsig-hack import users.csv --into users
   $ statsig-hack import events.parquet --into events --map unit_id=user_id --map ts=timestamp`,
     )
-    .action(async (file: string, opts: { into: string; map: Record<string, string>; replace?: boolean; nonFinite?: NonFinitePolicy }, cmd: Command) => {
+    .action(async (file: string, opts: { into: string; map: Record<string, string>; replace?: boolean; nonFinite?: NonFinitePolicy; keepNa?: boolean }, cmd: Command) => {
       const ctx = await app.context(cmd);
       const { Store } = await import('../store/store.js');
       const { importFile } = await import('../store/import.js');
       const store = await Store.open(ctx.settings.db.value, { create: true });
       try {
-        const result = await importFile(store, { file: path.resolve(ctx.cwd, file), table: opts.into, map: opts.map, replace: Boolean(opts.replace), nonFinite: opts.nonFinite });
+        const result = await importFile(store, { file: path.resolve(ctx.cwd, file), table: opts.into, map: opts.map, replace: Boolean(opts.replace), nonFinite: opts.nonFinite, keepNa: Boolean(opts.keepNa) });
         if (result.non_finite) {
           const counts = Object.entries(result.non_finite.rows).map(([c, n]) => `${c}: ${n.toLocaleString('en-US')} row${n === 1 ? '' : 's'}`);
           ctx.out.warn(`NaN or Infinity ${result.non_finite.policy === 'null' ? 'stored as NULL' : 'stored as is'} in ${counts.join(', ')} (--non-finite ${result.non_finite.policy})`);

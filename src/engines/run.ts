@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { Store, quoteIdent } from '../store/store.js';
-import { describeFile, detectFormat, type FileFormat } from '../store/import.js';
+import { csvReadError, describeFile, detectFormat, type FileFormat } from '../store/import.js';
 import { analyze, type AnalysisMetric, type AnalyzeOptions, type AnalyzeResult, type NullPolicy, type TestSettings } from './analyze.js';
 import { asEngine, duckdbColumn, type Engine } from './engine.js';
 import { analyzeExperiment } from './experiment.js';
@@ -26,6 +26,8 @@ export interface AnalysisRequest extends TestSettings {
   covariates: string[];
   nulls?: NullPolicy | undefined;
   preDays: number;
+  /** File mode: read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell). */
+  keepNa?: boolean | undefined;
   /** A warehouse to compute the sums in (null/absent: the DuckDB project store). */
   engine?: EngineChoice | null | undefined;
 }
@@ -69,9 +71,11 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     }
     store = await Store.memory({ migrate: false });
     try {
-      const { reader, columns } = await describeFile(store, file);
+      const { reader, columns } = await describeFile(store, file, { keepNa: req.keepNa });
       const format = detectFormat(file);
-      await store.run(fileRelationSql(format, reader, columns.map((c) => c.name), usedColumns(req), req.dedupe));
+      await store.run(fileRelationSql(format, reader, columns.map((c) => c.name), usedColumns(req), req.dedupe)).catch((error: unknown) => {
+        throw csvReadError(file, error) ?? error;
+      });
       // The rows with no group are counted in the same query when the group column is named exactly.
       const group = columns.some((c) => c.name === req.group) ? req.group : undefined;
       const [count] = await store.all(`SELECT count(*) AS n${group ? `, count(*) FILTER (WHERE ${quoteIdent(group)} IS NULL) AS nulls` : ''} FROM __data`);

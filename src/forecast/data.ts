@@ -166,18 +166,26 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
   }
 
   const valueExpr = await numericColumn(store, reader, spec.value, valueType, '--value must name a numeric column');
-  const groupExpr = spec.by ? `CAST(${quoteIdent(spec.by)} AS VARCHAR)` : 'NULL';
+  // A missing group (empty, NA, null, ...: the value column's markers) is no group: those rows are
+  // left out and counted, as pandas' groupby drops NaN keys (not a series named "NA").
+  const groupExpr = spec.by ? `CASE WHEN ${missingText(quoteIdent(spec.by))} THEN NULL ELSE CAST(${quoteIdent(spec.by)} AS VARCHAR) END` : 'NULL';
+  const kept = spec.by ? 't IS NOT NULL AND g IS NOT NULL' : 't IS NOT NULL';
+  let ng = 0;
   let rows: SeriesRow[];
   const xSelect = regressorExprs.map((e, j) => `, ${e} AS x${j}`).join('');
   const xAgg = regressorExprs.map((_, j) => `, avg(x${j}) FILTER (WHERE isfinite(x${j})) AS x${j}`).join('');
   try {
-    const nullTimes = await store.all<{ n: number }>(`SELECT count(*) AS n FROM (SELECT ${timeExpr} AS t FROM ${reader}) WHERE t IS NULL`);
-    const nt = Number(nullTimes[0]?.n ?? 0);
+    const nulls = await store.all<{ nt: number; ng: number }>(
+      `SELECT count(*) FILTER (WHERE t IS NULL) AS nt, count(*) FILTER (WHERE t IS NOT NULL AND g IS NULL) AS ng FROM (SELECT ${timeExpr} AS t, ${groupExpr} AS g FROM ${reader})`,
+    );
+    const nt = Number(nulls[0]?.nt ?? 0);
     if (nt > 0) warnings.push(`${nt} row${nt === 1 ? '' : 's'} without a value in "${spec.time}" skipped`);
+    ng = spec.by ? Number(nulls[0]?.ng ?? 0) : 0;
+    if (ng > 0) warnings.push(`${ng.toLocaleString('en-US')} row${ng === 1 ? '' : 's'} with no ${spec.by} (empty, NA, null, ...) left out: they belong to no group`);
     rows = await store.all(
       `SELECT g, t, count(*) AS n, count(v) FILTER (WHERE isfinite(v)) AS valid,
               coalesce(sum(v) FILTER (WHERE isfinite(v)), 0) AS s, min(v) FILTER (WHERE isfinite(v)) AS mn${xAgg}
-       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v${xSelect} FROM ${reader}) WHERE t IS NOT NULL
+       FROM (SELECT ${groupExpr} AS g, ${timeExpr} AS t, ${valueExpr} AS v${xSelect} FROM ${reader}) WHERE ${kept}
        GROUP BY g, t ORDER BY g, t`,
     );
   } catch (error) {
@@ -186,6 +194,9 @@ export async function loadFileSeries(store: Store, spec: FileSeriesSpec): Promis
       code: 'FORECAST_READ',
       cause: error,
     });
+  }
+  if (rows.length === 0 && ng > 0) {
+    throw new UserError(`every row of ${base} has no ${spec.by ?? ''} (empty, NA, null, ...)`, { hint: `--by must name a column that holds the groups; drop --by to forecast the total`, code: 'FORECAST_NO_DATA' });
   }
   if (rows.length === 0) throw new UserError(`${base} has no rows`, { hint: 'the file needs a header row and data rows', code: 'FORECAST_NO_DATA' });
   return { raw: rowsToSeries(rows, Boolean(spec.by), regressors.length), warnings };

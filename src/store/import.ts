@@ -18,6 +18,8 @@ export interface ImportOptions {
   replace?: boolean;
   /** NaN / ±Infinity in number columns: refuse (default), store NULL, or keep them as they are. */
   nonFinite?: NonFinitePolicy;
+  /** Read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell). */
+  keepNa?: boolean;
 }
 
 export type NonFinitePolicy = 'error' | 'null' | 'keep';
@@ -44,6 +46,19 @@ export function detectFormat(file: string): FileFormat {
     hint: 'use a .csv, .tsv, .parquet, .json, .jsonl or .ndjson file',
     code: 'IMPORT_FORMAT',
   });
+}
+
+/**
+ * CSV cells read as missing (NULL), like an empty cell: R's and pandas' missing-value tokens in
+ * the spellings they write. DuckDB compares them exactly (no trim, case-sensitive). Each is one
+ * of forecast's MISSING_MARKERS (src/forecast/data.ts), which forecast compares case-insensitively.
+ * NaN is left out: it is a number, and NaN / Infinity have their own policy (--non-finite).
+ */
+export const CSV_NULL_STRINGS: readonly string[] = ['', 'NA', 'N/A', 'n/a', 'NULL', 'null', 'None'];
+
+/** The read_csv options that say which cells are missing (`keepNa`: only an empty cell). */
+function nullOptions(keepNa: boolean | undefined): string {
+  return keepNa ? `nullstr = ''` : `nullstr = [${CSV_NULL_STRINGS.map(quoteLiteral).join(', ')}]`;
 }
 
 /** CSV files with more columns than this are read without DuckDB's sniffer (see wideCsvReader). */
@@ -113,7 +128,7 @@ function guessDelimiter(file: string, line: string): string {
  * Projection pushdown then parses only the columns a query uses; callers TRY_CAST as they need.
  * Null when the file is not wider than WIDE_CSV_COLUMNS.
  */
-export function wideCsvReader(file: string): string | null {
+export function wideCsvReader(file: string, options: ReaderOptions = {}): string | null {
   const line = firstLineOf(file);
   if (line === null) return null;
   const delim = guessDelimiter(file, line);
@@ -128,7 +143,7 @@ export function wideCsvReader(file: string): string | null {
     return name;
   });
   const columns = `{${unique.map((n) => `${quoteLiteral(n)}: 'VARCHAR'`).join(', ')}}`;
-  return `read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ${quoteLiteral(delim)}, quote = '"', escape = '"', columns = ${columns})`;
+  return `read_csv(${quoteLiteral(file)}, header = true, auto_detect = false, delim = ${quoteLiteral(delim)}, quote = '"', escape = '"', ${nullOptions(options.keepNa)}, columns = ${columns})`;
 }
 
 export interface ReaderOptions {
@@ -137,6 +152,13 @@ export interface ReaderOptions {
    * callers that cast what they use (import, whatchanged). Off: DuckDB detects the types.
    */
   wideAsText?: boolean;
+  /** Read NA, N/A, NULL and None in a CSV as text (default: missing, like an empty cell). */
+  keepNa?: boolean;
+  /**
+   * Read a CSV with DuckDB's strict mode off (set by describeFile for a file that mixes CRLF and
+   * LF line endings and has no ragged row: the sniffer refuses it otherwise).
+   */
+  lenient?: boolean;
 }
 
 /** The DuckDB table function that reads `file`. */
@@ -144,7 +166,10 @@ export function readerSql(file: string, format: FileFormat = detectFormat(file),
   const lit = quoteLiteral(file);
   switch (format) {
     case 'csv':
-      return (options.wideAsText ? wideCsvReader(file) : null) ?? `read_csv(${lit}, auto_detect = true, header = true)`;
+      return (
+        (options.wideAsText ? wideCsvReader(file, options) : null) ??
+        `read_csv(${lit}, auto_detect = true, header = true, ${nullOptions(options.keepNa)}${options.lenient ? ', strict_mode = false' : ''})`
+      );
     case 'parquet':
       return `read_parquet(${lit})`;
     case 'json':
@@ -181,20 +206,66 @@ export async function describeFile(store: Store, file: string, options: ReaderOp
     throw new UserError(`${file} is a directory, not a data file`, { hint: 'pass a .csv, .parquet or .json file', code: 'FILE_NOT_FOUND' });
   }
   const format = detectFormat(file);
-  const reader = readerSql(file, format, options);
-  let columns: { name: string; type: string }[];
-  try {
-    const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`);
-    columns = rows.map((r) => ({ name: r.column_name, type: r.column_type }));
-  } catch (error) {
-    throw new UserError(`cannot read ${path.basename(file)} as ${format.toUpperCase()}: ${firstLine(errorMessage(error))}`, {
+  let reader = readerSql(file, format, options);
+  let described = await describeReader(store, reader);
+  // DuckDB's sniffer refuses a CSV that mixes CRLF and LF, or with a ragged row (or reads every
+  // line as one column): a scan of the records says which, and a mixed file is read again.
+  if (format === 'csv' && reader.includes('auto_detect = true')) {
+    const header = firstLineOf(file);
+    const delim = header === null ? ',' : guessDelimiter(file, header);
+    const oneColumn = !(described instanceof Error) && described.length === 1 && header !== null && splitCsvLine(header, delim).length > 1;
+    if (described instanceof Error || oneColumn) {
+      const { scanCsv } = await import('./csv-scan.js');
+      const scan = scanCsv(file, delim);
+      if (scan.ragged) throw raggedError(file, scan.ragged, scan.headerFields, delim, described instanceof Error ? described : undefined);
+      if (described instanceof Error && scan.crlf > 0 && scan.lf > 0) {
+        reader = readerSql(file, format, { ...options, lenient: true });
+        const again = await describeReader(store, reader);
+        if (!(again instanceof Error)) described = again;
+      }
+    }
+  }
+  if (described instanceof Error) {
+    throw new UserError(`cannot read ${path.basename(file)} as ${format.toUpperCase()}: ${firstLine(errorMessage(described))}`, {
       hint: `check that the file really is ${format.toUpperCase()} (header row, consistent columns)`,
       code: 'IMPORT_UNREADABLE',
-      cause: error,
+      cause: described,
     });
   }
-  assertColumnNames(columns.map((c) => c.name), file);
-  return { reader, columns };
+  assertColumnNames(described.map((c) => c.name), file);
+  return { reader, columns: described };
+}
+
+/** The columns DuckDB reads from `reader`, or its error. */
+async function describeReader(store: Store, reader: string): Promise<{ name: string; type: string }[] | Error> {
+  try {
+    const rows = await store.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${reader}`);
+    return rows.map((r) => ({ name: r.column_name, type: r.column_type }));
+  } catch (error) {
+    return error instanceof Error ? error : new Error(errorMessage(error));
+  }
+}
+
+function raggedError(file: string, ragged: { line: number; fields: number }, headerFields: number, delim: string, cause?: Error): UserError {
+  const sep = delim === '\t' ? 'tab' : `"${delim}"`;
+  return new UserError(`line ${ragged.line.toLocaleString('en-US')} of ${path.basename(file)} has ${ragged.fields} field${ragged.fields === 1 ? '' : 's'}, the header ${headerFields}`, {
+    hint: `fix or remove that row (a value that holds a ${sep} must be in double quotes), then run again`,
+    code: 'CSV_RAGGED',
+    ...(cause ? { cause } : {}),
+  });
+}
+
+/**
+ * A one-line error for a CSV row DuckDB refused while reading (past the sniffer's sample):
+ * "line N of FILE has F fields, the header H". Null when `error` is not that.
+ */
+export function csvReadError(file: string, error: unknown): UserError | null {
+  const msg = errorMessage(error);
+  const line = /CSV Error on Line: (\d+)/.exec(msg)?.[1];
+  const counts = /Expected Number of Columns: (\d+) Found: (\d+)/.exec(msg);
+  if (!line || !counts) return null;
+  const delim = /delimiter = (\S+)/.exec(msg)?.[1] ?? ',';
+  return raggedError(file, { line: Number(line), fields: Number(counts[2]) }, Number(counts[1]), delim === '\\t' ? '\t' : delim, error instanceof Error ? error : undefined);
 }
 
 export async function importFile(store: Store, options: ImportOptions): Promise<ImportResult> {
@@ -206,7 +277,7 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
       exitCode: 2,
     });
   }
-  const { reader, columns } = await describeFile(store, options.file, { wideAsText: true });
+  const { reader, columns } = await describeFile(store, options.file, { wideAsText: true, keepNa: options.keepNa });
   const fileCols = columns.map((c) => c.name);
   const map = options.map ?? {};
   for (const [target, source] of Object.entries(map)) {
@@ -256,6 +327,8 @@ export async function importFile(store: Store, options: ImportOptions): Promise<
   try {
     await store.transaction(() => store.run(sql));
   } catch (error) {
+    const ragged = csvReadError(options.file, error);
+    if (ragged) throw ragged;
     const msg = errorMessage(error);
     if (/duplicate key|PRIMARY KEY|unique constraint/i.test(msg)) {
       throw new UserError(`the import would duplicate keys already in ${options.table}: ${firstLine(msg)}`, {
@@ -323,6 +396,8 @@ async function validateValues(store: Store, reader: string, specs: ColumnSpec[],
     const rows = await store.all(`SELECT ${checks.map((c, i) => `${c} AS c${i}`).join(', ')} FROM ${reader}`);
     row = rows[0];
   } catch (error) {
+    const ragged = csvReadError(file, error);
+    if (ragged) throw ragged;
     throw new UserError(`cannot read ${path.basename(file)}: ${firstLine(errorMessage(error))}`, {
       hint: 'check the file for malformed rows',
       code: 'IMPORT_UNREADABLE',

@@ -9,7 +9,9 @@
  *   one that is exhausted, so a streamed SELECT is checked at the end against its row count and
  *   a short stream becomes an error instead of a silently cut result.
  */
-import type { DuckDBPreparedStatement, DuckDBResult } from '@duckdb/node-api';
+import { createRequire } from 'node:module';
+import type * as DuckDB from '@duckdb/node-api';
+import type { DuckDBPreparedStatement, DuckDBResult, DuckDBValueConverter } from '@duckdb/node-api';
 import { normalizeValue, type Store } from './store.js';
 import { observed } from './observer.js';
 
@@ -18,7 +20,10 @@ export interface QueryStream {
   columns: string[];
   /** True when the limit was pushed into the SQL (a wrapped SELECT). */
   limitPushed: boolean;
-  /** Rows as arrays of plain values (bigint as number when safe, Date as Date), one chunk at a time. */
+  /**
+   * Rows as arrays of plain values, one chunk at a time: bigint as number when safe, TIMESTAMP as
+   * Date, DATE as its 'YYYY-MM-DD' text (a calendar day has no time or zone to show).
+   */
   batches: AsyncIterable<unknown[][]> | Iterable<unknown[][]>;
 }
 
@@ -28,6 +33,21 @@ export interface QueryStreamOptions {
 }
 
 const SELECT_STATEMENT = 1; // duckdb StatementType.SELECT
+
+let converter: DuckDBValueConverter<unknown> | undefined;
+
+/**
+ * The binding's JS conversion, except that a DATE (also inside a LIST or STRUCT) becomes its
+ * 'YYYY-MM-DD' text instead of a Date at UTC midnight, which every output would show as a
+ * timestamp. The binding is loaded on first use, as in store.ts.
+ */
+export function queryValueConverter(): DuckDBValueConverter<unknown> {
+  if (converter) return converter;
+  const { JSDuckDBValueConverter, DuckDBTypeId } = createRequire(import.meta.url)('@duckdb/node-api') as typeof DuckDB;
+  const js = JSDuckDBValueConverter as DuckDBValueConverter<unknown>;
+  converter = (value, type, self) => (value !== null && type.typeId === DuckDBTypeId.DATE ? String(value) : js(value, type, self));
+  return converter;
+}
 
 function body(sql: string): string {
   return sql.replace(/(\s|;)+$/u, '');
@@ -61,7 +81,7 @@ async function prepareLast(store: Store, sql: string): Promise<DuckDBPreparedSta
 async function* chunks(result: DuckDBResult, limit: number): AsyncGenerator<unknown[][]> {
   let left = limit;
   if (left <= 0) return;
-  for await (const rows of result.yieldRowsJs()) {
+  for await (const rows of result.yieldConvertedRows(queryValueConverter())) {
     const take = rows.length > left ? rows.slice(0, left) : rows;
     left -= take.length;
     yield take.map((r) => r.map(normalizeValue));
@@ -105,7 +125,7 @@ async function openQuery(store: Store, sql: string, options: QueryStreamOptions)
       limitPushed = true;
       if (limit <= MATERIALIZE_MAX_ROWS) {
         const reader = await wrapped.runAndReadAll();
-        const rows = reader.getRowsJS().map((r) => r.map(normalizeValue));
+        const rows = reader.convertRows(queryValueConverter()).map((r) => r.map(normalizeValue));
         return { columns: reader.deduplicatedColumnNames(), limitPushed, batches: rows.length > 0 ? [rows] : [] };
       }
     }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { limitedSql, streamQuery } from '../../src/store/query.js';
-import { runCli } from '../support/run-cli.js';
+import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
 const ROWS = 250_000;
@@ -110,10 +110,30 @@ describe('query: streaming every row', () => {
       i: 42,
       big: '12345678901234567890',
       t: '2026-10-01T12:00:00.000Z',
-      day: expect.stringMatching(/^2026-10-02/),
+      day: '2026-10-02',
       n: null,
       b: true,
     });
+  });
+
+  it('a DATE prints as its day in the table, CSV and JSON; a TIMESTAMP keeps its time', async () => {
+    const sql = "SELECT DATE '2026-09-20' AS d, TIMESTAMP '2026-09-20 13:45:00' AS t, [DATE '2026-01-02', NULL] AS l, {'day': DATE '2026-03-04'} AS st, NULL::DATE AS n";
+    const env = baseEnv({ TZ: 'America/Los_Angeles' });
+    const table = await runCli(['query', sql], { cwd, env });
+    expect(table.code).toBe(0);
+    const row = (table.stdout.split('\n')[2] ?? '').trim();
+    expect(row.startsWith('2026-09-20  ')).toBe(true);
+    expect(row).toContain('2026-09-20 13:45:00');
+    expect(table.stdout).not.toContain('2026-09-20 00:00:00');
+    const csv = await runCli(['query', sql, '--format', 'csv'], { cwd, env });
+    expect(csv.stdout.split('\n')[1]).toMatch(/^2026-09-20,2026-09-20T13:45:00\.000Z,/);
+    const json = await runCli(['query', sql, '--json'], { cwd, env });
+    expect(JSON.parse(json.stdout).rows).toEqual([{ d: '2026-09-20', t: '2026-09-20T13:45:00.000Z', l: ['2026-01-02', null], st: { day: '2026-03-04' }, n: null }]);
+    // The streamed path (--all) converts the same way.
+    const streamed = await runCli(['query', "SELECT DATE '2026-01-01' + i::INTEGER AS d FROM range(12000) t(i)", '--format', 'csv'], { cwd, env });
+    const lines = streamed.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe('2026-01-01');
+    expect(lines.at(-1)).toBe('2058-11-08');
   });
 
   it('--format csv streams every row with a header and quotes where needed', async () => {
