@@ -8,7 +8,7 @@ import { FREQ_INFO, horizonText } from '../forecast/calendar.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
-import { int, num, wrap } from './format.js';
+import { int, num, sig, wrap } from './format.js';
 import { valueText } from '../forecast/output.js';
 
 /** What a terminal chart draws of one series. */
@@ -142,7 +142,8 @@ export interface ForecastTextOptions {
 }
 
 const pctText = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-const numText = valueText;
+/** CV and backtest errors: the same significant digits on every row ("38.20" next to "46.41"); whole from 1,000. */
+const numText = (x: number | null | undefined): string => (x !== null && x !== undefined && Number.isFinite(x) && Math.abs(x) >= 1000 ? valueText(x) : sig(x));
 
 /** Forecast rows printed under terminal charts (the rest: --json, --out or --table full). */
 export const CHART_TABLE_ROWS = 10;
