@@ -6,7 +6,7 @@
  * same time axis. Time ticks fall on month or year starts (days or hours for short spans).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { FREQ_INFO, freqUnits } from '../forecast/calendar.js';
+import { FREQ_INFO, horizonText } from '../forecast/calendar.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 
 /** Epoch milliseconds of a forecast time ('YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS', UTC). */
@@ -102,7 +102,7 @@ function subtitleOf(result: ForecastResult, s: SeriesForecast, clipped: string |
   const bits = [
     ...(s.group !== null ? [`${by} = ${s.group}`] : []),
     `model ${s.model}`,
-    `${result.horizon} ${freqUnits(result.freq)} ahead`,
+    `${horizonText(result.freq, result.horizon)} ahead`,
     `${Math.round(result.level * 100)}% interval`,
   ];
   if (s.anomalies.length > 0) bits.push(`${s.anomalies.length} anomal${s.anomalies.length === 1 ? 'y' : 'ies'}`);

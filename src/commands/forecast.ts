@@ -17,7 +17,7 @@ interface ForecastFlags {
   metric?: string;
   agg?: StoreAgg;
   experimentFree?: boolean;
-  horizon: string;
+  horizon?: string;
   freq?: Freq;
   model: ModelChoice;
   holidays: string;
@@ -57,6 +57,16 @@ export function parseWidth(flag: string, raw: string, example: number): number {
   return parseNumber(flag, raw, { min: 0, max: 1, exclusiveMin: true, exclusiveMax: true, example });
 }
 
+/**
+ * A width under 0.5 is most likely an alpha ("--interval 0.05" for 95% intervals): the warning
+ * that says what it gives and what was probably meant; null for a width of 0.5 or more.
+ */
+export function alphaLikeWidth(level: number): string | null {
+  if (level >= 0.5) return null;
+  const meant = Number((1 - level).toFixed(6));
+  return `--interval ${level} gives ${Number((level * 100).toFixed(4))}% intervals (the width, not alpha): did you mean ${meant}?`;
+}
+
 export function forecastCommand(app: App): Command {
   return new Command('forecast')
     .description('forecast a metric (Prophet, MSTL, ETS, ensembles) with holidays, anomalies, backtests and group-by')
@@ -67,7 +77,7 @@ export function forecastCommand(app: App): Command {
     .option('--metric <event>', 'store mode: an event name in the project store, or "dau" for distinct active units over all events')
     .addOption(new Option('--agg <how>', 'store mode: daily count of events, sum or mean of their value, or distinct units (default: count; dau for --metric dau)').choices(['count', 'sum', 'mean', 'dau']))
     .option('--experiment-free', 'store mode: use every unit, not only those in an experiment (the default; accepted for clarity)')
-    .option('--horizon <n>', 'steps to forecast', '30')
+    .option('--horizon <n>', 'steps to forecast (default: a calendar span by frequency: 1 day of 5- to 30-minute data, 2 days hourly, 30 days daily, 13 weeks weekly, 24 months monthly, 8 quarters quarterly; never longer than the history)')
     .addOption(new Option('--freq <freq>', 'resample to 5min, 10min, 15min, 30min, H (hourly), D (daily), W (weekly), M (month starts) or Q (quarter starts) (default: detected; store mode: D)').choices(FREQS))
     .addOption(
       new Option('--model <model>', 'ensemble = CV-weighted mean of the models that beat seasonal naive; auto = best per series by cross-validation')
@@ -112,8 +122,10 @@ Examples:
       const regressors = [...new Set(flags.regressor ?? [])];
       if (regressors.length > 0 && !flags.data) throw new UsageError('--regressor names columns of --data: it needs --data <file>', { hint: 'e.g. --data sales.csv --regressor price' });
       const eventsFile = flags.events ? path.resolve(ctx.cwd, flags.events) : undefined;
-      const horizon = parseNumber('--horizon', flags.horizon, { min: 1, max: MAX_HORIZON, integer: true, example: 30 });
+      const horizon = flags.horizon === undefined ? undefined : parseNumber('--horizon', flags.horizon, { min: 1, max: MAX_HORIZON, integer: true, example: 30 });
       const level = parseWidth('--interval', flags.interval, 0.8);
+      const narrow = alphaLikeWidth(level);
+      if (narrow) ctx.out.warn(narrow);
       const anomalyLevel = parseWidth('--anomaly-level', flags.anomalyLevel, 0.99);
       const maxCharts = parseNumber('--max-charts', flags.maxCharts, { min: 0, max: 1000, integer: true, example: 10 });
       const folds = parseNumber('--folds', flags.folds, { min: 1, max: 50, integer: true, example: 5 });

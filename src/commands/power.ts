@@ -115,7 +115,7 @@ Examples:
           await draw({ mde: { nPerArm: n, absoluteMde: r.absolute_mde, absoluteMdeUnadjusted: r.absolute_mde_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${num(abs)} absolute)` : num(abs));
-            const lines = [`With ${int(n)} units per arm, ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided), the minimum detectable effect on ${flags.metric} is`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
+            const lines = [`Minimum detectable effect on ${flags.metric} with ${int(n)} units per arm (${Math.round(power * 100)}% power, alpha ${alpha}, ${flags.tails}-sided):`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
             if (r.variance_reduction > 0) lines.push(`  with adjustment (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${show(r.absolute_mde, r.relative_mde)}`);
             return wrap(lines.join('\n'), width, '    ');
           });

@@ -122,8 +122,11 @@ function syntaxError(error: unknown, cwd: string): UserError {
   const e = error as Error & { filepath?: string; mark?: { line: number; column: number }; reason?: string };
   const file = e.filepath ?? '';
   const shown = file ? path.relative(cwd, file) || file : 'the config file';
-  let where: { reason: string; line: number; column: number } | null = null;
-  if (e.mark && typeof e.mark.line === 'number') {
+  // An extension-less rc is read as YAML; one that starts with `{` was meant as JSON: report JSON's error.
+  let where: { reason: string; line: number; column: number } | null = file !== '' && path.extname(file) === '' ? jsonRcError(file) : null;
+  if (where) {
+    // located by the JSON reading
+  } else if (e.mark && typeof e.mark.line === 'number') {
     where = { reason: e.reason ?? 'invalid YAML', line: e.mark.line + 1, column: e.mark.column + 1 };
   } else if (file && /\.json$/i.test(file)) {
     try {
@@ -143,6 +146,16 @@ function syntaxError(error: unknown, cwd: string): UserError {
   });
 }
 
+/** JSON's syntax error in an extension-less file whose first non-space character is `{`; null otherwise. */
+function jsonRcError(file: string): { reason: string; line: number; column: number } | null {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text.trimStart().startsWith('{') ? jsonSyntaxError(text) : null;
+  } catch {
+    return null;
+  }
+}
+
 function firstMeaningfulLine(message: string): string {
   const lines = message.split('\n').map((l) => l.trim()).filter((l) => l.length > 0 && !/^(>?\s*\d+\s*\|)|^\|/.test(l));
   return lines.find((l) => !/Error in .*:$/.test(l)) ?? lines[0] ?? 'invalid syntax';
@@ -153,7 +166,8 @@ export async function parseConfig(raw: unknown, filepath: string): Promise<Confi
   const { configSchema } = await import('./config-schema.js');
   const parsed = configSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const first = parsed.error.issues[0];
+  // An unknown key first: `{"engine": {"typ": "duckdb"}}` is a misspelt `type`, not a missing one.
+  const first = parsed.error.issues.find((i) => i.code === 'unrecognized_keys') ?? parsed.error.issues[0];
   const file = path.basename(filepath);
   if (first?.code === 'unrecognized_keys') {
     const key = first.keys[0] ?? '';
@@ -166,10 +180,30 @@ export async function parseConfig(raw: unknown, filepath: string): Promise<Confi
     });
   }
   const where = first && first.path.length > 0 ? first.path.join('.') : '(root)';
+  if (first?.code === 'invalid_value' && first.values.every((v) => typeof v === 'string')) {
+    const options = first.values;
+    const given = valueAt(raw, first.path);
+    const close = typeof given === 'string' ? didYouMean(given, options) : undefined;
+    const shown = given === undefined ? 'missing' : `${JSON.stringify(given)} is not allowed`;
+    throw new UserError(`invalid config in ${file}: ${where}: ${shown}${close ? ` (did you mean "${close}"?)` : ''}`, {
+      hint: `${where} is one of: ${options.join(', ')}`,
+      code: 'CONFIG_INVALID',
+    });
+  }
   throw new UserError(`invalid config in ${file}: ${where}: ${first?.message ?? 'invalid'}`, {
     hint: 'see "Configuration" in the README for the allowed keys',
     code: 'CONFIG_INVALID',
   });
+}
+
+/** The value at a path of a parsed config (undefined when absent). */
+function valueAt(raw: unknown, at: readonly PropertyKey[]): unknown {
+  let node = raw;
+  for (const key of at) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
 }
 
 /** The keys the schema allows at a path of nested objects. */

@@ -11,6 +11,18 @@ const KEY_PATTERNS: RegExp[] = [
   /(Bearer\s+)[A-Za-z0-9._~+/-]{8,}=*/gi,
 ];
 
+/**
+ * The userinfo of a URL (`scheme://user:pass@host` or `scheme://token@host`): everything between
+ * `//` and the last `@` of the authority (a password may hold an unescaped `@`; no `/`, `?`, `#`,
+ * quote or whitespace in between).
+ */
+const URL_USERINFO = /\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^\s/?#'"<>`]+@/g;
+
+/** A URL's credentials replaced by `***`: `http://user:pw@host/v1` → `http://***@host/v1`. Pure. */
+export function redactUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, '$1***@');
+}
+
 export class Redactor {
   private readonly secrets: string[];
 
@@ -27,7 +39,7 @@ export class Redactor {
   }
 
   redact(text: string): string {
-    let out = text;
+    let out = redactUrlCredentials(text);
     for (const s of this.secrets) out = out.split(s).join('***');
     for (const p of KEY_PATTERNS) {
       out = out.replace(p, (match, prefix: unknown) => (typeof prefix === 'string' && /^Bearer/i.test(prefix) ? `${prefix}***` : '***'));

@@ -99,3 +99,36 @@ export function calendarSteps(freq: Freq, a: number, b: number): number | null {
 /** Largest horizon in steps, and the largest horizon relative to the history's length (here: light for the command to import). */
 export const MAX_HORIZON = 10_000;
 export const HORIZON_HISTORY_RATIO = 10;
+
+/**
+ * The default horizon, a calendar span per frequency: one day of 5- to 30-minute data (one
+ * daily season), two days of hourly data, 30 days of daily data, 13 weeks (a quarter) of weekly
+ * data, 24 months or 8 quarters (two yearly seasons) of monthly or quarterly data.
+ */
+export const DEFAULT_HORIZON: Record<Freq, number> = { '5min': 288, '10min': 144, '15min': 96, '30min': 48, H: 48, D: 30, W: 13, M: 24, Q: 8 };
+
+/** The default horizon for a history of `points` grid steps: the calendar span, never longer than the history. */
+export function defaultHorizon(freq: Freq, points: number): number {
+  return Math.max(1, Math.min(DEFAULT_HORIZON[freq], points));
+}
+
+const plural = (v: number, unit: string): string => `${Number(v.toFixed(1))} ${unit}${v === 1 ? '' : 's'}`;
+
+/**
+ * A horizon in words: "30 days", "24 months (2 years)", "48 hours (2 days)", and for steps of
+ * several minutes "30 steps (2.5 hours)" rather than "30 5 minutes".
+ */
+export function horizonText(freq: Freq, steps: number): string {
+  const info = FREQ_INFO[freq];
+  const base = plural(steps, info.unit);
+  if (info.months > 0) {
+    const months = steps * info.months;
+    return months >= 12 ? `${base} (${plural(months / 12, 'year')})` : base;
+  }
+  const seconds = steps * info.seconds;
+  if (info.unit.endsWith('minutes')) {
+    const span = seconds < 3600 ? plural(seconds / 60, 'minute') : seconds < 2 * DAY ? plural(seconds / 3600, 'hour') : plural(seconds / DAY, 'day');
+    return `${steps} step${steps === 1 ? '' : 's'} (${span})`;
+  }
+  return freq === 'H' && seconds >= DAY ? `${base} (${plural(seconds / DAY, 'day')})` : base;
+}

@@ -7,14 +7,15 @@ import os from 'node:os';
 import { UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
 import { divergentSeries } from './anomalies.js';
-import { gridTime, HORIZON_HISTORY_RATIO, MAX_HORIZON } from './calendar.js';
+import { defaultHorizon, DEFAULT_HORIZON, FREQ_INFO, gridTime, HORIZON_HISTORY_RATIO, horizonText, MAX_HORIZON } from './calendar.js';
+import { rollingCutoffs } from './cv.js';
 import { loadFileSeries, loadStoreSeries, type FileSeriesSpec, type StoreSeriesSpec } from './data.js';
 import { checkCountry, holidaysBetween as holidaysIn, knownCountries } from './holidays.js';
 import { fitErrorText } from './output.js';
 import { runPool } from './pool.js';
 import { loadEvents, prepareRegressors } from './regressors.js';
 import { prepareSeries, rawFromArrays, type RawSeries } from './series.js';
-import type { DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, TransformChoice } from './types.js';
+import type { Anomaly, DuplicatePolicy, EngineOptions, ForecastResult, Freq, HolidayDef, ModelChoice, ModelName, PreparedSeries, SeriesForecast, TransformChoice } from './types.js';
 
 /** With includeHistory 'auto' (--json), the most series that get their history and components (they cost an in-sample prediction each). */
 export const AUTO_HISTORY_SERIES = 20;
@@ -67,6 +68,7 @@ export interface InMemorySeries {
 
 /** Request defaults, also used by the command for its help text. */
 export const DEFAULTS = {
+  /** Without --horizon: a calendar span by frequency (calendar.ts DEFAULT_HORIZON), never longer than the history; 30 for daily data. */
   horizon: 30,
   model: 'ensemble' as ModelChoice,
   level: 0.8,
@@ -97,8 +99,47 @@ export function checkHorizon(horizon: number, historyPoints: number, warnings: s
   if (horizon > historyPoints) warnings.push(`--horizon ${horizon} is longer than the history (${historyPoints} points): the far end of the forecast rests on little evidence`);
 }
 
+/**
+ * Labels each anomaly whose run touches a public holiday of `country` ("Labor Day, US"): the
+ * peak's day first, else the first holiday within the run. Daily and finer data only.
+ */
+export function labelHolidayAnomalies(anomalies: Anomaly[], holidays: HolidayDef[], country: string): void {
+  if (anomalies.length === 0 || holidays.length === 0) return;
+  const byDate = new Map<string, string>();
+  for (const h of holidays) for (const d of h.dates) if (!byDate.has(d)) byDate.set(d, h.name);
+  for (const a of anomalies) {
+    const day = (t: string): string => t.slice(0, 10);
+    let name = byDate.get(day(a.ds));
+    if (name === undefined) {
+      const [from, to] = [day(a.start), day(a.end)];
+      const hit = [...byDate.keys()].filter((d) => d >= from && d <= to).sort()[0];
+      name = hit === undefined ? undefined : byDate.get(hit);
+    }
+    if (name !== undefined) a.holiday = `${name}, ${country}`;
+  }
+}
+
+/** Why the horizon is what it is, when it was not given: the calendar span, or the history that shortened it. */
+export function horizonDefaultNote(freq: Freq, horizon: number): string {
+  const span = DEFAULT_HORIZON[freq];
+  return horizon < span
+    ? `default horizon ${horizonText(freq, span)}, shortened to the history's ${horizon} points; --horizon sets it`
+    : `default horizon for ${FREQ_INFO[freq].word} data; --horizon sets it`;
+}
+
+/**
+ * A series whose history fits a single cross-validation fold: the model choice and the interval
+ * calibration rest on one forecast origin. Says so, and which horizon gives 3 folds, if one does.
+ */
+export function singleFoldNote(n: number, horizon: number, folds: number): string {
+  const want = Math.min(3, folds);
+  let fits = 0;
+  for (let k = horizon - 1; k >= 1 && fits === 0; k--) if (rollingCutoffs(n, k, { folds }).length >= want) fits = k;
+  return `only 1 cross-validation fold fits ${n} points with a ${horizon}-step horizon: the model choice and the interval calibration rest on a single forecast origin (weak evidence)${fits > 0 ? `; --horizon ${fits} gives ${want} folds` : ''}`;
+}
+
 function validate(req: ForecastRequest): void {
-  const h = req.horizon ?? DEFAULTS.horizon;
+  const h = req.horizon ?? 1;
   if (!Number.isInteger(h) || h < 1 || h > MAX_HORIZON) {
     throw new UserError(`--horizon must be a whole number from 1 to ${MAX_HORIZON}, got ${h}`, { hint: `the largest horizon allowed is ${MAX_HORIZON} steps (and at most ${HORIZON_HISTORY_RATIO}x the history's points)`, code: 'USAGE', exitCode: 2 });
   }
@@ -219,7 +260,6 @@ async function run(
   byCountry: boolean,
 ): Promise<ForecastResult> {
   const t0 = performance.now();
-  const horizon = req.horizon ?? DEFAULTS.horizon;
   const transform = req.transform ?? DEFAULTS.transform;
   const regressors = req.regressors ?? [];
   const prepared = prepareSeries(raw, { freq: req.freq, duplicates: req.duplicates ?? DEFAULTS.duplicates, timeName, regressors });
@@ -245,8 +285,13 @@ async function run(
     series = series.filter((s) => !short.includes(s));
     if (series.length === 0) throw new UserError(`every series has fewer than ${MIN_POINTS} points`, { hint: 'pass a longer history', code: 'FORECAST_TOO_FEW_POINTS' });
   }
-  checkHorizon(horizon, Math.max(...series.map((s) => s.y.length)), warnings);
+  const longest = Math.max(...series.map((s) => s.y.length));
+  const horizon = req.horizon ?? defaultHorizon(prepared.freq, longest);
+  const horizonNote = req.horizon !== undefined ? null : horizonDefaultNote(prepared.freq, horizon);
+  checkHorizon(horizon, longest, warnings);
   await resolveHolidays(series, req, byCountry, horizon, warnings);
+  // The public holidays of each series' country, by group (before custom events join them): anomalies on one are labelled.
+  const publicHolidays = new Map(series.map((s) => [s.key, { country: s.country, holidays: s.holidays }]));
   if (req.events && req.events.length > 0) for (const s of series) s.holidays = mergeEvents(s.holidays, req.events);
   let model = req.model ?? DEFAULTS.model;
   if (regressors.length > 0) {
@@ -290,6 +335,18 @@ async function run(
     }
     warnings.push(`series ${key ?? ''} could not be forecast: ${o.error.user ? o.error.message : fitErrorText(new Error(o.error.message))}`);
   });
+  const folds = options.folds;
+  const crossValidated = options.model === 'auto' || options.model === 'ensemble' || options.backtest || options.calibrate;
+  if (crossValidated && folds > 1) {
+    for (const r of results) {
+      const n = r.points + r.gaps;
+      if (rollingCutoffs(n, horizon, { folds }).length === 1) r.notes.push(singleFoldNote(n, horizon, folds));
+    }
+  }
+  for (const r of results) {
+    const known = publicHolidays.get(r.group);
+    if (known?.country && r.freq !== 'W' && r.freq !== 'M' && r.freq !== 'Q') labelHolidayAnomalies(r.anomalies, known.holidays, known.country);
+  }
   // What the components show, in the notes of a few series (one line each would drown many groups).
   if (results.length <= 3) for (const r of results) if (r.components_note) r.notes.push(r.components_note);
   if (results.length === 0) throw new UserError('no series could be forecast', { hint: warnings[warnings.length - 1] ?? '', code: 'FORECAST_FAILED' });
@@ -299,6 +356,7 @@ async function run(
   return {
     source,
     horizon,
+    horizon_note: horizonNote,
     freq: prepared.freq,
     level: options.level,
     model: options.model,

@@ -145,6 +145,8 @@ export interface Anomaly {
   score: number;
   /** low: under 1.25 times the threshold; medium: under twice; high: twice or more. */
   severity: 'low' | 'medium' | 'high';
+  /** With holidays: the public holiday the run falls on, and its country ("Labor Day, US"). */
+  holiday?: string;
 }
 
 export interface HolidayEffect {
@@ -244,6 +246,8 @@ export interface DivergentSeries {
 export interface ForecastResult {
   source: { kind: 'file' | 'store' | 'series'; name: string; metric?: string; agg?: string; by?: string | null };
   horizon: number;
+  /** When --horizon was not given: why the horizon is what it is (its frequency's default, or shortened to the history). */
+  horizon_note?: string | null;
   freq: Freq;
   level: number;
   model: ModelChoice;

@@ -1,6 +1,6 @@
 /** Human rendering of analyze results: a side-by-side table, SRM status, one sentence per metric. */
 import type { AnalyzeResult, MetricResult } from '../engines/analyze.js';
-import { int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
+import { int, num, paintOf, pct, PLAIN, pval, share, sig, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
 import { renderSegments } from './segments.js';
 import { renderPercentiles } from './percentiles.js';
@@ -61,9 +61,10 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
   const rows = res.results.map((r) => ({
     metric: r.metric,
     variant: r.variant,
-    control: num(r.control_mean),
-    test: num(r.test_mean),
-    diff: num(r.diff),
+    // The same significant digits on every row: "5.730" next to "5.722", not "5.73".
+    control: sig(r.control_mean),
+    test: sig(r.test_mean),
+    diff: sig(r.diff),
     lift: pct(r.rel_lift),
     'lift CI': `${pct(r.rel_ci[0])}..${pct(r.rel_ci[1])}`,
     p: pval(r.p_value_adjusted ?? r.p_value),

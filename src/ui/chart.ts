@@ -4,11 +4,11 @@
  * src/charts/forecast.ts, rendered by src/charts/render.ts.
  */
 import type { ChalkInstance } from 'chalk';
-import { FREQ_INFO, freqUnits } from '../forecast/calendar.js';
+import { FREQ_INFO, horizonText } from '../forecast/calendar.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
-import { int, num, wrap } from './format.js';
+import { int, num, sig, wrap } from './format.js';
 import { valueText } from '../forecast/output.js';
 
 /** What a terminal chart draws of one series. */
@@ -142,7 +142,8 @@ export interface ForecastTextOptions {
 }
 
 const pctText = (v: number | null | undefined, digits = 2): string => (v === null || v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(digits));
-const numText = valueText;
+/** CV and backtest errors: the same significant digits on every row ("38.20" next to "46.41"); whole from 1,000. */
+const numText = (x: number | null | undefined): string => (x !== null && x !== undefined && Number.isFinite(x) && Math.abs(x) >= 1000 ? valueText(x) : sig(x));
 
 /** Forecast rows printed under terminal charts (the rest: --json, --out or --table full). */
 export const CHART_TABLE_ROWS = 10;
@@ -151,7 +152,6 @@ export const CHART_TABLE_ROWS = 10;
 export function renderForecastText(result: ForecastResult, options: ForecastTextOptions = {}): string {
   const grouped = result.series.some((s) => s.group !== null);
   const groupName = result.source.by ?? 'group';
-  const unit = freqUnits(result.freq);
   const what =
     result.source.kind === 'store'
       ? `${result.source.metric}${result.source.agg !== result.source.metric ? ` (${result.source.agg})` : ''} from the project store`
@@ -160,8 +160,10 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
         : 'the series';
   const lines: string[] = [];
   lines.push(
-    `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${result.horizon} ${unit} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${int(result.series.length)} series`,
+    `Forecast of ${what}${grouped ? ` by ${groupName}` : ''}: ${horizonText(result.freq, result.horizon)} ahead, ${Math.round(result.level * 100)}% intervals, model ${result.model}, ${int(result.series.length)} series`,
   );
+  // The default horizon is in --help; the text says it only when the history shortened it.
+  if (result.horizon_note && /shortened/.test(result.horizon_note)) lines.push(`  (${result.horizon_note})`);
   const n = result.series.length;
   const step = FREQ_INFO[result.freq].unit;
   let charted = 0;
@@ -265,7 +267,7 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const backtests = result.series.filter((s) => s.backtest);
   if (backtests.length > 0) {
     const b0 = backtests[0]?.backtest;
-    lines.push('', `Backtest: ${b0?.cutoffs.length ?? 0} rolling-origin folds of ${result.horizon} ${unit} (cutoffs ${b0?.cutoffs[0] ?? ''} .. ${b0?.cutoffs[b0.cutoffs.length - 1] ?? ''}):`);
+    lines.push('', `Backtest: ${b0?.cutoffs.length ?? 0} rolling-origin folds of ${horizonText(result.freq, result.horizon)} (cutoffs ${b0?.cutoffs[0] ?? ''} .. ${b0?.cutoffs[b0.cutoffs.length - 1] ?? ''}):`);
     const table = backtests.slice(0, 50).flatMap((s) =>
       (s.backtest?.models ?? []).map((c) => ({
         ...(grouped ? { [groupName]: s.group } : {}),
@@ -293,10 +295,12 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     const total = anomalies.length;
     anomalies.sort((x, y) => Math.abs(y.a.score) - Math.abs(x.a.score));
     lines.push('', `Anomalies in the history: ${total} (runs of points far from trend + season, peak shown)${total > 20 ? ', the 20 largest' : ''}:`);
+    const shown = anomalies.slice(0, 20);
+    const onHoliday = shown.some(({ a }) => a.holiday !== undefined);
     lines.push(
       renderTable(
-        ['ds', ...(grouped ? [groupName] : []), 'y', 'expected', 'magnitude', 'score', 'severity'],
-        anomalies.slice(0, 20).map(({ s, a }) => ({
+        ['ds', ...(grouped ? [groupName] : []), 'y', 'expected', 'magnitude', 'score', 'severity', ...(onHoliday ? ['holiday'] : [])],
+        shown.map(({ s, a }) => ({
           ds: a.start === a.end ? a.ds : `${a.start}..${a.end}`,
           ...(grouped ? { [groupName]: s.group } : {}),
           y: valueText(a.y),
@@ -304,8 +308,9 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
           magnitude: valueText(a.magnitude),
           score: Number(a.score.toFixed(1)),
           severity: a.severity,
+          ...(onHoliday ? { holiday: a.holiday ?? '' } : {}),
         })),
-        { ...fit, align: { y: 'right', expected: 'right', magnitude: 'right', score: 'right' } },
+        { ...fit, shrink: [...fit.shrink, 'holiday'], align: { y: 'right', expected: 'right', magnitude: 'right', score: 'right' } },
       ),
     );
   } else if (result.checks.anomalies) {

@@ -57,6 +57,19 @@ export function num(x: number | null | undefined, digits = 4): string {
   return x.toLocaleString('en-US', { maximumSignificantDigits: digits });
 }
 
+/**
+ * Like `num`, but keeping trailing zeros ("5.730", "1.000", "38.20"), so a column of estimates
+ * shows the same number of significant digits on every row; integers of 10^digits and more stay
+ * whole ("12,350").
+ */
+export function sig(x: number | null | undefined, digits = 4): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
+  const a = Math.abs(x);
+  if (a !== 0 && (a < 1e-6 || a >= 1e15)) return x.toExponential(Math.max(1, digits - 1));
+  if (a === 0) return '0';
+  return x.toLocaleString('en-US', { maximumSignificantDigits: digits, minimumSignificantDigits: a >= 10 ** digits ? 1 : digits });
+}
+
 /** A fraction as a signed percentage: 0.123 -> "+12.3%". */
 export function pct(x: number | null | undefined, digits = 1): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';

@@ -1,6 +1,6 @@
 /** Human rendering of `interactions`: the pairs, then one row per test (flagged ones first). */
 import type { InteractionsResult } from '../engines/interactions-query.js';
-import { int, num, paintOf, pct, pval, wrap, type Target } from './format.js';
+import { int, paintOf, pct, pval, sig, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';
 
@@ -33,7 +33,7 @@ export function renderInteractions(res: InteractionsResult, target: Target): str
       arms: `${safe(t.variant_a)} x ${safe(t.variant_b)}`,
       [`lift (B ctrl)`]: pct(t.lift_in_control_b),
       [`lift (B arm)`]: pct(t.lift_in_variant_b),
-      interaction: num(t.interaction),
+      interaction: sig(t.interaction),
       'p (BH)': pval(t.p_value_bh),
       '': t.significant ? '*' : '',
       _t: t,

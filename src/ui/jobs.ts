@@ -12,6 +12,23 @@ export function printable(text: string): string {
   return text.replace(CONTROL, '');
 }
 
+/**
+ * SQL safe for a terminal and still runnable when copied: a control character (the U+001F that
+ * joins segment keys) inside a string literal is spelled `chr(31)` (`'a' || chr(31) || 'b'`,
+ * a literal of that character alone as `chr(31)`); other control characters are stripped.
+ */
+export function printableSql(sql: string): string {
+  const spelled = sql.replace(/'(?:[^']|'')*'/g, (literal) => {
+    CONTROL.lastIndex = 0;
+    if (!CONTROL.test(literal)) return literal;
+    return literal
+      .replace(CONTROL, (c) => `' || chr(${c.charCodeAt(0)}) || '`)
+      .replace(/^'' \|\| /, '')
+      .replace(/ \|\| ''$/, '');
+  });
+  return printable(spelled);
+}
+
 export function formatMs(ms: number): string {
   if (ms < 1) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
@@ -105,7 +122,7 @@ export function renderSlow(rows: SlowJob[], factor: number, width?: number): str
       time: formatMs(r.duration_ms),
       median: formatMs(r.median_ms),
       factor: `${r.factor.toFixed(1)}×`,
-      sql: printable(r.sql),
+      sql: printableSql(r.sql),
     })),
     { maxCellWidth: 50, align: { time: 'right', median: 'right', factor: 'right' }, width, drop: ['started', 'metric', 'median'], shrink: ['sql', 'command'] },
   );
@@ -139,7 +156,7 @@ export function renderJob(j: JobDetail): string {
     ['profiled', profiledText(j)],
   ];
   const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
-  lines.push('', 'SQL:', printable(j.sql), '', j.plan && j.plan.children[0]?.ms === null ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them):' : 'Plan and profile:');
+  lines.push('', 'SQL:', printableSql(j.sql), '', j.plan && j.plan.children[0]?.ms === null ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them):' : 'Plan and profile:');
   if (j.plan) planLines(j.plan, 0, lines);
   else if (j.scan_from !== null) lines.push(`(not profiled: \`statsig-hack jobs show ${j.scan_from}\` prints the plan of the profiled run of this query shape)`);
   else if (j.outcome === 'error') lines.push('(no profile: the query failed)');

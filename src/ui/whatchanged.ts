@@ -44,7 +44,7 @@ function segmentRows(segs: SegmentResult[], mean: boolean): Record<string, unkno
 
 function renderDimension(d: DimensionResult, r: WhatChangedResult, width: number | undefined, hidden: Set<string>): string {
   const mean = r.agg === 'mean';
-  const ep = d.explanatory_power !== null ? `, explains ${pct(d.explanatory_power, 0)}` : '';
+  const ep = d.explanatory_power !== null ? `, explains ${pct(d.explanatory_power, 0)}${d.explains ? '' : ', short of the explanatory threshold'}` : '';
   const head = `${d.rank}. ${d.dimension}  (score ${fmt(d.score)}${ep}; mix ${signed(d.mix)}, rate ${signed(d.rate)}${d.capped ? `; ${d.values.toLocaleString('en-US')} values, capped` : ''})`;
   const shown = d.segments.slice(0, r.settings.top);
   const cols = ['value', 'baseline', 'current', 'delta', 'change', mean ? 'events' : 'units', 'contrib', 'mix', 'rate', 'q', 'sig'];
@@ -129,7 +129,7 @@ export function renderWhatChanged(r: WhatChangedResult, options: RenderWhatChang
   if (explain && r.dimensions.length > 0) {
     out.push('');
     say(
-      `Dimensions, ranked by how well they explain the change (Adtributor). contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant (Benjamini-Hochberg q ≤ ${r.settings.alpha}).`,
+      `Dimensions, ranked by how well they explain the change (Adtributor): first those whose segments explain most of the change, then the rest, each by score. contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant (Benjamini-Hochberg q ≤ ${r.settings.alpha}).`,
     );
     for (const d of r.dimensions) {
       out.push('');

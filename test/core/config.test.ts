@@ -84,6 +84,19 @@ describe('config file mistakes say where and what', () => {
     expect((await runCli(['status'], { cwd: yaml })).stderr).toMatch(/could not parse the config file \.statsig-hackrc\.yaml:2:6: missed comma/);
   });
 
+  it('an extension-less rc that starts with { gets JSON\'s error, not YAML\'s', async () => {
+    const cwd = tmpDir();
+    writeFile(cwd, '.statsig-hackrc', '{\n  "db": "x.duckdb"\n  "llm": {}\n}\n');
+    const r = await runCli(['status'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/could not parse the config file \.statsig-hackrc:3:3: Expected ',' or '}' after property value/);
+    expect(r.stderr).not.toContain('flow collection');
+    // A YAML rc still gets the YAML reader's words.
+    const yaml = tmpDir();
+    writeFile(yaml, '.statsig-hackrc', 'db: [x\n  llm: 3\n');
+    expect((await runCli(['status'], { cwd: yaml })).stderr).toMatch(/\.statsig-hackrc:2:6: missed comma/);
+  });
+
   it('jsonSyntaxError and lineColumn locate offsets', () => {
     expect(lineColumn('ab\ncd', 4)).toEqual({ line: 2, column: 2 });
     expect(jsonSyntaxError('{"a": 1}')).toBeNull();
@@ -104,6 +117,26 @@ describe('config file mistakes say where and what', () => {
     writeFile(cwd, 'statsig-hack.config.json', JSON.stringify({ telemetry: true }));
     const far = await runCli(['init'], { cwd });
     expect(far.stderr).toContain('unknown key in statsig-hack.config.json: telemetry\n');
+  });
+
+  it('a nested unknown key is named as unknown even when a required key is then missing', async () => {
+    const cwd = tmpDir();
+    writeFile(cwd, '.statsig-hackrc', JSON.stringify({ engine: { typ: 'duckdb' } }));
+    const r = await runCli(['status', '--json'], { cwd });
+    expect(r.json().error).toMatchObject({ code: 'CONFIG_INVALID', message: 'unknown key in .statsig-hackrc: engine.typ (did you mean "engine.type"?)' });
+    expect(r.json().error.hint).toContain('allowed keys in engine: type, host');
+  });
+
+  it('a bad enum value gets the closest allowed value and the list', async () => {
+    const cwd = tmpDir();
+    writeFile(cwd, '.statsig-hackrc', JSON.stringify({ engine: { type: 'duckdbb' } }));
+    const r = await runCli(['status'], { cwd });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('invalid config in .statsig-hackrc: engine.type: "duckdbb" is not allowed (did you mean "duckdb"?)');
+    expect(r.stderr).toContain('hint: engine.type is one of: duckdb, postgres, clickhouse');
+    writeFile(cwd, '.statsig-hackrc', JSON.stringify({ engine: { type: 'oracle' } }));
+    const far = await runCli(['status'], { cwd });
+    expect(far.stderr).toContain('engine.type: "oracle" is not allowed\n');
   });
 
   it('didYouMean suggests only close names', () => {

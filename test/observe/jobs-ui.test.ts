@@ -32,3 +32,12 @@ describe('jobs tables', () => {
     for (const x of [1e-6, 3.3e-6, 0.00999]) expect(formatUsd(x)).not.toMatch(/e/);
   });
 });
+
+describe('jobs show: SQL with control characters', () => {
+  it('spells U+001F in a literal as chr(31), so the copied SQL still runs', async () => {
+    const { printableSql } = await import('../../src/ui/jobs.js');
+    expect(printableSql("SELECT CAST(ga AS VARCHAR) || '\u001f' || CAST(gb AS VARCHAR)")).toBe('SELECT CAST(ga AS VARCHAR) || chr(31) || CAST(gb AS VARCHAR)');
+    expect(printableSql("SELECT 'a\u001fb', 'x'")).toBe("SELECT 'a' || chr(31) || 'b', 'x'");
+    expect(printableSql("SELECT 'it''s', 1\u001b[31m")).toBe("SELECT 'it''s', 1[31m");
+  });
+});

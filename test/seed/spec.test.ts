@@ -40,6 +40,11 @@ describe('offline domain packs', () => {
     expect(chooseDomain('an online store for plants', packs).domain).toBe('ecommerce');
     expect(chooseDomain('zzz', packs)).toEqual({ domain: 'ecommerce', matched: [] });
     expect(themeFromPrompt(VILLAINS, loadPack('saas'))).toEqual({ theme: 'evil_villain', words: 'evil villain', Theme: 'Evil Villain', Brand: 'Evil Villain Cloud' });
+    // Generic words are never the theme: the prompt's own domain word is ("Service Media" before).
+    expect(themeFromPrompt('a streaming video service', loadPack('media'))).toMatchObject({ theme: 'streaming', Brand: 'Streaming Media' });
+    expect(themeFromPrompt('a platform for knitting patterns', loadPack('saas')).theme).toBe('knitting_pattern');
+    expect(themeFromPrompt('a service platform', loadPack('media')).theme).toBe('orbit');
+    expect(offlineProjectSpec({ prompt: 'a streaming video service', seed: 42 }).spec.experiments.some((x) => x.name.startsWith('service_'))).toBe(false);
     const { spec, domain } = offlineProjectSpec({ prompt: VILLAINS, seed: 42 });
     expect(domain).toBe('saas');
     expect(spec.project.name).toBe('Evil Villain Cloud');

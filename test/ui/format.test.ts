@@ -68,3 +68,16 @@ describe('int groups digits by hand exactly as toLocaleString("en-US") does', ()
     expect(int(1e21)).toBe('1,000,000,000,000,000,000,000');
   });
 });
+
+describe('sig: the same significant digits on every row of a column', () => {
+  it('keeps trailing zeros, stays whole from 10^digits, and matches num otherwise', async () => {
+    const { sig, num } = await import('../../src/ui/format.js');
+    expect([5.73, 5.722].map((x) => sig(x))).toEqual(['5.730', '5.722']);
+    expect(sig(1.0003)).toBe('1.000');
+    expect([38.2, 45.2, 46.41].map((x) => sig(x))).toEqual(['38.20', '45.20', '46.41']);
+    expect(sig(-0.00080834)).toBe(num(-0.00080834));
+    expect(sig(12_345.6)).toBe('12,350');
+    expect(sig(0)).toBe('0');
+    expect(sig(null)).toBe('n/a');
+  });
+});

@@ -60,8 +60,11 @@ describe('power output', () => {
   it('wraps to the terminal and hints a power the flag accepts', async () => {
     const r = await runCli(['power', '--metric', 'revenue', '--n', '50000', '--variance', '400', '--mean', '20', '--variance-reduction', '0.4'], { cwd: tmpDir(), env: baseEnv({ COLUMNS: '60' }) });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('50,000 units per arm');
+    expect(r.stdout.replace(/\n {4}/g, ' ')).toContain('50,000 units per arm');
     expect(tooWide(r.stdout, 60)).toEqual([]);
+    // A heading that ends in a colon, the metric up front: never "...effect on\n    revenue is".
+    expect(r.stdout.replace(/\n {4}/g, ' ')).toMatch(/^Minimum detectable effect on revenue with 50,000 units per arm \(80% power, alpha 0\.05, two-sided\):\n {2}without adjustment: /);
+    expect(r.stdout).not.toMatch(/ is\n/);
     const bad = await runCli(['power', '--metric', 'revenue', '--n', '50000', '--variance', '400', '--power', '80'], { cwd: tmpDir() });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('e.g. --power 0.8');

@@ -60,7 +60,16 @@ describe('whatchanged leads with the verdict', () => {
     const all = await wc(quietDb, ['--all']);
     expect(all.stdout.split('\n')[0]).toMatch(/probably nothing to explain/);
     expect(all.stdout).toMatch(/Dimensions, ranked by how well they explain the change/);
+    // The heading says the order: a dimension whose segments explain the change ranks above a higher score that does not.
+    expect(all.stdout).toMatch(/then the rest, each\s+by score/);
     expect(all.stdout).toMatch(/\n1\. /);
+    const doc = (await wc(quietDb, ['--all', '--json'])).json();
+    const unwrapped = all.stdout.replace(/\n {4}/g, ' ');
+    for (const d of doc.dimensions as { rank: number; explains: boolean; dimension: string }[]) {
+      const head = new RegExp(`\\n${d.rank}\\. ${d.dimension} [^\\n]*short of the explanatory threshold`);
+      if (d.explains) expect(unwrapped).not.toMatch(head);
+      else expect(unwrapped).toMatch(head);
+    }
     // DuckDB's parallel sums may differ in the last bit between runs: compare at 12 digits.
     const digits = (doc: unknown): unknown => JSON.parse(JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(12)) : v)));
     const a = digits((await wc(quietDb, ['--json'])).json());

@@ -93,9 +93,16 @@ export interface Theme {
   Brand: string;
 }
 
-/** Theme words from the prompt: its first content words that are not domain keywords. */
+/** Words that say what kind of thing a product is, not what it is about: never a theme ("Service Media"). */
+const GENERIC_THEME_WORDS = new Set(['service', 'platform', 'tool', 'solution', 'product', 'system', 'provider', 'portal', 'software', 'hub', 'brand', 'offering', 'venture']);
+
+/**
+ * Theme words from the prompt: its first two content words that are neither domain keywords nor
+ * generic ("service", "platform"); failing those, its first domain word ("a streaming video
+ * service" → streaming); failing that, the pack's default theme.
+ */
 export function themeFromPrompt(prompt: string, pack: DomainPack): Theme {
-  const words = promptWords(prompt);
+  const words = promptWords(prompt).filter((w) => !GENERIC_THEME_WORDS.has(singular(w)));
   const themed = words.filter((w) => !pack.keywords.some((k) => keywordHit(w, k)));
   const picked: string[] = [];
   for (const w of themed) {
@@ -103,6 +110,7 @@ export function themeFromPrompt(prompt: string, pack: DomainPack): Theme {
     if (!picked.includes(s)) picked.push(s);
     if (picked.length === 2) break;
   }
+  if (picked.length === 0 && words[0] !== undefined) picked.push(singular(words[0]));
   let slug = picked.join('_').slice(0, 20).replace(/_+$/, '');
   if (!/^[a-z][a-z0-9_]{1,}$/.test(slug)) slug = pack.defaultTheme;
   const title = slug

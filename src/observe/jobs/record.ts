@@ -6,6 +6,7 @@ import type * as Crypto from 'node:crypto';
 import { createRequire } from 'node:module';
 import type { QueryRecord } from '../../store/observer.js';
 import type { ScanFigures, ScanSource } from './shapes.js';
+import { redactUrlCredentials } from '../../core/redact.js';
 
 export interface JobContext {
   command: string;
@@ -162,7 +163,8 @@ export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carrie
     metric: ctx.metric,
     run_id: runId,
     fingerprint: fp,
-    sql: q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql,
+    // A URL's credentials (read_csv('https://user:pw@host/…')) are never kept in the log.
+    sql: redactUrlCredentials(q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql),
     started_ms: q.startedAt,
     duration_ms: q.durationMs,
     cpu_ms: cpu !== null ? cpu * 1000 : (q.cpuMs ?? null),
@@ -173,7 +175,7 @@ export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carrie
     peak_memory: p ? num(p.system_peak_buffer_memory) : (carry?.figures.peak_memory ?? null),
     rows_returned: q.rowsReturned ?? (p ? num(p.rows_returned) : (q.engine?.rowsReturned ?? null)),
     outcome: q.ok ? 'ok' : 'error',
-    error: q.error,
+    error: q.error === null ? null : redactUrlCredentials(q.error),
     plan: p ? compactPlan(p) : null,
     profiled: p !== null,
     scan_run_id: carry?.run_id ?? null,
