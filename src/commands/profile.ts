@@ -123,6 +123,9 @@ Examples:
       fs.writeFileSync(files.html, renderFlameGraph(main.summary, { title: `CPU profile: ${label}`, subtitle: `${startedAt.toISOString()}.` }));
 
       let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
+      if (storing && tagged && summaries.some((s) => s.cpu === null)) {
+        ctx.out.warn(`the CPU time of ${summaries.filter((s) => s.cpu === null).map((s) => `pid ${s.pid}`).join(', ')} could not be read: cpu_ms leaves it out of this run`);
+      }
       if (storing) {
         const { Store } = await import('../store/store.js');
         const { storeProfileEvents } = await import('../observe/profile/events.js');
