@@ -170,7 +170,7 @@ function describeGuardrail(c: GuardrailCheck, alpha: number): string {
 }
 
 /** How one arm is picked among several that would ship; printed in the reason. */
-export const PICK_RULE = 'most primary wins, then the larger lift in the good direction on the first primary metric all such arms won (else the first with an estimate for all)';
+export const PICK_RULE = 'most primary wins, then the larger good-direction lift on the first primary metric the tied arms all won (else the first they all have an estimate for)';
 
 const goodLift = (p: PrimaryCheck): number => (p.direction === 'increase' ? 1 : -1) * (p.rel_lift ?? 0);
 
