@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CpuProfile } from '../observe/profile/cpuprofile.js';
+import type { CpuTime } from '../observe/profile/run.js';
 import { UserError } from '../core/errors.js';
 
 interface ProfileOpts {
@@ -79,7 +80,7 @@ Examples:
       const { renderFlameGraph } = await import('../observe/profile/flame.js');
       const { randomBytes } = await import('node:crypto');
 
-      let runs: { pid: number; profile: CpuProfile }[];
+      let runs: { pid: number; profile: CpuProfile; cpu: CpuTime | null }[];
       let startedAt: Date;
       let exitCode: number | null = null;
       let label: string;
@@ -90,7 +91,7 @@ Examples:
         const { attachProfile } = await import('../observe/profile/attach.js');
         ctx.out.info(`sampling process ${pid} for ${seconds} s…`);
         const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port: intOption('--port', opts.port, 1, 65535) });
-        runs = [{ pid, profile: got.profile }];
+        runs = [{ pid, profile: got.profile, cpu: got.cpu }];
         startedAt = got.startedAt;
         label = `process ${pid} (${seconds} s)`;
       } else {
@@ -100,10 +101,20 @@ Examples:
         startedAt = got.startedAt;
         exitCode = got.exitCode;
         label = command.join(' ');
-        if (got.exitCode !== 0) ctx.out.warn(`the program exited with ${got.signal ? `signal ${got.signal}` : `code ${String(got.exitCode)}`}; the profile covers the run up to then`);
+        if (got.exitCode !== 0 || got.signal !== null) {
+          // As time and perf do: the program's exit code is ours, and a failed run leaves no profile, files or events behind.
+          const { constants } = await import('node:os');
+          const signo = got.signal ? (constants.signals as Record<string, number | undefined>)[got.signal] : undefined;
+          throw new UserError(`"${label}" ${got.signal ? `was killed by ${got.signal}` : `exited with code ${String(got.exitCode)}`}; no profile written or stored`, {
+            hint: 'fix the program so that it succeeds, then profile it again',
+            code: 'PROGRAM_FAILED',
+            exitCode: got.signal ? 128 + (signo ?? 0) : (got.exitCode ?? 1),
+          });
+        }
       }
 
-      const summaries = runs.map((r) => ({ pid: r.pid, profile: r.profile, summary: summarizeProfile(r.profile, ctx.cwd) }));
+      const summaries = runs.map((r) => ({ pid: r.pid, profile: r.profile, cpu: r.cpu, summary: summarizeProfile(r.profile, ctx.cwd) }));
+      const cpuMs = (c: CpuTime | null): number | null => (c ? c.userMs + c.systemMs : null);
       const main = summaries[0] as (typeof summaries)[number];
       const outBase = path.resolve(ctx.cwd, opts.out);
       fs.mkdirSync(path.dirname(outBase), { recursive: true });
@@ -112,6 +123,9 @@ Examples:
       fs.writeFileSync(files.html, renderFlameGraph(main.summary, { title: `CPU profile: ${label}`, subtitle: `${startedAt.toISOString()}.` }));
 
       let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
+      if (storing && tagged && summaries.some((s) => s.cpu === null)) {
+        ctx.out.warn(`the CPU time of ${summaries.filter((s) => s.cpu === null).map((s) => `pid ${s.pid}`).join(', ')} could not be read: cpu_ms leaves it out of this run`);
+      }
       if (storing) {
         const { Store } = await import('../store/store.js');
         const { storeProfileEvents } = await import('../observe/profile/events.js');
@@ -124,7 +138,7 @@ Examples:
           for (const s of summaries) {
             const profileId = `${runId}-${s.pid}`;
             ids.push(profileId);
-            events += await storeProfileEvents(store, s.summary, { profileId, unit, experiment: opts.experiment ?? null, group: opts.group ?? null, pid: s.pid, startedAt });
+            events += await storeProfileEvents(store, s.summary, { profileId, unit, experiment: opts.experiment ?? null, group: opts.group ?? null, pid: s.pid, startedAt, cpu: s.cpu });
           }
           stored = { events, unit, profile_ids: ids, experiment: opts.experiment ?? null, group: opts.group ?? null };
         } finally {
@@ -137,8 +151,11 @@ Examples:
         command: opts.pid === undefined ? command : null,
         pid: opts.pid === undefined ? null : Number(opts.pid),
         exit_code: exitCode,
-        processes: summaries.map((s) => ({ pid: s.pid, cpu_ms: s.summary.cpuMs, duration_ms: s.summary.durationMs, samples: s.summary.samples })),
-        cpu_ms: main.summary.cpuMs,
+        processes: summaries.map((s) => ({ pid: s.pid, cpu_ms: cpuMs(s.cpu), cpu_user_ms: s.cpu?.userMs ?? null, cpu_system_ms: s.cpu?.systemMs ?? null, sampled_ms: s.summary.sampledMs, duration_ms: s.summary.durationMs, samples: s.summary.samples })),
+        cpu_ms: cpuMs(main.cpu),
+        cpu_user_ms: main.cpu?.userMs ?? null,
+        cpu_system_ms: main.cpu?.systemMs ?? null,
+        sampled_ms: main.summary.sampledMs,
         duration_ms: main.summary.durationMs,
         samples: main.summary.samples,
         top_self: tops.bySelf,
@@ -146,15 +163,15 @@ Examples:
         files,
         stored,
       };
-      const { renderTopFunctions, renderProfileHeader } = await import('../ui/profile.js');
+      const { renderTopFunctions, renderProfileHeader, SAMPLED_NOTE } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
       const width = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result(result, () => {
-        const lines = [renderProfileHeader(main.summary, label)];
-        if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} ${s.summary.cpuMs.toFixed(0)} ms`).join(', ')}`);
-        lines.push('', renderTopFunctions('Top functions by self time', tops.bySelf, main.summary.cpuMs, width), '', renderTopFunctions('Top functions by total time', tops.byTotal, main.summary.cpuMs, width), '');
+        const lines = [renderProfileHeader(main.summary, label, main.cpu), SAMPLED_NOTE];
+        if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} CPU ${s.cpu ? `${cpuMs(s.cpu)?.toFixed(0)} ms` : 'unknown'}`).join(', ')}`);
+        lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width), '');
         lines.push(`Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
-        if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
+        if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare CPU time per run with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
         // Tables fit already; the prose around them wraps between words.
         return wrap(lines.join('\n'), width);
       });
@@ -183,7 +200,7 @@ Examples:
       const { renderComparison, renderProfileHeader } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
       const width = terminalWidth(ctx.io.stdout, ctx.env);
-      ctx.out.result({ a: { file: a, cpu_ms: sa.cpuMs, duration_ms: sa.durationMs }, b: { file: b, cpu_ms: sb.cpuMs, duration_ms: sb.durationMs }, functions: rows.slice(0, top * 4) }, () =>
+      ctx.out.result({ a: { file: a, sampled_ms: sa.sampledMs, duration_ms: sa.durationMs }, b: { file: b, sampled_ms: sb.sampledMs, duration_ms: sb.durationMs }, functions: rows.slice(0, top * 4) }, () =>
         wrap([renderProfileHeader(sa, `a ${a}`), renderProfileHeader(sb, `b ${b}`), '', renderComparison(rows, top, width)].join('\n'), width),
       );
     });

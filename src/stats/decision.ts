@@ -16,8 +16,8 @@
  *   verdict       do not ship: SRM, a failed guardrail, or a primary loss;
  *                 ship: at least one primary win and every guardrail passed;
  *                 keep running: anything else (no primary win yet, or a guardrail inconclusive).
- * Overall: do not ship on SRM; ship when some variant ships (the one with the largest primary
- * lift in its good direction); do not ship when every variant is; else keep running.
+ * Overall: do not ship on SRM; ship when some variant ships (several: see pickArm, which compares
+ * arms on the same metrics); do not ship when every variant is; else keep running.
  */
 import { StatsInputError } from './moments.js';
 import { sequentialTest } from './sequential.js';
@@ -169,6 +169,33 @@ function describeGuardrail(c: GuardrailCheck, alpha: number): string {
   return `guardrail ${c.metric} holds${bound}`;
 }
 
+/** How one arm is picked among several that would ship; printed in the reason. */
+export const PICK_RULE = 'most primary wins, then the larger good-direction lift on the first primary metric the tied arms all won (else the first they all have an estimate for)';
+
+const goodLift = (p: PrimaryCheck): number => (p.direction === 'increase' ? 1 : -1) * (p.rel_lift ?? 0);
+
+/**
+ * Picks one arm among those that would ship, comparing them on the same metrics: the most primary
+ * wins first; among arms tied on wins, the larger good-direction lift on the first primary metric
+ * (in the order given) that every tied arm won, or, when they won none in common, on the first
+ * primary metric every tied arm has an estimate for. Ties keep the earlier arm.
+ */
+export function pickArm(shipping: readonly VariantDecision[], primary: readonly string[]): { best: VariantDecision; why: string } {
+  const wins = (v: VariantDecision): number => v.primary.filter((p) => p.status === 'win').length;
+  const most = Math.max(...shipping.map(wins));
+  const tied = shipping.filter((v) => wins(v) === most);
+  const winText = `primary wins ${shipping.map((v) => `${v.variant} ${wins(v)} of ${v.primary.length}`).join(', ')}`;
+  const first = tied[0] as VariantDecision;
+  if (tied.length === 1) return { best: first, why: winText };
+  const check = (v: VariantDecision, m: string): PrimaryCheck | undefined => v.primary.find((p) => p.metric === m);
+  const common = primary.find((m) => tied.every((v) => check(v, m)?.status === 'win')) ?? primary.find((m) => tied.every((v) => check(v, m)?.rel_lift != null));
+  if (common === undefined) return { best: first, why: `${winText}; no primary metric has an estimate for all of them, so the first is kept` };
+  const lift = (v: VariantDecision): number => goodLift(check(v, common) as PrimaryCheck);
+  const best = tied.reduce((a, b) => (lift(b) > lift(a) ? b : a));
+  const ordered = [best, ...tied.filter((v) => v !== best)];
+  return { best, why: `${winText}; on ${common}: ${ordered.map((v) => `${v.variant} ${pct(check(v, common)?.rel_lift as number)}`).join(' vs ')}` };
+}
+
 export function decide(input: DecisionInput): Decision {
   const dirOf = (m: string): Direction => input.guardrails.find((g) => g.metric === m)?.direction ?? input.directions[m] ?? 'increase';
   const srmReason = `sample ratio mismatch (p = ${input.srm.p_value.toExponential(2)}): the assignment is broken, so no effect can be trusted`;
@@ -205,21 +232,10 @@ export function decide(input: DecisionInput): Decision {
   if (input.srm.mismatch) return { verdict: 'do-not-ship', ship: null, reasons: [srmReason], srm_ok: false, guardrail_failed: guardrailFailed, variants };
   const shipping = variants.filter((v) => v.verdict === 'ship');
   if (shipping.length > 0) {
-    const score = (v: VariantDecision): number => Math.max(...v.primary.filter((p) => p.status === 'win').map((p) => (p.direction === 'increase' ? 1 : -1) * (p.rel_lift ?? 0)));
-    const best = shipping.reduce((a, b) => (score(b) > score(a) ? b : a));
+    const { best, why } = pickArm(shipping, input.primary);
     const reasons = [`ship ${best.variant}: ${best.reasons.join('; ')}`];
     const others = shipping.filter((v) => v !== best);
-    if (others.length > 0) {
-      // Several arms would ship: say why this one (its largest primary win in the good direction) and name the others.
-      const top = (v: VariantDecision): string => {
-        const wins = v.primary.filter((p) => p.status === 'win');
-        const p = wins.reduce((a, b) => ((b.direction === 'increase' ? 1 : -1) * (b.rel_lift ?? 0) > (a.direction === 'increase' ? 1 : -1) * (a.rel_lift ?? 0) ? b : a));
-        return `${v.variant} ${p.metric} ${pct(p.rel_lift as number)}`;
-      };
-      reasons.push(
-        `${others.map((v) => v.variant).join(', ')} would also ship; ${best.variant} is chosen for the largest primary lift in its good direction (${[best, ...others].map(top).join(' vs ')})`,
-      );
-    }
+    if (others.length > 0) reasons.push(`${others.map((v) => v.variant).join(', ')} would also ship; ${best.variant} is chosen by the rule "${PICK_RULE}": ${why}`);
     return { verdict: 'ship', ship: best.variant, reasons, srm_ok: true, guardrail_failed: guardrailFailed, variants };
   }
   const all = variants.every((v) => v.verdict === 'do-not-ship');

@@ -175,9 +175,12 @@ export function renderDecision(res: AnalyzeResult, target: Target = PLAIN): stri
   return lines.join('\n');
 }
 
-/** Text from the data (metric and group names) made safe for a markdown table cell. */
-function cell(text: string): string {
-  return stripControl(text).replace(/[\\|`*_<>[\]]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ').slice(0, 200);
+/**
+ * Text from the data (metric and group names) made safe for a markdown table cell, cut at `max`
+ * characters: 200 in a table, more for a reason in the verdict's list (the multi-arm rule is long).
+ */
+function cell(text: string, max = 200): string {
+  return stripControl(text).replace(/[\\|`*_<>[\]]/g, (ch) => `\\${ch}`).replace(/\s+/g, ' ').slice(0, max);
 }
 
 /** A markdown summary for a CI step summary ($GITHUB_STEP_SUMMARY) or a pull-request comment. */
@@ -188,7 +191,7 @@ export function renderMarkdown(res: AnalyzeResult): string {
   if (d) {
     const v = VERDICT[d.verdict] ?? { text: d.verdict, icon: '' };
     lines.push(`## ${v.icon} ${title}: ${v.text}${d.ship ? ` ${cell(d.ship)}` : ''}`, '');
-    for (const r of d.reasons) lines.push(`- ${cell(r)}`);
+    for (const r of d.reasons) lines.push(`- ${cell(r, 1000)}`);
     lines.push('');
   } else {
     lines.push(`## ${title}`, '');

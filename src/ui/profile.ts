@@ -8,7 +8,7 @@ const where = (f: { file: string; line: number }): string => (f.file ? printable
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 
 /** `width`: the terminal's (undefined: no limit); long files, then function names, are cut to fit. */
-export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: number, width?: number): string {
+export function renderTopFunctions(title: string, fns: FunctionTime[], sampledMs: number, width?: number): string {
   if (fns.length === 0) return `${title}: (no samples)`;
   return `${title}\n${fitTable(
     ['function', 'file:line', 'self', 'self %', 'total', 'total %'],
@@ -16,17 +16,25 @@ export function renderTopFunctions(title: string, fns: FunctionTime[], cpuMs: nu
       function: printable(f.fn),
       'file:line': where(f),
       self: formatMs(f.selfMs),
-      'self %': pct(cpuMs > 0 ? f.selfMs / cpuMs : 0),
+      'self %': pct(sampledMs > 0 ? f.selfMs / sampledMs : 0),
       total: formatMs(f.totalMs),
-      'total %': pct(cpuMs > 0 ? f.totalMs / cpuMs : 0),
+      'total %': pct(sampledMs > 0 ? f.totalMs / sampledMs : 0),
     })),
     { maxCellWidth: 60, align: { self: 'right', 'self %': 'right', total: 'right', 'total %': 'right' }, width, shrink: ['function', 'file:line'] },
   ).text}`;
 }
 
-export function renderProfileHeader(s: ProfileSummary, label: string): string {
-  return `${label}: CPU ${formatMs(s.cpuMs)} over ${formatMs(s.durationMs)} wall, ${count(s.samples, 'sample')}`;
+/**
+ * `cpu`: the process's own CPU time (user + system), when known. The samples' time is wall time
+ * (the gaps between timer ticks), so it is called sampled time, never CPU.
+ */
+export function renderProfileHeader(s: ProfileSummary, label: string, cpu?: { userMs: number; systemMs: number } | null): string {
+  const cpuText = cpu ? `CPU ${formatMs(cpu.userMs + cpu.systemMs)} (user ${formatMs(cpu.userMs)}, sys ${formatMs(cpu.systemMs)}), ` : '';
+  return `${label}: ${cpuText}${formatMs(s.durationMs)} wall, ${formatMs(s.sampledMs)} sampled in code (${count(s.samples, 'sample')})`;
 }
+
+/** What the tables' times are, in one line under the header. */
+export const SAMPLED_NOTE = 'Function times are sampled wall time (the gaps between samples), so they stretch on a busy machine; CPU is the process’s own.';
 
 export function renderComparison(rows: FunctionDelta[], n: number, width?: number): string {
   const slower = rows.filter((r) => r.deltaSelfMs > 0).slice(0, n);

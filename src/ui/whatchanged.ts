@@ -129,7 +129,7 @@ export function renderWhatChanged(r: WhatChangedResult, options: RenderWhatChang
   if (explain && r.dimensions.length > 0) {
     out.push('');
     say(
-      `Dimensions, ranked by how well they explain the change (Adtributor): first those whose segments explain most of the change, then the rest, each by score. contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant (Benjamini-Hochberg q ≤ ${r.settings.alpha}).`,
+      `Dimensions, ranked by how well they explain the change (Adtributor): first those whose segments explain most of the change, then the rest, each by score. contrib = share of the change; mix = from segment size, rate = from behaviour per ${r.agg === 'mean' ? 'event' : 'unit'}; * = significant against unit-to-unit variation between the periods (Benjamini-Hochberg q ≤ ${r.settings.alpha}; day-to-day swings are not in this test).`,
     );
     for (const d of r.dimensions) {
       out.push('');

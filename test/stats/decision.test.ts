@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, parseGuardrail, type DecisionComparison, type DecisionInput } from '../../src/stats/decision.js';
+import { PICK_RULE, decide, parseGuardrail, type DecisionComparison, type DecisionInput } from '../../src/stats/decision.js';
 import { studentTQuantile } from '../../src/stats/distributions.js';
 
 const cmp = (metric: string, rel: number, se: number, significant: boolean, variant = 'test'): DecisionComparison => ({
@@ -118,15 +118,53 @@ describe('decide: each verdict path', () => {
     const two = decide(input(results, { variants: ['a', 'b'] }));
     expect(two.ship).toBe('b');
     // why b and not a, and that a would ship too
-    expect(two.reasons[1]).toBe('a would also ship; b is chosen for the largest primary lift in its good direction (b revenue +6.0% vs a revenue +3.0%)');
+    expect(two.reasons[1]).toBe(`a would also ship; b is chosen by the rule "${PICK_RULE}": primary wins a 1 of 1, b 1 of 1; on revenue: b +6.0% vs a +3.0%`);
     // a decrease-is-good primary: the larger fall wins
     const down = [cmp('latency', -0.03, 0.01, true, 'a'), cmp('latency', -0.01, 0.003, true, 'b')];
     const dd = decide(input(down, { variants: ['a', 'b'], primary: ['latency'], directions: { latency: 'decrease' } }));
     expect(dd.ship).toBe('a');
-    expect(dd.reasons[1]).toMatch(/^b would also ship; a is chosen .*\(a latency -3\.0% vs b latency -1\.0%\)$/);
+    expect(dd.reasons[1]).toMatch(/^b would also ship; a is chosen .*; on latency: a -3\.0% vs b -1\.0%$/);
     // one arm shipping: no comparison line
     expect(decide(input([results[1] as DecisionComparison], { variants: ['b'] })).reasons).toHaveLength(1);
     const seq = results.map((r) => ({ ...r, sequential: { significant: r.variant === 'a', p_value_adjusted: r.variant === 'a' ? 0.01 : 0.2 } }));
     expect(decide(input(seq, { variants: ['a', 'b'] })).ship).toBe('a');
+  });
+
+  it('several arms are compared on the same metrics, not on each arm’s best lift on different metrics (review 2 #6)', () => {
+    // The demo's garden_gnome case: ml_ranker wins both primaries; personalized wins one, with a larger
+    // lift on it than ml_ranker's best lift on the other. The old rule (max lift over whichever
+    // metrics won) shipped personalized for +9.9% on product_view against ml_ranker's -6.5% on searches.
+    const primary = ['product_view', 'searches_per_session'];
+    const directions = { searches_per_session: 'decrease' as const };
+    const rows = [
+      cmp('product_view', 0.05, 0.01, true, 'ml_ranker'),
+      cmp('searches_per_session', -0.065, 0.01, true, 'ml_ranker'),
+      cmp('product_view', 0.099, 0.01, true, 'personalized'),
+      cmp('searches_per_session', -0.005, 0.01, false, 'personalized'),
+    ];
+    const d = decide(input(rows, { variants: ['personalized', 'ml_ranker'], primary, directions }));
+    expect(d.variants.map((v) => v.verdict)).toEqual(['ship', 'ship']);
+    expect(d.ship).toBe('ml_ranker');
+    expect(d.reasons[1]).toBe(`personalized would also ship; ml_ranker is chosen by the rule "${PICK_RULE}": primary wins personalized 1 of 2, ml_ranker 2 of 2`);
+    // tied on wins: the first primary both won decides, even when an arm has a bigger lift elsewhere
+    const tied = [
+      cmp('product_view', 0.04, 0.01, true, 'a'),
+      cmp('searches_per_session', -0.2, 0.01, true, 'a'),
+      cmp('product_view', 0.05, 0.01, true, 'b'),
+      cmp('searches_per_session', -0.03, 0.01, true, 'b'),
+    ];
+    const t = decide(input(tied, { variants: ['a', 'b'], primary, directions }));
+    expect(t.ship).toBe('b');
+    expect(t.reasons[1]).toMatch(/primary wins a 2 of 2, b 2 of 2; on product_view: b \+5\.0% vs a \+4\.0%$/);
+    // one win each, on different metrics: compared on the first primary both have an estimate for
+    const apart = [
+      cmp('product_view', 0.04, 0.01, true, 'a'),
+      cmp('searches_per_session', -0.001, 0.01, false, 'a'),
+      cmp('product_view', 0.01, 0.01, false, 'b'),
+      cmp('searches_per_session', -0.3, 0.01, true, 'b'),
+    ];
+    const ap = decide(input(apart, { variants: ['a', 'b'], primary, directions }));
+    expect(ap.ship).toBe('a');
+    expect(ap.reasons[1]).toMatch(/on product_view: a \+4\.0% vs b \+1\.0%$/);
   });
 });

@@ -53,7 +53,7 @@ import {
   topValuesSql,
   unitsFromRowsSql,
 } from './sql.js';
-import { summarize, type SummaryDriver } from '../../stats/whatchanged/summary.js';
+import { summarize, type SummaryDriver, type SummaryLaggard } from '../../stats/whatchanged/summary.js';
 import { listPreview, plural } from './text.js';
 import { resolveMetric, type EventCatalog } from './metric.js';
 import { checkEngineWhere, engineAggregates, engineValue, resolveEngineDimensions, resolveEngineSource, warehouseTables, type EngineTarget } from './on-engine.js';
@@ -85,7 +85,7 @@ export const MAX_NAMED_DIMENSIONS = 100;
 export const CELL_DIMENSIONS = 3;
 /** Cells whose share of the change is below this are pruned. */
 export const MIN_CELL_CONTRIBUTION = 0.05;
-/** A driver whose contribution exceeds its baseline share by less than this is a "broad" change. */
+/** A change where no segment's contribution is further than this from its baseline share (above or below) is "broad". */
 export const BROAD_EXCESS = 0.1;
 
 // --- source resolution --------------------------------------------------------------------
@@ -873,13 +873,11 @@ function dailyNoise(daily: DailyRow[], agg: Agg, periods: Periods): NoiseResult 
 }
 
 /** The segment (or cell) the summary names: the top dimension's biggest mover, or a cell that concentrates it. */
-function pickDriver(dims: DimensionResult[], cells: CellResult[], baseTotal: number, agg: Agg): { driver: SummaryDriver | null; broad: boolean } {
+function pickDriver(dims: DimensionResult[], cells: CellResult[], baseTotal: number, agg: Agg): { driver: SummaryDriver | null; broad: boolean; laggard: SummaryLaggard | null } {
   const topDim = dims[0];
   const seg = topDim?.segments.find((s) => (s.contribution ?? 0) > 0);
-  if (!topDim || !seg || seg.contribution === null) return { driver: null, broad: false };
-  // A change proportional to size gives every segment a contribution close to its baseline share of the value.
-  const share = (s: SegmentResult): number => (baseTotal !== 0 ? segBaseValue(s, agg) / baseTotal : 0);
-  const broad = !dims.some((d) => d.segments.some((s) => s.contribution !== null && s.contribution - share(s) >= BROAD_EXCESS));
+  if (!topDim || !seg || seg.contribution === null) return { driver: null, broad: false, laggard: null };
+  const { broad, laggard } = spread(dims, baseTotal, agg);
   const cell = cells.find((c) => (c.contribution ?? 0) > 0 && c.dimensions[topDim.dimension] === seg.value);
   if (cell && cell.contribution !== null && cell.contribution >= 0.8 * seg.contribution) {
     const order = Object.entries(cell.dimensions).sort((a, b) => (a[0] === topDim.dimension ? -1 : b[0] === topDim.dimension ? 1 : 0));
@@ -897,6 +895,7 @@ function pickDriver(dims: DimensionResult[], cells: CellResult[], baseTotal: num
         significant: cell.significant,
       },
       broad,
+      laggard,
     };
   }
   return {
@@ -913,7 +912,31 @@ function pickDriver(dims: DimensionResult[], cells: CellResult[], baseTotal: num
       significant: seg.significant,
     },
     broad,
+    laggard,
   };
+}
+
+/**
+ * A change proportional to size gives every segment a contribution close to its baseline share of
+ * the value. Broad: no segment is BROAD_EXCESS or more away from that, above or below. The laggard:
+ * the segment that falls furthest short of its share (at least BROAD_EXCESS), when its shortfall is
+ * larger than any segment's excess: then it, not a segment that rose a little more, is the story.
+ */
+export function spread(dims: readonly DimensionResult[], baseTotal: number, agg: Agg): { broad: boolean; laggard: SummaryLaggard | null } {
+  const share = (s: SegmentResult): number => (baseTotal !== 0 ? segBaseValue(s, agg) / baseTotal : 0);
+  let excess = 0;
+  let short: { d: DimensionResult; s: SegmentResult; gap: number } | null = null;
+  for (const d of dims) {
+    for (const s of d.segments) {
+      if (s.contribution === null) continue;
+      const gap = s.contribution - share(s);
+      excess = Math.max(excess, gap);
+      if (-gap >= BROAD_EXCESS && (!short || -gap > short.gap)) short = { d, s, gap: -gap };
+    }
+  }
+  const broad = excess < BROAD_EXCESS && short === null;
+  const laggard = short && short.gap > excess ? { where: [[short.d.dimension, short.s.value]] as [string, string][], share: share(short.s), contribution: short.s.contribution as number, rel_delta: short.s.rel_delta } : null;
+  return { broad, laggard };
 }
 
 /** The segment's baseline value (totals: the scaled baseline total; means: mean × events). */

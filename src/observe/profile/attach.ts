@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import { UserError, errorMessage } from '../../core/errors.js';
 import { cpuProfileSchema, type CpuProfile } from './cpuprofile.js';
-import { MAX_PROFILE_BYTES } from './run.js';
+import { MAX_PROFILE_BYTES, type CpuTime } from './run.js';
 import { WsClient } from './ws.js';
 
 export interface AttachOptions {
@@ -66,6 +66,7 @@ async function findTarget(port: number, timeoutMs: number): Promise<string> {
 
 class Session {
   private next = 1;
+  private ended: string | null = null;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly ws: WsClient) {
@@ -84,6 +85,7 @@ class Session {
       else p.resolve(msg.result);
     };
     ws.onClose = (reason) => {
+      this.ended = reason;
       for (const p of this.pending.values()) p.reject(new Error(`the inspector connection ended: ${reason}`));
       this.pending.clear();
     };
@@ -91,6 +93,8 @@ class Session {
 
   post(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
     const id = this.next++;
+    const ended = this.ended;
+    if (ended !== null) return Promise.reject(new Error(`the inspector connection ended: ${ended}`));
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.ws.send(JSON.stringify({ id, method, params }));
@@ -98,7 +102,27 @@ class Session {
   }
 }
 
-export async function attachProfile(opts: AttachOptions): Promise<{ profile: CpuProfile; startedAt: Date }> {
+/** process.cpuUsage() of the attached process, in microseconds; null when it cannot be read. */
+async function cpuUsage(session: Session): Promise<{ user: number; system: number } | null> {
+  try {
+    const r = (await session.post('Runtime.evaluate', { expression: 'JSON.stringify(process.cpuUsage())', returnByValue: true })) as { result?: { value?: unknown } };
+    const u = JSON.parse(String(r.result?.value)) as { user?: unknown; system?: unknown };
+    return typeof u.user === 'number' && typeof u.system === 'number' ? { user: u.user, system: u.system } : null;
+  } catch {
+    return null;
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+export async function attachProfile(opts: AttachOptions): Promise<{ profile: CpuProfile; startedAt: Date; cpu: CpuTime | null }> {
   checkIsNode(opts.pid);
   try {
     (process as unknown as { _debugProcess(pid: number): void })._debugProcess(opts.pid);
@@ -111,17 +135,37 @@ export async function attachProfile(opts: AttachOptions): Promise<{ profile: Cpu
   try {
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: Math.trunc(opts.intervalUs) });
+    const before = await cpuUsage(session);
     const startedAt = new Date();
     await session.post('Profiler.start');
     await sleep(opts.durationMs);
-    const result = (await session.post('Profiler.stop')) as { profile?: unknown };
+    const after = await cpuUsage(session); // before the profile is serialised in the process
+    const exited = (): UserError =>
+      new UserError(`process ${opts.pid} exited while it was being sampled; no profile written or stored`, {
+        hint: 'attach with a shorter --duration, or profile the program from its start: statsig-hack profile -- node app.js',
+        code: 'PROCESS_EXITED',
+      });
+    let result: { profile?: unknown };
+    try {
+      result = (await session.post('Profiler.stop')) as { profile?: unknown };
+    } catch (error) {
+      if (alive(opts.pid)) throw error;
+      throw exited();
+    }
+    // A process that calls exit with the inspector attached waits in exit for it to go: its JS no
+    // longer runs (the CPU time it answered before can no longer be read), so the run ended early.
+    if (before !== null && after === null) {
+      await session.post('Profiler.disable').catch(() => undefined);
+      throw exited();
+    }
     await session.post('Profiler.disable').catch(() => undefined);
     const parsed = cpuProfileSchema.safeParse(result.profile);
     if (!parsed.success) throw new Error('the inspector returned no valid profile');
     // Close the inspector we opened: leave the process as we found it.
     session.post('Runtime.evaluate', { expression: 'process._debugEnd && process._debugEnd()' }).catch(() => undefined);
     await sleep(50);
-    return { profile: parsed.data, startedAt };
+    const cpu = before && after ? { userMs: Math.max(0, after.user - before.user) / 1000, systemMs: Math.max(0, after.system - before.system) / 1000 } : null;
+    return { profile: parsed.data, startedAt, cpu };
   } finally {
     ws.close();
   }

@@ -34,7 +34,12 @@ export const cpuProfileSchema = z.object({
 export type CpuProfile = z.infer<typeof cpuProfileSchema>;
 export type CallFrame = z.infer<typeof callFrameSchema>;
 
-/** Nodes that are not code: the root and the idle time. (program) and (garbage collector) are CPU time and stay. */
+/**
+ * Nodes that are not code: the root and the idle time. (program) and (garbage collector) stay.
+ * V8 takes a sample on a timer and charges the wall-clock gap to the next sample to the stack it
+ * saw, so a sample's time is wall time: it includes any time the thread waited for a CPU on a busy
+ * machine. Real CPU time (user + system) comes from the process itself (run.ts, attach.ts).
+ */
 const NOT_CPU = new Set(['(root)', '(idle)']);
 
 export interface TreeNode {
@@ -67,8 +72,8 @@ export interface FunctionTime {
 export interface ProfileSummary {
   /** Wall time the profile covers. */
   durationMs: number;
-  /** Time in code (everything but idle). */
-  cpuMs: number;
+  /** Sampled time in code (everything but idle): wall-clock gaps between samples, not CPU time. */
+  sampledMs: number;
   samples: number;
   nodes: TreeNode[];
   rootId: number;
@@ -223,7 +228,7 @@ export function summarizeProfile(p: CpuProfile, cwd?: string): ProfileSummary {
   const root = byId.get(rootId) as TreeNode;
   return {
     durationMs: Math.max(0, p.endTime - p.startTime) / 1000,
-    cpuMs: root.totalMs - idle,
+    sampledMs: root.totalMs - idle,
     samples,
     nodes,
     rootId,
@@ -250,7 +255,7 @@ export interface FunctionDelta {
   aTotalMs: number;
   bTotalMs: number;
   deltaTotalMs: number;
-  /** Share of the profile's CPU time in a and in b, 0..1. */
+  /** Share of the profile's sampled time in code in a and in b, 0..1. */
   aShare: number;
   bShare: number;
 }
@@ -291,8 +296,8 @@ export function compareProfiles(a: ProfileSummary, b: ProfileSummary): FunctionD
       aTotalMs: x?.totalMs ?? 0,
       bTotalMs: y?.totalMs ?? 0,
       deltaTotalMs: (y?.totalMs ?? 0) - (x?.totalMs ?? 0),
-      aShare: a.cpuMs > 0 ? (x?.selfMs ?? 0) / a.cpuMs : 0,
-      bShare: b.cpuMs > 0 ? (y?.selfMs ?? 0) / b.cpuMs : 0,
+      aShare: a.sampledMs > 0 ? (x?.selfMs ?? 0) / a.sampledMs : 0,
+      bShare: b.sampledMs > 0 ? (y?.selfMs ?? 0) / b.sampledMs : 0,
     });
   }
   return out.sort((p, q) => q.deltaSelfMs - p.deltaSelfMs || q.deltaTotalMs - p.deltaTotalMs || p.key.localeCompare(q.key));

@@ -72,7 +72,7 @@ svg g:hover rect { stroke: #000; stroke-width: 0.8; }
 </style></head>
 <body>
 <h1>${esc(options.title)}</h1>
-<p>${esc(options.subtitle ?? '')} CPU ${s.cpuMs.toFixed(1)} ms over ${s.durationMs.toFixed(0)} ms, ${s.samples} samples. Width is total time; hover a frame for its self and total time.</p>
+<p>${esc(options.subtitle ?? '')} ${s.sampledMs.toFixed(1)} ms sampled in code over ${s.durationMs.toFixed(0)} ms, ${s.samples} samples (sampled time is wall time between samples, not CPU time). Width is total time; hover a frame for its self and total time.</p>
 <svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}">
 ${rects.join('\n')}
 </svg>

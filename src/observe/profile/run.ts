@@ -11,17 +11,25 @@ import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { parseCpuProfile, withoutFrames, type CallFrame, type CpuProfile } from './cpuprofile.js';
 
+/** CPU time a process spent (process.cpuUsage(): all its threads, the profiler's sampling included). */
+export interface CpuTime {
+  userMs: number;
+  systemMs: number;
+}
+
 export interface ProcessProfile {
   /** The process id, from the profile's file name (CPU.<pid>.cpuprofile). */
   pid: number;
   profile: CpuProfile;
+  /** The process's own CPU time at exit; null when it did not say (a killed process). */
+  cpu: CpuTime | null;
 }
 
 export interface ProfiledRun {
   exitCode: number | null;
   signal: string | null;
   startedAt: Date;
-  /** Every Node process that wrote a profile, the longest first. */
+  /** Every Node process that wrote a profile, the longest first (may be empty when the program failed). */
   profiles: ProcessProfile[];
 }
 
@@ -58,6 +66,9 @@ if (isMainThread && dir) {
   session.post('Profiler.setSamplingInterval', { interval: Number(process.env.STATSIG_HACK_PROF_INTERVAL) || 1000 });
   session.post('Profiler.start');
   process.on('exit', () => {
+    // CPU time from the OS (user + system, in microseconds), before the profile is serialised.
+    const cpu = process.cpuUsage();
+    fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.usage.json'), JSON.stringify(cpu));
     session.post('Profiler.stop', (err, res) => {
       if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.cpuprofile'), JSON.stringify(res.profile));
     });
@@ -65,6 +76,18 @@ if (isMainThread && dir) {
 }
 `;
 
+/** The usage file the preload wrote at exit (process.cpuUsage() in microseconds), or null. */
+function readUsage(file: string): CpuTime | null {
+  try {
+    const u = JSON.parse(fs.readFileSync(file, 'utf8')) as { user?: unknown; system?: unknown };
+    if (typeof u.user !== 'number' || typeof u.system !== 'number' || !(u.user >= 0) || !(u.system >= 0)) return null;
+    return { userMs: u.user / 1000, systemMs: u.system / 1000 };
+  } catch {
+    return null;
+  }
+}
+
+/** Runs the command under the profiler. A run that failed (non-zero exit, signal) returns its profiles too: the caller decides. */
 export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
   const [file, ...args] = opts.command;
   if (!file) throw new UserError('no command to profile', { hint: 'put the Node command after --, e.g. statsig-hack profile -- node app.js', code: 'USAGE', exitCode: 2 });
@@ -97,13 +120,14 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       const full = path.join(dir, name);
       if (fs.statSync(full).size > MAX_PROFILE_BYTES) continue;
       try {
-        profiles.push({ pid: Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0), profile: withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame) });
+        const pid = Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0);
+        profiles.push({ pid, profile: withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame), cpu: readUsage(path.join(dir, `CPU.${pid}.usage.json`)) });
       } catch {
         // a truncated profile of a killed process: skip it
       }
     }
-    if (profiles.length === 0) {
-      throw new UserError(`"${opts.command.join(' ')}" wrote no CPU profile${signal ? ` (it was killed by ${signal})` : ''}`, {
+    if (profiles.length === 0 && code === 0 && signal === null) {
+      throw new UserError(`"${opts.command.join(' ')}" wrote no CPU profile`, {
         hint: 'the command must run Node and exit by itself (a profile is written at exit); to profile a server that keeps running, start it and use --pid <pid> --duration <s>',
         code: 'NO_PROFILE',
       });

@@ -21,6 +21,17 @@ export interface SummaryDriver {
   significant: boolean;
 }
 
+/** A segment whose part of the change falls far short of its size (a planted outage, a segment left out of a launch). */
+export interface SummaryLaggard {
+  where: [string, string][];
+  /** Its baseline share of the metric. */
+  share: number;
+  /** Its share of the change. */
+  contribution: number;
+  /** Its own relative change. */
+  rel_delta: number | null;
+}
+
 export interface SummaryInput {
   metric: string;
   agg: Agg;
@@ -34,8 +45,10 @@ export interface SummaryInput {
   driver: SummaryDriver | null;
   /** Whether any segment changed significantly. */
   any_significant: boolean;
-  /** The driver's contribution minus its baseline share of the metric: small means a broad change. */
+  /** No segment's contribution is far from its baseline share of the metric, either way: a broad change. */
   broad: boolean;
+  /** The segment whose contribution falls furthest short of its share, when that exceeds every segment's excess; else null. */
+  laggard?: SummaryLaggard | null;
 }
 
 export function fmt(x: number | null): string {
@@ -110,8 +123,13 @@ export function summarize(s: SummaryInput): string {
     else noise = `within normal day-to-day noise (${fmtP(s.noise_p)})`;
     parts.push(`${s.metric} ${falling ? 'fell' : 'rose'}${rel} (${fmt(s.baseline)} → ${fmt(s.current)}), ${noise}.`);
     const quiet = s.noise_p !== null && s.noise_p >= s.alpha && !s.any_significant;
+    const word = falling ? 'drop' : 'rise';
     if (quiet) {
       parts.push('No segment changed significantly: probably nothing to explain.');
+    } else if (s.laggard) {
+      const l = s.laggard;
+      const own = l.rel_delta !== null && s.rel_delta !== null ? ` (${signedPct(l.rel_delta)} against ${signedPct(s.rel_delta)} overall)` : '';
+      parts.push(`The ${word} is spread across the other segments; ${describeWhere(l.where)} falls far short of its size: ${pct(l.share)} of the baseline but ${pct(l.contribution)} of the ${word}${own}.`);
     } else if (s.driver && s.broad) {
       parts.push(`The ${falling ? 'drop' : 'rise'} is spread across segments in proportion to their size; no segment stands out.`);
     } else if (s.driver) {
@@ -121,7 +139,6 @@ export function summarize(s: SummaryInput): string {
       // For means the segment test covers the change within the segment, not a shift in mix.
       const mostlyMix = Math.abs(d.mix) >= 2 * Math.abs(d.rate);
       const sig = d.significant || (s.agg === 'mean' && mostlyMix) ? '' : ' (not significant on its own)';
-      const word = falling ? 'drop' : 'rise';
       const lead =
         d.contribution > 1.05
           ? `${describeWhere(d.where)} alone ${falling ? 'fell' : 'rose'} by ${fmt(Math.abs(d.impact))}, more than the whole ${word} (other segments moved the other way)`
@@ -129,5 +146,15 @@ export function summarize(s: SummaryInput): string {
       parts.push(`${lead}${sig}${mr ? `: ${mr}` : ''}.`);
     }
   }
+  if (s.noise_p !== null && s.noise_p >= s.alpha && s.any_significant) {
+    // The two tests measure different things; say so rather than leave them contradicting each other.
+    parts.push(
+      'The segment tests (* in the tables) compare units between the two periods and do not see swings from day to day, so a segment can be significant while the total stays within day-to-day noise.',
+    );
+  }
   return parts.join(' ');
+}
+
+function signedPct(x: number): string {
+  return `${x >= 0 ? '+' : '-'}${pct(Math.abs(x))}`;
 }
