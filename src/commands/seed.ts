@@ -207,6 +207,6 @@ Examples:
       for (const n of summary.notices) ctx.out.warn(n);
       const { renderSeed } = await import('../ui/seed.js');
       const { targetOf } = await import('../ui/format.js');
-      ctx.out.result(result, () => renderSeed(result, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd) }));
+      ctx.out.result(result, () => renderSeed(result, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd), cli: ctx.out.cli }));
     });
 }
