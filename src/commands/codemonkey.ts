@@ -177,7 +177,7 @@ async function runAction(app: App, goal: string | undefined, opts: RunOptions, c
     for (const sig of signals) process.off(sig, onSignal);
   }
   const record = outcome.record;
-  ctx.out.result(record, () => renderRun(record, ctx.out.c));
+  ctx.out.result(record, () => renderRun(record, ctx.out.c, ctx.out.cli.command));
   if (record.status === 'interrupted') {
     const where = record.branch_kept && record.branch ? `; ${record.branch} is at its last green commit ${record.head_commit.slice(0, 7)}` : '';
     const exitCode = caught === 'SIGTERM' ? 143 : caught === 'SIGHUP' ? 129 : 130;

@@ -44,6 +44,6 @@ Examples:
       const progress = await ctx.progress();
       ctx.out.info(`Seeding a ${int(users)}-user demo project into ${displayPath(db, ctx.cwd)} (offline, seed ${seed})...`);
       const result = await runDemo({ db, users, seed, force: Boolean(opts.force), progress });
-      ctx.out.result(result, () => renderDemo(result, target, ctx.cwd));
+      ctx.out.result(result, () => renderDemo(result, target, ctx.cwd, ctx.out.cli));
     });
 }

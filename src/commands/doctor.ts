@@ -208,7 +208,7 @@ export function doctorCommand(app: App): Command {
         for (const k of report.checks) {
           const mark = k.status === 'ok' ? c.green('✓') : k.status === 'warn' ? c.yellow('!') : c.red('✗');
           lines.push(fitMessage(k.detail, columns, `${mark} ${k.name.padEnd(width)}  `, under));
-          if (k.hint && k.status !== 'ok') lines.push(fitMessage(k.hint, columns, `${under}${c.dim('fix:')} `, `${under}     `));
+          if (k.hint && k.status !== 'ok') lines.push(fitMessage(ctx.out.spell(k.hint), columns, `${under}${c.dim('fix:')} `, `${under}     `));
         }
         const failed = report.checks.filter((k) => k.status === 'fail').length;
         const warned = report.checks.filter((k) => k.status === 'warn').length;

@@ -23,7 +23,8 @@ function rel(cwd: string, file: string): string {
 }
 
 
-export function renderIdeas(r: IdeasResult, cwd: string): string {
+/** `cli`: how this user runs the CLI ("statsig-hack" or "npx statsig-hack"), for the push command. */
+export function renderIdeas(r: IdeasResult, cwd: string, cli = 'statsig-hack'): string {
   const lines: string[] = [];
   const n = r.capture.pages.length;
   const how = r.mode === 'model' ? `${r.model ?? 'model'}` : 'offline CRO audit';
@@ -63,7 +64,7 @@ export function renderIdeas(r: IdeasResult, cwd: string): string {
     lines.push(
       `Stored ${made.length} experiment${made.length === 1 ? '' : 's'} (status setup${updated > 0 ? `, ${updated} updated` : ''}) in ${rel(cwd, r.created.db)}: ${made.map((m) => m.name).join(', ') || 'none'}`,
     );
-    if (made.length > 0) lines.push('Push them to your Statsig project with `statsig-hack push`.');
+    if (made.length > 0) lines.push(`Push them to your Statsig project with \`${cli} push\`.`);
   }
   if (r.usage && r.usage.calls > 0) {
     const cost = r.usage.unpricedModels.length > 0 ? 'cost unknown' : `$${r.usage.costUsd.toFixed(4)}`;
@@ -121,6 +122,6 @@ Examples:
         progress,
       });
       for (const w of result.warnings) ctx.out.warn(w);
-      ctx.out.result(result, () => renderIdeas(result, ctx.cwd));
+      ctx.out.result(result, () => renderIdeas(result, ctx.cwd, ctx.out.cli.command));
     });
 }

@@ -92,7 +92,7 @@ export function jobsCommand(app: App): Command {
       const { costModelOf } = await import('../observe/jobs/cost.js');
       const { renderJob } = await import('../ui/jobs.js');
       const job = await withJobs(ctx, (store) => jobById(store, Number(id), costModelOf(ctx.config).model));
-      ctx.out.result(job, () => renderJob(job));
+      ctx.out.result(job, () => renderJob(job, ctx.out.cli.command));
     });
   return cmd;
 }

@@ -45,7 +45,7 @@ export function notifyCommand(app: App): Command {
         const s = await queueStatus(store);
         const masked = { ...s, webhooks: s.webhooks.map((h) => ({ ...h, url: maskUrl(h.url) })), dead: s.dead.map((d) => ({ ...d, url: maskUrl(d.url) })), pending: s.pending.map((p) => ({ ...p, url: maskUrl(p.url) })) };
         const { renderQueue } = await import('../ui/serve.js');
-        ctx.out.result(masked, () => renderQueue(s));
+        ctx.out.result(masked, () => renderQueue(s, ctx.out.cli.command));
       } finally {
         store.close();
       }

@@ -129,7 +129,7 @@ Examples:
       if (flags.queue) {
         const plan = await withStore(ctx, (s) => service.queueRollout({ store: s, cluster: k }, req));
         const data = { experiment: plan.experiment, namespace, queued: true, groups: plan.groups.map((g) => ({ group: g.group, deployment: g.deployment, replicas: g.replicas })) };
-        ctx.out.result(data, () => `Queued the rollout of ${plan.experiment} for \`statsig-hack rollout watch\`: ${plan.groups.map((g) => `${g.deployment} (${g.replicas})`).join(', ')}`);
+        ctx.out.result(data, () => `Queued the rollout of ${plan.experiment} for \`${ctx.out.cli.command} rollout watch\`: ${plan.groups.map((g) => `${g.deployment} (${g.replicas})`).join(', ')}`);
         return;
       }
       const progress = await progressFor(ctx);
@@ -155,7 +155,7 @@ function statusCommand(app: App): Command {
       const ui = await import('../ui/rollout.js');
       if (experiment === undefined) {
         const records = await withStore(ctx, (s) => listRecords(s), true);
-        ctx.out.result({ rollouts: records }, () => (records.length > 0 ? records.map(ui.renderRecord).join('\n') : 'No rollouts recorded. Start one with `statsig-hack rollout start`.'));
+        ctx.out.result({ rollouts: records }, () => (records.length > 0 ? records.map(ui.renderRecord).join('\n') : `No rollouts recorded. Start one with \`${ctx.out.cli.command} rollout start\`.`));
         return;
       }
       const record = await withStore(ctx, (s) => requireRecord(s, experiment), true);

@@ -149,13 +149,13 @@ Examples:
         const { llmProjectSpec } = await import('../ai/seed/llm-spec.js');
         const llm = createLlmClientFor(ctx);
         llmModel = llm.model('seed');
-        const progress = await ctx.progress();
-        progress.start(`asking ${llmModel} for a project spec`);
+        const { phase } = await import('../core/progress.js');
         try {
-          spec = await llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) });
+          spec = await phase(await ctx.progress(), `asking ${llmModel} for a project spec`, () => llmProjectSpec(llm, { prompt, ...(opts.domain ? { domain: opts.domain } : {}) }), {
+            done: 'model answered',
+          });
         } finally {
           llmUsage = llm.usage();
-          progress.stop('model answered');
         }
       }
 
@@ -207,6 +207,6 @@ Examples:
       for (const n of summary.notices) ctx.out.warn(n);
       const { renderSeed } = await import('../ui/seed.js');
       const { targetOf } = await import('../ui/format.js');
-      ctx.out.result(result, () => renderSeed(result, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd) }));
+      ctx.out.result(result, () => renderSeed(result, targetOf(ctx.io.stdout, ctx.env), { cwd: ctx.cwd, dbArg: dbArg(ctx.settings.db, ctx.cwd), cli: ctx.out.cli }));
     });
 }

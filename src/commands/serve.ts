@@ -64,7 +64,7 @@ function keysCommand(app: App): Command {
       const store = await openServeStore(ctx, { readOnly: true });
       try {
         const rows = await listKeys(store);
-        ctx.out.result({ keys: rows }, () => (rows.length === 0 ? 'no keys: statsig-hack serve keys create --scope write' : rows.map((k) => `${k.id}  ${k.scope.padEnd(5)}  ${k.created_at}  ${k.label ?? ''}`).join('\n')));
+        ctx.out.result({ keys: rows }, () => (rows.length === 0 ? `no keys: ${ctx.out.cli.command} serve keys create --scope write` : rows.map((k) => `${k.id}  ${k.scope.padEnd(5)}  ${k.created_at}  ${k.label ?? ''}`).join('\n')));
       } finally {
         store.close();
       }

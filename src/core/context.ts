@@ -9,6 +9,7 @@ import { isInteractive, useColor, type StreamInfo } from './tty.js';
 import { terminalWidth } from './text.js';
 import { loadConfig, resolveSettings, type Config, type LoadedConfig, type Settings } from './config.js';
 import { UserError } from './errors.js';
+import { invocation } from './invocation.js';
 import type { Progress } from './progress.js';
 
 /** What a command factory receives: builds the command context (config loaded once per run). */
@@ -56,6 +57,7 @@ export function makeOutput(io: CliIO, globals: GlobalOptions, redactor: Redactor
     debug: Boolean(globals.debug),
     color: useColor(io.stderr, io.env, globals.color),
     width: terminalWidth(io.stderr, io.env),
+    invocation: () => invocation(io.env, { cwd: io.cwd }),
   }, redactor);
 }
 

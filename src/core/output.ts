@@ -7,6 +7,7 @@ import type { ChalkInstance } from 'chalk';
 import { painter } from './paint.js';
 import type { Redactor } from './redact.js';
 import { UserError, isUserError, errorMessage } from './errors.js';
+import { AS_INSTALLED, spell, type Invocation } from './invocation.js';
 import { fitMessage } from './text.js';
 
 export interface Writable {
@@ -22,11 +23,14 @@ export interface OutputOptions {
   color: boolean;
   /** Width of the terminal behind stderr: warnings, errors and hints are wrapped to it (undefined: not wrapped). */
   width?: number | undefined;
+  /** How the user can run the CLI again (asked only when a text suggests a command); default: `statsig-hack`. */
+  invocation?: () => Invocation;
 }
 
 export class Output {
   readonly c: ChalkInstance;
   private jsonWritten = false;
+  private invocationCache: Invocation | null = null;
 
   constructor(
     readonly stdout: Writable,
@@ -43,6 +47,17 @@ export class Output {
 
   redact(text: string): string {
     return this.redactor.redact(text);
+  }
+
+  /** How suggested commands are spelled for this user (`npx statsig-hack` under npx), and the PATH note. */
+  get cli(): Invocation {
+    this.invocationCache ??= this.options.invocation?.() ?? AS_INSTALLED;
+    return this.invocationCache;
+  }
+
+  /** Our own text with its suggested commands spelled as this user can run them (see `cli`). */
+  spell(text: string): string {
+    return text.includes('statsig-hack ') ? spell(text, this.cli) : text;
   }
 
   /** Human text to stdout. Ignored in --json mode (use `result`). */
@@ -70,7 +85,7 @@ export class Output {
   info(text: string): void {
     if (this.options.quiet) return;
     // Each line the caller wrote keeps its own indentation; only the rest of a wrapped line is indented.
-    const lines = this.redact(text).split('\n').map((line) => fitMessage(line, this.options.width, '', '  '));
+    const lines = this.redact(this.spell(text)).split('\n').map((line) => fitMessage(line, this.options.width, '', '  '));
     this.stderr.write(`${lines.join('\n')}\n`);
   }
 
@@ -80,7 +95,7 @@ export class Output {
   }
 
   warn(text: string): void {
-    this.stderr.write(`${fitMessage(this.redact(text), this.options.width, `${this.c.yellow('warning:')} `)}\n`);
+    this.stderr.write(`${fitMessage(this.redact(this.spell(text)), this.options.width, `${this.c.yellow('warning:')} `)}\n`);
   }
 
   debug(text: string): void {
@@ -92,7 +107,9 @@ export class Output {
   failure(error: unknown): number {
     const user = isUserError(error);
     const message = user ? error.message : `unexpected error: ${errorMessage(error)}`;
-    const hint = user ? error.hint : this.options.debug ? undefined : 'run with --debug for details';
+    const raw = user ? error.hint : this.options.debug ? undefined : 'run with --debug for details';
+    // A hint's commands are spelled as this user can run them (`npx statsig-hack …` under npx).
+    const hint = raw === undefined ? undefined : this.spell(raw);
     const code = user ? error.code : 'INTERNAL';
     const exitCode = user ? error.exitCode : 1;
     if (this.options.json && !this.jsonWritten) {

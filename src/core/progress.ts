@@ -67,6 +67,24 @@ export class PlainProgress implements Progress {
   }
 }
 
+/**
+ * Runs `work` as one phase of `progress`: it ends with `done` when the work returns and with
+ * `failed` (default "<label>: failed", marked failed: no ✓) when it throws, so that a model call
+ * that failed never reads "model answered" just above its error. The error goes on unchanged.
+ */
+export async function phase<T>(progress: Progress, label: string, work: () => Promise<T>, end: { done: string; failed?: string }): Promise<T> {
+  progress.start(label);
+  let ok = false;
+  try {
+    const value = await work();
+    ok = true;
+    return value;
+  } finally {
+    if (ok) progress.stop(end.done);
+    else progress.stop(end.failed ?? `${label}: failed`, { failed: true });
+  }
+}
+
 /** Counts as progress shows them: "1,200/20,000 (6%)", or "1,200" without a total. */
 export const formatCount = progressCount;
 

@@ -127,7 +127,7 @@ export function terminalWidth(stream: StreamInfo & { columns?: number }, env: No
 
 /**
  * A message of a few lines for a terminal (an error's hint, a warning), after a prefix such as
- * "  hint: ": each line that is a `statsig-hack …` command stays whole to copy (broken only before
+ * "  hint: ": each line that is a `statsig-hack …` (or `npx statsig-hack …`) command stays whole to copy (broken only before
  * flags, with shell continuations); other lines are word-wrapped. Later lines and continuations
  * are indented under the text (or by `indent`). No width: the lines as they are, indented the same way.
  */
@@ -137,7 +137,7 @@ export function fitMessage(text: string, width: number | undefined, prefix: stri
     .map((line, i) => {
       const lead = i === 0 ? prefix : indent;
       const n = visibleLength(lead);
-      if (/^\s*statsig-hack /.test(line)) {
+      if (/^\s*(?:npx )?statsig-hack /.test(line)) {
         const room = width === undefined ? undefined : width - Math.max(n, indent.length);
         return commandLine(line.trim(), room, '')
           .split('\n')

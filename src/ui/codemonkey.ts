@@ -47,7 +47,8 @@ const STATUS_TEXT: Record<RunRecord['status'], string> = {
   error: 'stopped on an error',
 };
 
-export function renderRun(r: RunRecord, c: ChalkInstance): string {
+/** `cli`: how this user runs the CLI ("statsig-hack" or "npx statsig-hack"), for the undo command. */
+export function renderRun(r: RunRecord, c: ChalkInstance, cli = 'statsig-hack'): string {
   const lines: string[] = [];
   const where = r.dry_run ? 'dry run (nothing changed)' : r.branch_kept ? `on ${c.bold(r.branch ?? '')}` : 'no commits (branch removed)';
   lines.push(`codemonkey ${r.run_id}: "${oneLineSafe(r.goal)}" — ${where}, from ${oneLineSafe(r.base_branch ?? 'detached HEAD')} @ ${r.base_commit.slice(0, 7)}`);
@@ -75,7 +76,7 @@ export function renderRun(r: RunRecord, c: ChalkInstance): string {
   if (r.dry_run) lines.push(c.yellow('dry run: these edits were never checked (no check command ran); review them and run your check after applying'));
   if (r.dry_run && r.patch_file) lines.push(`patch: ${r.patch_file}  (apply with \`git apply ${r.patch_file}\`)`);
   if (!r.dry_run && r.branch_kept && r.branch) {
-    lines.push(`review: git log --oneline ${r.base_commit.slice(0, 7)}..${r.branch}   undo: statsig-hack codemonkey undo`);
+    lines.push(`review: git log --oneline ${r.base_commit.slice(0, 7)}..${r.branch}   undo: ${cli} codemonkey undo`);
   }
   return lines.join('\n');
 }

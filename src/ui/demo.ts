@@ -1,5 +1,6 @@
 /** Human rendering of the demo: each estimate next to the planted truth. */
 import { shellWord } from '../core/config.js';
+import { AS_INSTALLED, type Invocation } from '../core/invocation.js';
 import type { DemoResult } from '../demo/run.js';
 import { commandLine, count, displayPath, int, num, paintOf, pct, PLAIN, pval, share, significance, wrap, type Target } from './format.js';
 import { fitTable, hiddenNote } from './table.js';
@@ -13,7 +14,8 @@ function dayBefore(day: string): string {
   return Number.isNaN(t) ? day : new Date(t - 86_400_000).toISOString().slice(0, 10);
 }
 
-export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string): string {
+/** `cli`: how the suggested commands are spelled for this user (`npx statsig-hack …` under npx), and the note under them. */
+export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string, cli: Invocation = AS_INSTALLED): string {
   const c = paintOf(target);
   const lines: string[] = [];
   lines.push(`${d.project.name}: ${count(d.counts.users, 'user')}, ${count(d.counts.events, 'event')}, ${count(d.counts.experiments, 'experiment')}, ${count(d.counts.metrics, 'metric')} (${d.window.pre_start}..${dayBefore(d.window.end)})`);
@@ -80,22 +82,23 @@ export function renderDemo(d: DemoResult, target: Target = PLAIN, cwd?: string):
   const db = displayPath(d.db, cwd);
   if (d.ask) {
     // The command on a line of its own, broken only before a flag (with a backslash), so it pastes.
-    lines.push('', 'Ask the project:', commandLine(`statsig-hack ask ${shellWord(d.ask.question)} --db ${shellWord(db)}`, target.width), `  ${d.ask.answer}`);
+    lines.push('', 'Ask the project:', commandLine(`${cli.command} ask ${shellWord(d.ask.question)} --db ${shellWord(db)}`, target.width), `  ${d.ask.answer}`);
     for (const e of d.ask.experiments.slice(1)) lines.push(`  also: ${e.name}${e.results[0] ? ` (${e.results[0].metric} ${pct(e.results[0].rel_lift)})` : ''}`);
   }
   if (d.search && d.search.results.length > 0) {
-    lines.push('', 'Search:', commandLine(`statsig-hack search ${shellWord(d.search.query)} --db ${shellWord(db)}`, target.width));
+    lines.push('', 'Search:', commandLine(`${cli.command} search ${shellWord(d.search.query)} --db ${shellWord(db)}`, target.width));
     for (const r of d.search.results) lines.push(`  [${r.kind.replace('_', ' ')}] ${r.name}  ${r.path}`);
   }
   const pics = [d.pictures.map ? `DAU by country map: ${displayPath(d.pictures.map, cwd)}` : null, d.pictures.wrapped ? `Wrapped card: ${displayPath(d.pictures.wrapped, cwd)}` : null].filter((x): x is string => x !== null);
   if (pics.length > 0) lines.push('', 'Pictures:', ...pics.map((p) => `  ${p}`));
   const text = wrap(lines.join('\n'), target.width, '    ');
   const dbw = shellWord(db);
-  const next = ['Next:', commandLine(`statsig-hack status --db ${dbw}`, target.width), commandLine(`statsig-hack analyze --experiment ${shellWord(d.rows[0]?.experiment ?? '<name>')} --db ${dbw}`, target.width)];
+  const next = ['Next:', commandLine(`${cli.command} status --db ${dbw}`, target.width), commandLine(`${cli.command} analyze --experiment ${shellWord(d.rows[0]?.experiment ?? '<name>')} --db ${dbw}`, target.width)];
   if (d.drilldown) {
     const w = d.drilldown.result;
-    next.push(commandLine(`statsig-hack whatchanged --metric ${shellWord(w.metric)} --baseline ${w.periods.baseline.label} --current ${w.periods.current.label} --db ${dbw}`, target.width));
+    next.push(commandLine(`${cli.command} whatchanged --metric ${shellWord(w.metric)} --baseline ${w.periods.baseline.label} --current ${w.periods.current.label} --db ${dbw}`, target.width));
   }
-  if (d.forecast) next.push(commandLine(`statsig-hack forecast --metric dau --by country --db ${dbw}`, target.width));
+  if (d.forecast) next.push(commandLine(`${cli.command} forecast --metric dau --by country --db ${dbw}`, target.width));
+  if (cli.note) next.push(wrap(`  ${cli.note}`, target.width, '    '));
   return `${text}\n\n${next.join('\n')}`;
 }

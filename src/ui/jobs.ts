@@ -136,7 +136,8 @@ function planLines(node: PlanNode, depth: number, out: string[]): void {
   for (const c of node.children) planLines(c, depth + 1, out);
 }
 
-export function renderJob(j: JobDetail): string {
+/** `cli`: how this user runs the CLI ("statsig-hack" or "npx statsig-hack"), for the suggested command. */
+export function renderJob(j: JobDetail, cli = 'statsig-hack'): string {
   const facts: [string, string][] = [
     ['job', String(j.id)],
     ['command', j.command],
@@ -158,7 +159,7 @@ export function renderJob(j: JobDetail): string {
   const lines = facts.filter(([, v]) => v !== '').map(([k, v]) => `${`${k}:`.padEnd(22)}${v}`);
   lines.push('', 'SQL:', printableSql(j.sql), '', j.plan && j.plan.children[0]?.ms === null ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them):' : 'Plan and profile:');
   if (j.plan) planLines(j.plan, 0, lines);
-  else if (j.scan_from !== null) lines.push(`(not profiled: \`statsig-hack jobs show ${j.scan_from}\` prints the plan of the profiled run of this query shape)`);
+  else if (j.scan_from !== null) lines.push(`(not profiled: \`${cli} jobs show ${j.scan_from}\` prints the plan of the profiled run of this query shape)`);
   else if (j.outcome === 'error') lines.push('(no profile: the query failed)');
   else lines.push('(no profile: jobs.profile chose not to profile this run, or it ran where DuckDB could not write one)');
   return lines.join('\n');

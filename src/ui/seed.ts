@@ -2,6 +2,7 @@
 import type { LlmUsage } from '../ai/llm.js';
 import type { PushResult } from '../ai/seed/push.js';
 import { shellWord } from '../core/config.js';
+import { AS_INSTALLED, type Invocation } from '../core/invocation.js';
 import { commandLine, count, displayPath, int, PLAIN, wrap, type Target } from './format.js';
 import { formatLlmUsage, renderPush } from './push.js';
 import { fitTable } from './table.js';
@@ -38,8 +39,10 @@ function signedNum(x: number): string {
 
 const INDENT = '    ';
 
-export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: string; dbArg?: string } = {}): string {
+/** `view.cli`: how the suggested commands are spelled for this user (`npx statsig-hack …` under npx), and the note under them. */
+export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: string; dbArg?: string; cli?: Invocation } = {}): string {
   const width = target.width;
+  const cli = view.cli ?? AS_INSTALLED;
   const c = r.counts;
   const k = (x: number | undefined, one: string, many?: string): string => count(x ?? 0, one, many);
   const head: string[] = [];
@@ -74,11 +77,14 @@ export function renderSeed(r: SeedView, target: Target = PLAIN, view: { cwd?: st
     for (const a of r.anomalies) lines.push(wrap(`  ${a.start}${a.end !== a.start ? `..${a.end}` : ''}  ${a.description}`, width, '    '));
   }
   if (r.planted_interactions && r.planted_interactions.length > 0) {
-    lines.push('', 'Planted interactions (statsig-hack interactions should find them):');
+    lines.push('', `Planted interactions (${cli.command} interactions should find them):`);
     for (const it of r.planted_interactions) lines.push(wrap(`  ${it.description}`, width, '    '));
   }
   if (r.push) lines.push('', ...renderPush(r.push, width));
   const first = r.experiments[0];
-  if (first) lines.push('', 'Next:', commandLine(`statsig-hack analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
+  if (first) {
+    lines.push('', 'Next:', commandLine(`${cli.command} analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
+    if (cli.note) lines.push(wrap(`  ${cli.note}`, width, '    '));
+  }
   return lines.join('\n');
 }

@@ -19,12 +19,13 @@ export function renderAudit(items: AuditEntry[], total: number): string {
   return lines.join('\n');
 }
 
-export function renderQueue(s: QueueStatus): string {
+/** `cli`: how this user runs the CLI ("statsig-hack" or "npx statsig-hack"), for the suggested commands. */
+export function renderQueue(s: QueueStatus, cli = 'statsig-hack'): string {
   const lines = [`deliveries: ${s.counts.delivered} delivered, ${s.counts.pending} pending, ${s.counts.dead} dead`];
-  lines.push(s.webhooks.length === 0 ? 'no webhooks: statsig-hack notify add --url <url>' : 'webhooks:');
+  lines.push(s.webhooks.length === 0 ? `no webhooks: ${cli} notify add --url <url>` : 'webhooks:');
   for (const h of s.webhooks) lines.push(`  ${h.id}  ${h.format.padEnd(5)}  ${h.scope === 'project' ? 'project' : `${h.scope.replace(/s$/, '')} ${h.target ?? ''}`}  ${maskUrl(h.url)}`);
   for (const p of s.pending) lines.push(`  pending #${p.id} ${maskUrl(p.url)}: ${p.attempts} attempts${p.last_error ? `, last ${p.last_error}` : ''}`);
   for (const d of s.dead) lines.push(`  dead #${d.id} ${maskUrl(d.url)}: ${d.attempts} attempts, last ${d.last_error ?? `HTTP ${d.last_status}`}`);
-  if (s.counts.dead > 0) lines.push('retry dead letters: statsig-hack notify retry');
+  if (s.counts.dead > 0) lines.push(`retry dead letters: ${cli} notify retry`);
   return lines.join('\n');
 }

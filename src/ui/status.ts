@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEMO_DB, dbArg, shellWord, type Setting } from '../core/config.js';
+import { AS_INSTALLED, type Invocation } from '../core/invocation.js';
 import type { Output } from '../core/output.js';
 import type { StoreStatus } from '../store/status.js';
 import { commandLine, count, displayPath, int, PLAIN, targetOf, wrap, type Target } from './format.js';
@@ -14,6 +15,8 @@ export interface StatusView {
   dbArg?: string;
   /** The demo's store, when there is one here and it is not the store shown. */
   demoDb?: string | null;
+  /** How the suggested commands are spelled for this user (`npx statsig-hack …` under npx), and the note under them. */
+  cli?: Invocation;
 }
 
 /** Experiments named in the human output; the rest are counted (`--json` lists every one). */
@@ -41,11 +44,13 @@ export function renderStatus(s: StoreStatus, target: Target = PLAIN, view: Statu
   }
   // Lead somewhere: an empty store says how to fill it; the demo's store, when there is one, is named.
   const empty = Object.values(s.tables).every((n) => n === 0);
+  const cli = view.cli ?? AS_INSTALLED;
   if (prose.length > 0) out.push('', wrap(prose.join('\n'), width, '    '));
-  if (empty) out.push('', 'The store is empty: generate a project, or load yours:', commandLine('statsig-hack seed "<what your product is>"', width), commandLine('statsig-hack import <file> --into <table>', width));
+  if (empty) out.push('', 'The store is empty: generate a project, or load yours:', commandLine(`${cli.command} seed "<what your product is>"`, width), commandLine(`${cli.command} import <file> --into <table>`, width));
   const first = s.experiments.find((e) => e.status === 'active') ?? s.experiments[0];
-  if (first) out.push('', 'Next:', commandLine(`statsig-hack analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
-  if (view.demoDb) out.push('', `The demo's project is in ${view.demoDb}:`, commandLine(`statsig-hack status --db ${shellWord(view.demoDb)}`, width));
+  if (first) out.push('', 'Next:', commandLine(`${cli.command} analyze --experiment ${shellWord(first.name)}${view.dbArg ?? ''}`, width));
+  if (view.demoDb) out.push('', `The demo's project is in ${view.demoDb}:`, commandLine(`${cli.command} status --db ${shellWord(view.demoDb)}`, width));
+  if (cli.note && (empty || first || view.demoDb)) out.push(wrap(`  ${cli.note}`, width, '    '));
   return out.join('\n');
 }
 
@@ -57,5 +62,5 @@ export function renderStatus(s: StoreStatus, target: Target = PLAIN, view: Statu
 export function printStatus(out: Output, io: { stdout: { isTTY?: boolean; columns?: number }; env: NodeJS.ProcessEnv; cwd: string }, db: Setting<string>, status: StoreStatus): void {
   const demo = path.join(io.cwd, DEMO_DB);
   const demoDb = path.resolve(status.db) !== demo && fs.existsSync(demo) ? DEMO_DB : null;
-  out.result(status, () => renderStatus(status, targetOf(io.stdout, io.env), { cwd: io.cwd, dbArg: dbArg(db, io.cwd), demoDb }));
+  out.result(status, () => renderStatus(status, targetOf(io.stdout, io.env), { cwd: io.cwd, dbArg: dbArg(db, io.cwd), demoDb, cli: out.cli }));
 }

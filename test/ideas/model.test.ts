@@ -242,3 +242,27 @@ describe.skipIf(!chromium)('ideas with a model (OpenAI-compatible test server)',
     expect(res.json().mode).toBe('offline');
   });
 });
+
+describe('a model call that fails', () => {
+  it('ends "Asking <model> for ideas" as failed, never "The model answered", ahead of the error', async () => {
+    const site = await startFixtureServer();
+    const server = await startOpenAIServer([{ status: 401, error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } }]);
+    try {
+      const res = await runCli(['ideas', `${site.origin}/shoddy/signup.html`, '--pages', '1', '--no-browser'], {
+        cwd: tmpDir('sh-ideas-model-'),
+        env: baseEnv({ OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-test-ideas-123' }),
+      });
+      expect(res.code).toBe(1);
+      expect(server.chatRequests()).toHaveLength(1);
+      expect(res.stderr).not.toContain('The model answered');
+      const lines = res.stderr.split('\n');
+      const start = lines.indexOf('Asking gpt-4.1-mini for ideas...');
+      expect(start, res.stderr).toBeGreaterThanOrEqual(0);
+      expect(lines[start + 1], res.stderr).toMatch(/^Asking gpt-4\.1-mini for ideas: failed \([\d.]+ ?m?s\)$/);
+      expect(lines[start + 2], res.stderr).toMatch(/^error: .*401/);
+    } finally {
+      await server.close();
+      await site.close();
+    }
+  });
+});

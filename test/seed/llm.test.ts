@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseEnv, runCli } from '../support/run-cli.js';
@@ -127,6 +129,36 @@ describe('seed with a model', () => {
     expect(err.message).toMatch(/group sizes sum to 90/);
     expect(server.chatRequests()).toHaveLength(4);
     expect(await fingerprint(cwd)).toEqual(before);
+  });
+
+  it('a failed model call ends the progress as failed, never "model answered" (an error reply, an unreachable port)', async () => {
+    server = await startOpenAIServer([{ status: 401, error: { message: 'bad key', type: 'invalid_request_error', code: 'invalid_api_key' } }]);
+    const rejected = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const unreachable = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(`http://127.0.0.1:${port}/v1`) });
+    for (const [r, error] of [
+      [rejected, /^error: .*401/m],
+      [unreachable, /^error: cannot reach the model endpoint at http:\/\/127\.0\.0\.1:\d+\/v1/m],
+    ] as const) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toContain('model answered');
+      const lines = r.stderr.split('\n');
+      const start = lines.indexOf('asking gpt-4.1-mini for a project spec...');
+      expect(start, r.stderr).toBeGreaterThanOrEqual(0);
+      expect(lines[start + 1], r.stderr).toMatch(/^asking gpt-4\.1-mini for a project spec: failed \([\d.]+ ?m?s\)$/);
+      expect(lines[start + 2], r.stderr).toMatch(error);
+    }
+  });
+
+  it('a model that answers ends the progress with "model answered"', async () => {
+    server = await startOpenAIServer([{ json: modelSpec() }]);
+    const r = await runCli(['seed', PROMPT, ...SMALL], { cwd: tmpDir(), env: env(server.url) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^asking gpt-4\.1-mini for a project spec\.\.\.\nmodel answered \([\d.]+ ?m?s\)$/m);
+    expect(r.stderr).not.toContain(': failed');
   });
 
   it('the human output shows the model, its tokens and cost', async () => {

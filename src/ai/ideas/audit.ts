@@ -37,7 +37,8 @@ export interface Rule {
   description: string;
   /** Needs layout facts from a browser. */
   layout: boolean;
-  check(page: AuditPage, opts: Required<AuditOptions>): AuditIdea[];
+  /** `site`: what the crawl found about the other pages (where links lead). */
+  check(page: AuditPage, opts: Required<AuditOptions>, site: SiteFacts): AuditIdea[];
 }
 
 const DEFAULTS: Required<AuditOptions> = { slowLcpMs: 2500, maxFormFields: 6, minContrast: 3, navLinksDistracting: 6 };
@@ -54,11 +55,78 @@ export function hypothesis(observed: string, change: string, effect: string, aud
 
 const q = (s: string): string => `“${s}”`;
 
-/** The page's main call to action: the most prominent CTA outside the navigation. */
-export function primaryCta(model: PageModel): Cta | null {
-  const own = model.ctas.filter((c) => !c.in_nav);
+/**
+ * What the other captured pages say about where a link leads: the pages (by `pageKey`) that hold
+ * a signup or checkout form or a pricing table. Built by `siteFacts` from the crawl.
+ */
+export interface SiteFacts {
+  conversionPages: ReadonlySet<string>;
+}
+
+const NO_FACTS: SiteFacts = { conversionPages: new Set() };
+
+/** The crawled pages a visitor converts on (a signup or checkout page, a pricing page). */
+export function siteFacts(pages: AuditPage[]): SiteFacts {
+  const conversionPages = new Set<string>();
+  for (const { model } of pages) {
+    const converts = model.pricing.length > 0 || model.forms.some((f) => (f.purpose === 'signup' || f.purpose === 'checkout') && isConversionPage(model, f));
+    if (!converts) continue;
+    for (const u of [model.url, model.final_url]) if (u) conversionPages.add(pageKey(u));
+  }
+  return { conversionPages };
+}
+
+function withoutHash(u: string): string {
+  const i = u.indexOf('#');
+  return i < 0 ? u : u.slice(0, i);
+}
+
+/**
+ * Whether a CTA only jumps within its own page (`href="#more"`): the same document with a
+ * fragment that names a place on it. `#` alone (a script hook) and `#/route`, `#!route` (a
+ * single-page app's routes) are not jumps.
+ */
+export function isInPageLink(c: Cta, model: PageModel): boolean {
+  if (c.href === null) return false;
+  const hash = c.href.indexOf('#');
+  if (hash < 0 || !/^#[^/!]/.test(c.href.slice(hash))) return false;
+  const target = withoutHash(c.href);
+  return [model.url, model.final_url].some((u) => u && withoutHash(u) === target);
+}
+
+const CONVERSION_TARGET = /(?:^|[/_.-])(?:sign-?up|register|registration|join|create-account|trial|get-started|start|checkout|cart|basket|subscribe|onboarding|pricing|plans|buy|order)(?:$|[/_.-])/i;
+
+/**
+ * Whether a CTA leads to a conversion: a link to a page the crawl found holding a signup or
+ * checkout form or a pricing table, or to a page named like one (/signup, /checkout,
+ * /pricing ...), or the submit button of a signup or checkout form on this page.
+ */
+export function leadsToConversion(c: Cta, model: PageModel, facts: SiteFacts = NO_FACTS): boolean {
+  if (c.href !== null) {
+    if (isInPageLink(c, model)) return false;
+    if (facts.conversionPages.has(pageKey(c.href))) return true;
+    try {
+      return CONVERSION_TARGET.test(new URL(c.href).pathname);
+    } catch {
+      return false;
+    }
+  }
+  return c.in_form && model.forms.some((f) => (f.purpose === 'signup' || f.purpose === 'checkout') && f.submit?.selector === c.selector);
+}
+
+/** How much more a CTA that leads to a conversion weighs than its styling alone (0..1 scale). */
+const CONVERSION_WEIGHT = 0.5;
+
+/**
+ * The page's main call to action: the most prominent CTA outside the navigation that does not
+ * just jump within the page, where leading to a conversion (`leadsToConversion`) weighs half a
+ * prominence point: a plain button to the signup page outranks a louder "Learn more" elsewhere.
+ */
+export function primaryCta(model: PageModel, facts: SiteFacts = NO_FACTS): Cta | null {
+  const own = model.ctas.filter((c) => !c.in_nav && !isInPageLink(c, model));
   if (own.length === 0) return null;
-  const rank = (c: Cta): number => c.prominence_score ?? (c.prominence === 'primary' ? 0.9 : c.prominence === 'secondary' ? 0.5 : c.prominence === 'tertiary' ? 0.1 : 0.3);
+  const styled = (c: Cta): number => c.prominence_score ?? (c.prominence === 'primary' ? 0.9 : c.prominence === 'secondary' ? 0.5 : c.prominence === 'tertiary' ? 0.1 : 0.3);
+  const rank = (c: Cta): number => styled(c) + (leadsToConversion(c, model, facts) ? CONVERSION_WEIGHT : 0);
   // Scores within 0.05 count as equal: then the first in reading order wins.
   const top = Math.max(...own.map(rank));
   const near = own.filter((c) => rank(c) >= top - 0.05);
@@ -116,14 +184,18 @@ export const RULES: Rule[] = [
     id: 'cta-below-fold',
     description: 'the main call to action is not in the first screen',
     layout: true,
-    check({ model }) {
-      const cta = primaryCta(model);
+    check({ model }, _opts, site) {
+      const cta = primaryCta(model, site);
       if (!cta || !model.stats.layout) return [];
       // A secondary "Learn more" in the first screen does not make up for the main action below it:
-      // only a primary-styled CTA, or one leading to the same page (query aside, navigation
-      // included), does.
+      // only a primary-styled CTA (one that converts too when the main one does), or one leading to
+      // the same page (query aside, navigation included), does; a jump within the page never does.
       const target = cta.href ? pageKey(cta.href) : null;
-      const standsIn = (c: Cta): boolean => c !== cta && ((c.prominence === 'primary' && !c.in_nav) || (target !== null && c.href !== null && pageKey(c.href) === target));
+      const converts = leadsToConversion(cta, model, site);
+      const standsIn = (c: Cta): boolean =>
+        c !== cta &&
+        !isInPageLink(c, model) &&
+        ((c.prominence === 'primary' && !c.in_nav && (!converts || leadsToConversion(c, model, site))) || (target !== null && c.href !== null && pageKey(c.href) === target));
       const below = model.viewports
         .map((v) => v.name)
         .filter((v) => cta.above_fold[v] === false && !model.ctas.some((c) => standsIn(c) && c.above_fold[v] === true));
@@ -162,7 +234,7 @@ export const RULES: Rule[] = [
     id: 'competing-ctas',
     description: 'several equally prominent calls to action compete in the first screen',
     layout: true,
-    check({ model }) {
+    check({ model }, _opts, site) {
       const v = model.viewports[0]?.name;
       if (!v || !model.stats.layout) return [];
       const top = model.ctas.filter((c) => !c.in_nav && c.prominence === 'primary' && c.above_fold[v] === true);
@@ -176,7 +248,7 @@ export const RULES: Rule[] = [
       const names = list.map((c) => q(c.text)).join(', ');
       // Never crown vague copy ("Learn more") while the vague-cta-copy rule calls it vague.
       const clear = list.filter((c) => !isVague(c.text));
-      const keep = primaryCta({ ...model, ctas: clear.length > 0 ? clear : list }) ?? (list[0] as Cta);
+      const keep = primaryCta({ ...model, ctas: clear.length > 0 ? clear : list }, site) ?? (list[0] as Cta);
       return [
         {
           rule: 'competing-ctas',
@@ -278,9 +350,9 @@ export const RULES: Rule[] = [
     id: 'missing-social-proof',
     description: 'no testimonials, logos, ratings or trust badges near the conversion point',
     layout: false,
-    check({ model }) {
+    check({ model }, _opts, site) {
       const form = conversionForm(model);
-      const main = primaryCta(model);
+      const main = primaryCta(model, site);
       // A log-in or search button is not a conversion point.
       const cta = main && main.in_form && !model.forms.some((f) => CONVERSION_FORMS.has(f.purpose) && f.submit?.selector === main.selector) ? null : main;
       const target: { selector: string; text: string; y: number | null } | null = form
@@ -602,10 +674,11 @@ function largestText(tree: DomTree): { selector: string; text: string } | null {
 export function auditPages(pages: AuditPage[], options: AuditOptions = {}): AuditIdea[] {
   const opts = { ...DEFAULTS, ...options };
   const out: AuditIdea[] = [];
+  const site = siteFacts(pages);
   for (const rule of RULES) {
     for (const page of pages) {
       if (rule.layout && !page.model.stats.layout) continue;
-      out.push(...rule.check(page, opts));
+      out.push(...rule.check(page, opts, site));
     }
   }
   return dedupeIdeas(out);
@@ -635,7 +708,7 @@ export function offlineSiteSummary(pages: AuditPage[]): SiteSummary {
         : has('newsletter')
           ? 'grow a mailing list'
           : 'inform visitors';
-  const cta = primaryCta(start);
+  const cta = primaryCta(start, siteFacts(pages));
   const form = conversionForm(start) ?? forms.find((f) => CONVERSION_FORMS.has(f.purpose));
   const conversion = cta
     ? `${q(cta.text)}${cta.href ? ` (to ${pathOf(cta.href)})` : ''} on ${pathOf(start.url)}`

@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Config, Settings } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { stripControl } from '../../core/sanitize.js';
-import type { Progress } from '../../core/progress.js';
+import { phase, silentProgress, type Progress } from '../../core/progress.js';
 import type { Redactor } from '../../core/redact.js';
 import type { SiteCapture } from '../../web/capture.js';
 import type { FindBrowserOptions, FoundBrowser } from '../../web/browser.js';
@@ -160,23 +160,23 @@ export async function generateIdeas(input: IdeasInput): Promise<IdeasResult> {
     const { messages, images, trimmed } = buildMessages({ startUrl: site.startUrl, pages: site.pages, links: site.links, maxIdeas: input.maxIdeas, mode: site.mode });
     imagesSent = images;
     if (trimmed) warnings.push('the page models were shortened to fit the model input budget');
-    input.progress?.start(`Asking ${modelName} for ideas`);
     let validations = 0;
-    let reply;
-    try {
-      reply = await llm.structured({
-        task: 'ideas',
-        schemaName: 'experiment_ideas',
-        schema: IdeasReplySchema,
-        messages,
-        // Grounding problems get one repair turn (the first valid reply only); what is still not
-        // real after it is dropped below instead of failing the run.
-        validate: (value) => (validations++ === 0 ? groundingProblems(value.experiments, groundPages) : []),
-        maxRepairs: 2,
-      });
-    } finally {
-      input.progress?.stop('The model answered');
-    }
+    const reply = await phase(
+      input.progress ?? silentProgress,
+      `Asking ${modelName} for ideas`,
+      () =>
+        llm.structured({
+          task: 'ideas',
+          schemaName: 'experiment_ideas',
+          schema: IdeasReplySchema,
+          messages,
+          // Grounding problems get one repair turn (the first valid reply only); what is still not
+          // real after it is dropped below instead of failing the run.
+          validate: (value) => (validations++ === 0 ? groundingProblems(value.experiments, groundPages) : []),
+          maxRepairs: 2,
+        }),
+      { done: 'The model answered' },
+    );
     // What the model wrote reaches a terminal, a report and the store: no control characters.
     const clean = stripStrings(reply);
     const grounded = groundIdeas(clean.experiments, groundPages);
