@@ -122,7 +122,7 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
   lines.push(c ? c.dim(legend) : legend);
   // The chart keeps the recent history only: say so, and where to see all of it.
   if (chart.history.length > hist.length) {
-    const note = `${' '.repeat(lw + 2)}showing the last ${int(hist.length)} of ${int(chart.history.length)} history points; --out forecast.html for all`;
+    const note = `${' '.repeat(lw + 2)}showing the last ${int(hist.length)} of ${int(chart.history.length)} points; --out forecast.html for all`;
     lines.push(c ? c.dim(note) : note);
   }
   return lines.join('\n');

@@ -12,14 +12,14 @@ const series = (n: number, horizon: number): ChartSeries => ({
 describe('terminal chart: trimmed history', () => {
   it('300 days with a 30-day horizon: the last 90 (3 horizons) are drawn and a note says so', () => {
     const text = renderTerminalChart(series(300, 30), { width: 64 });
-    expect(text).toContain('showing the last 90 of 300 history points; --out forecast.html for all');
+    expect(text).toContain('showing the last 90 of 300 points; --out forecast.html for all');
     // The axis starts at the first point drawn: day 210.
     expect(text).toContain(day(210));
     expect(text).not.toContain(day(209));
   });
 
   it('a short horizon keeps at least 60 points; a history that fits gets no note', () => {
-    expect(renderTerminalChart(series(100, 7), { width: 64 })).toContain('showing the last 60 of 100 history points');
+    expect(renderTerminalChart(series(100, 7), { width: 64 })).toContain('showing the last 60 of 100 points');
     expect(renderTerminalChart(series(60, 7), { width: 64 })).not.toContain('showing the last');
     expect(renderTerminalChart(series(300, 30), { width: 64, historyPoints: 300 })).not.toContain('showing the last');
   });
