@@ -231,8 +231,12 @@ Examples:
       }
       const { runAnalysis } = await import('../engines/run.js');
       const { addReadouts } = await import('../engines/analyze.js');
-      const analysed = await runAnalysis({
+      const segments = parseList(flags.segments);
+      const percentiles = parsePercentiles(flags.percentile);
+      const steps = await (await import('../core/progress.js')).ttySteps(ctx, `analyzing ${flags.experiment ?? path.basename(flags.data as string)}`);
+      const analysed = await steps.run(() => runAnalysis({
         ...source,
+        onStep: (step) => steps.step(step),
         metrics: metricList,
         ratios: ratioList,
         tails: flags.tails,
@@ -243,9 +247,9 @@ Examples:
         nonFinite: flags.nonFinite,
         dedupe: flags.dedupe,
         keepNa: flags.keepNa,
-        segments: parseList(flags.segments),
-        percentiles: parsePercentiles(flags.percentile),
-      }).catch((error: unknown) => {
+        segments,
+        percentiles,
+      }), `analyzed ${flags.experiment ?? path.basename(flags.data as string)}`).catch((error: unknown) => {
         // A guardrail's column that is not in the file: name --guardrails, not --metric.
         const g = error instanceof UserError && error.code === 'UNKNOWN_COLUMN' ? guardrails.find((x) => !asked.has(x.metric) && error.message.includes(`"${x.metric}"`)) : undefined;
         if (!g || !(error instanceof UserError)) throw error;

@@ -38,10 +38,12 @@ Examples:
       const minOverlap = parseNumber('--min-overlap', flags.minOverlap, { min: 2, max: 1e12, integer: true, example: 100 });
       const { Store } = await import('../store/store.js');
       const { findInteractions } = await import('../engines/interactions-query.js');
+      const metrics = parseList(flags.metric);
       const store = await Store.open(ctx.settings.db.value, { readOnly: true });
       let result: Awaited<ReturnType<typeof findInteractions>>;
       try {
-        result = await findInteractions(store, { experiment: flags.experiment, metrics: parseList(flags.metric), alpha, minOverlap });
+        const steps = await (await import('../core/progress.js')).ttySteps(ctx, 'interactions');
+        result = await steps.run(() => findInteractions(store, { experiment: flags.experiment, metrics, alpha, minOverlap, onStep: (step) => steps.step(step) }), 'interactions computed');
       } finally {
         store.close();
       }

@@ -14,7 +14,7 @@ interface PowerFlags extends SourceFlags {
   absolute?: boolean;
   n?: string;
   power: string;
-  tails: 'two' | 'one';
+  tails: 'two' | 'one' | 'greater' | 'less';
   arms: string;
   variance?: string;
   mean?: string;
@@ -41,7 +41,7 @@ export function powerCommand(app: App): Command {
     .option('--variance-reduction <vr>', 'expected variance reduction in [0, 1), when there is no data')
     .option('--alpha <alpha>', 'significance level', '0.05')
     .option('--power <power>', 'statistical power', '0.8')
-    .addOption(new Option('--tails <tails>', 'two- or one-sided test').choices(['two', 'one']).default('two'))
+    .addOption(new Option('--tails <tails>', 'two- or one-sided test: two, greater or less (as analyze --tails; one = either one-sided direction, the same sample size)').choices(['two', 'greater', 'less', 'one']).default('two'))
     .option('--arms <k>', 'number of arms including control (for the total)', '2')
     .option('--pre-days <days>', 'store mode: pre-period days for covariates', '14')
     .option('--chart <file>', 'also draw the power curve with and without the variance reduction: .svg, .png or .html')
@@ -71,7 +71,8 @@ Examples:
       let measured: Record<string, unknown> | null = null;
       if (flags.data || flags.experiment) {
         const { runAnalysis } = await import('../engines/run.js');
-        const res = await runAnalysis({ ...source, metrics: [flags.metric], ratios: [], tails: 'two', correction: 'none' });
+        const steps = await (await import('../core/progress.js')).ttySteps(ctx, `measuring ${flags.metric}`);
+        const res = await steps.run(() => runAnalysis({ ...source, metrics: [flags.metric], ratios: [], tails: 'two', correction: 'none', onStep: (step) => steps.step(step) }), `measured ${flags.metric}`);
         const r = res.results[0];
         if (!r || r.unadjusted.diff_se === null) throw new UserError(`could not measure the variance of ${flags.metric}`, { code: 'NO_VARIANCE' });
         // Per-unit variance implied by the unadjusted standard error of the difference.
@@ -87,7 +88,9 @@ Examples:
       }
       const { sampleSize, minimumDetectableEffect } = await import('../stats/power.js');
       const { StatsInputError } = await import('../stats/moments.js');
-      const base = { variance, ...(mean !== undefined ? { mean } : {}), alpha, power, tails: flags.tails, varianceReduction: Math.min(vr, 0.999), arms };
+      // greater and less need the same sample size: the power maths knows only two- or one-sided.
+      const tails: 'two' | 'one' = flags.tails === 'two' ? 'two' : 'one';
+      const base = { variance, ...(mean !== undefined ? { mean } : {}), alpha, power, tails, varianceReduction: Math.min(vr, 0.999), arms };
       const draw = async (question: Pick<PowerChartInput, 'sampleSize' | 'mde'>): Promise<void> => {
         if (!chart) return;
         const method = measured ? String(measured.method).toUpperCase() : 'adjustment';
@@ -103,7 +106,7 @@ Examples:
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const eff = r.relative_mde !== null ? `${(r.relative_mde * 100).toFixed(2)}% (${num(r.absolute_mde)} absolute)` : num(r.absolute_mde);
             const lines = [
-              `To detect ${eff} on ${flags.metric} with ${Math.round(power * 100)}% power at alpha ${alpha} (${flags.tails}-sided):`,
+              `To detect ${eff} on ${flags.metric} with ${Math.round(power * 100)}% power at alpha ${alpha} (${tails}-sided):`,
               `  without adjustment: ${int(r.n_per_arm_unadjusted)} units per arm (${int(r.n_total_unadjusted)} total)`,
             ];
             if (r.variance_reduction > 0) lines.push(`  with ${measured ? String(measured.method).toUpperCase() : 'adjustment'} (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${int(r.n_per_arm)} units per arm (${int(r.n_total)} total)`);
@@ -115,7 +118,7 @@ Examples:
           await draw({ mde: { nPerArm: n, absoluteMde: r.absolute_mde, absoluteMdeUnadjusted: r.absolute_mde_unadjusted } });
           ctx.out.result({ metric: flags.metric, measured, ...r }, () => {
             const show = (abs: number, rel: number | null) => (rel !== null ? `${(rel * 100).toFixed(2)}% (${num(abs)} absolute)` : num(abs));
-            const lines = [`Minimum detectable effect on ${flags.metric} with ${int(n)} units per arm (${Math.round(power * 100)}% power, alpha ${alpha}, ${flags.tails}-sided):`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
+            const lines = [`Minimum detectable effect on ${flags.metric} with ${int(n)} units per arm (${Math.round(power * 100)}% power, alpha ${alpha}, ${tails}-sided):`, `  without adjustment: ${show(r.absolute_mde_unadjusted, r.relative_mde_unadjusted)}`];
             if (r.variance_reduction > 0) lines.push(`  with adjustment (variance cut ${(r.variance_reduction * 100).toFixed(1)}%): ${show(r.absolute_mde, r.relative_mde)}`);
             return wrap(lines.join('\n'), width, '    ');
           });

@@ -77,7 +77,10 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
 export function withChoiceSuggestion(message: string): string {
   const m = /argument '([^']*)' is invalid\. Allowed choices are (.*)\.$/.exec(message);
   if (!m) return message;
-  const close = didYouMean(m[1] as string, (m[2] as string).split(', '));
+  const choices = (m[2] as string).split(', ');
+  // --tails one (power's word) where the direction must be named: greater or less.
+  if (/^one(-?sided)?$/i.test(m[1] as string) && choices.includes('greater') && choices.includes('less')) return `${message} Did you mean "greater" or "less"? A one-sided test names its direction.`;
+  const close = didYouMean(m[1] as string, choices);
   return close ? `${message} Did you mean "${close}"?` : message;
 }
 

@@ -8,8 +8,11 @@ import type { Writable } from './output.js';
 import { duration, progressCount } from '../ui/format.js';
 
 export interface Progress {
-  /** Starts (or restarts) a phase. `total` makes it a bar; without it, a spinner. */
-  start(label: string, total?: number): void;
+  /**
+   * Starts (or restarts) a phase. `total` makes it a bar; without it, a spinner. `keepTime`
+   * renames the running phase and keeps its clock (the next named step of one piece of work).
+   */
+  start(label: string, total?: number, options?: { keepTime?: boolean }): void;
   /** Reports `done` units of work (out of the phase's total). */
   update(done: number, total?: number): void;
   /** Ends the current phase with an optional final message; `failed` marks a phase an error ended (no ✓). */
@@ -96,4 +99,53 @@ export async function createProgress(stream: Writable, opts: { interactive: bool
     return new InkProgress(stream);
   }
   return new PlainProgress(stream);
+}
+
+/**
+ * Named steps of one piece of work ("analyzing x: computing moments") under one clock, for commands
+ * whose work has no count to show. Only on an interactive TTY (`progress` is silentProgress
+ * otherwise): a pipe, CI or --json gets no extra line.
+ */
+export class StepProgress {
+  private started = false;
+
+  constructor(
+    private readonly progress: Progress,
+    private readonly title: string,
+  ) {}
+
+  /** Shows the title alone, before the first named step. */
+  begin(): void {
+    this.step('');
+  }
+
+  step(name: string): void {
+    this.progress.start(name ? `${this.title}: ${name}` : this.title, undefined, { keepTime: this.started });
+    this.started = true;
+  }
+
+  /** Ends the spinner with a ✓ and `message`, or a ✗ when the work failed. */
+  end(message: string, failed = false): void {
+    if (!this.started) return;
+    this.started = false;
+    this.progress.stop(failed ? `${this.title}: failed` : message, { failed });
+  }
+
+  /** Runs `work` between begin and end. */
+  async run<T>(work: () => Promise<T>, done: string): Promise<T> {
+    this.begin();
+    try {
+      const out = await work();
+      this.end(done);
+      return out;
+    } catch (error) {
+      this.end('', true);
+      throw error;
+    }
+  }
+}
+
+/** The progress of a command that shows it only on an interactive TTY (never in pipes, CI or --json). */
+export async function ttySteps(ctx: { interactive: boolean; progress(): Promise<Progress> }, title: string): Promise<StepProgress> {
+  return new StepProgress(ctx.interactive ? await ctx.progress() : silentProgress, title);
 }

@@ -55,6 +55,8 @@ export interface TestSettings {
   segments?: string[] | undefined;
   /** Percentile metrics (--percentile revenue:0.9): the quantile difference with a density-based CI. */
   percentiles?: { metric: string; p: number; column?: string }[] | undefined;
+  /** Progress hook: called with the name of each long step as it starts ("computing moments", "segments"). */
+  onStep?: ((step: string) => void) | undefined;
 }
 
 export type DedupePolicy = 'first' | 'exclude';
@@ -334,6 +336,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // The row count is still known when only NULL-group rows were left out (--non-finite null keeps
   // every row); the cheaper head reads the file itself, so only for the relation as given.
   const knownRows = opts.known?.rows;
+  opts.onStep?.('profiling columns');
   const profile = await profileRelation(store, relation, {
     unit,
     numeric: [...new Set([...metricCols, ...numericCovs])],
@@ -466,6 +469,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
   // Zero denominators are counted, not inferred from a float mean (rounding leaves it a hair off 0).
   for (const m of metrics) if (m.kind === 'ratio') extra[`nz:${m.name}`] = d.count(`coalesce(${d.double(quoteIdent(m.den))}, 0) <> 0`);
   let query = buildMomentsQuery(relation, quoteIdent(group), requests, extra, scanKeys, d);
+  opts.onStep?.('computing moments');
   const rows = await store.all(query.sql);
   // NaN or Infinity in a column makes its sums NaN or infinite, a value beyond 1e150 its sum of squares
   // at least 1e300: only then the exact count runs (it throws the error naming column and rows).
@@ -575,6 +579,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
     const dims = [...new Set(opts.segments.map((d) => requireColumn(columns, d, 'segment', opts.source).name))];
     if (dims.includes(group)) throw new UserError(`--segments ${group} is the assignment arm (the group column), not a segment`, { hint: 'segment by a property of the units, e.g. country or platform', code: 'USAGE', exitCode: 2 });
     const byName = new Map(metrics.map((m) => [m.name, m]));
+    opts.onStep?.('segments');
     const inputs = await segmentComparisons(store, {
       relation,
       source: opts.source,
@@ -599,6 +604,7 @@ export async function analyze(source: Store | Engine, opts: AnalyzeOptions): Pro
       const policy = m ? (policies.get(m.name) ?? opts.defaultNulls) : opts.defaultNulls;
       return { name: `${ps.metric} p${Number((ps.p * 100).toPrecision(6))}`, metric: ps.metric, expr: policy === 'zero' ? `coalesce(${x}, 0)` : x, p: ps.p };
     });
+    opts.onStep?.('percentiles');
     const out = await percentileComparisons(store, { relation, group, control, variants, specs, alpha: opts.alpha, tails: opts.tails });
     percentiles = out.results;
     warnings.push(...out.warnings);

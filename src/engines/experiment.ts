@@ -194,6 +194,7 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
   const plan = { tables: t, experiment: opts.experiment, preDays: opts.preDays, columns: unitCols, properties: USER_PROPERTIES };
   const daySpan = duck && unitCols.some((c) => c.component.agg === 'days') ? Number((await data.all<{ span: unknown }>(daySpanSql(plan, sql)))[0]?.span ?? Number.NaN) : null;
   const parts = { tables: t, experiment: opts.experiment, events: usedEvents, preDays: opts.preDays, aggs, aliases, properties: USER_PROPERTIES };
+  opts.onStep?.('building units');
   const relation = await data.materialize(
     '__exp',
     duck

@@ -24,6 +24,8 @@ export interface InteractionOptions {
   alpha: number;
   /** Pairs sharing fewer units than this are listed but not tested. */
   minOverlap: number;
+  /** Progress hook: called with the name of each long step as it starts ("overlaps", "a x b (1/3)"). */
+  onStep?: ((step: string) => void) | undefined;
 }
 
 export interface InteractionPair {
@@ -115,6 +117,7 @@ export async function findInteractions(store: Store, opts: InteractionOptions): 
       });
     }
   }
+  opts.onStep?.('finding overlapping experiments');
   const overlaps = await store.all<{ a: string; b: string; n: number }>(overlapQuery(opts.experiment));
   const infos = new Map<string, ExperimentInfo>();
   const info = async (name: string): Promise<ExperimentInfo> => {
@@ -142,7 +145,7 @@ export async function findInteractions(store: Store, opts: InteractionOptions): 
   }
   const pairs: InteractionPair[] = [];
   let tests: InteractionTest[] = [];
-  for (const o of overlaps) {
+  for (const [index, o] of overlaps.entries()) {
     const a = String(o.a);
     const b = String(o.b);
     const ia = await info(a);
@@ -162,6 +165,7 @@ export async function findInteractions(store: Store, opts: InteractionOptions): 
     });
     const key = `(CAST(ga AS VARCHAR) || ${quoteLiteral(SEGMENT_SEPARATOR)} || CAST(gb AS VARCHAR))`;
     const query = buildMomentsQuery(relation, key, requests);
+    opts.onStep?.(`${a} x ${b} (pair ${index + 1} of ${overlaps.length})`);
     const moments = query.decode(await store.all(query.sql));
     const ca = ia.control as string;
     const cb = ib.control as string;

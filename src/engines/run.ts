@@ -47,6 +47,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     dedupe: req.dedupe,
     segments: req.segments,
     percentiles: req.percentiles,
+    onStep: req.onStep,
   };
   // A local file is always analyzed in DuckDB; only an explicit --engine makes that an error.
   const localFile = req.data !== undefined && DATA_EXT.test(req.data);
@@ -71,6 +72,7 @@ export async function runAnalysis(req: AnalysisRequest): Promise<AnalyzeResult> 
     }
     store = await Store.memory({ migrate: false });
     try {
+      req.onStep?.(`reading ${path.basename(file)}`);
       const { reader, columns } = await describeFile(store, file, { keepNa: req.keepNa });
       const format = detectFormat(file);
       await store.run(fileRelationSql(format, reader, columns.map((c) => c.name), usedColumns(req), req.dedupe)).catch((error: unknown) => {

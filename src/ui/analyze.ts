@@ -5,6 +5,7 @@ import { fitTable, hiddenNote } from './table.js';
 import { renderSegments } from './segments.js';
 import { renderPercentiles } from './percentiles.js';
 import { stripControl } from '../core/sanitize.js';
+import { ciRange } from './ci.js';
 
 export { num, pct, pval };
 
@@ -12,7 +13,7 @@ const METHOD_NAMES: Record<string, string> = { cuped: 'CUPED', cupac: 'CUPAC', n
 
 export function sentence(r: MetricResult, alpha: number): string {
   const level = Math.round((1 - (r.ci_alpha ?? alpha)) * 1000) / 10;
-  const parts = [`${r.metric}${r.variant !== 'test' ? ` (${r.variant})` : ''}: ${pct(r.rel_lift)} (${level}% CI ${pct(r.rel_ci[0])}..${pct(r.rel_ci[1])}), p=${pval(r.p_value_adjusted ?? r.p_value)}`];
+  const parts = [`${r.metric}${r.variant !== 'test' ? ` (${r.variant})` : ''}: ${pct(r.rel_lift)} (${level}% CI ${ciRange(r.rel_ci, pct)}), p=${pval(r.p_value_adjusted ?? r.p_value)}`];
   if (r.method !== 'none' && r.variance_reduction !== null) {
     parts.push(`${METHOD_NAMES[r.method]} cut variance by ${Math.round(r.variance_reduction * 100)}%, worth ${Math.round((r.equivalent_sample_saved ?? 0) * 100)}% more sample`);
   }
@@ -66,15 +67,17 @@ export function renderAnalyze(res: AnalyzeResult, target: Target = PLAIN): strin
     test: sig(r.test_mean),
     diff: sig(r.diff),
     lift: pct(r.rel_lift),
-    'lift CI': `${pct(r.rel_ci[0])}..${pct(r.rel_ci[1])}`,
+    'lift CI': ciRange(r.rel_ci, pct),
     p: pval(r.p_value_adjusted ?? r.p_value),
     'raw diff': num(r.unadjusted.diff),
-    'raw CI': `${num(r.unadjusted.diff_ci[0])}..${num(r.unadjusted.diff_ci[1])}`,
+    'raw CI': ciRange(r.unadjusted.diff_ci, num),
     'raw p': pval(r.unadjusted.p_value),
     'var cut': r.method === 'none' || r.variance_reduction === null ? '-' : share(r.variance_reduction),
     _result: r,
   }));
-  const columns = ['metric', 'variant', 'control', 'test', 'diff', 'lift', 'lift CI', 'p', 'raw diff', 'raw CI', 'raw p', 'var cut'];
+  // Nothing adjusted: the raw columns repeat diff, CI and p, and var cut is empty; leave them out.
+  const adjusted = res.results.some((r) => r.method !== 'none');
+  const columns = ['metric', 'variant', 'control', 'test', 'diff', 'lift', 'lift CI', 'p', ...(adjusted ? ['raw diff', 'raw CI', 'raw p', 'var cut'] : [])];
   const table = fitTable(columns, rows, {
     align: { control: 'right', test: 'right', diff: 'right', lift: 'right', p: 'right', 'raw diff': 'right', 'raw p': 'right', 'var cut': 'right' },
     width: target.width,
@@ -107,7 +110,7 @@ const label = (r: MetricResult): string => `${r.metric}${r.variant !== 'test' ? 
 const prob = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
 const days = (d: number): string => (d >= 100 ? `${int(Math.round(d))} days` : `${d.toFixed(1)} days`);
 const level = (alpha: number): string => `${Math.round((1 - alpha) * 1000) / 10}%`;
-const range = (ci: readonly [number | null, number | null]): string => `${ci[0] === null ? '-inf' : pct(ci[0])}..${ci[1] === null ? '+inf' : pct(ci[1])}`;
+const range = (ci: readonly [number | null, number | null]): string => ciRange(ci, pct);
 
 /** The --sequential and --bayesian read-outs, one line per comparison under a heading each. */
 export function readoutLines(res: AnalyzeResult): string[] {

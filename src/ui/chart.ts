@@ -120,6 +120,11 @@ export function renderTerminalChart(chart: ChartSeries, options: TerminalChartOp
   lines.push(`${' '.repeat(lw + 2)}${axisText}`);
   const legend = `${' '.repeat(lw + 2)}• history  * forecast  ░ interval${chart.anomalies.length > 0 ? '  x anomaly' : ''}`;
   lines.push(c ? c.dim(legend) : legend);
+  // The chart keeps the recent history only: say so, and where to see all of it.
+  if (chart.history.length > hist.length) {
+    const note = `${' '.repeat(lw + 2)}showing the last ${int(hist.length)} of ${int(chart.history.length)} points; --out forecast.html for all`;
+    lines.push(c ? c.dim(note) : note);
+  }
   return lines.join('\n');
 }
 

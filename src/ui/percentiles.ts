@@ -1,5 +1,6 @@
 /** Human rendering of --percentile results: one row per (percentile, variant). */
 import type { PercentileResult } from '../engines/percentile-query.js';
+import { ciRange } from './ci.js';
 import { num, paintOf, pct, pval, significance, type Target } from './format.js';
 import { fitTable } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';
@@ -14,7 +15,7 @@ export function renderPercentiles(rows: PercentileResult[], target: Target): str
       control: num(r.control_quantile),
       test: num(r.test_quantile),
       diff: num(r.diff),
-      'diff CI': `${num(r.diff_ci[0])}..${num(r.diff_ci[1])}`,
+      'diff CI': ciRange(r.diff_ci, num),
       rel: pct(r.rel_diff),
       p: pval(r.p_value),
       _r: r,

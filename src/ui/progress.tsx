@@ -93,8 +93,9 @@ export class InkProgress implements Progress {
     else this.instance = render(el, { stdout: this.stream as NodeJS.WriteStream, patchConsole: false, exitOnCtrlC: false });
   }
 
-  start(label: string, total?: number): void {
-    this.props = { label, done: 0, total, startedAt: Date.now() };
+  start(label: string, total?: number, options: { keepTime?: boolean } = {}): void {
+    const startedAt = options.keepTime && this.props.startedAt !== undefined && !this.props.finished ? this.props.startedAt : Date.now();
+    this.props = { label, done: 0, total, startedAt };
     this.draw();
   }
 

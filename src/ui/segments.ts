@@ -3,6 +3,7 @@ import type { SegmentReport } from '../stats/segments.js';
 import { int, num, paintOf, pct, pval, significance, type Target } from './format.js';
 import { fitTable } from './table.js';
 import { oneLineSafe } from '../core/sanitize.js';
+import { ciRange } from './ci.js';
 
 export function renderSegments(rep: SegmentReport, target: Target): string {
   const c = paintOf(target);
@@ -20,7 +21,7 @@ export function renderSegments(rep: SegmentReport, target: Target): string {
     units: `${int(x.n_control)} / ${int(x.n_test)}`,
     diff: num(x.diff),
     lift: pct(x.rel_lift),
-    'lift CI': x.skipped ? x.skipped : `${pct(x.rel_ci[0])}..${pct(x.rel_ci[1])}`,
+    'lift CI': x.skipped ? x.skipped : ciRange(x.rel_ci, pct),
     'p (BH)': pval(x.p_value_bh),
     '': x.significant ? '*' : '',
     _cell: x,

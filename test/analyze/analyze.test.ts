@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/run-cli.js';
+import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
 const fixture = path.resolve(import.meta.dirname, '../fixtures/analyze/exp.csv');
@@ -144,6 +144,14 @@ describe('analyze --data (file mode) against numpy/scipy', () => {
     expect(r.stdout).toMatch(/metric\s+variant\s+control\s+test\s+diff\s+lift\s+lift CI\s+p\s+raw diff\s+raw CI\s+raw p\s+var cut/);
     expect(r.stdout).toMatch(/^revenue: \+\d+\.\d% \(95% CI \+\d+\.\d%\.\.\+\d+\.\d%\), p=[\d.e-]+, CUPAC cut variance by \d+%, worth \d+% more sample/m);
     expect(r.stdout).not.toContain('NaN');
+  });
+
+  it('without adjustment the table leaves out the raw columns (they would repeat diff, CI and p) and var cut, and shows the lift CI', async () => {
+    const r = await runCli(['analyze', '--data', fixture, '--unit', 'user_id', '--group', 'variant', '--metric', 'revenue'], { cwd: tmpDir(), env: baseEnv({ COLUMNS: '100' }) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/method = no adjustment/);
+    expect(r.stdout).toMatch(/^metric\s+variant\s+control\s+test\s+diff\s+lift\s+lift CI\s+p$/m);
+    expect(r.stdout).not.toMatch(/raw diff|raw CI|raw p|var cut|hidden/);
   });
 });
 

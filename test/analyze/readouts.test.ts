@@ -106,6 +106,17 @@ describe('analyze --sequential', () => {
     expect(r.stdout).toMatch(/revenue: 95% CI [-+]\d+\.\d%\.\.[-+]\d+\.\d% \(fixed-horizon [-+]\d+\.\d%\.\.[-+]\d+\.\d%\), always-valid p=/);
   });
 
+  it('one-sided human output: the open end is "+inf" in the summary, the table and the peeking-safe line (never n/a)', async () => {
+    const r = await runCli([...base, '--sequential', '--tails', 'greater', '--wide'], { cwd: tmpDir() });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/revenue: [-+]\d+\.\d% \(95% CI [-+]\d+\.\d%\.\.\+inf\)/);
+    expect(r.stdout).toMatch(/revenue: 95% CI [-+]\d+\.\d%\.\.\+inf \(fixed-horizon [-+]\d+\.\d%\.\.\+inf\)/);
+    expect(r.stdout).toMatch(/ [-+]\d+\.\d%\.\.\+inf /);
+    expect(r.stdout).not.toMatch(/\.\.n\/a|n\/a\.\./);
+    const less = await runCli([...base, '--tails', 'less'], { cwd: tmpDir() });
+    expect(less.stdout).toMatch(/95% CI -inf\.\.[-+]\d+\.\d%\)/);
+  });
+
   it('a bad tuning parameter is a usage error', async () => {
     const r = await runCli([...base, '--sequential', '--sequential-tuning', '0'], { cwd: tmpDir() });
     expect(r.code).toBe(2);
