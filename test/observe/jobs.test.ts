@@ -121,9 +121,10 @@ describe('jobs: every store query is logged', () => {
     expect(failed?.error).toMatch(/no_such_column/);
     expect(failed?.plan).toBeNull();
 
-    // SQL is shown without its control characters (no escape sequence reaches the terminal).
+    // SQL is shown without its control characters (no escape sequence reaches the terminal): a
+    // control character inside a string literal is spelled chr(n), so the copied SQL still runs.
     const esc = await runCli(['jobs', 'show', String(escaped?.id)], { cwd: dir });
-    expect(esc.stdout).toContain("SELECT 'a[31mb' AS x");
+    expect(esc.stdout).toContain("SELECT 'a' || chr(27) || '[31mb' AS x");
     expect(esc.stdout).not.toContain('\u001b');
 
     const missing = await runCli(['jobs', 'show', '99999'], { cwd: dir });

@@ -87,7 +87,7 @@ describe('seed command', () => {
     expect(r.code, r.stderr).toBe(0);
     const spec = ProjectSpecSchema.parse(JSON.parse(fs.readFileSync(path.join(cwd, 'spec/project.json'), 'utf8')));
     expect(validateProjectSpec(spec)).toEqual([]);
-    expect(spec.experiments[0]?.name).toBe('service_autoplay_next');
+    expect(spec.experiments[0]?.name).toBe('streaming_autoplay_next'); // not `service_`: a generic word is no theme
   });
 
   it('rejects bad options with exit code 2', async () => {

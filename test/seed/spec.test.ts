@@ -44,6 +44,7 @@ describe('offline domain packs', () => {
     expect(themeFromPrompt('a streaming video service', loadPack('media'))).toMatchObject({ theme: 'streaming', Brand: 'Streaming Media' });
     expect(themeFromPrompt('a platform for knitting patterns', loadPack('saas')).theme).toBe('knitting_pattern');
     expect(themeFromPrompt('a service platform', loadPack('media')).theme).toBe('orbit');
+    expect(themeFromPrompt('bank', loadPack('fintech')).Brand).toBe('Nova Bank'); // domain words alone keep the default theme
     expect(offlineProjectSpec({ prompt: 'a streaming video service', seed: 42 }).spec.experiments.some((x) => x.name.startsWith('service_'))).toBe(false);
     const { spec, domain } = offlineProjectSpec({ prompt: VILLAINS, seed: 42 });
     expect(domain).toBe('saas');

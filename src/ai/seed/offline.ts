@@ -98,11 +98,12 @@ const GENERIC_THEME_WORDS = new Set(['service', 'platform', 'tool', 'solution', 
 
 /**
  * Theme words from the prompt: its first two content words that are neither domain keywords nor
- * generic ("service", "platform"); failing those, its first domain word ("a streaming video
- * service" → streaming); failing that, the pack's default theme.
+ * generic ("service", "platform"); failing those, when the prompt had a generic word, its first
+ * domain word ("a streaming video service" → streaming); failing that, the pack's default theme.
  */
 export function themeFromPrompt(prompt: string, pack: DomainPack): Theme {
-  const words = promptWords(prompt).filter((w) => !GENERIC_THEME_WORDS.has(singular(w)));
+  const all = promptWords(prompt);
+  const words = all.filter((w) => !GENERIC_THEME_WORDS.has(singular(w)));
   const themed = words.filter((w) => !pack.keywords.some((k) => keywordHit(w, k)));
   const picked: string[] = [];
   for (const w of themed) {
@@ -110,7 +111,9 @@ export function themeFromPrompt(prompt: string, pack: DomainPack): Theme {
     if (!picked.includes(s)) picked.push(s);
     if (picked.length === 2) break;
   }
-  if (picked.length === 0 && words[0] !== undefined) picked.push(singular(words[0]));
+  // Only where a generic word was all the theme there was ("a streaming video service"): a prompt
+  // of domain words alone ("bank") keeps the pack's default theme ("Nova Bank", not "Bank Bank").
+  if (picked.length === 0 && words.length < all.length && words[0] !== undefined) picked.push(singular(words[0]));
   let slug = picked.join('_').slice(0, 20).replace(/_+$/, '');
   if (!/^[a-z][a-z0-9_]{1,}$/.test(slug)) slug = pack.defaultTheme;
   const title = slug
