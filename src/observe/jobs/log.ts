@@ -98,23 +98,75 @@ export interface GroupRow {
   share: number;
 }
 
+/**
+ * Bookkeeping, not work: transaction control (BEGIN, COMMIT, ROLLBACK) and schema DDL (CREATE,
+ * ALTER, DROP without a query: `init`, migrations, temp tables dropped). Their time is the
+ * writer's flush or a lock wait, not a query's cost, so `jobs` counts them apart and
+ * `jobs slow` leaves them out. `CREATE ... AS SELECT` (analyze's unit relation) is work.
+ */
+export const OVERHEAD_SQL = `(regexp_matches(sql, '^\\s*(BEGIN|COMMIT|ROLLBACK|ABORT|END|START\\s+TRANSACTION|CHECKPOINT|SAVEPOINT|RELEASE)\\b', 'i')
+  OR (regexp_matches(sql, '^\\s*(CREATE|ALTER|DROP|COMMENT)\\b', 'i') AND NOT regexp_matches(sql, '\\bAS\\s*\\(?\\s*(SELECT|WITH|FROM|VALUES)\\b', 'i')))`;
+
+/** Experiments the store knows (defined, or with exposures): a job's experiment outside them is listed as "(unknown: name)". */
+const KNOWN_EXPERIMENTS = `(SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT DISTINCT experiment FROM exposures)`;
+
 function keyExpr(by: GroupKey): string {
   if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
+  // One job per metric it computed (see jobsBy); a job's metric list is comma-joined.
+  if (by === 'metric') return `coalesce(k, '(none)')`;
+  if (by === 'experiment') return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
   return `coalesce(${by}, '(none)')`;
 }
 
-/** Time, scans, memory and cost per experiment / metric / command / day / query shape since `since`, most time first. */
-export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
-  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
-    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms) AS total_ms, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms,
-       sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, sum(rows_scanned) AS rows_scanned, sum(bytes_scanned) AS bytes_scanned,
+/** What `jobs` leaves out of its groups, and how it shares a job among metrics. */
+export interface GroupsSummary {
+  groups: GroupRow[];
+  /** Transaction control and schema DDL in the window (OVERHEAD_SQL): counted here, not in the groups. */
+  overhead: { jobs: number; total_ms: number };
+  /** --by metric: jobs that computed several metrics at once, their time split equally among them. */
+  shared_jobs: number;
+}
+
+/**
+ * Time, scans, memory and cost per experiment / metric / command / day / query shape since
+ * `since`, most time first; transaction control and DDL apart (`overhead`). By metric, a job
+ * that computed n metrics (one query of a store-mode analyze computes all of an experiment's
+ * metrics) counts as a job of each, with 1/n of its time, CPU, rows and bytes scanned (so the
+ * shares still sum to 100%); peak memory is the job's own.
+ */
+export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupsSummary> {
+  const at = [since.toISOString().replace('T', ' ').replace('Z', '')];
+  const source =
+    by === 'metric'
+      ? `(SELECT *, unnest(CASE WHEN metric IS NULL THEN [NULL] ELSE string_split(metric, ',') END) AS k,
+           CASE WHEN metric IS NULL THEN 1.0 ELSE 1.0 / len(string_split(metric, ',')) END AS w FROM jobs)`
+      : `(SELECT *, 1.0 AS w FROM jobs)`;
+  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'> & { shared: number }>(
+    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms * w) AS total_ms, sum(duration_ms * w) / count(*) AS mean_ms, max(duration_ms) AS max_ms,
+       sum(coalesce(cpu_ms, duration_ms) * w) AS cpu_ms, sum(rows_scanned * w) AS rows_scanned, sum(bytes_scanned * w) AS bytes_scanned,
        nullif(max(coalesce(peak_memory, 0)), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors, max(id) AS last_id,
-       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated
-     FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY total_ms DESC, key`,
-    [since.toISOString().replace('T', ' ').replace('Z', '')],
+       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE w < 1) AS shared
+     FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY total_ms DESC, key`,
+    at,
   );
+  const [over] = await store.all<{ jobs: number; total_ms: number | null }>(
+    `SELECT count(*) AS jobs, sum(duration_ms) AS total_ms FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) AND ${OVERHEAD_SQL}`,
+    at,
+  );
+  const [shared] = by === 'metric' ? await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) AND metric LIKE '%,%' AND NOT ${OVERHEAD_SQL}`, at) : [];
   const all = rows.reduce((s, r) => s + r.total_ms, 0);
-  return rows.map((r) => ({ ...r, cost_usd: costOf({ bytes_scanned: r.bytes_scanned ?? 0, duration_ms: r.total_ms, cpu_ms: r.cpu_ms }, cost), share: all > 0 ? r.total_ms / all : 0 }));
+  const groups = rows.map(({ shared: _shared, ...r }) => {
+    // Split sums are fractions: whole rows and bytes read better, and the sums stay within a row of the truth.
+    const g = { ...r, rows_scanned: r.rows_scanned === null ? null : Math.round(r.rows_scanned), bytes_scanned: r.bytes_scanned === null ? null : Math.round(r.bytes_scanned) };
+    return { ...g, cost_usd: costOf({ bytes_scanned: g.bytes_scanned ?? 0, duration_ms: g.total_ms, cpu_ms: g.cpu_ms }, cost), share: all > 0 ? g.total_ms / all : 0 };
+  });
+  return { groups, overhead: { jobs: Number(over?.jobs ?? 0), total_ms: Number(over?.total_ms ?? 0) }, shared_jobs: Number(shared?.n ?? 0) };
+}
+
+/** The groups of jobsSummary alone. */
+export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
+  return (await jobsSummary(store, by, since, cost)).groups;
 }
 
 export interface DayRow extends Record<string, unknown> {
@@ -155,14 +207,16 @@ export interface SlowJob {
 
 /**
  * Jobs slower than `factor` times the median of the previous `window` runs of the same
- * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge.
+ * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge, and a job
+ * under `minMs` is never slow. Transaction control and DDL (OVERHEAD_SQL) are left out: a
+ * COMMIT's time is the write it flushes, not a slower query.
  */
 export async function slowJobs(store: Store, opts: { since: Date; factor: number; window: number; minHistory: number; minMs?: number }): Promise<SlowJob[]> {
   const rows = await store.all<Omit<SlowJob, 'factor'>>(
     `WITH w AS (
        SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, sql,
          median(duration_ms) OVER h AS median_ms, count(*) OVER h AS history
-       FROM jobs
+       FROM jobs WHERE NOT ${OVERHEAD_SQL}
        WINDOW h AS (PARTITION BY fingerprint ORDER BY started_at, id ROWS BETWEEN ${Math.trunc(opts.window)} PRECEDING AND 1 PRECEDING)
      )
      SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, median_ms, sql FROM w
