@@ -332,6 +332,34 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
   });
 });
 
+describe('jobs: the columns profiled and scan_from come from a store migration (v8)', () => {
+  for (const addedAtRuntime of [false, true]) {
+    it(`a v7 store${addedAtRuntime ? ' whose jobs table got the columns at runtime (earlier releases)' : ''} migrates, keeps its jobs, and jobs still works`, async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, '.statsig-hack/project.duckdb');
+      const v7 = await Store.open(file, { create: true, targetVersion: 7 });
+      await v7.run(`INSERT INTO jobs (id, run_id, command, fingerprint, sql, started_at, duration_ms, outcome, plan) VALUES
+        (1, 'r1', 'analyze', 'f1', 'SELECT 1', now()::TIMESTAMP, 12, 'ok', '{"op":"QUERY"}'), (2, 'r1', 'analyze', 'f2', 'SELECT 2', now()::TIMESTAMP, 8, 'ok', NULL)`);
+      if (addedAtRuntime) {
+        await v7.run('ALTER TABLE jobs ADD COLUMN profiled BOOLEAN');
+        await v7.run('ALTER TABLE jobs ADD COLUMN scan_from BIGINT');
+        await v7.run('UPDATE jobs SET profiled = plan IS NOT NULL');
+      }
+      v7.close();
+      const r = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json<{ groups: Group[] }>().groups).toMatchObject([{ key: 'analyze', jobs: 2, total_ms: 20 }]);
+      const s = await Store.open(file, { readOnly: true });
+      expect(await s.version()).toBe(8);
+      expect(await s.all('SELECT id, profiled, scan_from FROM jobs ORDER BY id')).toEqual([
+        { id: 1, profiled: true, scan_from: null },
+        { id: 2, profiled: false, scan_from: null },
+      ]);
+      s.close();
+    });
+  }
+});
+
 describe('jobs.profile: which queries DuckDB profiles', () => {
   it('by default a query shape is profiled on its first run; later runs carry its scans, marked estimated', async () => {
     const { dir, file } = await project();

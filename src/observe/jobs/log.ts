@@ -20,28 +20,12 @@ const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARC
   scan_run_id: 'VARCHAR', scan_started_ms: 'BIGINT'}`;
 
 /**
- * The columns of `jobs` added after schema v5: whether DuckDB profiled the job, and the job its
- * estimated scans come from. `jobs` adds them itself (it is the only writer of the table), so a
- * store at v5 keeps working for every read-only command without a migration.
- */
-async function ensureColumns(store: Store): Promise<void> {
-  const have = await store.all<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'jobs' AND column_name IN ('profiled', 'scan_from')`,
-  );
-  if (Number(have[0]?.n ?? 0) === 2) return;
-  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS profiled BOOLEAN');
-  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS scan_from BIGINT');
-  await store.run('UPDATE jobs SET profiled = plan IS NOT NULL WHERE profiled IS NULL');
-}
-
-/**
  * Moves the spool of `db` into the `jobs` table (the JSON lines read into a temp table, then one
  * INSERT ... SELECT). The spool is renamed first, so runs that finish meanwhile start a new one.
  * An estimated job's source (run and start of the profiled job it carries) becomes that job's
  * id, whether it came in this spool or an earlier one. Returns the number of jobs added.
  */
 export async function ingestSpool(store: Store, db: string): Promise<number> {
-  await ensureColumns(store);
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
   const taking = `${spool}.${process.pid}.ingest`;
