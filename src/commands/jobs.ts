@@ -54,8 +54,10 @@ export function jobsCommand(app: App): Command {
       }));
       const { groups, overhead, shared_jobs } = summary;
       const note = describeCostModel(cost.model, cost.source);
-      const notes = [...(estimatedNote(groups) ? [estimatedNote(groups)] : []), ...groupNotes(opts.by, summary)].map((n) => wrap(n, width));
-      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, days }, () =>
+      // The estimated line counts each job once (--by metric lists a shared job under each of its metrics).
+      const estimated = estimatedNote([{ ...summary.totals } as (typeof groups)[number]]);
+      const notes = [...(estimated ? [estimated] : []), ...groupNotes(opts.by, summary)].map((n) => wrap(n, width));
+      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals: summary.totals, days }, () =>
         [renderGroups(opts.by, groups, width), ...notes, '', renderDayChart(days), '', wrap(note, width)].join('\n'),
       );
     });

@@ -264,8 +264,13 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
     expect(revenue?.total_ms).toBeCloseTo(ms / 2, 6);
     // The time still sums to 100% across the groups.
     expect(doc.groups.reduce((t, g) => t + (g as unknown as { share: number }).share, 0)).toBeCloseTo(1, 9);
+    // The totals count each job once: the unattributed ones and the shared ones.
+    const totals = r.json<{ totals: { jobs: number } }>().totals;
+    expect(totals.jobs).toBe((doc.groups.find((g) => g.key === '(none)')?.jobs ?? 0) + doc.shared_jobs);
     const human = await runCli(['jobs', '--by', 'metric', '--wide'], { cwd: dir });
     expect(human.stdout).toMatch(/computed several metrics in one query[\s\S]*split equally/);
+    const est = /(\d+) of (\d+) jobs were not profiled/.exec(human.stdout);
+    if (est) expect(Number(est[2])).toBe(totals.jobs);
   });
 
   it('`jobs slow` leaves out transaction control and DDL, and jobs under the minimum duration (config jobs.slowMinMs)', async () => {

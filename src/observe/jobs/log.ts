@@ -109,6 +109,8 @@ export interface GroupsSummary {
   overhead: { jobs: number; total_ms: number };
   /** --by metric: jobs that computed several metrics at once, their time split equally among them. */
   shared_jobs: number;
+  /** The jobs in the groups, each once (--by metric counts a shared job in each of its metrics), and how many of them carry estimates. */
+  totals: { jobs: number; estimated: number };
 }
 
 /**
@@ -134,18 +136,25 @@ export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost:
      FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY total_ms DESC, key`,
     at,
   );
-  const [over] = await store.all<{ jobs: number; total_ms: number | null }>(
-    `SELECT count(*) AS jobs, sum(duration_ms) AS total_ms FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) AND ${OVERHEAD_SQL}`,
+  const [t] = await store.all<{ over_jobs: number; over_ms: number | null; jobs: number; estimated: number; shared: number }>(
+    `SELECT count(*) FILTER (WHERE o) AS over_jobs, sum(duration_ms) FILTER (WHERE o) AS over_ms, count(*) FILTER (WHERE NOT o) AS jobs,
+       count(*) FILTER (WHERE NOT o AND NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE NOT o AND metric LIKE '%,%') AS shared
+     FROM (SELECT *, ${OVERHEAD_SQL} AS o FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP))`,
     at,
   );
-  const [shared] = by === 'metric' ? await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) AND metric LIKE '%,%' AND NOT ${OVERHEAD_SQL}`, at) : [];
   const all = rows.reduce((s, r) => s + r.total_ms, 0);
   const groups = rows.map(({ shared: _shared, ...r }) => {
     // Split sums are fractions: whole rows and bytes read better, and the sums stay within a row of the truth.
     const g = { ...r, rows_scanned: r.rows_scanned === null ? null : Math.round(r.rows_scanned), bytes_scanned: r.bytes_scanned === null ? null : Math.round(r.bytes_scanned) };
     return { ...g, cost_usd: costOf({ bytes_scanned: g.bytes_scanned ?? 0, duration_ms: g.total_ms, cpu_ms: g.cpu_ms }, cost), share: all > 0 ? g.total_ms / all : 0 };
   });
-  return { groups, overhead: { jobs: Number(over?.jobs ?? 0), total_ms: Number(over?.total_ms ?? 0) }, shared_jobs: Number(shared?.n ?? 0) };
+  return {
+    groups,
+    overhead: { jobs: Number(t?.over_jobs ?? 0), total_ms: Number(t?.over_ms ?? 0) },
+    shared_jobs: by === 'metric' ? Number(t?.shared ?? 0) : 0,
+    totals: { jobs: Number(t?.jobs ?? 0), estimated: Number(t?.estimated ?? 0) },
+  };
 }
 
 /** The groups of jobsSummary alone. */
