@@ -41,19 +41,24 @@ export function jobsCommand(app: App): Command {
       const ctx = await app.context(c);
       const { targetOf, wrap } = await import('../ui/format.js');
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
-      const { jobsBy, jobsPerDay, parseSince } = await import('../observe/jobs/log.js');
+      const { jobsSummary, jobsPerDay, parseSince } = await import('../observe/jobs/log.js');
       const { costModelOf, describeCostModel } = await import('../observe/jobs/cost.js');
       const { renderGroups, renderDayChart, estimatedNote } = await import('../ui/jobs.js');
+      const { groupNotes } = await import('../ui/jobs-notes.js');
       const now = new Date();
       const since = parseSince(opts.since, now);
       const cost = costModelOf(ctx.config);
-      const { groups, days } = await withJobs(ctx, async (store) => ({
-        groups: await jobsBy(store, opts.by, since, cost.model),
+      const { summary, days } = await withJobs(ctx, async (store) => ({
+        summary: await jobsSummary(store, opts.by, since, cost.model),
         days: await jobsPerDay(store, since, now),
       }));
+      const { groups, overhead, shared_jobs } = summary;
       const note = describeCostModel(cost.model, cost.source);
-      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, days }, () =>
-        [renderGroups(opts.by, groups, width), ...(estimatedNote(groups) ? [wrap(estimatedNote(groups), width)] : []), '', renderDayChart(days), '', wrap(note, width)].join('\n'),
+      // The estimated line counts each job once (--by metric lists a shared job under each of its metrics).
+      const estimated = estimatedNote([{ ...summary.totals } as (typeof groups)[number]]);
+      const notes = [...(estimated ? [estimated] : []), ...groupNotes(opts.by, summary)].map((n) => wrap(n, width));
+      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals: summary.totals, days }, () =>
+        [renderGroups(opts.by, groups, width), ...notes, '', renderDayChart(days), '', wrap(note, width)].join('\n'),
       );
     });
 
@@ -63,14 +68,14 @@ export function jobsCommand(app: App): Command {
     .option('--factor <x>', 'flag a job slower than x times the median (default: config jobs.slowFactor, else 3)')
     .option('--window <n>', 'earlier runs of the same query shape the median covers', '20')
     .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date (default: 7d)')
-    .option('--min-ms <ms>', 'ignore jobs faster than this: a 5 ms lookup at 10x its median is noise, not a cost', '50')
+    .option('--min-ms <ms>', 'ignore jobs faster than this: a 5 ms lookup at 10x its median is noise, not a cost (default: config jobs.slowMinMs, else 50)')
     .option('--wide', 'show every column, however wide the terminal')
-    .action(async (opts: Partial<WindowOpts> & { factor?: string; window: string; minMs: string; wide?: boolean }, c: Command) => {
+    .action(async (opts: Partial<WindowOpts> & { factor?: string; window: string; minMs?: string; wide?: boolean }, c: Command) => {
       const ctx = await app.context(c);
       const { targetOf } = await import('../ui/format.js');
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
       const { parseNumber } = await import('../core/options.js');
-      const minMs = parseNumber('--min-ms', opts.minMs, { min: 0, example: 50 });
+      const minMs = opts.minMs === undefined ? (ctx.config.jobs?.slowMinMs ?? 50) : parseNumber('--min-ms', opts.minMs, { min: 0, example: 50 });
       const { slowJobs, parseSince } = await import('../observe/jobs/log.js');
       const { renderSlow } = await import('../ui/jobs.js');
       const factor = opts.factor === undefined ? (ctx.config.jobs?.slowFactor ?? 3) : positive('--factor', opts.factor, 1);

@@ -66,6 +66,8 @@ export const configSchema = z
           .strict()
           .optional(),
         slowFactor: z.number().gt(1).optional(),
+        /** `jobs slow` ignores jobs faster than this many ms (default 50): a 5 ms lookup at 10x its median is noise. */
+        slowMinMs: z.number().nonnegative().optional(),
       })
       .strict()
       .optional(),

@@ -5,6 +5,7 @@
  */
 import { didYouMean, UserError } from '../core/errors.js';
 import { addToMetricHint } from '../core/options.js';
+import { attributeJobs } from '../store/observer.js';
 import type { Store } from '../store/store.js';
 import { componentSql, experimentMetrics, isRatioMetric, metricComponents, MetricMappingError, resolveMetricRef, type MetricComponent, type MetricDef } from '../store/metrics.js';
 import { analyze, type AnalysisMetric, type AnalyzeResult, type Method, type NullPolicy, type TestSettings } from './analyze.js';
@@ -122,6 +123,8 @@ export async function analyzeExperiment(store: Store, opts: ExperimentAnalyzeOpt
     throw new UserError(`experiment ${opts.experiment} lists no metrics`, { hint: 'pass --metric <name>[,<name>...]', code: 'NO_METRIC', exitCode: 2 });
   }
   const names = defs.map((d) => d.key);
+  // The job log: the queries from here on compute these metrics (`jobs --by metric`).
+  attributeJobs({ metrics: [...names, ...opts.ratios.map((r) => r.name)] });
   checkStoreNames(opts.experiment, opts.segments ?? [], (opts.percentiles ?? []).map((p) => p.metric), names, [...custom.keys()]);
   // The default CUPAC covariates are the pre-period values of every metric the experiment lists,
   // whichever metrics are analysed: `power --metric X` and `analyze` then measure the same

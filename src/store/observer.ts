@@ -45,6 +45,19 @@ export interface QueryObserver {
   /** Whether DuckDB should profile this query; asked just before it runs (absent: every query). */
   wantsProfile?(sql: string): boolean;
   record(rec: QueryRecord): void;
+  /** What the run's next queries compute, once the command knows (the metrics a store-mode analyze computes). */
+  attribute?(a: JobAttribution): void;
+}
+
+/** The experiment and metrics the queries of a run compute, as the command found them. */
+export interface JobAttribution {
+  /** Every metric the following queries compute (one query may compute several). */
+  metrics?: readonly string[];
+}
+
+/** Tells the current observer, if any, what the run's next queries compute (see JobAttribution). */
+export function attributeJobs(a: JobAttribution): void {
+  queryObserver.getStore()?.attribute?.(a);
 }
 
 export const queryObserver = new AsyncLocalStorage<QueryObserver>();

@@ -193,6 +193,16 @@ export const MIGRATIONS: Migration[] = [
        )`,
     ],
   },
+  {
+    version: 8,
+    description: 'jobs: whether DuckDB profiled each job, and the profiled job its estimated scans come from',
+    statements: [
+      // IF NOT EXISTS: `jobs` of earlier releases added these columns itself, at runtime.
+      'ALTER TABLE jobs ADD COLUMN IF NOT EXISTS profiled BOOLEAN',
+      'ALTER TABLE jobs ADD COLUMN IF NOT EXISTS scan_from BIGINT',
+      'UPDATE jobs SET profiled = plan IS NOT NULL WHERE profiled IS NULL',
+    ],
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

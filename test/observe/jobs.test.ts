@@ -222,6 +222,150 @@ describe('jobs: every store query is logged', () => {
   });
 });
 
+/** A project store with experiment exp1 listing two metrics, revenue (sum of purchase values) and orders (count of purchases). */
+async function experimentStore(): Promise<{ dir: string; file: string }> {
+  const dir = tmpDir();
+  const file = path.join(dir, '.statsig-hack/project.duckdb');
+  const store = await Store.open(file, { create: true });
+  await store.run(`INSERT INTO entities (kind, name, type, status, spec) VALUES
+    ('metrics', 'revenue', 'sum', 'active', '{"name":"revenue","type":"sum","metricEvents":[{"name":"purchase","type":"value"}]}'),
+    ('metrics', 'orders', 'event_count', 'active', '{"name":"orders","type":"event_count","metricEvents":[{"name":"purchase"}]}'),
+    ('experiments', 'exp1', 'experiment', 'active', '{"name":"exp1","groups":[{"name":"control","size":50},{"name":"test","size":50}],"primaryMetrics":[{"name":"revenue","type":"sum"}],"secondaryMetrics":[{"name":"orders","type":"event_count"}]}')`);
+  await store.run(`INSERT INTO exposures SELECT 'u' || range, 'exp1', CASE WHEN range % 2 = 0 THEN 'control' ELSE 'test' END, TIMESTAMP '2026-10-01 12:00:00' FROM range(600)`);
+  await store.run(`INSERT INTO events (unit_id, event, ts, value) SELECT 'u' || (range % 600), 'purchase', TIMESTAMP '2026-10-02 10:00:00', (range % 17)::DOUBLE FROM range(3000)`);
+  store.close();
+  return { dir, file };
+}
+
+describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
+  it('a store-mode analyze without --metric is attributed to the metrics it computes, its time split equally', async () => {
+    const { dir } = await experimentStore();
+    const a = await runCli(['analyze', '--experiment', 'exp1', '--no-save', '--json'], { cwd: dir });
+    expect(a.code, a.stderr).toBe(0);
+    // The jobs carry the metric names analyze reports (a listed event_count metric is `orders:event_count`).
+    const names = [...new Set(a.json<{ results: { metric: string }[] }>().results.map((x) => x.metric))];
+    expect(names).toEqual(['revenue', 'orders:event_count']);
+    const r = await runCli(['jobs', '--by', 'metric', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = r.json<{ groups: Group[]; shared_jobs: number }>();
+    const revenue = doc.groups.find((g) => g.key === 'revenue');
+    const orders = doc.groups.find((g) => g.key === 'orders:event_count');
+    expect(revenue).toBeDefined();
+    expect(orders).toBeDefined();
+    // Every job after the metrics were known computed both: each metric gets half of each.
+    expect(revenue?.jobs).toBe(doc.shared_jobs);
+    expect(orders?.jobs).toBe(doc.shared_jobs);
+    expect(revenue?.total_ms).toBeCloseTo(orders?.total_ms ?? -1, 6);
+    // Independent check against the log: the shared jobs' time, halved (the DROP of the temp table is bookkeeping, counted apart).
+    const s = await Store.open(path.join(dir, '.statsig-hack/project.duckdb'), { readOnly: true });
+    const [{ ms, n }] = (await s.all<{ ms: number; n: number }>(`SELECT sum(duration_ms) AS ms, count(*) AS n FROM jobs WHERE metric = 'revenue,orders:event_count' AND sql NOT LIKE 'DROP TABLE%'`)) as [{ ms: number; n: number }];
+    s.close();
+    expect(Number(n)).toBe(doc.shared_jobs);
+    expect(Number(n)).toBeGreaterThan(2); // the unit relation, the moments, ...
+    expect(revenue?.total_ms).toBeCloseTo(ms / 2, 6);
+    // The time still sums to 100% across the groups.
+    expect(doc.groups.reduce((t, g) => t + (g as unknown as { share: number }).share, 0)).toBeCloseTo(1, 9);
+    // The totals count each job once: the unattributed ones and the shared ones.
+    const totals = r.json<{ totals: { jobs: number } }>().totals;
+    expect(totals.jobs).toBe((doc.groups.find((g) => g.key === '(none)')?.jobs ?? 0) + doc.shared_jobs);
+    const human = await runCli(['jobs', '--by', 'metric', '--wide'], { cwd: dir });
+    expect(human.stdout).toMatch(/computed several metrics in one query[\s\S]*split equally/);
+    const est = /(\d+) of (\d+) jobs were not profiled/.exec(human.stdout);
+    if (est) expect(Number(est[2])).toBe(totals.jobs);
+  });
+
+  it('`jobs slow` leaves out transaction control and DDL, and jobs under the minimum duration (config jobs.slowMinMs)', async () => {
+    const { dir, file } = await project();
+    const base = Date.now() - 3_600_000;
+    const job = (i: number, ms: number, sql: string, command = 'seed'): JobRecord => ({
+      command, experiment: null, metric: null, run_id: `r${i}`, fingerprint: fingerprint(sql), sql,
+      started_ms: base + i * 1000, duration_ms: ms, cpu_ms: ms, rows_scanned: null, bytes_scanned: null, bytes_read: null,
+      peak_memory: null, rows_returned: null, outcome: 'ok', error: null, plan: null,
+    });
+    const lines: JobRecord[] = [];
+    let i = 0;
+    for (const sql of ['COMMIT', 'BEGIN TRANSACTION', 'CREATE TABLE t (a INT)', 'SELECT sum(v) FROM t', 'SELECT avg(v) FROM t']) {
+      for (let k = 0; k < 5; k++) lines.push(job(i++, 1, sql));
+    }
+    lines.push(job(i++, 3620, 'COMMIT')); // 3620x its median: a write flushed, not a slow query
+    lines.push(job(i++, 900, 'BEGIN TRANSACTION'));
+    lines.push(job(i++, 800, 'CREATE TABLE t (a INT)'));
+    lines.push(job(i++, 400, 'SELECT sum(v) FROM t')); // slow: 400x, over 50 ms
+    lines.push(job(i++, 30, 'SELECT avg(v) FROM t')); // 30x, but under 50 ms
+    fs.writeFileSync(spoolPath(file), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const r = await runCli(['jobs', 'slow', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ jobs: { sql: string }[] }>().jobs.map((j) => j.sql)).toEqual(['SELECT sum(v) FROM t']);
+    // The minimum from config: 20 ms lets the 30 ms one in; --min-ms overrides it.
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { slowMinMs: 20 } }));
+    const cfg = await runCli(['jobs', 'slow', '--json'], { cwd: dir });
+    expect(cfg.json<{ jobs: { sql: string }[]; min_ms: number }>().min_ms).toBe(20);
+    expect(cfg.json<{ jobs: { sql: string }[] }>().jobs.map((j) => j.sql).sort()).toEqual(['SELECT avg(v) FROM t', 'SELECT sum(v) FROM t']);
+    const flag = await runCli(['jobs', 'slow', '--min-ms', '500', '--json'], { cwd: dir });
+    expect(flag.json<{ jobs: unknown[] }>().jobs).toHaveLength(0);
+    // By command, the seed's COMMIT/BEGIN/CREATE are counted apart, with a footnote.
+    const by = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
+    const doc = by.json<{ groups: Group[]; overhead: { jobs: number; total_ms: number } }>();
+    expect(doc.overhead).toEqual({ jobs: 18, total_ms: 15 + 3620 + 900 + 800 });
+    expect(doc.groups.find((g) => g.key === 'seed')?.jobs).toBe(12);
+    const human = await runCli(['jobs', '--by', 'command'], { cwd: dir });
+    expect(human.stdout).toMatch(/Not counted above: 18 transaction and schema statements/);
+  });
+
+  it('`init` is not the top cost: its schema DDL is counted apart', async () => {
+    const dir = tmpDir();
+    expect((await runCli(['init'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = r.json<{ groups: Group[]; overhead: { jobs: number } }>();
+    expect(doc.overhead.jobs).toBeGreaterThan(10);
+    expect(doc.groups.find((g) => g.key === 'init')?.jobs ?? 0).toBeLessThan(doc.overhead.jobs);
+  });
+
+  it('a failed run on a typo experiment is listed as "(unknown: name)", not as an experiment', async () => {
+    const { dir } = await experimentStore();
+    expect((await runCli(['analyze', '--experiment', 'exp1', '--no-save', '--json'], { cwd: dir })).code).toBe(0);
+    const typo = await runCli(['analyze', '--experiment', 'exp_typo', '--no-save'], { cwd: dir });
+    expect(typo.code).toBe(2);
+    const r = await runCli(['jobs', '--by', 'experiment', '--json'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const keys = r.json<{ groups: Group[] }>().groups.map((g) => g.key);
+    expect(keys).toContain('exp1');
+    expect(keys).toContain('(unknown: exp_typo)');
+    expect(keys).not.toContain('exp_typo');
+    const human = await runCli(['jobs', '--by', 'experiment', '--wide'], { cwd: dir });
+    expect(human.stdout).toMatch(/\(unknown: name\): an experiment that is neither defined nor exposed/);
+  });
+});
+
+describe('jobs: the columns profiled and scan_from come from a store migration (v8)', () => {
+  for (const addedAtRuntime of [false, true]) {
+    it(`a v7 store${addedAtRuntime ? ' whose jobs table got the columns at runtime (earlier releases)' : ''} migrates, keeps its jobs, and jobs still works`, async () => {
+      const dir = tmpDir();
+      const file = path.join(dir, '.statsig-hack/project.duckdb');
+      const v7 = await Store.open(file, { create: true, targetVersion: 7 });
+      await v7.run(`INSERT INTO jobs (id, run_id, command, fingerprint, sql, started_at, duration_ms, outcome, plan) VALUES
+        (1, 'r1', 'analyze', 'f1', 'SELECT 1', now()::TIMESTAMP, 12, 'ok', '{"op":"QUERY"}'), (2, 'r1', 'analyze', 'f2', 'SELECT 2', now()::TIMESTAMP, 8, 'ok', NULL)`);
+      if (addedAtRuntime) {
+        await v7.run('ALTER TABLE jobs ADD COLUMN profiled BOOLEAN');
+        await v7.run('ALTER TABLE jobs ADD COLUMN scan_from BIGINT');
+        await v7.run('UPDATE jobs SET profiled = plan IS NOT NULL');
+      }
+      v7.close();
+      const r = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json<{ groups: Group[] }>().groups).toMatchObject([{ key: 'analyze', jobs: 2, total_ms: 20 }]);
+      const s = await Store.open(file, { readOnly: true });
+      expect(await s.version()).toBe(8);
+      expect(await s.all('SELECT id, profiled, scan_from FROM jobs ORDER BY id')).toEqual([
+        { id: 1, profiled: true, scan_from: null },
+        { id: 2, profiled: false, scan_from: null },
+      ]);
+      s.close();
+    });
+  }
+});
+
 describe('jobs.profile: which queries DuckDB profiles', () => {
   it('by default a query shape is profiled on its first run; later runs carry its scans, marked estimated', async () => {
     const { dir, file } = await project();

@@ -20,28 +20,12 @@ const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARC
   scan_run_id: 'VARCHAR', scan_started_ms: 'BIGINT'}`;
 
 /**
- * The columns of `jobs` added after schema v5: whether DuckDB profiled the job, and the job its
- * estimated scans come from. `jobs` adds them itself (it is the only writer of the table), so a
- * store at v5 keeps working for every read-only command without a migration.
- */
-async function ensureColumns(store: Store): Promise<void> {
-  const have = await store.all<{ n: number }>(
-    `SELECT count(*) AS n FROM information_schema.columns WHERE table_schema = 'main' AND table_name = 'jobs' AND column_name IN ('profiled', 'scan_from')`,
-  );
-  if (Number(have[0]?.n ?? 0) === 2) return;
-  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS profiled BOOLEAN');
-  await store.run('ALTER TABLE jobs ADD COLUMN IF NOT EXISTS scan_from BIGINT');
-  await store.run('UPDATE jobs SET profiled = plan IS NOT NULL WHERE profiled IS NULL');
-}
-
-/**
  * Moves the spool of `db` into the `jobs` table (the JSON lines read into a temp table, then one
  * INSERT ... SELECT). The spool is renamed first, so runs that finish meanwhile start a new one.
  * An estimated job's source (run and start of the profiled job it carries) becomes that job's
  * id, whether it came in this spool or an earlier one. Returns the number of jobs added.
  */
 export async function ingestSpool(store: Store, db: string): Promise<number> {
-  await ensureColumns(store);
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
   const taking = `${spool}.${process.pid}.ingest`;
@@ -98,23 +82,84 @@ export interface GroupRow {
   share: number;
 }
 
+/**
+ * Bookkeeping, not work: transaction control (BEGIN, COMMIT, ROLLBACK) and schema DDL (CREATE,
+ * ALTER, DROP without a query: `init`, migrations, temp tables dropped). Their time is the
+ * writer's flush or a lock wait, not a query's cost, so `jobs` counts them apart and
+ * `jobs slow` leaves them out. `CREATE ... AS SELECT` (analyze's unit relation) is work.
+ */
+export const OVERHEAD_SQL = `(regexp_matches(sql, '^\\s*(BEGIN|COMMIT|ROLLBACK|ABORT|END|START\\s+TRANSACTION|CHECKPOINT|SAVEPOINT|RELEASE)\\b', 'i')
+  OR (regexp_matches(sql, '^\\s*(CREATE|ALTER|DROP|COMMENT)\\b', 'i') AND NOT regexp_matches(sql, '\\bAS\\s*\\(?\\s*(SELECT|WITH|FROM|VALUES)\\b', 'i')))`;
+
+/** Experiments the store knows (defined, or with exposures): a job's experiment outside them is listed as "(unknown: name)". */
+const KNOWN_EXPERIMENTS = `(SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT DISTINCT experiment FROM exposures)`;
+
 function keyExpr(by: GroupKey): string {
   if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
+  // One job per metric it computed (see jobsBy); a job's metric list is comma-joined.
+  if (by === 'metric') return `coalesce(k, '(none)')`;
+  if (by === 'experiment') return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
   return `coalesce(${by}, '(none)')`;
 }
 
-/** Time, scans, memory and cost per experiment / metric / command / day / query shape since `since`, most time first. */
-export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
-  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
-    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms) AS total_ms, avg(duration_ms) AS mean_ms, max(duration_ms) AS max_ms,
-       sum(coalesce(cpu_ms, duration_ms)) AS cpu_ms, sum(rows_scanned) AS rows_scanned, sum(bytes_scanned) AS bytes_scanned,
+/** What `jobs` leaves out of its groups, and how it shares a job among metrics. */
+export interface GroupsSummary {
+  groups: GroupRow[];
+  /** Transaction control and schema DDL in the window (OVERHEAD_SQL): counted here, not in the groups. */
+  overhead: { jobs: number; total_ms: number };
+  /** --by metric: jobs that computed several metrics at once, their time split equally among them. */
+  shared_jobs: number;
+  /** The jobs in the groups, each once (--by metric counts a shared job in each of its metrics), and how many of them carry estimates. */
+  totals: { jobs: number; estimated: number };
+}
+
+/**
+ * Time, scans, memory and cost per experiment / metric / command / day / query shape since
+ * `since`, most time first; transaction control and DDL apart (`overhead`). By metric, a job
+ * that computed n metrics (one query of a store-mode analyze computes all of an experiment's
+ * metrics) counts as a job of each, with 1/n of its time, CPU, rows and bytes scanned (so the
+ * shares still sum to 100%); peak memory is the job's own.
+ */
+export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupsSummary> {
+  const at = [since.toISOString().replace('T', ' ').replace('Z', '')];
+  const source =
+    by === 'metric'
+      ? `(SELECT *, unnest(CASE WHEN metric IS NULL THEN [NULL] ELSE string_split(metric, ',') END) AS k,
+           CASE WHEN metric IS NULL THEN 1.0 ELSE 1.0 / len(string_split(metric, ',')) END AS w FROM jobs)`
+      : `(SELECT *, 1.0 AS w FROM jobs)`;
+  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'> & { shared: number }>(
+    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms * w) AS total_ms, sum(duration_ms * w) / count(*) AS mean_ms, max(duration_ms) AS max_ms,
+       sum(coalesce(cpu_ms, duration_ms) * w) AS cpu_ms, sum(rows_scanned * w) AS rows_scanned, sum(bytes_scanned * w) AS bytes_scanned,
        nullif(max(coalesce(peak_memory, 0)), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors, max(id) AS last_id,
-       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated
-     FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY total_ms DESC, key`,
-    [since.toISOString().replace('T', ' ').replace('Z', '')],
+       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE w < 1) AS shared
+     FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY total_ms DESC, key`,
+    at,
+  );
+  const [t] = await store.all<{ over_jobs: number; over_ms: number | null; jobs: number; estimated: number; shared: number }>(
+    `SELECT count(*) FILTER (WHERE o) AS over_jobs, sum(duration_ms) FILTER (WHERE o) AS over_ms, count(*) FILTER (WHERE NOT o) AS jobs,
+       count(*) FILTER (WHERE NOT o AND NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE NOT o AND metric LIKE '%,%') AS shared
+     FROM (SELECT *, ${OVERHEAD_SQL} AS o FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP))`,
+    at,
   );
   const all = rows.reduce((s, r) => s + r.total_ms, 0);
-  return rows.map((r) => ({ ...r, cost_usd: costOf({ bytes_scanned: r.bytes_scanned ?? 0, duration_ms: r.total_ms, cpu_ms: r.cpu_ms }, cost), share: all > 0 ? r.total_ms / all : 0 }));
+  const groups = rows.map(({ shared: _shared, ...r }) => {
+    // Split sums are fractions: whole rows and bytes read better, and the sums stay within a row of the truth.
+    const g = { ...r, rows_scanned: r.rows_scanned === null ? null : Math.round(r.rows_scanned), bytes_scanned: r.bytes_scanned === null ? null : Math.round(r.bytes_scanned) };
+    return { ...g, cost_usd: costOf({ bytes_scanned: g.bytes_scanned ?? 0, duration_ms: g.total_ms, cpu_ms: g.cpu_ms }, cost), share: all > 0 ? g.total_ms / all : 0 };
+  });
+  return {
+    groups,
+    overhead: { jobs: Number(t?.over_jobs ?? 0), total_ms: Number(t?.over_ms ?? 0) },
+    shared_jobs: by === 'metric' ? Number(t?.shared ?? 0) : 0,
+    totals: { jobs: Number(t?.jobs ?? 0), estimated: Number(t?.estimated ?? 0) },
+  };
+}
+
+/** The groups of jobsSummary alone. */
+export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
+  return (await jobsSummary(store, by, since, cost)).groups;
 }
 
 export interface DayRow extends Record<string, unknown> {
@@ -155,14 +200,16 @@ export interface SlowJob {
 
 /**
  * Jobs slower than `factor` times the median of the previous `window` runs of the same
- * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge.
+ * query shape (fingerprint); at least `minHistory` earlier runs are needed to judge, and a job
+ * under `minMs` is never slow. Transaction control and DDL (OVERHEAD_SQL) are left out: a
+ * COMMIT's time is the write it flushes, not a slower query.
  */
 export async function slowJobs(store: Store, opts: { since: Date; factor: number; window: number; minHistory: number; minMs?: number }): Promise<SlowJob[]> {
   const rows = await store.all<Omit<SlowJob, 'factor'>>(
     `WITH w AS (
        SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, sql,
          median(duration_ms) OVER h AS median_ms, count(*) OVER h AS history
-       FROM jobs
+       FROM jobs WHERE NOT ${OVERHEAD_SQL}
        WINDOW h AS (PARTITION BY fingerprint ORDER BY started_at, id ROWS BETWEEN ${Math.trunc(opts.window)} PRECEDING AND 1 PRECEDING)
      )
      SELECT id, started_at, command, experiment, metric, fingerprint, duration_ms, median_ms, sql FROM w

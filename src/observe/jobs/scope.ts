@@ -11,7 +11,7 @@
  * the state of each query shape is kept across runs in `<store>.jobs.shapes.jsonl`.
  */
 import fs from 'node:fs';
-import type { ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
+import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
 import { jobRecord, nodeCrypto, scanFigures, type JobContext, type JobRecord } from './record.js';
 import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
 
@@ -110,6 +110,17 @@ export class JobScope implements QueryObserver {
     this.policy = { ...DEFAULT_POLICY, mode: settings.profile ?? DEFAULT_POLICY.mode, detail: this.detail, factor: settings.slowFactor ?? DEFAULT_POLICY.factor };
     this.ctx = { command, experiment: optionText(opts.experiment), metric: optionText(opts.metric) };
     this.db = db;
+  }
+
+  /**
+   * What the run's next queries compute, as the command found it: store-mode analyze without
+   * --metric computes every metric the experiment lists in one query, so its jobs carry that
+   * list (comma-joined, as `--metric a,b` is) and `jobs --by metric` splits them equally.
+   * Queries already recorded keep what they had (a new context object, not a mutation).
+   */
+  attribute(a: JobAttribution): void {
+    if (!this.ctx || a.metrics === undefined || a.metrics.length === 0) return;
+    this.ctx = { ...this.ctx, metric: [...new Set(a.metrics)].join(',') };
   }
 
   private shapes(): ShapeBook {
