@@ -35,7 +35,8 @@ export interface PathLookup {
   isExecutable?: (file: string) => boolean;
 }
 
-function executable(file: string): boolean {
+/** Whether `file` is a regular file this process may execute. */
+export function isExecutableFile(file: string): boolean {
   try {
     if (!fs.statSync(file).isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);
@@ -48,7 +49,7 @@ function executable(file: string): boolean {
 /** Whether `name` resolves on env.PATH as a shell would find it (with PATHEXT's extensions on Windows). */
 export function onPath(name: string, env: NodeJS.ProcessEnv, opts: PathLookup = {}): boolean {
   const platform = opts.platform ?? process.platform;
-  const isExecutable = opts.isExecutable ?? executable;
+  const isExecutable = opts.isExecutable ?? isExecutableFile;
   const win = platform === 'win32';
   const raw = env.PATH ?? (win ? env.Path : undefined) ?? '';
   const dirs = raw.split(win ? ';' : ':').filter((d) => d !== '');

@@ -12,10 +12,10 @@
  * A path that was set explicitly (1 or 2) but does not exist is an error of its own; we do
  * not silently fall through to another browser.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { UserError, errorMessage } from '../core/errors.js';
+import { isExecutableFile } from '../core/invocation.js';
 
 export type BrowserSource = 'env' | 'config' | 'playwright' | 'system' | 'path';
 
@@ -49,16 +49,6 @@ export const LAUNCH_ARGS = [
   '--disable-sync',
   '--disable-quic',
 ];
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function defaultPlaywrightPath(): Promise<string | undefined> {
   try {
