@@ -51,10 +51,7 @@ export function formatNumber(n: number): string {
  * ("-0.0008083", "12,350,000"): an exponent only below a millionth or from 1e15 on.
  */
 export function num(x: number | null | undefined, digits = 4): string {
-  if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
-  const a = Math.abs(x);
-  if (a !== 0 && (a < 1e-6 || a >= 1e15)) return x.toExponential(Math.max(1, digits - 1));
-  return x.toLocaleString('en-US', { maximumSignificantDigits: digits });
+  return significant(x, digits, false);
 }
 
 /**
@@ -63,11 +60,16 @@ export function num(x: number | null | undefined, digits = 4): string {
  * whole ("12,350").
  */
 export function sig(x: number | null | undefined, digits = 4): string {
+  return significant(x, digits, true);
+}
+
+/** `num` and `sig`: `digits` significant digits, trailing zeros kept when `keepZeros` (not for 0 or whole numbers of 10^digits and more). */
+function significant(x: number | null | undefined, digits: number, keepZeros: boolean): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return 'n/a';
   const a = Math.abs(x);
   if (a !== 0 && (a < 1e-6 || a >= 1e15)) return x.toExponential(Math.max(1, digits - 1));
-  if (a === 0) return '0';
-  return x.toLocaleString('en-US', { maximumSignificantDigits: digits, minimumSignificantDigits: a >= 10 ** digits ? 1 : digits });
+  const least = keepZeros && a !== 0 && a < 10 ** digits ? digits : 1;
+  return x.toLocaleString('en-US', { maximumSignificantDigits: digits, minimumSignificantDigits: least });
 }
 
 /** A fraction as a signed percentage: 0.123 -> "+12.3%". */
