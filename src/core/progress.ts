@@ -76,16 +76,7 @@ export class PlainProgress implements Progress {
  * that failed never reads "model answered" just above its error. The error goes on unchanged.
  */
 export async function phase<T>(progress: Progress, label: string, work: () => Promise<T>, end: { done: string; failed?: string }): Promise<T> {
-  progress.start(label);
-  let ok = false;
-  try {
-    const value = await work();
-    ok = true;
-    return value;
-  } finally {
-    if (ok) progress.stop(end.done);
-    else progress.stop(end.failed ?? `${label}: failed`, { failed: true });
-  }
+  return new StepProgress(progress, label).run(work, end.done, end.failed);
 }
 
 /** Counts as progress shows them: "1,200/20,000 (6%)", or "1,200" without a total. */
@@ -124,22 +115,22 @@ export class StepProgress {
     this.started = true;
   }
 
-  /** Ends the spinner with a ✓ and `message`, or a ✗ when the work failed. */
-  end(message: string, failed = false): void {
+  /** Ends the spinner with a ✓ and `message`, or a ✗ and `message` (default "<title>: failed") when the work failed. */
+  end(message: string | undefined, failed = false): void {
     if (!this.started) return;
     this.started = false;
-    this.progress.stop(failed ? `${this.title}: failed` : message, { failed });
+    this.progress.stop(message ?? `${this.title}: failed`, { failed });
   }
 
-  /** Runs `work` between begin and end. */
-  async run<T>(work: () => Promise<T>, done: string): Promise<T> {
+  /** Runs `work` between begin and end: `done` when it returns, `failed` (default "<title>: failed") when it throws. */
+  async run<T>(work: () => Promise<T>, done: string, failed?: string): Promise<T> {
     this.begin();
     try {
       const out = await work();
       this.end(done);
       return out;
     } catch (error) {
-      this.end('', true);
+      this.end(failed, true);
       throw error;
     }
   }
