@@ -1,22 +1,24 @@
 /**
- * jobs benchmark: what the job log costs a query. The anchor is the same CUPED analysis on
- * an identical copy of the store with no log; the measured runs go through the log: the
- * default (`jobs.profile: "sampled"`: every query timed, DuckDB's profiler on for a shape's
- * first run, after a change of speed, and every 20th run), `"every"` (DuckDB profiles every
- * query, query-level figures) and `"every"` with `detail: "plan"` (every operator timed).
- * Runs rotate in rounds; the overhead is the median of the paired ratios (robust to a noisy
- * machine), beside min-to-min. Each variant's log is written as a CLI run's is, and inside its
- * timing: the spool and the shapes file next to its own copy of the store, at the end of each
- * run. Also the fixed cost per query (a trivial SELECT).
+ * jobs benchmark: what the job log costs a query. The anchor is a CUPED analysis with no log;
+ * the measured runs are the same analysis, on the same store and connection, through the log:
+ * the default (`jobs.profile: "sampled"`: every query timed, DuckDB's profiler on for a
+ * shape's first run, after a change of work, and one run in 20 at random), `"off"` (timed,
+ * never profiled), `"every"` (DuckDB profiles every query, query-level figures) and `"every"`
+ * with `detail: "plan"` (every operator timed). The anchor also runs twice a round (A/A): what
+ * the method reads when nothing differs. Runs rotate in rounds; the overhead is the median of
+ * the paired ratios (robust to a noisy machine) with its 95% interval, beside min-to-min. Each
+ * variant's log is written as a CLI run's is, and inside its timing: a fresh scope per run
+ * (reading the shapes journal), the spool and journal appended at the end. Also the fixed
+ * cost per query (a trivial SELECT).
  *
- *   npm run bench -- jobs [units] [rounds]        (default 1000000 units, 25 rounds)
+ *   npm run bench -- jobs [units] [rounds]        (default 1000000 units, 25 rounds; the README's figures: 300 rounds)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { JobScope, shapesPath, spoolPath, type JobSettings } from '../src/observe/jobs/scope.js';
 import { analyze, type AnalyzeOptions } from '../src/engines/analyze.js';
-import { queryObserver, type QueryRecord } from '../src/store/observer.js';
+import { profilerOff, queryObserver, type QueryRecord } from '../src/store/observer.js';
 import { Store } from '../src/store/store.js';
 
 /** What the logged runs of one variant saw, over its scopes (a fresh scope per run, as a CLI run has). */
@@ -79,46 +81,52 @@ export default async function bench(args: string[]): Promise<void> {
       metrics: [{ name: 'revenue', kind: 'value', column: 'revenue', covariates: ['pre_revenue'] }],
       covariates: [], defaultNulls: 'zero', method: 'cuped', alpha: 0.05, tails: 'two', correction: 'none',
     };
+    // One store, one connection, for the anchor and every variant: separate DuckDB instances
+    // differ by a percent or two between themselves (an A/A pair of instances measured -1% to
+    // +2%), more than the log's cost. Each variant's log goes next to an empty file of its own
+    // (its spool and shapes journal, as a CLI run writes them next to the project store), and
+    // after each logged run the profiler is switched off outside the timing, as a new process
+    // starts with it off, so that an anchor run never inherits it.
     const anchor = await Store.open(anchorFile, { readOnly: true });
-    /**
-     * A copy of the store with its own job log (spooled next to it) under the given settings. Each
-     * run gets a fresh scope, as each CLI run does: it reads the shapes journal and fingerprints
-     * its queries again.
-     */
-    const variant = async (name: string, settings: JobSettings): Promise<{ store: Store; counts: Counts; run: () => Promise<unknown> }> => {
+    const variant = (name: string, settings: JobSettings): { file: string; counts: Counts; run: () => Promise<unknown> } => {
       const file = path.join(dir, `${name}.duckdb`);
-      fs.copyFileSync(anchorFile, file);
-      const store = await Store.open(file, { readOnly: true });
+      fs.writeFileSync(file, '');
       const counts: Counts = { seen: 0, profiled: 0, lastRun: [] };
       const run = async (): Promise<unknown> => {
         counts.lastRun = [];
         const scope = new CountingScope(counts);
         scope.describe('analyze', { metric: 'revenue' }, file, settings);
-        const result = await queryObserver.run(scope, () => analyze(store, opts));
+        const result = await queryObserver.run(scope, () => analyze(anchor, opts));
         scope.flush(); // as cli.ts does when a command ends
         return result;
       };
-      return { store, counts, run };
+      return { file, counts, run };
     };
-    const sampled = await variant('sampled', {});
-    const every = await variant('every', { profile: 'every' });
-    const plan = await variant('plan', { profile: 'every', detail: 'plan' });
+    const sampled = variant('sampled', {});
+    const off = variant('off', { profile: 'off' });
+    const every = variant('every', { profile: 'every' });
+    const plan = variant('plan', { profile: 'every', detail: 'plan' });
     const runAnchor = (): Promise<unknown> => analyze(anchor, opts);
-    // Warm-up: each store's first run (and the default's first profile of each query shape).
-    for (const run of [runAnchor, sampled.run, every.run, plan.run]) await run();
+    // Warm-up: the first runs (and the default's first profile of each query shape).
+    for (const run of [runAnchor, runAnchor, sampled.run, off.run, every.run, plan.run]) {
+      await run();
+      await profilerOff(anchor.conn);
+    }
     const queriesPerRun = sampled.counts.seen;
     const warmProfiled = sampled.counts.profiled;
     type M = { wall: number; cpu: number };
-    const order = [runAnchor, sampled.run, every.run, plan.run];
+    // The anchor twice: the second (A/A) shows what the method reads when nothing differs.
+    const order = [runAnchor, runAnchor, sampled.run, off.run, every.run, plan.run];
     const sinks: M[][] = order.map(() => []);
     for (let i = 0; i < rounds; i++) {
       // Rotate the order each round so no variant always runs first (warm caches, turbo).
       for (let k = 0; k < order.length; k++) {
         const j = (i + k) % order.length;
         (sinks[j] as M[]).push(await measure(order[j] as () => Promise<unknown>));
+        await profilerOff(anchor.conn);
       }
     }
-    const [a, b, c, d] = sinks as [M[], M[], M[], M[]];
+    const [a, aa, b, o, c, d] = sinks as [M[], M[], M[], M[], M[], M[]];
     const measured = sampled.counts.seen - queriesPerRun;
     const profiledShare = sampled.counts.profiled - warmProfiled;
     const pct = (x: number, y: number): string => `${(((y - x) / x) * 100).toFixed(2)}%`;
@@ -142,14 +150,18 @@ export default async function bench(args: string[]): Promise<void> {
       `  ${label.padEnd(30)}wall min ${Math.min(...xs.map((x) => x.wall)).toFixed(1)} / median ${median(xs.map((x) => x.wall)).toFixed(1)} ms   CPU min ${Math.min(...xs.map((x) => x.cpu)).toFixed(1)} / median ${median(xs.map((x) => x.cpu)).toFixed(1)} ms`;
     console.log(`CUPED analysis of ${units.toLocaleString('en-US')} units, ${rounds} rotating rounds, ${queriesPerRun} store queries each (load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`);
     console.log(row('anchor (no job log):', a));
+    console.log(row('anchor again (A/A):', aa));
     console.log(row('default ("sampled"):', b));
+    console.log(row('"off" (timed, never profiled):', o));
     console.log(row('"every" query profiled:', c));
     console.log(row('"every", detail "plan":', d));
     const over = (label: string, ys: M[]): void => {
       const min = (xs: M[], k: 'wall' | 'cpu'): number => Math.min(...xs.map((x) => x[k]));
       console.log(`  ${label.padEnd(30)}wall ${pairedPct(a, ys, 'wall')} (median of paired ratios), ${pct(min(a, 'wall'), min(ys, 'wall'))} (min); CPU ${pairedPct(a, ys, 'cpu')} (paired), ${pct(min(a, 'cpu'), min(ys, 'cpu'))} (min)`);
     };
+    over('A/A (no difference):', aa);
     over('overhead (default):', b);
+    over('overhead ("off"):', o);
     over('overhead ("every"):', c);
     over('overhead ("every", "plan"):', d);
     const anchorCpuUs = median(a.map((x) => x.cpu)) * 1000;
@@ -190,9 +202,7 @@ export default async function bench(args: string[]): Promise<void> {
         `the shapes journal read, fingerprints, choosing and recording), ${flushUs.toFixed(0)} µs writing the spool and journal: ` +
         `${(((pathUs + flushUs) * 100) / anchorCpuUs).toFixed(2)}% of the anchor's median CPU`,
     );
-    plan.store.close();
-    every.store.close();
-    const logged = sampled.store;
+    const logged = anchor;
 
     // Fixed cost per query: a trivial SELECT, where the log is all there is. Batches of n, bare
     // and logged alternating (a fresh scope per batch, its spool written inside the timing);
@@ -204,17 +214,21 @@ export default async function bench(args: string[]): Promise<void> {
     };
     const tinyLogged = (settings: JobSettings) => async (): Promise<void> => {
       const sc = new JobScope();
-      sc.describe('analyze', {}, logged.path, settings);
+      sc.describe('analyze', {}, sampled.file, settings);
       await queryObserver.run(sc, () => tiny(logged));
       sc.flush();
     };
     const tinyOrder = [() => tiny(anchor), tinyLogged({}), tinyLogged({ profile: 'every' }), tinyLogged({ profile: 'off' })];
-    for (const f of tinyOrder) await f();
+    for (const f of tinyOrder) {
+      await f();
+      await profilerOff(anchor.conn);
+    }
     const tinySinks: M[][] = tinyOrder.map(() => []);
     for (let i = 0; i < tinyRounds; i++) {
       for (let k = 0; k < tinyOrder.length; k++) {
         const j = (i + k) % tinyOrder.length;
         (tinySinks[j] as M[]).push(await measure(tinyOrder[j] as () => Promise<unknown>));
+        await profilerOff(anchor.conn);
       }
     }
     const [ta, tb, tc, td] = tinySinks as [M[], M[], M[], M[]];
@@ -229,13 +243,12 @@ export default async function bench(args: string[]): Promise<void> {
     console.log(`  fixed cost per query ("every"):  CPU +${everyUs.toFixed(0)} µs, wall +${pairedUs(tc, 'wall').toFixed(0)} µs: a query of more than ${(everyUs / 1000 / 0.02).toFixed(1)} ms CPU pays under 2% when every query is profiled`);
 
     const scope = new JobScope();
-    scope.describe('analyze', {}, logged.path, {});
+    scope.describe('analyze', {}, sampled.file, {});
     await queryObserver.run(scope, () => tiny(logged));
     const records = scope.records.length;
     const tf = await measure(() => Promise.resolve(scope.flush()));
     console.log(`  of which the spool write:         ${((tf.cpu / Math.max(1, records)) * 1000).toFixed(1)} µs CPU a record (${records} in ${tf.cpu.toFixed(2)} ms CPU, ${tf.wall.toFixed(2)} ms wall; when a command ends, every 500 queries and 10 s after a query, outside the queries)`);
     anchor.close();
-    logged.close();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

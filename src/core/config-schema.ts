@@ -53,7 +53,7 @@ export const configSchema = z
         detail: z.enum(['summary', 'plan']).optional(),
         /**
          * Which queries DuckDB profiles: 'sampled' (default: a query shape's first run, a run after one that changed speed by
-         * slowFactor, one whose profile is over an hour old, and every 20th; the others carry its scans, marked estimated),
+         * slowFactor, one whose profile is over an hour old, and one in sampleEvery at random; the others carry its scans, marked estimated),
          * 'every' (exact figures for every query, about 0.15 ms each) or 'off' (time and rows returned only).
          */
         profile: z.enum(['every', 'sampled', 'off']).optional(),
@@ -66,6 +66,8 @@ export const configSchema = z
           .strict()
           .optional(),
         slowFactor: z.number().gt(1).optional(),
+        /** 'sampled' also profiles one run in this many of a shape at random (default 20; 0: only first, changed and stale runs). */
+        sampleEvery: z.number().int().nonnegative().optional(),
         /** `jobs slow` ignores jobs faster than this many ms (default 50): a 5 ms lookup at 10x its median is noise. */
         slowMinMs: z.number().nonnegative().optional(),
       })

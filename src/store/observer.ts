@@ -198,6 +198,15 @@ async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>,
   }
 }
 
+/**
+ * Turns DuckDB's profiler on `conn` off if the job log left it on (a sampled run's last query
+ * was profiled), so that the connection's next unobserved queries run as they would without a
+ * log: a long-lived connection (serve, the jobs benchmark) after a logged run.
+ */
+export async function profilerOff(conn: DuckDBConnection): Promise<void> {
+  await profilerFor(conn, false, 'summary');
+}
+
 /** Stops profiling on a connection that is about to close and removes its profile file. */
 export function forgetConnection(conn: DuckDBConnection): void {
   const file = profileFiles.get(conn)?.file;

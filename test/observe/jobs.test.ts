@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_COST } from '../../src/observe/jobs/cost.js';
-import { fingerprint, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
+import { fingerprint, hash48, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
 import { parseSince } from '../../src/observe/jobs/log.js';
-import { JobScope, shapesPath, spoolPath } from '../../src/observe/jobs/scope.js';
+import { JobScope, shapesPath, spoolPath, TAIL_BYTES } from '../../src/observe/jobs/scope.js';
 import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, MAX_SHAPES, ShapeBook, type ScanSource, type ShapeState } from '../../src/observe/jobs/shapes.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { Store } from '../../src/store/store.js';
@@ -369,6 +369,8 @@ describe('jobs: the columns profiled and scan_from come from a store migration (
 describe('jobs.profile: which queries DuckDB profiles', () => {
   it('by default a query shape is profiled on its first run; later runs carry its scans, marked estimated', async () => {
     const { dir, file } = await project();
+    // No random sample: the test checks the first-run rule alone.
+    writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { sampleEvery: 0 } }));
     expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
     expect(fs.existsSync(shapesPath(file))).toBe(true);
     expect((await runCli(analyzeArgs('small', 'light'), { cwd: dir })).code).toBe(0);
@@ -435,7 +437,7 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     const scope = new JobScope();
     scope.describe('analyze', {}, file);
     // No sample falls in this test; a change under 5 ms is jitter, not work.
-    scope.policy = { ...scope.policy, minChangeMs: 5 };
+    scope.policy = { ...scope.policy, minChangeMs: 5, sampleEvery: 0 };
     const sql = 'SELECT sum(hash(v)) AS h FROM t';
     const run = (): Promise<unknown> => queryObserver.run(scope, () => store.all(sql));
     for (let i = 0; i < 5; i++) await run();
@@ -455,30 +457,41 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     for (let i = 0; i < 4000; i++) pad.set(`old${i}`, afterRun(undefined, { costMs: 1, now: i, profiled: { run_id: 'r', started_ms: i, figures: { rows_scanned: 1, bytes_scanned: 1, peak_memory: 1 }, detail: 'summary' } }, DEFAULT_POLICY));
     const big = pad.lines([...Array(4000).keys()].map((i) => `old${i}`));
     expect(big.length).toBeGreaterThan(COMPACT_BYTES);
-    const run = async (): Promise<void> => {
+    const run = async (sql = 'SELECT 42 AS x'): Promise<void> => {
       const scope = new JobScope();
-      scope.describe('analyze', {}, file);
-      await queryObserver.run(scope, () => store.all('SELECT 42 AS x'));
+      scope.describe('analyze', {}, file, { sampleEvery: 0 });
+      scope.policy = { ...scope.policy, minChangeMs: 1000 }; // a CPU blip of a tiny query is no change here
+      await queryObserver.run(scope, () => store.all(sql));
       scope.flush();
     };
     await run();
     const small = fs.readFileSync(shapesPath(file), 'utf8');
     expect(small.trim().split('\n')).toHaveLength(1);
     await run();
-    expect(fs.readFileSync(shapesPath(file), 'utf8').trim().split('\n')).toHaveLength(2); // appended
+    expect(fs.readFileSync(shapesPath(file), 'utf8')).toBe(small); // a run like the last writes nothing
+    await run('SELECT 42 AS y');
+    expect(fs.readFileSync(shapesPath(file), 'utf8').trim().split('\n')).toHaveLength(2); // a new shape: appended
     fs.writeFileSync(shapesPath(file), big);
+    const before = Date.now();
     await run();
     const after = fs.readFileSync(shapesPath(file), 'utf8');
     expect(after.trim().split('\n')).toHaveLength(MAX_SHAPES); // the 500 most recently seen, this run's shape first
-    expect(ShapeBook.parse(after).get(carryKey('SELECT 42 AS x').key)?.since).toBe(0);
+    expect(ShapeBook.parse(after).get(carryKey('SELECT 42 AS x').key)?.profiledAt).toBeGreaterThanOrEqual(before);
     // A journal past the tail a run reads first: a shape written before it is still found.
-    fs.writeFileSync(shapesPath(file), after.split('\n').filter((l) => l.includes(carryKey('SELECT 42 AS x').key)).join('\n') + '\n' + pad.lines([...Array(200).keys()].map((i) => `old${i}`)));
-    expect(fs.statSync(shapesPath(file)).size).toBeGreaterThan(32 * 1024);
+    fs.writeFileSync(shapesPath(file), after.split('\n').filter((l) => l.includes(carryKey('SELECT 42 AS x').key)).join('\n') + '\n' + pad.lines([...Array(600).keys()].map((i) => `old${i}`)));
+    expect(fs.statSync(shapesPath(file)).size).toBeGreaterThan(TAIL_BYTES);
     const scope = new JobScope();
     scope.describe('analyze', {}, file);
     await queryObserver.run(scope, () => store.all('SELECT 42 AS x'));
     expect(scope.records[0]?.profiled).toBe(false); // its shape was known: carried, not profiled again
     scope.flush();
+    // A query text the journal has seen takes its shape from the journal's line, not normalized again.
+    const seen = afterRun(undefined, { costMs: 1, now: Date.now(), profiled: { run_id: 'r0', started_ms: 7, figures: { rows_scanned: 5, bytes_scanned: 40, peak_memory: 9 }, detail: 'summary' }, text: hash48('SELECT 43 AS x') }, DEFAULT_POLICY);
+    fs.writeFileSync(shapesPath(file), new ShapeBook([['0123456789ab@files', seen]]).lines(['0123456789ab@files']));
+    const again = new JobScope();
+    again.describe('analyze', {}, file, { sampleEvery: 0 });
+    await queryObserver.run(again, () => store.all('SELECT 43 AS x'));
+    expect(again.records[0]).toMatchObject({ profiled: false, fingerprint: '0123456789ab', rows_scanned: 5, scan_run_id: 'r0', scan_started_ms: 7 });
     store.close();
   });
 });
@@ -562,41 +575,45 @@ describe('jobs.profile (pure)', () => {
   const src = (n: number): ScanSource => ({ run_id: 'r', started_ms: n, figures: { rows_scanned: n, bytes_scanned: 8 * n, peak_memory: 100 }, detail: 'summary' });
   const P = DEFAULT_POLICY;
 
-  it('first run, every 20th, a stale profile and a change of work are profiled; the rest carry', () => {
+  it('first run, one in 20 at random, a stale profile and a change of work are profiled; the rest carry and write nothing', () => {
     expect(decide(undefined, 0, P)).toBe('first');
     let s: ShapeState = afterRun(undefined, { costMs: 10, now: 0, profiled: src(1) }, P);
-    const reasons: (string | null)[] = [];
-    for (let i = 1; i <= 40; i++) {
+    // The sample is a draw: below 1/sampleEvery it profiles, otherwise the run carries.
+    expect(decide(s, 1, P, 0.049)).toBe('sample');
+    expect(decide(s, 1, P, 0.05)).toBeNull();
+    let sampled = 0;
+    for (let i = 1; i <= 4000; i++) {
       const why = decide(s, i, P);
-      reasons.push(why);
-      s = afterRun(s, { costMs: 10, now: i, profiled: why ? src(i) : null }, P);
+      const next = afterRun(s, { costMs: 10, now: i, profiled: why ? src(i) : null }, P);
+      if (why) sampled += 1;
+      else expect(next).toBe(s); // a run like the last leaves the state as it was (nothing to write)
+      s = next;
     }
-    // Runs 20 and 40 after the first profile are samples; every other carries.
-    expect(reasons.map((r, i) => (r ? `${i + 1}:${r}` : null)).filter(Boolean)).toEqual(['20:sample', '40:sample']);
-    expect(s.source?.started_ms).toBe(40);
-    expect(decide(s, 40 + P.maxAgeMs + 1, P)).toBe('stale');
-    // Three times the median (and over a millisecond): the next run is profiled; so is a third of it.
-    const slow = afterRun(s, { costMs: 31, now: 41, profiled: null }, P);
+    // 4000 draws at 1/20: 200 expected, sd 13.8; this fails about once in 10^6.
+    expect(sampled).toBeGreaterThan(200 - 5 * 13.8);
+    expect(sampled).toBeLessThan(200 + 5 * 13.8);
+    expect(decide(s, s.profiledAt + P.maxAgeMs + 1, P, 0.99)).toBe('stale');
+    // Three times the profiled run's work (and over a millisecond): the next run is profiled; so is a third of it.
+    const slow = afterRun(s, { costMs: 31, now: 5000, profiled: null }, P);
     expect(slow.changed).toBe(true);
-    expect(decide(slow, 42, P)).toBe('changed');
-    expect(afterRun(s, { costMs: 29, now: 41, profiled: null }, P).changed).toBe(false);
-    // The profile after a change starts the history afresh: the runs after it compare with the new work.
-    const reprofiled = afterRun(slow, { costMs: 30, now: 42, profiled: src(42) }, P);
-    expect(reprofiled).toMatchObject({ changed: false, since: 0, durations: [30] });
-    expect(decide(afterRun(reprofiled, { costMs: 31, now: 43, profiled: null }, P), 44, P)).toBeNull();
-    expect(afterRun(s, { costMs: 3.2, now: 41, profiled: null }, P).changed).toBe(true);
+    expect(decide(slow, 5001, P, 0.99)).toBe('changed');
+    expect(afterRun(s, { costMs: 29, now: 5000, profiled: null }, P).changed).toBe(false);
+    // A change stays marked until the next profile, which becomes the new base.
+    expect(afterRun(slow, { costMs: 10, now: 5001, profiled: null }, P).changed).toBe(true);
+    const reprofiled = afterRun(slow, { costMs: 30, now: 5002, profiled: src(42) }, P);
+    expect(reprofiled).toMatchObject({ changed: false, baseMs: 30, profiledAt: 5002 });
+    expect(decide(afterRun(reprofiled, { costMs: 31, now: 5003, profiled: null }, P), 5004, P, 0.99)).toBeNull();
+    expect(afterRun(s, { costMs: 3.2, now: 5000, profiled: null }, P).changed).toBe(true);
     // Sub-millisecond jitter is no change, whatever the factor.
-    const tiny = [0.1, 0.1, 0.1].reduce<ShapeState | undefined>((st, c) => afterRun(st, { costMs: c, now: 0, profiled: src(1) }, P), undefined);
+    const tiny = afterRun(undefined, { costMs: 0.1, now: 0, profiled: src(1) }, P);
     expect(afterRun(tiny, { costMs: 0.9, now: 1, profiled: null }, P).changed).toBe(false);
     // The factor is the config's (jobs.slowFactor).
-    expect(afterRun(s, { costMs: 21, now: 41, profiled: null }, { ...P, factor: 2 }).changed).toBe(true);
-    // The trailing window keeps the latest runs only.
-    expect(s.durations).toHaveLength(P.window);
+    expect(afterRun(s, { costMs: 21, now: 5000, profiled: null }, { ...P, factor: 2 }).changed).toBe(true);
   });
 
   it('"every" and "off" ignore the state; a profile of less detail than asked is not carried', () => {
     const s = afterRun(undefined, { costMs: 10, now: 0, profiled: src(1) }, P);
-    expect(decide(s, 1, P)).toBeNull();
+    expect(decide(s, 1, P, 0.5)).toBeNull();
     expect(decide(s, 1, { ...P, mode: 'every' })).toBe('every');
     expect(decide(undefined, 1, { ...P, mode: 'off' })).toBeNull();
     expect(decide(s, 1, { ...P, detail: 'plan' })).toBe('first');
@@ -617,18 +634,26 @@ describe('jobs.profile (pure)', () => {
     expect(back.size).toBe(MAX_SHAPES);
     expect(back.get('k9')).toBeUndefined();
     expect(back.get(`k${MAX_SHAPES + 9}`)?.source?.figures.rows_scanned).toBe(MAX_SHAPES + 9);
-    expect(back.get('k10')?.durations).toEqual([0.33]);
-    // The journal's last line of a key wins; torn and foreign lines are dropped.
+    expect(back.get('k10')).toEqual({ ...afterRun(undefined, { costMs: 0.33, now: 10, profiled: src(10) }, P) });
+    // A state without a source and figures unknown (null) read back as they were.
+    const bare = afterRun(undefined, { costMs: 5, now: 7, profiled: null }, P);
+    const nulls: ShapeState = { ...afterRun(undefined, { costMs: 5, now: 8, profiled: { ...src(8), figures: { rows_scanned: null, bytes_scanned: 0, peak_memory: null } } }, P), changed: true };
+    const round = ShapeBook.parse(new ShapeBook([['bare', bare], ['nulls', nulls]]).lines(['bare', 'nulls']));
+    expect(round.get('bare')).toEqual(bare);
+    expect(round.get('nulls')).toEqual(nulls);
+    // The journal's last line of a key wins; torn and foreign lines (the JSON of earlier builds) are dropped.
     const later = afterRun(back.get('k10'), { costMs: 2, now: 99, profiled: null }, P);
-    const journal = `${book.lines(['k10', 'k11'])}{"k":"bad","s":{"since":"x"}}\nnull\n{"k":"k1`;
+    expect(later.changed).toBe(true);
+    const journal = `${book.lines(['k10', 'k11'])}{"k":"bad","s":{"since":"x"}}\nnull\nk12\t1\tx\t0\t1\t\t\t\t\t\t\nk1`;
     const mixed = ShapeBook.parse(journal + `\n${new ShapeBook([['k10', later]]).lines(['k10'])}`);
     expect(mixed.size).toBe(2);
-    expect(mixed.get('k10')?.since).toBe(1);
+    expect(mixed.get('k10')?.changed).toBe(true);
+    expect(mixed.get('k12')).toBeUndefined();
     expect(ShapeBook.parse('not json').size).toBe(0);
   });
 
   it('a book read from the journal\'s tail reads the lines before it once, when a shape is not in the tail', () => {
-    const st = (since: number): ShapeState => ({ ...afterRun(undefined, { costMs: 1, now: since, profiled: src(since) }, P), since });
+    const st = (at: number): ShapeState => afterRun(undefined, { costMs: 1, now: at, profiled: src(at) }, P);
     const head = `${new ShapeBook([['old', st(1)], ['both', st(2)]]).lines(['old', 'both'])}`;
     const tail = `${new ShapeBook([['both', st(3)], ['new', st(4)]]).lines(['both', 'new'])}`;
     let reads = 0;
@@ -636,10 +661,10 @@ describe('jobs.profile (pure)', () => {
       reads += 1;
       return head;
     });
-    expect(book.get('both')?.since).toBe(3); // the tail's line is the later one
-    expect(book.get('new')?.since).toBe(4);
+    expect(book.get('both')?.profiledAt).toBe(3); // the tail's line is the later one
+    expect(book.get('new')?.profiledAt).toBe(4);
     expect(reads).toBe(0);
-    expect(book.get('old')?.since).toBe(1);
+    expect(book.get('old')?.profiledAt).toBe(1);
     expect(book.get('missing')).toBeUndefined();
     expect(reads).toBe(1);
     expect(book.size).toBe(3);
@@ -647,7 +672,7 @@ describe('jobs.profile (pure)', () => {
     const fresh = ShapeBook.parse(tail, () => head);
     fresh.set('old', st(9));
     expect(fresh.get('missing')).toBeUndefined();
-    expect(fresh.get('old')?.since).toBe(9);
+    expect(fresh.get('old')?.profiledAt).toBe(9);
     expect(ShapeBook.parse(fresh.compacted()).size).toBe(3);
   });
 });

@@ -8,21 +8,21 @@
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
  * The scope also chooses which queries DuckDB profiles (config `jobs.profile`, see shapes.ts):
- * the state of each query shape is kept across runs in `<store>.jobs.shapes.jsonl`.
+ * the state of each query shape is kept across runs in `<store>.jobs.shapes.tsv`.
  */
 import fs from 'node:fs';
 import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
-import { jobRecord, nodeCrypto, scanFigures, type JobContext, type JobRecord } from './record.js';
-import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
+import { hash48, jobRecord, nodeCrypto, scanFigures, type JobContext, type JobRecord } from './record.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
   return `${db}.jobs.jsonl`;
 }
 
-/** The query shapes of a project store (what was profiled, when, and what each run cost), a journal: `<store>.jobs.shapes.jsonl`. */
+/** The query shapes of a project store (what was profiled, when, and what each run cost), a journal: `<store>.jobs.shapes.tsv`. */
 export function shapesPath(db: string): string {
-  return `${db}.jobs.shapes.jsonl`;
+  return `${db}.jobs.shapes.tsv`;
 }
 
 /** The config's `jobs` settings the log uses. */
@@ -31,6 +31,7 @@ export interface JobSettings {
   detail?: ProfileDetail | undefined;
   profile?: ProfileMode | undefined;
   slowFactor?: number | undefined;
+  sampleEvery?: number | undefined;
 }
 
 /** Commands whose own queries are not logged (reading the log is not a job). */
@@ -54,6 +55,13 @@ function holdUntilWritten(scope: JobScope): void {
   process.once('exit', () => {
     for (const s of [...unwritten]) s.flush();
   });
+}
+
+/** A query's carry key, its fingerprint, and the hash48 of its text ('' when not needed). */
+interface ShapeKey {
+  key: string;
+  fingerprint: string;
+  text: string;
 }
 
 /** A query waiting to be written: records are built at flush, off the queries' path. */
@@ -91,7 +99,7 @@ export class JobScope implements QueryObserver {
   private readonly changedShapes = new Set<string>();
   private compact = false;
   /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
-  private readonly keys = new Map<string, { key: string; fingerprint: string }>();
+  private readonly keys = new Map<string, ShapeKey>();
 
   get active(): boolean {
     return this.ctx !== null;
@@ -102,12 +110,13 @@ export class JobScope implements QueryObserver {
    * experiment and metric it was asked about (its --experiment and --metric options), and the
    * project store whose spool receives the log. The config's `jobs` settings: `enabled: false`
    * turns logging off; `detail` chooses query-level figures or whole plans; `profile` which
-   * queries are profiled; `slowFactor` what counts as a change of speed.
+   * queries are profiled; `slowFactor` what counts as a change of speed; `sampleEvery` how often
+   * an unchanged shape is profiled anyway.
    */
   describe(command: string, opts: Record<string, unknown>, db: string, settings: JobSettings = {}): void {
     if (settings.enabled === false || UNLOGGED.has(command.split(' ')[0] ?? '')) return;
     this.detail = settings.detail ?? 'summary';
-    this.policy = { ...DEFAULT_POLICY, mode: settings.profile ?? DEFAULT_POLICY.mode, detail: this.detail, factor: settings.slowFactor ?? DEFAULT_POLICY.factor };
+    this.policy = { ...DEFAULT_POLICY, mode: settings.profile ?? DEFAULT_POLICY.mode, detail: this.detail, factor: settings.slowFactor ?? DEFAULT_POLICY.factor, sampleEvery: settings.sampleEvery ?? DEFAULT_POLICY.sampleEvery };
     this.ctx = { command, experiment: optionText(opts.experiment), metric: optionText(opts.metric) };
     this.db = db;
   }
@@ -127,16 +136,34 @@ export class JobScope implements QueryObserver {
     if (this.book === null) {
       const journal = this.db === null ? null : readTail(shapesPath(this.db), TAIL_BYTES);
       this.book = journal ? ShapeBook.parse(journal.tail, journal.older) : new ShapeBook();
-      this.compact = (journal?.size ?? 0) > COMPACT_BYTES;
+      // No journal yet: this run writes the first, and and removes the JSON one of earlier builds.
+      this.compact = journal === null || journal.size > COMPACT_BYTES;
     }
     return this.book;
   }
 
-  private keyOf(sql: string): { key: string; fingerprint: string } {
+  /**
+   * A query's carry key and fingerprint. Under 'sampled', a text the shapes journal has seen
+   * (its hash48 on a line read) takes its key from there, without normalizing it: normalizing
+   * cost 15-25 µs a query between DuckDB's queries, hashing the text about 5.
+   */
+  private keyOf(sql: string): ShapeKey {
     let key = this.keys.get(sql);
     if (key === undefined) {
       if (this.keys.size >= 2000) this.keys.clear();
-      key = carryKey(sql);
+      if (this.policy.mode === 'sampled') {
+        const text = hash48(sql);
+        const known = this.shapes().keyForText(text);
+        if (known === undefined) {
+          const c = carryKey(sql);
+          key = { key: c.key, fingerprint: c.fingerprint, text };
+        } else {
+          key = { key: known, fingerprint: fingerprintOfKey(known), text };
+        }
+      } else {
+        const c = carryKey(sql);
+        key = { key: c.key, fingerprint: c.fingerprint, text: '' };
+      }
       this.keys.set(sql, key);
     }
     return key;
@@ -154,13 +181,17 @@ export class JobScope implements QueryObserver {
     let fingerprint: string | null = null;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
     if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
-      const { key, fingerprint: fp } = this.keyOf(q.sql);
+      const { key, fingerprint: fp, text } = this.keyOf(q.sql);
       fingerprint = fp;
       const book = this.shapes();
       const state = book.get(key);
       const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
-      book.set(key, afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source }, this.policy));
-      this.changedShapes.add(key);
+      const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source, text }, this.policy);
+      // A run like the last leaves its shape as it was: nothing to write back.
+      if (next !== state) {
+        book.set(key, next);
+        this.changedShapes.add(key);
+      }
       carry = source ? null : (state?.source ?? null);
     }
     // A fixed shape, no spread: see jobRecord.
@@ -205,6 +236,7 @@ export class JobScope implements QueryObserver {
         if (this.compact) {
           fs.writeFileSync(`${file}.${process.pid}`, this.book.compacted());
           fs.renameSync(`${file}.${process.pid}`, file);
+          fs.rmSync(`${this.db}.jobs.shapes.jsonl`, { force: true }); // the JSON journal of earlier versions, whose keys no longer match
           this.compact = false;
         } else {
           fs.appendFileSync(file, this.book.lines(this.changedShapes));
@@ -228,7 +260,7 @@ export class JobScope implements QueryObserver {
 }
 
 /** How much of the shapes journal a run reads first (about 100 lines: a command's shapes over its last runs). */
-const TAIL_BYTES = 32 * 1024;
+export const TAIL_BYTES = 16 * 1024;
 
 /**
  * The last `bytes` of a file from the start of a line, and a way to read what comes before;

@@ -1,19 +1,23 @@
 /**
  * Which queries DuckDB profiles (config `jobs.profile`). Profiling costs a query about 0.15 ms
  * (DuckDB writes its JSON profile to a file), which is more than 2% of a query of a few ms, so by
- * default ('sampled') only some runs of a query shape are profiled: the first one, one whose
- * last run changed its work by the `jobs slow` factor (its CPU time against the trailing median
- * of its shape: CPU time follows the rows a query reads and hardly the load of the machine,
- * where wall time on a busy machine jumps by that factor without any change in the data), one
- * whose profile is older than an hour, and every 20th run. The other runs are timed only,
- * and carry the scans and memory of the latest profiled run of the same shape, marked estimated.
+ * default ('sampled') only some runs of a query shape are profiled: the first one, the run after
+ * one whose work changed by the `jobs slow` factor (its CPU time against that of the shape's
+ * latest profiled run: CPU time follows the rows a query reads and hardly the load of the
+ * machine, where wall time on a busy machine jumps by that factor without any change in the
+ * data), one whose profile is older than an hour, and one run in 20 at random. The other runs
+ * are timed only, and carry the scans and memory of the latest profiled run of the same shape,
+ * marked estimated.
+ *
+ * A shape's state changes only when it is profiled or its work changes: a run like the last
+ * one leaves it as it was, so most runs write nothing to the journal (a random draw rather than
+ * a count of runs since the profile, which every run would have to write back).
  *
  * Pure: the state of each shape and the decisions. `ShapeBook` keeps them per store across CLI
- * runs in `<store>.jobs.shapes.json` (see scope.ts).
+ * runs in `<store>.jobs.shapes.tsv` (see scope.ts).
  */
-import { createHash } from 'node:crypto';
 import type { ProfileDetail } from '../../store/observer.js';
-import { fingerprint } from './record.js';
+import { hash48, scanSql } from './record.js';
 
 export type ProfileMode = 'every' | 'sampled' | 'off';
 
@@ -38,82 +42,68 @@ export interface ShapeState {
   source: ScanSource | null;
   /** When the source was profiled (epoch ms). */
   profiledAt: number;
-  /** Runs since the source was profiled. */
-  since: number;
-  /** The latest costs (CPU ms, else wall ms), oldest first, at most `window`. */
-  durations: number[];
-  /** The latest run cost more than `factor` times, or less than 1/`factor` of, the median of the runs before it. */
+  /** What the profiled run cost (CPU ms, else wall ms): the work later runs are held against; 0 before the first. */
+  baseMs: number;
+  /** A run since the profile cost more than `factor` times, or less than 1/`factor` of, baseMs. */
   changed: boolean;
-  /** When a run of the shape was last seen (epoch ms): the book keeps the most recent shapes. */
+  /** When the state last changed (epoch ms): the book keeps the most recent shapes. */
   seenAt: number;
+  /** hash48 of the query's text when the state was written ('' unknown): the same text run again finds its shape without normalizing it. */
+  text: string;
 }
 
 export interface ProfilePolicy {
   mode: ProfileMode;
   /** What a profile holds (config `jobs.detail`). */
   detail: ProfileDetail;
-  /** The `jobs slow` factor: a run this many times slower (or faster) than the trailing median marks a change. */
+  /** The `jobs slow` factor: a run this many times slower (or faster) than the profiled run marks a change. */
   factor: number;
-  /** Durations the trailing median covers (as `jobs slow --window`). */
-  window: number;
-  /** Earlier runs needed to judge a change (as `jobs slow`). */
-  minHistory: number;
   /** A change smaller than this (ms) is not one: sub-millisecond queries jitter by more than the factor. */
   minChangeMs: number;
-  /** Profile every n-th run of a shape even when nothing changed. */
+  /** Profile one run in this many at random even when nothing changed (0: never). */
   sampleEvery: number;
   /** A profile older than this is not carried: the next run is profiled. */
   maxAgeMs: number;
 }
 
-export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, window: 20, minHistory: 3, minChangeMs: 1, sampleEvery: 20, maxAgeMs: 3_600_000 };
+export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, minChangeMs: 1, sampleEvery: 20, maxAgeMs: 3_600_000 };
 
 /** Why a run is profiled; null: it is not (it carries the latest profile). */
 export type ProfileReason = 'every' | 'first' | 'stale' | 'changed' | 'sample' | null;
 
-/** Whether the next run of a shape is profiled, and why. */
-export function decide(state: ShapeState | undefined, now: number, policy: ProfilePolicy): ProfileReason {
+/** Whether the next run of a shape is profiled, and why; `draw` is uniform in [0, 1) (the sample). */
+export function decide(state: ShapeState | undefined, now: number, policy: ProfilePolicy, draw: number = Math.random()): ProfileReason {
   if (policy.mode === 'every') return 'every';
   if (policy.mode === 'off') return null;
   if (!state || state.source === null || state.source.detail !== policy.detail) return 'first';
   if (now - state.profiledAt > policy.maxAgeMs) return 'stale';
   if (state.changed) return 'changed';
-  if (state.since + 1 >= policy.sampleEvery) return 'sample';
+  if (policy.sampleEvery > 0 && draw * policy.sampleEvery < 1) return 'sample';
   return null;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
 /**
  * The state after one run of the shape: its cost (CPU ms when measured, else wall ms), and its
- * profile's figures when it was profiled.
+ * profile's figures when it was profiled. A profiled run becomes the new base; an unprofiled
+ * one only marks a change (the state is otherwise returned as it was: the same object).
  */
-export function afterRun(state: ShapeState | undefined, run: { costMs: number; now: number; profiled: ScanSource | null }, policy: ProfilePolicy): ShapeState {
-  // A profile taken because the work changed starts the history afresh: the runs before the
-  // change would otherwise hold the median back and flag every run after it as changed too.
-  if (run.profiled && state?.changed) return { source: run.profiled, profiledAt: run.now, since: 0, durations: [run.costMs], changed: false, seenAt: run.now };
-  const before = state?.durations ?? [];
-  const med = before.length >= policy.minHistory ? median(before) : 0;
-  const changed = med > 0 && Math.abs(run.costMs - med) >= policy.minChangeMs && (run.costMs > policy.factor * med || run.costMs * policy.factor < med);
-  const durations = [...before, run.costMs].slice(-policy.window);
-  if (run.profiled) return { source: run.profiled, profiledAt: run.now, since: 0, durations, changed, seenAt: run.now };
-  return { source: state?.source ?? null, profiledAt: state?.profiledAt ?? 0, since: (state?.since ?? 0) + 1, durations, changed, seenAt: run.now };
+export function afterRun(state: ShapeState | undefined, run: { costMs: number; now: number; profiled: ScanSource | null; text?: string }, policy: ProfilePolicy): ShapeState {
+  const text = run.text ?? '';
+  if (run.profiled) return { source: run.profiled, profiledAt: run.now, baseMs: run.costMs, changed: false, seenAt: run.now, text };
+  if (state === undefined) return { source: null, profiledAt: 0, baseMs: 0, changed: false, seenAt: run.now, text };
+  const base = state.baseMs;
+  const changed = state.changed || (base > 0 && Math.abs(run.costMs - base) >= policy.minChangeMs && (run.costMs > policy.factor * base || run.costMs * policy.factor < base));
+  return changed === state.changed ? state : { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed, seenAt: run.now, text };
 }
 
-/** String literals that name files (a path or a data-file extension): a query shape on another file is another table. */
-const FILE_LITERAL = /'((?:[^']|'')*)'/g;
-function fileLiterals(sql: string): string[] {
-  const out: string[] = [];
-  for (const m of sql.matchAll(FILE_LITERAL)) {
-    const s = m[1] as string;
-    if (/[/\\]|\.(csv|tsv|parquet|json|jsonl|ndjson|gz|zst|duckdb|db|xlsx)$/i.test(s)) out.push(s);
-  }
-  return out;
+/** The fingerprint part of a carry key (carryKey: the fingerprint, then `@` and the files' hash when it reads files). */
+export function fingerprintOfKey(key: string): string {
+  const at = key.indexOf('@');
+  return at === -1 ? key : key.slice(0, at);
 }
+
+/** A string literal that names a file (a path or a data-file extension): a query shape on another file is another table. */
+const FILE_NAME = /[/\\]|\.(csv|tsv|parquet|json|jsonl|ndjson|gz|zst|duckdb|db|xlsx)$/i;
 
 /**
  * The key under which a query's scans are carried: its shape (fingerprint) on the same tables.
@@ -121,16 +111,17 @@ function fileLiterals(sql: string): string[] {
  * literals, which the fingerprint drops, so they are added here.
  */
 export function carryKey(sql: string): { key: string; fingerprint: string } {
-  const fp = fingerprint(sql);
-  const files = fileLiterals(sql);
-  return { fingerprint: fp, key: files.length === 0 ? fp : `${fp}@${createHash('sha256').update(files.join('\0')).digest('hex').slice(0, 12)}` };
+  const { shape, literals } = scanSql(sql);
+  const fp = hash48(shape);
+  const files = literals.filter((s) => FILE_NAME.test(s));
+  return { fingerprint: fp, key: files.length === 0 ? fp : `${fp}@${hash48(files.join('\0'))}` };
 }
 
 export const MAX_SHAPES = 500;
 
 /**
  * The states of the query shapes of one store, most recently seen kept. Stored as a journal of
- * JSON lines (`{"k": key, "s": state}`, the last line of a key wins): a run appends the shapes
+ * tab-separated lines (lineOf: a key and its state; the last line of a key wins): a run appends the shapes
  * it changed, which costs about as much as the spool's append, where rewriting a file costs
  * milliseconds on ext4 (it flushes a file replaced by truncation or rename). The journal is
  * rewritten whole (compacted) only once it has grown past COMPACT_BYTES.
@@ -145,6 +136,8 @@ export class ShapeBook {
   private readonly shapes: Map<string, ShapeState>;
   /** Journal lines not parsed yet, by key, oldest first (the last line that reads as a state wins). */
   private readonly raw = new Map<string, string[]>();
+  /** Keys by the hash of the query text last written with them (the latest line wins). */
+  private readonly texts = new Map<string, string>();
   /** The part of the journal before the lines read so far, read when a shape is not in them. */
   private older: (() => string) | null = null;
 
@@ -170,6 +163,14 @@ export class ShapeBook {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The key of the shape last written with this query text (a hash48), if the lines read so far
+   * hold it: a text not among them is normalized (carryKey) and found by its key instead.
+   */
+  keyForText(text: string): string | undefined {
+    return this.texts.get(text);
   }
 
   set(key: string, state: ShapeState): void {
@@ -199,6 +200,7 @@ export class ShapeBook {
       return; // the book is a cache: what cannot be read costs a profile
     }
     const older = ShapeBook.parse(text);
+    for (const [t, key] of older.texts) if (!this.texts.has(t)) this.texts.set(t, key);
     for (const [key, lines] of older.raw) {
       if (this.shapes.has(key)) continue; // set by this run, or read from a later line
       const later = this.raw.get(key);
@@ -206,16 +208,12 @@ export class ShapeBook {
     }
   }
 
-  /** Journal lines for `keys` (each ends in a newline). */
+  /** Journal lines for `keys` (each ends in a newline; see lineOf). */
   lines(keys: Iterable<string>): string {
     let out = '';
     for (const k of keys) {
       const st = this.shapes.get(k);
-      // Written out field by field: no object spread on this path (see jobRecord).
-      if (st) {
-        const s: ShapeState = { source: st.source, profiledAt: st.profiledAt, since: st.since, durations: st.durations.map(round2), changed: st.changed, seenAt: st.seenAt };
-        out += `${JSON.stringify({ k, s })}\n`;
-      }
+      if (st) out += lineOf(k, st);
     }
     return out;
   }
@@ -244,6 +242,8 @@ export class ShapeBook {
       at = end + 1;
       const key = keyOf(line);
       if (key === null) continue;
+      const t = textOf(line, key.length + 1);
+      if (t !== '') book.texts.set(t, key);
       const lines = book.raw.get(key);
       if (lines) lines.push(line);
       else book.raw.set(key, [line]);
@@ -252,51 +252,64 @@ export class ShapeBook {
   }
 }
 
-const KEY_HEAD = '{"k":"';
-const KEY_TAIL = '","s":';
-
-/** The key of a journal line: read off the line as `lines` writes it, else from the parsed line; null for what is no entry. */
-function keyOf(line: string): string | null {
-  if (!line) return null;
-  if (line.startsWith(KEY_HEAD)) {
-    const end = line.indexOf(KEY_TAIL, KEY_HEAD.length);
-    const key = end === -1 ? '' : line.slice(KEY_HEAD.length, end);
-    if (key && !key.includes('\\') && !key.includes('"')) return key;
-  }
-  try {
-    const e = JSON.parse(line) as { k?: unknown } | null;
-    return e && typeof e.k === 'string' ? e.k : null;
-  } catch {
-    return null; // a torn or foreign line
-  }
+/**
+ * One journal line: tab-separated fields, no JSON (a run reads a line per query shape it runs,
+ * between DuckDB's queries, where JSON.parse of the nested state cost about 20 µs a line):
+ * key, text, profiledAt, baseMs, changed (0/1), seenAt, and the source's run_id, started_ms, detail,
+ * rows_scanned, bytes_scanned, peak_memory (empty fields when there is no source; an empty
+ * figure is null).
+ */
+function lineOf(k: string, st: ShapeState): string {
+  const src = st.source;
+  const tail = src === null ? '\t\t\t\t\t' : `${src.run_id}\t${src.started_ms}\t${src.detail}\t${src.figures.rows_scanned ?? ''}\t${src.figures.bytes_scanned ?? ''}\t${src.figures.peak_memory ?? ''}`;
+  return `${k}\t${st.text}\t${st.profiledAt}\t${round2(st.baseMs)}\t${st.changed ? 1 : 0}\t${st.seenAt}\t${tail}\n`;
 }
 
-/** The state a journal line holds for `key`, or null when the line does not read as one. */
+/** The text field of a journal line whose key ends at `from` - 1. */
+function textOf(line: string, from: number): string {
+  const end = line.indexOf('\t', from);
+  return end === -1 ? '' : line.slice(from, end);
+}
+
+/** The key of a journal line (its first field); null for what is no entry (an empty, torn or foreign line). */
+function keyOf(line: string): string | null {
+  const end = line.indexOf('\t');
+  return end > 0 ? line.slice(0, end) : null;
+}
+
+const FIELDS = 12;
+/** A finite number from a field; null for an empty field or one that is no number. */
+function numOf(field: string): number | null {
+  if (field === '') return null;
+  const v = Number(field);
+  return Number.isFinite(v) ? v : null;
+}
+
+/** The state a journal line holds for `key`, or null when the line does not read as one (torn, foreign, or of another key). */
 function stateOf(line: string, key: string): ShapeState | null {
-  try {
-    const e = JSON.parse(line) as { k?: unknown; s?: unknown } | null;
-    return e && e.k === key && isState(e.s) ? e.s : null;
-  } catch {
-    return null;
+  const f = line.split('\t');
+  if (f.length !== FIELDS || f[0] !== key) return null;
+  const profiledAt = numOf(f[2] as string);
+  const baseMs = numOf(f[3] as string);
+  const seenAt = numOf(f[5] as string);
+  if (profiledAt === null || baseMs === null || seenAt === null || (f[4] !== '0' && f[4] !== '1')) return null;
+  let source: ScanSource | null = null;
+  if (f[6] !== '') {
+    const started = numOf(f[7] as string);
+    const detail = f[8];
+    if (started === null || (detail !== 'summary' && detail !== 'plan')) return null;
+    const figure = (x: string): number | null | undefined => (x === '' ? null : (numOf(x) ?? undefined));
+    const rows = figure(f[9] as string);
+    const bytes = figure(f[10] as string);
+    const mem = figure(f[11] as string);
+    if (rows === undefined || bytes === undefined || mem === undefined) return null;
+    source = { run_id: f[6] as string, started_ms: started, detail, figures: { rows_scanned: rows, bytes_scanned: bytes, peak_memory: mem } };
   }
+  return { source, profiledAt, baseMs, changed: f[4] === '1', seenAt, text: f[1] as string };
 }
 
 /** A journal past this size is compacted by the next run that writes it. */
-export const COMPACT_BYTES = 256 * 1024;
+export const COMPACT_BYTES = 128 * 1024;
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-const isNumOrNull = (v: unknown): boolean => v === null || isNum(v);
-
-function isState(v: unknown): v is ShapeState {
-  if (!v || typeof v !== 'object') return false;
-  const s = v as Record<string, unknown>;
-  if (!isNum(s.profiledAt) || !isNum(s.since) || !isNum(s.seenAt) || typeof s.changed !== 'boolean') return false;
-  if (!Array.isArray(s.durations) || !s.durations.every(isNum)) return false;
-  if (s.source === null) return true;
-  const src = s.source as Record<string, unknown> | undefined;
-  if (!src || typeof src.run_id !== 'string' || !isNum(src.started_ms) || (src.detail !== 'summary' && src.detail !== 'plan') || !src.figures || typeof src.figures !== 'object') return false;
-  const f = src.figures as Record<string, unknown>;
-  return isNumOrNull(f.rows_scanned) && isNumOrNull(f.bytes_scanned) && isNumOrNull(f.peak_memory);
-}
