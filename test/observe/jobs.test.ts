@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_COST } from '../../src/observe/jobs/cost.js';
-import { fingerprint, hash48, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
+import { fingerprint, hash48, MAX_SQL_CHARS, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
+import { refingerprint } from '../../src/observe/jobs/refingerprint.js';
 import { parseSince } from '../../src/observe/jobs/log.js';
 import { JobScope, shapesPath, spoolPath, TAIL_BYTES } from '../../src/observe/jobs/scope.js';
 import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, MAX_SHAPES, ShapeBook, type ScanSource, type ShapeState } from '../../src/observe/jobs/shapes.js';
@@ -338,6 +339,22 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
   });
 });
 
+describe('jobs: fingerprints of an earlier build', () => {
+  it('are recomputed from the stored SQL once, so a shape keeps one fingerprint across the upgrade', async () => {
+    const { store } = await tmpStore();
+    const long = `SELECT ${'x, '.repeat(MAX_SQL_CHARS)}1`.slice(0, MAX_SQL_CHARS - 1) + '…';
+    await store.run(`INSERT INTO jobs (id, run_id, command, fingerprint, sql, started_at, duration_ms, outcome) VALUES
+      (1, 'r1', 'analyze', 'sha-old-1', 'SELECT 1 AS x', now()::TIMESTAMP, 12, 'ok'), (2, 'r2', 'analyze', 'sha-old-2', 'SELECT 2 AS x', now()::TIMESTAMP, 8, 'ok'),
+      (3, 'r2', 'analyze', 'sha-old-3', $1, now()::TIMESTAMP, 8, 'ok'), (4, 'r3', 'query', 'sha-old-4', 'select sum(v) from t', now()::TIMESTAMP, 3, 'ok')`, [long]);
+    expect(await refingerprint(store)).toBe(3);
+    const rows = await store.all<{ id: number; fingerprint: string }>('SELECT id, fingerprint FROM jobs ORDER BY id');
+    expect(rows.map((r) => r.fingerprint)).toEqual([fingerprint('SELECT 9 AS x'), fingerprint('SELECT 9 AS x'), 'sha-old-3', fingerprint('SELECT sum(v) FROM t')]);
+    // The latest job has this build's fingerprint: nothing to do, however often `jobs` runs.
+    expect(await refingerprint(store)).toBe(0);
+    store.close();
+  });
+});
+
 describe('jobs: the columns profiled and scan_from come from a store migration (v8)', () => {
   for (const addedAtRuntime of [false, true]) {
     it(`a v7 store${addedAtRuntime ? ' whose jobs table got the columns at runtime (earlier releases)' : ''} migrates, keeps its jobs, and jobs still works`, async () => {
@@ -451,6 +468,31 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     expect(recs[7]).toMatchObject({ scan_run_id: scope.runId, scan_started_ms: recs[6]?.started_ms });
     store.close();
   });
+  it('the random sample is drawn once per run: a sampled run profiles its shapes together (one profiler switch)', async () => {
+    const { file, store } = await tmpStore();
+    const queries = ['SELECT 1 AS a', 'SELECT 2 AS b, 3 AS c'];
+    const run = async (): Promise<boolean[]> => {
+      const scope = new JobScope();
+      scope.describe('analyze', {}, file, { sampleEvery: 2 });
+      scope.policy = { ...scope.policy, minChangeMs: 1000 };
+      await queryObserver.run(scope, async () => {
+        for (const q of queries) await store.all(q);
+      });
+      const flags = scope.records.map((r) => r.profiled);
+      scope.flush();
+      return flags;
+    };
+    expect(await run()).toEqual([true, true]); // first runs
+    const seen = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      const [a, b] = await run();
+      expect(a).toBe(b);
+      seen.add(String(a));
+    }
+    expect([...seen].sort()).toEqual(['false', 'true']); // a half chance each run: both happen in 40 (all alike: 2 in 10^12)
+    store.close();
+  });
+
   it('the shapes journal grows by the shapes a run changed, and is compacted once past its size', async () => {
     const { file, store } = await tmpStore();
     const pad = new ShapeBook();

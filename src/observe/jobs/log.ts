@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { quoteLiteral, type Store } from '../../store/store.js';
 import { costOf, type CostModel } from './cost.js';
+import { refingerprint } from './refingerprint.js';
 import type { PlanNode } from './record.js';
 import { spoolPath } from './scope.js';
 
@@ -23,9 +24,11 @@ const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARC
  * Moves the spool of `db` into the `jobs` table (the JSON lines read into a temp table, then one
  * INSERT ... SELECT). The spool is renamed first, so runs that finish meanwhile start a new one.
  * An estimated job's source (run and start of the profiled job it carries) becomes that job's
- * id, whether it came in this spool or an earlier one. Returns the number of jobs added.
+ * id, whether it came in this spool or an earlier one. Jobs an earlier build logged get this
+ * build's fingerprints first (refingerprint.ts). Returns the number of jobs added.
  */
 export async function ingestSpool(store: Store, db: string): Promise<number> {
+  await refingerprint(store);
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
   const taking = `${spool}.${process.pid}.ingest`;

@@ -98,6 +98,12 @@ export class JobScope implements QueryObserver {
   /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
   private readonly changedShapes = new Set<string>();
   private compact = false;
+  /**
+   * The random sample's draw (see decide), one per run and drawn again at each write (a long
+   * `serve` has many): a sampled run profiles all its shapes together, one switch of DuckDB's
+   * profiler on and off, where a draw per query would switch it for each.
+   */
+  private draw = Math.random();
   /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
   private readonly keys = new Map<string, ShapeKey>();
 
@@ -172,7 +178,7 @@ export class JobScope implements QueryObserver {
   /** Whether DuckDB profiles this query: always ('every'), never ('off'), or as its shape's state says ('sampled'). */
   wantsProfile(sql: string): boolean {
     if (this.policy.mode !== 'sampled') return this.policy.mode === 'every';
-    return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy) !== null;
+    return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy, this.draw) !== null;
   }
 
   record(q: QueryRecord): void {
@@ -225,6 +231,7 @@ export class JobScope implements QueryObserver {
   flush(): number {
     const pending = this.pending.splice(0);
     unwritten.delete(this);
+    this.draw = Math.random();
     if (this.timer !== null) {
       clearTimeout(this.timer);
       this.timer = null;
