@@ -478,7 +478,7 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
       await queryObserver.run(scope, async () => {
         for (const q of queries) await store.all(q);
       });
-      const flags = scope.records.map((r) => r.profiled);
+      const flags = scope.records.map((r) => r.profiled === true);
       scope.flush();
       return flags;
     };
