@@ -76,7 +76,9 @@ export function checkTarget(f: TargetFacts, o: TargetOptions): string | null {
         exitCode: 2,
       });
     }
-    if (close && !o.newGroup) {
+    // v1 / v2, node20 / node22: names that differ only in a number are meant to differ.
+    const numbered = close !== undefined && close.replace(/\d+/g, '#').toLowerCase() === o.group.replace(/\d+/g, '#').toLowerCase() && close.toLowerCase() !== o.group.toLowerCase();
+    if (close && !numbered && !o.newGroup) {
       throw new UserError(`experiment ${x} has no group "${o.group}" (did you mean "${close}"?)`, {
         hint: `its groups: ${listed(true)}; pass --group ${close}, or --new-group to start a group "${o.group}"`,
         code: 'PROFILE_UNKNOWN_GROUP',
