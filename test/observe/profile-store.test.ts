@@ -11,6 +11,7 @@ import { parseCpuProfile, summarizeProfile, type CpuProfile } from '../../src/ob
 import { storeProfileEvents } from '../../src/observe/profile/events.js';
 import { checkTarget, type TargetFacts } from '../../src/observe/profile/target.js';
 import { productEventSql } from '../../src/store/tool-events.js';
+import { parsePeriod, periodArg, splitRange } from '../../src/stats/whatchanged/period.js';
 import type { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpStore, writeFile } from '../support/tmp.js';
@@ -257,4 +258,69 @@ let s = 0; for (let i = 0; i < 2e6; i++) s += i; console.log(s > 0);`);
     expect(r.stderr).toMatch(/the report and kept\.cpuprofile are kept/);
     expect(fs.existsSync(path.join(dir, 'kept.cpuprofile'))).toBe(true);
   }, 60_000);
+});
+
+describe('drilling into profiles taken the same day (review 3 #5)', () => {
+  const FN = "json_extract_string(metadata, '$.function') = 'work'";
+
+  it('splitRange: halves in whole days, or in minutes within a day; none for a range under 2 minutes', () => {
+    const d = (s: string) => new Date(`${s}Z`);
+    expect(splitRange(d('2026-12-02T17:33:05'), d('2026-12-02T17:33:50'))).toBeNull();
+    const minutes = splitRange(d('2026-12-02T17:33:05'), d('2026-12-02T17:47:40'));
+    expect(minutes && [periodArg(minutes.baseline), periodArg(minutes.current)]).toEqual(['2026-12-02T17:33..2026-12-02T17:40', '2026-12-02T17:40..2026-12-02T17:48']);
+    const days = splitRange(d('2026-11-10T12:00:00'), d('2026-11-13T12:00:00'));
+    expect(days && [periodArg(days.baseline), periodArg(days.current)]).toEqual(['2026-11-10..2026-11-11', '2026-11-12..2026-11-13']);
+    // What the hint prints parses back to the same periods.
+    expect(parsePeriod('--baseline', '2026-12-02T17:33..2026-12-02T17:40')).toMatchObject({ from: minutes?.baseline.from, to: minutes?.baseline.to });
+  });
+
+  it("one session's profiles: whatchanged's hint says the range is too short and names analyze, not a baseline inside it", async () => {
+    const { dir, store } = await tmpStore();
+    for (const [i, g] of ['control', 'test', 'control', 'test'].entries()) await profileRun(store, `profile:${i}`, 'p1', g, new Date(Date.UTC(2026, 11, 2, 17, 33, 10 + i)));
+    store.close();
+    const r = await runCli(['whatchanged', '--metric', 'cpu_sample', '--agg', 'sum', '--experiment', 'p1', '--where', FN], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/has no cpu_sample events matching --where/);
+    expect(r.stderr.replace(/\s+/g, ' ')).toMatch(/too short a time to split into a baseline and a current period; compare its groups instead: statsig-hack analyze --experiment p1 --metric cpu_ms/);
+    expect(r.stderr).not.toMatch(/pick --baseline/);
+  });
+
+  it('profiles minutes apart: the hint gives two periods that work when pasted', async () => {
+    const { dir, store } = await tmpStore();
+    let i = 0;
+    for (const minute of [33, 36, 40, 44, 47]) for (const g of ['control', 'test']) await profileRun(store, `profile:${i++}`, 'p1', g, new Date(Date.UTC(2026, 11, 2, 17, minute, 5)));
+    store.close();
+    const r = await runCli(['whatchanged', '--metric', 'cpu_sample', '--agg', 'sum', '--experiment', 'p1', '--where', FN], { cwd: dir });
+    expect(r.code).toBe(1);
+    const m = /--baseline (\S+) --current (\S+)/.exec(r.stderr.replace(/\s+/g, ' '));
+    expect(m?.slice(1)).toEqual(['2026-12-02T17:33..2026-12-02T17:40', '2026-12-02T17:40..2026-12-02T17:48']);
+    const again = await runCli(['whatchanged', '--json', '--metric', 'cpu_sample', '--agg', 'sum', '--experiment', 'p1', '--where', FN, '--baseline', m?.[1] ?? '', '--current', m?.[2] ?? ''], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    // 30 ms of self time in `work` per run: 4 runs before 17:40, 6 after; the 7-minute baseline is scaled to the 8-minute current period.
+    expect(again.json<{ headline: { baseline: number; current: number } }>().headline).toMatchObject({ baseline: (4 * 30 * 8) / 7, current: 6 * 30 });
+  });
+
+  it('overlapping periods: the example in the hint starts from the baseline given', async () => {
+    const { dir, store } = await tmpStore();
+    await profileRun(store, 'profile:1', 'p1', 'control', new Date('2026-12-02T17:33:00Z'));
+    store.close();
+    const r = await runCli(['whatchanged', '--metric', 'cpu_sample', '--baseline', '2026-12-02..2026-12-02', '--current', '2026-12-02..2026-12-02'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/e\.g\. --baseline 2026-12-02 --current 2026-12-03/);
+  });
+
+  it("the README's drill-down query runs: one function's self time per run, by group", async () => {
+    const { dir, store } = await tmpStore();
+    for (const [i, g] of ['control', 'test', 'test'].entries()) await profileRun(store, `profile:${i}`, 'new_parser', g, new Date(Date.UTC(2026, 11, 2, 17, 33, i)));
+    store.close();
+    const readme = fs.readFileSync(path.join(REPO, 'README.md'), 'utf8');
+    const sql = /statsig-hack query "(SELECT metadata->>'group'[^"]*)"/.exec(readme)?.[1]?.replace(/\s*\n\s*/g, ' ').replace("'render'", "'work'");
+    expect(sql).toBeDefined();
+    const r = await runCli(['query', '--json', sql ?? ''], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/control/);
+    const rows = JSON.stringify(r.json());
+    expect(rows).toMatch(/"runs":2/);
+    expect(rows).toMatch(/"self_ms_per_run":30/);
+  });
 });
