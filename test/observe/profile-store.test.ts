@@ -101,6 +101,19 @@ describe('profile events are not product activity (review 3 #25)', () => {
     expect(r.stderr).toMatch(/--metric cpu_time --agg sum/);
   });
 
+  it('map --metric dau: a profile run under a user\'s id on another day is not an active day', async () => {
+    const { dir, store } = await tmpStore();
+    await store.run(`INSERT INTO users (unit_id, country) VALUES ('u1', 'US'), ('u2', 'US'), ('u3', 'DE')`);
+    await store.run(`INSERT INTO events (unit_id, event, ts) VALUES ('u1', 'page_view', TIMESTAMP '2026-10-01 09:00:00'), ('u2', 'page_view', TIMESTAMP '2026-10-01 10:00:00'), ('u3', 'page_view', TIMESTAMP '2026-10-01 11:00:00')`);
+    await profileRun(store, 'u1', 'perf', 'control', new Date('2026-10-02T12:00:00Z'));
+    store.close();
+    const r = await runCli(['map', '--metric', 'dau', '--out', 'dau.svg', '--json'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const v = Object.fromEntries(r.json<{ regions: { key: string; value: number }[] }>().regions.map((x) => [x.key, x.value]));
+    // One day of data: US 2 active units, DE 1 (with the profile day counted: US 1.5, DE 0.5).
+    expect(v).toEqual({ US: 2, DE: 1 });
+  });
+
   it('productEventSql leaves out exactly cpu_sample and cpu_time', () => {
     expect(productEventSql('e.event')).toBe("e.event NOT IN ('cpu_sample', 'cpu_time')");
   });
