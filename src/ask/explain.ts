@@ -9,6 +9,7 @@ import type { LlmClient } from '../ai/llm.js';
 import { UserError, didYouMean } from '../core/errors.js';
 import { metricComponents, metricFromSpec, builtinMetric, type ComponentAgg, type MetricDef } from '../store/metrics.js';
 import { quoteLiteral, type Store } from '../store/store.js';
+import { productEventSql } from '../store/tool-events.js';
 import { numbersIn, removeSentences, unsupportedNumbers, type AllowedNumbers } from './check.js';
 import { stripControl } from './text.js';
 import { count, num, pct } from '../ui/format.js';
@@ -113,7 +114,7 @@ export function findAnomalies(series: readonly DayPoint[], threshold = 3.5): Ano
 }
 
 async function dataEnd(store: Store): Promise<Date> {
-  const rows = await store.all<{ last: Date | null }>('SELECT max(ts) AS last FROM events');
+  const rows = await store.all<{ last: Date | null }>(`SELECT max(ts) AS last FROM events WHERE ${productEventSql()}`);
   const last = rows[0]?.last;
   if (!last) throw new UserError('the project store has no events', { hint: 'import events or run `statsig-hack seed` / `statsig-hack demo` first', code: 'NO_EVENTS' });
   return new Date(Date.UTC(last.getUTCFullYear(), last.getUTCMonth(), last.getUTCDate()));

@@ -21,6 +21,7 @@
 import { UsageError, UserError, didYouMean, errorMessage } from '../core/errors.js';
 import { metricFromSpec } from '../store/metrics.js';
 import { quoteLiteral, type Store } from '../store/store.js';
+import { productEventSql } from '../store/tool-events.js';
 import { inPeriodSql, describePeriod, type Period } from '../stats/whatchanged/period.js';
 import { StatsInputError, mergeMoments, type Moments } from '../stats/moments.js';
 import { analyzeMean, analyzeRatio, type Comparison } from '../stats/cuped.js';
@@ -140,7 +141,8 @@ async function chooseMetric(store: Store, q: MapQuery): Promise<MetricChoice> {
   }
   if (metric.toLowerCase() === 'dau') {
     if (q.agg !== undefined) throw new UsageError(`--agg ${q.agg} does not apply to --metric dau (daily active units over every event)`, { hint: 'leave out --agg, or name an event: --metric purchase --agg sum' });
-    return { where: 'TRUE', agg: 'dau' };
+    // Over product events: profile runs' cpu_sample / cpu_time are not active units.
+    return { where: productEventSql('e.event'), agg: 'dau' };
   }
   const top = await store.all<{ event: string }>('SELECT event FROM events GROUP BY event ORDER BY count(*) DESC, event LIMIT 8');
   const metrics = await store.all<{ name: string }>("SELECT name FROM entities WHERE kind = 'metrics' ORDER BY name LIMIT 8");

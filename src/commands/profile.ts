@@ -4,7 +4,8 @@ import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CpuProfile } from '../observe/profile/cpuprofile.js';
 import type { CpuTime } from '../observe/profile/run.js';
-import { UserError } from '../core/errors.js';
+import type { Store } from '../store/store.js';
+import { UserError, errorMessage, isUserError } from '../core/errors.js';
 
 interface ProfileOpts {
   experiment?: string;
@@ -17,6 +18,8 @@ interface ProfileOpts {
   duration: string;
   port: string;
   store: boolean;
+  productExperiment?: boolean;
+  newGroup?: boolean;
 }
 
 function intOption(name: string, text: string, min: number, max: number): number {
@@ -48,6 +51,8 @@ export function profileCommand(app: App): Command {
     .option('--duration <s>', 'with --pid: seconds to sample', '30')
     .option('--port <n>', 'with --pid: the inspector port the process opens on SIGUSR1', '9229')
     .option('--no-store', 'do not write cpu_sample events to the project store')
+    .option('--product-experiment', 'let --experiment name an experiment with product users (the run counts as one of its units)')
+    .option('--new-group', 'start a --group whose name is close to one the experiment has (e.g. control2 next to control)')
     .addHelpText(
       'after',
       `
@@ -75,6 +80,38 @@ Examples:
       if (tagged && !opts.store) throw new UserError('--experiment needs the project store', { hint: 'drop --no-store', code: 'USAGE', exitCode: 2 });
       if (tagged && !fs.existsSync(db)) {
         throw new UserError(`no project store at ${db}`, { hint: 'run `statsig-hack init` first, or pass --db with an existing store', code: 'STORE_MISSING' });
+      }
+      // Before the program runs: the store can be written (not held by a running serve), and the
+      // experiment, group and unit are a safe place for this run's events.
+      let storeOk = storing;
+      let targetNote: string | null = null;
+      if (storing) {
+        const { Store } = await import('../store/store.js');
+        let pre: Store | null = null;
+        try {
+          pre = await Store.open(db);
+        } catch (error) {
+          if (!isUserError(error) || error.code !== 'STORE_LOCKED') throw error;
+          if (tagged) {
+            throw new UserError(`${error.message}: the run's events could not be stored, so the program was not started`, {
+              hint: 'stop that process (a running `statsig-hack serve`?) and profile again, or pass --no-store (and no --experiment) to write only the .cpuprofile and flame graph',
+              code: 'STORE_LOCKED',
+            });
+          }
+          ctx.out.warn(`${error.message}: this run's events will not be stored (the report and files are written as usual)`);
+          storeOk = false;
+        }
+        if (pre) {
+          try {
+            if (tagged) {
+              const { checkTarget, targetFacts } = await import('../observe/profile/target.js');
+              const facts = await targetFacts(pre, opts.experiment as string, opts.unit ?? null);
+              targetNote = checkTarget(facts, { group: opts.group as string, unit: opts.unit ?? null, productExperiment: opts.productExperiment === true, newGroup: opts.newGroup === true });
+            }
+          } finally {
+            pre.close();
+          }
+        }
       }
       const { summarizeProfile, topFunctions } = await import('../observe/profile/cpuprofile.js');
       const { renderFlameGraph } = await import('../observe/profile/flame.js');
@@ -123,26 +160,34 @@ Examples:
       fs.writeFileSync(files.html, renderFlameGraph(main.summary, { title: `CPU profile: ${label}`, subtitle: `${startedAt.toISOString()}.` }));
 
       let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
-      if (storing && tagged && summaries.some((s) => s.cpu === null)) {
+      let storeError: string | null = null;
+      if (storeOk && tagged && summaries.some((s) => s.cpu === null)) {
         ctx.out.warn(`the CPU time of ${summaries.filter((s) => s.cpu === null).map((s) => `pid ${s.pid}`).join(', ')} could not be read: cpu_ms leaves it out of this run`);
       }
-      if (storing) {
+      if (storeOk) {
         const { Store } = await import('../store/store.js');
         const { storeProfileEvents } = await import('../observe/profile/events.js');
         const runId = randomBytes(4).toString('hex');
         const unit = opts.unit ?? `profile:${runId}`;
-        const store = await Store.open(db);
+        // The store was free before the run; if another process took it since, the report and the
+        // files are still written, and the failure is said after them.
         try {
-          let events = 0;
-          const ids: string[] = [];
-          for (const s of summaries) {
-            const profileId = `${runId}-${s.pid}`;
-            ids.push(profileId);
-            events += await storeProfileEvents(store, s.summary, { profileId, unit, experiment: opts.experiment ?? null, group: opts.group ?? null, pid: s.pid, startedAt, cpu: s.cpu });
+          const store = await Store.open(db);
+          try {
+            let events = 0;
+            const ids: string[] = [];
+            for (const s of summaries) {
+              const profileId = `${runId}-${s.pid}`;
+              ids.push(profileId);
+              events += await storeProfileEvents(store, s.summary, { profileId, unit, experiment: opts.experiment ?? null, group: opts.group ?? null, pid: s.pid, startedAt, cpu: s.cpu });
+            }
+            stored = { events, unit, profile_ids: ids, experiment: opts.experiment ?? null, group: opts.group ?? null };
+          } finally {
+            store.close();
           }
-          stored = { events, unit, profile_ids: ids, experiment: opts.experiment ?? null, group: opts.group ?? null };
-        } finally {
-          store.close();
+        } catch (error) {
+          storeError = errorMessage(error).split('\n')[0] ?? 'unknown error';
+          if (!tagged) ctx.out.warn(`this run's events were not stored: ${storeError}`);
         }
       }
 
@@ -162,6 +207,8 @@ Examples:
         top_total: tops.byTotal,
         files,
         stored,
+        store_error: storeError,
+        note: targetNote,
       };
       const { renderTopFunctions, renderProfileHeader, SAMPLED_NOTE } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
@@ -171,10 +218,17 @@ Examples:
         if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} CPU ${s.cpu ? `${cpuMs(s.cpu)?.toFixed(0)} ms` : 'unknown'}`).join(', ')}`);
         lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width), '');
         lines.push(`Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
+        if (targetNote) lines.push(targetNote);
         if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare CPU time per run with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
         // Tables fit already; the prose around them wraps between words.
         return wrap(lines.join('\n'), width);
       });
+      if (storeError !== null && tagged) {
+        throw new UserError(`this run's events were not stored in ${opts.experiment ?? ''}: ${storeError}`, {
+          hint: `the report and ${path.relative(ctx.cwd, files.cpuprofile)} are kept; a .cpuprofile cannot be stored later, so profile the program again once the store is free`,
+          code: 'PROFILE_NOT_STORED',
+        });
+      }
     });
 
   cmd

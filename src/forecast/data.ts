@@ -9,6 +9,7 @@ import type { Store } from '../store/store.js';
 import { quoteIdent, quoteLiteral } from '../store/store.js';
 import type { RawPoint, RawSeries } from './series.js';
 import { gridTime } from './calendar.js';
+import { productEventSql } from '../store/tool-events.js';
 import { FREQ_SECONDS, type Freq } from './types.js';
 
 export interface FileSeriesSpec {
@@ -234,7 +235,17 @@ export async function loadStoreSeries(store: Store, spec: StoreSeriesSpec): Prom
     });
   }
   const agg: StoreAgg = spec.agg ?? (allEvents ? 'dau' : 'count');
-  const where = allEvents ? 'TRUE' : `e.event = ${quoteLiteral(spec.metric)}`;
+  // dau is over product events: profile runs' cpu_sample / cpu_time are not active users.
+  const where = allEvents ? productEventSql('e.event') : `e.event = ${quoteLiteral(spec.metric)}`;
+  if (allEvents) {
+    const product = await store.all<{ n: number }>(`SELECT count(*) AS n FROM events e WHERE ${where}`);
+    if (Number(product[0]?.n ?? 0) === 0) {
+      throw new UserError('the project store has no product events: only the profile runs\' cpu_sample and cpu_time, which are not active units', {
+        hint: 'import events with `statsig-hack import events.csv --into events`, or forecast a profile event by name: --metric cpu_time --agg sum',
+        code: 'FORECAST_NO_DATA',
+      });
+    }
+  }
   let groupExpr = 'NULL';
   let join = '';
   let byKind: Loaded['byKind'] = null;

@@ -28,7 +28,7 @@ import {
   surprise,
   welchSamples,
 } from '../../stats/whatchanged/math.js';
-import { assertDisjoint, dayBuckets, describePeriod, formatInstant, lastDays, periodAfter, periodBefore, periodDays, type Period } from '../../stats/whatchanged/period.js';
+import { assertDisjoint, dayBuckets, describePeriod, formatInstant, lastDays, periodAfter, periodArg, periodBefore, periodDays, splitRange, type Period } from '../../stats/whatchanged/period.js';
 import {
   type DimensionDef,
   type Periods,
@@ -601,10 +601,18 @@ export async function explainChange(
     if (s.n === 0) {
       const { lo, hi } = await src.range();
       const rangeText = lo && hi ? `${formatInstant(lo)} to ${formatInstant(hi)}` : 'nothing';
-      throw new UserError(`the ${name} period ${describePeriod(p)} has no ${src.label} events${filtered}`, {
-        hint: `the data runs from ${rangeText}; pick --${name} inside it`,
-        code: 'EMPTY_PERIOD',
-      });
+      // Hint with two periods that both hold data; a range too short to split (one session of
+      // profiles) can be compared by group instead.
+      const split = lo && hi ? splitRange(lo, hi) : null;
+      const byGroup = options.experiment
+        ? `compare its groups instead: statsig-hack analyze --experiment ${options.experiment}${src.event === 'cpu_sample' || src.event === 'cpu_time' ? ' --metric cpu_ms' : ''}`
+        : 'compare experiment groups instead with statsig-hack analyze --experiment <name>';
+      const hint = split
+        ? `the data runs from ${rangeText}; e.g. --baseline ${periodArg(split.baseline)} --current ${periodArg(split.current)}`
+        : lo && hi
+          ? `the data runs from ${rangeText}, too short a time to split into a baseline and a current period; ${byGroup}`
+          : `there are no ${src.label} events`;
+      throw new UserError(`the ${name} period ${describePeriod(p)} has no ${src.label} events${filtered}`, { hint, code: 'EMPTY_PERIOD' });
     }
   }
   const k = isTotal(agg) ? periodDays(periods.current) / periodDays(periods.baseline) : 1;

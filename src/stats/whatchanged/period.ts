@@ -64,9 +64,47 @@ export function overlaps(a: Period, b: Period): boolean {
 export function assertDisjoint(baseline: Period, current: Period): void {
   if (overlaps(baseline, current)) {
     throw new UsageError(`--baseline ${baseline.label} and --current ${current.label} overlap`, {
-      hint: 'compare two separate periods, e.g. --baseline 2026-10-01..2026-10-07 --current 2026-10-08..2026-10-14',
+      hint: `compare two separate periods, e.g. --baseline ${periodArg(baseline)} --current ${periodArg(periodAfter(baseline))}`,
     });
   }
+}
+
+/** A period as it can be passed back on the command line: whole days end inclusive, else minutes end exclusive. */
+export function periodArg(p: Period): string {
+  const wholeDays = p.from.getTime() % DAY_MS === 0 && p.to.getTime() % DAY_MS === 0;
+  if (wholeDays) {
+    const last = new Date(p.to.getTime() - DAY_MS);
+    return p.to.getTime() - p.from.getTime() === DAY_MS ? formatInstant(p.from) : `${formatInstant(p.from)}..${formatInstant(last)}`;
+  }
+  const minute = (d: Date): string => d.toISOString().slice(0, 16);
+  return `${minute(p.from)}..${minute(p.to)}`;
+}
+
+const MINUTE_MS = 60_000;
+
+/**
+ * Two adjacent periods that split the data's range [lo, hi] in halves, for a hint: whole days when
+ * the range covers at least 2 days, else whole minutes (end exclusive). Null when the data span
+ * less than 2 minutes (one session of profiles, say): no two periods both hold data.
+ */
+export function splitRange(lo: Date, hi: Date): { baseline: Period; current: Period } | null {
+  const make = (from: number, to: number): Period => {
+    const out = { from: new Date(from), to: new Date(to), label: '' };
+    return { ...out, label: describePeriod(out) };
+  };
+  const d0 = Math.floor(lo.getTime() / DAY_MS) * DAY_MS;
+  const d1 = Math.floor(hi.getTime() / DAY_MS) * DAY_MS + DAY_MS;
+  const days = (d1 - d0) / DAY_MS;
+  if (days >= 2) {
+    const mid = d0 + Math.floor(days / 2) * DAY_MS;
+    return { baseline: make(d0, mid), current: make(mid, d1) };
+  }
+  const m0 = Math.floor(lo.getTime() / MINUTE_MS) * MINUTE_MS;
+  const m1 = Math.floor(hi.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS;
+  const minutes = (m1 - m0) / MINUTE_MS;
+  if (hi.getTime() - lo.getTime() < 2 * MINUTE_MS || minutes < 3) return null;
+  const mid = m0 + Math.floor(minutes / 2) * MINUTE_MS;
+  return { baseline: make(m0, mid), current: make(mid, m1) };
 }
 
 /** 2026-10-01, or 2026-10-01 06:00 when the instant is not midnight. */
