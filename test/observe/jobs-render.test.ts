@@ -215,5 +215,10 @@ describe('jobs: the chart and the totals count what the table counts', () => {
     expect(human.stdout).toMatch(/\ntotal +2 +60 ms +100\.0%/);
     expect(human.stdout).toMatch(/\(2 jobs\)/);
     expect(widest(human.stdout)).toBeLessThanOrEqual(100);
+    // By fingerprint, each shape says what it is, in --json as in the table.
+    const shapes = (await runCli(['jobs', '--by', 'fingerprint', '--json'], { cwd: dir })).json<{ groups: { key: string; sql: string; command: string }[] }>().groups;
+    expect(shapes.find((g) => g.key === fingerprint('SELECT sum(v) FROM t'))).toMatchObject({ sql: 'select sum(v) from t', command: 'seed' });
+    const table = await runCli(['jobs', '--by', 'fingerprint'], { cwd: dir, env: baseEnv({ COLUMNS: '100' }) });
+    expect(table.stdout).toMatch(new RegExp(`${fingerprint('SELECT 1')} .* query +select \\?`));
   });
 });
