@@ -161,7 +161,8 @@ export function renderDayChart(days: DayRow[], barWidth = 40): string {
   if (first === -1) return '';
   const shown = days.slice(first);
   const max = Math.max(0, ...shown.map((d) => d.total_ms));
-  const lines = [`time per day (UTC${first > 0 ? ', from the first day with jobs' : ''})`];
+  // Days are UTC days (as --since dates are); the first line is the first day with jobs.
+  const lines = ['time per day'];
   let i = 0;
   while (i < shown.length) {
     const d = shown[i] as DayRow;

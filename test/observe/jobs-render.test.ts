@@ -105,7 +105,7 @@ describe('jobs: the time-per-day chart', () => {
     }
     const text = renderDayChart(days);
     const lines = text.split('\n');
-    expect(lines[0]).toBe('time per day (UTC, from the first day with jobs)');
+    expect(lines[0]).toBe('time per day');
     expect(lines[1]).toMatch(/^2026-10-03 +█+ +1\.00 s \(5 jobs\)$/);
     expect(text).toContain('29 days without jobs (2026-10-04 to 2026-11-01)');
     expect(text).toContain('13 days without jobs (2026-11-04 to 2026-11-16)');
