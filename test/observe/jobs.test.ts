@@ -118,7 +118,7 @@ describe('jobs: every store query is logged', () => {
     expect(show.stdout).toMatch(/metric:\s+light/);
     expect(show.stdout).toMatch(/SQL:\n[\s\S]*"small"[\s\S]*Plan and profile/);
     // By default the log keeps query-level figures (and the scans' rows), not operator timings.
-    expect(show.stdout).toMatch(/Plan and profile \(operator timings not recorded: set jobs.detail to "plan"[^\n]*\nQUERY +\([\d.]+ ?[mµ]?s, 2000 scanned\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) +\(2000 scanned\)/);
+    expect(show.stdout).toMatch(/Plan and profile \(operator timings not recorded: set jobs.detail to "plan"[^\n]*\nQUERY +\([\d.]+ ?[mµ]?s, 2,000 scanned\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) +\(2,000 scanned\)/);
     expect(failed?.error).toMatch(/no_such_column/);
     expect(failed?.plan).toBeNull();
 
@@ -178,7 +178,7 @@ describe('jobs: every store query is logged', () => {
     expect(JSON.parse(String(summary[0]?.plan)).children[0].ms).toBeNull();
     const show = await runCli(['jobs', 'show', String(detailed?.id)], { cwd: dir });
     expect(show.code, show.stderr).toBe(0);
-    expect(show.stdout).toMatch(/Plan and profile:\nQUERY +\([^)]*\d+ rows[^)]*\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) +\([\d.]+ ?[mµ]?s, 2000 rows, 2000 scanned\) +Table: /);
+    expect(show.stdout).toMatch(/Plan and profile:\nQUERY +\([^)]*\d+ rows[^)]*\)[\s\S]*(SEQ_SCAN|TABLE_SCAN) small +\([\d.]+ ?[mµ]?s, 2,000 rows, 2,000 scanned\)\n/);
     writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { detail: 'full' } }));
     const invalid = await runCli(['jobs'], { cwd: dir });
     expect(invalid.code).toBe(1);

@@ -29,10 +29,11 @@ export interface CostInputs {
   cpu_ms: number;
 }
 
-export function costModelOf(config: Config): { model: CostModel; source: 'config' | 'default' } {
+export function costModelOf(config: Config): { model: CostModel; source: 'config' | 'default'; set: (keyof CostModel)[] } {
   const c = config.jobs?.cost;
-  if (!c) return { model: DEFAULT_COST, source: 'default' };
+  if (!c) return { model: DEFAULT_COST, source: 'default', set: [] };
   return {
+    set: (['usdPerTBScanned', 'usdPerCreditHour', 'usdPerCpuSecond'] as const).filter((k) => c[k] !== undefined),
     model: {
       usdPerTBScanned: c.usdPerTBScanned ?? DEFAULT_COST.usdPerTBScanned,
       usdPerCreditHour: c.usdPerCreditHour ?? DEFAULT_COST.usdPerCreditHour,
@@ -46,7 +47,26 @@ export function costOf(x: CostInputs, m: CostModel): number {
   return (x.bytes_scanned / 1e12) * m.usdPerTBScanned + (x.duration_ms / 3_600_000) * m.usdPerCreditHour + (x.cpu_ms / 1000) * m.usdPerCpuSecond;
 }
 
-export function describeCostModel(m: CostModel, source: 'config' | 'default'): string {
+/** A rate in dollars: up to 4 significant digits, no exponent, no float noise ($0.05, $6.25, $0.0000139). */
+export function formatRate(usd: number): string {
+  if (usd === 0) return '$0';
+  const digits = usd >= 0.01 ? 4 : 3;
+  const text = usd.toLocaleString('en-US', { maximumSignificantDigits: digits, maximumFractionDigits: 20, useGrouping: false });
+  return `$${text}`;
+}
+
+/**
+ * The cost model in one line: each rate with its unit, CPU per vCPU-hour (as cloud VMs are
+ * priced), and which rates are the user's (config jobs.cost) and which the defaults.
+ */
+export function describeCostModel(m: CostModel, source: 'config' | 'default', set: readonly (keyof CostModel)[] = []): string {
   if (source === 'default') return DEFAULT_COST_NOTE;
-  return `cost model (config): $${m.usdPerTBScanned}/TB scanned + $${m.usdPerCreditHour}/warehouse-hour + $${m.usdPerCpuSecond}/CPU-second`;
+  const rates: [keyof CostModel, string][] = [
+    ['usdPerTBScanned', `${formatRate(m.usdPerTBScanned)}/TB scanned`],
+    ['usdPerCreditHour', `${formatRate(m.usdPerCreditHour)}/warehouse-hour of query time`],
+    ['usdPerCpuSecond', `${formatRate(m.usdPerCpuSecond * 3600)}/vCPU-hour`],
+  ];
+  const mine = rates.filter(([k]) => set.includes(k)).map(([, t]) => t);
+  const defaults = rates.filter(([k]) => !set.includes(k)).map(([, t]) => t);
+  return `cost model: ${[...mine, ...defaults].join(' + ')}${mine.length > 0 && defaults.length > 0 ? ` (${defaults.length === 1 ? 'the last is the default' : `the last ${defaults.length} are defaults`}; the rest from config jobs.cost)` : defaults.length === 0 ? ' (config jobs.cost)' : ' (defaults)'}`;
 }

@@ -171,10 +171,10 @@ export interface DayRow extends Record<string, unknown> {
   total_ms: number;
 }
 
-/** Time per day since `since`, every day present (zero when nothing ran). */
+/** Time per day since `since`, every day present (zero when nothing ran); the jobs the groups count (no OVERHEAD_SQL). */
 export async function jobsPerDay(store: Store, since: Date, now: Date): Promise<DayRow[]> {
   const rows = await store.all<DayRow>(
-    `SELECT strftime(started_at, '%Y-%m-%d') AS day, count(*) AS jobs, sum(duration_ms) AS total_ms FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) GROUP BY 1 ORDER BY 1`,
+    `SELECT strftime(started_at, '%Y-%m-%d') AS day, count(*) AS jobs, sum(duration_ms) AS total_ms FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY 1`,
     [since.toISOString().replace('T', ' ').replace('Z', '')],
   );
   const byDay = new Map(rows.map((r) => [r.day, r]));
@@ -266,6 +266,7 @@ export function parseSince(text: string, now: Date): Date {
   const m = /^(\d+)\s*([mhdw])$/i.exec(text.trim());
   if (m) {
     const n = Number(m[1]);
+    if (n === 0) throw new UserError(`--since must be a window longer than 0, got "${text}"`, { code: 'USAGE', exitCode: 2, hint: 'e.g. --since 7d (the last 7 days) or --since 24h' });
     const unit = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[(m[2] as string).toLowerCase() as 'm' | 'h' | 'd' | 'w'];
     return new Date(now.getTime() - n * unit);
   }
