@@ -1,0 +1,68 @@
+/**
+ * Which of the profiled processes to show, what the header says about the others, where the
+ * files go, and when the CPU time says that threads did work the samples cannot show. Pure.
+ */
+import path from 'node:path';
+
+/** Extensions `--out` may end in that name the files we write: the stem is what comes before. */
+const KNOWN_EXT = /\.(cpuprofile|html?|json)$/i;
+
+/** `--out my.cpuprofile` and `--out my.html` both mean the stem `my` (as `node --cpu-prof-name` users type it). */
+export function outStem(out: string): string {
+  const base = path.basename(out);
+  return KNOWN_EXT.test(base) && base.replace(KNOWN_EXT, '') !== '' ? out.replace(KNOWN_EXT, '') : out;
+}
+
+export interface ProcessFigures {
+  pid: number;
+  /** User + system CPU ms; null when unknown. */
+  cpuMs: number | null;
+  /** Sampled time in code (idle left out). */
+  sampledMs: number;
+}
+
+/**
+ * The processes, the one to show first: the most CPU (then the most sampled time in code, when
+ * CPU is unknown). A launcher (`npx tsx`, `npm start`, a parent that spawns node) outlives its
+ * child, and a parent blocked in spawnSync is sampled the whole time, but it spends little CPU.
+ */
+export function orderProcesses<T extends ProcessFigures>(ps: T[]): T[] {
+  return [...ps].sort((a, b) => (b.cpuMs ?? -1) - (a.cpuMs ?? -1) || b.sampledMs - a.sampledMs || a.pid - b.pid);
+}
+
+/** The CPU of all processes together: null when any is unknown. */
+export function totalCpuMs(ps: ProcessFigures[]): number | null {
+  let sum = 0;
+  for (const p of ps) {
+    if (p.cpuMs === null) return null;
+    sum += p.cpuMs;
+  }
+  return sum;
+}
+
+/** What a process costs before and around the program: Node's start-up and the profiler's own thread. */
+export const PROFILER_OVERHEAD_MS = 100;
+
+/**
+ * A note when the process's CPU time is far above its sampled time in code: the samples are of
+ * the main thread only, so worker threads (or a native add-on's threads) did the rest. Null when
+ * the two agree.
+ */
+export function unsampledCpuNote(cpuMs: number | null, sampledMs: number, workers: number, workersProfiled: number): string | null {
+  if (cpuMs === null) return null;
+  const unsampled = cpuMs - sampledMs;
+  if (workers > workersProfiled) {
+    const lost = workers - workersProfiled;
+    return `${lost} worker thread${lost === 1 ? '' : 's'} ended before writing a profile (killed by process.exit or terminate()): ${lost === 1 ? 'its' : 'their'} work is in CPU ${Math.round(cpuMs)} ms but not in the tables`;
+  }
+  if (workers > 0 || unsampled <= Math.max(PROFILER_OVERHEAD_MS, sampledMs)) return null;
+  return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled on the main thread: the rest ran on other threads (a native add-on's or libuv's thread pool: zlib, crypto, fs), which the V8 profiler does not sample`;
+}
+
+/** An argument as a shell would need it: quoted when it holds spaces or shell characters. */
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command as one would type it (`node -e 'spin()'`). */
+export const commandLine = (command: string[]): string => command.map(shellQuote).join(' ');
