@@ -246,12 +246,13 @@ export function isPassThrough(f: FunctionTime): boolean {
   return wrapper && f.selfMs <= 0.02 * f.totalMs;
 }
 
-/** The top `n` functions by self time and by total time (pass-through frames left out of the latter, and counted). */
+/** The top `n` functions by self time and by total time (pass-through frames left out of the latter; `passThrough`: how many would have ranked among them). */
 export function topFunctions(s: ProfileSummary, n: number): { bySelf: FunctionTime[]; byTotal: FunctionTime[]; passThrough: number } {
   const ranked = [...s.functions].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key));
-  const top = ranked.slice(0, n);
   const kept = ranked.filter((f) => !isPassThrough(f)).slice(0, n);
-  return { bySelf: s.functions.slice(0, n), byTotal: kept, passThrough: top.filter(isPassThrough).length };
+  // Those that would have ranked among the kept ones.
+  const floor = kept.length === n ? (kept[n - 1] as FunctionTime).totalMs : 0;
+  return { bySelf: s.functions.slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
 }
 
 export interface FunctionDelta {
@@ -404,7 +405,7 @@ export function mergeThreadProfiles(main: CpuProfile, threads: { threadId: numbe
   if (threads.length === 0) return main;
   const rootOf = (p: CpuProfile): number => {
     const child = new Set(p.nodes.flatMap((n) => n.children ?? []));
-    return (p.nodes.find((n) => !child.has(n.id)) ?? (p.nodes[0])).id;
+    return p.nodes.find((n) => !child.has(n.id))?.id ?? p.nodes[0]?.id ?? 0;
   };
   const mainRoot = rootOf(main);
   const nodes = main.nodes.map((n) => ({ ...n, children: [...(n.children ?? [])] }));
