@@ -18,6 +18,7 @@ interface ProfileOpts {
   duration: string;
   port: string;
   store: boolean;
+  keepFailed?: boolean;
 }
 
 function intOption(name: string, text: string, min: number, max: number): number {
@@ -54,6 +55,7 @@ export function profileCommand(app: App): Command {
     .option('--duration <s>', 'with --pid: seconds to sample', '30')
     .option('--port <n>', 'with --pid: the inspector port the process opens on SIGUSR1', '9229')
     .option('--no-store', 'do not write cpu_sample events to the project store')
+    .option('--keep-failed', 'when the program fails: still write the .cpuprofile and flame graph of the run up to then (never events)')
     .addHelpText(
       'after',
       `
@@ -90,6 +92,7 @@ Examples:
       let startedAt: Date;
       let exitCode: number | null = null;
       let label: string;
+      let failed: ((files: string) => UserError) | null = null;
       if (opts.pid !== undefined) {
         const pid = intOption('--pid', opts.pid, 1, 2 ** 31 - 1);
         const seconds = Number(opts.duration);
@@ -108,14 +111,15 @@ Examples:
         exitCode = got.exitCode;
         label = commandLine(command);
         if (got.exitCode !== 0 || got.signal !== null) {
-          // As time and perf do: the program's exit code is ours, and a failed run leaves no profile, files or events behind.
+          // The program's exit code is ours, and a failed run stores no events; its files only with --keep-failed.
           const { constants } = await import('node:os');
           const signo = got.signal ? (constants.signals as Record<string, number | undefined>)[got.signal] : undefined;
-          throw new UserError(`"${label}" ${got.signal ? `was killed by ${got.signal}` : `exited with code ${String(got.exitCode)}`}; no profile written or stored`, {
-            hint: 'fix the program so that it succeeds, then profile it again',
-            code: 'PROGRAM_FAILED',
-            exitCode: got.signal ? 128 + (signo ?? 0) : (got.exitCode ?? 1),
-          });
+          const how = `"${label}" ${got.signal ? `was killed by ${got.signal}` : `exited with code ${String(got.exitCode)}`}`;
+          const code = { code: 'PROGRAM_FAILED', exitCode: got.signal ? 128 + (signo ?? 0) : (got.exitCode ?? 1) };
+          if (!opts.keepFailed || runs.length === 0) {
+            throw new UserError(`${how}; no profile written or stored`, { hint: `fix the program so that it succeeds, then profile it again${runs.length > 0 ? ' (or pass --keep-failed for the profile up to the failure)' : ''}`, ...code });
+          }
+          failed = (files) => new UserError(`${how}; its profile up to then: ${files} (nothing stored)`, { hint: 'open the .cpuprofile in Chrome DevTools or speedscope', ...code });
         }
       }
 
@@ -142,6 +146,8 @@ Examples:
           files.others.push(t.file);
         }
       }
+
+      if (failed) throw failed([files.cpuprofile, files.html, ...files.others].map((f) => path.relative(ctx.cwd, f)).join(', '));
 
       let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
       if (storing && tagged && summaries.some((s) => s.cpu === null)) {
@@ -187,14 +193,14 @@ Examples:
         files,
         stored,
       };
-      const { renderTopFunctions, renderProfileHeader, SAMPLED_NOTE } = await import('../ui/profile.js');
+      const { renderTopFunctions, renderProfileHeader, sampledNote } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
       const { formatMs } = await import('../ui/jobs.js');
       const { count } = await import('../ui/format.js');
       const width = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result(result, () => {
         const all = totalCpuMs(summaries);
-        const lines = [renderProfileHeader(main.summary, label, main.cpu) + (summaries.length > 1 && all !== null ? ` (CPU of ${formatMs(all)} in ${summaries.length} processes)` : ''), SAMPLED_NOTE];
+        const lines = [renderProfileHeader(main.summary, label, main.cpu) + (summaries.length > 1 && all !== null ? ` (CPU of ${formatMs(all)} in ${summaries.length} processes)` : ''), sampledNote(opts.pid !== undefined)];
         if (summaries.length > 1) {
           const each = summaries.map((s) => `pid ${s.pid} CPU ${s.cpuMs === null ? 'unknown' : formatMs(s.cpuMs)}, ${formatMs(s.sampledMs)} in code`).join('; ');
           lines.push(`${summaries.length} Node processes; shown: the one with the most CPU (pid ${main.pid}): ${each}`);

@@ -35,8 +35,14 @@ export function renderProfileHeader(s: ProfileSummary, label: string, cpu?: { us
   return `${label}: ${cpuText}${formatMs(s.durationMs)} wall, ${formatMs(s.sampledMs)} sampled in code (${count(s.samples, 'sample')})`;
 }
 
-/** What the tables' times are, in one line under the header. */
-export const SAMPLED_NOTE = 'Function times are sampled wall time (the gaps between samples), so they stretch on a busy machine; CPU is the process’s own.';
+/**
+ * What the tables' times are, in one line under the header (fits 100 columns). A run's CPU counts
+ * from the process's start (Node's and the profiler's start-up, ~70 ms for `node -e 1`); --pid's
+ * over the sampled window.
+ */
+export function sampledNote(attached: boolean): string {
+  return `Function times: sampled wall time (a busy machine stretches them). CPU: ${attached ? 'over the same window' : 'includes ~70 ms of start-up'}.`;
+}
 
 export function renderComparison(rows: FunctionDelta[], n: number, width?: number): string {
   const real = rows.filter((r) => !r.noise);

@@ -215,7 +215,7 @@ console.error('OWN_CPU_MS', (u.user + u.system) / 1000);
     // The header calls the samples' time what it is.
     const human = await runCli(['profile', '--no-store', '--', 'node', 'wait.js'], { cwd: dir });
     expect(human.stdout).toMatch(/node wait\.js: CPU [\d.]+ ms \(user [\d.]+ ms, sys [\d.]+ ms\), [\d.]+ (ms|s) wall, [\d.]+ (ms|s) sampled in code/);
-    expect(human.stdout).toMatch(/Function times are sampled wall time/);
+    expect(human.stdout).toMatch(/Function times: sampled wall time/);
   });
 
   it('a program that fails: its exit code, one line, no files written or overwritten, no events stored', async () => {

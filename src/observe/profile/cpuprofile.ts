@@ -238,11 +238,12 @@ export function summarizeProfile(p: CpuProfile, cwd?: string): ProfileSummary {
 
 /**
  * A frame that only passes the call on: Node's own (`node:…`: the entry point, the module loader,
- * the timers' and ticks' dispatch) or a module's top level (`(anonymous)` at line 1), with almost
+ * the timers' and ticks' dispatch), V8's built-ins (no file: `consoleCall`, `runInContext`) or a
+ * module's top level (`(anonymous)` at line 1), with almost
  * no time of its own. They top every total-time list with ~100% and say nothing.
  */
 export function isPassThrough(f: FunctionTime): boolean {
-  const wrapper = f.file.startsWith('node:') || (f.fn === '(anonymous)' && f.line === 1);
+  const wrapper = f.file.startsWith('node:') || (f.file === '' && !f.fn.startsWith('(')) || (f.fn === '(anonymous)' && f.line === 1);
   return wrapper && f.selfMs <= 0.02 * f.totalMs;
 }
 
