@@ -267,3 +267,21 @@ describe('flame graph (review 3 #19)', () => {
     expect(html).not.toMatch(/<script[^>]*\bsrc=|https?:\/\/(?!www\.w3\.org)/);
   });
 });
+
+describe('a failing program (review 3 #20)', () => {
+  it('--keep-failed writes the profile up to the failure and keeps the exit code; without it nothing is written', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'fail.js', 'function boom() { let s = 0; for (let i = 0; i < 3e7; i++) s += i; process.exitCode = 3; return s; } boom();');
+    const plain = await runCli(['profile', '--out', 'a', '--', 'node', 'fail.js'], { cwd: dir });
+    expect(plain.code).toBe(3);
+    expect(plain.stderr).toContain('no profile written or stored');
+    expect(plain.stderr).toContain('--keep-failed');
+    expect(fs.existsSync(path.join(dir, 'a.cpuprofile'))).toBe(false);
+    const kept = await runCli(['profile', '--keep-failed', '--out', 'b', '--', 'node', 'fail.js'], { cwd: dir });
+    expect(kept.code).toBe(3);
+    expect(kept.stderr).toContain('"node fail.js" exited with code 3; its profile up to then: b.cpuprofile, b.html (nothing stored)');
+    expect(kept.stderr).not.toMatch(/\n\s+at /);
+    const s = summarizeProfile(JSON.parse(fs.readFileSync(path.join(dir, 'b.cpuprofile'), 'utf8')) as CpuProfile);
+    expect(s.functions[0]?.fn).toBe('boom');
+  });
+});
