@@ -100,7 +100,7 @@ Examples:
         const { attachProfile } = await import('../observe/profile/attach.js');
         const port = intOption('--port', opts.port, 1, 65535);
         const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port, onStart: () => ctx.out.info(`sampling process ${pid} for ${seconds} s…`) });
-        runs = [{ pid, profile: got.profile, cpu: got.cpu, threads: [], workersStarted: 0 }];
+        runs = [{ pid, profile: got.profile, cpu: got.cpu, threads: [] }];
         startedAt = got.startedAt;
         label = `process ${pid} (${seconds} s)`;
       } else {
@@ -129,7 +129,7 @@ Examples:
       const summaries = orderProcesses(
         runs.map((r) => {
           const summary = { ...summarizeProfile(mergeThreadProfiles(r.profile, r.threads), ctx.cwd), durationMs: Math.max(0, r.profile.endTime - r.profile.startTime) / 1000 };
-          return { pid: r.pid, profile: r.profile, cpu: r.cpu, threads: r.threads, workersStarted: r.workersStarted, summary, cpuMs: cpuMs(r.cpu), sampledMs: summary.sampledMs };
+          return { pid: r.pid, profile: r.profile, cpu: r.cpu, threads: r.threads, summary, cpuMs: cpuMs(r.cpu), sampledMs: summary.sampledMs };
         }),
       );
       const main = summaries[0] as (typeof summaries)[number];
@@ -206,7 +206,7 @@ Examples:
           lines.push(`${summaries.length} Node processes; shown: the one with the most CPU (pid ${main.pid}): ${each}`);
         }
         if (main.threads.length > 0) lines.push(`${main.threads.length === 1 ? 'Worker thread' : 'Worker threads'} ${main.threads.map((t) => t.threadId).join(', ')} included (under "(worker thread N)"); wall time is the main thread's.`);
-        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs, main.workersStarted, main.threads.length);
+        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs);
         if (unsampled) lines.push(unsampled);
         lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width));
         if (tops.passThrough > 0) lines.push(`(${count(tops.passThrough, 'pass-through frame')} of Node's entry point and module loader, or a module's top level, left out: ~100% total, no time of their own)`);

@@ -79,7 +79,7 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     expect(human.stdout.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
   });
 
-  it("a worker thread's work is profiled and shown under its process; one killed by process.exit is named in a note", async () => {
+  it("a worker thread's work is profiled and shown under its process; one killed by process.exit shows in a note on the unsampled CPU", async () => {
     const dir = tmpDir();
     writeFile(dir, 'wt.js', `const { Worker } = require('node:worker_threads'); new Worker(${JSON.stringify(HOT_BODY.replace(/HOT/g, 'workerHot'))}, { eval: true });`);
     const r = await runCli(['profile', '--json', '--top', '3', '--out', 'w', '--', 'node', 'wt.js'], { cwd: dir });
@@ -93,7 +93,7 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     writeFile(dir, 'wt2.js', `const { Worker } = require('node:worker_threads'); new Worker('for (;;) {}', { eval: true }); setTimeout(() => process.exit(0), 400);`);
     const killed = await runCli(['profile', '--top', '3', '--out', 'w2', '--', 'node', 'wt2.js'], { cwd: dir, env: baseEnv({ COLUMNS: '100' }) });
     expect(killed.code, killed.stderr).toBe(0);
-    expect(killed.stdout).toMatch(/1 worker thread ended before writing a profile/);
+    expect(killed.stdout.replace(/\s+/g, ' ')).toMatch(/CPU \d+ ms but only \d+ ms sampled: the rest ran on threads the profiler did not see \(a worker thread ended by process\.exit/);
   });
 
   it('the process shown is the one with the most CPU, not the longest; notes on unsampled CPU', () => {
@@ -105,11 +105,10 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     expect(orderProcesses([{ pid: 1, cpuMs: null, sampledMs: 5 }, { pid: 2, cpuMs: null, sampledMs: 9 }]).map((p) => p.pid)).toEqual([2, 1]);
     expect(totalCpuMs(ps)).toBe(888);
     expect(totalCpuMs([...ps, { pid: 3, cpuMs: null, sampledMs: 0 }])).toBeNull();
-    expect(unsampledCpuNote(223, 14, 0, 0)).toMatch(/CPU 223 ms but only 14 ms sampled on the main thread/);
-    expect(unsampledCpuNote(120, 60, 0, 0)).toBeNull(); // Node's start-up and the profiler
-    expect(unsampledCpuNote(900, 800, 0, 0)).toBeNull();
-    expect(unsampledCpuNote(900, 100, 2, 1)).toMatch(/^1 worker thread ended before writing a profile/);
-    expect(unsampledCpuNote(900, 100, 1, 1)).toBeNull();
+    expect(unsampledCpuNote(223, 14)).toMatch(/^CPU 223 ms but only 14 ms sampled: the rest ran on threads the profiler did not see/);
+    expect(unsampledCpuNote(120, 60)).toBeNull(); // Node's start-up and the profiler
+    expect(unsampledCpuNote(900, 800)).toBeNull();
+    expect(unsampledCpuNote(null, 1)).toBeNull();
   });
 
   it("merging a worker's profile: its code under (worker thread N), its idle out of it, the sampled times add up", () => {

@@ -44,19 +44,12 @@ export function totalCpuMs(ps: ProcessFigures[]): number | null {
 export const PROFILER_OVERHEAD_MS = 100;
 
 /**
- * A note when the process's CPU time is far above its sampled time in code: the samples are of
- * the main thread only, so worker threads (or a native add-on's threads) did the rest. Null when
- * the two agree.
+ * A note when the process's CPU time is far above its sampled time in code (workers' included when
+ * they wrote a profile): threads the profiler did not see did the rest. Null when the two agree.
  */
-export function unsampledCpuNote(cpuMs: number | null, sampledMs: number, workers: number, workersProfiled: number): string | null {
-  if (cpuMs === null) return null;
-  const unsampled = cpuMs - sampledMs;
-  if (workers > workersProfiled) {
-    const lost = workers - workersProfiled;
-    return `${lost} worker thread${lost === 1 ? '' : 's'} ended before writing a profile (killed by process.exit or terminate()): ${lost === 1 ? 'its' : 'their'} work is in CPU ${Math.round(cpuMs)} ms but not in the tables`;
-  }
-  if (workers > 0 || unsampled <= Math.max(PROFILER_OVERHEAD_MS, sampledMs)) return null;
-  return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled on the main thread: the rest ran on other threads (a native add-on's or libuv's thread pool: zlib, crypto, fs), which the V8 profiler does not sample`;
+export function unsampledCpuNote(cpuMs: number | null, sampledMs: number): string | null {
+  if (cpuMs === null || cpuMs - sampledMs <= Math.max(PROFILER_OVERHEAD_MS, sampledMs)) return null;
+  return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled: the rest ran on threads the profiler did not see (a worker thread ended by process.exit or terminate() writes no profile; an add-on's or libuv's pool: zlib, crypto, fs)`;
 }
 
 /** An argument as a shell would need it: quoted when it holds spaces or shell characters. */

@@ -26,8 +26,6 @@ export interface ProcessProfile {
   cpu: CpuTime | null;
   /** Its worker threads that wrote a profile (a worker ended by process.exit or terminate() writes none). */
   threads: { threadId: number; profile: CpuProfile }[];
-  /** Worker threads that started (profiled or not). */
-  workersStarted: number;
 }
 
 export interface ProfiledRun {
@@ -67,7 +65,6 @@ if (dir) {
   const path = require('node:path');
   // A worker thread is profiled too (its own isolate, its own session): CPU.<pid>.t<threadId>.cpuprofile.
   const tag = isMainThread ? '' : '.t' + threadId;
-  if (!isMainThread) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.started'), '');
   const session = new inspector.Session();
   session.connect();
   session.post('Profiler.enable');
@@ -143,8 +140,7 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
         if (tp) threads.push({ threadId: Number(/\.t(\d+)\./.exec(t)?.[1] ?? 0), profile: tp });
       }
       threads.sort((a, b) => a.threadId - b.threadId);
-      const workersStarted = names.filter((f) => f.startsWith(`CPU.${pid}.t`) && f.endsWith('.started')).length;
-      profiles.push({ pid, profile, cpu: readUsage(path.join(dir, `CPU.${pid}.usage.json`)), threads, workersStarted });
+      profiles.push({ pid, profile, cpu: readUsage(path.join(dir, `CPU.${pid}.usage.json`)), threads });
     }
     if (profiles.length === 0 && code === 0 && signal === null) {
       throw new UserError(`"${commandLine(opts.command)}" wrote no CPU profile`, {
