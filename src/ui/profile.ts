@@ -73,7 +73,7 @@ export function renderComparison(rows: FunctionDelta[], n: number, width?: numbe
   const out = [slower.length > 0 ? `Slower in b (self time grew):\n${table(slower, columns).text}` : real.length === 0 ? 'No function changed beyond sampling noise.' : 'No function got slower beyond sampling noise.'];
   if (faster.length > 0) out.push('', `Faster in b:\n${table(faster, columns).text}`);
   const noise = rows.filter((r) => r.noise && r.deltaSelfMs !== 0).length;
-  if (noise > 0) out.push('', `${count(noise, 'function')} changed by no more than sampling noise (two samples, or 2√(samples in a + b)): left out.`);
+  if (noise > 0) out.push('', `${count(noise, 'function')} within sampling noise (2 samples, or 2√(samples in a + b)) left out.`);
   const files = rows.filter((r) => r.file !== '' && !r.file.startsWith('node:'));
   if (files.length > 0 && files.every((r) => r.matchedBy === null)) {
     out.push('', 'No function of the program’s own files occurs in both profiles (matched by name and file, path from the common folder, or file name): are they of the same program?');
