@@ -284,3 +284,40 @@ describe('a failing program (review 3 #20)', () => {
     expect(s.functions[0]?.fn).toBe('boom');
   });
 });
+
+describe('flame graph zoom script', () => {
+  it('a click on a frame widens it to the page, keeps its callers full width and hides what is beside it; Escape zooms out', async () => {
+    const vm = await import('node:vm');
+    const { renderFlameGraph } = await import('../../src/observe/profile/flame.js');
+    const s = summarizeProfile(tree([[['main@file:///w/app.js:1', 'hot@file:///w/app.js:5', 'inner@file:///w/app.js:9'], 30], [['main@file:///w/app.js:1', 'cold@file:///w/app.js:7'], 10]]));
+    const html = renderFlameGraph(s, { title: 't' });
+    type El = { dataset: Record<string, string>; style: { display?: string }; attrs: Record<string, Record<string, string>>; text: string; click?: () => void };
+    const els: El[] = [...html.matchAll(/<g data-x="([^"]*)" data-w="([^"]*)" data-d="([^"]*)" data-name="([^"]*)">/g)].map((m) => ({
+      dataset: { x: m[1] as string, w: m[2] as string, d: m[3] as string, name: m[4] as string },
+      style: {},
+      attrs: { rect: {}, text: {} },
+      text: '',
+    }));
+    const node = (e: El) => ({
+      ...e,
+      get dataset() { return e.dataset; },
+      style: e.style,
+      querySelector: (sel: 'rect' | 'text') => ({ setAttribute: (k: string, v: string) => void ((e.attrs[sel] as Record<string, string>)[k] = v), set textContent(v: string) { e.text = v; } }),
+      addEventListener: (_: string, fn: () => void) => void (e.click = fn),
+    });
+    let onKey: ((ev: { key: string }) => void) | undefined;
+    const document = { querySelectorAll: () => els.map(node), addEventListener: (_: string, fn: (ev: { key: string }) => void) => void (onKey = fn) };
+    vm.runInNewContext(/<script>([\s\S]*)<\/script>/.exec(html)?.[1] ?? '', { document });
+    const by = (name: string) => els.find((e) => e.dataset.name === name) as El;
+    by('hot').click?.();
+    expect(Number(by('hot').attrs.rect?.width)).toBeCloseTo(1199.5, 1);
+    expect(Number(by('hot').attrs.rect?.x)).toBe(0);
+    expect(Number(by('inner').attrs.rect?.width)).toBeCloseTo(1199.5, 1);
+    expect(Number(by('main').attrs.rect?.width)).toBeCloseTo(1199.5, 1); // a caller: full width
+    expect(by('cold').style.display).toBe('none');
+    expect(by('hot').text).toBe('hot');
+    onKey?.({ key: 'Escape' });
+    expect(by('cold').style.display).toBe('');
+    expect(Number(by('hot').attrs.rect?.width)).toBeCloseTo(900 - 0.5, 1);
+  });
+});
