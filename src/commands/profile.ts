@@ -123,13 +123,13 @@ Examples:
         }
       }
 
-      const { orderProcesses, outStem, totalCpuMs, unsampledCpuNote } = await import('../observe/profile/processes.js');
+      const { orderProcesses, outStem, ownCodeMs, totalCpuMs, unsampledCpuNote } = await import('../observe/profile/processes.js');
       const cpuMs = (c: CpuTime | null): number | null => (c ? c.userMs + c.systemMs : null);
       // Worker threads' call trees go under their process's (the tables, flame graph and events show them); wall time stays the main thread's.
       const summaries = orderProcesses(
         runs.map((r) => {
           const summary = { ...summarizeProfile(mergeThreadProfiles(r.profile, r.threads), ctx.cwd), durationMs: Math.max(0, r.profile.endTime - r.profile.startTime) / 1000 };
-          return { pid: r.pid, profile: r.profile, cpu: r.cpu, threads: r.threads, summary, cpuMs: cpuMs(r.cpu), sampledMs: summary.sampledMs };
+          return { pid: r.pid, profile: r.profile, cpu: r.cpu, threads: r.threads, summary, cpuMs: cpuMs(r.cpu), sampledMs: summary.sampledMs, ownMs: ownCodeMs(summary.functions) };
         }),
       );
       const main = summaries[0] as (typeof summaries)[number];
@@ -203,7 +203,7 @@ Examples:
         const lines = [renderProfileHeader(main.summary, label, main.cpu) + (summaries.length > 1 && all !== null ? ` (CPU of ${formatMs(all)} in ${summaries.length} processes)` : ''), sampledNote(opts.pid !== undefined)];
         if (summaries.length > 1) {
           const each = summaries.map((s) => `pid ${s.pid} CPU ${s.cpuMs === null ? 'unknown' : formatMs(s.cpuMs)}, ${formatMs(s.sampledMs)} in code`).join('; ');
-          lines.push(`${summaries.length} Node processes; shown: the one with the most CPU (pid ${main.pid}): ${each}`);
+          lines.push(`${summaries.length} Node processes; shown: pid ${main.pid}, ${main.ownMs > 0 ? 'the most time in the program’s own files (not node_modules or Node’s)' : 'the most CPU'}: ${each}`);
         }
         if (main.threads.length > 0) lines.push(`${main.threads.length === 1 ? 'Worker thread' : 'Worker threads'} ${main.threads.map((t) => t.threadId).join(', ')} included (under "(worker thread N)"); wall time is the main thread's.`);
         const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs);

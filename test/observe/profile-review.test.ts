@@ -5,7 +5,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareProfiles, commonFolder, mergeThreadProfiles, noiseMs, summarizeProfile, topFunctions, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
-import { commandLine, orderProcesses, outStem, totalCpuMs, unsampledCpuNote } from '../../src/observe/profile/processes.js';
+import { commandLine, orderProcesses, outStem, ownCodeMs, totalCpuMs, unsampledCpuNote } from '../../src/observe/profile/processes.js';
 import { renderComparison } from '../../src/ui/profile.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
@@ -52,7 +52,7 @@ function freePort(): Promise<number> {
 }
 
 describe('profile with a launcher and worker threads (review 3 #7, #32)', () => {
-  it('a parent that spawns node: the child (most CPU) is shown, every process gets a .cpuprofile, the header gives the CPU of all', async () => {
+  it('a parent that spawns node: the child (its own code) is shown, every process gets a .cpuprofile, the header gives the CPU of all', async () => {
     const dir = tmpDir();
     writeFile(dir, 'child.js', HOT_BODY.replace(/HOT/g, 'childHot'));
     writeFile(dir, 'parent.js', `require('node:child_process').execFileSync(process.execPath, [__dirname + '/child.js'], { stdio: 'inherit' });`);
@@ -74,7 +74,7 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     const human = await runCli(['profile', '--top', '3', '--out', 'p', '--', 'node', 'parent.js'], { cwd: dir, env: baseEnv({ COLUMNS: '100' }) });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/\(CPU of [\d.]+ m?s in 2 processes\)/);
-    expect(human.stdout).toMatch(/shown: the one with the most CPU/);
+    expect(human.stdout.replace(/\s+/g, ' ')).toMatch(/shown: pid \d+, the most time in the program’s own files/);
     expect(human.stdout).toMatch(/pass-through frames? of Node's entry point/);
     expect(human.stdout.split('\n').filter((l) => [...l].length > 100)).toEqual([]);
   });
@@ -96,15 +96,20 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     expect(killed.stdout.replace(/\s+/g, ' ')).toMatch(/CPU \d+ ms but only \d+ ms sampled: the rest ran on threads the profiler did not see \(a worker thread ended by process\.exit/);
   });
 
-  it('the process shown is the one with the most CPU, not the longest; notes on unsampled CPU', () => {
+  it('the process shown: the most time in its own files, then the most CPU, never the longest; notes on unsampled CPU', () => {
     const ps = [
-      { pid: 10, cpuMs: 168, sampledMs: 626 }, // a launcher blocked in spawnSync: sampled all along
-      { pid: 11, cpuMs: 720, sampledMs: 400 },
+      { pid: 10, cpuMs: 168, sampledMs: 626, ownMs: 0 }, // a launcher blocked in spawnSync: sampled all along
+      { pid: 11, cpuMs: 720, sampledMs: 400, ownMs: 390 },
     ];
     expect(orderProcesses(ps).map((p) => p.pid)).toEqual([11, 10]);
-    expect(orderProcesses([{ pid: 1, cpuMs: null, sampledMs: 5 }, { pid: 2, cpuMs: null, sampledMs: 9 }]).map((p) => p.pid)).toEqual([2, 1]);
+    // npm's start-up costs more CPU than a short program: the program's own code decides
+    expect(orderProcesses([{ pid: 1, cpuMs: 225, sampledMs: 213, ownMs: 0 }, { pid: 2, cpuMs: 90, sampledMs: 30, ownMs: 12 }]).map((p) => p.pid)).toEqual([2, 1]);
+    // `npx some-cli`: all in node_modules, so the most CPU
+    expect(orderProcesses([{ pid: 1, cpuMs: 100, sampledMs: 90, ownMs: 0 }, { pid: 2, cpuMs: 300, sampledMs: 30, ownMs: 0 }]).map((p) => p.pid)).toEqual([2, 1]);
+    expect(orderProcesses([{ pid: 1, cpuMs: null, sampledMs: 5, ownMs: 0 }, { pid: 2, cpuMs: null, sampledMs: 9, ownMs: 0 }]).map((p) => p.pid)).toEqual([2, 1]);
+    expect(ownCodeMs([{ file: 'app.js', selfMs: 5 }, { file: '/x/node_modules/npm/lib/cli.js', selfMs: 50 }, { file: 'node:fs', selfMs: 7 }, { file: '', selfMs: 9 }, { file: '/w/src/a.ts', selfMs: 1 }])).toBe(6);
     expect(totalCpuMs(ps)).toBe(888);
-    expect(totalCpuMs([...ps, { pid: 3, cpuMs: null, sampledMs: 0 }])).toBeNull();
+    expect(totalCpuMs([...ps, { pid: 3, cpuMs: null, sampledMs: 0, ownMs: 0 }])).toBeNull();
     expect(unsampledCpuNote(223, 14)).toMatch(/^CPU 223 ms but only 14 ms sampled: the rest ran on threads the profiler did not see/);
     expect(unsampledCpuNote(120, 60)).toBeNull(); // Node's start-up and the profiler
     expect(unsampledCpuNote(900, 800)).toBeNull();

@@ -19,15 +19,28 @@ export interface ProcessFigures {
   cpuMs: number | null;
   /** Sampled time in code (idle left out). */
   sampledMs: number;
+  /** Self time in the program's own files (see `ownCodeMs`). */
+  ownMs: number;
 }
 
 /**
- * The processes, the one to show first: the most CPU (then the most sampled time in code, when
- * CPU is unknown). A launcher (`npx tsx`, `npm start`, a parent that spawns node) outlives its
- * child, and a parent blocked in spawnSync is sampled the whole time, but it spends little CPU.
+ * Self time in the program's own files: paths outside node_modules, not Node's (`node:`) or V8's.
+ * A launcher (`npm`, `tsx`, `npx`) runs from node_modules, and a parent waiting in spawnSync
+ * spends it in `node:`, so the program's process is the one with the most.
+ */
+export function ownCodeMs(fns: { file: string; selfMs: number }[]): number {
+  return fns.filter((f) => f.file !== '' && !f.file.startsWith('node:') && !/(^|\/)node_modules\//.test(f.file) && !/^[a-z]+:\/\//i.test(f.file)).reduce((a, f) => a + f.selfMs, 0);
+}
+
+/**
+ * The processes, the one to show first: the most time in the program's own files, then the most
+ * CPU, then the most sampled time. A launcher (`npx tsx`, `npm start`, a parent that spawns node)
+ * outlives its child, and a parent blocked in spawnSync is sampled the whole time: neither wall
+ * time nor sampled time picks the program. CPU alone would pick `npm` (~200 ms of its own start-up)
+ * over a short program.
  */
 export function orderProcesses<T extends ProcessFigures>(ps: T[]): T[] {
-  return [...ps].sort((a, b) => (b.cpuMs ?? -1) - (a.cpuMs ?? -1) || b.sampledMs - a.sampledMs || a.pid - b.pid);
+  return [...ps].sort((a, b) => b.ownMs - a.ownMs || (b.cpuMs ?? -1) - (a.cpuMs ?? -1) || b.sampledMs - a.sampledMs || a.pid - b.pid);
 }
 
 /** The CPU of all processes together: null when any is unknown. */
