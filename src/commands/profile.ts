@@ -2,10 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from '../core/commander.js';
 import type { App } from '../cli.js';
-import type { CpuProfile } from '../observe/profile/cpuprofile.js';
-import type { CpuTime } from '../observe/profile/run.js';
+import type { FunctionTime } from '../observe/profile/cpuprofile.js';
+import type { CpuTime, ProcessProfile } from '../observe/profile/run.js';
 import type { Store } from '../store/store.js';
 import { UserError, errorMessage, isUserError } from '../core/errors.js';
+import { commandLine } from '../observe/profile/processes.js';
 
 interface ProfileOpts {
   experiment?: string;
@@ -20,6 +21,7 @@ interface ProfileOpts {
   store: boolean;
   productExperiment?: boolean;
   newGroup?: boolean;
+  keepFailed?: boolean;
 }
 
 function intOption(name: string, text: string, min: number, max: number): number {
@@ -35,6 +37,11 @@ async function readProfileFile(cwd: string, file: string): Promise<{ file: strin
   if (!fs.existsSync(abs)) throw new UserError(`no such profile: ${file}`, { hint: 'pass two .cpuprofile files written by `statsig-hack profile --out`', code: 'FILE_NOT_FOUND' });
   if (fs.statSync(abs).size > MAX_PROFILE_BYTES) throw new UserError(`${file} is larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MB`, { hint: 'profile a shorter run or at a coarser --interval-us', code: 'FILE_TOO_LARGE' });
   return { file: abs, text: fs.readFileSync(abs, 'utf8') };
+}
+
+/** A function's times in --json (snake_case, as every command's). */
+function functionJson(f: FunctionTime): { fn: string; file: string; line: number; self_ms: number; total_ms: number; key: string } {
+  return { fn: f.fn, file: f.file, line: f.line, self_ms: f.selfMs, total_ms: f.totalMs, key: f.key };
 }
 
 export function profileCommand(app: App): Command {
@@ -53,6 +60,7 @@ export function profileCommand(app: App): Command {
     .option('--no-store', 'do not write cpu_sample events to the project store')
     .option('--product-experiment', 'let --experiment name an experiment with product users (the run counts as one of its units)')
     .option('--new-group', 'start a --group whose name is close to one the experiment has (e.g. control2 next to control)')
+    .option('--keep-failed', 'when the program fails: still write the .cpuprofile and flame graph of the run up to then (never events)')
     .addHelpText(
       'after',
       `
@@ -113,22 +121,23 @@ Examples:
           }
         }
       }
-      const { summarizeProfile, topFunctions } = await import('../observe/profile/cpuprofile.js');
+      const { mergeThreadProfiles, summarizeProfile, topFunctions } = await import('../observe/profile/cpuprofile.js');
       const { renderFlameGraph } = await import('../observe/profile/flame.js');
       const { randomBytes } = await import('node:crypto');
 
-      let runs: { pid: number; profile: CpuProfile; cpu: CpuTime | null }[];
+      let runs: ProcessProfile[];
       let startedAt: Date;
       let exitCode: number | null = null;
       let label: string;
+      let failed: ((files: string) => UserError) | null = null;
       if (opts.pid !== undefined) {
         const pid = intOption('--pid', opts.pid, 1, 2 ** 31 - 1);
         const seconds = Number(opts.duration);
-        if (!(seconds > 0 && seconds <= 3600)) throw new UserError(`--duration must be seconds from 0 to 3600, got "${opts.duration}"`, { code: 'USAGE', exitCode: 2 });
+        if (!(seconds > 0 && seconds <= 3600)) throw new UserError(`--duration must be more than 0 and at most 3600 seconds, got "${opts.duration}"`, { hint: 'e.g. --duration 30', code: 'USAGE', exitCode: 2 });
         const { attachProfile } = await import('../observe/profile/attach.js');
-        ctx.out.info(`sampling process ${pid} for ${seconds} s…`);
-        const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port: intOption('--port', opts.port, 1, 65535) });
-        runs = [{ pid, profile: got.profile, cpu: got.cpu }];
+        const port = intOption('--port', opts.port, 1, 65535);
+        const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port, onStart: () => ctx.out.info(`sampling process ${pid} for ${seconds} s…`) });
+        runs = [{ pid, profile: got.profile, cpu: got.cpu, threads: [] }];
         startedAt = got.startedAt;
         label = `process ${pid} (${seconds} s)`;
       } else {
@@ -137,27 +146,45 @@ Examples:
         runs = got.profiles;
         startedAt = got.startedAt;
         exitCode = got.exitCode;
-        label = command.join(' ');
+        label = commandLine(command);
         if (got.exitCode !== 0 || got.signal !== null) {
-          // As time and perf do: the program's exit code is ours, and a failed run leaves no profile, files or events behind.
+          // The program's exit code is ours, and a failed run stores no events; its files only with --keep-failed.
           const { constants } = await import('node:os');
           const signo = got.signal ? (constants.signals as Record<string, number | undefined>)[got.signal] : undefined;
-          throw new UserError(`"${label}" ${got.signal ? `was killed by ${got.signal}` : `exited with code ${String(got.exitCode)}`}; no profile written or stored`, {
-            hint: 'fix the program so that it succeeds, then profile it again',
-            code: 'PROGRAM_FAILED',
-            exitCode: got.signal ? 128 + (signo ?? 0) : (got.exitCode ?? 1),
-          });
+          const how = `"${label}" ${got.signal ? `was killed by ${got.signal}` : `exited with code ${String(got.exitCode)}`}`;
+          const code = { code: 'PROGRAM_FAILED', exitCode: got.signal ? 128 + (signo ?? 0) : (got.exitCode ?? 1) };
+          if (!opts.keepFailed || runs.length === 0) {
+            throw new UserError(`${how}; no profile written or stored`, { hint: `fix the program so that it succeeds, then profile it again${runs.length > 0 ? ' (or pass --keep-failed for the profile up to the failure)' : ''}`, ...code });
+          }
+          failed = (files) => new UserError(`${how}; its profile up to then: ${files} (nothing stored)`, { hint: 'open the .cpuprofile in Chrome DevTools or speedscope', ...code });
         }
       }
 
-      const summaries = runs.map((r) => ({ pid: r.pid, profile: r.profile, cpu: r.cpu, summary: summarizeProfile(r.profile, ctx.cwd) }));
+      const { orderProcesses, outStem, ownCodeMs, totalCpuMs, unsampledCpuNote } = await import('../observe/profile/processes.js');
       const cpuMs = (c: CpuTime | null): number | null => (c ? c.userMs + c.systemMs : null);
+      // Worker threads' call trees go under their process's (the tables, flame graph and events show them); wall time stays the main thread's.
+      const summaries = orderProcesses(
+        runs.map((r) => {
+          const summary = { ...summarizeProfile(mergeThreadProfiles(r.profile, r.threads), ctx.cwd), durationMs: Math.max(0, r.profile.endTime - r.profile.startTime) / 1000 };
+          return { pid: r.pid, profile: r.profile, cpu: r.cpu, threads: r.threads, summary, cpuMs: cpuMs(r.cpu), sampledMs: summary.sampledMs, ownMs: ownCodeMs(summary.functions) };
+        }),
+      );
       const main = summaries[0] as (typeof summaries)[number];
-      const outBase = path.resolve(ctx.cwd, opts.out);
+      const outBase = path.resolve(ctx.cwd, outStem(opts.out));
       fs.mkdirSync(path.dirname(outBase), { recursive: true });
-      const files = { cpuprofile: `${outBase}.cpuprofile`, html: `${outBase}.html` };
+      // The process shown gets <out>.cpuprofile; every other process and worker thread its own file beside it.
+      const files = { cpuprofile: `${outBase}.cpuprofile`, html: `${outBase}.html`, others: [] as string[] };
       fs.writeFileSync(files.cpuprofile, JSON.stringify(main.profile));
       fs.writeFileSync(files.html, renderFlameGraph(main.summary, { title: `CPU profile: ${label}`, subtitle: `${startedAt.toISOString()}.` }));
+      for (const s of summaries) {
+        const own = s === main ? [] : [{ file: `${outBase}.${s.pid}.cpuprofile`, profile: s.profile }];
+        for (const t of [...own, ...s.threads.map((t) => ({ file: `${outBase}.${s.pid}.t${t.threadId}.cpuprofile`, profile: t.profile }))]) {
+          fs.writeFileSync(t.file, JSON.stringify(t.profile));
+          files.others.push(t.file);
+        }
+      }
+
+      if (failed) throw failed([files.cpuprofile, files.html, ...files.others].map((f) => path.relative(ctx.cwd, f)).join(', '));
 
       let stored: { events: number; unit: string; profile_ids: string[]; experiment: string | null; group: string | null } | null = null;
       let storeError: string | null = null;
@@ -196,29 +223,43 @@ Examples:
         command: opts.pid === undefined ? command : null,
         pid: opts.pid === undefined ? null : Number(opts.pid),
         exit_code: exitCode,
-        processes: summaries.map((s) => ({ pid: s.pid, cpu_ms: cpuMs(s.cpu), cpu_user_ms: s.cpu?.userMs ?? null, cpu_system_ms: s.cpu?.systemMs ?? null, sampled_ms: s.summary.sampledMs, duration_ms: s.summary.durationMs, samples: s.summary.samples })),
+        shown_pid: main.pid,
+        total_cpu_ms: totalCpuMs(summaries),
+        processes: summaries.map((s) => ({ pid: s.pid, worker_threads: s.threads.map((t) => t.threadId), cpu_ms: cpuMs(s.cpu), cpu_user_ms: s.cpu?.userMs ?? null, cpu_system_ms: s.cpu?.systemMs ?? null, sampled_ms: s.summary.sampledMs, duration_ms: s.summary.durationMs, samples: s.summary.samples })),
         cpu_ms: cpuMs(main.cpu),
         cpu_user_ms: main.cpu?.userMs ?? null,
         cpu_system_ms: main.cpu?.systemMs ?? null,
         sampled_ms: main.summary.sampledMs,
         duration_ms: main.summary.durationMs,
         samples: main.summary.samples,
-        top_self: tops.bySelf,
-        top_total: tops.byTotal,
+        top_self: tops.bySelf.map(functionJson),
+        top_total: tops.byTotal.map(functionJson),
+        top_total_pass_through_left_out: tops.passThrough,
         files,
         stored,
         store_error: storeError,
         note: targetNote,
       };
-      const { renderTopFunctions, renderProfileHeader, SAMPLED_NOTE } = await import('../ui/profile.js');
+      const { renderTopFunctions, renderProfileHeader, sampledNote } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
+      const { formatMs } = await import('../ui/jobs.js');
+      const { count } = await import('../ui/format.js');
       const width = terminalWidth(ctx.io.stdout, ctx.env);
       ctx.out.result(result, () => {
-        const lines = [renderProfileHeader(main.summary, label, main.cpu), SAMPLED_NOTE];
-        if (summaries.length > 1) lines.push(`${summaries.length} Node processes; the longest (pid ${main.pid}) is shown: ${summaries.map((s) => `pid ${s.pid} CPU ${s.cpu ? `${cpuMs(s.cpu)?.toFixed(0)} ms` : 'unknown'}`).join(', ')}`);
-        lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width), '');
-        lines.push(`Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
+        const all = totalCpuMs(summaries);
+        const lines = [renderProfileHeader(main.summary, label, main.cpu) + (summaries.length > 1 && all !== null ? ` (CPU of ${formatMs(all)} in ${summaries.length} processes)` : ''), sampledNote(opts.pid !== undefined)];
+        if (summaries.length > 1) {
+          const each = summaries.map((s) => `pid ${s.pid} CPU ${s.cpuMs === null ? 'unknown' : formatMs(s.cpuMs)}, ${formatMs(s.sampledMs)} in code`).join('; ');
+          lines.push(`${summaries.length} Node processes; shown: pid ${main.pid}, ${main.ownMs > 0 ? 'the most time in the program’s own files (not node_modules or Node’s)' : 'the most CPU'}: ${each}`);
+        }
+        if (main.threads.length > 0) lines.push(`${main.threads.length === 1 ? 'Worker thread' : 'Worker threads'} ${main.threads.map((t) => t.threadId).join(', ')} included (under "(worker thread N)"); wall time is the main thread's.`);
+        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs);
+        if (unsampled) lines.push(unsampled);
+        lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width));
+        if (tops.passThrough > 0) lines.push(`(${count(tops.passThrough, 'pass-through frame')} of Node's entry point and module loader, or a module's top level, left out: ~100% total, no time of their own)`);
+        lines.push('', `Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
         if (targetNote) lines.push(targetNote);
+        if (files.others.length > 0) lines.push(`Other processes and threads: ${files.others.map((f) => path.relative(ctx.cwd, f)).join(', ')}`);
         if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare CPU time per run with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
         // Tables fit already; the prose around them wraps between words.
         return wrap(lines.join('\n'), width);
@@ -254,7 +295,28 @@ Examples:
       const { renderComparison, renderProfileHeader } = await import('../ui/profile.js');
       const { terminalWidth, wrap } = await import('../core/text.js');
       const width = terminalWidth(ctx.io.stdout, ctx.env);
-      ctx.out.result({ a: { file: a, sampled_ms: sa.sampledMs, duration_ms: sa.durationMs }, b: { file: b, sampled_ms: sb.sampledMs, duration_ms: sb.durationMs }, functions: rows.slice(0, top * 4) }, () =>
+      const changed = rows.filter((r) => !r.noise);
+      const json = {
+        a: { file: a, sampled_ms: sa.sampledMs, duration_ms: sa.durationMs },
+        b: { file: b, sampled_ms: sb.sampledMs, duration_ms: sb.durationMs },
+        functions: changed.slice(0, top * 4).map((r) => ({
+          key: r.key,
+          fn: r.fn,
+          file: r.file,
+          line: r.line,
+          a_self_ms: r.aSelfMs,
+          b_self_ms: r.bSelfMs,
+          delta_self_ms: r.deltaSelfMs,
+          a_total_ms: r.aTotalMs,
+          b_total_ms: r.bTotalMs,
+          delta_total_ms: r.deltaTotalMs,
+          a_share: r.aShare,
+          b_share: r.bShare,
+          matched_by: r.matchedBy,
+        })),
+        within_noise: rows.length - changed.length,
+      };
+      ctx.out.result(json, () =>
         wrap([renderProfileHeader(sa, `a ${a}`), renderProfileHeader(sb, `b ${b}`), '', renderComparison(rows, top, width)].join('\n'), width),
       );
     });

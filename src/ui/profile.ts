@@ -6,6 +6,8 @@ import { count } from './format.js';
 
 const where = (f: { file: string; line: number }): string => (f.file ? printable(`${f.file}:${f.line}`) : '');
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+/** A self time of exactly 0 (a function that only calls others) reads `-`, not `0.00 ms`. */
+const selfMs = (ms: number): string => (ms === 0 ? '-' : formatMs(ms));
 
 /** `width`: the terminal's (undefined: no limit); long files, then function names, are cut to fit. */
 export function renderTopFunctions(title: string, fns: FunctionTime[], sampledMs: number, width?: number): string {
@@ -15,7 +17,7 @@ export function renderTopFunctions(title: string, fns: FunctionTime[], sampledMs
     fns.map((f) => ({
       function: printable(f.fn),
       'file:line': where(f),
-      self: formatMs(f.selfMs),
+      self: selfMs(f.selfMs),
       'self %': pct(sampledMs > 0 ? f.selfMs / sampledMs : 0),
       total: formatMs(f.totalMs),
       'total %': pct(sampledMs > 0 ? f.totalMs / sampledMs : 0),
@@ -33,31 +35,48 @@ export function renderProfileHeader(s: ProfileSummary, label: string, cpu?: { us
   return `${label}: ${cpuText}${formatMs(s.durationMs)} wall, ${formatMs(s.sampledMs)} sampled in code (${count(s.samples, 'sample')})`;
 }
 
-/** What the tables' times are, in one line under the header. */
-export const SAMPLED_NOTE = 'Function times are sampled wall time (the gaps between samples), so they stretch on a busy machine; CPU is the process’s own.';
+/**
+ * What the tables' times are, in one line under the header (fits 100 columns). A run's CPU counts
+ * from the process's start (Node's and the profiler's start-up, ~70 ms for `node -e 1`); --pid's
+ * over the sampled window.
+ */
+export function sampledNote(attached: boolean): string {
+  return `Function times: sampled wall time (a busy machine stretches them). CPU: ${attached ? 'over the same window' : 'includes ~70 ms of start-up'}.`;
+}
 
 export function renderComparison(rows: FunctionDelta[], n: number, width?: number): string {
-  const slower = rows.filter((r) => r.deltaSelfMs > 0).slice(0, n);
-  const faster = rows
+  const real = rows.filter((r) => !r.noise);
+  const slower = real.filter((r) => r.deltaSelfMs > 0).slice(0, n);
+  const faster = real
     .filter((r) => r.deltaSelfMs < 0)
     .sort((a, b) => a.deltaSelfMs - b.deltaSelfMs)
     .slice(0, Math.max(3, Math.floor(n / 3)));
-  const table = (list: FunctionDelta[]): string =>
+  const signed = (ms: number): string => `${ms >= 0 ? '+' : '-'}${formatMs(Math.abs(ms))}`;
+  const all = ['function', 'file:line', 'self a', 'self b', 'Δ self', 'share a', 'share b', 'Δ total'];
+  const table = (list: FunctionDelta[], columns: string[]) =>
     fitTable(
-      ['function', 'file:line', 'self a', 'self b', 'Δ self', 'share a', 'share b', 'Δ total'],
+      columns,
       list.map((r) => ({
         function: printable(r.fn),
         'file:line': where(r),
-        'self a': formatMs(r.aSelfMs),
-        'self b': formatMs(r.bSelfMs),
-        'Δ self': `${r.deltaSelfMs >= 0 ? '+' : '-'}${formatMs(Math.abs(r.deltaSelfMs))}`,
+        'self a': selfMs(r.aSelfMs),
+        'self b': selfMs(r.bSelfMs),
+        'Δ self': signed(r.deltaSelfMs),
         'share a': pct(r.aShare),
         'share b': pct(r.bShare),
-        'Δ total': `${r.deltaTotalMs >= 0 ? '+' : '-'}${formatMs(Math.abs(r.deltaTotalMs))}`,
+        'Δ total': signed(r.deltaTotalMs),
       })),
       { maxCellWidth: 50, align: { 'self a': 'right', 'self b': 'right', 'Δ self': 'right', 'share a': 'right', 'share b': 'right', 'Δ total': 'right' }, width, drop: ['Δ total'], shrink: ['function', 'file:line'] },
-    ).text;
-  const out = [slower.length > 0 ? `Slower in b (self time grew):\n${table(slower)}` : 'No function got slower.'];
-  if (faster.length > 0) out.push('', `Faster in b:\n${table(faster)}`);
+    );
+  // Both tables get the same columns: Δ total goes from both when either needs the room.
+  const columns = [slower, faster].some((l) => l.length > 0 && table(l, all).hidden.includes('Δ total')) ? all.filter((c) => c !== 'Δ total') : all;
+  const out = [slower.length > 0 ? `Slower in b (self time grew):\n${table(slower, columns).text}` : real.length === 0 ? 'No function changed beyond sampling noise.' : 'No function got slower beyond sampling noise.'];
+  if (faster.length > 0) out.push('', `Faster in b:\n${table(faster, columns).text}`);
+  const noise = rows.filter((r) => r.noise && r.deltaSelfMs !== 0).length;
+  if (noise > 0) out.push('', `${count(noise, 'function')} within sampling noise (2 samples, or 2√(samples in a + b)) left out.`);
+  const files = rows.filter((r) => r.file !== '' && !r.file.startsWith('node:'));
+  if (files.length > 0 && files.every((r) => r.matchedBy === null)) {
+    out.push('', 'No function of the program’s own files occurs in both profiles (matched by name and file, path from the common folder, or file name): are they of the same program?');
+  }
   return out.join('\n');
 }

@@ -16,6 +16,8 @@ export interface AttachOptions {
   port: number;
   /** How long to wait for the inspector to answer after SIGUSR1 (default 5 s). */
   readyTimeoutMs?: number;
+  /** Called once the process is checked and sampling starts (to announce it then, not before). */
+  onStart?: () => void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -43,6 +45,8 @@ function checkIsNode(pid: number): void {
 async function findTarget(port: number, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
+  // Refused: nothing listens (yet). Anything else (a timeout, an answer that is not the inspector's list): something holds the port.
+  let held = false;
   while (Date.now() < deadline) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(1000) });
@@ -55,8 +59,15 @@ async function findTarget(port: number, timeoutMs: number): Promise<string> {
       }
     } catch (error) {
       last = errorMessage(error);
+      held = (error as { cause?: { code?: unknown } }).cause?.code !== 'ECONNREFUSED';
     }
     await sleep(100);
+  }
+  if (held) {
+    throw new UserError(`127.0.0.1:${port} is held by something that is not a Node inspector${last ? ` (${last})` : ''}, so the process could not open its inspector there`, {
+      hint: 'start the process with --inspect-port=<a free port> (or --inspect=127.0.0.1:<port>) and pass that --port',
+      code: 'INSPECTOR_PORT_TAKEN',
+    });
   }
   throw new UserError(`the inspector of the process did not answer on 127.0.0.1:${port}${last ? ` (${last})` : ''}`, {
     hint: 'pass --port when the process was started with --inspect-port=<port>; a process started with --disable-sigusr1 cannot be attached',
@@ -113,6 +124,27 @@ async function cpuUsage(session: Session): Promise<{ user: number; system: numbe
   }
 }
 
+/**
+ * The inspector that answered must be the target's: when another Node process already listens on
+ * the port (started with --inspect), the target cannot open its own there, and whatever answers
+ * is the other one. Its pid and command name it in the error.
+ */
+async function checkSameProcess(session: Session, pid: number, port: number): Promise<void> {
+  let other: { pid?: unknown; argv?: unknown } = {};
+  try {
+    const r = (await session.post('Runtime.evaluate', { expression: 'JSON.stringify({ pid: process.pid, argv: process.argv.slice(1).join(" ") })', returnByValue: true })) as { result?: { value?: unknown } };
+    other = JSON.parse(String(r.result?.value)) as typeof other;
+  } catch {
+    // answered below
+  }
+  if (other.pid === pid) return;
+  const who = typeof other.pid === 'number' ? `pid ${other.pid}${typeof other.argv === 'string' && other.argv ? ` (node ${other.argv.slice(0, 80)})` : ''}` : 'a process whose pid could not be read';
+  throw new UserError(`the inspector on 127.0.0.1:${port} belongs to ${who}, not to process ${pid}; nothing was sampled`, {
+    hint: `process ${pid} opens its inspector on its own --inspect-port (default 9229): pass that --port, or stop the other process's inspector if it holds that port`,
+    code: 'INSPECTOR_PORT_TAKEN',
+  });
+}
+
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -133,6 +165,8 @@ export async function attachProfile(opts: AttachOptions): Promise<{ profile: Cpu
   const ws = await WsClient.connect(url, MAX_PROFILE_BYTES);
   const session = new Session(ws);
   try {
+    await checkSameProcess(session, opts.pid, opts.port);
+    opts.onStart?.();
     await session.post('Profiler.enable');
     await session.post('Profiler.setSamplingInterval', { interval: Math.trunc(opts.intervalUs) });
     const before = await cpuUsage(session);

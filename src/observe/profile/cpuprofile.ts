@@ -236,12 +236,24 @@ export function summarizeProfile(p: CpuProfile, cwd?: string): ProfileSummary {
   };
 }
 
-/** The top `n` functions by self time and by total time. */
-export function topFunctions(s: ProfileSummary, n: number): { bySelf: FunctionTime[]; byTotal: FunctionTime[] } {
-  return {
-    bySelf: s.functions.slice(0, n),
-    byTotal: [...s.functions].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key)).slice(0, n),
-  };
+/**
+ * A frame that only passes the call on: Node's own (`node:…`: the entry point, the module loader,
+ * the timers' and ticks' dispatch), V8's built-ins (no file: `consoleCall`, `runInContext`) or a
+ * module's top level (`(anonymous)` at line 1), with almost
+ * no time of its own. They top every total-time list with ~100% and say nothing.
+ */
+export function isPassThrough(f: FunctionTime): boolean {
+  const wrapper = f.file.startsWith('node:') || (f.file === '' && !f.fn.startsWith('(')) || (f.fn === '(anonymous)' && f.line === 1);
+  return wrapper && f.selfMs <= 0.02 * f.totalMs;
+}
+
+/** The top `n` functions by self time and by total time (pass-through frames left out of the latter; `passThrough`: how many would have ranked among them). */
+export function topFunctions(s: ProfileSummary, n: number): { bySelf: FunctionTime[]; byTotal: FunctionTime[]; passThrough: number } {
+  const ranked = [...s.functions].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key));
+  const kept = ranked.filter((f) => !isPassThrough(f)).slice(0, n);
+  // Those that would have ranked among the kept ones.
+  const floor = kept.length === n ? (kept[n - 1] as FunctionTime).totalMs : 0;
+  return { bySelf: s.functions.slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
 }
 
 export interface FunctionDelta {
@@ -258,6 +270,14 @@ export interface FunctionDelta {
   /** Share of the profile's sampled time in code in a and in b, 0..1. */
   aShare: number;
   bShare: number;
+  /**
+   * How a and b were paired: `file` (same name and file), `path` (same name and path from each
+   * profile's common folder: two checkouts), `basename` (same name and file name, unique in both),
+   * or null (in one profile only).
+   */
+  matchedBy: 'file' | 'path' | 'basename' | null;
+  /** The change in self time is within sampling noise (see `noiseMs`). */
+  noise: boolean;
 }
 
 /** Functions matched by name and file, not position: an edit that moves a function keeps it comparable. */
@@ -271,34 +291,150 @@ function byNameAndFile(fns: FunctionTime[]): Map<string, FunctionTime> {
   return m;
 }
 
+/** A file of the program (a path), not `node:…`, a URL or a V8 special. */
+const isPath = (file: string): boolean => file !== '' && !file.startsWith('node:') && !/^[a-z]+:\/\//i.test(file);
+
+/** The folder all of a profile's program files are under ('' when none or relative at the top). */
+export function commonFolder(files: string[]): string {
+  const dirs = files.filter(isPath).map((f) => f.split('/').slice(0, -1));
+  if (dirs.length === 0) return '';
+  let common = dirs[0] as string[];
+  for (const d of dirs) {
+    let i = 0;
+    while (i < common.length && i < d.length && common[i] === d[i]) i++;
+    common = common.slice(0, i);
+  }
+  return common.join('/');
+}
+
+/** The sampling interval of a profile in ms (its mean gap); 1 ms when it has no samples. */
+export function intervalMs(s: ProfileSummary): number {
+  return s.samples > 0 && s.durationMs > 0 ? s.durationMs / s.samples : 1;
+}
+
+/**
+ * The change in a function's self time that sampling alone makes likely: a function with k samples
+ * varies by about √k samples from run to run (Poisson), so a change is noise when it is within two
+ * samples or within 2·√(samples in a + samples in b) (about 95%) of the sampling interval.
+ */
+export function noiseMs(aSelfMs: number, bSelfMs: number, interval: number): number {
+  const k = (aSelfMs + bSelfMs) / interval;
+  return Math.max(2, 2 * Math.sqrt(k)) * interval;
+}
+
 /**
  * Which functions got slower from profile a to b: self and total time of each function in
- * both, sorted by the growth of self time (largest first). Functions in only one profile
- * count 0 in the other.
+ * both, sorted by the growth of self time (largest first). A function is the same in a and b by
+ * name and file; failing that (two checkouts, two release folders), by name and path from each
+ * profile's common folder, then by name and file name when that pair is unique in both.
+ * Functions in only one profile count 0 in the other.
  */
 export function compareProfiles(a: ProfileSummary, b: ProfileSummary): FunctionDelta[] {
   const fa = byNameAndFile(a.functions);
   const fb = byNameAndFile(b.functions);
-  const keys = new Set([...fa.keys(), ...fb.keys()]);
-  const out: FunctionDelta[] = [];
-  for (const k of keys) {
-    const x = fa.get(k);
-    const y = fb.get(k);
+  const pairs: { x?: FunctionTime; y?: FunctionTime; by: FunctionDelta['matchedBy'] }[] = [];
+  for (const [k, x] of fa) if (fb.has(k)) pairs.push({ x, y: fb.get(k), by: 'file' });
+  let restA = [...fa.values()].filter((x) => !fb.has(x.key));
+  let restB = [...fb.values()].filter((y) => !fa.has(y.key));
+  const rootA = commonFolder(a.functions.map((f) => f.file));
+  const rootB = commonFolder(b.functions.map((f) => f.file));
+  const rel = (root: string) => (f: FunctionTime): string | null => (isPath(f.file) ? `${f.fn} ${root && f.file.startsWith(`${root}/`) ? f.file.slice(root.length + 1) : f.file}` : null);
+  const base = (f: FunctionTime): string | null => (isPath(f.file) ? `${f.fn} ${f.file.split('/').pop() ?? ''}` : null);
+  const pairBy = (by: 'path' | 'basename', altA: (f: FunctionTime) => string | null, altB: (f: FunctionTime) => string | null): void => {
+    const unique = (fs: FunctionTime[], alt: (f: FunctionTime) => string | null): Map<string, FunctionTime> => {
+      const m = new Map<string, FunctionTime | null>();
+      for (const f of fs) {
+        const k = alt(f);
+        if (k !== null) m.set(k, m.has(k) ? null : f);
+      }
+      return new Map([...m].filter((e): e is [string, FunctionTime] => e[1] !== null));
+    };
+    const ua = unique(restA, altA);
+    const ub = unique(restB, altB);
+    const done = new Set<FunctionTime>();
+    for (const [k, x] of ua) {
+      const y = ub.get(k);
+      if (!y) continue;
+      pairs.push({ x, y, by });
+      done.add(x).add(y);
+    }
+    restA = restA.filter((f) => !done.has(f));
+    restB = restB.filter((f) => !done.has(f));
+  };
+  pairBy('path', rel(rootA), rel(rootB));
+  pairBy('basename', base, base);
+  for (const x of restA) pairs.push({ x, by: null });
+  for (const y of restB) pairs.push({ y, by: null });
+  const interval = Math.max(intervalMs(a), intervalMs(b));
+  const out: FunctionDelta[] = pairs.map(({ x, y, by }) => {
     const f = (y ?? x) as FunctionTime;
-    out.push({
-      key: k,
+    const aSelf = x?.selfMs ?? 0;
+    const bSelf = y?.selfMs ?? 0;
+    return {
+      key: f.key,
       fn: f.fn,
       file: f.file,
       line: f.line,
-      aSelfMs: x?.selfMs ?? 0,
-      bSelfMs: y?.selfMs ?? 0,
-      deltaSelfMs: (y?.selfMs ?? 0) - (x?.selfMs ?? 0),
+      aSelfMs: aSelf,
+      bSelfMs: bSelf,
+      deltaSelfMs: bSelf - aSelf,
       aTotalMs: x?.totalMs ?? 0,
       bTotalMs: y?.totalMs ?? 0,
       deltaTotalMs: (y?.totalMs ?? 0) - (x?.totalMs ?? 0),
-      aShare: a.sampledMs > 0 ? (x?.selfMs ?? 0) / a.sampledMs : 0,
-      bShare: b.sampledMs > 0 ? (y?.selfMs ?? 0) / b.sampledMs : 0,
-    });
-  }
+      aShare: a.sampledMs > 0 ? aSelf / a.sampledMs : 0,
+      bShare: b.sampledMs > 0 ? bSelf / b.sampledMs : 0,
+      matchedBy: by,
+      noise: Math.abs(bSelf - aSelf) <= noiseMs(aSelf, bSelf, interval),
+    };
+  });
   return out.sort((p, q) => q.deltaSelfMs - p.deltaSelfMs || q.deltaTotalMs - p.deltaTotalMs || p.key.localeCompare(q.key));
+}
+
+/** Absolute sample times (µs) of a profile. */
+function stamps(p: CpuProfile): number[] {
+  let t = p.startTime;
+  return (p.samples ?? []).map((_, i) => (t += p.timeDeltas?.[i] ?? 0));
+}
+
+/**
+ * One profile of a process and its worker threads: each worker's call tree hangs under a
+ * `(worker thread N)` node of the main root, and its samples follow the main thread's on a
+ * shifted clock, so every sample keeps its own gap (its time) and the threads' sampled times
+ * add up. The result's endTime - startTime is the threads' durations summed, not wall time.
+ */
+export function mergeThreadProfiles(main: CpuProfile, threads: { threadId: number; profile: CpuProfile }[]): CpuProfile {
+  if (threads.length === 0) return main;
+  const rootOf = (p: CpuProfile): number => {
+    const child = new Set(p.nodes.flatMap((n) => n.children ?? []));
+    return p.nodes.find((n) => !child.has(n.id))?.id ?? p.nodes[0]?.id ?? 0;
+  };
+  const mainRoot = rootOf(main);
+  const nodes = main.nodes.map((n) => ({ ...n, children: [...(n.children ?? [])] }));
+  const samples = [...(main.samples ?? [])];
+  const abs = stamps(main);
+  let offset = Math.max(...main.nodes.map((n) => n.id)) + 1;
+  let end = main.endTime;
+  for (const { threadId, profile } of threads) {
+    const root = rootOf(profile);
+    const top = nodes.find((n) => n.id === mainRoot) as (typeof nodes)[number];
+    top.children.push(root + offset);
+    // The worker's idle hangs under the main root, so that "(worker thread N)" holds its code only.
+    const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+    top.children.push(...[...idle].map((id) => id + offset));
+    for (const n of profile.nodes) {
+      const callFrame = n.id === root ? { functionName: `(worker thread ${threadId})`, scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 } : n.callFrame;
+      const children = (n.children ?? []).filter((c) => !(n.id === root && idle.has(c))).map((c) => c + offset);
+      nodes.push({ ...n, id: n.id + offset, callFrame, children });
+    }
+    const shift = end - profile.startTime;
+    const own = stamps(profile);
+    for (const [i, id] of (profile.samples ?? []).entries()) {
+      samples.push(id + offset);
+      abs.push((own[i] as number) + shift);
+    }
+    end = profile.endTime + shift;
+    offset += Math.max(...profile.nodes.map((n) => n.id)) + 1;
+  }
+  const timeDeltas = abs.map((t, i) => t - (i === 0 ? main.startTime : (abs[i - 1] as number)));
+  return { ...main, nodes, samples, timeDeltas, endTime: end };
 }

@@ -2,13 +2,14 @@
  * Runs a command under the V8 CPU profiler. NODE_OPTIONS preloads a small script (Node 20
  * does not allow `--cpu-prof` there) that starts the inspector's Profiler in the process and
  * writes the profile when it exits, so `node app.js`, `npx tsx app.ts` or `npm start` all
- * work, and every Node process the command starts writes one.
+ * work, and every Node process the command starts writes one (and each of its worker threads).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
+import { commandLine } from './processes.js';
 import { parseCpuProfile, withoutFrames, type CallFrame, type CpuProfile } from './cpuprofile.js';
 
 /** CPU time a process spent (process.cpuUsage(): all its threads, the profiler's sampling included). */
@@ -23,13 +24,15 @@ export interface ProcessProfile {
   profile: CpuProfile;
   /** The process's own CPU time at exit; null when it did not say (a killed process). */
   cpu: CpuTime | null;
+  /** Its worker threads that wrote a profile (a worker ended by process.exit or terminate() writes none). */
+  threads: { threadId: number; profile: CpuProfile }[];
 }
 
 export interface ProfiledRun {
   exitCode: number | null;
   signal: string | null;
   startedAt: Date;
-  /** Every Node process that wrote a profile, the longest first (may be empty when the program failed). */
+  /** Every Node process that wrote a profile, by pid (may be empty when the program failed); the caller picks the one to show. */
   profiles: ProcessProfile[];
 }
 
@@ -54,23 +57,24 @@ export const isPreloadFrame = (cf: Pick<CallFrame, 'url'>): boolean => /statsig-
 
 /** The preloaded script (CommonJS, so `--require` loads it in any program). */
 const PRELOAD = `'use strict';
-const { isMainThread } = require('node:worker_threads');
+const { isMainThread, threadId } = require('node:worker_threads');
 const dir = process.env.STATSIG_HACK_PROF_DIR;
-if (isMainThread && dir) {
+if (dir) {
   const inspector = require('node:inspector');
   const fs = require('node:fs');
   const path = require('node:path');
+  // A worker thread is profiled too (its own isolate, its own session): CPU.<pid>.t<threadId>.cpuprofile.
+  const tag = isMainThread ? '' : '.t' + threadId;
   const session = new inspector.Session();
   session.connect();
   session.post('Profiler.enable');
   session.post('Profiler.setSamplingInterval', { interval: Number(process.env.STATSIG_HACK_PROF_INTERVAL) || 1000 });
   session.post('Profiler.start');
   process.on('exit', () => {
-    // CPU time from the OS (user + system, in microseconds), before the profile is serialised.
-    const cpu = process.cpuUsage();
-    fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.usage.json'), JSON.stringify(cpu));
+    // CPU time from the OS (user + system, in microseconds, all threads), before the profile is serialised.
+    if (isMainThread) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.usage.json'), JSON.stringify(process.cpuUsage()));
     session.post('Profiler.stop', (err, res) => {
-      if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.cpuprofile'), JSON.stringify(res.profile));
+      if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.cpuprofile'), JSON.stringify(res.profile));
     });
   });
 }
@@ -116,23 +120,34 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       child.on('close', (c, s) => resolve({ code: c, signal: s }));
     });
     const profiles: ProcessProfile[] = [];
-    for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    const names = fs.readdirSync(dir);
+    const read = (name: string): CpuProfile | null => {
       const full = path.join(dir, name);
-      if (fs.statSync(full).size > MAX_PROFILE_BYTES) continue;
+      if (fs.statSync(full).size > MAX_PROFILE_BYTES) return null;
       try {
-        const pid = Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0);
-        profiles.push({ pid, profile: withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame), cpu: readUsage(path.join(dir, `CPU.${pid}.usage.json`)) });
+        return withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame);
       } catch {
-        // a truncated profile of a killed process: skip it
+        return null; // a truncated profile of a killed process: skip it
       }
+    };
+    for (const name of names.filter((f) => /^CPU\.\d+\.cpuprofile$/.test(f)).sort()) {
+      const pid = Number(/^CPU\.(\d+)\./.exec(name)?.[1] ?? 0);
+      const profile = read(name);
+      if (!profile) continue;
+      const threads: ProcessProfile['threads'] = [];
+      for (const t of names.filter((f) => f.startsWith(`CPU.${pid}.t`) && f.endsWith('.cpuprofile'))) {
+        const tp = read(t);
+        if (tp) threads.push({ threadId: Number(/\.t(\d+)\./.exec(t)?.[1] ?? 0), profile: tp });
+      }
+      threads.sort((a, b) => a.threadId - b.threadId);
+      profiles.push({ pid, profile, cpu: readUsage(path.join(dir, `CPU.${pid}.usage.json`)), threads });
     }
     if (profiles.length === 0 && code === 0 && signal === null) {
-      throw new UserError(`"${opts.command.join(' ')}" wrote no CPU profile`, {
+      throw new UserError(`"${commandLine(opts.command)}" wrote no CPU profile`, {
         hint: 'the command must run Node and exit by itself (a profile is written at exit); to profile a server that keeps running, start it and use --pid <pid> --duration <s>',
         code: 'NO_PROFILE',
       });
     }
-    profiles.sort((a, b) => b.profile.endTime - b.profile.startTime - (a.profile.endTime - a.profile.startTime));
     return { exitCode: code, signal, startedAt, profiles };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
