@@ -1,6 +1,6 @@
 /** `jobs list` (the latest jobs, one line each) and the note on jobs whose figures are not measured. */
 import type { GroupsSummary, ListedJob } from '../observe/jobs/log.js';
-import { int, wrap } from './format.js';
+import { cut, int, wrap } from './format.js';
 import { formatMs, printable, printableSql } from './jobs.js';
 import { fitTable, hiddenNote } from './table.js';
 
@@ -17,24 +17,23 @@ function sqlStart(sql: string): string {
 export function renderList(jobs: ListedJob[], matched: number, width?: number, cli = 'statsig-hack'): string {
   if (jobs.length === 0) return '(no jobs in this window)';
   const table = fitTable(
-    ['id', 'started (UTC)', 'command', 'experiment', 'metric', 'time', 'rows scanned', 'outcome', 'sql'],
+    ['id', 'started (UTC)', 'command', 'experiment / metric', 'time', 'rows scanned', 'outcome', 'sql'],
     jobs.map((j) => ({
       id: String(j.id),
       'started (UTC)': started(j.started_at),
       command: j.command,
-      experiment: printable(j.experiment ?? ''),
-      metric: printable(j.metric ?? ''),
+      'experiment / metric': cut(printable([j.experiment, j.metric].filter((x) => x !== null && x !== '').join(' / ')), 24),
       time: formatMs(j.duration_ms),
       'rows scanned': j.rows_scanned === null ? '-' : int(j.rows_scanned),
       outcome: j.outcome,
-      sql: sqlStart(j.sql),
+      sql: cut(sqlStart(j.sql), 26),
     })),
     {
       maxCellWidth: 60,
       align: { id: 'right', time: 'right', 'rows scanned': 'right' },
       width,
-      drop: ['experiment', 'rows scanned', 'metric', 'started (UTC)'],
-      shrink: ['experiment', 'metric', 'command', 'sql'],
+      drop: ['rows scanned', 'started (UTC)'],
+      shrink: ['sql', 'experiment / metric', 'command'],
     },
   );
   const lines = [table.text];

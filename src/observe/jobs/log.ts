@@ -110,7 +110,7 @@ export function sourceNote(source: JobsSource, db: string): string | null {
   const spool = `${source.spool_jobs} job${source.spool_jobs === 1 ? '' : 's'} read from its spool, not moved into the store yet`;
   return source.mode === 'copy'
     ? `the store ${db} is in use by ${by}: showing its jobs read-only and ${spool}`
-    : `the store ${db} is in use by ${by} (a serve, or a long query): showing only the ${spool}; the store's earlier jobs need the store (stop the other process, or run jobs when it is done)`;
+    : `the store ${db} is in use by ${by} (a serve, or a long query): showing only the ${spool} (their ids are provisional); the store's earlier jobs need the store (stop the other process, or run jobs when it is done)`;
 }
 
 export interface GroupRow {
