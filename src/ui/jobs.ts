@@ -174,7 +174,7 @@ export function renderJob(j: JobDetail, cli = 'statsig-hack'): string {
  * differed from that run's by the slow factor; and where its shape was profiled again.
  */
 function unmeasuredText(j: JobDetail, cli: string, pointer = true): string {
-  const ratio = j.work_ratio === null ? 'a different amount of' : j.work_ratio >= 1 ? `${j.work_ratio.toFixed(1)}x the` : `1/${(1 / j.work_ratio).toFixed(1)} of the`;
+  const ratio = j.work_ratio === null ? 'several times the' : `${j.work_ratio.toFixed(1)}x the`;
   const next =
     j.next_profiled === null
       ? 'the next run of this shape is profiled'

@@ -130,8 +130,8 @@ export interface GroupRow {
   /** Jobs whose scans and memory are estimates carried from a profiled run of their shape (config jobs.profile). */
   estimated: number;
   /**
-   * Jobs with no measured scans and memory although their shape was profiled: their work differed
-   * from the profiled run's by the slow factor (measuredJobs), so its figures are left out.
+   * Jobs with no measured scans and memory although their shape was profiled: they did the slow
+   * factor or more times the profiled run's work (measuredJobs), so its figures are left out.
    */
   unmeasured?: number;
   /** --by metric: jobs of the group that computed several metrics in one query, counted here with an equal share (not a measurement per metric). */
@@ -155,7 +155,7 @@ const KNOWN_EXPERIMENTS = `(SELECT name FROM entities WHERE kind = 'experiments'
 
 /** What `jobs` reads instead of the raw table: how carried figures are judged (config jobs.slowFactor). */
 export interface ReadOptions {
-  /** The `jobs slow` factor: an estimated job whose work differs from its source's by this much is not measured. Default 3. */
+  /** The `jobs slow` factor: an estimated job that did this many times its source's work is not measured. Default 3. */
   slowFactor?: number | undefined;
 }
 
@@ -165,12 +165,14 @@ const MIN_CHANGE_MS = 1;
 /**
  * The `jobs` table as `jobs` reports it. An unprofiled job carries the rows and bytes scanned and
  * peak memory of the latest profiled run of its shape (`scan_from`); when its own work (CPU time
- * when both jobs have it, else wall time) differs from that run's by the slow factor or more,
- * those figures describe another run: they read as NULL here (not measured: tables show `-`,
- * cost per TB leaves them out), `unmeasured` is true and `work_ratio` says by how much it differed
+ * when both jobs have it, else wall time) is the slow factor or more times that run's, those
+ * figures describe another run: they read as NULL here (not measured: tables show `-`,
+ * cost per TB leaves them out), `unmeasured` is true and `work_ratio` says by how much it grew
  * (`work_by`: 'cpu' or 'wall').
  * The shapes log (shapes.ts) profiles the next run of such a shape. Read time rather than
- * ingest, so stores logged before this rule and a changed factor read the same way.
+ * ingest, so stores logged before this rule and a changed factor read the same way. Only a run
+ * that did more work: a run much faster than its profiled one keeps the estimate, since the
+ * profiled run is most often a shape's first, on cold caches (the estimate is then an upper bound).
  */
 export function measuredJobs(opts: ReadOptions = {}): string {
   const f = Number.isFinite(opts.slowFactor) && (opts.slowFactor as number) > 1 ? (opts.slowFactor as number) : 3;
@@ -178,7 +180,7 @@ export function measuredJobs(opts: ReadOptions = {}): string {
   const base = `CASE WHEN j.cpu_ms IS NOT NULL AND s.cpu_ms IS NOT NULL THEN s.cpu_ms ELSE s.duration_ms END`;
   return `(SELECT * REPLACE (CASE WHEN unmeasured THEN NULL ELSE rows_scanned END AS rows_scanned, CASE WHEN unmeasured THEN NULL ELSE bytes_scanned END AS bytes_scanned,
       CASE WHEN unmeasured THEN NULL ELSE peak_memory END AS peak_memory)
-    FROM (SELECT j.*, coalesce(NOT j.profiled AND s.id IS NOT NULL AND abs(${own} - ${base}) >= ${MIN_CHANGE_MS} AND (${own} > ${f} * ${base} OR ${own} * ${f} < ${base}), false) AS unmeasured,
+    FROM (SELECT j.*, coalesce(NOT j.profiled AND s.id IS NOT NULL AND abs(${own} - ${base}) >= ${MIN_CHANGE_MS} AND ${own} > ${f} * ${base}, false) AS unmeasured,
         CASE WHEN s.id IS NOT NULL AND ${base} > 0 THEN ${own} / ${base} END AS work_ratio,
         CASE WHEN s.id IS NULL THEN NULL WHEN j.cpu_ms IS NOT NULL AND s.cpu_ms IS NOT NULL THEN 'cpu' ELSE 'wall' END AS work_by
       FROM jobs j LEFT JOIN jobs s ON s.id = j.scan_from))`;
@@ -334,8 +336,8 @@ export interface JobDetail {
   profiled: boolean | null;
   scan_from: number | null;
   /**
-   * True when the job carried figures from `scan_from` but its work (CPU, else wall time) differed
-   * from that run's by the slow factor: its rows and bytes scanned and peak memory are then null.
+   * True when the job carried figures from `scan_from` but did the slow factor or more times that
+   * run's work (CPU, else wall time): its rows and bytes scanned and peak memory are then null.
    */
   unmeasured: boolean;
   /** The job's work over that of the profiled run it carried from (CPU time when both have it, else wall time). */
