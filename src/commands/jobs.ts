@@ -118,10 +118,10 @@ export function jobsCommand(app: App): Command {
   cmd
     .command('show')
     .description('one job: its context, SQL, and the plan and profile DuckDB recorded')
-    .argument('<id>', 'job id (from `jobs slow` or `jobs --by fingerprint --json`)')
+    .argument('<id>', 'job id (from `jobs list`, `jobs slow` or `jobs --by fingerprint --json`)')
     .action(async (id: string, _opts: unknown, c: Command) => {
       const ctx = await app.context(c);
-      if (!/^\d+$/.test(id)) throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs slow` lists job ids' });
+      if (!/^\d+$/.test(id)) throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list` lists the latest job ids' });
       const { jobById } = await import('../observe/jobs/log.js');
       const { costModelOf } = await import('../observe/jobs/cost.js');
       const { renderJob } = await import('../ui/jobs.js');

@@ -358,7 +358,7 @@ export async function jobById(store: Store, id: number, cost: CostModel, read: R
   if (!row) {
     const [last] = await store.all<{ n: number | null }>('SELECT max(id) AS n FROM jobs');
     throw new UserError(`no job with id ${id}`, {
-      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs\` shows the latest id of each group (column "last job"), \`jobs slow\` the slow ones` : 'no job is logged yet: run a command such as analyze first',
+      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs list\` lists the latest jobs, \`jobs slow\` the slow ones` : 'no job is logged yet: run a command such as analyze first',
       code: 'UNKNOWN_JOB',
     });
   }
