@@ -173,14 +173,10 @@ export function renderJob(j: JobDetail, cli = 'statsig-hack'): string {
  * Why a job that carried figures from a profiled run shows none (log.ts measuredJobs): its work
  * differed from that run's by the slow factor; and where its shape was profiled again.
  */
-function unmeasuredText(j: JobDetail, cli: string, pointer = true): string {
+function unmeasuredText(j: JobDetail, cli: string): string {
   const ratio = j.work_ratio === null ? 'several times the' : `${j.work_ratio.toFixed(1)}x the`;
   const next =
-    j.next_profiled === null
-      ? 'the next run of this shape is profiled'
-      : pointer
-        ? `job ${j.next_profiled} is the next profiled run of this shape: \`${cli} jobs show ${j.next_profiled}\``
-        : `job ${j.next_profiled} is the next profiled run of this shape`;
+    j.next_profiled === null ? 'the next run of this shape is profiled' : `job ${j.next_profiled} is the next profiled run of this shape: \`${cli} jobs show ${j.next_profiled}\``;
   return `not measured: this run took ${ratio} work (${j.work_by === 'cpu' ? 'CPU time' : 'wall time'}) of its profiled run, job ${j.scan_from ?? '?'}, so that run's rows and bytes scanned and peak memory are not its own; ${next}`;
 }
 
@@ -188,7 +184,7 @@ function unmeasuredText(j: JobDetail, cli: string, pointer = true): string {
 function profiledText(j: JobDetail): string {
   if (j.profiled === null) return '';
   if (j.profiled) return 'yes';
-  if (j.unmeasured) return `no: ${unmeasuredText(j, 'statsig-hack', false)}`;
+  if (j.unmeasured) return `no, and not measured: ${j.work_ratio === null ? 'several' : j.work_ratio.toFixed(1)}x the work of job ${j.scan_from ?? '?'}, its profiled run (below)`;
   if (j.scan_from !== null) return `no: rows and bytes scanned and peak memory are estimates from job ${j.scan_from}, the latest profiled run of this query shape`;
   if (j.rows_scanned !== null) return 'no: rows and bytes scanned and peak memory are estimates from an earlier profiled run of this query shape';
   return 'no';
