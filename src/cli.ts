@@ -161,6 +161,7 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
   let redactor: Redactor | undefined;
   let jobs: JobScope | undefined; // the job log of this run (every store query, see src/observe/jobs), once a command runs
   let storeBefore: { db: string; stamp: StoreStamp | null } | undefined; // the store as the command found it
+  let described: { path: string; opts: Record<string, unknown> } | undefined; // the command the job log describes
   const output = async (globals: GlobalOptions): Promise<Output> => {
     const [{ makeOutput }, { Redactor }, { useColor }] = await Promise.all([import('./core/context.js'), import('./core/redact.js'), import('./core/tty.js')]);
     // chalk loads only when a stream may be coloured (a pipe, CI, NO_COLOR and --no-color never pay for it).
@@ -175,11 +176,15 @@ export async function run(argvIn: string[], ioOverride?: Partial<CliIO>): Promis
         const { buildContext } = await import('./core/context.js');
         ctx = await buildContext(io, command, out, redactor as Redactor, options);
         const { commandPath } = await import('./observe/jobs/scope.js');
-        jobs?.describe(commandPath(command), command.opts(), ctx.settings.db.value, ctx.config.jobs ?? {});
+        described = { path: commandPath(command), opts: command.opts() };
+        jobs?.describe(described.path, described.opts, ctx.settings.db.value, ctx.config.jobs ?? {});
         const { storeStamp } = await import('./store/status-cache.js');
         storeBefore = { db: ctx.settings.db.value, stamp: storeStamp(ctx.settings.db.value) };
       }
       return ctx;
+    },
+    logJobsTo(db) {
+      if (ctx && described) jobs?.describe(described.path, described.opts, db, ctx.config.jobs ?? {});
     },
   };
   const fail = async (error: unknown): Promise<number> => (out ?? (await output(early))).failure(error);

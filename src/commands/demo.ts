@@ -37,6 +37,8 @@ Examples:
       const seed = parseNumber('--seed', opts.seed, { min: 0, max: 2_147_483_647, integer: true, example: 42 });
       const explicitDb = cmd.optsWithGlobals<GlobalOptions>().db !== undefined || ctx.settings.db.source !== 'default';
       const db = explicitDb ? ctx.settings.db.value : path.join(ctx.cwd, '.statsig-hack', 'demo.duckdb');
+      // The demo's own queries are logged with the store it writes (`jobs --db <it>` shows them).
+      if (!explicitDb) app.logJobsTo?.(db);
       const { runDemo } = await import('../demo/run.js');
       const { renderDemo } = await import('../ui/demo.js');
       const { displayPath, int, targetOf } = await import('../ui/format.js');

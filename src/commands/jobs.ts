@@ -1,24 +1,47 @@
 import { Command, Option } from '../core/commander.js';
 import type { App } from '../cli.js';
 import type { CommandContext } from '../core/context.js';
-import { UserError } from '../core/errors.js';
+import { isUserError, UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
+import type { JobsSource, ReadOptions } from '../observe/jobs/log.js';
 
 interface WindowOpts {
   since: string;
 }
 
-/** Opens the store read-write, moves the spool of finished runs into it, and runs `fn`. */
-async function withJobs<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<T> {
+/**
+ * Opens the store read-write, moves the spool of finished runs into it, and runs `fn`. When
+ * another process holds the store (a `serve`), `fn` reads a copy instead (log.ts jobsCopy: the
+ * store's jobs if DuckDB lets them be read, and the spool as it is), with a one-line warning;
+ * `source` says which (for --json).
+ */
+async function withJobs<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<{ value: T; source: JobsSource | undefined }> {
   const { Store } = await import('../store/store.js');
-  const { ingestSpool } = await import('../observe/jobs/log.js');
-  const store = await Store.open(ctx.settings.db.value);
+  const { ingestSpool, jobsCopy, sourceNote } = await import('../observe/jobs/log.js');
+  const db = ctx.settings.db.value;
+  let store: Store;
+  let source: JobsSource | undefined;
   try {
-    await ingestSpool(store, ctx.settings.db.value);
-    return await fn(store);
+    store = await Store.open(db);
+    await ingestSpool(store, db);
+  } catch (error) {
+    if (!isUserError(error) || error.code !== 'STORE_LOCKED') throw error;
+    const pid = /\(pid (\d+)\)/.exec(error.message)?.[1];
+    const copy = await jobsCopy(db, pid === undefined ? null : Number(pid));
+    store = copy.store;
+    source = copy.source;
+    ctx.out.warn(sourceNote(copy.source, db) ?? '');
+  }
+  try {
+    return { value: await fn(store), source };
   } finally {
     store.close();
   }
+}
+
+/** How `jobs` judges carried figures: the config's jobs.slowFactor. */
+function readOptions(ctx: CommandContext): ReadOptions {
+  return { slowFactor: ctx.config.jobs?.slowFactor };
 }
 
 export function jobsCommand(app: App): Command {
@@ -29,7 +52,7 @@ export function jobsCommand(app: App): Command {
     .option('--wide', 'show every column, however wide the terminal')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ statsig-hack jobs --by metric --since 7d\n  $ statsig-hack jobs slow --factor 3\n  $ statsig-hack jobs show 42\n  $ statsig-hack jobs --by experiment --json',
+      '\nExamples:\n  $ statsig-hack jobs --by metric --since 7d\n  $ statsig-hack jobs list --limit 10\n  $ statsig-hack jobs slow --factor 3\n  $ statsig-hack jobs show 42\n  $ statsig-hack jobs --by experiment --json',
     )
     // `jobs bogus`: an unknown subcommand is named as such (not "too many arguments"), with the real ones.
     .allowExcessArguments(true)
@@ -55,8 +78,11 @@ export function jobsCommand(app: App): Command {
       const now = new Date();
       const since = parseSince(opts.since, now);
       const cost = costModelOf(ctx.config);
-      const { summary, days, shapes } = await withJobs(ctx, async (store) => {
-        const summary = await jobsSummary(store, opts.by, since, cost.model);
+      const {
+        value: { summary, days, shapes },
+        source,
+      } = await withJobs(ctx, async (store) => {
+        const summary = await jobsSummary(store, opts.by, since, cost.model, readOptions(ctx));
         const shapes = opts.by === 'fingerprint' ? await shapeSql(store, summary.groups.map((g) => g.last_id)) : undefined;
         return { summary, days: await jobsPerDay(store, since, now), shapes };
       });
@@ -65,11 +91,14 @@ export function jobsCommand(app: App): Command {
       const note = describeCostModel(cost.model, cost.source, cost.set);
       // The estimated line counts each job once (--by metric lists a shared job under each of its metrics).
       const estimated = estimatedNote([{ ...summary.totals } as (typeof groups)[number]]);
-      const notes = [...(estimated ? [estimated] : []), ...groupNotes(opts.by, summary)].map((n) => wrap(n, width));
+      const { measuredNotes } = await import('../ui/jobs-list.js');
+      const notes = [...(estimated ? [estimated] : []), ...measuredNotes(opts.by, summary, ctx.out.cli.command), ...groupNotes(opts.by, summary)].map((n) => wrap(n, width));
       const totals = { ...summary.totals, ...groupTotals(summary.groups) };
       const chart = renderDayChart(days);
-      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days }, () =>
-        [renderGroups(opts.by, summary.groups, width, { totalJobs: summary.totals.jobs, shapes }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
+      // A metric whose time is an equal share of a query it shared with others is marked *.
+      const shown = opts.by === 'metric' ? summary.groups.map((g) => ((g.split ?? 0) > 0 ? { ...g, key: `${g.key} *` } : g)) : summary.groups;
+      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days, ...(source ? { source } : {}) }, () =>
+        [renderGroups(opts.by, shown, width, { totalJobs: summary.totals.jobs, shapes }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
       );
     });
   // The CLI copies the program's settings into each command (exit override, output), the excess-argument check with them: keep ours.
@@ -96,25 +125,56 @@ export function jobsCommand(app: App): Command {
       const window = parseNumber('--window', opts.window, { min: 1, integer: true, example: 20 });
       // `jobs slow --since 1d`: the parent `jobs` knows --since too and takes it wherever it stands.
       const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
-      const rows = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
-      ctx.out.result({ factor, window, min_ms: minMs, since: since.toISOString(), jobs: rows }, () => renderSlow(rows, factor, width));
+      const { value: rows, source } = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
+      ctx.out.result({ factor, window, min_ms: minMs, since: since.toISOString(), jobs: rows, ...(source ? { source } : {}) }, () => renderSlow(rows, factor, width));
     });
 
   cmd
     .command('show')
     .description('one job: its context, SQL, and the plan and profile DuckDB recorded')
-    .argument('<id>', 'job id (from `jobs slow` or `jobs --by fingerprint --json`)')
+    .argument('<id>', 'job id (from `jobs list`, `jobs slow` or `jobs --by fingerprint --json`)')
     .option('--wide', 'print the SQL and the plan\'s details whole, however wide the terminal')
     .action(async (id: string, opts: { wide?: boolean }, c: Command) => {
       const ctx = await app.context(c);
       const { targetOf } = await import('../ui/format.js');
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
-      if (!/^\d+$/.test(id)) throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs slow` lists job ids' });
+      if (!/^\d+$/.test(id)) throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list` lists the latest job ids' });
       const { jobById } = await import('../observe/jobs/log.js');
       const { costModelOf } = await import('../observe/jobs/cost.js');
       const { renderJob } = await import('../ui/jobs.js');
-      const job = await withJobs(ctx, (store) => jobById(store, Number(id), costModelOf(ctx.config).model));
-      ctx.out.result(job, () => renderJob(job, ctx.out.cli.command, width));
+      const { value: job, source } = await withJobs(ctx, (store) => jobById(store, Number(id), costModelOf(ctx.config).model, readOptions(ctx)));
+      ctx.out.result(source ? { ...job, source } : job, () => renderJob(job, ctx.out.cli.command, width));
+    });
+
+  cmd
+    .command('list')
+    .description('the latest jobs, newest first: id, start, command, experiment and metric, time, rows, outcome, and the start of the SQL')
+    .option('--limit <n>', 'how many jobs', '20')
+    .option('--since <window>', 'only jobs since: 7d, 24h, 30m, 2w or a date (default: 7d)')
+    .option('--command <name>', 'only jobs of this command (analyze, query, serve, ...)')
+    .option('--experiment <name>', 'only jobs about this experiment')
+    .option('--run <id>', 'only the jobs of one CLI run (its run_id from --json, or its first digits)')
+    .option('--overhead', 'also list transaction control and schema statements (BEGIN, COMMIT, CREATE TABLE)')
+    .option('--wide', 'show every column, however wide the terminal')
+    .addHelpText('after', '\nExamples:\n  $ statsig-hack jobs list\n  $ statsig-hack jobs list --command analyze --limit 5\n  $ statsig-hack jobs list --run 3f2a9c --json')
+    .action(async (opts: Partial<WindowOpts> & { limit: string; command?: string; experiment?: string; run?: string; overhead?: boolean; wide?: boolean }, c: Command) => {
+      const ctx = await app.context(c);
+      const { targetOf } = await import('../ui/format.js');
+      const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
+      const { parseNumber } = await import('../core/options.js');
+      const limit = parseNumber('--limit', opts.limit, { min: 1, max: 10_000, integer: true, example: 20 });
+      const { recentJobs, parseSince } = await import('../observe/jobs/log.js');
+      const { renderList } = await import('../ui/jobs-list.js');
+      const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
+      if (opts.run !== undefined && !/^[0-9a-f]{1,12}$/i.test(opts.run)) {
+        throw new UserError(`--run must be a run id (up to 12 hex digits), got "${opts.run}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list --json` shows each job\'s run_id' });
+      }
+      const { value, source } = await withJobs(ctx, (store) =>
+        recentJobs(store, { since, limit, command: opts.command, experiment: opts.experiment, run: opts.run?.toLowerCase(), overhead: opts.overhead }, readOptions(ctx)),
+      );
+      ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs: value.jobs, ...(source ? { source } : {}) }, () =>
+        renderList(value.jobs, value.matched, width, ctx.out.cli.command),
+      );
     });
   return cmd;
 }

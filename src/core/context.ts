@@ -15,6 +15,8 @@ import type { Progress } from './progress.js';
 /** What a command factory receives: builds the command context (config loaded once per run). */
 export interface App {
   context(command: Command, options?: ContextOptions): Promise<CommandContext>;
+  /** The job log of this run goes with `db` rather than the --db store (`demo` writes its own store). */
+  logJobsTo?(db: string): void;
 }
 
 export interface CliIO {

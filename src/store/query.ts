@@ -105,11 +105,18 @@ export const MATERIALIZE_MAX_ROWS = 10_000;
 
 /**
  * Reads `sql`: at most `limit` rows (pushed into SQL when possible), or every row as a stream.
- * The job log (`jobs`) records the query up to its first rows, and its error when it fails; the
- * read-only sandbox has no DuckDB profile, so the record holds timing only.
+ * The job log (`jobs`) records the query up to its first rows, and its error when it fails, with
+ * the rows it returned when they were read at once (a bounded read; a stream's count is not known
+ * when the record is made). The sandbox (file access disabled) cannot write DuckDB's profile
+ * file, so the record holds no profile: `jobs show` says so and points to EXPLAIN ANALYZE.
  */
 export async function streamQuery(store: Store, sql: string, options: QueryStreamOptions = {}): Promise<QueryStream> {
-  return observed(store.conn, sql, false, () => openQuery(store, sql, options));
+  return observed(store.conn, sql, false, () => openQuery(store, sql, options), rowsRead);
+}
+
+/** Rows of a result read at once; NaN for a stream (written to the log as null: not known). */
+function rowsRead(stream: QueryStream): number {
+  return Array.isArray(stream.batches) ? (stream.batches as unknown[][][]).reduce((n, b) => n + b.length, 0) : Number.NaN;
 }
 
 async function openQuery(store: Store, sql: string, options: QueryStreamOptions): Promise<QueryStream> {

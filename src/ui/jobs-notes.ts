@@ -6,7 +6,7 @@ export function groupNotes(by: string, s: Pick<GroupsSummary, 'groups' | 'overhe
   const notes: string[] = [];
   if (by === 'metric' && s.shared_jobs > 0) {
     notes.push(
-      `${s.shared_jobs} job${s.shared_jobs === 1 ? '' : 's'} computed several metrics in one query (a store-mode analyze computes all of an experiment's metrics at once): each counts as a job of every metric it computed, its time, CPU, rows and bytes scanned split equally among them.`,
+      `* equal shares, not measurements: ${s.shared_jobs} job${s.shared_jobs === 1 ? '' : 's'} computed several metrics in one query (a store-mode analyze computes all of an experiment's metrics at once), and one query's cost cannot be measured per metric, so each counts as a job of every metric it computed, its time, CPU, rows and bytes scanned split equally among them. To measure one metric alone, analyze it by itself (analyze --experiment <name> --metric <metric>), then jobs --by metric --since 10m.`,
     );
   }
   if (by === 'experiment' && s.groups.some((g) => g.key.startsWith('(unknown: '))) {

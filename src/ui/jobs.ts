@@ -340,10 +340,10 @@ export function renderJob(j: JobDetail, cli = 'statsig-hack', width?: number): s
     ['time', formatMs(j.duration_ms)],
     ['cpu time', j.cpu_ms === null ? '' : formatMs(j.cpu_ms)],
     ['tables scanned', tables.map(printable).join(', ')],
-    ['rows scanned', j.rows_scanned === null ? '' : int(j.rows_scanned)],
-    ['bytes scanned', formatBytes(j.bytes_scanned)],
+    ['rows scanned', j.rows_scanned === null ? (j.unmeasured ? 'not measured' : '') : int(j.rows_scanned)],
+    ['bytes scanned', j.unmeasured ? 'not measured' : formatBytes(j.bytes_scanned)],
     ['bytes read from disk', formatBytes(j.bytes_read)],
-    ['peak memory', formatBytes(j.peak_memory)],
+    ['peak memory', j.unmeasured ? 'not measured' : formatBytes(j.peak_memory)],
     ['rows returned', j.rows_returned === null ? '' : int(j.rows_returned)],
     ['outcome', j.outcome + (j.error ? `: ${printable(j.error)}` : '')],
     ['cost', formatUsd(j.cost_usd)],
@@ -360,16 +360,31 @@ export function renderJob(j: JobDetail, cli = 'statsig-hack', width?: number): s
     wrap(unrecorded ? 'Plan and profile (operator timings not recorded: set jobs.detail to "plan" in the config to record them, with the tables scanned):' : 'Plan and profile:', width),
   );
   if (j.plan) lines.push(...renderPlan(j.plan, width));
+  else if (j.unmeasured) lines.push(wrap(`(${unmeasuredText(j, cli)})`, width));
   else if (j.scan_from !== null) lines.push(wrap(`(not profiled: \`${cli} jobs show ${j.scan_from}\` prints the plan of the profiled run of this query shape)`, width));
   else if (j.outcome === 'error') lines.push('(no profile: the query failed)');
-  else lines.push(wrap('(no profile: jobs.profile chose not to profile this run, or it ran where DuckDB could not write one)', width));
+  else if (j.command === 'query' && !/^\s*explain\b/i.test(j.sql)) {
+    lines.push(wrap(`(no profile: \`query\` runs your SQL with file access disabled, where DuckDB cannot write its profile; for the plan and profile run \`${cli} query "EXPLAIN ANALYZE <the SQL above>"\`)`, width));
+  } else lines.push(wrap('(no profile: jobs.profile chose not to profile this run, or it ran where DuckDB could not write one)', width));
   return lines.join('\n');
+}
+
+/**
+ * Why a job that carried figures from a profiled run shows none (log.ts measuredJobs): its work
+ * differed from that run's by the slow factor; and where its shape was profiled again.
+ */
+function unmeasuredText(j: JobDetail, cli: string): string {
+  const ratio = j.work_ratio === null ? 'several times the' : `${j.work_ratio.toFixed(1)}x the`;
+  const next =
+    j.next_profiled === null ? 'the next run of this shape is profiled' : `job ${j.next_profiled} is the next profiled run of this shape: \`${cli} jobs show ${j.next_profiled}\``;
+  return `not measured: this run took ${ratio} work (${j.work_by === 'cpu' ? 'CPU time' : 'wall time'}) of its profiled run, job ${j.scan_from ?? '?'}, so that run's rows and bytes scanned and peak memory are not its own; ${next}`;
 }
 
 /** Whether the job was profiled, and where its estimated figures come from when not. */
 function profiledText(j: JobDetail): string {
   if (j.profiled === null) return '';
   if (j.profiled) return 'yes';
+  if (j.unmeasured) return `no, and not measured: ${j.work_ratio === null ? 'several' : j.work_ratio.toFixed(1)}x the work of job ${j.scan_from ?? '?'}, its profiled run (below)`;
   if (j.scan_from !== null) return `no: rows and bytes scanned and peak memory are estimates from job ${j.scan_from}, the latest profiled run of this query shape`;
   if (j.rows_scanned !== null) return 'no: rows and bytes scanned and peak memory are estimates from an earlier profiled run of this query shape';
   return 'no';

@@ -130,7 +130,7 @@ describe('version, help and completion', () => {
     expect(await complete(['statsig-hack', 'status', '--j'])).toEqual(['--json']);
     expect(await complete(['statsig-hack', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
     // nested commands: their names after the command, then their own options (not the parent's)
-    expect(await complete(['statsig-hack', 'jobs', ''])).toEqual(['slow', 'show']);
+    expect(await complete(['statsig-hack', 'jobs', ''])).toEqual(['slow', 'show', 'list']);
     expect(await complete(['statsig-hack', 'serve', ''])).toEqual(['keys', 'log']);
     expect(await complete(['statsig-hack', 'notify', 'st'])).toEqual(['status']);
     expect(await complete(['statsig-hack', 'rollout', 'pro'])).toEqual(['promote']);

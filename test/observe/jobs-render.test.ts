@@ -63,7 +63,7 @@ describe('jobs show: wrapping', () => {
   const job: JobDetail = {
     id: 54, run_id: 'r', command: 'analyze', experiment: 'garden_gnome_search_ranking', metric: 'searches_per_session,product_view:event_count,add_to_cart:event_count,session_start:event_dau',
     fingerprint: 'e7b6cc102931', sql, started_at: new Date('2026-12-02T10:00:00Z'), duration_ms: 329, cpu_ms: 27, rows_scanned: 2303, bytes_scanned: 80_000,
-    bytes_read: null, peak_memory: 64_500_000, rows_returned: 1, outcome: 'ok', error: null, plan: null, profiled: false, scan_from: 1, cost_usd: 0.00001,
+    bytes_read: null, peak_memory: 64_500_000, rows_returned: 1, outcome: 'ok', error: null, plan: null, profiled: false, scan_from: 1, cost_usd: 0.00001, unmeasured: false, work_ratio: null, work_by: null, next_profiled: null,
   };
 
   it('wraps the notes at words under their value, and the SQL at spaces outside literals', () => {

@@ -26,16 +26,20 @@ const SPOOL_COLUMNS = `{run_id: 'VARCHAR', command: 'VARCHAR', experiment: 'VARC
  * An estimated job's source (run and start of the profiled job it carries) becomes that job's
  * id, whether it came in this spool or an earlier one. Jobs an earlier build logged get this
  * build's fingerprints first (refingerprint.ts). Returns the number of jobs added.
+ * With `keep`, the spool is read where it is and left in place (a read-only copy of the log).
  */
-export async function ingestSpool(store: Store, db: string): Promise<number> {
+export async function ingestSpool(store: Store, db: string, opts: { keep?: boolean } = {}): Promise<number> {
   await refingerprint(store);
   const spool = spoolPath(db);
   if (!fs.existsSync(spool)) return 0;
-  const taking = `${spool}.${process.pid}.ingest`;
-  try {
-    fs.renameSync(spool, taking);
-  } catch {
-    return 0; // taken meanwhile
+  // keep: read the spool where it is and leave it (a copy of the log while the store is in use; a torn last line is skipped).
+  const taking = opts.keep ? spool : `${spool}.${process.pid}.ingest`;
+  if (!opts.keep) {
+    try {
+      fs.renameSync(spool, taking);
+    } catch {
+      return 0; // taken meanwhile
+    }
   }
   try {
     const before = await store.count('jobs');
@@ -55,13 +59,61 @@ export async function ingestSpool(store: Store, db: string): Promise<number> {
       FROM jobs_spool s`);
     return (await store.count('jobs')) - before;
   } finally {
-    fs.rmSync(taking, { force: true });
+    if (!opts.keep) fs.rmSync(taking, { force: true });
     try {
       await store.run('DROP TABLE IF EXISTS jobs_spool');
     } catch {
       // the connection is closing anyway
     }
   }
+}
+
+/** How `jobs` got at the log: the store itself, or a copy while another process holds the store. */
+export interface JobsSource {
+  /** 'store': opened and the spool moved in; 'copy': the store's jobs read-only plus the spool as it is; 'spool': the spool alone. */
+  mode: 'store' | 'copy' | 'spool';
+  /** Jobs read from the spool without moving them into the store (not 'store'). */
+  spool_jobs: number;
+  /** The process holding the store, when DuckDB named it. */
+  pid: number | null;
+}
+
+/**
+ * A copy of the job log in an in-memory store, for when `db` is in use by another process (a
+ * `serve`): the store's jobs, experiments and exposed experiment names when DuckDB lets it be
+ * attached read-only (it does while the other process only reads it), and the spool as it is,
+ * left in place for the next `jobs` that can open the store.
+ */
+export async function jobsCopy(db: string, pid: number | null): Promise<{ store: Store; source: JobsSource }> {
+  const { Store: StoreClass } = await import('../../store/store.js');
+  const store = await StoreClass.memory();
+  let mode: JobsSource['mode'] = 'spool';
+  try {
+    await store.run(`ATTACH ${quoteLiteral(db)} AS held (READ_ONLY)`);
+    try {
+      await store.run('INSERT INTO jobs BY NAME SELECT * FROM held.jobs');
+      await store.run(`INSERT INTO entities BY NAME SELECT * FROM held.entities WHERE kind = 'experiments'`);
+      await store.run('INSERT INTO exposures BY NAME SELECT * FROM held.exposures QUALIFY row_number() OVER (PARTITION BY experiment) = 1');
+      mode = 'copy';
+    } finally {
+      await store.run('DETACH held');
+    }
+  } catch {
+    // locked by a writer (or of another schema): the spool alone
+    await store.run('DELETE FROM jobs');
+  }
+  const spool_jobs = await ingestSpool(store, db, { keep: true });
+  return { store, source: { mode, spool_jobs, pid } };
+}
+
+/** The line `jobs` prints when it reads a copy of the log (null when it read the store). */
+export function sourceNote(source: JobsSource, db: string): string | null {
+  if (source.mode === 'store') return null;
+  const by = source.pid === null ? 'another process' : `another process (pid ${source.pid})`;
+  const spool = `${source.spool_jobs} job${source.spool_jobs === 1 ? '' : 's'} read from its spool, not moved into the store yet`;
+  return source.mode === 'copy'
+    ? `the store ${db} is in use by ${by}: showing its jobs read-only and ${spool}`
+    : `the store ${db} is in use by ${by} (a serve, or a long query): showing only the ${spool} (their ids are provisional); the store's earlier jobs need the store (stop the other process, or run jobs when it is done)`;
 }
 
 export interface GroupRow {
@@ -80,6 +132,13 @@ export interface GroupRow {
   last_id: number;
   /** Jobs whose scans and memory are estimates carried from a profiled run of their shape (config jobs.profile). */
   estimated: number;
+  /**
+   * Jobs with no measured scans and memory although their shape was profiled: they did the slow
+   * factor or more times the profiled run's work (measuredJobs), so its figures are left out.
+   */
+  unmeasured?: number;
+  /** --by metric: jobs of the group that computed several metrics in one query, counted here with an equal share (not a measurement per metric). */
+  split?: number;
   cost_usd: number;
   /** Share of all the time in the window, 0..1. */
   share: number;
@@ -97,6 +156,39 @@ export const OVERHEAD_SQL = `(regexp_matches(sql, '^\\s*(BEGIN|COMMIT|ROLLBACK|A
 /** Experiments the store knows (defined, or with exposures): a job's experiment outside them is listed as "(unknown: name)". */
 const KNOWN_EXPERIMENTS = `(SELECT name FROM entities WHERE kind = 'experiments' UNION SELECT DISTINCT experiment FROM exposures)`;
 
+/** What `jobs` reads instead of the raw table: how carried figures are judged (config jobs.slowFactor). */
+export interface ReadOptions {
+  /** The `jobs slow` factor: an estimated job that did this many times its source's work is not measured. Default 3. */
+  slowFactor?: number | undefined;
+}
+
+/** Below this (ms) a difference of work is jitter, not a change (shapes.ts's minChangeMs). */
+const MIN_CHANGE_MS = 1;
+
+/**
+ * The `jobs` table as `jobs` reports it. An unprofiled job carries the rows and bytes scanned and
+ * peak memory of the latest profiled run of its shape (`scan_from`); when its own work (CPU time
+ * when both jobs have it, else wall time) is the slow factor or more times that run's, those
+ * figures describe another run: they read as NULL here (not measured: tables show `-`,
+ * cost per TB leaves them out), `unmeasured` is true and `work_ratio` says by how much it grew
+ * (`work_by`: 'cpu' or 'wall').
+ * The shapes log (shapes.ts) profiles the next run of such a shape. Read time rather than
+ * ingest, so stores logged before this rule and a changed factor read the same way. Only a run
+ * that did more work: a run much faster than its profiled one keeps the estimate, since the
+ * profiled run is most often a shape's first, on cold caches (the estimate is then an upper bound).
+ */
+export function measuredJobs(opts: ReadOptions = {}): string {
+  const f = Number.isFinite(opts.slowFactor) && (opts.slowFactor as number) > 1 ? (opts.slowFactor as number) : 3;
+  const own = `CASE WHEN j.cpu_ms IS NOT NULL AND s.cpu_ms IS NOT NULL THEN j.cpu_ms ELSE j.duration_ms END`;
+  const base = `CASE WHEN j.cpu_ms IS NOT NULL AND s.cpu_ms IS NOT NULL THEN s.cpu_ms ELSE s.duration_ms END`;
+  return `(SELECT * REPLACE (CASE WHEN unmeasured THEN NULL ELSE rows_scanned END AS rows_scanned, CASE WHEN unmeasured THEN NULL ELSE bytes_scanned END AS bytes_scanned,
+      CASE WHEN unmeasured THEN NULL ELSE peak_memory END AS peak_memory)
+    FROM (SELECT j.*, coalesce(NOT j.profiled AND s.id IS NOT NULL AND abs(${own} - ${base}) >= ${MIN_CHANGE_MS} AND ${own} > ${f} * ${base}, false) AS unmeasured,
+        CASE WHEN s.id IS NOT NULL AND ${base} > 0 THEN ${own} / ${base} END AS work_ratio,
+        CASE WHEN s.id IS NULL THEN NULL WHEN j.cpu_ms IS NOT NULL AND s.cpu_ms IS NOT NULL THEN 'cpu' ELSE 'wall' END AS work_by
+      FROM jobs j LEFT JOIN jobs s ON s.id = j.scan_from))`;
+}
+
 function keyExpr(by: GroupKey): string {
   if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
   // One job per metric it computed (see jobsBy); a job's metric list is comma-joined.
@@ -112,8 +204,8 @@ export interface GroupsSummary {
   overhead: { jobs: number; total_ms: number };
   /** --by metric: jobs that computed several metrics at once, their time split equally among them. */
   shared_jobs: number;
-  /** The jobs in the groups, each once (--by metric counts a shared job in each of its metrics), and how many of them carry estimates. */
-  totals: { jobs: number; estimated: number };
+  /** The jobs in the groups, each once (--by metric counts a shared job in each of its metrics), how many of them carry estimates, and how many are not measured. */
+  totals: { jobs: number; estimated: number; unmeasured: number };
 }
 
 /**
@@ -123,31 +215,32 @@ export interface GroupsSummary {
  * metrics) counts as a job of each, with 1/n of its time, CPU, rows and bytes scanned (so the
  * shares still sum to 100%); peak memory is the job's own.
  */
-export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupsSummary> {
+export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost: CostModel, read: ReadOptions = {}): Promise<GroupsSummary> {
   const at = [since.toISOString().replace('T', ' ').replace('Z', '')];
+  const jobs = measuredJobs(read);
   const source =
     by === 'metric'
       ? `(SELECT *, unnest(CASE WHEN metric IS NULL THEN [NULL] ELSE string_split(metric, ',') END) AS k,
-           CASE WHEN metric IS NULL THEN 1.0 ELSE 1.0 / len(string_split(metric, ',')) END AS w FROM jobs)`
-      : `(SELECT *, 1.0 AS w FROM jobs)`;
-  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'> & { shared: number }>(
+           CASE WHEN metric IS NULL THEN 1.0 ELSE 1.0 / len(string_split(metric, ',')) END AS w FROM ${jobs})`
+      : `(SELECT *, 1.0 AS w FROM ${jobs})`;
+  const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
     `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms * w) AS total_ms, sum(duration_ms * w) / count(*) AS mean_ms, max(duration_ms) AS max_ms,
        sum(coalesce(cpu_ms, duration_ms) * w) AS cpu_ms, sum(rows_scanned * w) AS rows_scanned, sum(bytes_scanned * w) AS bytes_scanned,
        nullif(max(coalesce(peak_memory, 0)), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors, max(id) AS last_id,
-       count(*) FILTER (WHERE NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
-       count(*) FILTER (WHERE w < 1) AS shared
+       count(*) FILTER (WHERE NOT profiled AND NOT unmeasured AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE unmeasured) AS unmeasured, count(*) FILTER (WHERE w < 1) AS split
      FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY total_ms DESC, key`,
     at,
   );
-  const [t] = await store.all<{ over_jobs: number; over_ms: number | null; jobs: number; estimated: number; shared: number }>(
+  const [t] = await store.all<{ over_jobs: number; over_ms: number | null; jobs: number; estimated: number; unmeasured: number; shared: number }>(
     `SELECT count(*) FILTER (WHERE o) AS over_jobs, sum(duration_ms) FILTER (WHERE o) AS over_ms, count(*) FILTER (WHERE NOT o) AS jobs,
-       count(*) FILTER (WHERE NOT o AND NOT profiled AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
-       count(*) FILTER (WHERE NOT o AND metric LIKE '%,%') AS shared
-     FROM (SELECT *, ${OVERHEAD_SQL} AS o FROM jobs WHERE started_at >= CAST($1 AS TIMESTAMP))`,
+       count(*) FILTER (WHERE NOT o AND NOT profiled AND NOT unmeasured AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
+       count(*) FILTER (WHERE NOT o AND unmeasured) AS unmeasured, count(*) FILTER (WHERE NOT o AND metric LIKE '%,%') AS shared
+     FROM (SELECT *, ${OVERHEAD_SQL} AS o FROM ${jobs} WHERE started_at >= CAST($1 AS TIMESTAMP))`,
     at,
   );
   const all = rows.reduce((s, r) => s + r.total_ms, 0);
-  const groups = rows.map(({ shared: _shared, ...r }) => {
+  const groups = rows.map((r) => {
     // Split sums are fractions: whole rows and bytes read better, and the sums stay within a row of the truth.
     const g = { ...r, rows_scanned: r.rows_scanned === null ? null : Math.round(r.rows_scanned), bytes_scanned: r.bytes_scanned === null ? null : Math.round(r.bytes_scanned) };
     return { ...g, cost_usd: costOf({ bytes_scanned: g.bytes_scanned ?? 0, duration_ms: g.total_ms, cpu_ms: g.cpu_ms }, cost), share: all > 0 ? g.total_ms / all : 0 };
@@ -156,13 +249,13 @@ export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost:
     groups,
     overhead: { jobs: Number(t?.over_jobs ?? 0), total_ms: Number(t?.over_ms ?? 0) },
     shared_jobs: by === 'metric' ? Number(t?.shared ?? 0) : 0,
-    totals: { jobs: Number(t?.jobs ?? 0), estimated: Number(t?.estimated ?? 0) },
+    totals: { jobs: Number(t?.jobs ?? 0), estimated: Number(t?.estimated ?? 0), unmeasured: Number(t?.unmeasured ?? 0) },
   };
 }
 
 /** The groups of jobsSummary alone. */
-export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel): Promise<GroupRow[]> {
-  return (await jobsSummary(store, by, since, cost)).groups;
+export async function jobsBy(store: Store, by: GroupKey, since: Date, cost: CostModel, read: ReadOptions = {}): Promise<GroupRow[]> {
+  return (await jobsSummary(store, by, since, cost, read)).groups;
 }
 
 export interface DayRow extends Record<string, unknown> {
@@ -245,20 +338,93 @@ export interface JobDetail {
   /** Whether DuckDB profiled the job; false with `scan_from`: its scans and memory are estimates from that job. */
   profiled: boolean | null;
   scan_from: number | null;
+  /**
+   * True when the job carried figures from `scan_from` but did the slow factor or more times that
+   * run's work (CPU, else wall time): its rows and bytes scanned and peak memory are then null.
+   */
+  unmeasured: boolean;
+  /** The job's work over that of the profiled run it carried from (CPU time when both have it, else wall time). */
+  work_ratio: number | null;
+  /** What work_ratio compares: CPU time when both jobs have it, else wall time. */
+  work_by: 'cpu' | 'wall' | null;
+  /** The first profiled job of the same fingerprint after this one (where a not-measured job's shape was profiled again). */
+  next_profiled: number | null;
   cost_usd: number;
 }
 
-export async function jobById(store: Store, id: number, cost: CostModel): Promise<JobDetail> {
-  const [row] = await store.all<Omit<JobDetail, 'plan' | 'cost_usd'> & { plan: string | null }>(`SELECT * FROM jobs WHERE id = $1`, [id]);
+export async function jobById(store: Store, id: number, cost: CostModel, read: ReadOptions = {}): Promise<JobDetail> {
+  const [row] = await store.all<Omit<JobDetail, 'plan' | 'cost_usd'> & { plan: string | null }>(
+    `SELECT m.*, (SELECT min(n.id) FROM jobs n WHERE n.fingerprint = m.fingerprint AND n.profiled AND n.id > m.id) AS next_profiled
+     FROM ${measuredJobs(read)} m WHERE m.id = $1`,
+    [id],
+  );
   if (!row) {
     const [last] = await store.all<{ n: number | null }>('SELECT max(id) AS n FROM jobs');
     throw new UserError(`no job with id ${id}`, {
-      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs\` shows the latest id of each group (column "last job"), \`jobs slow\` the slow ones` : 'no job is logged yet: run a command such as analyze first',
+      hint: last?.n ? `job ids run from 1 to ${last.n}; \`statsig-hack jobs list\` lists the latest jobs, \`jobs slow\` the slow ones` : 'no job is logged yet: run a command such as analyze first',
       code: 'UNKNOWN_JOB',
     });
   }
   const plan = row.plan === null ? null : (JSON.parse(String(row.plan)) as PlanNode);
   return { ...row, plan, cost_usd: costOf({ bytes_scanned: row.bytes_scanned ?? 0, duration_ms: row.duration_ms, cpu_ms: row.cpu_ms ?? row.duration_ms }, cost) };
+}
+
+export interface ListedJob extends Record<string, unknown> {
+  id: number;
+  run_id: string;
+  started_at: Date;
+  command: string;
+  experiment: string | null;
+  metric: string | null;
+  duration_ms: number;
+  cpu_ms: number | null;
+  rows_scanned: number | null;
+  rows_returned: number | null;
+  outcome: string;
+  error: string | null;
+  profiled: boolean | null;
+  unmeasured: boolean;
+  sql: string;
+}
+
+export interface ListOptions {
+  since: Date;
+  /** At most this many jobs, the latest first. */
+  limit: number;
+  /** Only this command (`profile` also matches its subcommands, `profile compare`). */
+  command?: string | undefined;
+  experiment?: string | undefined;
+  /** Only the jobs of one CLI run (its run_id, or a prefix of it). */
+  run?: string | undefined;
+  /** Keep transaction control and schema DDL (OVERHEAD_SQL), left out by default. */
+  overhead?: boolean | undefined;
+}
+
+/** The latest jobs (id descending) since `since`, as `jobs list` shows them; bookkeeping statements left out unless asked for. */
+export async function recentJobs(store: Store, opts: ListOptions, read: ReadOptions = {}): Promise<{ jobs: ListedJob[]; matched: number }> {
+  const where = [`started_at >= CAST($1 AS TIMESTAMP)`];
+  const params: (string | number)[] = [opts.since.toISOString().replace('T', ' ').replace('Z', '')];
+  if (!opts.overhead) where.push(`NOT ${OVERHEAD_SQL}`);
+  if (opts.command !== undefined) {
+    params.push(opts.command);
+    where.push(`(command = $${params.length} OR starts_with(command, $${params.length} || ' '))`);
+  }
+  if (opts.experiment !== undefined) {
+    params.push(opts.experiment);
+    where.push(`experiment = $${params.length}`);
+  }
+  if (opts.run !== undefined) {
+    params.push(opts.run);
+    where.push(`starts_with(run_id, $${params.length})`);
+  }
+  const from = `${measuredJobs(read)} WHERE ${where.join(' AND ')}`;
+  const jobs = await store.all<ListedJob>(
+    `SELECT id, run_id, started_at, command, experiment, metric, duration_ms, cpu_ms, rows_scanned, rows_returned, outcome, error, profiled, unmeasured, sql
+     FROM ${from} ORDER BY id DESC LIMIT ${Math.max(1, Math.trunc(opts.limit))}`,
+    params,
+  );
+  const [n] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM ${from}`, params);
+  return { jobs, matched: Number(n?.n ?? jobs.length) };
 }
 
 /** `7d`, `24h`, `30m`, `2w`, or a date (`2026-11-01`): the start of the window. */
