@@ -635,7 +635,7 @@ describe('jobs.profile (pure)', () => {
     expect(sampled).toBeGreaterThan(200 - 5 * 13.8);
     expect(sampled).toBeLessThan(200 + 5 * 13.8);
     expect(decide(s, s.profiledAt + P.maxAgeMs + 1, P, 0.99)).toBe('stale');
-    // Three times the profiled run's work (and over a millisecond): the next run is profiled; so is a third of it.
+    // Three times the profiled run's work (and over a millisecond): the next run is profiled.
     const slow = afterRun(s, { costMs: 31, now: 5000, profiled: null }, P);
     expect(slow.changed).toBe(true);
     expect(decide(slow, 5001, P, 0.99)).toBe('changed');
@@ -645,7 +645,8 @@ describe('jobs.profile (pure)', () => {
     const reprofiled = afterRun(slow, { costMs: 30, now: 5002, profiled: src(42) }, P);
     expect(reprofiled).toMatchObject({ changed: false, baseMs: 30, profiledAt: 5002 });
     expect(decide(afterRun(reprofiled, { costMs: 31, now: 5003, profiled: null }, P), 5004, P, 0.99)).toBeNull();
-    expect(afterRun(s, { costMs: 3.2, now: 5000, profiled: null }, P).changed).toBe(true);
+    // Less work is no change (the profiled run is often the cold first one): the estimate is an upper bound until the next sample.
+    expect(afterRun(s, { costMs: 3.2, now: 5000, profiled: null }, P).changed).toBe(false);
     // Sub-millisecond jitter is no change, whatever the factor.
     const tiny = afterRun(undefined, { costMs: 0.1, now: 0, profiled: src(1) }, P);
     expect(afterRun(tiny, { costMs: 0.9, now: 1, profiled: null }, P).changed).toBe(false);

@@ -2,7 +2,7 @@
  * Which queries DuckDB profiles (config `jobs.profile`). Profiling costs a query about 0.15 ms
  * (DuckDB writes its JSON profile to a file), which is more than 2% of a query of a few ms, so by
  * default ('sampled') only some runs of a query shape are profiled: the first one, the run after
- * one whose work changed by the `jobs slow` factor (its CPU time against that of the shape's
+ * one whose work grew by the `jobs slow` factor (its CPU time against that of the shape's
  * latest profiled run: CPU time follows the rows a query reads and hardly the load of the
  * machine, where wall time on a busy machine jumps by that factor without any change in the
  * data), one whose profile is older than an hour, and one run in 20 at random. The other runs
@@ -44,7 +44,7 @@ export interface ShapeState {
   profiledAt: number;
   /** What the profiled run cost (CPU ms, else wall ms): the work later runs are held against; 0 before the first. */
   baseMs: number;
-  /** A run since the profile cost more than `factor` times, or less than 1/`factor` of, baseMs. */
+  /** A run since the profile cost more than `factor` times baseMs (and by at least minChangeMs). */
   changed: boolean;
   /** When the state last changed (epoch ms): the book keeps the most recent shapes. */
   seenAt: number;
@@ -92,7 +92,10 @@ export function afterRun(state: ShapeState | undefined, run: { costMs: number; n
   if (run.profiled) return { source: run.profiled, profiledAt: run.now, baseMs: run.costMs, changed: false, seenAt: run.now, text };
   if (state === undefined) return { source: null, profiledAt: 0, baseMs: 0, changed: false, seenAt: run.now, text };
   const base = state.baseMs;
-  const changed = state.changed || (base > 0 && Math.abs(run.costMs - base) >= policy.minChangeMs && (run.costMs > policy.factor * base || run.costMs * policy.factor < base));
+  // Only more work is a change: the profiled run is most often the shape's first, on cold caches,
+  // and the warm runs after it cost a fraction of it; for a table that shrank, the carried
+  // figures are an upper bound until the next sample (`jobs` reads it the same way).
+  const changed = state.changed || (base > 0 && run.costMs - base >= policy.minChangeMs && run.costMs > policy.factor * base);
   return changed === state.changed ? state : { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed, seenAt: run.now, text };
 }
 
