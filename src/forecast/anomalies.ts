@@ -77,7 +77,7 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
       j++;
       if (Math.abs(scores[j] as number) > Math.abs(scores[peak] as number)) peak = j;
     }
-    const base = (dec.trend[peak] as number) + (dec.seasonal[peak] as number) + dec.center;
+    const base = (dec.fit[peak] as number) + dec.center;
     const expected = input.inverse(base);
     const score = scores[peak] as number;
     out.push({

@@ -292,7 +292,8 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   // The in-sample fit is for the history (charts, JSON) and the model's components (regressors);
   // anomalies and holiday effects are judged on the robust decomposition instead.
-  const insample = opts.includeHistory || Boolean(series.regressors);
+  // ... and for the components line, so that it describes the same components with or without --json.
+  const insample = opts.includeHistory || Boolean(opts.describe) || Boolean(series.regressors);
   const finalInput: ModelInput = {
     y,
     filled,

@@ -316,6 +316,7 @@ async function run(
     holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
     includeHistory: req.includeHistory === 'auto' ? series.length <= AUTO_HISTORY_SERIES : (req.includeHistory ?? false),
     uncertaintySamples: req.uncertaintySamples ?? DEFAULTS.uncertaintySamples,
+    describe: series.length <= 3,
   };
   const workers = req.workers ?? (series.length >= 4 ? Math.min(os.availableParallelism(), series.length, 16) : 0);
   hooks.onStart?.(series.length);

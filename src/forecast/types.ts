@@ -78,6 +78,8 @@ export interface EngineOptions {
   holidaysPriorScale: number;
   /** Keep the history (and in-sample fit) in the result, for charts. */
   includeHistory: boolean;
+  /** The components line is shown (few series): fit in-sample so that it describes the same components as --json. */
+  describe?: boolean;
   /** Prophet uncertainty draws for intervals. */
   uncertaintySamples: number;
 }
