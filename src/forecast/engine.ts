@@ -5,7 +5,7 @@
  */
 import { detectAnomalies } from './anomalies.js';
 import { decompose, describeFit, metricsByStep } from './components.js';
-import { holidayEffects } from './holidays.js';
+import { holidayEffects, holidayOffsets } from './holidays.js';
 import { rollingCutoffs } from './cv.js';
 import { applyScales, calibrate, describeScales } from './conformal.js';
 import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
@@ -392,11 +392,12 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   }
   // Anomalies: robust residuals of a robust seasonal-trend decomposition (anomalies.ts).
   const decomposition = decompose(y, series.freq);
-  const anomalies: Anomaly[] = opts.anomalies
-    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition })
-    : [];
-
   const holidayReport = holidayEffects({ holidays, y, freq: series.freq, start: series.start, decomposition, modelEffects: out.holidayComponents });
+  // Holidays with a consistent (estimated) effect are part of the expectation, not anomalies.
+  const offset = holidayReport.length > 0 ? holidayOffsets(holidayReport, holidays, series.freq, series.start, n) : undefined;
+  const anomalies: Anomaly[] = opts.anomalies
+    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition, ...(offset ? { offset } : {}) })
+    : [];
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0

@@ -196,11 +196,14 @@ export async function forecastSeries(series: InMemorySeries[], req: ForecastRequ
 
 /** Public holidays plus custom events; an event named like a holiday adds its dates to it. */
 function mergeEvents(holidays: HolidayDef[], events: HolidayDef[]): HolidayDef[] {
-  const out = holidays.map((h) => ({ name: h.name, dates: h.dates.slice() }));
+  const out: HolidayDef[] = holidays.map((h) => ({ ...h, dates: h.dates.slice() }));
+  const occurrencesOf = (h: HolidayDef): string[][] => h.occurrences ?? h.dates.map((d) => [d]);
   for (const e of events) {
     const same = out.find((h) => h.name === e.name);
-    if (same) same.dates = [...new Set([...same.dates, ...e.dates])].sort();
-    else out.push({ name: e.name, dates: e.dates.slice() });
+    if (same) {
+      same.occurrences = [...occurrencesOf(same), ...occurrencesOf(e)];
+      same.dates = [...new Set([...same.dates, ...e.dates])].sort();
+    } else out.push({ ...e, dates: e.dates.slice() });
   }
   return out;
 }

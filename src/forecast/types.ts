@@ -38,6 +38,8 @@ export const FREQ_SECONDS: Record<Freq, number> = {
 export interface HolidayDef {
   name: string;
   dates: string[];
+  /** The days of each occurrence (a custom event's window is one occurrence); absent: each date is one. */
+  occurrences?: string[][];
 }
 
 /** One series on a regular grid: `y[i]` is the value at `gridTime(freq, start, i)` (start + i * step, or i months/quarters on) (NaN = missing). */

@@ -333,16 +333,16 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     lines.push('', 'Holidays with a consistent effect (same sign in at least 75% of occurrences, at least 3 standard errors):');
     lines.push(
       renderTable(
-        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'score', 'occurrences', 'same sign'],
+        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'effect/sd', 'occurrences', 'same sign'],
         material.slice(0, 30).map(({ s, h }) => ({
           ...(grouped ? { [groupName]: s.group } : {}),
           holiday: h.name,
           effect: valueText(h.effect),
-          score: Number(h.score.toFixed(1)),
+          'effect/sd': Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
           'same sign': `${Math.round(h.same_sign * 100)}%`,
         })),
-        { ...fit, align: { effect: 'right', score: 'right', occurrences: 'right', 'same sign': 'right' } },
+        { ...fit, align: { effect: 'right', 'effect/sd': 'right', occurrences: 'right', 'same sign': 'right' } },
       ),
     );
   } else if (result.series.some((s) => s.country !== null)) {

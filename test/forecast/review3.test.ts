@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { componentsNote, decompose, decompositionComponents } from '../../src/forecast/components.js';
 import { detectAnomalies } from '../../src/forecast/anomalies.js';
+import { holidayEffects } from '../../src/forecast/holidays.js';
+import { forecastSeries } from '../../src/forecast/index.js';
 import { mulberry32 } from '../support/rng.js';
 
 function normal(r: () => number): number {
@@ -95,5 +97,61 @@ describe('anomaly false flags on pure noise (review 3 #8, #33)', () => {
     }
     // Stated: 1%. Measured after the fix: about 4% (300 seeds); before: 22%.
     expect(flagged / runs).toBeLessThan(0.08);
+  });
+});
+
+const DAY_MS = 86_400_000;
+const isoDay = (t: number): string => new Date(t).toISOString().slice(0, 10);
+
+describe('custom events (review 3 #10)', () => {
+  const start = Date.UTC(2024, 0, 1);
+  const n = 366;
+  const dayIndex = (d: string): number => Math.round((Date.parse(`${d}T00:00:00Z`) - start) / DAY_MS);
+  const series = (eventDays: string[]): number[] => {
+    const r = mulberry32(5);
+    const y = Array.from({ length: n }, (_, i) => 100 + ([0, 4, 6, 5, 3, -8, -10][i % 7] as number) + 2 * normal(r));
+    for (const d of eventDays) y[dayIndex(d)] = (y[dayIndex(d)] as number) + 15;
+    return y;
+  };
+  const window = (d: string, days: number): string[] => Array.from({ length: days }, (_, k) => isoDay(Date.parse(`${d}T00:00:00Z`) + k * DAY_MS));
+
+  it('one event with a 4-day window is one occurrence: never "consistent"', () => {
+    const days = window('2024-05-31', 4);
+    const y = series(days);
+    const dec = decompose(y, 'D');
+    const found = holidayEffects({ holidays: [{ name: 'launch', dates: days, occurrences: [days] }], y, freq: 'D', start: start / 1000, decomposition: dec });
+    expect(found).toEqual([]);
+  });
+
+  it('three launches with 2-day windows: 3 occurrences, the effect found', () => {
+    const occ = ['2024-03-04', '2024-06-10', '2024-09-16'].map((d) => window(d, 2));
+    const y = series(occ.flat());
+    const dec = decompose(y, 'D');
+    const found = holidayEffects({ holidays: [{ name: 'launch', dates: occ.flat(), occurrences: occ }], y, freq: 'D', start: start / 1000, decomposition: dec });
+    expect(found.map((h) => [h.name, h.occurrences])).toEqual([['launch', 3]]);
+    expect(found[0]?.effect).toBeGreaterThan(10);
+    expect(found[0]?.effect).toBeLessThan(20);
+  });
+});
+
+describe('holidays with an estimated effect are not anomalies (review 3 #29)', () => {
+  it('planted Christmas and July 4 dips are expected once estimated; the real spike is still found', async () => {
+    const start = Date.UTC(2023, 0, 1);
+    const n = 800;
+    const r = mulberry32(29);
+    const ds = Array.from({ length: n }, (_, i) => isoDay(start + i * DAY_MS));
+    const y = ds.map((_, i) => 500 + ([0, 20, 30, 25, 15, -40, -50][i % 7] as number) + 8 * normal(r));
+    ds.forEach((d, i) => {
+      if (d.endsWith('-12-25')) y[i] = (y[i] as number) - 200;
+      if (d.endsWith('-07-04')) y[i] = (y[i] as number) - 150;
+      if (d === '2024-03-13') y[i] = (y[i] as number) + 120;
+    });
+    const res = await forecastSeries([{ ds, y }], { horizon: 14, model: 'naive', holidays: 'US', anomalies: true, calibrate: false });
+    const s = res.series[0];
+    const names = (s?.holidays ?? []).map((h) => h.name);
+    expect(names).toEqual(expect.arrayContaining(['Christmas Day', 'Independence Day']));
+    const flagged = (s?.anomalies ?? []).map((a) => a.ds);
+    expect(flagged).toContain('2024-03-13');
+    for (const d of ['2023-12-25', '2024-12-25', '2023-07-04', '2024-07-04']) expect(flagged).not.toContain(d);
   });
 });
