@@ -13,7 +13,7 @@ import { gridTime, isCalendarFreq } from './calendar.js';
 import { combineEnsemble, combineWeighted, ensembleWeights, fitModel, fitNaive, MEMBERS, naivePeriod, seasonalPeriods, type Member, type ModelInput, type ModelOutput } from './models.js';
 import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
 import { fitErrorText } from './output.js';
-import { forward, inverse, isCountSeries, resolveTransform } from './transform.js';
+import { anscombe, forward, inverse, inverseAnscombe, isCountSeries, resolveTransform } from './transform.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -395,9 +395,21 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   const holidayReport = holidayEffects({ holidays, y, freq: series.freq, start: series.start, decomposition, modelEffects: out.holidayComponents });
   // Holidays with a consistent (estimated) effect are part of the expectation, not anomalies.
   const offset = holidayReport.length > 0 ? holidayOffsets(holidayReport, holidays, series.freq, series.start, n) : undefined;
-  const anomalies: Anomaly[] = opts.anomalies
-    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition, ...(offset ? { offset } : {}) })
-    : [];
+  const anomalies: Anomaly[] = opts.anomalies ? scoreAnomalies() : [];
+  function scoreAnomalies(): Anomaly[] {
+    const base = { raw, freq: series.freq, start: series.start, level: opts.anomalyLevel };
+    if (!wholeCounts) return detectAnomalies({ ...base, y, inverse: (v) => inverse(tf, v), decomposition, ...(offset ? { offset } : {}) });
+    // Counts are scored on the Anscombe scale 2 sqrt(y + 3/8), whose spread stays near 1 down to
+    // a level of a few counts (the plain square root's shrinks near 0, which inflates the scores of zeros).
+    const ya = raw.map((v) => (Number.isNaN(v) ? NaN : anscombe(v)));
+    const dec = decompose(ya, series.freq);
+    // The holiday effects, from the model's scale to the Anscombe scale at each point's expectation.
+    const offA = offset?.map((o, i) => {
+      const f = decomposition.fit[i] as number;
+      return o === 0 || !Number.isFinite(f) ? 0 : anscombe(Math.max(0, inverse(tf, f + o))) - anscombe(Math.max(0, inverse(tf, f)));
+    });
+    return detectAnomalies({ ...base, y: ya, inverse: inverseAnscombe, decomposition: dec, ...(offA ? { offset: offA } : {}) });
+  }
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0

@@ -155,3 +155,30 @@ describe('holidays with an estimated effect are not anomalies (review 3 #29)', (
     for (const d of ['2023-12-25', '2024-12-25', '2023-07-04', '2024-07-04']) expect(flagged).not.toContain(d);
   });
 });
+
+describe('pure Poisson counts are flagged near the stated familywise rate (review 3 #33)', () => {
+  const poisson = (r: () => number, lam: number): number => {
+    const limit = Math.exp(-lam);
+    let k = 0;
+    let p = 1;
+    do {
+      k++;
+      p *= r();
+    } while (p > limit);
+    return k - 1;
+  };
+  it('5 days of 5-minute counts, level 5 at night to 55 by day: at most 5% of 80 series flag anything (stated 1%; the sqrt scale gave 7%)', async () => {
+    const runs = 80;
+    let flagged = 0;
+    const start = Date.UTC(2025, 2, 1);
+    for (let seed = 1; seed <= runs; seed++) {
+      const r = mulberry32(seed);
+      const ds = Array.from({ length: 5 * 288 }, (_, i) => new Date(start + i * 300_000));
+      const y = ds.map((_, i) => poisson(r, 30 - 25 * Math.cos((2 * Math.PI * i) / 288)));
+      const res = await forecastSeries([{ ds, y }], { horizon: 12, model: 'naive', holidays: 'none', anomalies: true, calibrate: false, workers: 0 });
+      expect(res.series[0]?.whole_counts).toBe(true);
+      if ((res.series[0]?.anomalies.length ?? 0) > 0) flagged++;
+    }
+    expect(flagged / runs).toBeLessThanOrEqual(0.05);
+  });
+});
