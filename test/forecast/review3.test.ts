@@ -182,3 +182,24 @@ describe('pure Poisson counts are flagged near the stated familywise rate (revie
     expect(flagged / runs).toBeLessThanOrEqual(0.05);
   });
 });
+
+describe('--freq resampling names incomplete buckets (review 3 #22)', () => {
+  it('daily to monthly sums: the partial last month is left out and said so; a month with missing days is named', async () => {
+    const start = Date.UTC(2024, 0, 1);
+    const ds: Date[] = [];
+    const y: number[] = [];
+    for (let t = start; t <= Date.UTC(2025, 11, 30); t += DAY_MS) {
+      ds.push(new Date(t));
+      const d = isoDay(t);
+      y.push(d === '2024-02-10' || d === '2024-02-11' ? NaN : 100);
+    }
+    const res = await forecastSeries([{ ds, y }], { horizon: 3, model: 'naive', holidays: 'none', freq: 'M', duplicates: 'sum', calibrate: false, includeHistory: true });
+    const w = res.warnings.join('\n');
+    expect(w).toContain('the last monthly bucket (2025-12-01: 30 of 31 points) was left out');
+    expect(w).toMatch(/1 monthly bucket has fewer points than a full one \(2024-02-01: 27 of 29\): their sums are low/);
+    const hist = res.series[0]?.history ?? [];
+    expect(hist[hist.length - 1]?.ds).toBe('2025-11-01');
+    expect(hist[hist.length - 1]?.y).toBe(3000);
+    expect(res.series[0]?.forecast[0]?.ds).toBe('2025-12-01');
+  });
+});
