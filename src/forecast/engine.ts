@@ -7,7 +7,7 @@ import { detectAnomalies } from './anomalies.js';
 import { decompose, describeFit, metricsByStep } from './components.js';
 import { holidayEffects, holidayOffsets } from './holidays.js';
 import { rollingCutoffs } from './cv.js';
-import { applyScales, calibrate, describeScales } from './conformal.js';
+import { applyScales, calibrate, describeScales, WEAK_EFFECTIVE_SCORES, WEAK_FOLDS } from './conformal.js';
 import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
 import { combineEnsemble, combineWeighted, ensembleWeights, fitModel, fitNaive, MEMBERS, naivePeriod, seasonalPeriods, type Member, type ModelInput, type ModelOutput } from './models.js';
@@ -327,6 +327,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   // Conformal calibration (default; --no-calibrate): per-step factors on the half-widths from the CV residuals.
   let intervalScale: number | null = null;
   let intervalScales: number[] | undefined;
+  let evidence: SeriesForecast['interval_evidence'];
   const point = out.point.map((v) => inverse(tf, v));
   let lower = out.lower.map((v) => inverse(tf, v));
   let upper = out.upper.map((v) => inverse(tf, v));
@@ -349,8 +350,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         const verb = intervalScale >= 1 ? 'widened' : 'narrowed';
         // The correlated-folds correction: how many independent scores the folds were worth (conformal.ts).
         const eff = cal.effective ? effectiveText(cal.effective, cal.n) : '';
+        const effective = cal.effective ? Math.round(cal.effective.reduce((a, b) => a + b, 0)) : cal.n;
+        evidence = { folds: cutoffs.length, effective_scores: effective, weak: effective < WEAK_EFFECTIVE_SCORES || cutoffs.length < WEAK_FOLDS };
         const per = cal.bands > 1 ? ` (conformal, ${cal.bands} horizon bands: ${describeScales(cal.scales)}${eff})` : ` (conformal, pooled over the horizon${eff})`;
-        notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}`);
+        const weak = evidence.weak ? `; weak evidence: ${cutoffs.length} fold${cutoffs.length === 1 ? '' : 's'}, ${effective} effective score${effective === 1 ? '' : 's'}, the factor may be far off` : '';
+        notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}${weak}`);
       } else notes.push('too few cross-validation points to calibrate the intervals: they are the model\'s own');
     } else if (cutoffs.length > 0 || cvModels.length === 0) notes.push('no cross-validation of the final model to calibrate the intervals from: they are the model\'s own');
   }
@@ -427,6 +431,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     candidates: opts.model === 'auto' || opts.model === 'ensemble' ? scores : [],
     interval_scale: intervalScale,
     ...(intervalScales ? { interval_scales: intervalScales } : {}),
+    ...(evidence ? { interval_evidence: evidence } : {}),
     ...(out.model === 'ensemble' && weights ? { ensemble_weights: weights } : {}),
     ...(wholeCounts ? { whole_counts: true } : {}),
     forecast,

@@ -212,6 +212,8 @@ export interface SeriesForecast {
   candidates: CandidateScore[];
   /** Mean factor applied to the model's interval half-widths by conformal calibration from CV (null: not calibrated). */
   interval_scale: number | null;
+  /** How much the calibration rests on: CV folds, effective (decorrelated) scores, and whether that is weak evidence. */
+  interval_evidence?: { folds: number; effective_scores: number; weak: boolean };
   /** The factor per horizon step, when calibrated. */
   interval_scales?: number[];
   /** The scale the series was fitted on (with --transform auto: sqrt for counts spanning more than a factor of 10). */

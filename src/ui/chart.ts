@@ -5,6 +5,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { FREQ_INFO, horizonText } from '../forecast/calendar.js';
+import { WEAK_EFFECTIVE_SCORES, WEAK_FOLDS } from '../forecast/conformal.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
@@ -237,7 +238,8 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
       const s = withCandidates[0] as SeriesForecast;
       lines.push(
         renderTable(
-          ['model', 'smape', 'mase', 'mae', 'rmse', 'coverage', 'fit_s', 'chosen'],
+          // No fit times here: they differ run to run (diff of two runs should show real changes); --json has them.
+          ['model', 'smape', 'mase', 'mae', 'rmse', 'coverage', 'chosen'],
           s.candidates.map((c) => ({
             model: c.model,
             smape: c.error ? 'failed' : pctText(c.smape),
@@ -245,10 +247,9 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
             mae: numText(c.mae),
             rmse: numText(c.rmse),
             coverage: pctText(c.coverage, 3),
-            fit_s: c.seconds.toFixed(2),
             chosen: c.model === s.model ? '✓' : '',
           })),
-          { ...fit, drop: ['fit_s', 'rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right', fit_s: 'right' } },
+          { ...fit, drop: ['rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right' } },
         ),
       );
     } else {
@@ -349,8 +350,12 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     lines.push('', 'Holidays: none had a consistent effect.');
   }
   const notes = new Map<string, string[]>();
+  // Per-group notes whose text differs by group (weights, calibration factors): one summary line each.
+  const summarised = grouped ? groupSummaries(result.series) : null;
+  if (summarised) for (const line of summarised.lines) notes.set(line, result.series.map((s) => s.group ?? ''));
   for (const s of result.series) {
     for (const n of s.notes) {
+      if (summarised?.drop(n)) continue;
       const list = notes.get(n) ?? [];
       list.push(s.group ?? '');
       notes.set(n, list);
@@ -364,4 +369,27 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   }
   for (const f of options.files ?? []) lines.push(`Wrote ${f}`);
   return wrap(lines.join('\n'), options.columns);
+}
+
+/** Ensemble-weight and interval-calibration notes of grouped forecasts, which differ by group, as one line each. */
+export function groupSummaries(series: SeriesForecast[]): { lines: string[]; drop: (note: string) => boolean } {
+  const isWeights = (n: string): boolean => n.startsWith('ensemble weights (');
+  const isScale = (n: string): boolean => /^\d+% intervals (widened|narrowed) x/.test(n);
+  const lines: string[] = [];
+  const distinct = (test: (n: string) => boolean): number => new Set(series.flatMap((s) => s.notes.filter(test))).size;
+  const dropWeights = distinct(isWeights) > 1;
+  const dropScales = distinct(isScale) > 1;
+  if (dropWeights) lines.push('ensemble weights (inverse squared CV MASE) differ by group: ensemble_weights per group in --json');
+  if (dropScales) {
+    const cal = series.filter((s) => s.interval_scale !== null);
+    const scales = cal.map((s) => s.interval_scale as number);
+    const folds = [...new Set(cal.map((s) => s.interval_evidence?.folds).filter((f) => f !== undefined))];
+    const weak = cal.filter((s) => s.interval_evidence?.weak).map((s) => s.group ?? '');
+    const pct = /^(\d+%)/.exec(cal[0]?.notes.find(isScale) ?? '')?.[1] ?? '';
+    lines.push(
+      `${pct} intervals scaled x${Math.min(...scales).toFixed(2)} to x${Math.max(...scales).toFixed(2)} across ${cal.length} groups from ${folds.length === 1 ? `${folds[0] ?? ''}-fold` : 'rolling-origin'} CV (conformal; interval_scale per group in --json)` +
+        (weak.length > 0 ? `; weak evidence (under ${WEAK_FOLDS} folds or ${WEAK_EFFECTIVE_SCORES} effective scores) for ${weak.slice(0, 8).join(', ')}${weak.length > 8 ? ', ...' : ''}` : ''),
+    );
+  }
+  return { lines, drop: (n) => (dropWeights && isWeights(n)) || (dropScales && isScale(n)) };
 }

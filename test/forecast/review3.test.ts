@@ -9,6 +9,8 @@ import { componentsNote, decompose, decompositionComponents } from '../../src/fo
 import { detectAnomalies } from '../../src/forecast/anomalies.js';
 import { holidayEffects } from '../../src/forecast/holidays.js';
 import { forecastSeries } from '../../src/forecast/index.js';
+import type { SeriesForecast } from '../../src/forecast/types.js';
+import { groupSummaries, renderForecastText } from '../../src/ui/chart.js';
 import { mulberry32 } from '../support/rng.js';
 
 function normal(r: () => number): number {
@@ -201,5 +203,52 @@ describe('--freq resampling names incomplete buckets (review 3 #22)', () => {
     expect(hist[hist.length - 1]?.ds).toBe('2025-11-01');
     expect(hist[hist.length - 1]?.y).toBe(3000);
     expect(res.series[0]?.forecast[0]?.ds).toBe('2025-12-01');
+  });
+});
+
+describe('forecast --by: calibration evidence and notes once (review 3 #27)', () => {
+  it('a short series: the calibration note says weak evidence, and --json carries interval_evidence', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const r = mulberry32(27);
+    const ds = Array.from({ length: 45 }, (_, i) => new Date(start + i * DAY_MS));
+    const y = ds.map((_, i) => 100 + ([0, 4, 6, 5, 3, -8, -10][i % 7] as number) + 3 * normal(r));
+    const res = await forecastSeries([{ ds, y }], { horizon: 14, model: 'naive', holidays: 'none', calibrate: true, workers: 0 });
+    const s = res.series[0];
+    expect(s?.interval_evidence?.weak).toBe(true);
+    expect(s?.interval_evidence?.folds).toBe(2);
+    expect(s?.notes.some((n) => /intervals (widened|narrowed) .*weak evidence: 2 folds, \d+ effective scores/.test(n))).toBe(true);
+  });
+
+  it('grouped: one line for the scale range with the weak groups, one for the weights, no per-group repeats', () => {
+    const mk = (group: string, scale: number, eff: number): SeriesForecast =>
+      ({
+        group,
+        interval_scale: scale,
+        interval_evidence: { folds: 5, effective_scores: eff, weak: eff < 20 },
+        notes: [`80% intervals ${scale >= 1 ? 'widened' : 'narrowed'} x${scale.toFixed(2)} from 5-fold CV (conformal, pooled over the horizon)`, `ensemble weights (inverse squared CV MASE, members no worse than seasonal naive): mstl ${(scale / 5).toFixed(2)}`],
+      }) as unknown as SeriesForecast;
+    const series = [mk('BR', 4.27, 7), mk('FR', 0.89, 25), mk('GB', 2.27, 9)];
+    const { lines, drop } = groupSummaries(series);
+    expect(lines).toEqual([
+      'ensemble weights (inverse squared CV MASE) differ by group: ensemble_weights per group in --json',
+      '80% intervals scaled x0.89 to x4.27 across 3 groups from 5-fold CV (conformal; interval_scale per group in --json); weak evidence (under 3 folds or 20 effective scores) for BR, GB',
+    ]);
+    for (const s of series) for (const n of s.notes) expect(drop(n)).toBe(true);
+  });
+});
+
+describe('piped output is the same run to run (review 3 #23)', () => {
+  it('the cross-validation table has no fit times', async () => {
+    const start = Date.UTC(2025, 0, 1);
+    const ds = Array.from({ length: 90 }, (_, i) => new Date(start + i * DAY_MS));
+    const y = ds.map((_, i) => 100 + ([0, 4, 6, 5, 3, -8, -10][i % 7] as number) + ((i * 37) % 11));
+    const res = await forecastSeries([{ ds, y }], { horizon: 7, model: 'naive', holidays: 'none', workers: 0 });
+    const s = res.series[0] as SeriesForecast;
+    const cand = { model: 'naive' as const, mape: 0.05, smape: 0.05, mase: 0.9, mae: 3, rmse: 4, coverage: 0.8, n: 35, seconds: 0.5123 };
+    s.candidates = [cand, { ...cand, seconds: 0.4611 }];
+    const text = renderForecastText(res, { columns: 200 });
+    expect(text).toContain('Rolling-origin cross-validation');
+    expect(text).not.toContain('fit_s');
+    expect(text).not.toMatch(/0\.51|0\.46/);
   });
 });
