@@ -10,7 +10,7 @@ import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
 import { int, num, sig, wrap } from './format.js';
-import { valueText } from '../forecast/output.js';
+import { columnTexts, valueText } from '../forecast/output.js';
 
 /** What a terminal chart draws of one series. */
 export interface ChartSeries {
@@ -197,10 +197,12 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     // Under terminal charts a long table would scroll them off the screen: the first rows only,
     // unless the table was asked for (--table full).
     const maxRows = options.maxRows ?? (charted > 0 && options.table !== 'full' ? CHART_TABLE_ROWS : 500);
-    const round = (r: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? valueText(v) : v]));
+    const shown = rows.slice(0, maxRows) as Record<string, unknown>[];
+    // One number of decimals per column (744.0 over 731.1, not 744).
+    const texts = Object.fromEntries(['yhat', 'yhat_lower', 'yhat_upper'].map((k) => [k, columnTexts(shown.map((r) => r[k] as number))]));
+    const round = (r: Record<string, unknown>, i: number): Record<string, unknown> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, texts[k]?.[i] ?? (typeof v === 'number' ? valueText(v) : v)]));
     const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
-    lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
+    lines.push('', renderTable(columns, shown.map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
     if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: --json, or --out forecast.csv for all${charted > 0 && options.table !== 'full' ? ', or --table full to print them' : ''})`);
   } else {
     // One row per group: where the forecast starts, its mean, and where it ends with its interval.

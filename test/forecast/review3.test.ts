@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { componentsNote, decompose, decompositionComponents } from '../../src/forecast/components.js';
 import { detectAnomalies } from '../../src/forecast/anomalies.js';
+import { columnTexts } from '../../src/forecast/output.js';
 import { holidayEffects } from '../../src/forecast/holidays.js';
 import { forecastSeries } from '../../src/forecast/index.js';
 import type { SeriesForecast } from '../../src/forecast/types.js';
@@ -250,5 +251,14 @@ describe('piped output is the same run to run (review 3 #23)', () => {
     expect(text).toContain('Rolling-origin cross-validation');
     expect(text).not.toContain('fit_s');
     expect(text).not.toMatch(/0\.51|0\.46/);
+  });
+});
+
+describe('forecast table numbers (review 3 #14)', () => {
+  it('one number of decimals per column', () => {
+    expect(columnTexts([744, 731.1, 699])).toEqual(['744.0', '731.1', '699.0']);
+    expect(columnTexts([4568.2, 636.4, 6.338])).toEqual(['4,568.200', '636.400', '6.338']);
+    expect(columnTexts([12, 30, -4])).toEqual(['12', '30', '-4']);
+    expect(columnTexts([-0.25, 1.5])).toEqual(['-0.25', '1.50']);
   });
 });
