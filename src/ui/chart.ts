@@ -235,23 +235,23 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const withCandidates = result.series.filter((s) => s.candidates.length > 0);
   if (withCandidates.length > 0) {
     const models = [...new Set(withCandidates.flatMap((s) => s.candidates.map((c) => c.model)))];
-    lines.push('', `Rolling-origin cross-validation (auto picks the lowest MASE, the ensemble weights by it; per group: MASE):`);
+    lines.push('', `Rolling-origin cross-validation (auto picks the lowest MASE, the ensemble weights by it${grouped ? '; per group: MASE' : '; raw cov: the models\' own intervals, before calibration'}):`);
     if (!grouped) {
       const s = withCandidates[0] as SeriesForecast;
       lines.push(
         renderTable(
           // No fit times here: they differ run to run (diff of two runs should show real changes); --json has them.
-          ['model', 'smape', 'mase', 'mae', 'rmse', 'coverage', 'chosen'],
+          ['model', 'smape', 'mase', 'mae', 'rmse', 'raw cov', 'chosen'],
           s.candidates.map((c) => ({
             model: c.model,
             smape: c.error ? 'failed' : pctText(c.smape),
             mase: pctText(c.mase, 3),
             mae: numText(c.mae),
             rmse: numText(c.rmse),
-            coverage: pctText(c.coverage, 3),
+            'raw cov': pctText(c.coverage, 3),
             chosen: c.model === s.model ? '✓' : '',
           })),
-          { ...fit, drop: ['rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right' } },
+          { ...fit, drop: ['rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', 'raw cov': 'right' } },
         ),
       );
     } else {

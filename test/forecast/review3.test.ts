@@ -251,6 +251,9 @@ describe('piped output is the same run to run (review 3 #23)', () => {
     expect(text).toContain('Rolling-origin cross-validation');
     expect(text).not.toContain('fit_s');
     expect(text).not.toMatch(/0\.51|0\.46/);
+    // The single series' heading says what the coverage column is, not "per group".
+    expect(text).toContain('raw cov');
+    expect(text).not.toContain('per group: MASE');
   });
 });
 
