@@ -13,6 +13,8 @@ import { forecastSeries } from '../../src/forecast/index.js';
 import type { SeriesForecast } from '../../src/forecast/types.js';
 import { groupSummaries, renderForecastText } from '../../src/ui/chart.js';
 import { mulberry32 } from '../support/rng.js';
+import { runCli } from '../support/run-cli.js';
+import { tmpDir, writeFile } from '../support/tmp.js';
 
 function normal(r: () => number): number {
   let u = 0;
@@ -263,5 +265,17 @@ describe('forecast table numbers (review 3 #14)', () => {
     expect(columnTexts([4568.2, 636.4, 6.338])).toEqual(['4,568.200', '636.400', '6.338']);
     expect(columnTexts([12, 30, -4])).toEqual(['12', '30', '-4']);
     expect(columnTexts([-0.25, 1.5])).toEqual(['-0.25', '1.50']);
+  });
+});
+
+describe('a bad value names its row (review 3 #23)', () => {
+  it('the error gives the data row of the first value that is not a number', async () => {
+    const dir = tmpDir('fc-review3-');
+    const lines = ['ds,y', ...Array.from({ length: 60 }, (_, i) => `${isoDay(Date.UTC(2025, 0, 1) + i * DAY_MS)},${i === 41 ? 'abc' : 100 + i}`)];
+    writeFile(dir, 'badval.csv', `${lines.join('\n')}\n`);
+    const res = await runCli(['forecast', '--data', 'badval.csv', '--holidays', 'none'], { cwd: dir });
+    expect(res.code).not.toBe(0);
+    expect(res.stderr).toMatch(/1 value in column "y" is not a number, e\.g\. "abc" \(data row 42\)/);
+    expect(res.stderr).not.toMatch(/at .*\.ts:\d+/);
   });
 });
