@@ -50,6 +50,8 @@ export interface AnomalyInput {
   inverse: (v: number) => number;
   /** A decomposition already computed for y. */
   decomposition?: Decomposition;
+  /** Known effects on the model scale (the holidays' estimated effects), added to the expectation. */
+  offset?: number[];
 }
 
 /**
@@ -61,7 +63,8 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
   const { y, freq } = input;
   const dec = input.decomposition ?? decompose(y, freq);
   if (!(dec.scale > 0)) return [];
-  const scores = dec.resid.map((r) => (Number.isFinite(r) ? (r - dec.center) / dec.scale : NaN));
+  const off = (i: number): number => input.offset?.[i] ?? 0;
+  const scores = dec.resid.map((r, i) => (Number.isFinite(r) ? (r - off(i) - dec.center) / dec.scale : NaN));
   const threshold = anomalyThreshold(scores.filter(Number.isFinite).map(Math.abs), input.level);
   const at = (i: number): string => formatTime(gridTime(freq, input.start, i), freq);
   const out: Anomaly[] = [];
@@ -77,7 +80,7 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
       j++;
       if (Math.abs(scores[j] as number) > Math.abs(scores[peak] as number)) peak = j;
     }
-    const base = (dec.trend[peak] as number) + (dec.seasonal[peak] as number) + dec.center;
+    const base = (dec.fit[peak] as number) + off(peak) + dec.center;
     const expected = input.inverse(base);
     const score = scores[peak] as number;
     out.push({

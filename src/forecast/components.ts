@@ -11,17 +11,26 @@
  */
 import type { ProphetPredictions } from '@bsull/augurs/prophet';
 import { valueText } from './output.js';
+import { inverse } from './transform.js';
 import { FREQ_INFO, gridPosition, gridTime } from './calendar.js';
 import { emptyScored, median, summarize, type Scored } from './metrics.js';
 import { formatTime, interpolate } from './series.js';
 import type { BacktestStep, ForecastComponents, Freq, ModelName, Transform } from './types.js';
 
 export interface Decomposition {
-  /** Season length in grid steps, or null when the series is too short for one. */
+  /** The longest season removed, in grid steps, or null when the series is too short for one. */
   period: number | null;
+  /** Each season removed (shortest first), centred to sum to about zero over its cycle. */
+  seasons: { period: number; values: number[] }[];
   trend: number[];
+  /** The seasons summed. */
   seasonal: number[];
-  /** y - trend - seasonal (NaN at gaps). */
+  /**
+   * What each point is scored against: the trend plus its seasons estimated without the point
+   * itself (so a point's own noise or spike is not shrunk by a median that includes it).
+   */
+  fit: number[];
+  /** y - fit (NaN at gaps). */
   resid: number[];
   /** Median of the residuals. */
   center: number;
@@ -33,14 +42,67 @@ export interface Decomposition {
 const SEASON_NEIGHBOURS = 3;
 
 /**
- * The season the decomposition removes: the longest of the frequency's periods seen at least
- * `minCycles` times (default four, for anomalies; the components accept two) (daily data uses the
- * week: the year is left to the running-median trend).
+ * The seasons the decomposition removes: the frequency's periods seen at least `minCycles` times
+ * (default four, for anomalies; the components accept two), shortest first (daily data uses the
+ * week only: the year is left to the running-median trend).
  */
-export function decompositionPeriod(freq: Freq, n: number, minCycles = 4): number | null {
+export function decompositionPeriods(freq: Freq, n: number, minCycles = 4): number[] {
   let periods = FREQ_INFO[freq].periods.filter((p) => n >= minCycles * p);
   if (freq === 'D') periods = periods.filter((p) => p === 7);
+  return periods;
+}
+
+/** The longest season of decompositionPeriods, or null. */
+export function decompositionPeriod(freq: Freq, n: number, minCycles = 4): number | null {
+  const periods = decompositionPeriods(freq, n, minCycles);
   return periods[periods.length - 1] ?? null;
+}
+
+/**
+ * Centred moving average over one cycle of `p` steps (2 x p for even p, as in classical
+ * decomposition), so a season of period p (or a divisor of p) averages out exactly. Where the
+ * window does not fit (the first and last half cycle) the nearest full-window value is held.
+ */
+export function cycleMean(x: number[], p: number): number[] {
+  const n = x.length;
+  const half = p >> 1;
+  if (n < p + (p % 2 === 0 ? 1 : 0) || p <= 1) return x.slice();
+  const prefix = [0];
+  for (const v of x) prefix.push((prefix[prefix.length - 1] as number) + v);
+  const sum = (a: number, b: number): number => (prefix[b + 1] as number) - (prefix[a] as number);
+  const out = new Array<number>(n).fill(NaN);
+  const lo = half;
+  const hi = n - 1 - half;
+  for (let i = lo; i <= hi; i++) {
+    out[i] = p % 2 === 1 ? sum(i - half, i + half) / p : (sum(i - half + 1, i + half - 1) + ((x[i - half] as number) + (x[i + half] as number)) / 2) / p;
+  }
+  for (let i = 0; i < lo; i++) out[i] = out[lo] as number;
+  for (let i = hi + 1; i < n; i++) out[i] = out[hi] as number;
+  return out;
+}
+
+/**
+ * The season of period p in r: at each point the median of the same phase in the
+ * SEASON_NEIGHBOURS cycles on either side, then centred (its own cycle mean taken off). With
+ * `leaveOut`, the point itself is left out of its median (its own noise or spike then stays
+ * whole in its residual instead of being shrunk by the median that includes it).
+ */
+function phaseMedians(r: number[], p: number, leaveOut = false): number[] {
+  const n = r.length;
+  const out = new Array<number>(n).fill(0);
+  const buf: number[] = [];
+  for (let i = 0; i < n; i++) {
+    buf.length = 0;
+    for (let k = -SEASON_NEIGHBOURS; k <= SEASON_NEIGHBOURS; k++) {
+      const v = r[i + k * p];
+      if ((k !== 0 || !leaveOut) && v !== undefined && Number.isFinite(v)) buf.push(v);
+    }
+    const own = r[i];
+    if (buf.length === 0 && own !== undefined && Number.isFinite(own)) buf.push(own);
+    out[i] = buf.length > 0 ? median(buf) : 0;
+  }
+  const level = cycleMean(out, p);
+  return out.map((v, i) => v - (level[i] as number));
 }
 
 /** Insertion index of v in the sorted array a. */
@@ -77,37 +139,66 @@ export function runningMedian(x: number[], w: number): number[] {
   return out;
 }
 
-/** Robust decomposition of y (NaN = missing) on the grid of `freq`, with a season seen at least `minCycles` times. */
+/**
+ * Robust decomposition of y (NaN = missing) on the grid of `freq`, with the seasons seen at least
+ * `minCycles` times. A first trend is the cycle mean over the longest season (it holds no season,
+ * unlike a running median, which returns one phase's own point); each season is the centred
+ * same-phase median of what the trend and the other seasons leave (twice round, as MSTL does);
+ * the final trend is the running median of the deseasonalised series (robust to spikes and steps).
+ */
 export function decompose(y: number[], freq: Freq, minCycles = 4): Decomposition {
   const n = y.length;
-  const period = decompositionPeriod(freq, n, minCycles);
+  const periods = decompositionPeriods(freq, n, minCycles);
+  const period = periods[periods.length - 1] ?? null;
   const w = period ? 2 * period + 1 : Math.min(7, n % 2 === 1 ? n : n - 1);
-  const first = runningMedian(y, w);
-  const seasonal = new Array<number>(n).fill(0);
+  const seasons = periods.map((p) => ({ period: p, values: new Array<number>(n).fill(0) }));
   if (period) {
+    const first = cycleMean(interpolate(y), period);
     const detrended = y.map((v, i) => v - (first[i] as number));
-    const buf: number[] = [];
-    for (let i = 0; i < n; i++) {
-      buf.length = 0;
-      for (let k = -SEASON_NEIGHBOURS; k <= SEASON_NEIGHBOURS; k++) {
-        const v = detrended[i + k * period];
-        if (v !== undefined && Number.isFinite(v)) buf.push(v);
+    for (let round = 0; round < (seasons.length > 1 ? 2 : 1); round++) {
+      for (const s of seasons) {
+        const rest = detrended.map((v, i) => seasons.reduce((a, o) => (o === s ? a : a - (o.values[i] as number)), v));
+        s.values = phaseMedians(rest, s.period);
       }
-      seasonal[i] = buf.length > 0 ? median(buf) : 0;
     }
   }
-  const trend = runningMedian(
-    y.map((v, i) => v - (seasonal[i] as number)),
-    w,
-  );
-  const resid = y.map((v, i) => (Number.isFinite(v) && Number.isFinite(trend[i]) ? v - (trend[i] as number) - (seasonal[i] as number) : NaN));
+  const seasonal = y.map((_, i) => seasons.reduce((a, s) => a + (s.values[i] as number), 0));
+  // The trend: a running median is robust but returns some point's own value (that point is then
+  // scored against itself, and the residual scale comes out too small). So the deseasonalised
+  // values are clipped to the running median +- 2.5 robust sds (a spike or outage moves it by at
+  // most that over a cycle) and averaged over one cycle, twice (a triangular filter).
+  const deseasonalised = y.map((v, i) => v - (seasonal[i] as number));
+  const median0 = runningMedian(deseasonalised, w);
+  let trend = median0;
+  if (period) {
+    const r0 = deseasonalised.map((v, i) => v - (median0[i] as number)).filter((r) => Number.isFinite(r) && r !== 0);
+    const s0 = r0.length > 0 ? 1.4826 * median(r0.map(Math.abs)) : 0;
+    const clipped = deseasonalised.map((v, i) => {
+      const m = median0[i] as number;
+      return Number.isFinite(v) && s0 > 0 ? Math.min(m + 2.5 * s0, Math.max(m - 2.5 * s0, v)) : v;
+    });
+    trend = cycleMean(cycleMean(interpolate(clipped), period), period);
+  }
+  // What each point is scored against: the trend plus its seasons with the point left out of its own phase medians.
+  let scored = seasonal;
+  if (period) {
+    const detrended = y.map((v, i) => v - (trend[i] as number));
+    scored = new Array<number>(n).fill(0);
+    for (const s of seasons) {
+      const rest = detrended.map((v, i) => seasons.reduce((a, o) => (o === s ? a : a - (o.values[i] as number)), v));
+      const loo = phaseMedians(rest, s.period, true);
+      for (let i = 0; i < n; i++) scored[i] = (scored[i] as number) + (loo[i] as number);
+    }
+  }
+  const fit = trend.map((t, i) => t + (scored[i] as number));
+  const resid = y.map((v, i) => (Number.isFinite(v) && Number.isFinite(fit[i]) ? v - (fit[i] as number) : NaN));
   // The running median's own points have a residual of exactly zero: they would shrink the scale.
   const finite = resid.filter((r) => Number.isFinite(r) && r !== 0);
   const center = finite.length > 0 ? median(finite) : 0;
   let scale = finite.length > 0 ? 1.4826 * median(finite.map((r) => Math.abs(r - center))) : 0;
   // More than half the residuals exactly zero (step-like data): fall back to the mean absolute deviation.
   if (!(scale > 0) && finite.length > 0) scale = 1.2533 * (finite.reduce((a, r) => a + Math.abs(r - center), 0) / finite.length);
-  return { period, trend, seasonal, resid, center, scale };
+  return { period, seasons, trend, seasonal, fit, resid, center, scale };
 }
 
 /** A model's own additive components on the grid, over the history and the horizon (model scale). */
@@ -162,11 +253,13 @@ export function seasonName(freq: Freq, period: number): string {
 export function decompositionComponents(dec: Decomposition, point: number[], freq: Freq): ModelComponents {
   const n = dec.trend.length;
   const h = point.length;
-  const p = dec.period;
-  const seasonal = dec.seasonal.slice();
-  for (let k = 0; k < h; k++) seasonal.push(p && n >= p ? (dec.seasonal[n - p + (k % p)] as number) : 0);
-  const trend = [...interpolate(dec.trend.map((t) => t + dec.center)), ...point.map((v, k) => v - (seasonal[n + k] as number))];
-  return { trend, seasonal: p ? [{ name: seasonName(freq, p), values: seasonal }] : [], holidays: null, regressors: [] };
+  const seasonal = dec.seasons.map((s) => {
+    const values = s.values.slice();
+    for (let k = 0; k < h; k++) values.push(n >= s.period ? (s.values[n - s.period + (k % s.period)] as number) : 0);
+    return { name: seasonName(freq, s.period), values };
+  });
+  const trend = [...interpolate(dec.trend.map((t) => t + dec.center)), ...point.map((v, k) => seasonal.reduce((a, s) => a - (s.values[n + k] as number), v))];
+  return { trend, seasonal, holidays: null, regressors: [] };
 }
 
 /** Component-wise weighted mean, wa a + (1 - wa) b, of two decompositions (same length); a season or regressor one of them lacks counts as zero. */
@@ -247,33 +340,64 @@ export function describeFit(args: {
   } else comps = decompositionComponents(dec, point, freq);
   const ds = Array.from({ length: n + h }, (_, i) => formatTime(gridTime(freq, start, i), freq));
   const changepoints = args.prophet && (args.model === 'prophet' || args.model === 'ensemble') ? trendChangepoints(args.prophet.trend.slice(0, n), y, freq, start) : [];
-  return { components: { ds, ...comps }, changepoints, note: componentsNote(comps, n, changepoints, args.transform) };
+  return { components: { ds, ...comps }, changepoints, note: componentsNote(comps, n, changepoints, args.transform, freq) };
 }
 
-const fmt = valueText;
+/** A figure for the components line: 3 significant digits, separators from 1,000 (12.3; 0.915; 4,568). */
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return valueText(x);
+  if (Math.abs(x) >= 1000) return valueText(Math.round(x));
+  const r = Number(x.toPrecision(3));
+  return String(r === 0 ? 0 : r);
+}
 
-/** "components: trend up 12% over the history (3 changepoints, the last on 2015-06-01); weekly season +-0.35; holidays -0.40 to 0.10". */
-export function componentsNote(c: ModelComponents, n: number, changepoints: string[], transform: Transform): string {
+/** Grid steps in one cycle of a season named by seasonName (daily, weekly, yearly, period N), or null. */
+export function seasonSteps(name: string, freq: Freq): number | null {
+  const m = /^period (\d+)$/.exec(name);
+  if (m) return Number(m[1]);
+  const days = name === 'daily' ? 1 : name === 'weekly' ? 7 : name === 'yearly' ? 365.25 : null;
+  if (days === null) return null;
+  const steps = Math.round((days * 86_400) / FREQ_INFO[freq].seconds);
+  return steps >= 2 ? steps : null;
+}
+
+/**
+ * "components: trend up from 200 to 236 (+18%) over the history (3 changepoints, the last on
+ * 2015-06-01); weekly season +-14.6; holidays -40 to 10". A season's amplitude is half its range
+ * over the last cycle of the history (a decomposition's season wobbles with the noise from cycle
+ * to cycle; the last cycle is the one the forecast repeats). On a transformed scale the figures
+ * are converted to the data's units at the trend's latest level.
+ */
+export function componentsNote(c: ModelComponents, n: number, changepoints: string[], transform: Transform, freq?: Freq): string {
   const parts: string[] = [];
   const t0 = c.trend[0] as number;
   const t1 = c.trend[n - 1] as number;
-  const rel = t0 !== 0 && transform === 'none' ? ` (${t1 >= t0 ? '+' : ''}${(((t1 - t0) / Math.abs(t0)) * 100).toFixed(0)}%)` : '';
-  const dir = Math.abs(t1 - t0) < 1e-9 * (1 + Math.abs(t0)) ? 'flat' : t1 > t0 ? 'up' : 'down';
-  parts.push(`trend ${dir} from ${fmt(t0)} to ${fmt(t1)}${rel} over the history${changepoints.length > 0 ? ` (${changepoints.length} changepoint${changepoints.length === 1 ? '' : 's'}, the last on ${changepoints[changepoints.length - 1] ?? ''})` : ''}`);
+  const back = (v: number): number => inverse(transform, v);
+  const d0 = back(t0);
+  const d1 = back(t1);
+  const rel = d0 !== 0 ? ` (${d1 >= d0 ? '+' : ''}${(((d1 - d0) / Math.abs(d0)) * 100).toFixed(0)}%)` : '';
+  const cps = changepoints.length > 0 ? ` (${changepoints.length} changepoint${changepoints.length === 1 ? '' : 's'}, the last on ${changepoints[changepoints.length - 1] ?? ''})` : '';
+  if (fmt(d0) === fmt(d1)) parts.push(`trend flat at ${fmt(d1)} over the history${cps}`);
+  else parts.push(`trend ${d1 > d0 ? 'up' : 'down'} from ${fmt(d0)} to ${fmt(d1)}${rel} over the history${cps}`);
+  // A component of size a at the trend's last level, in data units: half the span of back(t1 - a)..back(t1 + a).
+  const size = (a: number): number => (transform === 'none' ? a : (back(t1 + a) - back(t1 - a)) / 2);
+  const span = (lo: number, hi: number): string => (transform === 'none' ? `${fmt(lo)} to ${fmt(hi)}` : `${fmt(back(t1 + lo) - d1)} to ${fmt(back(t1 + hi) - d1)}`);
   for (const s of c.seasonal) {
-    const hist = s.values.slice(0, n).filter(Number.isFinite);
+    const steps = freq ? seasonSteps(s.name, freq) : null;
+    const from = steps !== null && steps <= n ? n - steps : 0;
+    const hist = s.values.slice(from, n).filter(Number.isFinite);
     if (hist.length === 0) continue;
-    parts.push(`${s.name} season +-${fmt((Math.max(...hist) - Math.min(...hist)) / 2)}`);
+    parts.push(`${s.name} season +-${fmt(size((Math.max(...hist) - Math.min(...hist)) / 2))}`);
   }
   if (c.holidays) {
     const hist = c.holidays.slice(0, n).filter(Number.isFinite);
-    if (hist.length > 0) parts.push(`holidays ${fmt(Math.min(...hist))} to ${fmt(Math.max(...hist))}`);
+    if (hist.length > 0) parts.push(`holidays ${span(Math.min(...hist), Math.max(...hist))}`);
   }
   for (const r of c.regressors) {
     const hist = r.values.slice(0, n).filter(Number.isFinite);
-    if (hist.length > 0) parts.push(`${r.name} ${fmt(Math.min(...hist))} to ${fmt(Math.max(...hist))}`);
+    if (hist.length > 0) parts.push(`${r.name} ${span(Math.min(...hist), Math.max(...hist))}`);
   }
-  return `components${transform === 'none' ? '' : ` (${transform} scale)`}: ${parts.join('; ')}`;
+  return `components${transform === 'none' ? '' : ` (fitted on the ${transform} scale; in data units at the latest level)`}: ${parts.join('; ')}`;
 }
 
 /** Backtest metrics per horizon step (1 = the first step after each cutoff), per model. */

@@ -28,6 +28,11 @@
  * fold's points it covers about 0.86 where the plain rank covers 0.78 (models-cv.test.ts).
  */
 
+/** Fewer effective CV scores than this: the calibration factor is weak evidence (said in the notes). */
+export const WEAK_EFFECTIVE_SCORES = 20;
+/** ... or from fewer folds (forecast origins) than this. */
+export const WEAK_FOLDS = 3;
+
 export interface CvPoint {
   /** 0-based horizon step. */
   step: number;

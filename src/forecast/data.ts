@@ -94,13 +94,16 @@ export async function numericColumn(store: Store, reader: string, column: string
   if (NUMERIC_TYPES.test(type)) return `${q}::DOUBLE`;
   if (/^BOOLEAN$/i.test(type)) return `${q}::INTEGER::DOUBLE`;
   const missing = missingText(q);
-  const bad = await store.all<{ n: number; example: string | null }>(
-    `SELECT count(*) AS n, min(CAST(${q} AS VARCHAR)) AS example FROM ${reader}
+  // The first bad value with its data row (1 = the first row after the header), in file order.
+  const bad = await store.all<{ n: number; example: string | null; row: number | null }>(
+    `SELECT count(*) AS n, arg_min(CAST(${q} AS VARCHAR), rn) AS example, min(rn) AS row
+     FROM (SELECT *, row_number() OVER () AS rn FROM ${reader})
      WHERE ${q} IS NOT NULL AND NOT ${missing} AND try_cast(trim(CAST(${q} AS VARCHAR)) AS DOUBLE) IS NULL`,
   );
   const n = Number(bad[0]?.n ?? 0);
   if (n > 0) {
-    throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${column}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${String(bad[0]?.example ?? '').slice(0, 40)}"`, {
+    const row = bad[0]?.row === null || bad[0]?.row === undefined ? '' : ` (data row ${String(bad[0].row)})`;
+    throw new UserError(`${n} value${n === 1 ? '' : 's'} in column "${column}" ${n === 1 ? 'is' : 'are'} not a number, e.g. "${String(bad[0]?.example ?? '').slice(0, 40)}"${row}`, {
       hint: `${hint} (empty cells, NA, NaN and null count as missing)`,
       code: 'FORECAST_BAD_VALUE',
     });

@@ -5,15 +5,15 @@
  */
 import { detectAnomalies } from './anomalies.js';
 import { decompose, describeFit, metricsByStep } from './components.js';
-import { holidayEffects } from './holidays.js';
+import { holidayEffects, holidayOffsets } from './holidays.js';
 import { rollingCutoffs } from './cv.js';
-import { applyScales, calibrate, describeScales } from './conformal.js';
+import { applyScales, calibrate, describeScales, WEAK_EFFECTIVE_SCORES, WEAK_FOLDS } from './conformal.js';
 import { emptyScored, naiveScale, summarize, type Scored } from './metrics.js';
 import { gridTime, isCalendarFreq } from './calendar.js';
 import { combineEnsemble, combineWeighted, ensembleWeights, fitModel, fitNaive, MEMBERS, naivePeriod, seasonalPeriods, type Member, type ModelInput, type ModelOutput } from './models.js';
 import { formatTime, freqWord, interpolate, MIN_MODEL_POINTS } from './series.js';
 import { fitErrorText } from './output.js';
-import { forward, inverse, isCountSeries, resolveTransform } from './transform.js';
+import { anscombe, forward, inverse, inverseAnscombe, isCountSeries, resolveTransform } from './transform.js';
 import type {
   Anomaly,
   BacktestResult,
@@ -292,7 +292,8 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
 
   // The in-sample fit is for the history (charts, JSON) and the model's components (regressors);
   // anomalies and holiday effects are judged on the robust decomposition instead.
-  const insample = opts.includeHistory || Boolean(series.regressors);
+  // ... and for the components line, so that it describes the same components with or without --json.
+  const insample = opts.includeHistory || Boolean(opts.describe) || Boolean(series.regressors);
   const finalInput: ModelInput = {
     y,
     filled,
@@ -326,6 +327,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   // Conformal calibration (default; --no-calibrate): per-step factors on the half-widths from the CV residuals.
   let intervalScale: number | null = null;
   let intervalScales: number[] | undefined;
+  let evidence: SeriesForecast['interval_evidence'];
   const point = out.point.map((v) => inverse(tf, v));
   let lower = out.lower.map((v) => inverse(tf, v));
   let upper = out.upper.map((v) => inverse(tf, v));
@@ -348,8 +350,11 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
         const verb = intervalScale >= 1 ? 'widened' : 'narrowed';
         // The correlated-folds correction: how many independent scores the folds were worth (conformal.ts).
         const eff = cal.effective ? effectiveText(cal.effective, cal.n) : '';
+        const effective = cal.effective ? Math.round(cal.effective.reduce((a, b) => a + b, 0)) : cal.n;
+        evidence = { folds: cutoffs.length, effective_scores: effective, weak: effective < WEAK_EFFECTIVE_SCORES || cutoffs.length < WEAK_FOLDS };
         const per = cal.bands > 1 ? ` (conformal, ${cal.bands} horizon bands: ${describeScales(cal.scales)}${eff})` : ` (conformal, pooled over the horizon${eff})`;
-        notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}`);
+        const weak = evidence.weak ? `; weak evidence: ${cutoffs.length} fold${cutoffs.length === 1 ? '' : 's'}, ${effective} effective score${effective === 1 ? '' : 's'}, the factor may be far off` : '';
+        notes.push(`${pct} intervals ${verb} x${intervalScale.toFixed(2)} from ${cutoffs.length}-fold CV${per}${weak}`);
       } else notes.push('too few cross-validation points to calibrate the intervals: they are the model\'s own');
     } else if (cutoffs.length > 0 || cvModels.length === 0) notes.push('no cross-validation of the final model to calibrate the intervals from: they are the model\'s own');
   }
@@ -391,11 +396,24 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
   }
   // Anomalies: robust residuals of a robust seasonal-trend decomposition (anomalies.ts).
   const decomposition = decompose(y, series.freq);
-  const anomalies: Anomaly[] = opts.anomalies
-    ? detectAnomalies({ y, raw, freq: series.freq, start: series.start, level: opts.anomalyLevel, inverse: (v) => inverse(tf, v), decomposition })
-    : [];
-
   const holidayReport = holidayEffects({ holidays, y, freq: series.freq, start: series.start, decomposition, modelEffects: out.holidayComponents });
+  // Holidays with a consistent (estimated) effect are part of the expectation, not anomalies.
+  const offset = holidayReport.length > 0 ? holidayOffsets(holidayReport, holidays, series.freq, series.start, n) : undefined;
+  const anomalies: Anomaly[] = opts.anomalies ? scoreAnomalies() : [];
+  function scoreAnomalies(): Anomaly[] {
+    const base = { raw, freq: series.freq, start: series.start, level: opts.anomalyLevel };
+    if (!wholeCounts) return detectAnomalies({ ...base, y, inverse: (v) => inverse(tf, v), decomposition, ...(offset ? { offset } : {}) });
+    // Counts are scored on the Anscombe scale 2 sqrt(y + 3/8), whose spread stays near 1 down to
+    // a level of a few counts (the plain square root's shrinks near 0, which inflates the scores of zeros).
+    const ya = raw.map((v) => (Number.isNaN(v) ? NaN : anscombe(v)));
+    const dec = decompose(ya, series.freq);
+    // The holiday effects, from the model's scale to the Anscombe scale at each point's expectation.
+    const offA = offset?.map((o, i) => {
+      const f = decomposition.fit[i] as number;
+      return o === 0 || !Number.isFinite(f) ? 0 : anscombe(Math.max(0, inverse(tf, f + o))) - anscombe(Math.max(0, inverse(tf, f)));
+    });
+    return detectAnomalies({ ...base, y: ya, inverse: inverseAnscombe, decomposition: dec, ...(offA ? { offset: offA } : {}) });
+  }
 
   const backtest: BacktestResult | null =
     opts.backtest && cutoffs.length > 0
@@ -413,6 +431,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
     candidates: opts.model === 'auto' || opts.model === 'ensemble' ? scores : [],
     interval_scale: intervalScale,
     ...(intervalScales ? { interval_scales: intervalScales } : {}),
+    ...(evidence ? { interval_evidence: evidence } : {}),
     ...(out.model === 'ensemble' && weights ? { ensemble_weights: weights } : {}),
     ...(wholeCounts ? { whole_counts: true } : {}),
     forecast,

@@ -85,6 +85,22 @@ function dayPoints(date: string, freq: Freq, start: number, limit: number): numb
   return out;
 }
 
+/**
+ * The reported (consistent) holiday effects on the grid: each effect on the points of its
+ * holiday's days, 0 elsewhere (model scale). Anomalies are scored against the expectation plus
+ * this, so a holiday whose effect was estimated is not an anomaly for having that effect.
+ */
+export function holidayOffsets(effects: HolidayEffect[], holidays: HolidayDef[], freq: Freq, start: number, n: number): number[] {
+  const out = new Array<number>(n).fill(0);
+  for (const e of effects) {
+    const def = holidays.find((h) => h.name === e.name);
+    if (!def) continue;
+    const points = new Set(def.dates.flatMap((d) => dayPoints(d, freq, start, n)));
+    for (const i of points) out[i] = (out[i] as number) + e.effect;
+  }
+  return out;
+}
+
 export interface HolidayEffectInput {
   holidays: HolidayDef[];
   /** Values on the grid (NaN = missing), on the model's scale. */
@@ -101,7 +117,7 @@ export interface HolidayEffectInput {
  * Holiday effects that are consistent across occurrences. Each occurrence's effect is the mean
  * residual of the robust decomposition on the holiday's points (the decomposition's running
  * medians do not follow a single day, so the holiday stays in the residual). A holiday is
- * reported when (1) it occurs at least twice in the history, (2) at least 75% of its occurrences
+ * reported when (1) it occurs at least twice in the history (an event's window is one occurrence), (2) at least 75% of its occurrences
  * move the same way, (3) the mean effect is at least 3 standard errors from zero (robust
  * residual sd / sqrt(points)), and (4) still at least 2 without its most extreme occurrence. The effect shown is the model's own estimate when it has one with
  * the same sign, else that mean residual.
@@ -115,8 +131,9 @@ export function holidayEffects(input: HolidayEffectInput): HolidayEffect[] {
     const perOccurrence: { sum: number; points: number }[] = [];
     let points = 0;
     let sum = 0;
-    for (const d of def.dates) {
-      const r = dayPoints(d, input.freq, input.start, n)
+    // One occurrence: a date, or the days of one custom event's window.
+    for (const days of def.occurrences ?? def.dates.map((d) => [d])) {
+      const r = [...new Set(days.flatMap((d) => dayPoints(d, input.freq, input.start, n)))]
         .map((i) => dec.resid[i] as number)
         .filter(Number.isFinite)
         .map((v) => v - dec.center);

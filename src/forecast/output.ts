@@ -7,6 +7,23 @@ export function valueText(x: number | null | undefined): string {
   return x !== null && x !== undefined && Number.isFinite(x) && Math.abs(x) >= 1000 && Math.abs(x) < 1e15 ? int(x) : num(x);
 }
 
+/**
+ * A column of forecast values for people: valueText's digits, then every value given as many
+ * decimals as the value that needs the most (at most 4), so the column does not mix 744, 731.1
+ * and 699 ("744.0", "731.1", "699.0").
+ */
+export function columnTexts(values: number[]): string[] {
+  const texts = values.map((v) => valueText(v));
+  const decimals = Math.min(4, Math.max(0, ...texts.map((t) => (/^-?[\d,]+\.(\d+)$/.exec(t)?.[1]?.length ?? 0))));
+  if (decimals === 0) return texts;
+  return values.map((v, i) => {
+    if (!Number.isFinite(v) || Math.abs(v) >= 1e15 || /e/i.test(texts[i] as string)) return texts[i] as string;
+    const [whole, frac] = Math.abs(v).toFixed(decimals).split('.');
+    const sign = v < 0 && Number(`${whole ?? '0'}.${frac ?? ''}`) !== 0 ? '-' : '';
+    return `${sign}${(whole ?? '0').replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${frac ?? ''}`;
+  });
+}
+
 /** Internal errors of the wasm models (Stan's optimizer, wasm-bindgen values): never shown as they are. */
 const INTERNAL_ERROR = /JsValue|Optimization (failed|terminated)|Error in optimization|RuntimeError|unreachable|wasm|panicked|Stan/i;
 

@@ -74,6 +74,7 @@ export async function loadEvents(store: Store, file: string): Promise<HolidayDef
   );
   if (rows.length > MAX_EVENT_ROWS) throw new UserError(`${base} has more than ${MAX_EVENT_ROWS} events`, { hint: 'keep one row per event occurrence', code: 'FORECAST_EVENTS' });
   const byName = new Map<string, Set<string>>();
+  const windows = new Map<string, string[][]>();
   rows.forEach((r, i) => {
     // eslint-disable-next-line no-control-regex
     const name = (r.name ?? '').replace(/[\u0000-\u001f\u007f]/g, '').trim().slice(0, 80);
@@ -89,9 +90,13 @@ export async function loadEvents(store: Store, file: string): Promise<HolidayDef
     }
     const set = byName.get(name) ?? new Set<string>();
     const t = Date.parse(`${r.ds}T00:00:00Z`);
-    for (let d = lo; d <= hi; d++) set.add(new Date(t + d * 86_400_000).toISOString().slice(0, 10));
+    const days: string[] = [];
+    for (let d = lo; d <= hi; d++) days.push(new Date(t + d * 86_400_000).toISOString().slice(0, 10));
+    for (const d of days) set.add(d);
     byName.set(name, set);
+    // One row is one occurrence, however many days its window covers.
+    windows.set(name, [...(windows.get(name) ?? []), days]);
   });
   if (byName.size === 0) throw new UserError(`${base} has no events`, { hint: 'one row per event occurrence: holiday, ds', code: 'FORECAST_EVENTS' });
-  return [...byName.entries()].map(([name, dates]) => ({ name, dates: [...dates].sort() }));
+  return [...byName.entries()].map(([name, dates]) => ({ name, dates: [...dates].sort(), occurrences: windows.get(name) ?? [] }));
 }

@@ -5,7 +5,7 @@
  * returned by one SQL aggregation or built from in-memory arrays.
  */
 import { UserError } from '../core/errors.js';
-import { bucketStart, calendarSteps, FREQ_INFO, FREQS, gridSteps } from './calendar.js';
+import { bucketStart, calendarSteps, FREQ_INFO, FREQS, gridSteps, gridTime } from './calendar.js';
 import { FREQ_SECONDS, type DuplicatePolicy, type Freq, type PreparedSeries } from './types.js';
 
 /** Fewest points for the default models (ensemble, auto); shorter series get the naive forecast. */
@@ -124,6 +124,14 @@ export function detectFreq(series: RawSeries[], timeName = 'time'): Freq {
   return supported;
 }
 
+/** The data's own spacing: the median gap between consecutive timestamps with a value (0 when fewer than 2). */
+function sourceStep(points: { t: number; valid: number }[]): number {
+  const ts = [...new Set(points.filter((p) => p.valid > 0).map((p) => p.t))].sort((a, b) => a - b);
+  if (ts.length < 2) return 0;
+  const gaps = ts.slice(1).map((t, i) => t - (ts[i] as number)).sort((a, b) => a - b);
+  return gaps[gaps.length >> 1] as number;
+}
+
 /** Builds regular series: buckets, duplicate handling, gaps as NaN. */
 export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepared {
   const timeName = options.timeName ?? 'time';
@@ -147,11 +155,13 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
   const maxPoints = options.maxPoints ?? 200_000;
   let duplicateTimestamps = 0;
   let resampledBuckets = 0;
+  const partialNotes: string[] = [];
+  const incompleteBuckets: string[] = [];
   let invalidRows = 0;
   let minValue: number | null = null;
   const out: PreparedSeries[] = [];
   for (const s of nonEmpty) {
-    const buckets = new Map<number, { n: number; valid: number; sum: number; timestamps: number }>();
+    const buckets = new Map<number, { n: number; valid: number; sum: number; timestamps: number; validTimestamps: number }>();
     const xBuckets = new Map<number, { sum: number[]; count: number[] }>();
     const nx = options.regressors?.length ?? 0;
     const lastValid = s.points.reduce((m, p) => (p.valid > 0 ? Math.max(m, p.t) : m), -Infinity);
@@ -176,11 +186,27 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
         cur.valid += p.valid;
         cur.sum += p.sum;
         cur.timestamps++;
+        if (p.valid > 0) cur.validTimestamps++;
       } else {
-        buckets.set(b, { n: p.n, valid: p.valid, sum: p.sum, timestamps: 1 });
+        buckets.set(b, { n: p.n, valid: p.valid, sum: p.sum, timestamps: 1, validTimestamps: p.valid > 0 ? 1 : 0 });
       }
     }
-    const keys = [...buckets.keys()].filter((k) => (buckets.get(k)?.valid ?? 0) > 0).sort((a, b) => a - b);
+    let keys = [...buckets.keys()].filter((k) => (buckets.get(k)?.valid ?? 0) > 0).sort((a, b) => a - b);
+    if (options.freq) {
+      // Resampling: buckets with fewer points than the bucket holds at the data's own spacing.
+      const srcStep = sourceStep(s.points);
+      const expected = (k: number): number => (srcStep > 0 ? Math.round((gridTime(freq, k, 1) - k) / srcStep) : 0);
+      const incomplete = keys.filter((k) => expected(k) > 1 && (buckets.get(k)?.validTimestamps ?? 0) < expected(k));
+      const label = (k: number): string => `${formatTime(k, freq)}: ${buckets.get(k)?.validTimestamps ?? 0} of ${expected(k)}`;
+      const last = keys[keys.length - 1] as number;
+      const who = s.key !== null ? ` of series ${s.key}` : '';
+      if (keys.length > 2 && incomplete.includes(last)) {
+        partialNotes.push(`the last ${word} bucket${who} (${label(last)} points) was left out: a partial bucket reads as a drop`);
+        keys = keys.slice(0, -1);
+      }
+      const inner = incomplete.filter((k) => k !== last);
+      if (inner.length > 0) incompleteBuckets.push(...inner.map(label));
+    }
     const start = keys[0] as number;
     const end = keys[keys.length - 1] as number;
     const length = gridSteps(freq, start, end) + 1;
@@ -212,7 +238,12 @@ export function prepareSeries(raw: RawSeries[], options: PrepareOptions): Prepar
   }
   const how = options.duplicates === 'sum' ? 'summed' : 'averaged';
   if (duplicateTimestamps > 0) warnings.push(`${duplicateTimestamps} duplicate timestamp${duplicateTimestamps === 1 ? '' : 's'} in ${timeName}: values ${how} (--duplicates mean|sum|error)`);
-  if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${word}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how})`);
+  if (options.freq && resampledBuckets > 0) warnings.push(`resampled to ${word}: ${resampledBuckets} bucket${resampledBuckets === 1 ? '' : 's'} combined several timestamps (${how}${options.duplicates === 'sum' ? '' : '; --duplicates sum for totals'})`);
+  warnings.push(...partialNotes);
+  if (incompleteBuckets.length > 0) {
+    const shown = incompleteBuckets.slice(0, 3).join(', ');
+    warnings.push(`${incompleteBuckets.length} ${word} bucket${incompleteBuckets.length === 1 ? ' has' : 's have'} fewer points than a full one (${shown}${incompleteBuckets.length > 3 ? ', ...' : ''})${options.duplicates === 'sum' ? ': their sums are low' : ''}`);
+  }
   if (invalidRows > 0) warnings.push(`${invalidRows} row${invalidRows === 1 ? '' : 's'} without a numeric value (empty, NA, NaN or null) skipped`);
   return { series: out, freq, minValue, warnings };
 }

@@ -196,11 +196,14 @@ export async function forecastSeries(series: InMemorySeries[], req: ForecastRequ
 
 /** Public holidays plus custom events; an event named like a holiday adds its dates to it. */
 function mergeEvents(holidays: HolidayDef[], events: HolidayDef[]): HolidayDef[] {
-  const out = holidays.map((h) => ({ name: h.name, dates: h.dates.slice() }));
+  const out: HolidayDef[] = holidays.map((h) => ({ ...h, dates: h.dates.slice() }));
+  const occurrencesOf = (h: HolidayDef): string[][] => h.occurrences ?? h.dates.map((d) => [d]);
   for (const e of events) {
     const same = out.find((h) => h.name === e.name);
-    if (same) same.dates = [...new Set([...same.dates, ...e.dates])].sort();
-    else out.push({ name: e.name, dates: e.dates.slice() });
+    if (same) {
+      same.occurrences = [...occurrencesOf(same), ...occurrencesOf(e)];
+      same.dates = [...new Set([...same.dates, ...e.dates])].sort();
+    } else out.push({ ...e, dates: e.dates.slice() });
   }
   return out;
 }
@@ -316,6 +319,7 @@ async function run(
     holidaysPriorScale: req.holidaysPriorScale ?? DEFAULTS.holidaysPriorScale,
     includeHistory: req.includeHistory === 'auto' ? series.length <= AUTO_HISTORY_SERIES : (req.includeHistory ?? false),
     uncertaintySamples: req.uncertaintySamples ?? DEFAULTS.uncertaintySamples,
+    describe: series.length <= 3,
   };
   const workers = req.workers ?? (series.length >= 4 ? Math.min(os.availableParallelism(), series.length, 16) : 0);
   hooks.onStart?.(series.length);

