@@ -142,7 +142,7 @@ export class JobScope implements QueryObserver {
     if (this.book === null) {
       const journal = this.db === null ? null : readTail(shapesPath(this.db), TAIL_BYTES);
       this.book = journal ? ShapeBook.parse(journal.tail, journal.older) : new ShapeBook();
-      // No journal yet: this run writes the first, and and removes the JSON one of earlier builds.
+      // No journal yet: this run writes the first, and removes the JSON one of earlier builds.
       this.compact = journal === null || journal.size > COMPACT_BYTES;
     }
     return this.book;
