@@ -1,12 +1,12 @@
 /** Review 3 of `profile`: launchers, worker threads, --pid on a taken port, --out, compare across checkouts and noise, pass-through frames. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareProfiles, commonFolder, mergeThreadProfiles, noiseMs, summarizeProfile, topFunctions, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
 import { commandLine, orderProcesses, outStem, ownCodeMs, totalCpuMs, unsampledCpuNote } from '../../src/observe/profile/processes.js';
 import { renderComparison } from '../../src/ui/profile.js';
+import { freePort } from '../support/port.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, writeFile } from '../support/tmp.js';
 
@@ -42,14 +42,6 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('profile with a launcher and worker threads (review 3 #7, #32)', () => {
   it('a parent that spawns node: the child (its own code) is shown, every process gets a .cpuprofile, the header gives the CPU of all', async () => {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { compareProfiles, parseCpuProfile, summarizeProfile, withoutFrames, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
@@ -8,6 +7,7 @@ import { isPreloadFrame } from '../../src/observe/profile/run.js';
 import { storeProfileEvents } from '../../src/observe/profile/events.js';
 import { renderFlameGraph } from '../../src/observe/profile/flame.js';
 import { Store } from '../../src/store/store.js';
+import { freePort } from '../support/port.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
 
@@ -47,14 +47,6 @@ afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 describe('profile -- <node command>', () => {
   it('puts the known hot function first, with most of the self time, and writes .cpuprofile and flame graph', async () => {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Store } from '../../src/store/store.js';
-import { freePort } from './postgres.js';
+import { freePort } from './port.js';
 
 export const CLICKHOUSE_BIN = '/usr/sbin/clickhouse-server';
 

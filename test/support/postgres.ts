@@ -9,10 +9,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Store } from '../../src/store/store.js';
+import { freePort } from './port.js';
 
 export interface PgServer {
   host: string;
@@ -45,16 +45,6 @@ export function pgUnavailable(): string | null {
   return why;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const isRoot = (): boolean => typeof process.getuid === 'function' && process.getuid() === 0;
 

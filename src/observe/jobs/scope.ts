@@ -157,18 +157,13 @@ export class JobScope implements QueryObserver {
     let key = this.keys.get(sql);
     if (key === undefined) {
       if (this.keys.size >= 2000) this.keys.clear();
-      if (this.policy.mode === 'sampled') {
-        const text = hash48(sql);
-        const known = this.shapes().keyForText(text);
-        if (known === undefined) {
-          const c = carryKey(sql);
-          key = { key: c.key, fingerprint: c.fingerprint, text };
-        } else {
-          key = { key: known, fingerprint: fingerprintOfKey(known), text };
-        }
-      } else {
+      const text = this.policy.mode === 'sampled' ? hash48(sql) : '';
+      const known = text === '' ? undefined : this.shapes().keyForText(text);
+      if (known === undefined) {
         const c = carryKey(sql);
-        key = { key: c.key, fingerprint: c.fingerprint, text: '' };
+        key = { key: c.key, fingerprint: c.fingerprint, text };
+      } else {
+        key = { key: known, fingerprint: fingerprintOfKey(known), text };
       }
       this.keys.set(sql, key);
     }
