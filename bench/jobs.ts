@@ -16,10 +16,38 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { JobScope, shapesPath, spoolPath, type JobSettings } from '../src/observe/jobs/scope.js';
-import { analyze, type AnalyzeOptions } from '../src/engines/analyze.js';
-import { profilerOff, queryObserver, type QueryRecord } from '../src/store/observer.js';
-import { Store } from '../src/store/store.js';
+import { pathToFileURL } from 'node:url';
+import type * as ScopeModule from '../src/observe/jobs/scope.js';
+import type { JobSettings } from '../src/observe/jobs/scope.js';
+import type * as AnalyzeModule from '../src/engines/analyze.js';
+import type { AnalyzeOptions } from '../src/engines/analyze.js';
+import type * as ObserverModule from '../src/store/observer.js';
+import type { QueryRecord } from '../src/store/observer.js';
+import type * as StoreModule from '../src/store/store.js';
+
+/**
+ * The code under test is the built one in dist/, what `statsig-hack` runs, not src/ through tsx:
+ * tsx's transform wraps every function it creates in a naming helper (a defineProperty each
+ * time), which made the log's own work about a quarter slower than the CLI's.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : e.name.endsWith('.ts') ? fs.statSync(p).mtimeMs : 0);
+  }
+  return newest;
+}
+const built = path.join(root, 'dist/cli.js');
+if (!fs.existsSync(built)) throw new Error('bench jobs measures the built CLI code: run `npm run build` first');
+if (newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs) throw new Error('dist/ is older than src/: run `npm run build` first (bench jobs measures the built code)');
+const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', rel)).href)) as T;
+const { JobScope, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
+const { analyze } = await load<typeof AnalyzeModule>('engines/analyze.js');
+const { profilerOff, queryObserver } = await load<typeof ObserverModule>('store/observer.js');
+const { Store } = await load<typeof StoreModule>('store/store.js');
+type Store = StoreModule.Store;
 
 /** What the logged runs of one variant saw, over its scopes (a fresh scope per run, as a CLI run has). */
 interface Counts {

@@ -164,21 +164,23 @@ function readProfile(file: string | null, sql: string): Record<string, unknown> 
  * for sandboxed stores, where DuckDB may not write the profile file. `rows` counts the rows
  * of the result.
  */
-export async function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>, rows?: (result: T) => number): Promise<T> {
+export function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>, rows?: (result: T) => number): Promise<T> {
   const obs = queryObserver.getStore();
   if (!obs?.active) return exec();
   const want = profiling && (obs.wantsProfile?.(sql) ?? true);
-  const file = await profilerFor(conn, want, obs.detail ?? 'summary');
-  return timed(obs, sql, exec, want, () => readProfile(file, sql), rows);
+  // The usual case, a query the profiler neither needs nor was left on for: no SET, and no
+  // promise more than the query's own (each costs a hop, and a call of the async hooks).
+  if (!want && profileFiles.get(conn)?.on !== true) return timed(obs, sql, exec, false, null, rows);
+  return profilerFor(conn, want, obs.detail ?? 'summary').then((file) => timed(obs, sql, exec, want, file, rows));
 }
 
 /** Runs `exec` (one query) under the current observer, if any, with no DuckDB profile (a connection Store does not own). */
-export async function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Promise<T> {
+export function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Promise<T> {
   const obs = queryObserver.getStore();
-  return obs?.active ? timed(obs, sql, exec, false, () => null) : exec();
+  return obs?.active ? timed(obs, sql, exec, false, null) : exec();
 }
 
-async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profiled: boolean, profile: () => Record<string, unknown> | null, rows?: (result: T) => number): Promise<T> {
+function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profiled: boolean, file: string | null, rows?: (result: T) => number): Promise<T> {
   const startedAt = Date.now();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
@@ -186,16 +188,18 @@ async function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>,
     const c = process.cpuUsage(c0);
     return (c.user + c.system) / 1000;
   };
-  try {
-    const result = await exec();
-    const durationMs = performance.now() - t0;
-    obs.record({ sql, startedAt, durationMs, cpuMs: cpu(), ok: true, error: null, profiled, profile: profiled ? profile() : null, rowsReturned: rows ? rows(result) : null });
-    return result;
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
-    throw error;
-  }
+  return exec().then(
+    (result) => {
+      const durationMs = performance.now() - t0;
+      obs.record({ sql, startedAt, durationMs, cpuMs: cpu(), ok: true, error: null, profiled, profile: profiled ? readProfile(file, sql) : null, rowsReturned: rows ? rows(result) : null });
+      return result;
+    },
+    (error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      obs.record({ sql, startedAt, durationMs: performance.now() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
+      throw error;
+    },
+  );
 }
 
 /**
