@@ -149,9 +149,16 @@ export function score(p: CvPoint): number | null {
  * Per-step scale factors for `horizon` steps at `level`, or null when fewer than `minScores`
  * CV points have a score (or the quantile is not positive). When every point carries its `fold`
  * (and no recency weight), each band's quantile is corrected for correlated folds
- * (foldConformalQuantile; `foldCorrection: false` gives the plain rank).
+ * (foldConformalQuantile; `foldCorrection: false` gives the plain rank). `monotone: true` makes
+ * the factors non-decreasing in the step (isotonic regression; tried on the six-series bench and
+ * off: README, forecast accuracy).
  */
-export function calibrate(points: CvPoint[], horizon: number, level: number, options: { minPerBand?: number; minScores?: number; maxBands?: number; foldCorrection?: boolean } = {}): Calibration | null {
+export function calibrate(
+  points: CvPoint[],
+  horizon: number,
+  level: number,
+  options: { minPerBand?: number; minScores?: number; maxBands?: number; foldCorrection?: boolean; monotone?: boolean } = {},
+): Calibration | null {
   const maxBands = options.maxBands ?? 3;
   const minScores = options.minScores ?? 10;
   type S = { s: number; w: number; fold: number | undefined };
@@ -205,8 +212,96 @@ export function calibrate(points: CvPoint[], horizon: number, level: number, opt
     return { centre: (b.start + b.end) / 2, q: v };
   });
   if (!q.every((b) => Number.isFinite(b.q) && b.q > 0)) return null;
-  const scales = Array.from({ length: horizon }, (_, k) => interpolate(q, k));
+  const raw = Array.from({ length: horizon }, (_, k) => interpolate(q, k));
+  // monotone (off by default): factors made non-decreasing in the step (isotonic regression).
+  const scales = options.monotone ? isotonicNonDecreasing(raw) : raw;
   return { scales, bands: bands.length, n, ...(byFold ? { effective } : {}) };
+}
+
+/**
+ * Isotonic (non-decreasing) least-squares fit of `values` (pool-adjacent-violators), with
+ * optional positive weights (default 1 each): adjacent values that decrease are replaced by their
+ * weighted mean until none does.
+ */
+export function isotonicNonDecreasing(values: number[], weights?: number[]): number[] {
+  const blocks: { v: number; w: number; n: number }[] = [];
+  values.forEach((v, i) => {
+    blocks.push({ v, w: weights?.[i] ?? 1, n: 1 });
+    for (;;) {
+      const b = blocks[blocks.length - 1] as { v: number; w: number; n: number };
+      const a = blocks[blocks.length - 2];
+      if (!a || a.v <= b.v) break;
+      blocks.splice(-2, 2, { v: (a.v * a.w + b.v * b.w) / (a.w + b.w), w: a.w + b.w, n: a.n + b.n });
+    }
+  });
+  return blocks.flatMap((b) => Array.from({ length: b.n }, () => b.v));
+}
+
+export interface StepCalibration extends Calibration {
+  /** Exponent b of the fitted score profile (mean score at step k proportional to (k + 1)^b). */
+  exponent: number;
+}
+
+/**
+ * Per-step calibration (tried, not the default; README, forecast accuracy): the scores'
+ * profile over the horizon is fitted as a power of the step, mean score at step k proportional
+ * to (k + 1)^b (weighted least squares of the log of each step's mean score on log(k + 1); a
+ * flat profile with fewer than 2 steps that have a positive mean), each score is divided by its
+ * step's profile value, and the factor at step k is that profile times the conformal quantile
+ * of the normalised scores pooled over the horizon (corrected for correlated folds when every
+ * point carries its fold, like calibrate). So a model whose half-widths grow faster with the
+ * step than its CV errors do is narrowed progressively rather than per band: with errors of sd
+ * proportional to sqrt(k + 1) and half-widths proportional to k + 1 it covers `level` at early
+ * and late steps alike (test/forecast/calibration-steps.test.ts), where the 3 bands under-cover
+ * the first steps and over-cover the last of each band. On the six public series the CV profile
+ * was steeper than the errors after the origin, and this under-covered the late steps.
+ */
+export function calibrateSteps(points: CvPoint[], horizon: number, level: number, options: { minScores?: number; foldCorrection?: boolean } = {}): StepCalibration | null {
+  const byStep: { s: number; fold: number | undefined }[][] = Array.from({ length: horizon }, () => []);
+  let n = 0;
+  let withFold = true;
+  for (const p of points) {
+    const s = score(p);
+    if (s === null || p.step < 0 || p.step >= horizon) continue;
+    (byStep[p.step] as { s: number; fold: number | undefined }[]).push({ s, fold: p.fold });
+    if (p.fold === undefined) withFold = false;
+    n++;
+  }
+  if (n < (options.minScores ?? 10)) return null;
+  // Weighted least squares of log(mean score) on log(k + 1), weights = scores at the step.
+  let sw = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  let used = 0;
+  byStep.forEach((g, k) => {
+    const m = g.reduce((a, b) => a + b.s, 0) / g.length;
+    if (!(g.length > 0 && m > 0)) return;
+    const x = Math.log(k + 1);
+    const y = Math.log(m);
+    const w = g.length;
+    sw += w;
+    sx += w * x;
+    sy += w * y;
+    sxx += w * x * x;
+    sxy += w * x * y;
+    used++;
+  });
+  const den = sxx - (sx * sx) / Math.max(sw, 1e-300);
+  const b = used >= 2 && den > 0 ? (sxy - (sx * sy) / sw) / den : 0;
+  const profile = Array.from({ length: horizon }, (_, k) => Math.exp(b * Math.log(k + 1)));
+  const normalised = byStep.flatMap((g, k) => g.map((x) => ({ s: x.s / (profile[k] as number), fold: x.fold })));
+  const byFold = withFold && options.foldCorrection !== false;
+  let q: number;
+  let effective: number[] | undefined;
+  if (byFold) {
+    const r = foldConformalQuantile(normalised.map((x) => ({ s: x.s, fold: x.fold as number })), level);
+    q = r.q;
+    effective = [r.effective];
+  } else q = conformalQuantile(normalised.map((x) => x.s), level);
+  if (!(Number.isFinite(q) && q > 0)) return null;
+  return { scales: profile.map((p) => p * q), bands: 1, n, exponent: b, ...(effective ? { effective } : {}) };
 }
 
 function interpolate(q: { centre: number; q: number }[], k: number): number {
