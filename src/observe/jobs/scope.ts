@@ -71,8 +71,6 @@ interface Pending {
   carry: ScanSource | null;
   /** Null when it is computed at flush (cached by SQL text). */
   fingerprint: string | null;
-  /** Whether settle() has done its shape work. */
-  settled: boolean;
 }
 
 export class JobScope implements QueryObserver {
@@ -178,17 +176,27 @@ export class JobScope implements QueryObserver {
     return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy, this.draw) !== null;
   }
 
-  /**
-   * Keeps the query for the next write, and nothing more: its shape's state, the figures it
-   * carries and its record are worked out when the run's jobs are written (settle, flush),
-   * together, off the queries' path. Between DuckDB's queries every line of the log's code runs
-   * on cold caches (each step costs 5-15 times what it costs in a loop); in one pass at the end
-   * it runs warm, once.
-   */
   record(q: QueryRecord): void {
     if (!this.ctx) return;
+    let carry: ScanSource | null = null;
+    let fingerprint: string | null = null;
+    // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
+    if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
+      const { key, fingerprint: fp, text } = this.keyOf(q.sql);
+      fingerprint = fp;
+      const book = this.shapes();
+      const state = book.get(key);
+      const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
+      const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source, text }, this.policy);
+      // A run like the last leaves its shape as it was: nothing to write back.
+      if (next !== state) {
+        book.set(key, next);
+        this.changedShapes.add(key);
+      }
+      carry = source ? null : (state?.source ?? null);
+    }
     // A fixed shape, no spread: see jobRecord.
-    const entry: Pending = { q, ctx: this.ctx, carry: null, fingerprint: null, settled: false };
+    const entry: Pending = { q, ctx: this.ctx, carry, fingerprint };
     this.pending.push(entry);
     if (this.pending.length === 1) {
       holdUntilWritten(this);
@@ -199,36 +207,8 @@ export class JobScope implements QueryObserver {
     if (this.pending.length >= FLUSH_EVERY) this.flush();
   }
 
-  /**
-   * The shape work of the queries recorded since the last call, in their order: under
-   * 'sampled', a DuckDB query (not a warehouse's) that ran updates its shape's state, and an
-   * unprofiled run carries the latest profile. A shape run twice in one run is judged on the
-   * state before the run both times (a shape new to the run is profiled each time).
-   */
-  private settle(): void {
-    for (const p of this.pending) {
-      if (p.settled) continue;
-      p.settled = true;
-      const q = p.q;
-      if (q.profiled === undefined || this.policy.mode !== 'sampled' || !q.ok) continue;
-      const { key, fingerprint, text } = this.keyOf(q.sql);
-      p.fingerprint = fingerprint;
-      const book = this.shapes();
-      const state = book.get(key);
-      const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
-      const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: q.startedAt + q.durationMs, profiled: source, text }, this.policy);
-      // A run like the last leaves its shape as it was: nothing to write back.
-      if (next !== state) {
-        book.set(key, next);
-        this.changedShapes.add(key);
-      }
-      p.carry = source ? null : (state?.source ?? null);
-    }
-  }
-
   /** The jobs observed and not yet flushed. */
   get records(): JobRecord[] {
-    this.settle();
     return this.pending.map((p) => this.recordOf(p));
   }
 
@@ -244,7 +224,6 @@ export class JobScope implements QueryObserver {
    * concurrent compaction costs a profile more, nothing else).
    */
   flush(): number {
-    this.settle();
     const pending = this.pending.splice(0);
     unwritten.delete(this);
     this.draw = Math.random();
