@@ -14,7 +14,7 @@ export function groupNotes(by: string, s: Pick<GroupsSummary, 'groups' | 'overhe
   }
   if (s.overhead.jobs > 0) {
     notes.push(
-      `Not counted above: ${s.overhead.jobs} transaction and schema statement${s.overhead.jobs === 1 ? '' : 's'} (BEGIN, COMMIT, CREATE TABLE, migrations; ${formatMs(s.overhead.total_ms)}), bookkeeping rather than a query's cost ("overhead" in --json).`,
+      `Not counted above: ${s.overhead.jobs} transaction, setting and schema statement${s.overhead.jobs === 1 ? '' : 's'} (BEGIN, COMMIT, SET, CREATE TABLE, migrations; ${formatMs(s.overhead.total_ms)}), bookkeeping rather than a query's cost ("overhead" in --json).`,
     );
   }
   return notes;

@@ -275,7 +275,7 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
     if (est) expect(Number(est[2])).toBe(totals.jobs);
   });
 
-  it('`jobs slow` leaves out transaction control and DDL, and jobs under the minimum duration (config jobs.slowMinMs)', async () => {
+  it('`jobs slow` leaves out transaction control, settings and DDL, and jobs under the minimum duration (config jobs.slowMinMs)', async () => {
     const { dir, file } = await project();
     const base = Date.now() - 3_600_000;
     const job = (i: number, ms: number, sql: string, command = 'seed'): JobRecord => ({
@@ -285,12 +285,13 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
     });
     const lines: JobRecord[] = [];
     let i = 0;
-    for (const sql of ['COMMIT', 'BEGIN TRANSACTION', 'CREATE TABLE t (a INT)', 'SELECT sum(v) FROM t', 'SELECT avg(v) FROM t']) {
+    for (const sql of ['COMMIT', 'BEGIN TRANSACTION', 'CREATE TABLE t (a INT)', 'SET threads = 1', 'SELECT sum(v) FROM t', 'SELECT avg(v) FROM t']) {
       for (let k = 0; k < 5; k++) lines.push(job(i++, 1, sql));
     }
     lines.push(job(i++, 3620, 'COMMIT')); // 3620x its median: a write flushed, not a slow query
     lines.push(job(i++, 900, 'BEGIN TRANSACTION'));
     lines.push(job(i++, 800, 'CREATE TABLE t (a INT)'));
+    lines.push(job(i++, 700, 'SET threads = 1')); // a thread pool resized, not a slow query
     lines.push(job(i++, 400, 'SELECT sum(v) FROM t')); // slow: 400x, over 50 ms
     lines.push(job(i++, 30, 'SELECT avg(v) FROM t')); // 30x, but under 50 ms
     fs.writeFileSync(spoolPath(file), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
@@ -304,13 +305,13 @@ describe('jobs: attribution and noise (review 2, findings 9 and 10)', () => {
     expect(cfg.json<{ jobs: { sql: string }[] }>().jobs.map((j) => j.sql).sort()).toEqual(['SELECT avg(v) FROM t', 'SELECT sum(v) FROM t']);
     const flag = await runCli(['jobs', 'slow', '--min-ms', '500', '--json'], { cwd: dir });
     expect(flag.json<{ jobs: unknown[] }>().jobs).toHaveLength(0);
-    // By command, the seed's COMMIT/BEGIN/CREATE are counted apart, with a footnote.
+    // By command, the seed's COMMIT/BEGIN/CREATE/SET are counted apart, with a footnote.
     const by = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
     const doc = by.json<{ groups: Group[]; overhead: { jobs: number; total_ms: number } }>();
-    expect(doc.overhead).toEqual({ jobs: 18, total_ms: 15 + 3620 + 900 + 800 });
+    expect(doc.overhead).toEqual({ jobs: 24, total_ms: 20 + 3620 + 900 + 800 + 700 });
     expect(doc.groups.find((g) => g.key === 'seed')?.jobs).toBe(12);
     const human = await runCli(['jobs', '--by', 'command'], { cwd: dir });
-    expect(human.stdout).toMatch(/Not counted above: 18 transaction and schema statements/);
+    expect(human.stdout).toMatch(/Not counted above: 24 transaction, setting and schema statements/);
   });
 
   it('`init` is not the top cost: its schema DDL is counted apart', async () => {

@@ -5,7 +5,7 @@
  * one whose work grew by the `jobs slow` factor (its CPU time against that of the shape's
  * latest profiled run: CPU time follows the rows a query reads and hardly the load of the
  * machine, where wall time on a busy machine jumps by that factor without any change in the
- * data), one whose profile is older than an hour, and one run in 20 at random. The other runs
+ * data), one whose profile is older than a week, and one run in 20 at random. The other runs
  * are timed only, and carry the scans and memory of the latest profiled run of the same shape,
  * marked estimated.
  *
@@ -66,7 +66,7 @@ export interface ProfilePolicy {
   maxAgeMs: number;
 }
 
-export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, minChangeMs: 1, sampleEvery: 20, maxAgeMs: 3_600_000 };
+export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, minChangeMs: 1, sampleEvery: 20, maxAgeMs: 7 * 24 * 3_600_000 };
 
 /** Why a run is profiled; null: it is not (it carries the latest profile). */
 export type ProfileReason = 'every' | 'first' | 'stale' | 'changed' | 'sample' | null;
