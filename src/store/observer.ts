@@ -42,8 +42,12 @@ export interface QueryObserver {
   readonly active: boolean;
   /** How much DuckDB profiles (default 'summary'). */
   readonly detail?: ProfileDetail;
-  /** Whether DuckDB should profile this query; asked just before it runs (absent: every query). */
-  wantsProfile?(sql: string): boolean;
+  /**
+   * Whether DuckDB should profile this query; asked just before it runs (absent: every query).
+   * Null: either way (bookkeeping such as `SET`, whose profile says nothing): it runs as the
+   * profiler is, which switches nothing on or off.
+   */
+  wantsProfile?(sql: string): boolean | null;
   record(rec: QueryRecord): void;
   /** What the run's next queries compute, once the command knows (the metrics a store-mode analyze computes). */
   attribute?(a: JobAttribution): void;
@@ -167,10 +171,11 @@ function readProfile(file: string | null, sql: string): Record<string, unknown> 
 export function observed<T>(conn: DuckDBConnection, sql: string, profiling: boolean, exec: () => Promise<T>, rows?: (result: T) => number): Promise<T> {
   const obs = queryObserver.getStore();
   if (!obs?.active) return exec();
-  const want = profiling && (obs.wantsProfile?.(sql) ?? true);
+  const on = profileFiles.get(conn)?.on === true;
+  const want = profiling && (obs.wantsProfile ? (obs.wantsProfile(sql) ?? on) : true);
   // The usual case, a query the profiler neither needs nor was left on for: no SET, and no
   // promise more than the query's own (each costs a hop, and a call of the async hooks).
-  if (!want && profileFiles.get(conn)?.on !== true) return timed(obs, sql, exec, false, null, rows);
+  if (!want && !on) return timed(obs, sql, exec, false, null, rows);
   return profilerFor(conn, want, obs.detail ?? 'summary').then((file) => timed(obs, sql, exec, want, file, rows));
 }
 

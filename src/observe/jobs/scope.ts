@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
 import { hash48, jobRecord, nodeCrypto, scanFigures, type JobContext, type JobRecord } from './record.js';
-import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, isBookkeeping, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
@@ -170,9 +170,13 @@ export class JobScope implements QueryObserver {
     return key;
   }
 
-  /** Whether DuckDB profiles this query: always ('every'), never ('off'), or as its shape's state says ('sampled'). */
-  wantsProfile(sql: string): boolean {
+  /**
+   * Whether DuckDB profiles this query: always ('every'), never ('off'), or as its shape's state
+   * says ('sampled'; null for bookkeeping such as `SET`: either way, the profiler stays as it is).
+   */
+  wantsProfile(sql: string): boolean | null {
     if (this.policy.mode !== 'sampled') return this.policy.mode === 'every';
+    if (isBookkeeping(sql)) return null;
     return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy, this.draw) !== null;
   }
 
@@ -181,7 +185,7 @@ export class JobScope implements QueryObserver {
     let carry: ScanSource | null = null;
     let fingerprint: string | null = null;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
-    if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok) {
+    if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok && !isBookkeeping(q.sql)) {
       const { key, fingerprint: fp, text } = this.keyOf(q.sql);
       fingerprint = fp;
       const book = this.shapes();

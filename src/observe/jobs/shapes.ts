@@ -99,6 +99,27 @@ export function afterRun(state: ShapeState | undefined, run: { costMs: number; n
   return changed === state.changed ? state : { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed, seenAt: run.now, text };
 }
 
+/** First words of bookkeeping statements (settings and transaction control): their profile says nothing, their time is no work. */
+const BOOKKEEPING = new Set(['SET', 'RESET', 'PRAGMA', 'BEGIN', 'COMMIT', 'ROLLBACK', 'ABORT', 'END', 'START', 'CHECKPOINT', 'SAVEPOINT', 'RELEASE']);
+
+/**
+ * Whether a statement is bookkeeping (its first word is SET, PRAGMA, BEGIN, COMMIT...): such a
+ * statement has no shape to follow and is never a reason to switch DuckDB's profiler (analyze's
+ * `SET threads` around a one-thread scan, jittering between 0.3 and 2 ms, would otherwise read as
+ * grown work and be profiled on its own, two switches of the profiler for nothing).
+ */
+export function isBookkeeping(sql: string): boolean {
+  let i = 0;
+  while (i < sql.length && sql.charCodeAt(i) <= 32) i++;
+  let j = i;
+  while (j < sql.length && j - i < 11) {
+    const c = sql.charCodeAt(j) | 32; // lower case a letter
+    if (c < 97 || c > 122) break;
+    j++;
+  }
+  return j > i && BOOKKEEPING.has(sql.slice(i, j).toUpperCase());
+}
+
 /** The fingerprint part of a carry key (carryKey: the fingerprint, then `@` and the files' hash when it reads files). */
 export function fingerprintOfKey(key: string): string {
   const at = key.indexOf('@');
