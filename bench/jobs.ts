@@ -11,8 +11,9 @@
  * (reading the shapes journal), the spool and journal appended at the end. Also the fixed
  * cost per query (a trivial SELECT).
  *
- *   npm run bench -- jobs [units] [rounds]        (default 1000000 units, 25 rounds; the README's figures: 300 rounds)
+ *   npm run bench -- jobs [units] [rounds] [cli runs]   (default 1000000 units, 25 rounds, 20 CLI runs; the README's figures: 300 rounds)
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -94,9 +95,70 @@ async function measure(fn: () => Promise<unknown>): Promise<{ wall: number; cpu:
   return { wall: performance.now() - t, cpu: (c.user + c.system) / 1000 };
 }
 
+/**
+ * The log in the CLI as users run it: a fresh process per command, where the log's code runs
+ * once, uncompiled, and its modules load. `analyze --experiment` on a seeded project (20,000
+ * users), alternately with the log (the default) and without (`jobs.enabled: false`), each from
+ * a config file; CPU time of the child from bash's `times`. Prints the paired median differences
+ * beside the logged runs' own query time (from the spool): a process start is 0.3-0.5 s, so a
+ * difference of a few ms needs many runs to resolve.
+ */
+function cliCost(dir: string, runs: number): void {
+  const cli = path.join(root, 'bin/statsig-hack.js');
+  const project = path.join(dir, 'cli-project');
+  fs.mkdirSync(project);
+  const run = (args: string[]): { wall: number; cpu: number; out: string } => {
+    const t = performance.now();
+    const r = spawnSync('bash', ['-c', 'node "$0" "$@" > "$TIMES_OUT" 2>&1; times', cli, ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true', TIMES_OUT: path.join(dir, 'cli-out.txt') } });
+    const wall = performance.now() - t;
+    const child = (r.stdout.trim().split('\n')[1] ?? '').match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
+    const cpu = child ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000 : Number.NaN;
+    return { wall, cpu, out: fs.readFileSync(path.join(dir, 'cli-out.txt'), 'utf8') };
+  };
+  run(['init']);
+  run(['seed', '--offline', '--users', '20000', '--force']);
+  const status = JSON.parse(run(['status', '--json']).out) as { experiments: { name: string }[] };
+  const experiment = status.experiments[0]?.name;
+  if (!experiment) throw new Error('the seeded project has no experiment');
+  const rc = path.join(project, '.statsig-hackrc.json');
+  const spool = path.join(project, '.statsig-hack/project.duckdb.jobs.jsonl');
+  const variant = (enabled: boolean) => (): { wall: number; cpu: number } => {
+    fs.writeFileSync(rc, JSON.stringify({ jobs: { enabled } }));
+    return run(['analyze', '--experiment', experiment, '--json']);
+  };
+  const order = [variant(false), variant(true)];
+  for (const f of order) f();
+  fs.rmSync(spool, { force: true });
+  const sinks: { wall: number; cpu: number }[][] = [[], []];
+  for (let i = 0; i < runs; i++) {
+    for (let k = 0; k < 2; k++) {
+      const j = (i + k) % 2;
+      (sinks[j] as { wall: number; cpu: number }[]).push((order[j] as () => { wall: number; cpu: number })());
+    }
+  }
+  const [off, on] = sinks as [{ wall: number; cpu: number }[], { wall: number; cpu: number }[]];
+  const byRun = new Map<string, number>();
+  for (const line of fs.readFileSync(spool, 'utf8').trim().split('\n')) {
+    const j = JSON.parse(line) as { run_id: string; duration_ms: number };
+    byRun.set(j.run_id, (byRun.get(j.run_id) ?? 0) + j.duration_ms);
+  }
+  const queryMs = median([...byRun.values()]);
+  const diff = (k: 'wall' | 'cpu'): string => {
+    const d = on.map((x, i) => x[k] - (off[i] as { wall: number; cpu: number })[k]).sort((a, b) => a - b);
+    const lo = Math.max(0, Math.floor((d.length - 1.96 * Math.sqrt(d.length)) / 2));
+    return `${median(d) >= 0 ? '+' : ''}${median(d).toFixed(1)} ms [95% CI ${(d[lo] as number).toFixed(1)}..${(d[d.length - 1 - lo] as number).toFixed(1)}]`;
+  };
+  console.log(
+    `  CLI, a fresh process a run (analyze --experiment on a seeded project, ${runs} paired runs, load average ${os.loadavg()[0]?.toFixed(1)}): ` +
+      `the log costs CPU ${diff('cpu')}, wall ${diff('wall')} a run, against ${queryMs.toFixed(1)} ms of query time a run ` +
+      `(${byRun.size} runs in the spool; the process itself: median ${median(off.map((x) => x.cpu)).toFixed(0)} ms CPU, ${median(off.map((x) => x.wall)).toFixed(0)} ms wall without the log)`,
+  );
+}
+
 export default async function bench(args: string[]): Promise<void> {
   const units = Number(args[0] ?? 1_000_000);
   const rounds = Number(args[1] ?? 25);
+  const cliRuns = Number(args[2] ?? 20);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sh-bench-jobs-'));
   try {
     const anchorFile = path.join(dir, 'anchor.duckdb');
@@ -277,6 +339,7 @@ export default async function bench(args: string[]): Promise<void> {
     const tf = await measure(() => Promise.resolve(scope.flush()));
     console.log(`  of which the spool write:         ${((tf.cpu / Math.max(1, records)) * 1000).toFixed(1)} µs CPU a record (${records} in ${tf.cpu.toFixed(2)} ms CPU, ${tf.wall.toFixed(2)} ms wall; when a command ends, every 500 queries and 10 s after a query, outside the queries)`);
     anchor.close();
+    if (cliRuns > 0) cliCost(dir, cliRuns);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
