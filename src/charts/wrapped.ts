@@ -11,6 +11,7 @@ import { UserError, errorMessage } from '../core/errors.js';
 import { scorecardsOf } from '../ask/scorecards.js';
 import { experimentMetrics } from '../store/metrics.js';
 import type { Store } from '../store/store.js';
+import { productUnitSql } from '../store/tool-events.js';
 import { analyzeExperiment } from '../engines/experiment.js';
 import { computeWrapped, redactWrapped, type WrappedData, type WrappedExperimentInput, type WrappedInput } from './wrapped-data.js';
 import { WRAPPED_SIZES, wrappedPng, wrappedSvg, type WrappedSize } from './wrapped-card.js';
@@ -47,7 +48,7 @@ const isoDay = (d: unknown): string => (d instanceof Date ? d.toISOString().slic
 
 /** The years that have first exposures, oldest first. */
 export async function wrappedYears(store: Store): Promise<number[]> {
-  const rows = await store.all<{ y: number }>('SELECT DISTINCT CAST(year(first_exposure) AS INTEGER) AS y FROM exposures ORDER BY y');
+  const rows = await store.all<{ y: number }>(`SELECT DISTINCT CAST(year(first_exposure) AS INTEGER) AS y FROM exposures WHERE ${productUnitSql()} ORDER BY y`);
   return rows.map((r) => Number(r.y));
 }
 
@@ -63,7 +64,8 @@ export async function collectWrapped(store: Store, options: WrappedOptions = {})
   }
   const from = `${year}-01-01 00:00:00`;
   const to = `${year + 1}-01-01 00:00:00`;
-  const inYear = 'first_exposure >= CAST($1 AS TIMESTAMP) AND first_exposure < CAST($2 AS TIMESTAMP)';
+  // A `profile --experiment` run's exposures are the tool's own units, not a product experiment's.
+  const inYear = `first_exposure >= CAST($1 AS TIMESTAMP) AND first_exposure < CAST($2 AS TIMESTAMP) AND ${productUnitSql()}`;
   const perExp = await store.all<{ experiment: string; units: number; groups: number; first_day: unknown; last_day: unknown }>(
     `SELECT experiment, count(DISTINCT unit_id) AS units, count(DISTINCT group_name) AS groups,
        CAST(min(first_exposure) AS DATE) AS first_day, CAST(max(first_exposure) AS DATE) AS last_day
