@@ -22,6 +22,7 @@ import type * as ScopeModule from '../src/observe/jobs/scope.js';
 import type { JobSettings } from '../src/observe/jobs/scope.js';
 import type * as AnalyzeModule from '../src/engines/analyze.js';
 import type { AnalyzeOptions } from '../src/engines/analyze.js';
+import type * as ExperimentModule from '../src/engines/experiment.js';
 import type * as ObserverModule from '../src/store/observer.js';
 import type { QueryRecord } from '../src/store/observer.js';
 import type * as StoreModule from '../src/store/store.js';
@@ -46,6 +47,7 @@ if (newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs) throw new 
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', rel)).href)) as T;
 const { JobScope, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
 const { analyze } = await load<typeof AnalyzeModule>('engines/analyze.js');
+const { analyzeExperiment } = await load<typeof ExperimentModule>('engines/experiment.js');
 const { profilerOff, queryObserver } = await load<typeof ObserverModule>('store/observer.js');
 const { Store } = await load<typeof StoreModule>('store/store.js');
 type Store = StoreModule.Store;
@@ -103,23 +105,36 @@ async function measure(fn: () => Promise<unknown>): Promise<{ wall: number; cpu:
  * beside the logged runs' own query time (from the spool): a process start is 0.3-0.5 s, so a
  * difference of a few ms needs many runs to resolve.
  */
-function cliCost(dir: string, runs: number): void {
+/** Runs the CLI in `cwd` with bash's `times` for the child's CPU time; its output goes to a file. */
+function cliRunner(dir: string, cwd: string): (args: string[]) => { wall: number; cpu: number; out: string } {
   const cli = path.join(root, 'bin/statsig-hack.js');
-  const project = path.join(dir, 'cli-project');
-  fs.mkdirSync(project);
-  const run = (args: string[]): { wall: number; cpu: number; out: string } => {
+  const outFile = path.join(dir, 'cli-out.txt');
+  return (args) => {
     const t = performance.now();
-    const r = spawnSync('bash', ['-c', 'node "$0" "$@" > "$TIMES_OUT" 2>&1; times', cli, ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true', TIMES_OUT: path.join(dir, 'cli-out.txt') } });
+    const r = spawnSync('bash', ['-c', 'node "$0" "$@" > "$TIMES_OUT" 2>&1; times', cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', TIMES_OUT: outFile } });
     const wall = performance.now() - t;
     const child = (r.stdout.trim().split('\n')[1] ?? '').match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
     const cpu = child ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000 : Number.NaN;
-    return { wall, cpu, out: fs.readFileSync(path.join(dir, 'cli-out.txt'), 'utf8') };
+    return { wall, cpu, out: fs.readFileSync(outFile, 'utf8') };
   };
+}
+
+/** A seeded project (`init`, `seed --offline --users 20000`: the demo's size) and its first experiment. */
+function seedProject(dir: string): { project: string; db: string; experiment: string } {
+  const project = path.join(dir, 'cli-project');
+  fs.mkdirSync(project);
+  const run = cliRunner(dir, project);
   run(['init']);
   run(['seed', '--offline', '--users', '20000', '--force']);
   const status = JSON.parse(run(['status', '--json']).out) as { experiments: { name: string }[] };
   const experiment = status.experiments[0]?.name;
   if (!experiment) throw new Error('the seeded project has no experiment');
+  return { project, db: path.join(project, '.statsig-hack/project.duckdb'), experiment };
+}
+
+function cliCost(dir: string, seeded: { project: string; experiment: string }, runs: number): void {
+  const { project, experiment } = seeded;
+  const run = cliRunner(dir, project);
   const rc = path.join(project, '.statsig-hackrc.json');
   const spool = path.join(project, '.statsig-hack/project.duckdb.jobs.jsonl');
   const variant = (enabled: boolean) => (): { wall: number; cpu: number } => {
@@ -257,8 +272,8 @@ export default async function bench(args: string[]): Promise<void> {
     const anchorCpuUs = median(a.map((x) => x.cpu)) * 1000;
     console.log(`  default: ${profiledShare} of ${measured} measured queries profiled by DuckDB (the others timed, scans carried); target: under 2%`);
     // The verdict on the paired medians: resolved only when the whole 95% interval is on one side of 2%.
-    const verdict = (k: 'wall' | 'cpu'): string => {
-      const [lo, hi] = medianCi(ratios(a, b, k));
+    const verdict = (k: 'wall' | 'cpu', xs: M[] = a, ys: M[] = b): string => {
+      const [lo, hi] = medianCi(ratios(xs, ys, k));
       return hi < 2 ? `under 2% (95% CI ${lo.toFixed(1)}..${hi.toFixed(1)}%)` : lo > 2 ? `OVER 2% (95% CI ${lo.toFixed(1)}..${hi.toFixed(1)}%)` : `not resolved at this load (95% CI ${lo.toFixed(1)}..${hi.toFixed(1)}% spans 2%)`;
     };
     console.log(`  verdict (default): CPU ${verdict('cpu')}; wall ${verdict('wall')}`);
@@ -339,7 +354,50 @@ export default async function bench(args: string[]): Promise<void> {
     const tf = await measure(() => Promise.resolve(scope.flush()));
     console.log(`  of which the spool write:         ${((tf.cpu / Math.max(1, records)) * 1000).toFixed(1)} µs CPU a record (${records} in ${tf.cpu.toFixed(2)} ms CPU, ${tf.wall.toFixed(2)} ms wall; when a command ends, every 500 queries and 10 s after a query, outside the queries)`);
     anchor.close();
-    if (cliRuns > 0) cliCost(dir, cliRuns);
+
+    // The same comparison on the analysis `analyze --experiment` runs on a seeded project (the
+    // demo's size: 20,000 users, 878,000 events), in this process: store mode, every metric the
+    // experiment lists, CUPED on its pre-period.
+    const seeded = seedProject(dir);
+    const project = await Store.open(seeded.db, { readOnly: true });
+    const storeOpts = { experiment: seeded.experiment, metrics: [], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two' as const, correction: 'none' as const };
+    const storeRun = (settings: JobSettings | null) => {
+      const file = path.join(dir, `store-${settings === null ? 'anchor' : (settings.profile ?? 'sampled')}.duckdb`);
+      fs.writeFileSync(file, '');
+      return async (): Promise<unknown> => {
+        if (settings === null) return analyzeExperiment(project, storeOpts);
+        const scope = new JobScope();
+        scope.describe('analyze', { experiment: seeded.experiment }, file, settings);
+        const result = await queryObserver.run(scope, () => analyzeExperiment(project, storeOpts));
+        scope.flush();
+        return result;
+      };
+    };
+    const storeOrder = [storeRun(null), storeRun(null), storeRun({}), storeRun({ profile: 'off' })];
+    for (const f of storeOrder) {
+      await f();
+      await profilerOff(project.conn);
+    }
+    const storeRounds = Math.max(10, Math.round(rounds / 2));
+    const storeSinks: M[][] = storeOrder.map(() => []);
+    for (let i = 0; i < storeRounds; i++) {
+      for (let k = 0; k < storeOrder.length; k++) {
+        const j = (i + k) % storeOrder.length;
+        (storeSinks[j] as M[]).push(await measure(storeOrder[j] as () => Promise<unknown>));
+        await profilerOff(project.conn);
+      }
+    }
+    project.close();
+    const [sa, saa, sb, so] = storeSinks as [M[], M[], M[], M[]];
+    const storeJobs = fs.readFileSync(spoolPath(path.join(dir, 'store-sampled.duckdb')), 'utf8').trim().split('\n').length / (storeRounds + 1);
+    console.log(`analyze --experiment ${seeded.experiment} on a seeded project (store mode, in this process), ${storeJobs} store queries a run, ${storeRounds} rotating rounds (load average ${os.loadavg()[0]?.toFixed(1)}):`);
+    console.log(row('anchor (no job log):', sa));
+    const storeOver = (label: string, ys: M[]): void => console.log(`  ${label.padEnd(30)}wall ${pairedPct(sa, ys, 'wall')}; CPU ${pairedPct(sa, ys, 'cpu')}`);
+    storeOver('A/A (no difference):', saa);
+    storeOver('overhead (default):', sb);
+    storeOver('overhead ("off"):', so);
+    console.log(`  verdict (default): CPU ${verdict('cpu', sa, sb)}; wall ${verdict('wall', sa, sb)}`);
+    if (cliRuns > 0) cliCost(dir, seeded, cliRuns);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
