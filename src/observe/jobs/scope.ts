@@ -140,10 +140,10 @@ export class JobScope implements QueryObserver {
 
   private shapes(): ShapeBook {
     if (this.book === null) {
-      const journal = this.db === null ? null : readTail(shapesPath(this.db), TAIL_BYTES);
-      this.book = journal ? ShapeBook.parse(journal.tail, journal.older) : new ShapeBook();
+      const journal = this.db === null ? null : readJournal(shapesPath(this.db));
+      this.book = journal === null ? new ShapeBook() : ShapeBook.parse(journal);
       // No journal yet: this run writes the first, and removes the JSON one of earlier builds.
-      this.compact = journal === null || journal.size > COMPACT_BYTES;
+      this.compact = journal === null || journal.length > COMPACT_BYTES;
     }
     return this.book;
   }
@@ -274,29 +274,13 @@ export class JobScope implements QueryObserver {
   }
 }
 
-/** How much of the shapes journal a run reads first (about 100 lines: a command's shapes over its last runs). */
-export const TAIL_BYTES = 16 * 1024;
-
-/**
- * The last `bytes` of a file from the start of a line, and a way to read what comes before;
- * null when there is no file (no book yet: every shape is new). The file is read whole in one
- * call (a journal is compacted at COMPACT_BYTES): between DuckDB's queries each file system call
- * costs 10-30 µs, and reading the tail alone took four (open, stat, read, close); only the tail
- * is decoded unless a shape is not in it.
- */
-function readTail(file: string, bytes: number): { tail: string; older: (() => string) | null; size: number } | null {
-  let buf: Buffer;
+/** The shapes journal's text; null when there is none (no book yet: every shape is new). One call, Node's native UTF-8 read. */
+function readJournal(file: string): string | null {
   try {
-    buf = fs.readFileSync(file);
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return null;
   }
-  const size = buf.length;
-  if (size <= bytes) return { tail: buf.toString('utf8'), older: null, size };
-  // The tail starts after the first line break past size - bytes: the line cut there goes with the part before.
-  const cut = buf.indexOf(10, size - bytes) + 1;
-  if (cut === 0) return { tail: '', older: () => buf.toString('utf8'), size };
-  return { tail: buf.toString('utf8', cut), older: () => buf.toString('utf8', 0, cut), size };
 }
 
 function optionText(v: unknown): string | null {

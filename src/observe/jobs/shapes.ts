@@ -150,85 +150,127 @@ export const MAX_SHAPES = 500;
  * milliseconds on ext4 (it flushes a file replaced by truncation or rename). The journal is
  * rewritten whole (compacted) only once it has grown past COMPACT_BYTES.
  *
- * A journal read back is only split into lines by key: a line is parsed when its shape is asked
- * for. A run asks for the few shapes it runs, where parsing a journal near COMPACT_BYTES whole
- * cost 1.3-6 ms a run (bench jobs), more than the log's whole budget for a short analysis. And
- * a run may start from the journal's tail only (`older` reads the rest when a shape is not in
- * it): a command run again finds its shapes in the latest lines.
+ * A journal read back is not parsed: a shape asked for is looked up in its text, from the end
+ * (`lastIndexOf` of the key at a line's start, a native search), and only that line is parsed.
+ * A run asks for the few shapes it runs, and a command run again finds them in the latest lines;
+ * parsing the journal first, even its last 16 KB, cost 50-150 µs a run between DuckDB's queries,
+ * and all of it (near COMPACT_BYTES) 1.3-6 ms. `older`, when given, is the part of the journal
+ * before `text`, read once when a lookup misses `text`.
  */
 export class ShapeBook {
   private readonly shapes: Map<string, ShapeState>;
-  /** Journal lines not parsed yet, by key, oldest first (the last line that reads as a state wins). */
-  private readonly raw = new Map<string, string[]>();
-  /** Keys by the hash of the query text last written with them (the latest line wins). */
-  private readonly texts = new Map<string, string>();
-  /** The part of the journal before the lines read so far, read when a shape is not in them. */
+  /** Keys looked up and not in the journal. */
+  private readonly absent = new Set<string>();
+  /** Keys by the hash of a query text, as looked up (null: not in the journal). */
+  private readonly texts = new Map<string, string | null>();
+  /** The journal's text: its latest part, searched first, and the part before it (read when needed). */
+  private tail = '';
+  private head: string | null = null;
   private older: (() => string) | null = null;
+  private parsed = false;
 
   constructor(entries: Iterable<[string, ShapeState]> = []) {
     this.shapes = new Map(entries);
   }
 
-  get(key: string): ShapeState | undefined {
-    const known = this.shapes.get(key);
-    if (known !== undefined) return known;
-    let lines = this.raw.get(key);
-    if (lines === undefined && this.older !== null) {
-      this.readOlder();
-      lines = this.raw.get(key);
-    }
-    if (lines === undefined) return undefined;
-    this.raw.delete(key);
-    for (let i = lines.length - 1; i >= 0; i--) {
-      const state = stateOf(lines[i] as string, key);
-      if (state !== null) {
-        this.shapes.set(key, state);
-        return state;
+  /** The journal's parts from the latest: the text given, then the part before it (read once, on the first miss). */
+  private part(i: number): string | null {
+    if (i === 0) return this.tail;
+    if (i > 1) return null;
+    if (this.head === null) {
+      const read = this.older;
+      this.older = null;
+      try {
+        this.head = read ? read() : '';
+      } catch {
+        this.head = ''; // the book is a cache: what cannot be read costs a profile
       }
     }
+    return this.head;
+  }
+
+  get(key: string): ShapeState | undefined {
+    const known = this.shapes.get(key);
+    if (known !== undefined || this.absent.has(key)) return known;
+    const prefix = `${key}\t`;
+    for (let i = 0; ; i++) {
+      const text = this.part(i);
+      if (text === null) break;
+      // The last line of the key that reads as a state wins.
+      for (let start = lastLineStart(text, prefix, text.length + 1); start >= 0; start = lastLineStart(text, prefix, start)) {
+        const end = text.indexOf('\n', start);
+        const state = stateOf(text.slice(start, end === -1 ? text.length : end), key);
+        if (state !== null) {
+          this.shapes.set(key, state);
+          return state;
+        }
+      }
+    }
+    this.absent.add(key);
     return undefined;
   }
 
-  /**
-   * The key of the shape last written with this query text (a hash48), if the lines read so far
-   * hold it: a text not among them is normalized (carryKey) and found by its key instead.
-   */
+  /** The key of the shape last written with this query text (a hash48), if the journal has one. */
   keyForText(text: string): string | undefined {
-    return this.texts.get(text);
+    const cached = this.texts.get(text);
+    if (cached !== undefined) return cached ?? undefined;
+    const needle = `\t${text}\t`;
+    for (let i = 0; ; i++) {
+      const part = this.part(i);
+      if (part === null) break;
+      // The text is a line's second field: the key before it has no tab.
+      for (let at = part.lastIndexOf(needle); at > 0; at = part.lastIndexOf(needle, at - 1)) {
+        const key = part.slice(part.lastIndexOf('\n', at) + 1, at);
+        if (key.length > 0 && !key.includes('\t')) {
+          this.texts.set(text, key);
+          return key;
+        }
+      }
+    }
+    this.texts.set(text, null);
+    return undefined;
   }
 
   set(key: string, state: ShapeState): void {
-    this.raw.delete(key);
+    this.absent.delete(key);
     this.shapes.set(key, state);
   }
 
-  /** The shapes that read back (every pending line parsed). */
+  /** The shapes that read back (every line parsed). */
   get size(): number {
     this.parseAll();
     return this.shapes.size;
   }
 
+  /** Every key's state from its last line that reads as one, but for the shapes already known (set by this run, or read). */
   private parseAll(): void {
-    this.readOlder();
-    for (const key of [...this.raw.keys()]) this.get(key);
-  }
-
-  private readOlder(): void {
-    const read = this.older;
-    if (read === null) return;
-    this.older = null;
-    let text = '';
-    try {
-      text = read();
-    } catch {
-      return; // the book is a cache: what cannot be read costs a profile
+    if (this.parsed) return;
+    this.parsed = true;
+    const lines = new Map<string, string[]>();
+    for (const text of [this.part(1) ?? '', this.tail]) {
+      let at = 0;
+      while (at < text.length) {
+        let end = text.indexOf('\n', at);
+        if (end === -1) end = text.length;
+        const line = text.slice(at, end);
+        at = end + 1;
+        const tab = line.indexOf('\t');
+        if (tab <= 0) continue;
+        const key = line.slice(0, tab);
+        const list = lines.get(key);
+        if (list) list.push(line);
+        else lines.set(key, [line]);
+      }
     }
-    const older = ShapeBook.parse(text);
-    for (const [t, key] of older.texts) if (!this.texts.has(t)) this.texts.set(t, key);
-    for (const [key, lines] of older.raw) {
-      if (this.shapes.has(key)) continue; // set by this run, or read from a later line
-      const later = this.raw.get(key);
-      this.raw.set(key, later ? [...lines, ...later] : lines);
+    for (const [key, list] of lines) {
+      if (this.shapes.has(key)) continue;
+      for (let i = list.length - 1; i >= 0; i--) {
+        const state = stateOf(list[i] as string, key);
+        if (state !== null) {
+          this.shapes.set(key, state);
+          break;
+        }
+      }
     }
   }
 
@@ -252,28 +294,24 @@ export class ShapeBook {
   /**
    * A book from its journal, or from the journal's latest lines and a way to read the lines
    * before them (`older`, read at most once, when a shape is not in the latest lines); a line
-   * that is malformed is dropped when its shape is asked for (the book is a cache: losing it
+   * that is malformed is passed over when its shape is asked for (the book is a cache: losing it
    * costs profiles, nothing else).
    */
   static parse(text: string, older: (() => string) | null = null): ShapeBook {
     const book = new ShapeBook();
+    book.tail = text;
     book.older = older;
-    let at = 0;
-    while (at < text.length) {
-      let end = text.indexOf('\n', at);
-      if (end === -1) end = text.length;
-      const line = text.slice(at, end);
-      at = end + 1;
-      const key = keyOf(line);
-      if (key === null) continue;
-      const t = textOf(line, key.length + 1);
-      if (t !== '') book.texts.set(t, key);
-      const lines = book.raw.get(key);
-      if (lines) lines.push(line);
-      else book.raw.set(key, [line]);
-    }
+    if (older === null) book.head = '';
     return book;
   }
+}
+
+/** Where the last line of `text` that starts with `prefix` and starts before `before` starts; -1 when none does. */
+function lastLineStart(text: string, prefix: string, before: number): number {
+  if (before <= 0) return -1;
+  const nl = before >= 2 ? text.lastIndexOf(`\n${prefix}`, before - 2) : -1;
+  if (nl !== -1) return nl + 1;
+  return text.startsWith(prefix) ? 0 : -1;
 }
 
 /**
@@ -287,18 +325,6 @@ function lineOf(k: string, st: ShapeState): string {
   const src = st.source;
   const tail = src === null ? '\t\t\t\t\t' : `${src.run_id}\t${src.started_ms}\t${src.detail}\t${src.figures.rows_scanned ?? ''}\t${src.figures.bytes_scanned ?? ''}\t${src.figures.peak_memory ?? ''}`;
   return `${k}\t${st.text}\t${st.profiledAt}\t${round2(st.baseMs)}\t${st.changed ? 1 : 0}\t${st.seenAt}\t${tail}\n`;
-}
-
-/** The text field of a journal line whose key ends at `from` - 1. */
-function textOf(line: string, from: number): string {
-  const end = line.indexOf('\t', from);
-  return end === -1 ? '' : line.slice(from, end);
-}
-
-/** The key of a journal line (its first field); null for what is no entry (an empty, torn or foreign line). */
-function keyOf(line: string): string | null {
-  const end = line.indexOf('\t');
-  return end > 0 ? line.slice(0, end) : null;
 }
 
 const FIELDS = 12;
