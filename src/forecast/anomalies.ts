@@ -7,8 +7,9 @@
  */
 import { loadOutlier } from './augurs.js';
 import { FREQ_INFO, gridSteps, gridTime, isCalendarFreq } from './calendar.js';
-import { decompose, type Decomposition } from './components.js';
-import { median, normalQuantile } from './metrics.js';
+import { BIWEIGHT_EFFICIENCY, decompose, type Decomposition } from './components.js';
+import { median } from './metrics.js';
+import { studentTQuantile } from '../stats/distributions.js';
 import { formatTime, interpolate } from './series.js';
 import type { Anomaly, DivergentSeries, Freq, PreparedSeries } from './types.js';
 
@@ -24,7 +25,10 @@ export const TAIL_FACTOR = 1.5;
 export function anomalyThreshold(absScores: number[], level: number): number {
   const n = absScores.length;
   if (n === 0) return Infinity;
-  const familywise = normalQuantile(1 - (1 - level) / (2 * n));
+  // Sidak: each of n two-sided tests at 1 - level^(1/n); the scale is estimated, so Student's t
+  // with the scale's effective degrees of freedom (a normal bound flags 1.3-1.5 times as often).
+  const df = Math.max(1, BIWEIGHT_EFFICIENCY * n);
+  const familywise = studentTQuantile(1 - -Math.expm1(Math.log(level) / n) / 2, df);
   const sorted = absScores.slice().sort((a, b) => b - a);
   const rank = Math.max(Math.ceil(0.01 * n), 20);
   const tail = rank < n ? (sorted[rank - 1] as number) : 0;
@@ -64,7 +68,8 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
   const dec = input.decomposition ?? decompose(y, freq);
   if (!(dec.scale > 0)) return [];
   const off = (i: number): number => input.offset?.[i] ?? 0;
-  const scores = dec.resid.map((r, i) => (Number.isFinite(r) ? (r - off(i) - dec.center) / dec.scale : NaN));
+  const sd = (i: number): number => dec.scale * (dec.spread[i] ?? 1);
+  const scores = dec.resid.map((r, i) => (Number.isFinite(r) ? (r - off(i) - dec.center) / sd(i) : NaN));
   const threshold = anomalyThreshold(scores.filter(Number.isFinite).map(Math.abs), input.level);
   const at = (i: number): string => formatTime(gridTime(freq, input.start, i), freq);
   const out: Anomaly[] = [];
@@ -90,8 +95,8 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
       points: j - i + 1,
       y: input.raw[peak] as number,
       expected,
-      lower: input.inverse(base - threshold * dec.scale),
-      upper: input.inverse(base + threshold * dec.scale),
+      lower: input.inverse(base - threshold * sd(peak)),
+      upper: input.inverse(base + threshold * sd(peak)),
       magnitude: (input.raw[peak] as number) - expected,
       score,
       severity: severityOf(score, threshold),
