@@ -2,13 +2,13 @@
  * `--anomaly-level` means what it says: a series of pure noise around its seasons flags nothing
  * with probability `level`. Seeded simulations of three families (daily with a weekly and a yearly
  * season over 2-4 years; hourly with a daily and a weekly season over 4-12 weeks; 5 days of
- * 5-minute Poisson counts from 5 to 55, scored on the Anscombe scale as the engine does), each at
+ * 5-minute Poisson counts from 5 to 55, scored as the engine scores counts), each at
  * levels 0.99 and 0.95: the share of series that flag anything must lie inside the exact binomial
  * 99% acceptance band of 1 - level. The detector before the fix flagged 5.5% (daily) and 7% to
  * 8% (hourly) of pure-noise series at level 0.99.
  */
 import { describe, expect, it } from 'vitest';
-import { detectAnomalies } from '../../src/forecast/anomalies.js';
+import { detectAnomalies, poissonScore, predictiveScore } from '../../src/forecast/anomalies.js';
 import { decompose } from '../../src/forecast/components.js';
 import { anscombe, inverseAnscombe } from '../../src/forecast/transform.js';
 import type { Freq } from '../../src/forecast/types.js';
@@ -56,9 +56,10 @@ interface Family {
   name: string;
   freq: Freq;
   series: number;
-  /** One pure-noise series (on the scale it is scored on) from the seeded stream. */
+  /** One pure-noise series (the values as recorded) from the seeded stream. */
   draw: (r: () => number) => number[];
-  inverse: (v: number) => number;
+  /** Whole counts, scored as the engine does: on the Anscombe scale, by Poisson quantile residuals. */
+  counts?: boolean;
 }
 
 const FAMILIES: Family[] = [
@@ -72,7 +73,6 @@ const FAMILIES: Family[] = [
       const slope = 0.02 * normal(r);
       return Array.from({ length: n }, (_, i) => 100 + slope * i + (week[i % 7] as number) + 15 * Math.sin((2 * Math.PI * i) / 365.25) + 2 * normal(r));
     },
-    inverse: (v) => v,
   },
   {
     name: 'hourly, daily + weekly season, 4-12 weeks, Gaussian noise',
@@ -83,14 +83,13 @@ const FAMILIES: Family[] = [
       const phase = 2 * Math.PI * r();
       return Array.from({ length: n }, (_, i) => 50 + 10 * Math.sin((2 * Math.PI * i) / 24 + phase) + (Math.floor(i / 24) % 7 >= 5 ? -8 : 0) + 2 * normal(r));
     },
-    inverse: (v) => v,
   },
   {
     name: '5-minute Poisson counts from 5 to 55 over 5 days, Anscombe scale',
     freq: '5min',
     series: 400,
-    draw: (r) => Array.from({ length: 5 * 288 }, (_, i) => anscombe(poisson(r, 30 - 25 * Math.cos((2 * Math.PI * i) / 288)))),
-    inverse: inverseAnscombe,
+    draw: (r) => Array.from({ length: 5 * 288 }, (_, i) => poisson(r, 30 - 25 * Math.cos((2 * Math.PI * i) / 288))),
+    counts: true,
   },
 ];
 
@@ -102,10 +101,12 @@ describe('--anomaly-level: the familywise false-alarm rate on pure noise is 1 - 
     const family = FAMILIES[k] as Family;
     const flagged = LEVELS.map(() => 0);
     for (let s = 0; s < family.series; s++) {
-      const y = family.draw(mulberry32(7919 * (k + 1) + s));
+      const raw = family.draw(mulberry32(7919 * (k + 1) + s));
+      const y = family.counts ? raw.map(anscombe) : raw;
       const decomposition = decompose(y, family.freq);
+      const scale = family.counts ? { inverse: inverseAnscombe, counts: true } : { inverse: (v: number) => v };
       LEVELS.forEach((level, j) => {
-        const found = detectAnomalies({ y, raw: y, freq: family.freq, start: START, level, inverse: family.inverse, decomposition });
+        const found = detectAnomalies({ y, raw, freq: family.freq, start: START, level, decomposition, ...scale });
         if (found.length > 0) flagged[j] = (flagged[j] as number) + 1;
       });
     }
@@ -127,5 +128,19 @@ describe('--anomaly-level: the familywise false-alarm rate on pure noise is 1 - 
     expect(lo).toBeLessThanOrEqual(10);
     expect(hi).toBeGreaterThanOrEqual(31);
     expect(hi).toBeLessThanOrEqual(33);
+  });
+});
+
+describe('count anomalies: Poisson mid-p quantile residuals', () => {
+  it('match scipy (poisson.cdf / sf with half the point mass, then norm.ppf)', () => {
+    // A 0 where 10 are expected: 4.08 sds, not the 5.2 of the Anscombe scale.
+    expect(poissonScore(0, 10)).toBeCloseTo(-4.078127, 5);
+    expect(poissonScore(20, 10)).toBeCloseTo(2.804300, 5);
+    expect(poissonScore(3, 5)).toBeCloseTo(-0.860202, 5);
+    expect(poissonScore(100_000, 99_000)).toBeCloseTo(3.173405, 4);
+    // A known mean is the predictive score with no spread in it.
+    expect(predictiveScore(0, () => 10)).toBeCloseTo(-4.078127, 5);
+    // An uncertain mean makes a far count less surprising.
+    expect(predictiveScore(20, (e) => Math.max(0, (Math.sqrt(10.375) + 0.5 * e / 2) ** 2 - 0.375))).toBeLessThan(poissonScore(20, 10));
   });
 });
