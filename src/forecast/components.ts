@@ -5,9 +5,10 @@
  *
  * The decomposition: trend = running median over two seasons (+1), seasonal = the median of the
  * detrended values at the same phase in the 3 seasons on either side, trend re-estimated on the
- * deseasonalised series, residual = y - trend - seasonal. Medians ignore single spikes (a spike
- * stays in the residual instead of leaking into the trend or the season), and the residual's
- * scale is the biweight midvariance's sd (biweightScale), so outliers do not inflate it.
+ * deseasonalised series, residual = y - a fit that leaves the point out (its trend without its
+ * own weight, its seasons without its own value). Medians ignore single spikes (a spike stays in
+ * the residual instead of leaking into the trend or the season), and the residual's scale is the
+ * biweight midvariance's sd (biweightScale), so outliers do not inflate it.
  */
 import type { ProphetPredictions } from '@bsull/augurs/prophet';
 import { valueText } from './output.js';
