@@ -102,12 +102,17 @@ function cycleWeight(n: number, p: number, r: number, j: number): number {
  */
 export function ownTrendWeights(n: number, p: number): number[] {
   const half = p >> 1;
-  return Array.from({ length: n }, (_, i) => {
+  const at = (i: number): number => {
     const row = Math.min(n - 1 - half, Math.max(half, i));
     let w = 0;
     for (let j = Math.max(0, row - half); j <= Math.min(n - 1, row + half); j++) w += cycleWeight(n, p, i, j) * cycleWeight(n, p, j, i);
     return w;
-  });
+  };
+  // Away from the held first and last half cycles (and a half cycle more) the filter is the same everywhere.
+  const lo = 2 * half;
+  const hi = n - 1 - 2 * half;
+  const inner = lo <= hi ? at(lo) : NaN;
+  return Array.from({ length: n }, (_, i) => (i >= lo && i <= hi ? inner : at(i)));
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { detectAnomalies, poissonScore, predictiveScore } from '../../src/forecast/anomalies.js';
-import { decompose } from '../../src/forecast/components.js';
+import { cycleMean, decompose, ownTrendWeights } from '../../src/forecast/components.js';
 import { anscombe, inverseAnscombe } from '../../src/forecast/transform.js';
 import type { Freq } from '../../src/forecast/types.js';
 import { mulberry32 } from '../support/rng.js';
@@ -144,5 +144,19 @@ describe('count anomalies: Poisson mid-p quantile residuals', () => {
     expect(predictiveScore(0, () => 10)).toBeCloseTo(-4.078127, 5);
     // An uncertain mean makes a far count less surprising.
     expect(predictiveScore(20, (e) => Math.max(0, (Math.sqrt(10.375) + 0.5 * e / 2) ** 2 - 0.375))).toBeLessThan(poissonScore(20, 10));
+  });
+});
+
+describe('leave-one-out trend', () => {
+  it("ownTrendWeights is the diagonal of the double cycle mean (unit vectors through cycleMean), ends included", () => {
+    for (const [n, p] of [[40, 7], [60, 8], [30, 6], [100, 24]] as const) {
+      const w = ownTrendWeights(n, p);
+      for (let i = 0; i < n; i++) {
+        const unit = Array.from({ length: n }, (_, j) => (j === i ? 1 : 0));
+        expect(w[i], `n ${n}, p ${p}, point ${i}`).toBeCloseTo(cycleMean(cycleMean(unit, p), p)[i] as number, 12);
+      }
+    }
+    // Inside, a triangle over 2p - 1 points for odd p: 1/p.
+    expect(ownTrendWeights(40, 7)[20]).toBeCloseTo(1 / 7, 12);
   });
 });
