@@ -7,8 +7,9 @@
  */
 import { loadOutlier } from './augurs.js';
 import { FREQ_INFO, gridSteps, gridTime, isCalendarFreq } from './calendar.js';
-import { decompose, type Decomposition } from './components.js';
-import { median, normalQuantile } from './metrics.js';
+import { BIWEIGHT_EFFICIENCY, biweightScale, decompose, type Decomposition } from './components.js';
+import { median } from './metrics.js';
+import { normalQuantile, regularizedGammaP, regularizedGammaQ, studentTQuantile } from '../stats/distributions.js';
 import { formatTime, interpolate } from './series.js';
 import type { Anomaly, DivergentSeries, Freq, PreparedSeries } from './types.js';
 
@@ -16,15 +17,19 @@ import type { Anomaly, DivergentSeries, Freq, PreparedSeries } from './types.js'
 export const TAIL_FACTOR = 1.5;
 
 /**
- * The score threshold for `n` residual scores: the larger of the familywise normal bound (a
- * series of pure noise flags nothing with probability `level`) and TAIL_FACTOR times the 99th
+ * The score threshold for `n` residual scores: the larger of the familywise bound (a series of
+ * pure noise flags nothing with probability `level`) and TAIL_FACTOR times the 99th
  * percentile of the absolute scores (the 20th largest when there are fewer than 2,000 points), so
  * a heavy-tailed series only flags what stands out from its own extremes.
  */
 export function anomalyThreshold(absScores: number[], level: number): number {
   const n = absScores.length;
   if (n === 0) return Infinity;
-  const familywise = normalQuantile(1 - (1 - level) / (2 * n));
+  // Sidak: each of n two-sided tests at 1 - level^(1/n). The scale is estimated, so the bound is
+  // Student's t with the scale's effective degrees of freedom: its wider tail pays for the
+  // scale's own sampling error (about 4.44 instead of 4.42 sds for 1,000 points at 0.99).
+  const df = Math.max(1, BIWEIGHT_EFFICIENCY * n);
+  const familywise = studentTQuantile(1 - -Math.expm1(Math.log(level) / n) / 2, df);
   const sorted = absScores.slice().sort((a, b) => b - a);
   const rank = Math.max(Math.ceil(0.01 * n), 20);
   const tail = rank < n ? (sorted[rank - 1] as number) : 0;
@@ -52,11 +57,52 @@ export interface AnomalyInput {
   decomposition?: Decomposition;
   /** Known effects on the model scale (the holidays' estimated effects), added to the expectation. */
   offset?: number[];
+  /**
+   * `raw` holds whole counts and `y` their Anscombe values: each point is scored by its Poisson
+   * mid-p quantile residual at its expected count (poissonScore) instead of its Anscombe residual.
+   */
+  counts?: boolean;
 }
 
 /**
- * Point anomalies: robust residual scores (residual - median, over 1.4826 MAD) of the robust
- * decomposition; points beyond anomalyThreshold are flagged, and consecutive flagged points merge
+ * The normal score of a count k under Poisson(mean): the normal quantile of its mid-p tail
+ * probability (P(Y < k) + P(Y = k) / 2 below the mean, the mirror above), a quantile residual
+ * (Dunn and Smyth 1996). On the Anscombe scale a 0 where about 10 are expected lies 5.2 sds out
+ * although it happens 1 time in 22,000 (4.1 sds): zeros at low counts were flagged 13 times as
+ * often as the normal bound allows.
+ */
+export function poissonScore(k: number, mean: number): number {
+  if (!(mean > 0)) return k > 0 ? MAX_SCORE : 0;
+  const below = 0.5 * ((k > 0 ? regularizedGammaQ(k, mean) : 0) + regularizedGammaQ(k + 1, mean));
+  const above = 0.5 * (regularizedGammaP(k + 1, mean) + (k > 0 ? regularizedGammaP(k, mean) : 1));
+  const z = below < above ? normalQuantile(below) : -normalQuantile(above);
+  return Math.max(-MAX_SCORE, Math.min(MAX_SCORE, z));
+}
+
+/** Gauss-Hermite nodes and weights for a standard normal (probabilists', 7 points). */
+const GH_NODES = [-3.750439717725742, -2.366759410734541, -1.154405394739968, 0, 1.154405394739968, 2.366759410734541, 3.750439717725742];
+const GH_WEIGHTS = [0.000548268855972218, 0.0307571239675865, 0.2401231786050127, 0.4571428571428571, 0.2401231786050127, 0.0307571239675865, 0.000548268855972218];
+
+/** poissonScore with the mean uncertain: mean(e) at a standard normal e; the mid-p tails are averaged over e. */
+export function predictiveScore(k: number, mean: (e: number) => number): number {
+  let below = 0;
+  let above = 0;
+  GH_NODES.forEach((e, j) => {
+    const m = Math.max(1e-9, mean(e));
+    const w = GH_WEIGHTS[j] as number;
+    below += w * 0.5 * ((k > 0 ? regularizedGammaQ(k, m) : 0) + regularizedGammaQ(k + 1, m));
+    above += w * 0.5 * (regularizedGammaP(k + 1, m) + (k > 0 ? regularizedGammaP(k, m) : 1));
+  });
+  const z = below < above ? normalQuantile(below) : -normalQuantile(above);
+  return Math.max(-MAX_SCORE, Math.min(MAX_SCORE, z));
+}
+
+/** Scores beyond this many sds are held at it (a tail probability under about 1e-300). */
+const MAX_SCORE = 37;
+
+/**
+ * Point anomalies: robust residual scores (residual - median, over the biweight scale times the
+ * point's own relative spread; for counts, Poisson quantile residuals) of the robust decomposition; points beyond anomalyThreshold are flagged, and consecutive flagged points merge
  * into one anomaly reported at its peak, with its start, end and severity.
  */
 export function detectAnomalies(input: AnomalyInput): Anomaly[] {
@@ -64,7 +110,24 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
   const dec = input.decomposition ?? decompose(y, freq);
   if (!(dec.scale > 0)) return [];
   const off = (i: number): number => input.offset?.[i] ?? 0;
-  const scores = dec.resid.map((r, i) => (Number.isFinite(r) ? (r - off(i) - dec.center) / dec.scale : NaN));
+  const sd = (i: number): number => dec.scale * (dec.spread[i] ?? 1);
+  let scores = dec.resid.map((r, i) => (Number.isFinite(r) ? (r - off(i) - dec.center) / sd(i) : NaN));
+  if (input.counts) {
+    // Quantile residuals at the expected counts, on their own robust scale (it takes in the fit's
+    // noise and any overdispersion), each divided by its relative spread.
+    // The expectation is itself estimated: its Anscombe-scale variance is the residual's less the
+    // Poisson part (1), and the tail is averaged over it (Gauss-Hermite), a predictive quantile residual.
+    const dev = dec.resid.map((r, i) => {
+      if (!Number.isFinite(r)) return NaN;
+      const base = (dec.fit[i] as number) + off(i) + dec.center;
+      const fitSd = Math.sqrt(Math.max(0, sd(i) ** 2 - 1));
+      return predictiveScore(input.raw[i] as number, (e) => input.inverse(base + fitSd * e));
+    });
+    const kept = dev.map((_, i) => i).filter((i) => Number.isFinite(dev[i]));
+    const mid = median(kept.map((i) => dev[i] as number));
+    const scale = biweightScale(kept.map((i) => ((dev[i] as number) - mid) / (dec.spread[i] ?? 1)), 0);
+    if (scale > 0) scores = dev.map((d, i) => (Number.isFinite(d) ? (d - mid) / (scale * (dec.spread[i] ?? 1)) : NaN));
+  }
   const threshold = anomalyThreshold(scores.filter(Number.isFinite).map(Math.abs), input.level);
   const at = (i: number): string => formatTime(gridTime(freq, input.start, i), freq);
   const out: Anomaly[] = [];
@@ -90,8 +153,8 @@ export function detectAnomalies(input: AnomalyInput): Anomaly[] {
       points: j - i + 1,
       y: input.raw[peak] as number,
       expected,
-      lower: input.inverse(base - threshold * dec.scale),
-      upper: input.inverse(base + threshold * dec.scale),
+      lower: input.inverse(base - threshold * sd(peak)),
+      upper: input.inverse(base + threshold * sd(peak)),
       magnitude: (input.raw[peak] as number) - expected,
       score,
       severity: severityOf(score, threshold),

@@ -412,7 +412,7 @@ export async function forecastOne(series: PreparedSeries, opts: EngineOptions): 
       const f = decomposition.fit[i] as number;
       return o === 0 || !Number.isFinite(f) ? 0 : anscombe(Math.max(0, inverse(tf, f + o))) - anscombe(Math.max(0, inverse(tf, f)));
     });
-    return detectAnomalies({ ...base, y: ya, inverse: inverseAnscombe, decomposition: dec, ...(offA ? { offset: offA } : {}) });
+    return detectAnomalies({ ...base, y: ya, inverse: inverseAnscombe, decomposition: dec, counts: true, ...(offA ? { offset: offA } : {}) });
   }
 
   const backtest: BacktestResult | null =

@@ -145,7 +145,7 @@ export interface Anomaly {
   upper: number;
   /** y - expected. */
   magnitude: number;
-  /** Peak residual in robust standard deviations (1.4826 MAD) of the decomposition's residuals. */
+  /** Peak residual in robust standard deviations of the decomposition's residuals (biweight scale; counts: Poisson quantile residuals). */
   score: number;
   /** low: under 1.25 times the threshold; medium: under twice; high: twice or more. */
   severity: 'low' | 'medium' | 'high';
