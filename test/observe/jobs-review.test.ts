@@ -37,35 +37,37 @@ describe('finding 3: a run whose work differs from its profiled run by the slow 
     const run = (): Promise<unknown> => queryObserver.run(scope, () => store.all(sql));
     for (let i = 0; i < 3; i++) await run();
     await store.run('CREATE OR REPLACE TABLE t AS SELECT range AS v FROM range(3000000)');
-    await run(); // the slow run: not profiled, it carried the 1000-row profile
+    await run(); // the slow run: not profiled, it carried the 1000-row profile (grown once)
+    await run(); // slow again: a change
     await run(); // profiled again
     expect(scope.flush()).toBeGreaterThan(0);
     await ingestSpool(store, file);
     const ids = (await store.all<{ id: number; profiled: boolean; rows_scanned: number | null; cpu_ms: number }>(`SELECT id, profiled, rows_scanned, cpu_ms FROM jobs WHERE sql = $1 ORDER BY id`, [sql])) as { id: number; profiled: boolean; rows_scanned: number | null; cpu_ms: number }[];
-    expect(ids.map((r) => r.profiled)).toEqual([true, false, false, false, true]);
+    expect(ids.map((r) => r.profiled)).toEqual([true, false, false, false, false, true]);
     // In the table the slow run still holds the carried 1000 rows: only the read judges them.
     expect(ids[3]?.rows_scanned).toBe(1000);
     const slow = await jobById(store, ids[3]?.id as number, DEFAULT_COST);
-    expect(slow).toMatchObject({ unmeasured: true, rows_scanned: null, bytes_scanned: null, peak_memory: null, scan_from: ids[0]?.id, next_profiled: ids[4]?.id });
+    expect(slow).toMatchObject({ unmeasured: true, rows_scanned: null, bytes_scanned: null, peak_memory: null, scan_from: ids[0]?.id, next_profiled: ids[5]?.id });
+    expect(await jobById(store, ids[4]?.id as number, DEFAULT_COST)).toMatchObject({ unmeasured: true, rows_scanned: null, next_profiled: ids[5]?.id });
     expect(slow.work_ratio).toBeCloseTo((ids[3]?.cpu_ms as number) / (ids[0]?.cpu_ms as number), 6);
     expect(slow.work_ratio).toBeGreaterThan(3);
     // A run like its profiled one keeps the estimate.
     expect(await jobById(store, ids[1]?.id as number, DEFAULT_COST)).toMatchObject({ unmeasured: false, rows_scanned: 1000 });
-    // The summary leaves the slow run's carried rows out: 1000 + 1000 (estimates) + 3,000,000 (profiled) + 1000 (the first).
+    // The summary leaves the slow runs' carried rows out: 1000 + 1000 (estimates) + 3,000,000 (profiled) + 1000 (the first).
     const fp = (await store.all<{ fingerprint: string }>('SELECT fingerprint FROM jobs WHERE id = $1', [ids[0]?.id as number]))[0]?.fingerprint as string;
     const summary = await jobsSummary(store, 'fingerprint', EPOCH, DEFAULT_COST);
     const g = summary.groups.find((x) => x.key === fp);
-    expect(g).toMatchObject({ jobs: 5, rows_scanned: 3_003_000, estimated: 2, unmeasured: 1 });
-    expect(summary.totals.unmeasured).toBe(1);
+    expect(g).toMatchObject({ jobs: 6, rows_scanned: 3_003_000, estimated: 2, unmeasured: 2 });
+    expect(summary.totals.unmeasured).toBe(2);
     store.close();
 
     const human = await runCli(['jobs', 'show', String(ids[3]?.id)], { cwd: dir });
     expect(human.code, human.stderr).toBe(0);
     expect(human.stdout).toMatch(/rows scanned: +not measured/);
     expect(human.stdout).toMatch(new RegExp(`not measured: this run took \\d+\\.\\dx the work \\(CPU time\\) of its profiled run, job ${ids[0]?.id}`));
-    expect(human.stdout).toContain(`job ${ids[4]?.id} is the next profiled run of this shape: \`statsig-hack jobs show ${ids[4]?.id}\``);
+    expect(human.stdout).toContain(`job ${ids[5]?.id} is the next profiled run of this shape: \`statsig-hack jobs show ${ids[5]?.id}\``);
     const table = await runCli(['jobs', '--by', 'fingerprint', '--wide'], { cwd: dir });
-    expect(table.stdout).toMatch(/1 job was not measured: it did the slow factor/);
+    expect(table.stdout).toMatch(/2 jobs were not measured: each did the slow factor/);
     // A factor the run stays within (config jobs.slowFactor) takes the estimate back.
     writeFile(dir, '.statsig-hackrc.json', JSON.stringify({ jobs: { slowFactor: 1e9 } }));
     const lenient = await runCli(['jobs', 'show', String(ids[3]?.id), '--json'], { cwd: dir });

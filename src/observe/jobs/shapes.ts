@@ -46,6 +46,12 @@ export interface ShapeState {
   baseMs: number;
   /** A run since the profile cost more than `factor` times baseMs (and by at least minChangeMs). */
   changed: boolean;
+  /**
+   * The latest run cost that much more once: a second such run in a row marks the change. One run
+   * is no evidence: a CLI run's first query pays for DuckDB's cold start (a 2 ms lookup took 1 to
+   * 41 ms over 96 fresh processes), and a single spike profiled the shape on the next run.
+   */
+  grown: boolean;
   /** When the state last changed (epoch ms): the book keeps the most recent shapes. */
   seenAt: number;
   /** hash48 of the query's text when the state was written ('' unknown): the same text run again finds its shape without normalizing it. */
@@ -66,7 +72,7 @@ export interface ProfilePolicy {
   maxAgeMs: number;
 }
 
-export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, minChangeMs: 1, sampleEvery: 20, maxAgeMs: 7 * 24 * 3_600_000 };
+export const DEFAULT_POLICY: ProfilePolicy = { mode: 'sampled', detail: 'summary', factor: 3, minChangeMs: 5, sampleEvery: 20, maxAgeMs: 7 * 24 * 3_600_000 };
 
 /** Why a run is profiled; null: it is not (it carries the latest profile). */
 export type ProfileReason = 'every' | 'first' | 'stale' | 'changed' | 'sample' | null;
@@ -85,18 +91,22 @@ export function decide(state: ShapeState | undefined, now: number, policy: Profi
 /**
  * The state after one run of the shape: its cost (CPU ms when measured, else wall ms), and its
  * profile's figures when it was profiled. A profiled run becomes the new base; an unprofiled
- * one only marks a change (the state is otherwise returned as it was: the same object).
+ * one costing the factor more than the base (and by minChangeMs) marks the shape grown, and a
+ * second one in a row marks it changed (profiled on its next run); one that does not undoes
+ * grown. Otherwise the state is returned as it was: the same object.
  */
 export function afterRun(state: ShapeState | undefined, run: { costMs: number; now: number; profiled: ScanSource | null; text?: string }, policy: ProfilePolicy): ShapeState {
   const text = run.text ?? '';
-  if (run.profiled) return { source: run.profiled, profiledAt: run.now, baseMs: run.costMs, changed: false, seenAt: run.now, text };
-  if (state === undefined) return { source: null, profiledAt: 0, baseMs: 0, changed: false, seenAt: run.now, text };
+  if (run.profiled) return { source: run.profiled, profiledAt: run.now, baseMs: run.costMs, changed: false, grown: false, seenAt: run.now, text };
+  if (state === undefined) return { source: null, profiledAt: 0, baseMs: 0, changed: false, grown: false, seenAt: run.now, text };
+  if (state.changed) return state;
   const base = state.baseMs;
   // Only more work is a change: the profiled run is most often the shape's first, on cold caches,
   // and the warm runs after it cost a fraction of it; for a table that shrank, the carried
   // figures are an upper bound until the next sample (`jobs` reads it the same way).
-  const changed = state.changed || (base > 0 && run.costMs - base >= policy.minChangeMs && run.costMs > policy.factor * base);
-  return changed === state.changed ? state : { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed, seenAt: run.now, text };
+  const more = base > 0 && run.costMs - base >= policy.minChangeMs && run.costMs > policy.factor * base;
+  if (!more && !state.grown) return state;
+  return { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed: more && state.grown, grown: more && !state.grown, seenAt: run.now, text };
 }
 
 /** First words of bookkeeping statements (settings and transaction control): their profile says nothing, their time is no work. */
@@ -317,14 +327,14 @@ function lastLineStart(text: string, prefix: string, before: number): number {
 /**
  * One journal line: tab-separated fields, no JSON (a run reads a line per query shape it runs,
  * between DuckDB's queries, where JSON.parse of the nested state cost about 20 µs a line):
- * key, text, profiledAt, baseMs, changed (0/1), seenAt, and the source's run_id, started_ms, detail,
+ * key, text, profiledAt, baseMs, changed (0, 1 changed, 2 grown once), seenAt, and the source's run_id, started_ms, detail,
  * rows_scanned, bytes_scanned, peak_memory (empty fields when there is no source; an empty
  * figure is null).
  */
 function lineOf(k: string, st: ShapeState): string {
   const src = st.source;
   const tail = src === null ? '\t\t\t\t\t' : `${src.run_id}\t${src.started_ms}\t${src.detail}\t${src.figures.rows_scanned ?? ''}\t${src.figures.bytes_scanned ?? ''}\t${src.figures.peak_memory ?? ''}`;
-  return `${k}\t${st.text}\t${st.profiledAt}\t${round2(st.baseMs)}\t${st.changed ? 1 : 0}\t${st.seenAt}\t${tail}\n`;
+  return `${k}\t${st.text}\t${st.profiledAt}\t${round2(st.baseMs)}\t${st.changed ? 1 : st.grown ? 2 : 0}\t${st.seenAt}\t${tail}\n`;
 }
 
 const FIELDS = 12;
@@ -342,7 +352,7 @@ function stateOf(line: string, key: string): ShapeState | null {
   const profiledAt = numOf(f[2] as string);
   const baseMs = numOf(f[3] as string);
   const seenAt = numOf(f[5] as string);
-  if (profiledAt === null || baseMs === null || seenAt === null || (f[4] !== '0' && f[4] !== '1')) return null;
+  if (profiledAt === null || baseMs === null || seenAt === null || (f[4] !== '0' && f[4] !== '1' && f[4] !== '2')) return null;
   let source: ScanSource | null = null;
   if (f[6] !== '') {
     const started = numOf(f[7] as string);
@@ -355,7 +365,7 @@ function stateOf(line: string, key: string): ShapeState | null {
     if (rows === undefined || bytes === undefined || mem === undefined) return null;
     source = { run_id: f[6] as string, started_ms: started, detail, figures: { rows_scanned: rows, bytes_scanned: bytes, peak_memory: mem } };
   }
-  return { source, profiledAt, baseMs, changed: f[4] === '1', seenAt, text: f[1] as string };
+  return { source, profiledAt, baseMs, changed: f[4] === '1', grown: f[4] === '2', seenAt, text: f[1] as string };
 }
 
 /** A journal past this size is compacted by the next run that writes it. */
