@@ -101,21 +101,27 @@ async function measure(fn: () => Promise<unknown>): Promise<{ wall: number; cpu:
  * The log in the CLI as users run it: a fresh process per command, where the log's code runs
  * once, uncompiled, and its modules load. `analyze --experiment` on a seeded project (20,000
  * users), alternately with the log (the default) and without (`jobs.enabled: false`), each from
- * a config file; CPU time of the child from bash's `times`. Prints the paired median differences
+ * a config file; the child's CPU time as it reads it on exit. Prints the paired median differences
  * beside the logged runs' own query time (from the spool): a process start is 0.3-0.5 s, so a
  * difference of a few ms needs many runs to resolve.
  */
-/** Runs the CLI in `cwd` with bash's `times` for the child's CPU time; its output goes to a file. */
+/**
+ * Runs the CLI in `cwd`; its CPU time (user + system, all its threads) is what the child itself
+ * reads with process.cpuUsage() on exit, through a preloaded script (a clock tick of `times` or
+ * /usr/bin/time, 10 ms, is more than the difference measured).
+ */
 function cliRunner(dir: string, cwd: string): (args: string[]) => { wall: number; cpu: number; out: string } {
   const cli = path.join(root, 'bin/statsig-hack.js');
-  const outFile = path.join(dir, 'cli-out.txt');
+  const cpuFile = path.join(dir, 'cli-cpu.json');
+  const preload = path.join(dir, 'cli-cpu.cjs');
+  fs.writeFileSync(preload, `process.on('exit', () => { const c = process.cpuUsage(); require('node:fs').writeFileSync(${JSON.stringify(cpuFile)}, String((c.user + c.system) / 1000)); });\n`);
   return (args) => {
+    fs.rmSync(cpuFile, { force: true });
     const t = performance.now();
-    const r = spawnSync('bash', ['-c', 'node "$0" "$@" > "$TIMES_OUT" 2>&1; times', cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', TIMES_OUT: outFile } });
+    const r = spawnSync(process.execPath, ['--require', preload, cli, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     const wall = performance.now() - t;
-    const child = (r.stdout.trim().split('\n')[1] ?? '').match(/(\d+)m([\d.]+)s\s+(\d+)m([\d.]+)s/);
-    const cpu = child ? (Number(child[1]) * 60 + Number(child[2]) + Number(child[3]) * 60 + Number(child[4])) * 1000 : Number.NaN;
-    return { wall, cpu, out: fs.readFileSync(outFile, 'utf8') };
+    const cpu = fs.existsSync(cpuFile) ? Number(fs.readFileSync(cpuFile, 'utf8')) : Number.NaN;
+    return { wall, cpu, out: r.stdout };
   };
 }
 

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { JobScope, shapesPath } from '../../src/observe/jobs/scope.js';
+import { JobScope, shapesPath, spoolPath } from '../../src/observe/jobs/scope.js';
 import { isBookkeeping } from '../../src/observe/jobs/shapes.js';
-import { fingerprint } from '../../src/observe/jobs/record.js';
+import { createHash } from 'node:crypto';
+import { fingerprint, textHash } from '../../src/observe/jobs/record.js';
+import { ingestSpool } from '../../src/observe/jobs/log.js';
 import { queryObserver } from '../../src/store/observer.js';
 import { tmpStore } from '../support/tmp.js';
 
@@ -56,5 +58,26 @@ describe('bookkeeping statements and the profiler', () => {
       ['SELECT 3 AS c', true],
     ]);
     store.close();
+  });
+
+  it('a run that looks no shape up leaves the fingerprint to `jobs`, which computes it from the SQL', async () => {
+    const { file, store } = await tmpStore();
+    const sqls = ['SELECT 7 AS seven', "SELECT * FROM range(3) WHERE range > 1 AND 'x' <> 'y'"];
+    const scope = new JobScope();
+    scope.describe('analyze', {}, file, { profile: 'off' });
+    await queryObserver.run(scope, async () => {
+      for (const sql of sqls) await store.all(sql);
+    });
+    expect(scope.flush()).toBe(2);
+    const lines = fs.readFileSync(spoolPath(file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { fingerprint: string | null });
+    expect(lines.map((l) => l.fingerprint)).toEqual([null, null]);
+    expect(await ingestSpool(store, file)).toBe(2);
+    const rows = await store.all<{ sql: string; fingerprint: string }>('SELECT sql, fingerprint FROM jobs ORDER BY id');
+    expect(rows.map((r) => [r.sql, r.fingerprint])).toEqual(sqls.map((q) => [q, fingerprint(q)]));
+    store.close();
+  });
+
+  it('textHash is 48 bits of sha1 of the text (the shapes journal\'s text key)', () => {
+    for (const t of ['', 'SELECT 1', 'é ünïcödé', 'x'.repeat(5000)]) expect(textHash(t)).toBe(createHash('sha1').update(t).digest('hex').slice(0, 12));
   });
 });

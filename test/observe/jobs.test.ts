@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_COST } from '../../src/observe/jobs/cost.js';
-import { fingerprint, hash48, MAX_SQL_CHARS, normalizeSql, type JobRecord } from '../../src/observe/jobs/record.js';
+import { fingerprint, MAX_SQL_CHARS, normalizeSql, textHash, type JobRecord } from '../../src/observe/jobs/record.js';
 import { refingerprint } from '../../src/observe/jobs/refingerprint.js';
 import { parseSince } from '../../src/observe/jobs/log.js';
 import { JobScope, shapesPath, spoolPath } from '../../src/observe/jobs/scope.js';
@@ -531,7 +531,7 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
     expect(scope.records[0]?.profiled).toBe(false); // its shape was known: carried, not profiled again
     scope.flush();
     // A query text the journal has seen takes its shape from the journal's line, not normalized again.
-    const seen = afterRun(undefined, { costMs: 1, now: Date.now(), profiled: { run_id: 'r0', started_ms: 7, figures: { rows_scanned: 5, bytes_scanned: 40, peak_memory: 9 }, detail: 'summary' }, text: hash48('SELECT 43 AS x') }, DEFAULT_POLICY);
+    const seen = afterRun(undefined, { costMs: 1, now: Date.now(), profiled: { run_id: 'r0', started_ms: 7, figures: { rows_scanned: 5, bytes_scanned: 40, peak_memory: 9 }, detail: 'summary' }, text: textHash('SELECT 43 AS x') }, DEFAULT_POLICY);
     fs.writeFileSync(shapesPath(file), new ShapeBook([['0123456789ab@files', seen]]).lines(['0123456789ab@files']));
     const again = new JobScope();
     again.describe('analyze', {}, file, { sampleEvery: 0 });

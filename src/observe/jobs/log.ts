@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { UserError } from '../../core/errors.js';
 import { quoteLiteral, type Store } from '../../store/store.js';
 import { costOf, type CostModel } from './cost.js';
-import { refingerprint } from './refingerprint.js';
+import { fillFingerprints, refingerprint } from './refingerprint.js';
 import type { PlanNode } from './record.js';
 import { spoolPath } from './scope.js';
 
@@ -46,7 +46,8 @@ export async function ingestSpool(store: Store, db: string, opts: { keep?: boole
     await store.run(`CREATE OR REPLACE TEMP TABLE jobs_spool AS
       SELECT (SELECT coalesce(max(id), 0) FROM jobs) + row_number() OVER (ORDER BY started_ms, run_id) AS id, *
       FROM read_json(${quoteLiteral(taking)}, format = 'newline_delimited', ignore_errors = true, columns = ${SPOOL_COLUMNS})
-      WHERE command IS NOT NULL AND sql IS NOT NULL AND started_ms IS NOT NULL AND duration_ms IS NOT NULL AND outcome IS NOT NULL AND fingerprint IS NOT NULL`);
+      WHERE command IS NOT NULL AND sql IS NOT NULL AND started_ms IS NOT NULL AND duration_ms IS NOT NULL AND outcome IS NOT NULL`);
+    await fillFingerprints(store, 'jobs_spool');
     await store.run(`INSERT INTO jobs (id, run_id, command, experiment, metric, fingerprint, sql, started_at, duration_ms, cpu_ms,
         rows_scanned, bytes_scanned, bytes_read, peak_memory, rows_returned, outcome, error, plan, profiled, scan_from)
       SELECT s.id, s.run_id, s.command, s.experiment, s.metric, s.fingerprint, s.sql, make_timestamp(s.started_ms * 1000), s.duration_ms, s.cpu_ms,
