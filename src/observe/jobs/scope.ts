@@ -57,7 +57,7 @@ function holdUntilWritten(scope: JobScope): void {
   });
 }
 
-/** A query's carry key, its fingerprint, and the hash48 of its text ('' when not needed). */
+/** A query's carry key, its fingerprint, and the textHash of its text ('' when not needed). */
 interface ShapeKey {
   key: string;
   fingerprint: string;
@@ -150,7 +150,7 @@ export class JobScope implements QueryObserver {
 
   /**
    * A query's carry key and fingerprint. Under 'sampled', a text the shapes journal has seen
-   * (its hash48 on a line read) takes its key from there, without normalizing it: normalizing
+   * (its textHash on a journal line) takes its key from there, without normalizing it: normalizing
    * cost 15-25 µs a query between DuckDB's queries, hashing the text about 5.
    */
   private keyOf(sql: string): ShapeKey {

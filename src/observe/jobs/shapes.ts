@@ -54,7 +54,7 @@ export interface ShapeState {
   grown: boolean;
   /** When the state last changed (epoch ms): the book keeps the most recent shapes. */
   seenAt: number;
-  /** hash48 of the query's text when the state was written ('' unknown): the same text run again finds its shape without normalizing it. */
+  /** textHash of the query's text when the state was written ('' unknown; hash48 in earlier builds): the same text run again finds its shape without normalizing it. */
   text: string;
 }
 
@@ -220,7 +220,7 @@ export class ShapeBook {
     return undefined;
   }
 
-  /** The key of the shape last written with this query text (a hash48), if the journal has one. */
+  /** The key of the shape last written with this query text (a textHash), if the journal has one. */
   keyForText(text: string): string | undefined {
     const cached = this.texts.get(text);
     if (cached !== undefined) return cached ?? undefined;
