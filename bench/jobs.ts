@@ -176,6 +176,33 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
   );
 }
 
+type M = { wall: number; cpu: number };
+
+/** Runs each of `order` once, untimed (first runs, the default's first profile of each shape), switching `conn`'s profiler off after each. */
+async function warmUp(order: (() => Promise<unknown>)[], conn: Store['conn']): Promise<void> {
+  for (const run of order) {
+    await run();
+    await profilerOff(conn);
+  }
+}
+
+/**
+ * `rounds` rounds of `order`, rotated each round so that none always runs first (warm caches,
+ * turbo); after each run the profiler on `conn` is switched off outside the timing, as a new
+ * process starts with it off. Each entry's measurements, in `order`'s order.
+ */
+async function rotate(order: (() => Promise<unknown>)[], rounds: number, conn: Store['conn']): Promise<M[][]> {
+  const sinks: M[][] = order.map(() => []);
+  for (let i = 0; i < rounds; i++) {
+    for (let k = 0; k < order.length; k++) {
+      const j = (i + k) % order.length;
+      (sinks[j] as M[]).push(await measure(order[j] as () => Promise<unknown>));
+      await profilerOff(conn);
+    }
+  }
+  return sinks;
+}
+
 export default async function bench(args: string[]): Promise<void> {
   const units = Number(args[0] ?? 1_000_000);
   const rounds = Number(args[1] ?? 25);
@@ -219,25 +246,12 @@ export default async function bench(args: string[]): Promise<void> {
     const plan = variant('plan', { profile: 'every', detail: 'plan' });
     const runAnchor = (): Promise<unknown> => analyze(anchor, opts);
     // Warm-up: the first runs (and the default's first profile of each query shape).
-    for (const run of [runAnchor, runAnchor, sampled.run, off.run, every.run, plan.run]) {
-      await run();
-      await profilerOff(anchor.conn);
-    }
-    const queriesPerRun = sampled.counts.seen;
-    const warmProfiled = sampled.counts.profiled;
-    type M = { wall: number; cpu: number };
     // The anchor twice: the second (A/A) shows what the method reads when nothing differs.
     const order = [runAnchor, runAnchor, sampled.run, off.run, every.run, plan.run];
-    const sinks: M[][] = order.map(() => []);
-    for (let i = 0; i < rounds; i++) {
-      // Rotate the order each round so no variant always runs first (warm caches, turbo).
-      for (let k = 0; k < order.length; k++) {
-        const j = (i + k) % order.length;
-        (sinks[j] as M[]).push(await measure(order[j] as () => Promise<unknown>));
-        await profilerOff(anchor.conn);
-      }
-    }
-    const [a, aa, b, o, c, d] = sinks as [M[], M[], M[], M[], M[], M[]];
+    await warmUp(order, anchor.conn);
+    const queriesPerRun = sampled.counts.seen;
+    const warmProfiled = sampled.counts.profiled;
+    const [a, aa, b, o, c, d] = (await rotate(order, rounds, anchor.conn)) as [M[], M[], M[], M[], M[], M[]];
     const measured = sampled.counts.seen - queriesPerRun;
     const profiledShare = sampled.counts.profiled - warmProfiled;
     const pct = (x: number, y: number): string => `${(((y - x) / x) * 100).toFixed(2)}%`;
@@ -330,19 +344,8 @@ export default async function bench(args: string[]): Promise<void> {
       sc.flush();
     };
     const tinyOrder = [() => tiny(anchor), tinyLogged({}), tinyLogged({ profile: 'every' }), tinyLogged({ profile: 'off' })];
-    for (const f of tinyOrder) {
-      await f();
-      await profilerOff(anchor.conn);
-    }
-    const tinySinks: M[][] = tinyOrder.map(() => []);
-    for (let i = 0; i < tinyRounds; i++) {
-      for (let k = 0; k < tinyOrder.length; k++) {
-        const j = (i + k) % tinyOrder.length;
-        (tinySinks[j] as M[]).push(await measure(tinyOrder[j] as () => Promise<unknown>));
-        await profilerOff(anchor.conn);
-      }
-    }
-    const [ta, tb, tc, td] = tinySinks as [M[], M[], M[], M[]];
+    await warmUp(tinyOrder, anchor.conn);
+    const [ta, tb, tc, td] = (await rotate(tinyOrder, tinyRounds, anchor.conn)) as [M[], M[], M[], M[]];
     const perQuery = (xs: M[], k: 'wall' | 'cpu'): number => (median(xs.map((x) => x[k])) * 1000) / n;
     const pairedUs = (ys: M[], k: 'wall' | 'cpu'): number => (median(ys.map((y, i) => y[k] - (ta[i] as M)[k])) * 1000) / n;
     console.log(
@@ -380,21 +383,10 @@ export default async function bench(args: string[]): Promise<void> {
       };
     };
     const storeOrder = [storeRun(null), storeRun(null), storeRun({}), storeRun({ profile: 'off' })];
-    for (const f of storeOrder) {
-      await f();
-      await profilerOff(project.conn);
-    }
+    await warmUp(storeOrder, project.conn);
     const storeRounds = Math.max(10, Math.round(rounds / 2));
-    const storeSinks: M[][] = storeOrder.map(() => []);
-    for (let i = 0; i < storeRounds; i++) {
-      for (let k = 0; k < storeOrder.length; k++) {
-        const j = (i + k) % storeOrder.length;
-        (storeSinks[j] as M[]).push(await measure(storeOrder[j] as () => Promise<unknown>));
-        await profilerOff(project.conn);
-      }
-    }
+    const [sa, saa, sb, so] = (await rotate(storeOrder, storeRounds, project.conn)) as [M[], M[], M[], M[]];
     project.close();
-    const [sa, saa, sb, so] = storeSinks as [M[], M[], M[], M[]];
     const storeJobs = fs.readFileSync(spoolPath(path.join(dir, 'store-sampled.duckdb')), 'utf8').trim().split('\n').length / (storeRounds + 1);
     console.log(`analyze --experiment ${seeded.experiment} on a seeded project (store mode, in this process), ${storeJobs} store queries a run, ${storeRounds} rotating rounds (load average ${os.loadavg()[0]?.toFixed(1)}):`);
     console.log(row('anchor (no job log):', sa));
