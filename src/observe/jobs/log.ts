@@ -10,6 +10,7 @@ import { costOf, type CostModel } from './cost.js';
 import { fillFingerprints, refingerprint } from './refingerprint.js';
 import type { PlanNode } from './record.js';
 import { spoolPath } from './scope.js';
+import { BOOKKEEPING_WORDS } from './shapes.js';
 
 export const GROUP_KEYS = ['experiment', 'metric', 'command', 'day', 'fingerprint'] as const;
 export type GroupKey = (typeof GROUP_KEYS)[number];
@@ -147,12 +148,13 @@ export interface GroupRow {
 
 /**
  * Bookkeeping, not work: transaction control (BEGIN, COMMIT, ROLLBACK), settings (SET, RESET,
- * PRAGMA: analyze's `SET threads` around a one-thread scan) and schema DDL (CREATE,
+ * PRAGMA: analyze's `SET threads` around a one-thread scan; the words are BOOKKEEPING_WORDS, the
+ * statements the job log never profiles on their own) and schema DDL (CREATE,
  * ALTER, DROP without a query: `init`, migrations, temp tables dropped). Their time is the
  * writer's flush or a lock wait, not a query's cost, so `jobs` counts them apart and
  * `jobs slow` leaves them out. `CREATE ... AS SELECT` (analyze's unit relation) is work.
  */
-export const OVERHEAD_SQL = `(regexp_matches(sql, '^\\s*(BEGIN|COMMIT|ROLLBACK|ABORT|END|START\\s+TRANSACTION|CHECKPOINT|SAVEPOINT|RELEASE|SET|RESET|PRAGMA)\\b', 'i')
+export const OVERHEAD_SQL = `(regexp_matches(sql, '^\\s*(${BOOKKEEPING_WORDS.map((w) => (w === 'START' ? 'START\\s+TRANSACTION' : w)).join('|')})\\b', 'i')
   OR (regexp_matches(sql, '^\\s*(CREATE|ALTER|DROP|COMMENT)\\b', 'i') AND NOT regexp_matches(sql, '\\bAS\\s*\\(?\\s*(SELECT|WITH|FROM|VALUES)\\b', 'i')))`;
 
 /** Experiments the store knows (defined, or with exposures): a job's experiment outside them is listed as "(unknown: name)". */

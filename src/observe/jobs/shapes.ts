@@ -109,8 +109,12 @@ export function afterRun(state: ShapeState | undefined, run: { costMs: number; n
   return { source: state.source, profiledAt: state.profiledAt, baseMs: base, changed: more && state.grown, grown: more && !state.grown, seenAt: run.now, text };
 }
 
-/** First words of bookkeeping statements (settings and transaction control): their profile says nothing, their time is no work. */
-const BOOKKEEPING = new Set(['SET', 'RESET', 'PRAGMA', 'BEGIN', 'COMMIT', 'ROLLBACK', 'ABORT', 'END', 'START', 'CHECKPOINT', 'SAVEPOINT', 'RELEASE']);
+/**
+ * First words of bookkeeping statements (settings and transaction control): their profile says
+ * nothing, their time is no work. `jobs` counts the same statements apart (OVERHEAD_SQL in log.ts).
+ */
+export const BOOKKEEPING_WORDS: readonly string[] = ['SET', 'RESET', 'PRAGMA', 'BEGIN', 'COMMIT', 'ROLLBACK', 'ABORT', 'END', 'START', 'CHECKPOINT', 'SAVEPOINT', 'RELEASE'];
+const BOOKKEEPING = new Set(BOOKKEEPING_WORDS);
 
 /**
  * Whether a statement is bookkeeping (its first word is SET, PRAGMA, BEGIN, COMMIT...): such a
