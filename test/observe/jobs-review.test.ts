@@ -6,11 +6,11 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_COST } from '../../src/observe/jobs/cost.js';
 import { ingestSpool, jobById, jobsSummary } from '../../src/observe/jobs/log.js';
-import { JobScope, spoolPath } from '../../src/observe/jobs/scope.js';
-import { queryObserver } from '../../src/store/observer.js';
+import { spoolPath } from '../../src/observe/jobs/scope.js';
 import type { Store } from '../../src/store/store.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
 import { tmpStore, writeFile } from '../support/tmp.js';
+import { runsOfGrowingTable } from '../support/growing-table.js';
 
 const EPOCH = new Date(0);
 
@@ -29,17 +29,9 @@ async function insertJobs(store: Store, rows: Record<string, unknown>[]): Promis
 describe('finding 3: a run whose work differs from its profiled run by the slow factor carries no figures', () => {
   it('the slow run of a grown table is "not measured" (not the small run\'s rows), and points to the next profiled job', async () => {
     const { dir, file, store } = await tmpStore();
-    await store.run('CREATE TABLE t AS SELECT range AS v FROM range(1000)');
-    const scope = new JobScope();
-    scope.describe('analyze', {}, file);
-    scope.policy = { ...scope.policy, minChangeMs: 5, sampleEvery: 0 };
-    const sql = 'SELECT sum(hash(v)) AS h FROM t';
-    const run = (): Promise<unknown> => queryObserver.run(scope, () => store.all(sql));
-    for (let i = 0; i < 3; i++) await run();
-    await store.run('CREATE OR REPLACE TABLE t AS SELECT range AS v FROM range(3000000)');
-    await run(); // the slow run: not profiled, it carried the 1000-row profile (grown once)
-    await run(); // slow again: a change
-    await run(); // profiled again
+    // 3 runs on the small table; then the slow run (not profiled, it carries the 1000-row profile:
+    // grown once), slow again (a change), and the run profiled again.
+    const { scope, sql } = await runsOfGrowingTable(store, file, 3, 3);
     expect(scope.flush()).toBeGreaterThan(0);
     await ingestSpool(store, file);
     const ids = (await store.all<{ id: number; profiled: boolean; rows_scanned: number | null; cpu_ms: number }>(`SELECT id, profiled, rows_scanned, cpu_ms FROM jobs WHERE sql = $1 ORDER BY id`, [sql])) as { id: number; profiled: boolean; rows_scanned: number | null; cpu_ms: number }[];

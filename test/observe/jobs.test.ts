@@ -12,6 +12,7 @@ import { queryObserver } from '../../src/store/observer.js';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../support/run-cli.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
+import { runsOfGrowingTable } from '../support/growing-table.js';
 
 interface Group {
   key: string;
@@ -451,19 +452,9 @@ describe('jobs.profile: which queries DuckDB profiles', () => {
 
   it('a query shape whose work grew by the slow factor in two runs in a row is profiled again on the next', async () => {
     const { file, store } = await tmpStore();
-    await store.run('CREATE TABLE t AS SELECT range AS v FROM range(1000)');
-    const scope = new JobScope();
-    scope.describe('analyze', {}, file);
-    // No sample falls in this test; a change under 5 ms is jitter, not work.
-    scope.policy = { ...scope.policy, minChangeMs: 5, sampleEvery: 0 };
-    const sql = 'SELECT sum(hash(v)) AS h FROM t';
-    const run = (): Promise<unknown> => queryObserver.run(scope, () => store.all(sql));
-    for (let i = 0; i < 5; i++) await run();
-    await store.run('CREATE OR REPLACE TABLE t AS SELECT range AS v FROM range(3000000)');
-    await run(); // 3000x the rows: the slow run, timed only (it could not know): grown once
-    await run(); // again: a change
-    await run(); // profiled again
-    await run(); // carries the new profile
+    // 5 runs on the small table; then 3000x the rows: the slow run, timed only (it could not
+    // know: grown once), again (a change), the run profiled again, and one carrying the new profile.
+    const { scope, sql } = await runsOfGrowingTable(store, file, 5, 4);
     const recs = scope.records.filter((r) => r.sql === sql);
     expect(recs.map((r) => r.profiled)).toEqual([true, false, false, false, false, false, false, true, false]);
     // The two slow runs carry the small profile in the spool (`jobs` reads them as not measured: jobs-review).
