@@ -95,8 +95,22 @@ export function lastUser(req: RecordedRequest | undefined): string {
 
 export const MATH_ADD = 'export function add(a: number, b: number): number {\n  return a + b;\n}';
 
+/**
+ * Waits (up to 15 s) for the fixture's slow check to write its pid to `marker`, and returns it.
+ * The file exists a moment before its pid is in it: an empty read would be pid 0 (our own group).
+ */
+export async function waitForPid(marker: string): Promise<number | null> {
+  for (let i = 0; i < 300; i++) {
+    const text = fs.existsSync(marker) ? fs.readFileSync(marker, 'utf8') : '';
+    if (/^[1-9]\d*$/.test(text)) return Number(text);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return null;
+}
+
 /** Whether a process runs (a zombie left to a non-reaping PID 1 counts as gone). */
 export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`alive(${pid}): not a process id (0 and negatives name process groups)`);
   try {
     process.kill(pid, 0);
   } catch {

@@ -14,7 +14,7 @@ import { resolveSettings } from '../../src/core/config.js';
 import { createLlmClient } from '../../src/ai/llm.js';
 import { DEFAULT_PRICES } from '../../src/ai/prices.js';
 import { runCodemonkey } from '../../src/ai/codemonkey/loop.js';
-import { MATH_ADD, alive, branches, fileOf, git, makeRepo, options, read, status } from './helpers.js';
+import { MATH_ADD, alive, branches, fileOf, git, makeRepo, options, read, status, waitForPid } from './helpers.js';
 
 const KEY = 'sk-test-codemonkey-0123456789';
 const BIN = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
@@ -190,9 +190,8 @@ describe('codemonkey and Ctrl-C (built binary)', () => {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 300 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(marker), stderr).toBe(true);
-    const checkPid = Number(fs.readFileSync(marker, 'utf8'));
+    const checkPid = await waitForPid(marker);
+    expect(checkPid, stderr).not.toBeNull();
     process.kill(-(child.pid as number), 'SIGINT');
     const code = await exited;
     expect(code, stderr).toBe(130);
@@ -211,7 +210,7 @@ describe('codemonkey and Ctrl-C (built binary)', () => {
     expect(git(dir, 'rev-parse', 'main')).toBe(base);
     expect(branches(dir)).toEqual(['codemonkey/document-the-math-helpers', 'main']);
     // The slow check was stopped, not left running.
-    expect(alive(checkPid)).toBe(false);
+    expect(alive(checkPid as number)).toBe(false);
   });
 
   it('stops at once when interrupted during a model call, leaving nothing behind (service)', async () => {

@@ -15,7 +15,7 @@ import { resolveSettings } from '../../src/core/config.js';
 import { createLlmClient } from '../../src/ai/llm.js';
 import { DEFAULT_PRICES } from '../../src/ai/prices.js';
 import { runCodemonkey } from '../../src/ai/codemonkey/loop.js';
-import { MATH_ADD, branches, git, lastUser, makeRepo, options, read, redo, status } from './helpers.js';
+import { MATH_ADD, branches, git, lastUser, makeRepo, options, read, redo, status, waitForPid } from './helpers.js';
 
 const KEY = 'sk-test-codemonkey-0123456789';
 const BIN = path.resolve(import.meta.dirname, '../../bin/statsig-hack.js');
@@ -226,8 +226,7 @@ describe('the run record always ends and the tree is restored', () => {
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    for (let i = 0; i < 300 && !fs.existsSync(marker); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(fs.existsSync(marker), stderr).toBe(true);
+    expect(await waitForPid(marker), stderr).not.toBeNull();
     child.kill('SIGTERM');
     expect(await exited, stderr).toBe(143);
     expect(stderr).toContain('error: interrupted: the work tree was restored');
