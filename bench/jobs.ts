@@ -5,11 +5,15 @@
  * shape's first run, after a change of work, and one run in 20 at random), `"off"` (timed,
  * never profiled), `"every"` (DuckDB profiles every query, query-level figures) and `"every"`
  * with `detail: "plan"` (every operator timed). The anchor also runs twice a round (A/A): what
- * the method reads when nothing differs. Runs rotate in rounds; the overhead is the median of
+ * the method reads when nothing differs. Runs go in rounds, each in a random order; the overhead is the median of
  * the paired ratios (robust to a noisy machine) with its 95% interval, beside min-to-min. Each
  * variant's log is written as a CLI run's is, and inside its timing: a fresh scope per run
  * (reading the shapes journal), the spool and journal appended at the end. Also the fixed
- * cost per query (a trivial SELECT).
+ * cost per query (a trivial SELECT), and the default's cost from its parts: the timing and
+ * record of each query (SELECT 42 batches), the shapes work and writes (replayed without DuckDB)
+ * and DuckDB's profiler on the share of queries it profiles ("every" times that share). The
+ * whole-run comparison cannot resolve a percent on a shared machine (the A/A pairs spread by
+ * several percent); the parts, each measured where it is large, can.
  *
  *   npm run bench -- jobs [units] [rounds] [cli runs]   (default 1000000 units, 25 rounds, 20 CLI runs; the README's figures: 300 rounds)
  */
@@ -19,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as ScopeModule from '../src/observe/jobs/scope.js';
+import type * as ShapesModule from '../src/observe/jobs/shapes.js';
 import type { JobSettings } from '../src/observe/jobs/scope.js';
 import type * as AnalyzeModule from '../src/engines/analyze.js';
 import type { AnalyzeOptions } from '../src/engines/analyze.js';
@@ -46,6 +51,7 @@ if (!fs.existsSync(built)) throw new Error('bench jobs measures the built CLI co
 if (newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs) throw new Error('dist/ is older than src/: run `npm run build` first (bench jobs measures the built code)');
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', rel)).href)) as T;
 const { JobScope, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
+const { DEFAULT_POLICY } = await load<typeof ShapesModule>('observe/jobs/shapes.js');
 const { analyze } = await load<typeof AnalyzeModule>('engines/analyze.js');
 const { analyzeExperiment } = await load<typeof ExperimentModule>('engines/experiment.js');
 const { profilerOff, queryObserver } = await load<typeof ObserverModule>('store/observer.js');
@@ -80,6 +86,34 @@ function cpuUs(fn: () => void): number {
   fn();
   const d = process.cpuUsage(c);
   return d.user + d.system;
+}
+
+/**
+ * The log's own JS work on `queries` (a default run's, as the log saw them), without DuckDB:
+ * 300 fresh scopes, each reading a copy of `source`'s shapes journal, choosing and recording every
+ * query, then writing its spool and journal. CPU µs a run on the queries' path and in the flush.
+ */
+function replayLog(dir: string, source: string, queries: QueryRecord[], opts: Record<string, unknown>): { pathRuns: number[]; flushRuns: number[] } {
+  const replayDb = path.join(dir, `replay-${path.basename(source)}`);
+  fs.writeFileSync(replayDb, '');
+  fs.copyFileSync(shapesPath(source), shapesPath(replayDb));
+  const pathRuns: number[] = [];
+  const flushRuns: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const scope = new JobScope();
+    scope.describe('analyze', opts, replayDb, {});
+    pathRuns.push(
+      cpuUs(() => {
+        for (const q of queries) {
+          scope.wantsProfile(q.sql);
+          scope.record(q);
+        }
+      }),
+    );
+    flushRuns.push(cpuUs(() => scope.flush()));
+    if (i % 50 === 49) fs.rmSync(spoolPath(replayDb), { force: true });
+  }
+  return { pathRuns, flushRuns };
 }
 
 const median = (xs: number[]): number => {
@@ -186,16 +220,34 @@ async function warmUp(order: (() => Promise<unknown>)[], conn: Store['conn']): P
   }
 }
 
+/** A seeded PRNG (mulberry32): the same orders on every run of the bench. */
+function prng(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(t ^ (t >>> 15), 1 | t);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /**
- * `rounds` rounds of `order`, rotated each round so that none always runs first (warm caches,
- * turbo); after each run the profiler on `conn` is switched off outside the timing, as a new
- * process starts with it off. Each entry's measurements, in `order`'s order.
+ * `rounds` rounds of `order`, each round in a new random order (seeded), so that no entry always
+ * runs first or always follows the same one: a cyclic rotation kept the same neighbours (the
+ * anchor always after the costliest logged run, whose garbage its GC may collect). After each
+ * run the profiler on `conn` is switched off outside the timing, as a new process starts with it
+ * off. Each entry's measurements, in `order`'s order.
  */
-async function rotate(order: (() => Promise<unknown>)[], rounds: number, conn: Store['conn']): Promise<M[][]> {
+async function rotate(order: (() => Promise<unknown>)[], rounds: number, conn: Store['conn'], seed = 17): Promise<M[][]> {
   const sinks: M[][] = order.map(() => []);
+  const random = prng(seed);
   for (let i = 0; i < rounds; i++) {
-    for (let k = 0; k < order.length; k++) {
-      const j = (i + k) % order.length;
+    const perm = order.map((_, j) => j);
+    for (let j = perm.length - 1; j > 0; j--) {
+      const k = Math.floor(random() * (j + 1));
+      [perm[j], perm[k]] = [perm[k] as number, perm[j] as number];
+    }
+    for (const j of perm) {
       (sinks[j] as M[]).push(await measure(order[j] as () => Promise<unknown>));
       await profilerOff(conn);
     }
@@ -273,7 +325,7 @@ export default async function bench(args: string[]): Promise<void> {
     };
     const row = (label: string, xs: M[]): string =>
       `  ${label.padEnd(30)}wall min ${Math.min(...xs.map((x) => x.wall)).toFixed(1)} / median ${median(xs.map((x) => x.wall)).toFixed(1)} ms   CPU min ${Math.min(...xs.map((x) => x.cpu)).toFixed(1)} / median ${median(xs.map((x) => x.cpu)).toFixed(1)} ms`;
-    console.log(`CUPED analysis of ${units.toLocaleString('en-US')} units, ${rounds} rotating rounds, ${queriesPerRun} store queries each (load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`);
+    console.log(`CUPED analysis of ${units.toLocaleString('en-US')} units, ${rounds} rounds, ${queriesPerRun} store queries each (load average ${os.loadavg()[0]?.toFixed(1)} on ${os.cpus().length} cores)`);
     console.log(row('anchor (no job log):', a));
     console.log(row('anchor again (A/A):', aa));
     console.log(row('default ("sampled"):', b));
@@ -300,26 +352,8 @@ export default async function bench(args: string[]): Promise<void> {
     // The log's own JS work, replayed without DuckDB (whose threads would blur a CPU reading this
     // short): the queries of the latest default run, fed to a fresh scope per run as a CLI run
     // does (it reads the shapes journal, fingerprints its queries, appends the spool and journal).
-    const replayDb = path.join(dir, 'replay.duckdb');
-    fs.writeFileSync(replayDb, '');
-    fs.copyFileSync(shapesPath(path.join(dir, 'sampled.duckdb')), shapesPath(replayDb));
     const replayed = sampled.counts.lastRun;
-    const pathRuns: number[] = [];
-    const flushRuns: number[] = [];
-    for (let i = 0; i < 300; i++) {
-      const scope = new JobScope();
-      scope.describe('analyze', { metric: 'revenue' }, replayDb, {});
-      pathRuns.push(
-        cpuUs(() => {
-          for (const q of replayed) {
-            scope.wantsProfile(q.sql);
-            scope.record(q);
-          }
-        }),
-      );
-      flushRuns.push(cpuUs(() => scope.flush()));
-      if (i % 50 === 49) fs.rmSync(spoolPath(replayDb), { force: true });
-    }
+    const { pathRuns, flushRuns } = replayLog(dir, path.join(dir, 'sampled.duckdb'), replayed, { metric: 'revenue' });
     const pathUs = median(pathRuns);
     const flushUs = median(flushRuns);
     console.log(
@@ -362,6 +396,39 @@ export default async function bench(args: string[]): Promise<void> {
     const records = scope.records.length;
     const tf = await measure(() => Promise.resolve(scope.flush()));
     console.log(`  of which the spool write:         ${((tf.cpu / Math.max(1, records)) * 1000).toFixed(1)} µs CPU a record (${records} in ${tf.cpu.toFixed(2)} ms CPU, ${tf.wall.toFixed(2)} ms wall; when a command ends, every 500 queries and 10 s after a query, outside the queries)`);
+
+    // The default's cost from its parts, each measured where it is large enough to resolve: the
+    // timing wrapper and record of a query ("off" on SELECT 42 batches, a µs a query), the shapes
+    // work and the writes of a run (replayed), and DuckDB's profiler on the share of queries the
+    // default profiled ("every" on this workload, all its queries profiled, times that share).
+    // Each part's upper figure is the top of its 95% interval (the replay's 90th percentile), and
+    // the parts overlap a little ("every" and "off" include the record; the replay the spool
+    // write): the sum is an upper bound. Unlike the whole-run comparison above, whose runs
+    // differ by several percent among themselves, it resolves a percent.
+    const perBatchUs = (ys: M[]): number[] => ys.map((y, i) => ((y.cpu - (ta[i] as M).cpu) * 1000) / n);
+    const wrapUs = median(perBatchUs(td));
+    const wrapHi = medianCi(perBatchUs(td))[1];
+    // The share of queries the default profiles: as this run's draws fell, and at least the 1 run
+    // in sampleEvery (20) the draw samples on average (a short bench may draw none).
+    const fromParts = (anchorRuns: M[], everyRuns: M[], queries: number, drawn: number, rep: { pathRuns: number[]; flushRuns: number[] }): void => {
+      const share = Math.max(drawn, 1 / DEFAULT_POLICY.sampleEvery);
+      const everyRun = everyRuns.map((y, i) => (y.cpu - (anchorRuns[i] as M).cpu) * 1000);
+      const profUs = share * median(everyRun);
+      const profHi = share * medianCi(everyRun)[1];
+      const replayUs = median(rep.pathRuns) + median(rep.flushRuns);
+      const replayHi = quantile(rep.pathRuns, 0.9) + quantile(rep.flushRuns, 0.9);
+      const partsUs = queries * Math.max(0, wrapUs) + replayUs + Math.max(0, profUs);
+      const partsHi = queries * Math.max(0, wrapHi) + replayHi + Math.max(0, profHi);
+      const base = median(anchorRuns.map((x) => x.cpu)) * 1000;
+      const hiPct = (partsHi * 100) / base;
+      console.log(
+        `  default, from its parts: ${partsUs.toFixed(0)} µs CPU a run, ${((partsUs * 100) / base).toFixed(2)}% of the anchor's median CPU (upper bound ${hiPct.toFixed(2)}%): ` +
+          `timing and recording ${queries} queries ${(queries * wrapUs).toFixed(0)} µs ("off" on SELECT 42), the shapes and the writes ${replayUs.toFixed(0)} µs (replayed), ` +
+          `DuckDB's profiler on ${(share * 100).toFixed(1)}% of the queries (${(drawn * 100).toFixed(1)}% in this run) ${profUs.toFixed(0)} µs ("every" here: ${(median(everyRun) / 1000).toFixed(2)} ms a run)`,
+      );
+      console.log(`  verdict (default, from its parts): CPU ${hiPct < 2 ? `under 2% (upper bound ${hiPct.toFixed(2)}%)` : `not shown under 2% (upper bound ${hiPct.toFixed(2)}%)`}`);
+    };
+    fromParts(a, c, queriesPerRun, measured > 0 ? profiledShare / measured : 0, { pathRuns, flushRuns });
     anchor.close();
 
     // The same comparison on the analysis `analyze --experiment` runs on a seeded project (the
@@ -370,31 +437,40 @@ export default async function bench(args: string[]): Promise<void> {
     const seeded = seedProject(dir);
     const project = await Store.open(seeded.db, { readOnly: true });
     const storeOpts = { experiment: seeded.experiment, metrics: [], ratios: [], covariates: [], preDays: 14, alpha: 0.05, tails: 'two' as const, correction: 'none' as const };
+    const storeCounts: Counts = { seen: 0, profiled: 0, lastRun: [] };
     const storeRun = (settings: JobSettings | null) => {
       const file = path.join(dir, `store-${settings === null ? 'anchor' : (settings.profile ?? 'sampled')}.duckdb`);
       fs.writeFileSync(file, '');
+      // The default's queries are counted (its share profiled, its latest run replayed below).
+      const counted = settings !== null && settings.profile === undefined;
       return async (): Promise<unknown> => {
         if (settings === null) return analyzeExperiment(project, storeOpts);
-        const scope = new JobScope();
+        if (counted) storeCounts.lastRun = [];
+        const scope = counted ? new CountingScope(storeCounts) : new JobScope();
         scope.describe('analyze', { experiment: seeded.experiment }, file, settings);
         const result = await queryObserver.run(scope, () => analyzeExperiment(project, storeOpts));
         scope.flush();
         return result;
       };
     };
-    const storeOrder = [storeRun(null), storeRun(null), storeRun({}), storeRun({ profile: 'off' })];
+    const storeOrder = [storeRun(null), storeRun(null), storeRun({}), storeRun({ profile: 'off' }), storeRun({ profile: 'every' })];
     await warmUp(storeOrder, project.conn);
+    const storeWarm = { ...storeCounts };
     const storeRounds = Math.max(10, Math.round(rounds / 2));
-    const [sa, saa, sb, so] = (await rotate(storeOrder, storeRounds, project.conn)) as [M[], M[], M[], M[]];
+    const [sa, saa, sb, so, se] = (await rotate(storeOrder, storeRounds, project.conn)) as [M[], M[], M[], M[], M[]];
     project.close();
     const storeJobs = fs.readFileSync(spoolPath(path.join(dir, 'store-sampled.duckdb')), 'utf8').trim().split('\n').length / (storeRounds + 1);
-    console.log(`analyze --experiment ${seeded.experiment} on a seeded project (store mode, in this process), ${storeJobs} store queries a run, ${storeRounds} rotating rounds (load average ${os.loadavg()[0]?.toFixed(1)}):`);
+    console.log(`analyze --experiment ${seeded.experiment} on a seeded project (store mode, in this process), ${storeJobs} store queries a run, ${storeRounds} rounds (load average ${os.loadavg()[0]?.toFixed(1)}):`);
     console.log(row('anchor (no job log):', sa));
     const storeOver = (label: string, ys: M[]): void => console.log(`  ${label.padEnd(30)}wall ${pairedPct(sa, ys, 'wall')}; CPU ${pairedPct(sa, ys, 'cpu')}`);
     storeOver('A/A (no difference):', saa);
     storeOver('overhead (default):', sb);
     storeOver('overhead ("off"):', so);
+    storeOver('overhead ("every"):', se);
     console.log(`  verdict (default): CPU ${verdict('cpu', sa, sb)}; wall ${verdict('wall', sa, sb)}`);
+    const storeSeen = storeCounts.seen - storeWarm.seen;
+    const storeReplay = replayLog(dir, path.join(dir, 'store-sampled.duckdb'), storeCounts.lastRun, { experiment: seeded.experiment });
+    fromParts(sa, se, storeCounts.lastRun.length, storeSeen > 0 ? (storeCounts.profiled - storeWarm.profiled) / storeSeen : 0, storeReplay);
     if (cliRuns > 0) cliCost(dir, seeded, cliRuns);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
