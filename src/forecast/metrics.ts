@@ -2,6 +2,7 @@
  * Forecast accuracy metrics (as in Prophet's `performance_metrics`) and small robust
  * statistics helpers. Pure functions on arrays; NaN actuals are skipped everywhere.
  */
+import { normalCdf } from '../stats/distributions.js';
 import type { Metrics } from './types.js';
 
 /** Pairs of actual / forecast / interval collected over folds. */
@@ -94,6 +95,33 @@ export function naiveScale(train: number[], m: number): number | null {
   }
   if (n === 0 || s === 0) return null;
   return s / n;
+}
+
+/**
+ * Chance that a calibrated forecaster's pooled coverage over `windows` equal windows lands in
+ * [lo, hi] (normal approximation): each window's coverage has mean `nominal` and sd `windowSd`
+ * (misses inside a window are dependent, so this sd is usually well above the binomial
+ * sqrt(nominal (1 - nominal) / H)), windows independent. NaN for a negative sd or no windows.
+ */
+export function coverageBandProbability(windowSd: number, windows: number, lo: number, hi: number, nominal = 0.8): number {
+  if (!(windowSd >= 0) || !(windows >= 1)) return Number.NaN;
+  const se = windowSd / Math.sqrt(windows);
+  if (se === 0) return nominal >= lo && nominal <= hi ? 1 : 0;
+  return normalCdf((hi - nominal) / se) - normalCdf((lo - nominal) / se);
+}
+
+/** P(at least k of independent events happen), event i with probability ps[i] (Poisson-binomial). */
+export function probAtLeast(ps: number[], k: number): number {
+  let dist = [1];
+  for (const p of ps) {
+    const next = new Array<number>(dist.length + 1).fill(0);
+    for (const [j, d] of dist.entries()) {
+      next[j] = (next[j] ?? 0) + d * (1 - p);
+      next[j + 1] = (next[j + 1] ?? 0) + d * p;
+    }
+    dist = next;
+  }
+  return dist.slice(Math.max(0, k)).reduce((a, b) => a + b, 0);
 }
 
 /** MASE pooled over folds: mean over points of |a - f| / scale(point's fold). */
