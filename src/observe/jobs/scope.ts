@@ -62,6 +62,8 @@ interface ShapeKey {
   key: string;
   fingerprint: string;
   text: string;
+  /** Whether the journal had a line with this text (false: the key was computed; record writes the text once). */
+  found: boolean;
 }
 
 /** A query waiting to be written: records are built at flush, off the queries' path. */
@@ -164,9 +166,9 @@ export class JobScope implements QueryObserver {
       const known = text === '' ? undefined : this.shapes().keyForText(text);
       if (known === undefined) {
         const c = carryKey(sql);
-        key = { key: c.key, fingerprint: c.fingerprint, text };
+        key = { key: c.key, fingerprint: c.fingerprint, text, found: false };
       } else {
-        key = { key: known, fingerprint: fingerprintOfKey(known), text };
+        key = { key: known, fingerprint: fingerprintOfKey(known), text, found: true };
       }
       this.keys.set(sql, key);
     }
@@ -189,17 +191,24 @@ export class JobScope implements QueryObserver {
     let fingerprint: string | null = null;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
     if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok && !isBookkeeping(q.sql)) {
-      const { key, fingerprint: fp, text } = this.keyOf(q.sql);
+      const shapeKey = this.keyOf(q.sql);
+      const { key, fingerprint: fp, text } = shapeKey;
       fingerprint = fp;
       const book = this.shapes();
       const state = book.get(key);
       const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
       const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source, text }, this.policy);
-      // A run like the last leaves its shape as it was: nothing to write back.
+      // A run like the last leaves its shape as it was: nothing to write back, unless the journal
+      // lacks this text (another text of the shape, a journal compacted since, or keys of an
+      // earlier build): its line is written once, and the next run finds the text without normalizing it.
       if (next !== state) {
         book.set(key, next);
         this.changedShapes.add(key);
+      } else if (state !== undefined && !shapeKey.found && text !== '' && state.text !== text) {
+        book.set(key, { ...state, text });
+        this.changedShapes.add(key);
       }
+      shapeKey.found = true;
       carry = source ? null : (state?.source ?? null);
     }
     // A fixed shape, no spread: see jobRecord.
