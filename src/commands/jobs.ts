@@ -64,9 +64,9 @@ function logOffNote(ctx: CommandContext): void {
 }
 
 /** The line an empty report shows instead of its table (ui/jobs-empty.ts). */
-async function emptyFor(ctx: CommandContext, why: EmptyWhy, since: Date, sinceText: string): Promise<string> {
-  const { emptyText } = await import('../ui/jobs-empty.js');
-  return emptyText(why, { logOff: ctx.config.jobs?.enabled === false, since, sinceText }, ctx.out.cli.command);
+async function emptyFor(ctx: CommandContext, why: EmptyWhy, since: Date, sinceText: string, width: number | undefined): Promise<string> {
+  const [{ emptyText }, { wrap }] = await Promise.all([import('../ui/jobs-empty.js'), import('../ui/format.js')]);
+  return wrap(emptyText(why, { logOff: ctx.config.jobs?.enabled === false, since, sinceText }, ctx.out.cli.command), width);
 }
 
 /** How `jobs` judges carried figures: the config's jobs.slowFactor. */
@@ -119,7 +119,7 @@ export function jobsCommand(app: App): Command {
         const why = summary.groups.length === 0 ? await emptyWhy(store, since) : undefined;
         return { summary, days: await jobsPerDay(store, since, now), shapes, why };
       });
-      const empty = why ? await emptyFor(ctx, why, since, opts.since) : undefined;
+      const empty = why ? await emptyFor(ctx, why, since, opts.since, width) : undefined;
       if (!why) logOffNote(ctx);
       const { overhead, shared_jobs } = summary;
       const groups = shapes ? summary.groups.map((g) => ({ ...g, ...shapes.get(g.key) })) : summary.groups;
@@ -220,7 +220,7 @@ export function jobsCommand(app: App): Command {
         return { ...listed, why: listed.matched === 0 ? await emptyWhy(store, since, filters) : undefined };
       });
       const jobs = value.jobs.map((j) => (isProvisional(j.id, source) ? { ...j, provisional: true } : j));
-      const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText) : undefined;
+      const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText, width) : undefined;
       if (!value.why) logOffNote(ctx);
       ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs, ...(source ? { source } : {}) }, () =>
         renderList(jobs, value.matched, width, ctx.out.cli.command, empty),
