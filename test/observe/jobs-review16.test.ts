@@ -230,6 +230,17 @@ describe('finding 13: a torn spool line', () => {
     expect((await store.all<{ sql: string }>('SELECT sql FROM jobs ORDER BY id')).map((r) => r.sql)).toEqual(['SELECT 1', 'SELECT 2']);
     store.close();
   });
+
+  it('blank lines are skipped: a writer may start each append with a newline, so that a torn line ends before the next record', async () => {
+    const { file, store } = await tmpStore();
+    const rec = (sql: string, t: number): string =>
+      JSON.stringify({ run_id: 'r1', command: 'query', experiment: null, metric: null, fingerprint: 'f', sql, started_ms: t, duration_ms: 1, cpu_ms: 1, outcome: 'ok' });
+    // A run killed mid-append left `{"id":"trunc`; the next appends start with \n.
+    fs.writeFileSync(spoolPath(file), `\n${rec('SELECT 1', 1)}\n{"id":"trunc\n${rec('SELECT 2', 2)}\n\n${rec('SELECT 3', 3)}\n`);
+    expect(await ingestSpool(store, file)).toBe(3);
+    expect((await store.all<{ sql: string }>('SELECT sql FROM jobs ORDER BY id')).map((r) => r.sql)).toEqual(['SELECT 1', 'SELECT 2', 'SELECT 3']);
+    store.close();
+  });
 });
 
 describe('finding 10: provisional ids while the store is held', () => {
