@@ -113,8 +113,8 @@ export function jobsCommand(app: App): Command {
         value: { summary, days, shapes, why },
         source,
       } = await withJobs(ctx, async (store, held) => {
-        // A copy of the log (the store in use) has no metric definitions to judge by.
-        const summary = await jobsSummary(store, opts.by, since, cost.model, { ...readOptions(ctx), knownMetricsOnly: held === undefined });
+        // The spool alone (the store written by another process) has no definitions to judge names by.
+        const summary = await jobsSummary(store, opts.by, since, cost.model, { ...readOptions(ctx), judgeNames: held?.mode !== 'spool' });
         const shapes = opts.by === 'fingerprint' ? await shapeSql(store, summary.groups.map((g) => g.last_id)) : undefined;
         const why = summary.groups.length === 0 ? await emptyWhy(store, since) : undefined;
         return { summary, days: await jobsPerDay(store, since, now), shapes, why };

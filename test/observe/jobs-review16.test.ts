@@ -158,6 +158,7 @@ describe('finding 14: by metric, a metric the store does not define is marked', 
     store.close();
     const r = await runCli(['jobs', '--by', 'metric', '--wide'], { cwd: dir });
     expect(r.stdout).toContain('(unknown: nosuchmetric)');
+    expect(r.stdout).toContain('(unknown: name): a metric an experiment\'s run named that the store does not define');
   });
 });
 
@@ -261,7 +262,7 @@ describe('finding 10: provisional ids while the store is held', () => {
     return child.pid as number;
   };
   const spool = (file: string, sql: string, ago: number): void => {
-    const rec = { run_id: 'r9', command: 'serve', experiment: null, metric: null, fingerprint: 'f1', sql, started_ms: Date.now() - ago, duration_ms: 12, cpu_ms: 5, outcome: 'ok', profiled: false };
+    const rec = { run_id: 'r9', command: 'serve', experiment: 'e7', metric: null, fingerprint: 'f1', sql, started_ms: Date.now() - ago, duration_ms: 12, cpu_ms: 5, outcome: 'ok', profiled: false };
     fs.appendFileSync(spoolPath(file), `${JSON.stringify(rec)}\n`);
   };
 
@@ -288,6 +289,9 @@ describe('finding 10: provisional ids while the store is held', () => {
     expect(text.stdout).toContain('"~": a provisional id (not moved into the store yet)');
     const groups = await runCli(['jobs', '--wide'], { cwd: dir });
     expect(groups.stdout).toMatch(/~3\s*$/m);
+    // The spool alone holds no definitions: its experiments are not called unknown.
+    const byExp = await runCli(['jobs', '--by', 'experiment', '--json'], { cwd: dir });
+    expect(byExp.json<{ groups: { key: string }[] }>().groups.map((g) => g.key)).toEqual(['e7']);
     const show = await runCli(['jobs', 'show', '3'], { cwd: dir });
     expect(show.stdout).toMatch(/^job:\s+~3 \(provisional: not moved into the store yet/m);
   });

@@ -102,7 +102,7 @@ export async function jobsCopy(db: string, pid: number | null): Promise<{ store:
     await store.run(`ATTACH ${quoteLiteral(db)} AS held (READ_ONLY)`);
     try {
       await store.run('INSERT INTO jobs BY NAME SELECT * FROM held.jobs');
-      await store.run(`INSERT INTO entities BY NAME SELECT * FROM held.entities WHERE kind = 'experiments'`);
+      await store.run(`INSERT INTO entities BY NAME SELECT * FROM held.entities WHERE kind IN ('experiments', 'metrics')`);
       await store.run('INSERT INTO exposures BY NAME SELECT * FROM held.exposures QUALIFY row_number() OVER (PARTITION BY experiment) = 1');
       mode = 'copy';
     } finally {
@@ -185,10 +185,11 @@ export interface ReadOptions {
   /** The `jobs slow` factor: an estimated job that did this many times its source's work is not measured. Default 3. */
   slowFactor?: number | undefined;
   /**
-   * --by metric: mark a metric the store does not define "(unknown: name)" (default). False where
-   * the definitions cannot be read (a copy of the log while another process holds the store).
+   * --by experiment and --by metric: mark a name the store does not define "(unknown: name)"
+   * (default). False where the definitions cannot be read (only the spool of a store another
+   * process writes: every name would read as unknown).
    */
-  knownMetricsOnly?: boolean | undefined;
+  judgeNames?: boolean | undefined;
 }
 
 /** Below this (ms) a difference of work is jitter, not a change (shapes.ts's minChangeMs). */
@@ -236,8 +237,8 @@ const UNKNOWN_METRIC = (k: string): string =>
 function keyExpr(by: GroupKey, read: ReadOptions = {}): string {
   if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
   // One job per metric it computed (see jobsBy); a job's metric list is comma-joined.
-  if (by === 'metric') return read.knownMetricsOnly === false ? `coalesce(k, '(none)')` : `CASE WHEN k IS NULL THEN '(none)' WHEN ${UNKNOWN_METRIC('k')} THEN '(unknown: ' || k || ')' ELSE k END`;
-  if (by === 'experiment') return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
+  if (by === 'metric') return read.judgeNames === false ? `coalesce(k, '(none)')` : `CASE WHEN k IS NULL THEN '(none)' WHEN ${UNKNOWN_METRIC('k')} THEN '(unknown: ' || k || ')' ELSE k END`;
+  if (by === 'experiment' && read.judgeNames !== false) return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
   return `coalesce(${by}, '(none)')`;
 }
 
