@@ -64,9 +64,9 @@ function logOffNote(ctx: CommandContext): void {
 }
 
 /** The line an empty report shows instead of its table (ui/jobs-empty.ts). */
-async function emptyFor(ctx: CommandContext, why: EmptyWhy, since: Date, sinceText: string, width: number | undefined): Promise<string> {
-  const [{ emptyText }, { wrap }] = await Promise.all([import('../ui/jobs-empty.js'), import('../ui/format.js')]);
-  return wrap(emptyText(why, { logOff: ctx.config.jobs?.enabled === false, since, sinceText }, ctx.out.cli.command), width);
+async function emptyFor(ctx: CommandContext, why: EmptyWhy, since: Date, sinceText: string): Promise<string> {
+  const { emptyText } = await import('../ui/jobs-empty.js');
+  return emptyText(why, { logOff: ctx.config.jobs?.enabled === false, since, sinceText }, ctx.out.cli.command);
 }
 
 /** How `jobs` judges carried figures: the config's jobs.slowFactor. */
@@ -119,7 +119,7 @@ export function jobsCommand(app: App): Command {
         const why = summary.groups.length === 0 ? await emptyWhy(store, since) : undefined;
         return { summary, days: await jobsPerDay(store, since, now), shapes, why };
       });
-      const empty = why ? await emptyFor(ctx, why, since, opts.since, width) : undefined;
+      const empty = why ? await emptyFor(ctx, why, since, opts.since) : undefined;
       if (!why) logOffNote(ctx);
       const { overhead, shared_jobs } = summary;
       const groups = shapes ? summary.groups.map((g) => ({ ...g, ...shapes.get(g.key) })) : summary.groups;
@@ -132,8 +132,8 @@ export function jobsCommand(app: App): Command {
       const chart = renderDayChart(days);
       // A metric whose time is an equal share of a query it shared with others is marked *.
       const shown = opts.by === 'metric' ? summary.groups.map((g) => ((g.split ?? 0) > 0 ? { ...g, key: `${g.key} *` } : g)) : summary.groups;
-      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days, ...(source ? { source } : {}) }, () =>
-        [renderGroups(opts.by, shown, width, { totalJobs: summary.totals.jobs, shapes, empty, provisionalFrom: source?.provisional_from ?? null }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
+      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days, ...(empty ? { empty } : {}), ...(source ? { source } : {}) }, () =>
+        [renderGroups(opts.by, shown, width, { totalJobs: summary.totals.jobs, shapes, empty: empty && wrap(empty, width), provisionalFrom: source?.provisional_from ?? null }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
       );
     });
   // The CLI copies the program's settings into each command (exit override, output), the excess-argument check with them: keep ours.
@@ -220,10 +220,11 @@ export function jobsCommand(app: App): Command {
         return { ...listed, why: listed.matched === 0 ? await emptyWhy(store, since, filters) : undefined };
       });
       const jobs = value.jobs.map((j) => (isProvisional(j.id, source) ? { ...j, provisional: true } : j));
-      const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText, width) : undefined;
+      const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText) : undefined;
       if (!value.why) logOffNote(ctx);
-      ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs, ...(source ? { source } : {}) }, () =>
-        renderList(jobs, value.matched, width, ctx.out.cli.command, empty),
+      const { wrap } = await import('../ui/format.js');
+      ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs, ...(empty ? { empty } : {}), ...(source ? { source } : {}) }, () =>
+        renderList(jobs, value.matched, width, ctx.out.cli.command, empty && wrap(empty, width)),
       );
     });
   return cmd;

@@ -192,6 +192,8 @@ describe('finding 11: an empty report says why', () => {
       { id: 3, command: 'query', run_id: 'bb22' },
     ]);
     store.close();
+    const json = await runCli(['jobs', 'list', '--command', 'nosuch', '--json'], { cwd: dir });
+    expect(json.json<{ matched: number; empty: string }>()).toMatchObject({ matched: 0, empty: expect.stringMatching(/^\(no jobs match --command nosuch since /) as unknown });
     const cmd = await runCli(['jobs', 'list', '--command', 'nosuch'], { cwd: dir });
     expect(cmd.code).toBe(0);
     expect(cmd.stdout).toMatch(/^\(no jobs match --command nosuch since .* UTC; the window's commands: query, analyze\)$/m);
