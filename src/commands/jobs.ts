@@ -3,7 +3,7 @@ import type { App } from '../cli.js';
 import type { CommandContext } from '../core/context.js';
 import { isUserError, UserError } from '../core/errors.js';
 import type { Store } from '../store/store.js';
-import type { JobsSource, ReadOptions } from '../observe/jobs/log.js';
+import type { EmptyWhy, JobsSource, ReadOptions } from '../observe/jobs/log.js';
 
 interface WindowOpts {
   since: string;
@@ -15,15 +15,21 @@ interface WindowOpts {
  * store's jobs if DuckDB lets them be read, and the spool as it is), with a one-line warning;
  * `source` says which (for --json).
  */
-async function withJobs<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>): Promise<{ value: T; source: JobsSource | undefined }> {
-  const { Store } = await import('../store/store.js');
+async function withJobs<T>(ctx: CommandContext, fn: (store: Store, source: JobsSource | undefined) => Promise<T>): Promise<{ value: T; source: JobsSource | undefined }> {
+  const { openJobsStore } = await import('../observe/jobs/open.js');
   const { ingestSpool, jobsCopy, sourceNote } = await import('../observe/jobs/log.js');
   const db = ctx.settings.db.value;
   let store: Store;
   let source: JobsSource | undefined;
   try {
-    store = await Store.open(db);
-    await ingestSpool(store, db);
+    // Only a project store: a CSV or another DuckDB database is refused, never migrated (open.ts).
+    store = await openJobsStore(db);
+    try {
+      await ingestSpool(store, db);
+    } catch (error) {
+      store.close();
+      throw error;
+    }
   } catch (error) {
     if (!isUserError(error) || error.code !== 'STORE_LOCKED') throw error;
     const pid = /\(pid (\d+)\)/.exec(error.message)?.[1];
@@ -33,10 +39,34 @@ async function withJobs<T>(ctx: CommandContext, fn: (store: Store) => Promise<T>
     ctx.out.warn(sourceNote(copy.source, db) ?? '');
   }
   try {
-    return { value: await fn(store), source };
+    return { value: await fn(store, source), source };
   } finally {
     store.close();
   }
+}
+
+/** The line `jobs` adds while the config turns the log off. */
+const LOG_OFF = 'the job log is off in the config (jobs.enabled: false): the queries of later runs are not logged; set jobs.enabled to true (or remove it) to log them';
+
+/** `jobs show <id>`: a job id, 1 up to the largest safe integer (a longer number is no id: DuckDB's BIGINT would overflow). */
+function parseJobId(id: string): number {
+  // `~240`, a provisional id as the tables print it, is the same id.
+  const n = /^~?\d+$/.test(id) ? Number(id.replace('~', '')) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list` lists the latest job ids' });
+  }
+  return n;
+}
+
+/** A warning while the config turns the log off (the report shows what was logged before). */
+function logOffNote(ctx: CommandContext): void {
+  if (ctx.config.jobs?.enabled === false) ctx.out.warn(LOG_OFF);
+}
+
+/** The line an empty report shows instead of its table (ui/jobs-empty.ts). */
+async function emptyFor(ctx: CommandContext, why: EmptyWhy, since: Date, sinceText: string): Promise<string> {
+  const { emptyText } = await import('../ui/jobs-empty.js');
+  return emptyText(why, { logOff: ctx.config.jobs?.enabled === false, since, sinceText }, ctx.out.cli.command);
 }
 
 /** How `jobs` judges carried figures: the config's jobs.slowFactor. */
@@ -78,14 +108,19 @@ export function jobsCommand(app: App): Command {
       const now = new Date();
       const since = parseSince(opts.since, now);
       const cost = costModelOf(ctx.config);
+      const { emptyWhy } = await import('../observe/jobs/log.js');
       const {
-        value: { summary, days, shapes },
+        value: { summary, days, shapes, why },
         source,
-      } = await withJobs(ctx, async (store) => {
-        const summary = await jobsSummary(store, opts.by, since, cost.model, readOptions(ctx));
+      } = await withJobs(ctx, async (store, held) => {
+        // The spool alone (the store written by another process) has no definitions to judge names by.
+        const summary = await jobsSummary(store, opts.by, since, cost.model, { ...readOptions(ctx), judgeNames: held?.mode !== 'spool' });
         const shapes = opts.by === 'fingerprint' ? await shapeSql(store, summary.groups.map((g) => g.last_id)) : undefined;
-        return { summary, days: await jobsPerDay(store, since, now), shapes };
+        const why = summary.groups.length === 0 ? await emptyWhy(store, since) : undefined;
+        return { summary, days: await jobsPerDay(store, since, now), shapes, why };
       });
+      const empty = why ? await emptyFor(ctx, why, since, opts.since) : undefined;
+      if (!why) logOffNote(ctx);
       const { overhead, shared_jobs } = summary;
       const groups = shapes ? summary.groups.map((g) => ({ ...g, ...shapes.get(g.key) })) : summary.groups;
       const note = describeCostModel(cost.model, cost.source, cost.set);
@@ -97,8 +132,8 @@ export function jobsCommand(app: App): Command {
       const chart = renderDayChart(days);
       // A metric whose time is an equal share of a query it shared with others is marked *.
       const shown = opts.by === 'metric' ? summary.groups.map((g) => ((g.split ?? 0) > 0 ? { ...g, key: `${g.key} *` } : g)) : summary.groups;
-      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days, ...(source ? { source } : {}) }, () =>
-        [renderGroups(opts.by, shown, width, { totalJobs: summary.totals.jobs, shapes }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
+      ctx.out.result({ by: opts.by, since: since.toISOString(), cost_model: { ...cost.model, source: cost.source, note }, groups, overhead, shared_jobs, totals, days, ...(empty ? { empty } : {}), ...(source ? { source } : {}) }, () =>
+        [renderGroups(opts.by, shown, width, { totalJobs: summary.totals.jobs, shapes, empty: empty && wrap(empty, width), provisionalFrom: source?.provisional_from ?? null }), ...notes, ...(chart ? ['', chart] : []), '', wrap(note, width)].join('\n'),
       );
     });
   // The CLI copies the program's settings into each command (exit override, output), the excess-argument check with them: keep ours.
@@ -125,7 +160,10 @@ export function jobsCommand(app: App): Command {
       const window = parseNumber('--window', opts.window, { min: 1, integer: true, example: 20 });
       // `jobs slow --since 1d`: the parent `jobs` knows --since too and takes it wherever it stands.
       const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
-      const { value: rows, source } = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
+      const { value: found, source } = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
+      const { isProvisional } = await import('../observe/jobs/log.js');
+      const rows = found.map((r) => (isProvisional(r.id, source) ? { ...r, provisional: true } : r));
+      logOffNote(ctx);
       ctx.out.result({ factor, window, min_ms: minMs, since: since.toISOString(), jobs: rows, ...(source ? { source } : {}) }, () => renderSlow(rows, factor, width));
     });
 
@@ -138,11 +176,14 @@ export function jobsCommand(app: App): Command {
       const ctx = await app.context(c);
       const { targetOf } = await import('../ui/format.js');
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
-      if (!/^\d+$/.test(id)) throw new UserError(`job id must be a positive integer, got "${id}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list` lists the latest job ids' });
+      const jobId = parseJobId(id);
       const { jobById } = await import('../observe/jobs/log.js');
       const { costModelOf } = await import('../observe/jobs/cost.js');
       const { renderJob } = await import('../ui/jobs.js');
-      const { value: job, source } = await withJobs(ctx, (store) => jobById(store, Number(id), costModelOf(ctx.config).model, readOptions(ctx)));
+      const { isProvisional } = await import('../observe/jobs/log.js');
+      const { value: found, source } = await withJobs(ctx, (store) => jobById(store, jobId, costModelOf(ctx.config).model, readOptions(ctx)));
+      const job = isProvisional(found.id, source) ? { ...found, provisional: true } : found;
+      logOffNote(ctx);
       ctx.out.result(source ? { ...job, source } : job, () => renderJob(job, ctx.out.cli.command, width));
     });
 
@@ -163,17 +204,27 @@ export function jobsCommand(app: App): Command {
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
       const { parseNumber } = await import('../core/options.js');
       const limit = parseNumber('--limit', opts.limit, { min: 1, max: 10_000, integer: true, example: 20 });
-      const { recentJobs, parseSince } = await import('../observe/jobs/log.js');
+      const { recentJobs, parseSince, assertOneRun, emptyWhy, isProvisional } = await import('../observe/jobs/log.js');
       const { renderList } = await import('../ui/jobs-list.js');
-      const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
+      const sinceText = opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d';
+      const since = parseSince(sinceText, new Date());
       if (opts.run !== undefined && !/^[0-9a-f]{1,12}$/i.test(opts.run)) {
         throw new UserError(`--run must be a run id (up to 12 hex digits), got "${opts.run}"`, { code: 'USAGE', exitCode: 2, hint: '`statsig-hack jobs list --json` shows each job\'s run_id' });
       }
-      const { value, source } = await withJobs(ctx, (store) =>
-        recentJobs(store, { since, limit, command: opts.command, experiment: opts.experiment, run: opts.run?.toLowerCase(), overhead: opts.overhead }, readOptions(ctx)),
-      );
-      ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs: value.jobs, ...(source ? { source } : {}) }, () =>
-        renderList(value.jobs, value.matched, width, ctx.out.cli.command),
+      const run = opts.run?.toLowerCase();
+      const filters = { command: opts.command, experiment: opts.experiment, run };
+      const { value, source } = await withJobs(ctx, async (store) => {
+        // A prefix of several runs' ids is refused, as git refuses an ambiguous abbreviation.
+        if (run !== undefined) await assertOneRun(store, run, since);
+        const listed = await recentJobs(store, { since, limit, ...filters, overhead: opts.overhead }, readOptions(ctx));
+        return { ...listed, why: listed.matched === 0 ? await emptyWhy(store, since, filters) : undefined };
+      });
+      const jobs = value.jobs.map((j) => (isProvisional(j.id, source) ? { ...j, provisional: true } : j));
+      const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText) : undefined;
+      if (!value.why) logOffNote(ctx);
+      const { wrap } = await import('../ui/format.js');
+      ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs, ...(empty ? { empty } : {}), ...(source ? { source } : {}) }, () =>
+        renderList(jobs, value.matched, width, ctx.out.cli.command, empty && wrap(empty, width)),
       );
     });
   return cmd;

@@ -190,10 +190,27 @@ export async function parseConfig(raw: unknown, filepath: string): Promise<Confi
       code: 'CONFIG_INVALID',
     });
   }
-  throw new UserError(`invalid config in ${file}: ${where}: ${first?.message ?? 'invalid'}`, {
-    hint: 'see "Configuration" in the README for the allowed keys',
+  const said = first ? issueText(first as unknown as Parameters<typeof issueText>[0], valueAt(raw, first.path)) : 'invalid';
+  throw new UserError(`invalid config in ${file}: ${where}: ${said}`, {
+    hint: `see "Configuration" in the README for ${where.includes('.') ? `the ${where.split('.')[0]}.* keys and ` : ''}the allowed values`,
     code: 'CONFIG_INVALID',
   });
+}
+
+/** A zod issue in our words: `must be a number >= 0, got -1` rather than "Too small: expected number to be >=0". */
+function issueText(issue: { code: string; message: string } & Record<string, unknown>, given: unknown): string {
+  const got = given === undefined ? 'missing' : `got ${JSON.stringify(given)}`;
+  if ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number') {
+    const bound = issue.code === 'too_small' ? issue.minimum : issue.maximum;
+    const op = issue.code === 'too_small' ? (issue.inclusive ? '>=' : '>') : issue.inclusive ? '<=' : '<';
+    return `must be a number ${op} ${String(bound)}, ${got}`;
+  }
+  if (issue.code === 'too_small' && issue.origin === 'string') return `must not be empty, ${got}`;
+  if (issue.code === 'invalid_type') {
+    const expected = issue.expected === 'int' ? 'a whole number' : `a ${String(issue.expected)}`;
+    return `must be ${expected}, ${got}`;
+  }
+  return issue.message;
 }
 
 /** The value at a path of a parsed config (undefined when absent). */

@@ -14,12 +14,12 @@ function sqlStart(sql: string): string {
   return printableSql(sql).replace(/\s+/g, ' ').trim();
 }
 
-export function renderList(jobs: ListedJob[], matched: number, width?: number, cli = 'statsig-hack'): string {
-  if (jobs.length === 0) return '(no jobs in this window)';
+export function renderList(jobs: ListedJob[], matched: number, width?: number, cli = 'statsig-hack', empty?: string): string {
+  if (jobs.length === 0) return empty ?? '(no jobs in this window)';
   const table = fitTable(
     ['id', 'started (UTC)', 'command', 'experiment / metric', 'time', 'rows scanned', 'outcome', 'sql'],
     jobs.map((j) => ({
-      id: String(j.id),
+      id: j.provisional ? `~${j.id}` : String(j.id),
       'started (UTC)': started(j.started_at),
       command: j.command,
       'experiment / metric': cut(printable([j.experiment, j.metric].filter((x) => x !== null && x !== '').join(' / ')), 24),
@@ -40,7 +40,8 @@ export function renderList(jobs: ListedJob[], matched: number, width?: number, c
   const hidden = hiddenNote(table.hidden, width);
   if (hidden) lines.push(wrap(hidden, width));
   const more = matched > jobs.length ? `${int(jobs.length)} of ${int(matched)} jobs shown, the latest first (--limit n for more); ` : '';
-  lines.push(wrap(`${more}\`${cli} jobs show <id>\` prints one job's SQL, plan and profile. "-": not measured.`, width));
+  const provisional = jobs.some((j) => j.provisional) ? ' "~": a provisional id (not moved into the store yet).' : '';
+  lines.push(wrap(`${more}\`${cli} jobs show <id>\` prints one job's SQL, plan and profile. "-": not measured.${provisional}`, width));
   return lines.join('\n');
 }
 

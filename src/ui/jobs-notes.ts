@@ -12,6 +12,9 @@ export function groupNotes(by: string, s: Pick<GroupsSummary, 'groups' | 'overhe
   if (by === 'experiment' && s.groups.some((g) => g.key.startsWith('(unknown: '))) {
     notes.push('(unknown: name): an experiment that is neither defined nor exposed in the store (a typo in a failed run, or one since removed).');
   }
+  if (by === 'metric' && s.groups.some((g) => g.key.startsWith('(unknown: '))) {
+    notes.push('(unknown: name): a metric an experiment\'s run named that the store does not define, neither a metric nor an event (a typo analyze refused after its lookups ran, or one since removed).');
+  }
   if (s.overhead.jobs > 0) {
     notes.push(
       `Not counted above: ${s.overhead.jobs} transaction, setting and schema statement${s.overhead.jobs === 1 ? '' : 's'} (BEGIN, COMMIT, SET, CREATE TABLE, migrations; ${formatMs(s.overhead.total_ms)}), bookkeeping rather than a query's cost ("overhead" in --json).`,

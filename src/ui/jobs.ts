@@ -82,8 +82,15 @@ export function sqlSnippet(sql: string, max = 48): string {
  * --by metric lists a shared job under each of its metrics). By fingerprint, `shapes` (by
  * fingerprint) adds the command and the first words of each shape's SQL.
  */
-export function renderGroups(by: string, rows: GroupRow[], width?: number, opts: { totalJobs?: number; shapes?: Map<string, ShapeOf> } = {}): string {
-  if (rows.length === 0) return '(no jobs in this window)';
+export function renderGroups(
+  by: string,
+  rows: GroupRow[],
+  width?: number,
+  opts: { totalJobs?: number; shapes?: Map<string, ShapeOf>; empty?: string; provisionalFrom?: number | null } = {},
+): string {
+  if (rows.length === 0) return opts.empty ?? '(no jobs in this window)';
+  // An id read from the spool of a store in use is provisional (log.ts JobsSource): marked ~.
+  const idText = (id: number): string => (opts.provisionalFrom !== undefined && opts.provisionalFrom !== null && id >= opts.provisionalFrom ? `~${id}` : String(id));
   const shapes = by === 'fingerprint' ? opts.shapes : undefined;
   const cells = rows.map((r) => ({
     // A key whose every run failed (a typo'd experiment, say) is marked, not listed as if it ran.
@@ -98,7 +105,7 @@ export function renderGroups(by: string, rows: GroupRow[], width?: number, opts:
     'peak memory': r.peak_memory === null ? '-' : formatBytes(r.peak_memory),
     errors: int(r.errors),
     cost: formatUsd(r.cost_usd),
-    'last job': String(r.last_id),
+    'last job': idText(r.last_id),
     ...(shapes ? { command: printable(shapes.get(r.key)?.command ?? ''), sql: sqlSnippet(shapes.get(r.key)?.sql ?? '', 40) } : {}),
   }));
   if (rows.length > 1) {
@@ -118,7 +125,7 @@ export function renderGroups(by: string, rows: GroupRow[], width?: number, opts:
       // By metric a failed shared job is an error of each of its metrics: no honest sum.
       errors: by === 'metric' ? '' : int(rows.reduce((s, r) => s + r.errors, 0)),
       cost: formatUsd(t.cost_usd),
-      'last job': String(Math.max(...rows.map((r) => r.last_id))),
+      'last job': idText(Math.max(...rows.map((r) => r.last_id))),
       ...(shapes ? { command: '', sql: '' } : {}),
     });
   }
@@ -202,12 +209,12 @@ export function groupTotals(rows: GroupRow[]): GroupTotals {
   };
 }
 
-export function renderSlow(rows: SlowJob[], factor: number, width?: number): string {
+export function renderSlow(rows: (SlowJob & { provisional?: boolean })[], factor: number, width?: number): string {
   if (rows.length === 0) return `no job ran slower than ${factor}× the median of its query shape`;
   const table = fitTable(
     ['id', 'started', 'command', 'metric', 'time', 'median', 'factor', 'sql'],
     rows.map((r) => ({
-      id: r.id,
+      id: r.provisional ? `~${r.id}` : r.id,
       started: r.started_at,
       command: r.command,
       metric: r.metric ?? '',
@@ -328,10 +335,10 @@ function fact(label: string, value: string, width: number | undefined): string {
 const FACT_COLUMN = 22;
 
 /** `cli`: how this user runs the CLI ("statsig-hack" or "npx statsig-hack"), for the suggested command; `width`: the terminal's (undefined: no limit). */
-export function renderJob(j: JobDetail, cli = 'statsig-hack', width?: number): string {
+export function renderJob(j: JobDetail & { provisional?: boolean }, cli = 'statsig-hack', width?: number): string {
   const tables = j.plan ? planTables(j.plan) : [];
   const facts: [string, string][] = [
-    ['job', String(j.id)],
+    ['job', j.provisional ? `~${j.id} (provisional: not moved into the store yet, the id changes when it is)` : String(j.id)],
     ['command', j.command],
     ['experiment', j.experiment ?? ''],
     // A shared job's metrics (comma-joined in the log) as a list that wraps between names.

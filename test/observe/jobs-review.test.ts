@@ -162,15 +162,15 @@ describe('finding 18: jobs while another process holds the store', () => {
     const r = await runCli(['jobs', '--by', 'command', '--json'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const doc = r.json<{ groups: { key: string; jobs: number }[]; source: { mode: string; spool_jobs: number; pid: number | null } }>();
-    expect(doc.source).toEqual({ mode: 'spool', spool_jobs: 2, pid });
+    expect(doc.source).toEqual({ mode: 'spool', spool_jobs: 2, spool_bookkeeping: 0, provisional_from: 1, pid });
     expect(doc.groups).toEqual([expect.objectContaining({ key: 'serve', jobs: 2 })]);
     expect(r.stderr).toMatch(new RegExp(`warning: the store .* is in use by another process \\(pid ${pid}\\)`));
-    expect(r.stderr).toMatch(/showing only the 2 jobs read from its spool, not moved into the store yet/);
+    expect(r.stderr).toMatch(/showing only the 2 jobs not moved into the store yet/);
     expect(fs.readFileSync(spoolPath(file), 'utf8').trim().split('\n')).toHaveLength(2);
     const list = await runCli(['jobs', 'list', '--json'], { cwd: dir });
     // The store's own jobs cannot be read, so the spool's ids are provisional (the store has job 1: they become 2 and 3).
     expect(list.json<{ jobs: { id: number }[] }>().jobs.map((j) => j.id)).toEqual([2, 1]);
-    expect(r.stderr).toContain('(their ids are provisional)');
+    expect(r.stderr).toContain('their ids (from 1 on, marked ~) are provisional');
     expect((await runCli(['jobs', 'show', '2'], { cwd: dir })).code).toBe(0);
   });
 
@@ -188,7 +188,7 @@ describe('finding 18: jobs while another process holds the store', () => {
       ['analyze', 1],
       ['serve', 1],
     ]);
-    expect(r.stderr).toMatch(/showing its jobs read-only and 1 job read from its spool/);
+    expect(r.stderr).toMatch(/showing its jobs read-only and the 1 job not moved into the store yet; their ids \(from 2 on, marked ~\)/);
   });
 });
 

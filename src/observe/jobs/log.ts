@@ -74,8 +74,16 @@ export async function ingestSpool(store: Store, db: string, opts: { keep?: boole
 export interface JobsSource {
   /** 'store': opened and the spool moved in; 'copy': the store's jobs read-only plus the spool as it is; 'spool': the spool alone. */
   mode: 'store' | 'copy' | 'spool';
-  /** Jobs read from the spool without moving them into the store (not 'store'). */
+  /** Jobs read from the spool without moving them into the store (not 'store'), bookkeeping statements included. */
   spool_jobs: number;
+  /** Of spool_jobs, the bookkeeping statements (OVERHEAD_SQL) the tables leave out. */
+  spool_bookkeeping: number;
+  /**
+   * The first provisional id: the spool's jobs get ids from here on in the copy, and other ids
+   * once they are moved into the store (null when there are none). Tables mark them `~`, and
+   * `--json` gives them `provisional: true`.
+   */
+  provisional_from: number | null;
   /** The process holding the store, when DuckDB named it. */
   pid: number | null;
 }
@@ -94,7 +102,7 @@ export async function jobsCopy(db: string, pid: number | null): Promise<{ store:
     await store.run(`ATTACH ${quoteLiteral(db)} AS held (READ_ONLY)`);
     try {
       await store.run('INSERT INTO jobs BY NAME SELECT * FROM held.jobs');
-      await store.run(`INSERT INTO entities BY NAME SELECT * FROM held.entities WHERE kind = 'experiments'`);
+      await store.run(`INSERT INTO entities BY NAME SELECT * FROM held.entities WHERE kind IN ('experiments', 'metrics')`);
       await store.run('INSERT INTO exposures BY NAME SELECT * FROM held.exposures QUALIFY row_number() OVER (PARTITION BY experiment) = 1');
       mode = 'copy';
     } finally {
@@ -104,18 +112,30 @@ export async function jobsCopy(db: string, pid: number | null): Promise<{ store:
     // locked by a writer (or of another schema): the spool alone
     await store.run('DELETE FROM jobs');
   }
+  const [first] = await store.all<{ n: number }>('SELECT coalesce(max(id), 0) + 1 AS n FROM jobs');
   const spool_jobs = await ingestSpool(store, db, { keep: true });
-  return { store, source: { mode, spool_jobs, pid } };
+  const from = Number(first?.n ?? 1);
+  const [over] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE id >= $1 AND ${OVERHEAD_SQL}`, [from]);
+  return { store, source: { mode, spool_jobs, spool_bookkeeping: Number(over?.n ?? 0), provisional_from: spool_jobs > 0 ? from : null, pid } };
+}
+
+/** Whether job `id` has a provisional id (read from the spool of a store in use: `source`). */
+export function isProvisional(id: number, source: JobsSource | undefined): boolean {
+  return source?.provisional_from !== null && source?.provisional_from !== undefined && id >= source.provisional_from;
 }
 
 /** The line `jobs` prints when it reads a copy of the log (null when it read the store). */
 export function sourceNote(source: JobsSource, db: string): string | null {
   if (source.mode === 'store') return null;
   const by = source.pid === null ? 'another process' : `another process (pid ${source.pid})`;
-  const spool = `${source.spool_jobs} job${source.spool_jobs === 1 ? '' : 's'} read from its spool, not moved into the store yet`;
+  // The count the tables count: bookkeeping statements are named apart (`jobs list --overhead` lists them).
+  const work = source.spool_jobs - source.spool_bookkeeping;
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const spool = `${plural(work, 'job', 'jobs')}${source.spool_bookkeeping > 0 ? ` (and ${plural(source.spool_bookkeeping, 'bookkeeping statement', 'bookkeeping statements')}: transactions, settings, schema)` : ''} not moved into the store yet`;
+  const ids = source.provisional_from === null ? '' : `; their ids (from ${source.provisional_from} on, marked ~) are provisional and change when they are moved in`;
   return source.mode === 'copy'
-    ? `the store ${db} is in use by ${by}: showing its jobs read-only and ${spool}`
-    : `the store ${db} is in use by ${by} (a serve, or a long query): showing only the ${spool} (their ids are provisional); the store's earlier jobs need the store (stop the other process, or run jobs when it is done)`;
+    ? `the store ${db} is in use by ${by}: showing its jobs read-only and the ${spool}${ids}`
+    : `the store ${db} is in use by ${by} (a serve, or a long query): showing only the ${spool}${ids}; the store's earlier jobs need the store (stop the other process, or run jobs when it is done)`;
 }
 
 export interface GroupRow {
@@ -164,6 +184,12 @@ const KNOWN_EXPERIMENTS = `(SELECT name FROM entities WHERE kind = 'experiments'
 export interface ReadOptions {
   /** The `jobs slow` factor: an estimated job that did this many times its source's work is not measured. Default 3. */
   slowFactor?: number | undefined;
+  /**
+   * --by experiment and --by metric: mark a name the store does not define "(unknown: name)"
+   * (default). False where the definitions cannot be read (only the spool of a store another
+   * process writes: every name would read as unknown).
+   */
+  judgeNames?: boolean | undefined;
 }
 
 /** Below this (ms) a difference of work is jitter, not a change (shapes.ts's minChangeMs). */
@@ -193,11 +219,26 @@ export function measuredJobs(opts: ReadOptions = {}): string {
       FROM jobs j LEFT JOIN jobs s ON s.id = j.scan_from))`;
 }
 
-function keyExpr(by: GroupKey): string {
+/**
+ * A metric a store-mode job (one with an experiment) names that the store does not define: not a
+ * metric entity, not an event, not a built-in (`<event>:event_count`, `<event>:event_dau`, which
+ * analyze takes for any event), and never one of the metrics an analyze computed together (the
+ * comma-joined lists: an experiment's own metric references). Such a job is listed as
+ * "(unknown: name)", as experiments are: a typo that analyze refused after its lookups ran.
+ * A file analysis (no experiment: the metric is a column) is never judged, nor is any job when
+ * the store holds no events (a warehouse engine's data is elsewhere).
+ */
+const UNKNOWN_METRIC = (k: string): string =>
+  `(experiment IS NOT NULL AND NOT regexp_matches(${k}, ':(event_count|event_dau)$')
+    AND ${k} NOT IN (SELECT name FROM entities WHERE kind = 'metrics' UNION SELECT DISTINCT event FROM events
+      UNION SELECT DISTINCT unnest(string_split(metric, ',')) FROM jobs WHERE metric LIKE '%,%')
+    AND (SELECT EXISTS (SELECT 1 FROM events)))`;
+
+function keyExpr(by: GroupKey, read: ReadOptions = {}): string {
   if (by === 'day') return `strftime(started_at, '%Y-%m-%d')`;
   // One job per metric it computed (see jobsBy); a job's metric list is comma-joined.
-  if (by === 'metric') return `coalesce(k, '(none)')`;
-  if (by === 'experiment') return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
+  if (by === 'metric') return read.judgeNames === false ? `coalesce(k, '(none)')` : `CASE WHEN k IS NULL THEN '(none)' WHEN ${UNKNOWN_METRIC('k')} THEN '(unknown: ' || k || ')' ELSE k END`;
+  if (by === 'experiment' && read.judgeNames !== false) return `CASE WHEN experiment IS NULL THEN '(none)' WHEN experiment IN ${KNOWN_EXPERIMENTS} THEN experiment ELSE '(unknown: ' || experiment || ')' END`;
   return `coalesce(${by}, '(none)')`;
 }
 
@@ -217,7 +258,8 @@ export interface GroupsSummary {
  * `since`, most time first; transaction control and DDL apart (`overhead`). By metric, a job
  * that computed n metrics (one query of a store-mode analyze computes all of an experiment's
  * metrics) counts as a job of each, with 1/n of its time, CPU, rows and bytes scanned (so the
- * shares still sum to 100%); peak memory is the job's own.
+ * shares still sum to 100%), and its max is the largest such share (never above the group's
+ * time); peak memory is the job's own. By day, the groups run by date (the chart's order).
  */
 export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost: CostModel, read: ReadOptions = {}): Promise<GroupsSummary> {
   const at = [since.toISOString().replace('T', ' ').replace('Z', '')];
@@ -228,12 +270,12 @@ export async function jobsSummary(store: Store, by: GroupKey, since: Date, cost:
            CASE WHEN metric IS NULL THEN 1.0 ELSE 1.0 / len(string_split(metric, ',')) END AS w FROM ${jobs})`
       : `(SELECT *, 1.0 AS w FROM ${jobs})`;
   const rows = await store.all<Omit<GroupRow, 'cost_usd' | 'share'>>(
-    `SELECT ${keyExpr(by)} AS key, count(*) AS jobs, sum(duration_ms * w) AS total_ms, sum(duration_ms * w) / count(*) AS mean_ms, max(duration_ms) AS max_ms,
+    `SELECT ${keyExpr(by, read)} AS key, count(*) AS jobs, sum(duration_ms * w) AS total_ms, sum(duration_ms * w) / count(*) AS mean_ms, max(duration_ms * w) AS max_ms,
        sum(coalesce(cpu_ms, duration_ms) * w) AS cpu_ms, sum(rows_scanned * w) AS rows_scanned, sum(bytes_scanned * w) AS bytes_scanned,
        nullif(max(coalesce(peak_memory, 0)), 0) AS peak_memory, count(*) FILTER (WHERE outcome = 'error') AS errors, max(id) AS last_id,
        count(*) FILTER (WHERE NOT profiled AND NOT unmeasured AND (scan_from IS NOT NULL OR rows_scanned IS NOT NULL)) AS estimated,
        count(*) FILTER (WHERE unmeasured) AS unmeasured, count(*) FILTER (WHERE w < 1) AS split
-     FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY total_ms DESC, key`,
+     FROM ${source} WHERE started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL} GROUP BY 1 ORDER BY ${by === 'day' ? 'key' : 'total_ms DESC, key'}`,
     at,
   );
   const [t] = await store.all<{ over_jobs: number; over_ms: number | null; jobs: number; estimated: number; unmeasured: number; shared: number }>(
@@ -389,6 +431,8 @@ export interface ListedJob extends Record<string, unknown> {
   profiled: boolean | null;
   unmeasured: boolean;
   sql: string;
+  /** Read from the spool of a store in use: the id is provisional (JobsSource). */
+  provisional?: boolean;
 }
 
 export interface ListOptions {
@@ -442,7 +486,87 @@ export function parseSince(text: string, now: Date): Date {
   }
   if (/^\d{4}-\d{2}-\d{2}([ T][\d:.]+Z?)?$/.test(text.trim())) {
     const d = new Date(text.trim().length === 10 ? `${text.trim()}T00:00:00Z` : text.trim());
-    if (!Number.isNaN(d.getTime())) return d;
+    if (!Number.isNaN(d.getTime())) {
+      // A window that starts after now holds no job: refused, not an empty report.
+      if (d.getTime() > now.getTime()) {
+        throw new UserError(`--since ${text.trim()} is in the future: the window would start after now (${now.toISOString().slice(0, 16).replace('T', ' ')} UTC)`, {
+          code: 'USAGE',
+          exitCode: 2,
+          hint: 'give a past date (--since 2026-11-01, UTC) or a window back from now (--since 7d)',
+        });
+      }
+      return d;
+    }
   }
-  throw new UserError(`--since must be a duration like 7d, 24h, 30m, 2w or a date like 2026-11-01, got "${text}"`, { code: 'USAGE', exitCode: 2 });
+  throw new UserError(`--since must be a duration like 7d, 24h, 30m, 2w or a date like 2026-11-01, got "${text}"`, {
+    code: 'USAGE',
+    exitCode: 2,
+    hint: 'a number and a unit, m (minutes), h (hours), d (days) or w (weeks): --since 7d; or a UTC date: --since 2026-11-01',
+  });
+}
+
+/** The filters of `jobs list`, as the user gave them (for saying which matched nothing). */
+export interface ListFilters {
+  command?: string | undefined;
+  experiment?: string | undefined;
+  run?: string | undefined;
+}
+
+/** Why a report is empty: what `jobs` says instead of an empty table. */
+export interface EmptyWhy {
+  /** Jobs logged at all (any time), and the latest one's start. */
+  logged: number;
+  latest: Date | null;
+  /** Jobs in the window, filters aside (bookkeeping statements left out, as the tables do). */
+  inWindow: number;
+  /** Each filter given that matches no job of the window on its own (`--command`, ...), with its value. */
+  unmatched: { flag: string; value: string }[];
+  /** The commands of the window's jobs (for a --command that matched nothing), at most 12. */
+  commands: string[];
+}
+
+/** Why `jobs` found nothing since `since` with `filters` (a few counts; called only for an empty report). */
+export async function emptyWhy(store: Store, since: Date, filters: ListFilters = {}): Promise<EmptyWhy> {
+  const at = since.toISOString().replace('T', ' ').replace('Z', '');
+  const [all] = await store.all<{ n: number; latest: Date | null }>(`SELECT count(*) AS n, max(started_at) AS latest FROM jobs WHERE NOT ${OVERHEAD_SQL}`);
+  const window = `started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL}`;
+  const [inWindow] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${window}`, [at]);
+  const unmatched: EmptyWhy['unmatched'] = [];
+  const checks: [string, string | undefined, string][] = [
+    ['--command', filters.command, `(command = $2 OR starts_with(command, $2 || ' '))`],
+    ['--experiment', filters.experiment, 'experiment = $2'],
+    ['--run', filters.run, 'starts_with(run_id, $2)'],
+  ];
+  for (const [flag, value, cond] of checks) {
+    if (value === undefined) continue;
+    const [m] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${window} AND ${cond}`, [at, value]);
+    if (Number(m?.n ?? 0) === 0) unmatched.push({ flag, value });
+  }
+  const commands =
+    filters.command !== undefined && unmatched.some((u) => u.flag === '--command')
+      ? (await store.all<{ c: string }>(`SELECT command AS c FROM jobs WHERE ${window} GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 12`, [at])).map((r) => r.c)
+      : [];
+  return { logged: Number(all?.n ?? 0), latest: all?.latest ?? null, inWindow: Number(inWindow?.n ?? 0), unmatched, commands };
+}
+
+/**
+ * `jobs list --run <prefix>`: the runs of the window whose id starts with `prefix`. More than one
+ * is refused, as git refuses an ambiguous abbreviation, naming them (at most 5).
+ */
+export async function assertOneRun(store: Store, prefix: string, since: Date): Promise<void> {
+  const runs = await store.all<{ run_id: string; command: string; started: Date; jobs: number }>(
+    `SELECT run_id, any_value(command) AS command, min(started_at) AS started, count(*) AS jobs FROM jobs
+     WHERE starts_with(run_id, $1) AND started_at >= CAST($2 AS TIMESTAMP) GROUP BY 1 ORDER BY started DESC LIMIT 6`,
+    [prefix, since.toISOString().replace('T', ' ').replace('Z', '')],
+  );
+  if (runs.length < 2) return;
+  const listed = runs
+    .slice(0, 5)
+    .map((r) => `${r.run_id} (${r.command}, ${r.started.toISOString().slice(0, 16).replace('T', ' ')})`)
+    .join(', ');
+  throw new UserError(`--run ${prefix} is ambiguous: it matches ${runs.length > 5 ? 'more than 5' : runs.length} runs: ${listed}${runs.length > 5 ? ', ...' : ''}`, {
+    code: 'AMBIGUOUS_RUN',
+    exitCode: 2,
+    hint: 'give more of the run id (`statsig-hack jobs list --json` shows each job\'s run_id)',
+  });
 }

@@ -1,0 +1,67 @@
+/**
+ * How `jobs` opens the store named by --db: read-write (it moves the spool in), but only a file
+ * that is a project store. A file of another kind (a CSV, which DuckDB would otherwise open as a
+ * database of its own) and a DuckDB database statsig-hack did not create (schema version 0, as
+ * `status` judges it: store.ts version()) are refused before anything is written, so a foreign
+ * file is never migrated and gets no `.status.json` beside it. An older project store is
+ * migrated, as every read-write open does.
+ */
+import fs from 'node:fs';
+import { UserError } from '../../core/errors.js';
+import type { Store } from '../../store/store.js';
+
+/** DuckDB's file magic: bytes 8..11 of every database file (after the header's checksum). */
+const MAGIC = 'DUCK';
+const MAGIC_AT = 8;
+
+/** Whether the file at `file` can be a DuckDB database: missing, empty (DuckDB starts one) or with DuckDB's magic. */
+export function looksLikeDuckDb(file: string): boolean {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch {
+    return true; // missing or unreadable: Store.open says which
+  }
+  try {
+    if (fs.fstatSync(fd).size === 0) return true;
+    const head = Buffer.alloc(MAGIC_AT + MAGIC.length);
+    const n = fs.readSync(fd, head, 0, head.length, 0);
+    return n === head.length && head.subarray(MAGIC_AT).toString('latin1') === MAGIC;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The hint of both refusals. */
+const HINT = 'pass --db with a project store (`statsig-hack status --db <file>` checks one; `statsig-hack init` creates one)';
+
+/** Refuses a file that is not a DuckDB database (one line, with the hint); returns when it may be one. */
+export function assertDuckDbFile(db: string): void {
+  if (looksLikeDuckDb(db)) return;
+  throw new UserError(`${db} is not a project store: it is not a DuckDB database file`, { hint: HINT, code: 'STORE_NOT_PROJECT' });
+}
+
+/**
+ * Opens `db` read-write for `jobs`: refused unless it is a project store (see the module's
+ * comment); pending migrations applied after the check.
+ */
+export async function openJobsStore(db: string): Promise<Store> {
+  assertDuckDbFile(db);
+  const { Store } = await import('../../store/store.js');
+  const store = await Store.open(db, { migrate: false });
+  try {
+    if ((await store.version()) === 0) {
+      const tables = await store.all<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1 LIMIT 6`);
+      const listed = tables.length === 0 ? 'no tables' : `its tables: ${tables.slice(0, 5).map((t) => t.name).join(', ')}${tables.length > 5 ? ', ...' : ''}`;
+      throw new UserError(`${db} is not a project store: a DuckDB database at schema version 0 (${listed}); jobs leaves it unchanged`, {
+        hint: `${HINT}; \`statsig-hack init --db ${db}\` would turn this database into one`,
+        code: 'STORE_NOT_PROJECT',
+      });
+    }
+    await store.migrate();
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  return store;
+}
