@@ -174,7 +174,8 @@ function seedProject(dir: string): { project: string; db: string; experiment: st
 
 /**
  * The log's JS work in a fresh process, cold (uncompiled, as in a CLI run): each of `n` child
- * processes loads the log's modules (a CLI run loads them with or without the log), then, timed,
+ * processes opens a store as a CLI run does, loads the log's modules (a CLI run loads them with
+ * or without the log; not node:crypto, which a run without a config file does not load), then, timed,
  * runs `queries` through a fresh scope as the CLI does (the shapes journal read, each query
  * chosen, timed and recorded by the same wrapper around an answer already there instead of
  * DuckDB), and writes the spool and journal. CPU µs a run, as each child reads its own, and
@@ -188,6 +189,11 @@ function coldReplay(dir: string, source: string, queries: QueryRecord[], opts: R
   const url = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
   const script = `
     import fs from 'node:fs';
+    // What a CLI run has done before its first query, log or no log: DuckDB loaded, a store opened and queried.
+    const { Store } = await import(${JSON.stringify(url('store/store.js'))});
+    const mem = await Store.memory();
+    await mem.all('SELECT 1');
+    mem.close();
     const l0 = process.cpuUsage();
     const { JobScope } = await import(${JSON.stringify(url('observe/jobs/scope.js'))});
     const { observed, queryObserver } = await import(${JSON.stringify(url('store/observer.js'))});

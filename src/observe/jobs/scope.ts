@@ -284,7 +284,19 @@ export class JobScope implements QueryObserver {
     try {
       let text = '';
       for (const p of pending) text += `${JSON.stringify(this.recordOf(p))}\n`;
-      fs.appendFileSync(spool, text);
+      // A run killed in the middle of its append leaves a line without its end: this one starts on
+      // a line of its own (the torn line alone is skipped when `jobs` moves the spool in; joined
+      // to this run's first record it would lose that record too).
+      const fd = fs.openSync(spool, 'a+');
+      try {
+        if (spoolBytes > 0) {
+          const last = Buffer.alloc(1);
+          if (fs.readSync(fd, last, 0, 1, spoolBytes - 1) === 1 && last[0] !== 10) text = `\n${text}`;
+        }
+        fs.writeFileSync(fd, text);
+      } finally {
+        fs.closeSync(fd);
+      }
       return pending.length;
     } catch {
       return 0;
