@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import { looksLikeDuckDb } from './file-kind.js';
 import path from 'node:path';
 import type * as DuckDB from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBInstance, DuckDBResultReader, DuckDBValue } from '@duckdb/node-api';
@@ -64,6 +65,13 @@ export class Store {
       });
     }
     if (!exists) fs.mkdirSync(path.dirname(file), { recursive: true });
+    // A CSV or another file that is no DuckDB database: refused before DuckDB opens (or writes) it.
+    if (exists && !looksLikeDuckDb(file)) {
+      throw new UserError(`${file} is not a DuckDB database file`, {
+        hint: 'pass --db with a project store (`statsig-hack init` creates one); to analyze a CSV or Parquet file, use --data',
+        code: 'STORE_NOT_DUCKDB',
+      });
+    }
     const { DuckDBInstance } = duckdb();
     let instance: DuckDBInstance;
     try {

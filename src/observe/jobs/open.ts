@@ -6,31 +6,9 @@
  * file is never migrated and gets no `.status.json` beside it. An older project store is
  * migrated, as every read-write open does.
  */
-import fs from 'node:fs';
 import { UserError } from '../../core/errors.js';
+import { looksLikeDuckDb } from '../../store/file-kind.js';
 import type { Store } from '../../store/store.js';
-
-/** DuckDB's file magic: bytes 8..11 of every database file (after the header's checksum). */
-const MAGIC = 'DUCK';
-const MAGIC_AT = 8;
-
-/** Whether the file at `file` can be a DuckDB database: missing, empty (DuckDB starts one) or with DuckDB's magic. */
-export function looksLikeDuckDb(file: string): boolean {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, 'r');
-  } catch {
-    return true; // missing or unreadable: Store.open says which
-  }
-  try {
-    if (fs.fstatSync(fd).size === 0) return true;
-    const head = Buffer.alloc(MAGIC_AT + MAGIC.length);
-    const n = fs.readSync(fd, head, 0, head.length, 0);
-    return n === head.length && head.subarray(MAGIC_AT).toString('latin1') === MAGIC;
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 /** The hint of both refusals. */
 const HINT = 'pass --db with a project store (`statsig-hack status --db <file>` checks one; `statsig-hack init` creates one)';
