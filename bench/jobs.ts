@@ -116,6 +116,13 @@ function replayLog(dir: string, source: string, queries: QueryRecord[], opts: Re
   return { pathRuns, flushRuns };
 }
 
+/** The distribution-free 95% confidence interval of a median (order statistics n/2 ± 0.98·√n). */
+function medianCi(r: number[]): [number, number] {
+  const s = [...r].sort((u, v) => u - v);
+  const k = Math.max(0, Math.floor((s.length - 1.96 * Math.sqrt(s.length)) / 2));
+  return [s[k] as number, s[s.length - 1 - k] as number];
+}
+
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -273,11 +280,11 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
   // The same from its parts: the log's JS work cold in fresh processes, plus DuckDB's profiler's share (from the in-process store-mode runs).
   const { runs: cold, loads } = coldReplay(dir, parts.source, parts.queries, { experiment }, Math.max(10, runs));
   const coldUs = median(cold);
-  const coldHi = [...cold].sort((x, y) => x - y)[Math.min(cold.length - 1, Math.round(0.9 * (cold.length - 1)))] as number;
+  const coldHi = medianCi(cold)[1];
   const pct = ((coldUs + parts.profilerUs) / 10) / queryMs;
   const hiPct = ((coldHi + parts.profilerHiUs) / 10) / queryMs;
   console.log(
-    `  CLI, from its parts: the log's JS work cold in a fresh process ${(coldUs / 1000).toFixed(2)} ms CPU a run (90th percentile ${(coldHi / 1000).toFixed(2)}, ${cold.length} processes), ` +
+    `  CLI, from its parts: the log's JS work cold in a fresh process ${(coldUs / 1000).toFixed(2)} ms CPU a run (median of ${cold.length} processes, 95% CI up to ${(coldHi / 1000).toFixed(2)}), ` +
       `DuckDB's profiler ${(parts.profilerUs / 1000).toFixed(2)} ms: ${pct.toFixed(2)}% of the ${queryMs.toFixed(1)} ms of query time a run (upper bound ${hiPct.toFixed(2)}%); ` +
       `loading the log's modules, with the log on or off, ${(median(loads) / 1000).toFixed(2)} ms`,
   );
@@ -386,12 +393,6 @@ export default async function bench(args: string[]): Promise<void> {
       return s[Math.min(s.length - 1, Math.max(0, Math.round(q * (s.length - 1))))] as number;
     };
     const ratios = (xs: M[], ys: M[], k: 'wall' | 'cpu'): number[] => ys.map((y, i) => (y[k] / (xs[i] as M)[k] - 1) * 100);
-    /** The distribution-free 95% confidence interval of a median (order statistics n/2 ± 0.98·√n). */
-    const medianCi = (r: number[]): [number, number] => {
-      const s = [...r].sort((u, v) => u - v);
-      const k = Math.max(0, Math.floor((s.length - 1.96 * Math.sqrt(s.length)) / 2));
-      return [s[k] as number, s[s.length - 1 - k] as number];
-    };
     const pairedPct = (xs: M[], ys: M[], k: 'wall' | 'cpu'): string => {
       const r = ratios(xs, ys, k);
       const [lo, hi] = medianCi(r);
@@ -475,7 +476,7 @@ export default async function bench(args: string[]): Promise<void> {
     // timing wrapper and record of a query ("off" on SELECT 42 batches, a µs a query), the shapes
     // work and the writes of a run (replayed), and DuckDB's profiler on the share of queries the
     // default profiled ("every" on this workload, all its queries profiled, times that share).
-    // Each part's upper figure is the top of its 95% interval (the replay's 90th percentile), and
+    // Each part's upper figure is the top of its median's 95% interval, and
     // the parts overlap a little ("every" and "off" include the record; the replay the spool
     // write): the sum is an upper bound. Unlike the whole-run comparison above, whose runs
     // differ by several percent among themselves, it resolves a percent.
@@ -490,7 +491,7 @@ export default async function bench(args: string[]): Promise<void> {
       const profUs = share * median(everyRun);
       const profHi = share * medianCi(everyRun)[1];
       const replayUs = median(rep.pathRuns) + median(rep.flushRuns);
-      const replayHi = quantile(rep.pathRuns, 0.9) + quantile(rep.flushRuns, 0.9);
+      const replayHi = medianCi(rep.pathRuns)[1] + medianCi(rep.flushRuns)[1];
       const partsUs = queries * Math.max(0, wrapUs) + replayUs + Math.max(0, profUs);
       const partsHi = queries * Math.max(0, wrapHi) + replayHi + Math.max(0, profHi);
       const base = median(anchorRuns.map((x) => x.cpu)) * 1000;
