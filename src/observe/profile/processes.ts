@@ -13,6 +13,19 @@ export function outStem(out: string): string {
   return KNOWN_EXT.test(base) && base.replace(KNOWN_EXT, '') !== '' ? out.replace(KNOWN_EXT, '') : out;
 }
 
+/** The file name stem used inside a folder given as `--out` (`--out runs/` writes runs/profile.cpuprofile and runs/profile.html). */
+export const STEM_IN_FOLDER = 'profile';
+
+/**
+ * The absolute stem of the files `--out` names: `<stem>.cpuprofile`, `<stem>.html`. A folder (one
+ * that exists, or any path ending in a slash) gets `<folder>/profile.*` inside it.
+ */
+export function outBase(cwd: string, out: string, isDir: (abs: string) => boolean): string {
+  const abs = path.resolve(cwd, out);
+  if (/[/\\]$/.test(out) || isDir(abs)) return path.join(abs, STEM_IN_FOLDER);
+  return path.resolve(cwd, outStem(out));
+}
+
 export interface ProcessFigures {
   pid: number;
   /** User + system CPU ms; null when unknown. */

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { UserError } from '../../core/errors.js';
 import { commandLine } from './processes.js';
+import { catchInterrupts, interruptedError, type StopSignal } from './interrupt.js';
 import { parseCpuProfile, withoutFrames, type CallFrame, type CpuProfile } from './cpuprofile.js';
 
 /** CPU time a process spent (process.cpuUsage(): all its threads, the profiler's sampling included). */
@@ -43,6 +44,10 @@ export interface RunOptions {
   intervalUs: number;
   /** Where the program's stdout and stderr go (stderr of the CLI: stdout is for results). */
   output: { write(chunk: string): unknown };
+  /** Called when SIGINT/SIGTERM/SIGHUP arrives while the program runs (before it is passed on). */
+  onInterrupt?: (sig: StopSignal) => void;
+  /** After a passed-on signal: how long the program may take to end before SIGKILL (default 5 s). */
+  killGraceMs?: number;
 }
 
 /** Profiles larger than this are not read (a long run at a fine interval). */
@@ -106,19 +111,46 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       STATSIG_HACK_PROF_INTERVAL: String(Math.trunc(opts.intervalUs)),
     };
     const startedAt = new Date();
-    const child = spawn(file, args, { cwd: opts.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
-    child.stdout.on('data', (d: Buffer) => opts.output.write(d.toString()));
-    child.stderr.on('data', (d: Buffer) => opts.output.write(d.toString()));
-    const { code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
-      child.on('error', (error: NodeJS.ErrnoException) => {
-        reject(
-          error.code === 'ENOENT'
-            ? new UserError(`cannot run "${file}": no such program`, { hint: 'check the command after --, e.g. statsig-hack profile -- node app.js', code: 'COMMAND_NOT_FOUND' })
-            : error,
-        );
-      });
-      child.on('close', (c, s) => resolve({ code: c, signal: s }));
+    // Ctrl-C, a closed terminal or a `kill` of statsig-hack: the signal goes on to the program, we
+    // wait for it to end (SIGKILL after a grace period), and the finally below removes the folder.
+    let child: ReturnType<typeof spawn> | null = null;
+    let killTimer: NodeJS.Timeout | null = null;
+    const stop = catchInterrupts((sig) => {
+      opts.onInterrupt?.(sig);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      try {
+        child.kill(sig);
+      } catch {
+        // already gone
+      }
+      killTimer = setTimeout(() => child?.kill('SIGKILL'), opts.killGraceMs ?? 5000);
     });
+    let code: number | null;
+    let signal: string | null;
+    try {
+      if (stop.signal.aborted) throw interruptedError(stop.caught() ?? 'SIGINT', `"${commandLine(opts.command)}" was not started; no profile written or stored`);
+      const proc = spawn(file, args, { cwd: opts.cwd, env, stdio: ['inherit', 'pipe', 'pipe'] });
+      child = proc;
+      proc.stdout.on('data', (d: Buffer) => opts.output.write(d.toString()));
+      proc.stderr.on('data', (d: Buffer) => opts.output.write(d.toString()));
+      ({ code, signal } = await new Promise<{ code: number | null; signal: string | null }>((resolve, reject) => {
+        proc.on('error', (error: NodeJS.ErrnoException) => {
+          reject(
+            error.code === 'ENOENT'
+              ? new UserError(`cannot run "${file}": no such program`, { hint: 'check the command after --, e.g. statsig-hack profile -- node app.js', code: 'COMMAND_NOT_FOUND' })
+              : error,
+          );
+        });
+        proc.on('close', (c, s) => resolve({ code: c, signal: s }));
+      }));
+    } finally {
+      if (killTimer) clearTimeout(killTimer);
+      stop.dispose();
+    }
+    const sig = stop.caught();
+    if (sig !== null) {
+      throw interruptedError(sig, `"${commandLine(opts.command)}" was stopped (${sig} passed on to it) and its temporary files removed; no profile written or stored`, 'profile it again and let it finish, or attach to a long-running program with --pid <pid> --duration <s>');
+    }
     const profiles: ProcessProfile[] = [];
     const names = fs.readdirSync(dir);
     const read = (name: string): CpuProfile | null => {
