@@ -271,3 +271,44 @@ describe('the stored line names the cpu_time event and quotes the analyze comman
     expect(r.stdout).toMatch(/Stored \d+ cpu_sample events for unit profile:\w+ \(experiment perf x, group test\) and 1 cpu_time event \(the CPU time that cpu_ms sums\); compare CPU time per run with: statsig-hack analyze --experiment 'perf x' --metric cpu_ms/);
   }, 60_000);
 });
+
+describe('lines of TypeScript run through a loader are the source lines (review 16 #5)', () => {
+  const TS = `// a comment
+interface Opts {
+  n: number;
+}
+/** doc */
+type X = string;
+
+function hotTs(o: Opts): number {
+  let s = 0;
+  for (let i = 0; i < o.n; i++) s += Math.sqrt(i);
+  return s;
+}
+const t = Date.now(); let r = 0;
+while (Date.now() - t < 300) r += hotTs({ n: 1e5 });
+console.log(r > 0);
+`;
+  const sourceLine = TS.split('\n').findIndex((l) => l.startsWith('function hotTs')) + 1; // 8
+
+  it('mapTranspiledLines: a frame at the generated line maps to the source line (esbuild map); no map: the line is dropped; .js untouched', async () => {
+    const { transformSync } = await import('esbuild');
+    const out = transformSync(TS, { loader: 'ts', sourcemap: 'external', sourcefile: 'app.ts' });
+    const genLine = out.code.split('\n').findIndex((l) => l.startsWith('function hotTs'));
+    expect(genLine + 1).not.toBe(sourceLine); // the transpiled line differs: the bug
+    const { mapTranspiledLines } = await import('../../src/observe/profile/sourcemap.js');
+    const frame = (url: string, lineNumber: number) => ({ functionName: 'hotTs', scriptId: '1', url, lineNumber, columnNumber: 0 });
+    const p = { nodes: [{ id: 1, callFrame: frame('file:///w/app.ts', genLine), children: [] }, { id: 2, callFrame: frame('file:///w/other.ts', genLine) }, { id: 3, callFrame: frame('file:///w/plain.js', 4) }], startTime: 0, endTime: 1, samples: [], timeDeltas: [] };
+    const mapped = mapTranspiledLines(p, { 'file:///w/app.ts': JSON.parse(out.map) });
+    expect(mapped.nodes.map((n) => n.callFrame.lineNumber)).toEqual([sourceLine - 1, -1, 4]);
+  });
+
+  it('a real run: `tsx app.ts` shows hotTs at its line in the .ts file', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'app.ts', TS);
+    const r = await runCli(['profile', '--json', '--no-store', '--top', '5', '--', path.join(ROOT, 'node_modules/.bin/tsx'), 'app.ts'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const hot = r.json<{ top_self: { fn: string; file: string; line: number }[] }>().top_self.find((f) => f.fn === 'hotTs');
+    expect(hot).toMatchObject({ file: 'app.ts', line: sourceLine });
+  }, 60_000);
+});

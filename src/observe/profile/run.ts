@@ -7,9 +7,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import type { SourceMapPayload } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError } from '../../core/errors.js';
 import { commandLine } from './processes.js';
+import { decodeDataUrl, mapTranspiledLines } from './sourcemap.js';
 import { catchInterrupts, interruptedError, type StopSignal } from './interrupt.js';
 import { parseCpuProfile, withoutFrames, type CallFrame, type CpuProfile } from './cpuprofile.js';
 
@@ -79,7 +82,23 @@ if (dir) {
     // CPU time from the OS (user + system, in microseconds, all threads), before the profile is serialised.
     if (isMainThread) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + '.usage.json'), JSON.stringify(process.cpuUsage()));
     session.post('Profiler.stop', (err, res) => {
-      if (!err && res && res.profile) fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.cpuprofile'), JSON.stringify(res.profile));
+      if (!err && res && res.profile) {
+        fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.cpuprofile'), JSON.stringify(res.profile));
+        // The source maps of transpiled files in it (tsx inlines them): their lines are the JS's.
+        // Only then, and only now, is the Debugger enabled: it lists the scripts loaded so far.
+        try {
+          const urls = new Set(res.profile.nodes.map((n) => n.callFrame.url).filter((u) => /\\.(ts|tsx|mts|cts)([?#].*)?$/i.test(u)));
+          if (urls.size > 0) {
+            const maps = {};
+            session.on('Debugger.scriptParsed', (m) => {
+              if (urls.has(m.params.url) && m.params.sourceMapURL) maps[m.params.url] = m.params.sourceMapURL;
+            });
+            session.post('Debugger.enable', () => {});
+            session.post('Debugger.disable', () => {});
+            fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.maps.json'), JSON.stringify(maps));
+          }
+        } catch {}
+      }
     });
   });
 }
@@ -94,6 +113,34 @@ function readUsage(file: string): CpuTime | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * The source maps the preload found for transpiled files ({ url: sourceMappingURL }): inline
+ * `data:` ones decoded, a file one read beside the script (capped). Empty when there is none.
+ */
+function readMaps(file: string): Record<string, SourceMapPayload> {
+  const out: Record<string, SourceMapPayload> = {};
+  let urls: Record<string, unknown>;
+  try {
+    urls = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return out;
+  }
+  for (const [url, ref] of Object.entries(urls)) {
+    if (typeof ref !== 'string') continue;
+    let payload = decodeDataUrl(ref);
+    if (!payload && url.startsWith('file:')) {
+      try {
+        const mapFile = fileURLToPath(new URL(ref, url));
+        if (fs.statSync(mapFile).size <= 64 * 1024 * 1024) payload = JSON.parse(fs.readFileSync(mapFile, 'utf8')) as SourceMapPayload;
+      } catch {
+        payload = null;
+      }
+    }
+    if (payload) out[url] = payload;
+  }
+  return out;
 }
 
 /** Runs the command under the profiler. A run that failed (non-zero exit, signal) returns its profiles too: the caller decides. */
@@ -157,7 +204,8 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       const full = path.join(dir, name);
       if (fs.statSync(full).size > MAX_PROFILE_BYTES) return null;
       try {
-        return withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame);
+        const profile = withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame);
+        return mapTranspiledLines(profile, readMaps(path.join(dir, name.replace(/\.cpuprofile$/, '.maps.json'))));
       } catch {
         return null; // a truncated profile of a killed process: skip it
       }
