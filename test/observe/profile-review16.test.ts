@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { checkTarget, targetFacts } from '../../src/observe/profile/target.js';
+import { compareProfiles, noiseMs, summarizeProfile, type CpuProfile } from '../../src/observe/profile/cpuprofile.js';
 import { outBase } from '../../src/observe/profile/processes.js';
 import { freePort } from '../support/port.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
@@ -311,4 +312,32 @@ console.log(r > 0);
     const hot = r.json<{ top_self: { fn: string; file: string; line: number }[] }>().top_self.find((f) => f.fn === 'hotTs');
     expect(hot).toMatchObject({ file: 'app.ts', line: sourceLine });
   }, 60_000);
+});
+
+describe('compare: the noise width uses each profile\'s own sampling interval (review 16 #12)', () => {
+  /** A profile sampled every `intervalMs`: `hot` samples of hot, then 100 of other. */
+  function sampled(hot: number, intervalMs: number): CpuProfile {
+    const cf = (id: number, name: string) => ({ id, callFrame: { functionName: name, scriptId: '1', url: 'file:///w/app.js', lineNumber: id, columnNumber: 0 }, children: [] as number[] });
+    const root = { ...cf(1, '(root)'), callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, children: [2, 3] };
+    const samples = [...Array<number>(hot).fill(2), ...Array<number>(100).fill(3)];
+    const us = intervalMs * 1000;
+    return { nodes: [root, cf(2, 'hot'), cf(3, 'other')], startTime: 0, endTime: samples.length * us, samples, timeDeltas: samples.map(() => us) };
+  }
+
+  it('127 samples at 1.5 ms vs 209 at 1.15 ms: a change (the larger interval for both called it noise)', () => {
+    const a = summarizeProfile(sampled(127, 1.5));
+    const b = summarizeProfile(sampled(209, 1.15));
+    const hot = compareProfiles(a, b).find((r) => r.fn === 'hot');
+    // Independently: the self times are the counts times the intervals, and the difference's 2σ is 2·√(n_a·i_a² + n_b·i_b²).
+    expect(hot?.aSelfMs).toBeCloseTo(127 * 1.5, 6);
+    expect(hot?.bSelfMs).toBeCloseTo(209 * 1.15, 6);
+    const twoSigma = 2 * Math.sqrt(127 * 1.5 ** 2 + 209 * 1.15 ** 2); // 47.42 ms
+    expect(noiseMs(127 * 1.5, 209 * 1.15, 1.5, 1.15)).toBeCloseTo(twoSigma, 9);
+    expect(hot?.deltaSelfMs).toBeCloseTo(209 * 1.15 - 127 * 1.5, 6); // 49.85 ms > 47.42
+    expect(hot?.noise).toBe(false);
+    // the rule it replaces: 2·√((a + b) / 1.5)·1.5 = 50.8 ms, above the change
+    expect(2 * Math.sqrt((127 * 1.5 + 209 * 1.15) / 1.5) * 1.5).toBeGreaterThan(hot?.deltaSelfMs as number);
+    // equal intervals: as before, 2√(k_a + k_b) samples
+    expect(noiseMs(206, 379, 1)).toBeCloseTo(2 * Math.sqrt(585), 9);
+  });
 });
