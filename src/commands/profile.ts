@@ -331,9 +331,10 @@ Examples:
         if (unsampled) lines.push(unsampled);
         lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width));
         if (tops.passThrough > 0) lines.push(`(${count(tops.passThrough, 'pass-through frame')} of Node's entry point and module loader, or a module's top level, left out: ~100% total, no time of their own)`);
-        lines.push('', `Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
+        const shown = (f: string): string => shellQuote(path.relative(ctx.cwd, f)); // a path with spaces in quotes, as a shell takes it
+        lines.push('', `Profile: ${shown(files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${shown(files.html)}`);
         if (targetNote) lines.push(targetNote);
-        if (files.others.length > 0) lines.push(`Other processes and threads: ${files.others.map((f) => path.relative(ctx.cwd, f)).join(', ')}`);
+        if (files.others.length > 0) lines.push(`Other processes and threads: ${files.others.map(shown).join(', ')}`);
         if (stored) {
           const cpuEvents = summaries.filter((s) => s.cpu !== null).length;
           const cpuText = cpuEvents > 0 ? ` and ${count(cpuEvents, 'cpu_time event')} (the CPU time that cpu_ms sums)` : '';

@@ -262,13 +262,14 @@ describe('the safety check reads only the experiment\'s units (review 16 #7)', (
   });
 });
 
-describe('the stored line names the cpu_time event and quotes the analyze command (review 16 #15)', () => {
+describe('the stored line names the cpu_time event; the analyze command and the paths are quoted (review 16 #15)', () => {
   it('a run in experiment "perf x"', async () => {
     const { dir, store } = await tmpStore();
     store.close();
     writeFile(dir, 'w.js', `function work() { let s = 0; for (let i = 0; i < 1e6; i++) s += Math.sqrt(i); return s; } const t = Date.now(); while (Date.now() - t < 100) work();`);
-    const r = await runCli(['profile', '--experiment', 'perf x', '--group', 'test', '--out', 'p', '--', 'node', 'w.js'], { cwd: dir });
+    const r = await runCli(['profile', '--experiment', 'perf x', '--group', 'test', '--out', 'with space/p', '--', 'node', 'w.js'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Profile: 'with space/p.cpuprofile' (Chrome DevTools, speedscope)   Flame graph: 'with space/p.html'`);
     expect(r.stdout).toMatch(/Stored \d+ cpu_sample events for unit profile:\w+ \(experiment perf x, group test\) and 1 cpu_time event \(the CPU time that cpu_ms sums\); compare CPU time per run with: statsig-hack analyze --experiment 'perf x' --metric cpu_ms/);
   }, 60_000);
 });
@@ -339,5 +340,28 @@ describe('compare: the noise width uses each profile\'s own sampling interval (r
     expect(2 * Math.sqrt((127 * 1.5 + 209 * 1.15) / 1.5) * 1.5).toBeGreaterThan(hot?.deltaSelfMs as number);
     // equal intervals: as before, 2√(k_a + k_b) samples
     expect(noiseMs(206, 379, 1)).toBeCloseTo(2 * Math.sqrt(585), 9);
+  });
+});
+
+describe('the self-time table lists only functions with self time (review 16 #15)', () => {
+  it('a caller with no samples of its own is not padded into it', async () => {
+    const { topFunctions } = await import('../../src/observe/profile/cpuprofile.js');
+    const frame = (name: string, url: string, line: number) => ({ functionName: name, scriptId: '1', url, lineNumber: line, columnNumber: 0 });
+    const p: CpuProfile = {
+      nodes: [
+        { id: 1, callFrame: { functionName: '(root)', scriptId: '0', url: '', lineNumber: -1, columnNumber: -1 }, children: [2] },
+        { id: 2, callFrame: frame('Module._load', 'node:internal/modules/cjs/loader', 10), children: [3] },
+        { id: 3, callFrame: frame('main', 'file:///w/app.js', 1), children: [4, 5] },
+        { id: 4, callFrame: frame('hot', 'file:///w/app.js', 5), children: [] },
+        { id: 5, callFrame: frame('warm', 'file:///w/app.js', 9), children: [] },
+      ],
+      startTime: 0,
+      endTime: 40_000,
+      samples: [...Array<number>(30).fill(4), ...Array<number>(10).fill(5)],
+      timeDeltas: Array<number>(40).fill(1000),
+    };
+    const top = topFunctions(summarizeProfile(p), 15);
+    expect(top.bySelf.map((f) => f.fn)).toEqual(['hot', 'warm']);
+    expect(top.byTotal.map((f) => f.fn)).toEqual(['main', 'hot', 'warm']);
   });
 });

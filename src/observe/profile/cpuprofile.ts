@@ -247,13 +247,16 @@ export function isPassThrough(f: FunctionTime): boolean {
   return wrapper && f.selfMs <= 0.02 * f.totalMs;
 }
 
-/** The top `n` functions by self time and by total time (pass-through frames left out of the latter; `passThrough`: how many would have ranked among them). */
+/**
+ * The top `n` functions by self time (those with some: a frame with none says nothing there) and by
+ * total time (pass-through frames left out; `passThrough`: how many would have ranked among them).
+ */
 export function topFunctions(s: ProfileSummary, n: number): { bySelf: FunctionTime[]; byTotal: FunctionTime[]; passThrough: number } {
   const ranked = [...s.functions].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key));
   const kept = ranked.filter((f) => !isPassThrough(f)).slice(0, n);
   // Those that would have ranked among the kept ones.
   const floor = kept.length === n ? (kept[n - 1] as FunctionTime).totalMs : 0;
-  return { bySelf: s.functions.slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
+  return { bySelf: s.functions.filter((f) => f.selfMs > 0).slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
 }
 
 export interface FunctionDelta {
