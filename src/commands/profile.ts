@@ -327,7 +327,7 @@ Examples:
           lines.push(`${summaries.length} Node processes; shown: pid ${main.pid}, ${main.ownMs > 0 ? 'the most time in the program’s own files (not node_modules or Node’s)' : 'the most CPU'}: ${each}`);
         }
         if (main.threads.length > 0) lines.push(`${main.threads.length === 1 ? 'Worker thread' : 'Worker threads'} ${main.threads.map((t) => t.threadId).join(', ')} included (under "(worker thread N)"); wall time is the main thread's.`);
-        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs);
+        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs, main.threads.length);
         if (unsampled) lines.push(unsampled);
         lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width));
         if (tops.passThrough > 0) lines.push(`(${count(tops.passThrough, 'pass-through frame')} of Node's entry point and module loader, or a module's top level, left out: ~100% total, no time of their own)`);

@@ -365,3 +365,12 @@ describe('the self-time table lists only functions with self time (review 16 #15
     expect(top.byTotal.map((f) => f.fn)).toEqual(['main', 'hot', 'warm']);
   });
 });
+
+describe('the unsampled-CPU note with profiled workers (review 16 #15)', () => {
+  it('does not suggest a missed thread first when the workers were sampled', async () => {
+    const { unsampledCpuNote } = await import('../../src/observe/profile/processes.js');
+    expect(unsampledCpuNote(244, 90, 1)).toMatch(/^CPU 244 ms but only 90 ms sampled, workers included: the rest is work no sample shows \(each worker's start-up/);
+    expect(unsampledCpuNote(244, 90)).toMatch(/the rest ran on threads the profiler did not see/);
+    expect(unsampledCpuNote(150, 90, 1)).toBeNull();
+  });
+});

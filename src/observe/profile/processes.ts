@@ -71,10 +71,15 @@ export const PROFILER_OVERHEAD_MS = 100;
 
 /**
  * A note when the process's CPU time is far above its sampled time in code (workers' included when
- * they wrote a profile): threads the profiler did not see did the rest. Null when the two agree.
+ * they wrote a profile): threads the profiler did not see did the rest; with `profiledWorkers`, the
+ * note does not suggest a missed worker first. Null when the two agree.
  */
-export function unsampledCpuNote(cpuMs: number | null, sampledMs: number): string | null {
+export function unsampledCpuNote(cpuMs: number | null, sampledMs: number, profiledWorkers = 0): string | null {
   if (cpuMs === null || cpuMs - sampledMs <= Math.max(PROFILER_OVERHEAD_MS, sampledMs)) return null;
+  if (profiledWorkers > 0) {
+    // Its workers were sampled: what is missing is mostly not a thread the profiler missed.
+    return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled, workers included: the rest is work no sample shows (each worker's start-up in an isolate of its own, V8's helper threads: GC, compiler; a worker ended by process.exit or terminate() writes no profile; an add-on's or libuv's pool)`;
+  }
   return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled: the rest ran on threads the profiler did not see (a worker thread ended by process.exit or terminate() writes no profile; an add-on's or libuv's pool: zlib, crypto, fs)`;
 }
 
