@@ -103,6 +103,26 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
     }, 90_000);
   }
 
+  it('SIGHUP as soon as the inspector opens (before or while connecting): closed all the same, exit 129', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'server.js', SERVER);
+    const port = await freePort();
+    const target = spawn(process.execPath, [`--inspect-port=${port}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
+    children.push(target);
+    await sleep(300);
+    const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '60'], dir);
+    const t0 = Date.now();
+    while (!(await listens(port))) {
+      if (Date.now() - t0 > 60_000) throw new Error('the inspector never opened');
+      await sleep(10);
+    }
+    cli.child.kill('SIGHUP');
+    expect(await cli.done).toBe(129);
+    expect(oneError(cli.out.stderr)).toContain(`interrupted (SIGHUP): stopped attaching to process ${target.pid}; its inspector is closed again`);
+    expect(await listens(port)).toBe(false);
+    expect(alive(target.pid as number)).toBe(true);
+  }, 90_000);
+
   it('a wrong --port: the inspector the process opened on its own port is found, closed again, and named', async () => {
     const dir = tmpDir();
     writeFile(dir, 'server.js', SERVER);
