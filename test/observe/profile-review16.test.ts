@@ -323,7 +323,23 @@ console.log(r > 0);
     const p = { nodes: [{ id: 1, callFrame: frame('file:///w/app.ts', genLine), children: [] }, { id: 2, callFrame: frame('file:///w/other.ts', genLine) }, { id: 3, callFrame: frame('file:///w/plain.js', 4) }], startTime: 0, endTime: 1, samples: [], timeDeltas: [] };
     const mapped = mapTranspiledLines(p, { 'file:///w/app.ts': JSON.parse(out.map) });
     expect(mapped.nodes.map((n) => n.callFrame.lineNumber)).toEqual([sourceLine - 1, -1, 4]);
+    // Node's own type stripping keeps positions: a .ts file without a map keeps its line then
+    expect(mapTranspiledLines(p, { 'file:///w/app.ts': JSON.parse(out.map) }, { keepUnmapped: true }).nodes.map((n) => n.callFrame.lineNumber)).toEqual([sourceLine - 1, genLine, 4]);
   });
+
+  it('--pid on a `tsx` process: the lines are mapped too (the Debugger lists the scripts and their maps)', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'server.ts', TS.replace('while (Date.now() - t < 300) r += hotTs({ n: 1e5 });', 'setInterval(() => { r += hotTs({ n: 3e5 }); }, 2); void t;'));
+    const port = await freePort();
+    const target = spawn(process.execPath, [`--inspect-port=${port}`, '--import', pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href, 'server.ts'], { cwd: dir, stdio: 'ignore' });
+    children.push(target);
+    await sleep(1500);
+    const r = await runCli(['profile', '--json', '--pid', String(target.pid), '--port', String(port), '--duration', '1', '--top', '5'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const hot = r.json<{ top_self: { fn: string; file: string; line: number }[] }>().top_self.find((f) => f.fn === 'hotTs');
+    expect(hot).toMatchObject({ file: 'server.ts', line: sourceLine });
+    expect(await listens(port)).toBe(false);
+  }, 60_000);
 
   it('a real run: `tsx app.ts` shows hotTs at its line in the .ts file', async () => {
     const dir = tmpDir();

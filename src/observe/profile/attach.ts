@@ -8,6 +8,8 @@ import { UserError, errorMessage, isUserError } from '../../core/errors.js';
 import { cpuProfileSchema, type CpuProfile } from './cpuprofile.js';
 import { MAX_PROFILE_BYTES, type CpuTime } from './run.js';
 import { WsClient } from './ws.js';
+import { decodeDataUrl, mapTranspiledLines, TRANSPILED } from './sourcemap.js';
+import type { SourceMapPayload } from 'node:module';
 import { catchInterrupts, interruptedError, sleepUnless, type StopSignal } from './interrupt.js';
 
 export interface AttachOptions {
@@ -131,16 +133,21 @@ class Session {
   private next = 1;
   private ended: string | null = null;
   private pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  /** Events the inspector sends (no id), by method. */
+  onEvent: (method: string, params: unknown) => void = () => undefined;
 
   constructor(private readonly ws: WsClient) {
     ws.onMessage = (text) => {
-      let msg: { id?: number; result?: unknown; error?: { message?: string } };
+      let msg: { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message?: string } };
       try {
         msg = JSON.parse(text) as typeof msg;
       } catch {
         return;
       }
-      if (msg.id === undefined) return;
+      if (msg.id === undefined) {
+        if (typeof msg.method === 'string') this.onEvent(msg.method, msg.params);
+        return;
+      }
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
@@ -243,6 +250,41 @@ async function closeOpened(pid: number, port: number): Promise<boolean> {
   }
 }
 
+/**
+ * The inline source maps of the transpiled (.ts) files in the profile, read by enabling the
+ * Debugger for a moment (it lists the loaded scripts, each with its sourceMapURL), as a debugger
+ * does when it attaches. Only when the profile has such files; empty when none or on any error.
+ * `strip`: the process strips types itself (Node 22.6+), so a .ts file without a map keeps its lines.
+ */
+async function transpiledMaps(session: Session, profile: CpuProfile): Promise<{ maps: Record<string, SourceMapPayload>; strip: boolean }> {
+  const urls = new Set(profile.nodes.map((n) => n.callFrame.url).filter((u) => u !== '' && TRANSPILED.test(u.replace(/[?#].*$/, ''))));
+  const maps: Record<string, SourceMapPayload> = {};
+  if (urls.size === 0) return { maps, strip: false };
+  // Node's own type stripping (process.features.typescript) keeps every position: lines right without a map.
+  let strip = false;
+  try {
+    const r = (await session.post('Runtime.evaluate', { expression: 'Boolean(process.features && process.features.typescript)', returnByValue: true })) as { result?: { value?: unknown } };
+    strip = r.result?.value === true;
+  } catch {
+    strip = false;
+  }
+  session.onEvent = (method, params) => {
+    const p = params as { url?: unknown; sourceMapURL?: unknown } | undefined;
+    if (method !== 'Debugger.scriptParsed' || typeof p?.url !== 'string' || !urls.has(p.url) || typeof p.sourceMapURL !== 'string') return;
+    const payload = decodeDataUrl(p.sourceMapURL);
+    if (payload) maps[p.url] = payload;
+  };
+  try {
+    await session.post('Debugger.enable'); // the scriptParsed events come before its answer
+  } catch {
+    // no maps: the lines of .ts frames are dropped
+  } finally {
+    session.onEvent = () => undefined;
+    await session.post('Debugger.disable').catch(() => undefined);
+  }
+  return { maps, strip };
+}
+
 export interface AttachResult {
   profile: CpuProfile;
   startedAt: Date;
@@ -330,8 +372,10 @@ export async function attachProfile(opts: AttachOptions): Promise<AttachResult> 
     await session.post('Profiler.disable').catch(() => undefined);
     const parsed = cpuProfileSchema.safeParse(result.profile);
     if (!parsed.success) throw new Error('the inspector returned no valid profile');
+    const maps = await transpiledMaps(session, parsed.data);
+    const profile = mapTranspiledLines(parsed.data, maps.maps, { keepUnmapped: maps.strip });
     const cpu = before && after ? { userMs: Math.max(0, after.user - before.user) / 1000, systemMs: Math.max(0, after.system - before.system) / 1000 } : null;
-    outcome = { profile: parsed.data, startedAt, cpu };
+    outcome = { profile, startedAt, cpu };
   } catch (error) {
     failure = error;
   }

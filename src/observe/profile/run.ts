@@ -95,7 +95,8 @@ if (dir) {
             });
             session.post('Debugger.enable', () => {});
             session.post('Debugger.disable', () => {});
-            fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.maps.json'), JSON.stringify(maps));
+            // Node's own type stripping (process.features.typescript) keeps every position: its lines are right without a map.
+            fs.writeFileSync(path.join(dir, 'CPU.' + process.pid + tag + '.maps.json'), JSON.stringify({ maps, strip: Boolean(process.features && process.features.typescript) }));
           }
         } catch {}
       }
@@ -117,15 +118,19 @@ function readUsage(file: string): CpuTime | null {
 
 /**
  * The source maps the preload found for transpiled files ({ url: sourceMappingURL }): inline
- * `data:` ones decoded, a file one read beside the script (capped). Empty when there is none.
+ * `data:` ones decoded, a file one read beside the script (capped). `keepUnmapped`: the process
+ * stripped types itself (Node 22.6+), which keeps lines, so a .ts file without a map keeps them.
  */
-function readMaps(file: string): Record<string, SourceMapPayload> {
+function readMaps(file: string): { maps: Record<string, SourceMapPayload>; keepUnmapped: boolean } {
   const out: Record<string, SourceMapPayload> = {};
   let urls: Record<string, unknown>;
+  let strip = false;
   try {
-    urls = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8')) as { maps?: Record<string, unknown>; strip?: unknown };
+    urls = doc.maps ?? {};
+    strip = doc.strip === true;
   } catch {
-    return out;
+    return { maps: out, keepUnmapped: false };
   }
   for (const [url, ref] of Object.entries(urls)) {
     if (typeof ref !== 'string') continue;
@@ -140,7 +145,7 @@ function readMaps(file: string): Record<string, SourceMapPayload> {
     }
     if (payload) out[url] = payload;
   }
-  return out;
+  return { maps: out, keepUnmapped: strip };
 }
 
 /** Runs the command under the profiler. A run that failed (non-zero exit, signal) returns its profiles too: the caller decides. */
@@ -205,7 +210,8 @@ export async function runProfiled(opts: RunOptions): Promise<ProfiledRun> {
       if (fs.statSync(full).size > MAX_PROFILE_BYTES) return null;
       try {
         const profile = withoutFrames(parseCpuProfile(fs.readFileSync(full, 'utf8')), isPreloadFrame);
-        return mapTranspiledLines(profile, readMaps(path.join(dir, name.replace(/\.cpuprofile$/, '.maps.json'))));
+        const { maps, keepUnmapped } = readMaps(path.join(dir, name.replace(/\.cpuprofile$/, '.maps.json')));
+        return mapTranspiledLines(profile, maps, { keepUnmapped });
       } catch {
         return null; // a truncated profile of a killed process: skip it
       }

@@ -29,9 +29,10 @@ export function decodeDataUrl(url: string): SourceMapPayload | null {
 /**
  * The profile with the lines (and columns) of transpiled files' frames mapped to their source:
  * `maps` gives each such file's source map by URL. A frame with no map or no mapping keeps its
- * function and file, and loses its line (-1). Other frames are unchanged.
+ * function and file, and loses its line (-1), unless `keepUnmapped` (Node stripped the types itself,
+ * keeping every position). Other frames are unchanged.
  */
-export function mapTranspiledLines(p: CpuProfile, maps: Record<string, SourceMapPayload>): CpuProfile {
+export function mapTranspiledLines(p: CpuProfile, maps: Record<string, SourceMapPayload>, opts: { keepUnmapped?: boolean } = {}): CpuProfile {
   const parsed = new Map<string, SourceMap | null>();
   const mapOf = (url: string): SourceMap | null => {
     if (!parsed.has(url)) {
@@ -50,6 +51,7 @@ export function mapTranspiledLines(p: CpuProfile, maps: Record<string, SourceMap
   const nodes = p.nodes.map((n) => {
     const cf = n.callFrame;
     if (!cf.url || !isTranspiled(cf.url) || cf.lineNumber < 0) return n;
+    if (opts.keepUnmapped && !maps[cf.url]) return n;
     changed = true;
     const entry: { originalLine?: number; originalColumn?: number } | undefined = mapOf(cf.url)?.findEntry(cf.lineNumber, Math.max(0, cf.columnNumber));
     const callFrame: CallFrame =
