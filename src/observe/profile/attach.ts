@@ -312,9 +312,11 @@ export async function attachProfile(opts: AttachOptions): Promise<AttachResult> 
   let closeFailed = false;
   let outcome: AttachResult | null = null;
   let failure: unknown = null;
+  let signalled = false;
   try {
     try {
       (process as unknown as { _debugProcess(pid: number): void })._debugProcess(pid);
+      signalled = true;
     } catch (error) {
       throw new UserError(`cannot signal process ${pid}: ${errorMessage(error)}`, { hint: 'check the pid, and that you may signal it (same user)', code: 'NO_PROCESS' });
     }
@@ -385,16 +387,24 @@ export async function attachProfile(opts: AttachOptions): Promise<AttachResult> 
       ws?.close(); // a process waiting in exit for the inspector: letting go of it is enough
     } else if (opened && session && ws) {
       closeFailed = !(await closeInspector(session, ws, opts.port));
-    } else if (!openBefore && elsewhere === null && alive(pid) && (stop.signal.aborted || !isUserError(failure) || (failure.code !== 'INSPECTOR_PORT_TAKEN' && failure.code !== 'INSPECTOR_UNREACHABLE'))) {
-      // Interrupted (or failed) before the session was checked: the inspector may be open all the same.
-      closeFailed = !(await closeOpened(pid, opts.port));
+    } else if (signalled && elsewhere === null && alive(pid) && (stop.signal.aborted || !isUserError(failure) || (failure.code !== 'INSPECTOR_PORT_TAKEN' && failure.code !== 'INSPECTOR_UNREACHABLE'))) {
+      // Interrupted (or failed) before the session was checked: the inspector may be open all the
+      // same, on --port or on the process's own --inspect-port.
+      if (!openBefore) closeFailed = !(await closeOpened(pid, opts.port));
+      const now = listeningPorts(pid);
+      for (const p of now && portsBefore ? [...now].filter((q) => !portsBefore.has(q) && q !== opts.port) : []) {
+        if (!(await closeOpened(pid, p))) {
+          closeFailed = true;
+          elsewhere = p;
+        }
+      }
     }
   } finally {
     ws?.close();
     stop.dispose();
   }
   const sig = stop.caught();
-  const leftOpen = closeFailed && elsewhere === null ? `; the inspector of process ${pid} on 127.0.0.1:${elsewhere ?? opts.port} could NOT be closed (stop it, or restart the process)` : '';
+  const leftOpen = closeFailed && !(failure instanceof UserError && failure.message.includes('could NOT be closed')) ? `; the inspector of process ${pid} on 127.0.0.1:${elsewhere ?? opts.port} could NOT be closed (stop it, or restart the process)` : '';
   if (sig !== null) {
     const inspector = closeFailed ? leftOpen : openBefore ? ` (its inspector on 127.0.0.1:${opts.port} was open before, and is left open)` : '; its inspector is closed again';
     throw interruptedError(sig, `stopped attaching to process ${pid}${inspector}`, 'nothing was written or stored; attach again with a shorter --duration');
