@@ -123,6 +123,27 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
     expect(alive(target.pid as number)).toBe(true);
   }, 90_000);
 
+  it('SIGINT with a wrong --port, while it waits for the inspector: the one the process opened on its own port is closed', async () => {
+    const dir = tmpDir();
+    writeFile(dir, 'server.js', SERVER);
+    const own = await freePort();
+    const wrong = await freePort();
+    const target = spawn(process.execPath, [`--inspect-port=${own}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
+    children.push(target);
+    await sleep(300);
+    const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(wrong), '--duration', '60'], dir);
+    const t0 = Date.now();
+    while (!(await listens(own))) {
+      if (Date.now() - t0 > 60_000) throw new Error('the inspector never opened');
+      await sleep(10);
+    }
+    cli.child.kill('SIGINT');
+    expect(await cli.done).toBe(130);
+    expect(oneError(cli.out.stderr)).toContain(`interrupted (SIGINT): stopped attaching to process ${target.pid}; its inspector is closed again`);
+    expect(await listens(own)).toBe(false);
+    expect(alive(target.pid as number)).toBe(true);
+  }, 90_000);
+
   it('a wrong --port: the inspector the process opened on its own port is found, closed again, and named', async () => {
     const dir = tmpDir();
     writeFile(dir, 'server.js', SERVER);
