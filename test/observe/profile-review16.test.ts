@@ -176,7 +176,8 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
 });
 
 describe('an interrupted profile -- <cmd> (review 16 #2)', () => {
-  it('SIGTERM to statsig-hack: the program gets it and ends, the temp folder is removed, exit 143 with one line', async () => {
+  for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  it(`${sig} to statsig-hack (only to it): the program gets it and ends, the temp folder is removed, exit ${code} with one line`, async () => {
     const dir = tmpDir();
     const tmp = path.join(dir, 'tmp');
     fs.mkdirSync(tmp);
@@ -186,14 +187,15 @@ describe('an interrupted profile -- <cmd> (review 16 #2)', () => {
     const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
     expect(alive(pid)).toBe(true);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toHaveLength(1);
-    cli.child.kill('SIGTERM');
-    expect(await cli.done).toBe(143);
+    cli.child.kill(sig);
+    expect(await cli.done).toBe(code);
     const line = oneError(cli.out.stderr);
-    expect(line).toContain('interrupted (SIGTERM): "node long.js" was stopped (SIGTERM passed on to it) and its temporary files removed');
+    expect(line).toContain(`interrupted (${sig}): "node long.js" was stopped (${sig} passed on to it) and its temporary files removed`);
     expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toEqual([]);
     expect(alive(pid)).toBe(false);
     expect(fs.existsSync(path.join(dir, 'p.cpuprofile'))).toBe(false);
   }, 90_000);
+  }
 });
 
 describe('refusals before anything runs (review 16 #3, #8, #15)', () => {
