@@ -177,24 +177,24 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
 
 describe('an interrupted profile -- <cmd> (review 16 #2)', () => {
   for (const [sig, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
-  it(`${sig} to statsig-hack (only to it): the program gets it and ends, the temp folder is removed, exit ${code} with one line`, async () => {
-    const dir = tmpDir();
-    const tmp = path.join(dir, 'tmp');
-    fs.mkdirSync(tmp);
-    writeFile(dir, 'long.js', `require('fs').writeFileSync('pid', String(process.pid)); setInterval(() => {}, 1000);`);
-    const cli = cliProcess(['profile', '--out', 'p', '--', 'node', 'long.js'], dir, { TMPDIR: tmp });
-    await until('the program to start', () => fs.existsSync(path.join(dir, 'pid')) && fs.readFileSync(path.join(dir, 'pid'), 'utf8') !== '');
-    const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
-    expect(alive(pid)).toBe(true);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toHaveLength(1);
-    cli.child.kill(sig);
-    expect(await cli.done).toBe(code);
-    const line = oneError(cli.out.stderr);
-    expect(line).toContain(`interrupted (${sig}): "node long.js" was stopped (${sig} passed on to it) and its temporary files removed`);
-    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toEqual([]);
-    expect(alive(pid)).toBe(false);
-    expect(fs.existsSync(path.join(dir, 'p.cpuprofile'))).toBe(false);
-  }, 90_000);
+    it(`${sig} to statsig-hack (only to it): the program gets it and ends, the temp folder is removed, exit ${code} with one line`, async () => {
+      const dir = tmpDir();
+      const tmp = path.join(dir, 'tmp');
+      fs.mkdirSync(tmp);
+      writeFile(dir, 'long.js', `require('fs').writeFileSync('pid', String(process.pid)); setInterval(() => {}, 1000);`);
+      const cli = cliProcess(['profile', '--out', 'p', '--', 'node', 'long.js'], dir, { TMPDIR: tmp });
+      await until('the program to start', () => fs.existsSync(path.join(dir, 'pid')) && fs.readFileSync(path.join(dir, 'pid'), 'utf8') !== '');
+      const pid = Number(fs.readFileSync(path.join(dir, 'pid'), 'utf8'));
+      expect(alive(pid)).toBe(true);
+      expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toHaveLength(1);
+      cli.child.kill(sig);
+      expect(await cli.done).toBe(code);
+      const line = oneError(cli.out.stderr);
+      expect(line).toContain(`interrupted (${sig}): "node long.js" was stopped (${sig} passed on to it) and its temporary files removed`);
+      expect(fs.readdirSync(tmp).filter((f) => f.startsWith('statsig-hack-prof-'))).toEqual([]);
+      expect(alive(pid)).toBe(false);
+      expect(fs.existsSync(path.join(dir, 'p.cpuprofile'))).toBe(false);
+    }, 90_000);
   }
 });
 
