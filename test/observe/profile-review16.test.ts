@@ -232,6 +232,22 @@ describe('refusals before anything runs (review 16 #3, #8, #15)', () => {
     expect(oneError(r.stderr)).toContain('--duration goes with --pid');
   });
 
+  it('--pid when the process opens no inspector: "nothing listens on 127.0.0.1:N" and what to do', async () => {
+    const dir = tmpDir();
+    // A SIGUSR1 listener of its own: Node then opens no inspector on the signal.
+    writeFile(dir, 'own.js', `process.on('SIGUSR1', () => {}); setInterval(() => {}, 1000);`);
+    const port = await freePort();
+    const target = spawn(process.execPath, [`--inspect-port=${port}`, 'own.js'], { cwd: dir, stdio: 'ignore' });
+    children.push(target);
+    await sleep(300);
+    const r = await runCli(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '1'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(oneError(r.stderr)).toContain(`nothing listens on 127.0.0.1:${port}: the process did not open its inspector there`);
+    expect(r.stderr).toContain('hint: a process opens its inspector on SIGUSR1 at its --inspect-port (default 9229)');
+    expect(r.stderr).not.toContain('fetch failed');
+    expect(alive(target.pid as number)).toBe(true);
+  }, 60_000);
+
   it('profile compare <a folder> names it in one line', async () => {
     const dir = tmpDir();
     fs.mkdirSync(path.join(dir, 'runs'));

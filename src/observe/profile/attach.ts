@@ -124,7 +124,7 @@ async function findTarget(port: number, timeoutMs: number, signal?: AbortSignal)
     });
   }
   throw new UserError(`nothing listens on 127.0.0.1:${port}: the process did not open its inspector there`, {
-    hint: `a process opens its inspector on SIGUSR1 at its --inspect-port (default 9229): pass that --port, or start the program with --inspect-port=${port}; one started with --disable-sigusr1 cannot be attached`,
+    hint: `a process opens its inspector on SIGUSR1 at its --inspect-port (default 9229): pass that --port, or start the program with --inspect-port=${port}; one started with --disable-sigusr1, or with a SIGUSR1 listener of its own, cannot be attached`,
     code: 'INSPECTOR_UNREACHABLE',
   });
 }
