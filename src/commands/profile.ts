@@ -6,7 +6,7 @@ import type { FunctionTime } from '../observe/profile/cpuprofile.js';
 import type { CpuTime, ProcessProfile } from '../observe/profile/run.js';
 import type { Store } from '../store/store.js';
 import { UserError, errorMessage, isUserError } from '../core/errors.js';
-import { commandLine } from '../observe/profile/processes.js';
+import { commandLine, shellQuote } from '../observe/profile/processes.js';
 
 interface ProfileOpts {
   experiment?: string;
@@ -16,7 +16,7 @@ interface ProfileOpts {
   out: string;
   top: string;
   pid?: string;
-  duration: string;
+  duration?: string;
   port: string;
   store: boolean;
   productExperiment?: boolean;
@@ -35,8 +35,55 @@ async function readProfileFile(cwd: string, file: string): Promise<{ file: strin
   const { MAX_PROFILE_BYTES } = await import('../observe/profile/run.js');
   const abs = path.resolve(cwd, file);
   if (!fs.existsSync(abs)) throw new UserError(`no such profile: ${file}`, { hint: 'pass two .cpuprofile files written by `statsig-hack profile --out`', code: 'FILE_NOT_FOUND' });
+  if (fs.statSync(abs).isDirectory()) {
+    const inside = path.join(abs, 'profile.cpuprofile');
+    throw new UserError(`${file} is a folder, not a .cpuprofile file`, {
+      hint: fs.existsSync(inside) ? `pass the file in it: ${path.join(file, 'profile.cpuprofile')}` : 'pass two .cpuprofile files written by `statsig-hack profile --out`',
+      code: 'PROFILE_IS_FOLDER',
+    });
+  }
   if (fs.statSync(abs).size > MAX_PROFILE_BYTES) throw new UserError(`${file} is larger than ${MAX_PROFILE_BYTES / 1024 / 1024} MB`, { hint: 'profile a shorter run or at a coarser --interval-us', code: 'FILE_TOO_LARGE' });
   return { file: abs, text: fs.readFileSync(abs, 'utf8') };
+}
+
+/** An --experiment or --group value: not empty, no spaces at its ends (a name that looks like another). */
+function checkName(flag: string, value: string | undefined): void {
+  if (value === undefined) return;
+  if (value.trim() === '') {
+    throw new UserError(`${flag} is empty`, { hint: `name it, e.g. ${flag === '--experiment' ? '--experiment new_parser' : '--group test'}`, code: 'USAGE', exitCode: 2 });
+  }
+  if (value.trim() !== value) {
+    throw new UserError(`${flag} "${value}" has spaces at its ends`, { hint: `pass ${flag} ${shellQuote(value.trim())}`, code: 'USAGE', exitCode: 2 });
+  }
+}
+
+/**
+ * Before the program runs: the files can be written where --out points (a folder that exists or
+ * can be made, and takes a file), so that a run is not wasted on an error at its end.
+ */
+function checkOutWritable(base: string, out: string): void {
+  for (const f of [`${base}.cpuprofile`, `${base}.html`]) {
+    if (fs.existsSync(f) && fs.statSync(f).isDirectory()) throw new UserError(`--out ${out}: ${f} is a folder`, { hint: 'pass another --out', code: 'OUT_NOT_WRITABLE', exitCode: 2 });
+  }
+  // The nearest folder that exists: the files (and any folders missing below it) are made there.
+  let dir = path.dirname(base);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  const fail = (why: string): never => {
+    throw new UserError(`--out ${out}: ${why}, so the profile could not be written; the program was not started`, {
+      hint: 'pass --out <a folder you can write>/<name>, e.g. --out ./prof',
+      code: 'OUT_NOT_WRITABLE',
+      exitCode: 2,
+    });
+  };
+  if (!fs.statSync(dir).isDirectory()) fail(`${dir} is a file, not a folder`);
+  // Writing a file is the only test that holds everywhere (root, read-only mounts, /proc).
+  const probe = path.join(dir, `.statsig-hack-out-${process.pid}-${Date.now()}`);
+  try {
+    fs.writeFileSync(probe, '', { flag: 'wx' });
+  } catch (error) {
+    fail(`${dir} cannot be written (${(error as NodeJS.ErrnoException).code ?? errorMessage(error)})`);
+  }
+  fs.rmSync(probe, { force: true });
 }
 
 /** A function's times in --json (snake_case, as every command's). */
@@ -52,10 +99,10 @@ export function profileCommand(app: App): Command {
     .option('--group <name>', 'the experiment group this run belongs to')
     .option('--unit <id>', 'unit id of this run (default: profile:<id>)')
     .option('--interval-us <n>', 'sampling interval in microseconds', '1000')
-    .option('--out <prefix>', 'write <prefix>.cpuprofile and <prefix>.html', 'prof')
+    .option('--out <prefix>', 'write <prefix>.cpuprofile and <prefix>.html; a folder (existing, or ending in /): <folder>/profile.cpuprofile and <folder>/profile.html', 'prof')
     .option('--top <n>', 'functions to list', '15')
     .option('--pid <n>', 'attach to this running Node process instead of running a command')
-    .option('--duration <s>', 'with --pid: seconds to sample', '30')
+    .option('--duration <s>', 'with --pid: seconds to sample (default 30; a command is profiled until it exits)')
     .option('--port <n>', 'with --pid: the inspector port the process opens on SIGUSR1', '9229')
     .option('--no-store', 'do not write cpu_sample events to the project store')
     .option('--product-experiment', 'let --experiment name an experiment with product users (the run counts as one of its units)')
@@ -82,6 +129,14 @@ Examples:
         throw new UserError('nothing to profile', { hint: 'put a Node command after --, e.g. statsig-hack profile -- node app.js, or attach with --pid <pid>', code: 'USAGE', exitCode: 2 });
       }
       if (opts.pid !== undefined && command.length > 0) throw new UserError('pass either a command or --pid, not both', { code: 'USAGE', exitCode: 2 });
+      if (opts.pid === undefined && opts.duration !== undefined) {
+        throw new UserError('--duration goes with --pid: a command is profiled until it exits', { hint: 'drop --duration (or stop the program yourself after a while), or start the program and attach with --pid <pid> --duration <s>', code: 'USAGE', exitCode: 2 });
+      }
+      checkName('--experiment', opts.experiment);
+      checkName('--group', opts.group);
+      const { outBase: outBaseOf } = await import('../observe/profile/processes.js');
+      const base = outBaseOf(ctx.cwd, opts.out, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory());
+      checkOutWritable(base, opts.out);
       const db = ctx.settings.db.value;
       const tagged = opts.experiment !== undefined;
       const storing = opts.store && (tagged || fs.existsSync(db));
@@ -132,17 +187,36 @@ Examples:
       let failed: ((files: string) => UserError) | null = null;
       if (opts.pid !== undefined) {
         const pid = intOption('--pid', opts.pid, 1, 2 ** 31 - 1);
-        const seconds = Number(opts.duration);
-        if (!(seconds > 0 && seconds <= 3600)) throw new UserError(`--duration must be more than 0 and at most 3600 seconds, got "${opts.duration}"`, { hint: 'e.g. --duration 30', code: 'USAGE', exitCode: 2 });
+        const seconds = Number(opts.duration ?? '30');
+        if (!(seconds > 0 && seconds <= 3600)) throw new UserError(`--duration must be more than 0 and at most 3600 seconds, got "${opts.duration ?? ''}"`, { hint: 'e.g. --duration 30', code: 'USAGE', exitCode: 2 });
         const { attachProfile } = await import('../observe/profile/attach.js');
         const port = intOption('--port', opts.port, 1, 65535);
-        const got = await attachProfile({ pid, durationMs: seconds * 1000, intervalUs, port, onStart: () => ctx.out.info(`sampling process ${pid} for ${seconds} s…`) });
+        const got = await attachProfile({
+          pid,
+          durationMs: seconds * 1000,
+          intervalUs,
+          port,
+          onStart: () => ctx.out.info(`sampling process ${pid} for ${seconds} s…`),
+          onInterrupt: (sig) => {
+            if (sig !== 'SIGHUP') ctx.out.warn(`interrupted (${sig}): closing the inspector of process ${pid}…`);
+          },
+          onWarn: (m) => ctx.out.warn(m),
+        });
         runs = [{ pid, profile: got.profile, cpu: got.cpu, threads: [] }];
         startedAt = got.startedAt;
         label = `process ${pid} (${seconds} s)`;
       } else {
         const { runProfiled } = await import('../observe/profile/run.js');
-        const got = await runProfiled({ command, cwd: ctx.cwd, env: ctx.env, intervalUs, output: ctx.io.stderr });
+        const got = await runProfiled({
+          command,
+          cwd: ctx.cwd,
+          env: ctx.env,
+          intervalUs,
+          output: ctx.io.stderr,
+          onInterrupt: (sig) => {
+            if (sig !== 'SIGHUP') ctx.out.warn(`interrupted (${sig}): stopping the program…`);
+          },
+        });
         runs = got.profiles;
         startedAt = got.startedAt;
         exitCode = got.exitCode;
@@ -160,7 +234,7 @@ Examples:
         }
       }
 
-      const { orderProcesses, outStem, ownCodeMs, totalCpuMs, unsampledCpuNote } = await import('../observe/profile/processes.js');
+      const { orderProcesses, ownCodeMs, totalCpuMs, unsampledCpuNote } = await import('../observe/profile/processes.js');
       const cpuMs = (c: CpuTime | null): number | null => (c ? c.userMs + c.systemMs : null);
       // Worker threads' call trees go under their process's (the tables, flame graph and events show them); wall time stays the main thread's.
       const summaries = orderProcesses(
@@ -170,7 +244,7 @@ Examples:
         }),
       );
       const main = summaries[0] as (typeof summaries)[number];
-      const outBase = path.resolve(ctx.cwd, outStem(opts.out));
+      const outBase = base;
       fs.mkdirSync(path.dirname(outBase), { recursive: true });
       // The process shown gets <out>.cpuprofile; every other process and worker thread its own file beside it.
       const files = { cpuprofile: `${outBase}.cpuprofile`, html: `${outBase}.html`, others: [] as string[] };
@@ -253,14 +327,21 @@ Examples:
           lines.push(`${summaries.length} Node processes; shown: pid ${main.pid}, ${main.ownMs > 0 ? 'the most time in the program’s own files (not node_modules or Node’s)' : 'the most CPU'}: ${each}`);
         }
         if (main.threads.length > 0) lines.push(`${main.threads.length === 1 ? 'Worker thread' : 'Worker threads'} ${main.threads.map((t) => t.threadId).join(', ')} included (under "(worker thread N)"); wall time is the main thread's.`);
-        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs);
+        const unsampled = unsampledCpuNote(main.cpuMs, main.sampledMs, main.threads.length);
         if (unsampled) lines.push(unsampled);
         lines.push('', renderTopFunctions('Top functions by self time (sampled)', tops.bySelf, main.summary.sampledMs, width), '', renderTopFunctions('Top functions by total time (sampled)', tops.byTotal, main.summary.sampledMs, width));
         if (tops.passThrough > 0) lines.push(`(${count(tops.passThrough, 'pass-through frame')} of Node's entry point and module loader, or a module's top level, left out: ~100% total, no time of their own)`);
-        lines.push('', `Profile: ${path.relative(ctx.cwd, files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${path.relative(ctx.cwd, files.html)}`);
+        const shown = (f: string): string => shellQuote(path.relative(ctx.cwd, f)); // a path with spaces in quotes, as a shell takes it
+        lines.push('', `Profile: ${shown(files.cpuprofile)} (Chrome DevTools, speedscope)   Flame graph: ${shown(files.html)}`);
         if (targetNote) lines.push(targetNote);
-        if (files.others.length > 0) lines.push(`Other processes and threads: ${files.others.map((f) => path.relative(ctx.cwd, f)).join(', ')}`);
-        if (stored) lines.push(`Stored ${stored.events} cpu_sample events for unit ${stored.unit}${stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''}; compare CPU time per run with: statsig-hack analyze --experiment ${stored.experiment} --metric cpu_ms)` : ''}`);
+        if (files.others.length > 0) lines.push(`Other processes and threads: ${files.others.map(shown).join(', ')}`);
+        if (stored) {
+          const cpuEvents = summaries.filter((s) => s.cpu !== null).length;
+          const cpuText = cpuEvents > 0 ? ` and ${count(cpuEvents, 'cpu_time event')} (the CPU time that cpu_ms sums)` : '';
+          const tag = stored.experiment ? ` (experiment ${stored.experiment}, group ${stored.group ?? ''})` : '';
+          const next = stored.experiment ? `; compare CPU time per run with: statsig-hack analyze --experiment ${shellQuote(stored.experiment)} --metric cpu_ms` : '';
+          lines.push(`Stored ${count(stored.events, 'cpu_sample event')} for unit ${stored.unit}${tag}${cpuText}${next}`);
+        }
         // Tables fit already; the prose around them wraps between words.
         return wrap(lines.join('\n'), width);
       });

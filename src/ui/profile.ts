@@ -4,7 +4,8 @@ import { formatMs, printable } from './jobs.js';
 import { fitTable } from './table.js';
 import { count } from './format.js';
 
-const where = (f: { file: string; line: number }): string => (f.file ? printable(`${f.file}:${f.line}`) : '');
+/** file:line; a line of 0 is unknown (a transpiled file without a source map): the file alone. */
+const where = (f: { file: string; line: number }): string => (f.file ? printable(f.line > 0 ? `${f.file}:${f.line}` : f.file) : '');
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 /** A self time of exactly 0 (a function that only calls others) reads `-`, not `0.00 ms`. */
 const selfMs = (ms: number): string => (ms === 0 ? '-' : formatMs(ms));

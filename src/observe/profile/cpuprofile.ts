@@ -247,13 +247,16 @@ export function isPassThrough(f: FunctionTime): boolean {
   return wrapper && f.selfMs <= 0.02 * f.totalMs;
 }
 
-/** The top `n` functions by self time and by total time (pass-through frames left out of the latter; `passThrough`: how many would have ranked among them). */
+/**
+ * The top `n` functions by self time (those with some: a frame with none says nothing there) and by
+ * total time (pass-through frames left out; `passThrough`: how many would have ranked among them).
+ */
 export function topFunctions(s: ProfileSummary, n: number): { bySelf: FunctionTime[]; byTotal: FunctionTime[]; passThrough: number } {
   const ranked = [...s.functions].sort((a, b) => b.totalMs - a.totalMs || b.selfMs - a.selfMs || a.key.localeCompare(b.key));
   const kept = ranked.filter((f) => !isPassThrough(f)).slice(0, n);
   // Those that would have ranked among the kept ones.
   const floor = kept.length === n ? (kept[n - 1] as FunctionTime).totalMs : 0;
-  return { bySelf: s.functions.slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
+  return { bySelf: s.functions.filter((f) => f.selfMs > 0).slice(0, n), byTotal: kept, passThrough: ranked.filter((f) => isPassThrough(f) && f.totalMs >= floor).length };
 }
 
 export interface FunctionDelta {
@@ -314,12 +317,13 @@ export function intervalMs(s: ProfileSummary): number {
 
 /**
  * The change in a function's self time that sampling alone makes likely: a function with k samples
- * varies by about √k samples from run to run (Poisson), so a change is noise when it is within two
- * samples or within 2·√(samples in a + samples in b) (about 95%) of the sampling interval.
+ * varies by about √k samples from run to run (Poisson), so its self time by √k·interval. A change is
+ * noise when it is within two samples (of the coarser interval) or within two standard deviations of
+ * the difference, 2·√(k_a·i_a² + k_b·i_b²) = 2·√(self_a·i_a + self_b·i_b), about 95%; each profile's
+ * own interval (`intervalB` defaults to `interval`, and then it is 2·√(k_a + k_b)·interval).
  */
-export function noiseMs(aSelfMs: number, bSelfMs: number, interval: number): number {
-  const k = (aSelfMs + bSelfMs) / interval;
-  return Math.max(2, 2 * Math.sqrt(k)) * interval;
+export function noiseMs(aSelfMs: number, bSelfMs: number, interval: number, intervalB = interval): number {
+  return Math.max(2 * Math.max(interval, intervalB), 2 * Math.sqrt(aSelfMs * interval + bSelfMs * intervalB));
 }
 
 /**
@@ -365,7 +369,8 @@ export function compareProfiles(a: ProfileSummary, b: ProfileSummary): FunctionD
   pairBy('basename', base, base);
   for (const x of restA) pairs.push({ x, by: null });
   for (const y of restB) pairs.push({ y, by: null });
-  const interval = Math.max(intervalMs(a), intervalMs(b));
+  const ia = intervalMs(a);
+  const ib = intervalMs(b);
   const out: FunctionDelta[] = pairs.map(({ x, y, by }) => {
     const f = (y ?? x) as FunctionTime;
     const aSelf = x?.selfMs ?? 0;
@@ -384,7 +389,7 @@ export function compareProfiles(a: ProfileSummary, b: ProfileSummary): FunctionD
       aShare: a.sampledMs > 0 ? aSelf / a.sampledMs : 0,
       bShare: b.sampledMs > 0 ? bSelf / b.sampledMs : 0,
       matchedBy: by,
-      noise: Math.abs(bSelf - aSelf) <= noiseMs(aSelf, bSelf, interval),
+      noise: Math.abs(bSelf - aSelf) <= noiseMs(aSelf, bSelf, ia, ib),
     };
   });
   return out.sort((p, q) => q.deltaSelfMs - p.deltaSelfMs || q.deltaTotalMs - p.deltaTotalMs || p.key.localeCompare(q.key));

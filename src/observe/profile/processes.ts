@@ -13,6 +13,19 @@ export function outStem(out: string): string {
   return KNOWN_EXT.test(base) && base.replace(KNOWN_EXT, '') !== '' ? out.replace(KNOWN_EXT, '') : out;
 }
 
+/** The file name stem used inside a folder given as `--out` (`--out runs/` writes runs/profile.cpuprofile and runs/profile.html). */
+export const STEM_IN_FOLDER = 'profile';
+
+/**
+ * The absolute stem of the files `--out` names: `<stem>.cpuprofile`, `<stem>.html`. A folder (one
+ * that exists, or any path ending in a slash) gets `<folder>/profile.*` inside it.
+ */
+export function outBase(cwd: string, out: string, isDir: (abs: string) => boolean): string {
+  const abs = path.resolve(cwd, out);
+  if (/[/\\]$/.test(out) || isDir(abs)) return path.join(abs, STEM_IN_FOLDER);
+  return path.resolve(cwd, outStem(out));
+}
+
 export interface ProcessFigures {
   pid: number;
   /** User + system CPU ms; null when unknown. */
@@ -58,10 +71,15 @@ export const PROFILER_OVERHEAD_MS = 100;
 
 /**
  * A note when the process's CPU time is far above its sampled time in code (workers' included when
- * they wrote a profile): threads the profiler did not see did the rest. Null when the two agree.
+ * they wrote a profile): threads the profiler did not see did the rest; with `profiledWorkers`, the
+ * note does not suggest a missed worker first. Null when the two agree.
  */
-export function unsampledCpuNote(cpuMs: number | null, sampledMs: number): string | null {
+export function unsampledCpuNote(cpuMs: number | null, sampledMs: number, profiledWorkers = 0): string | null {
   if (cpuMs === null || cpuMs - sampledMs <= Math.max(PROFILER_OVERHEAD_MS, sampledMs)) return null;
+  if (profiledWorkers > 0) {
+    // Its workers were sampled: what is missing is mostly not a thread the profiler missed.
+    return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled, workers included: the rest is work no sample shows (each worker's start-up in an isolate of its own, V8's helper threads: GC, compiler; a worker ended by process.exit or terminate() writes no profile; an add-on's or libuv's pool)`;
+  }
   return `CPU ${Math.round(cpuMs)} ms but only ${Math.round(sampledMs)} ms sampled: the rest ran on threads the profiler did not see (a worker thread ended by process.exit or terminate() writes no profile; an add-on's or libuv's pool: zlib, crypto, fs)`;
 }
 

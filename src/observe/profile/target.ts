@@ -13,6 +13,7 @@ import { UserError, didYouMean } from '../../core/errors.js';
 import { int } from '../../ui/format.js';
 import { quoteLiteral, type Store } from '../../store/store.js';
 import { TOOL_EVENTS } from '../../store/tool-events.js';
+import { shellQuote } from './processes.js';
 
 export interface GroupFacts {
   name: string;
@@ -62,7 +63,7 @@ export function checkTarget(f: TargetFacts, o: TargetOptions): string | null {
   if (product && !o.productExperiment) {
     const what = productUnits > 0 ? `a product experiment with ${int(productUnits)} exposed ${productUnits === 1 ? 'user' : 'users'}` : 'an experiment defined in the project';
     throw new UserError(`experiment ${x} is ${what}: a profile run would count as one of its users (its SRM check and per-user means)`, {
-      hint: `put profile runs in an experiment of their own, e.g. --experiment ${x}_perf, or pass --product-experiment to count this run in ${x} anyway`,
+      hint: `put profile runs in an experiment of their own, e.g. --experiment ${shellQuote(`${x}_perf`)}, or pass --product-experiment to count this run in ${x} anyway`,
       code: 'PROFILE_PRODUCT_EXPERIMENT',
       exitCode: 2,
     });
@@ -80,7 +81,7 @@ export function checkTarget(f: TargetFacts, o: TargetOptions): string | null {
     const numbered = close !== undefined && close.replace(/\d+/g, '#').toLowerCase() === o.group.replace(/\d+/g, '#').toLowerCase() && close.toLowerCase() !== o.group.toLowerCase();
     if (close && !numbered && !o.newGroup) {
       throw new UserError(`experiment ${x} has no group "${o.group}" (did you mean "${close}"?)`, {
-        hint: `its groups: ${listed(true)}; pass --group ${close}, or --new-group to start a group "${o.group}"`,
+        hint: `its groups: ${listed(true)}; pass --group ${shellQuote(close)}, or --new-group to start a group "${o.group}"`,
         code: 'PROFILE_UNKNOWN_GROUP',
         exitCode: 2,
       });
@@ -88,7 +89,7 @@ export function checkTarget(f: TargetFacts, o: TargetOptions): string | null {
   }
   if (o.unit !== null && f.unit && f.unit.group !== o.group) {
     throw new UserError(`unit ${o.unit} is already in ${x}'s ${f.unit.group} group (first exposed ${f.unit.firstExposure}); a unit stays in its first group, so this run would count there`, {
-      hint: `use another --unit for the ${o.group} runs, e.g. --unit ${o.unit}-${o.group}`,
+      hint: `use another --unit for the ${o.group} runs, e.g. --unit ${shellQuote(`${o.unit}-${o.group}`)}`,
       code: 'PROFILE_UNIT_GROUP',
       exitCode: 2,
     });
@@ -117,7 +118,10 @@ export async function targetFacts(store: Store, experiment: string, unit: string
   }
   const rows = await store.all<{ g: string; units: number; product: number }>(
     `SELECT x.group_name AS g, count(*) AS units, count(*) FILTER (WHERE p.unit_id IS NULL) AS product
-     FROM exposures x LEFT JOIN (SELECT DISTINCT unit_id FROM events WHERE event IN (${tool})) p ON p.unit_id = x.unit_id
+     FROM exposures x LEFT JOIN (
+       SELECT DISTINCT unit_id FROM events
+       WHERE event IN (${tool}) AND unit_id IN (SELECT unit_id FROM exposures WHERE experiment = $1)
+     ) p ON p.unit_id = x.unit_id
      WHERE x.experiment = $1 GROUP BY 1 ORDER BY 1`,
     [experiment],
   );
