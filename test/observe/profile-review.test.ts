@@ -50,7 +50,7 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     writeFile(dir, 'parent.js', `require('node:child_process').execFileSync(process.execPath, [__dirname + '/child.js'], { stdio: 'inherit' });`);
     const r = await runCli(['profile', '--json', '--top', '5', '--out', 'p', '--', 'node', 'parent.js'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
-    const out = r.json<{ top_self: { fn: string }[]; top_total: { fn: string; file: string }[]; shown_pid: number; cpu_ms: number; total_cpu_ms: number; processes: { pid: number; cpu_ms: number }[]; files: { others: string[] } }>();
+    const out = r.json<{ top_self: { fn: string }[]; top_total: { fn: string; file: string; self_ms: number; total_ms: number }[]; shown_pid: number; cpu_ms: number; total_cpu_ms: number; processes: { pid: number; cpu_ms: number }[]; files: { others: string[] } }>();
     expect(out.top_self[0]?.fn).toBe('childHot');
     expect(out.processes).toHaveLength(2);
     const other = out.processes.find((p) => p.pid !== out.shown_pid) as { pid: number; cpu_ms: number };
@@ -59,8 +59,11 @@ describe('profile with a launcher and worker threads (review 3 #7, #32)', () => 
     expect(fs.existsSync(path.join(dir, 'p.cpuprofile'))).toBe(true);
     expect(out.files.others).toEqual([path.join(dir, `p.${other.pid}.cpuprofile`)]);
     expect(fs.existsSync(path.join(dir, `p.${other.pid}.cpuprofile`))).toBe(true);
-    // #15: Node's entry point and loader frames are not in the total-time table; the hot function is
-    expect(out.top_total.filter((f) => f.file.startsWith('node:internal/modules') || f.file.startsWith('node:internal/main'))).toEqual([]);
+    // #15: Node's entry point and loader frames, passing time through (at most 2% of it their own),
+    // are not in the total-time table; the hot function is. (On a busy machine a loader frame can
+    // spend time of its own compiling modules: then it is work, and listed.)
+    const loader = (f: { file: string }): boolean => f.file.startsWith('node:internal/modules') || f.file.startsWith('node:internal/main');
+    expect(out.top_total.filter((f) => loader(f) && f.self_ms <= 0.02 * f.total_ms)).toEqual([]);
     expect(out.top_total.map((f) => f.fn)).toContain('childHot');
 
     const human = await runCli(['profile', '--top', '3', '--out', 'p', '--', 'node', 'parent.js'], { cwd: dir, env: baseEnv({ COLUMNS: '100' }) });
