@@ -1,14 +1,14 @@
 /** `jobs` after review 3: findings 3 (carried figures), 35 (metric shares), 18 (a store in use), 34 (jobs list), 1 (demo), 4 (query). */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_COST } from '../../src/observe/jobs/cost.js';
 import { ingestSpool, jobById, jobsSummary } from '../../src/observe/jobs/log.js';
 import { spoolPath } from '../../src/observe/jobs/scope.js';
 import type { Store } from '../../src/store/store.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
+import { holdStore } from '../support/store-holder.js';
 import { tmpStore, writeFile } from '../support/tmp.js';
 import { runsOfGrowingTable } from '../support/growing-table.js';
 
@@ -135,18 +135,7 @@ describe('finding 18: jobs while another process holds the store', () => {
     for (const c of children.splice(0)) c.kill('SIGKILL');
   });
   /** A second process that opens `file` (read-write or read-only) and keeps it open until killed. */
-  const holder = async (file: string, readOnly: boolean): Promise<number> => {
-    const duck = createRequire(import.meta.url).resolve('@duckdb/node-api');
-    const code = `const { DuckDBInstance } = require(${JSON.stringify(duck)});
-      DuckDBInstance.create(${JSON.stringify(file)}, ${readOnly ? "{ access_mode: 'READ_ONLY' }" : '{}'}).then(async (i) => { await i.connect(); console.log('ready'); setInterval(() => {}, 1000); });`;
-    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => (String(d).includes('ready') ? resolve() : undefined));
-      child.on('exit', (c) => reject(new Error(`holder exited ${c}`)));
-    });
-    return child.pid as number;
-  };
+  const holder = (file: string, readOnly: boolean): Promise<number> => holdStore(file, children, readOnly);
   const spoolOne = (file: string, id: string): void => {
     const rec = { run_id: id, command: 'serve', experiment: null, metric: null, fingerprint: 'f1', sql: 'SELECT 1', started_ms: Date.now() - 1000, duration_ms: 12, cpu_ms: 5, rows_scanned: 1, bytes_scanned: 8, bytes_read: null, peak_memory: null, rows_returned: 1, outcome: 'ok', error: null, plan: null, profiled: false };
     fs.appendFileSync(spoolPath(file), `${JSON.stringify(rec)}\n`);

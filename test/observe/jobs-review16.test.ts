@@ -1,5 +1,5 @@
 /** `jobs` after review 16: findings 4 (a foreign --db), 8 (ids), 6 (max by metric), 11 (empty reports), 13 (a torn spool line), 10 (provisional ids), 14 (unknown metrics), 16. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { ingestSpool, jobsSummary, parseSince } from '../../src/observe/jobs/log
 import { spoolPath } from '../../src/observe/jobs/scope.js';
 import type { Store } from '../../src/store/store.js';
 import { baseEnv, runCli } from '../support/run-cli.js';
+import { holdStore } from '../support/store-holder.js';
 import { tmpDir, tmpStore, writeFile } from '../support/tmp.js';
 
 const EPOCH = new Date(0);
@@ -251,18 +252,7 @@ describe('finding 10: provisional ids while the store is held', () => {
   afterEach(() => {
     for (const c of children.splice(0)) c.kill('SIGKILL');
   });
-  const holder = async (file: string): Promise<number> => {
-    const duck = createRequire(import.meta.url).resolve('@duckdb/node-api');
-    const code = `const { DuckDBInstance } = require(${JSON.stringify(duck)});
-      DuckDBInstance.create(${JSON.stringify(file)}, {}).then(async (i) => { await i.connect(); console.log('ready'); setInterval(() => {}, 1000); });`;
-    const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(child);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (d: Buffer) => (String(d).includes('ready') ? resolve() : undefined));
-      child.on('exit', (c) => reject(new Error(`holder exited ${c}`)));
-    });
-    return child.pid as number;
-  };
+  const holder = (file: string): Promise<number> => holdStore(file, children);
   const spool = (file: string, sql: string, ago: number): void => {
     const rec = { run_id: 'r9', command: 'serve', experiment: 'e7', metric: null, fingerprint: 'f1', sql, started_ms: Date.now() - ago, duration_ms: 12, cpu_ms: 5, outcome: 'ok', profiled: false };
     fs.appendFileSync(spoolPath(file), `${JSON.stringify(rec)}\n`);

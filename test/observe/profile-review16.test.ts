@@ -103,46 +103,41 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
     }, 90_000);
   }
 
-  it('SIGHUP as soon as the inspector opens (before or while connecting): closed all the same, exit 129', async () => {
-    const dir = tmpDir();
-    writeFile(dir, 'server.js', SERVER);
-    const port = await freePort();
-    const target = spawn(process.execPath, [`--inspect-port=${port}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
-    children.push(target);
-    await sleep(300);
-    const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '60'], dir);
-    const t0 = Date.now();
-    while (!(await listens(port))) {
-      if (Date.now() - t0 > 60_000) throw new Error('the inspector never opened');
-      await sleep(10);
-    }
-    cli.child.kill('SIGHUP');
-    expect(await cli.done).toBe(129);
-    expect(oneError(cli.out.stderr)).toContain(`interrupted (SIGHUP): stopped attaching to process ${target.pid}; its inspector is closed again`);
-    expect(await listens(port)).toBe(false);
-    expect(alive(target.pid as number)).toBe(true);
-  }, 90_000);
-
-  it('SIGINT with a wrong --port, while it waits for the inspector: the one the process opened on its own port is closed', async () => {
+  /**
+   * A target whose inspector opens on its own port, `profile --pid` attaching on `port` (its own, or
+   * a wrong one), and `sig` sent to the CLI as soon as the target's inspector listens.
+   */
+  async function interruptOnOpen(sig: 'SIGHUP' | 'SIGINT', wrongPort: boolean): Promise<{ target: ChildProcess; code: number | null; stderr: string; own: number }> {
     const dir = tmpDir();
     writeFile(dir, 'server.js', SERVER);
     const own = await freePort();
-    const wrong = await freePort();
+    const port = wrongPort ? await freePort() : own;
     const target = spawn(process.execPath, [`--inspect-port=${own}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
     children.push(target);
     await sleep(300);
-    const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(wrong), '--duration', '60'], dir);
+    const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '60'], dir);
     const t0 = Date.now();
     while (!(await listens(own))) {
       if (Date.now() - t0 > 60_000) throw new Error('the inspector never opened');
       await sleep(10);
     }
-    cli.child.kill('SIGINT');
-    expect(await cli.done).toBe(130);
-    expect(oneError(cli.out.stderr)).toContain(`interrupted (SIGINT): stopped attaching to process ${target.pid}; its inspector is closed again`);
-    expect(await listens(own)).toBe(false);
-    expect(alive(target.pid as number)).toBe(true);
-  }, 90_000);
+    cli.child.kill(sig);
+    const code = await cli.done;
+    return { target, code, stderr: cli.out.stderr, own };
+  }
+
+  for (const [sig, wrongPort, exit, title] of [
+    ['SIGHUP', false, 129, 'SIGHUP as soon as the inspector opens (before or while connecting): closed all the same, exit 129'],
+    ['SIGINT', true, 130, 'SIGINT with a wrong --port, while it waits for the inspector: the one the process opened on its own port is closed'],
+  ] as const) {
+    it(title, async () => {
+      const { target, code, stderr, own } = await interruptOnOpen(sig, wrongPort);
+      expect(code).toBe(exit);
+      expect(oneError(stderr)).toContain(`interrupted (${sig}): stopped attaching to process ${target.pid}; its inspector is closed again`);
+      expect(await listens(own)).toBe(false);
+      expect(alive(target.pid as number)).toBe(true);
+    }, 90_000);
+  }
 
   it('a wrong --port: the inspector the process opened on its own port is found, closed again, and named', async () => {
     const dir = tmpDir();
