@@ -220,7 +220,9 @@ const utf8 = new TextEncoder();
  * being hard to forge: a collision makes a query carry another shape's estimates.
  */
 export function textHash(text: string): string {
-  const bytes = utf8.encode(text);
+  let bytes = utf8.encode(text);
+  // A Uint32Array view needs a 4-byte aligned offset (encode returns a fresh buffer at 0; copy if not).
+  if (bytes.byteOffset % 4 !== 0) bytes = bytes.slice();
   const n = bytes.length;
   const words = new Uint32Array(bytes.buffer, bytes.byteOffset, n >>> 2);
   let h1 = 0x811c9dc5 | 0;
