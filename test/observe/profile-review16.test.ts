@@ -77,14 +77,20 @@ function oneError(stderr: string): string {
   return errors[0] as string;
 }
 
+/** A folder with the long-running SERVER script, and a Node process running it with `inspectFlag` (collected for clean-up). */
+function serverTarget(inspectFlag: string): { dir: string; target: ChildProcess } {
+  const dir = tmpDir();
+  writeFile(dir, 'server.js', SERVER);
+  const target = spawn(process.execPath, [inspectFlag, 'server.js'], { cwd: dir, stdio: 'ignore' });
+  children.push(target);
+  return { dir, target };
+}
+
 describe('profile --pid closes the inspector it opened on every path (review 16 #1)', () => {
   for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     it(`${sig} while sampling: the inspector is closed, the target keeps running, exit ${code} with one line`, async () => {
-      const dir = tmpDir();
-      writeFile(dir, 'server.js', SERVER);
       const port = await freePort();
-      const target = spawn(process.execPath, [`--inspect-port=${port}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
-      children.push(target);
+      const { dir, target } = serverTarget(`--inspect-port=${port}`);
       await sleep(300);
       expect(await listens(port)).toBe(false); // --inspect-port alone opens nothing
       const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '60'], dir);
@@ -108,12 +114,9 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
    * a wrong one), and `sig` sent to the CLI as soon as the target's inspector listens.
    */
   async function interruptOnOpen(sig: 'SIGHUP' | 'SIGINT', wrongPort: boolean): Promise<{ target: ChildProcess; code: number | null; stderr: string; own: number }> {
-    const dir = tmpDir();
-    writeFile(dir, 'server.js', SERVER);
     const own = await freePort();
     const port = wrongPort ? await freePort() : own;
-    const target = spawn(process.execPath, [`--inspect-port=${own}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
-    children.push(target);
+    const { dir, target } = serverTarget(`--inspect-port=${own}`);
     await sleep(300);
     const cli = cliProcess(['profile', '--pid', String(target.pid), '--port', String(port), '--duration', '60'], dir);
     const t0 = Date.now();
@@ -140,12 +143,9 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
   }
 
   it('a wrong --port: the inspector the process opened on its own port is found, closed again, and named', async () => {
-    const dir = tmpDir();
-    writeFile(dir, 'server.js', SERVER);
     const own = await freePort();
     const wrong = await freePort();
-    const target = spawn(process.execPath, [`--inspect-port=${own}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
-    children.push(target);
+    const { dir, target } = serverTarget(`--inspect-port=${own}`);
     await sleep(300);
     const r = await runCli(['profile', '--pid', String(target.pid), '--port', String(wrong), '--duration', '1'], { cwd: dir });
     expect(r.code).toBe(1);
@@ -157,11 +157,8 @@ describe('profile --pid closes the inspector it opened on every path (review 16 
   }, 60_000);
 
   it('an inspector that was open before (started with --inspect) is used and left open, as it was found', async () => {
-    const dir = tmpDir();
-    writeFile(dir, 'server.js', SERVER);
     const port = await freePort();
-    const target = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, 'server.js'], { cwd: dir, stdio: 'ignore' });
-    children.push(target);
+    const { dir, target } = serverTarget(`--inspect=127.0.0.1:${port}`);
     for (let i = 0; i < 50 && !(await listens(port)); i++) await sleep(100);
     const r = await runCli(['profile', '--json', '--pid', String(target.pid), '--port', String(port), '--duration', '0.5'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
