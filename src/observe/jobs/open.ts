@@ -6,27 +6,26 @@
  * file is never migrated and gets no `.status.json` beside it. An older project store is
  * migrated, as every read-write open does.
  */
-import { UserError } from '../../core/errors.js';
-import { looksLikeDuckDb } from '../../store/file-kind.js';
+import { isUserError, UserError } from '../../core/errors.js';
 import type { Store } from '../../store/store.js';
 
 /** The hint of both refusals. */
 const HINT = 'pass --db with a project store (`statsig-hack status --db <file>` checks one; `statsig-hack init` creates one)';
 
-/** Refuses a file that is not a DuckDB database (one line, with the hint); returns when it may be one. */
-export function assertDuckDbFile(db: string): void {
-  if (looksLikeDuckDb(db)) return;
-  throw new UserError(`${db} is not a project store: it is not a DuckDB database file`, { hint: HINT, code: 'STORE_NOT_PROJECT' });
-}
-
 /**
  * Opens `db` read-write for `jobs`: refused unless it is a project store (see the module's
- * comment); pending migrations applied after the check.
+ * comment); pending migrations applied after the check. A file that is no DuckDB database is
+ * refused by Store.open itself, before DuckDB opens it; here in jobs' words.
  */
 export async function openJobsStore(db: string): Promise<Store> {
-  assertDuckDbFile(db);
   const { Store } = await import('../../store/store.js');
-  const store = await Store.open(db, { migrate: false });
+  let store: Store;
+  try {
+    store = await Store.open(db, { migrate: false });
+  } catch (error) {
+    if (!isUserError(error) || error.code !== 'STORE_NOT_DUCKDB') throw error;
+    throw new UserError(`${db} is not a project store: it is not a DuckDB database file`, { hint: HINT, code: 'STORE_NOT_PROJECT' });
+  }
   try {
     if ((await store.version()) === 0) {
       const tables = await store.all<{ name: string }>(`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1 LIMIT 6`);
