@@ -45,9 +45,6 @@ async function withJobs<T>(ctx: CommandContext, fn: (store: Store, source: JobsS
   }
 }
 
-/** The line `jobs` adds while the config turns the log off. */
-const LOG_OFF = 'the job log is off in the config (jobs.enabled: false): the queries of later runs are not logged; set jobs.enabled to true (or remove it) to log them';
-
 /** `jobs show <id>`: a job id, 1 up to the largest safe integer (a longer number is no id: DuckDB's BIGINT would overflow). */
 function parseJobId(id: string): number {
   // `~240`, a provisional id as the tables print it, is the same id.
@@ -59,8 +56,10 @@ function parseJobId(id: string): number {
 }
 
 /** A warning while the config turns the log off (the report shows what was logged before). */
-function logOffNote(ctx: CommandContext): void {
-  if (ctx.config.jobs?.enabled === false) ctx.out.warn(LOG_OFF);
+async function logOffNote(ctx: CommandContext): Promise<void> {
+  if (ctx.config.jobs?.enabled !== false) return;
+  const { LOG_OFF } = await import('../ui/jobs-empty.js');
+  ctx.out.warn(LOG_OFF);
 }
 
 /** The line an empty report shows instead of its table (ui/jobs-empty.ts). */
@@ -120,7 +119,7 @@ export function jobsCommand(app: App): Command {
         return { summary, days: await jobsPerDay(store, since, now), shapes, why };
       });
       const empty = why ? await emptyFor(ctx, why, since, opts.since) : undefined;
-      if (!why) logOffNote(ctx);
+      if (!why) await logOffNote(ctx);
       const { overhead, shared_jobs } = summary;
       const groups = shapes ? summary.groups.map((g) => ({ ...g, ...shapes.get(g.key) })) : summary.groups;
       const note = describeCostModel(cost.model, cost.source, cost.set);
@@ -161,9 +160,9 @@ export function jobsCommand(app: App): Command {
       // `jobs slow --since 1d`: the parent `jobs` knows --since too and takes it wherever it stands.
       const since = parseSince(opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d', new Date());
       const { value: found, source } = await withJobs(ctx, (store) => slowJobs(store, { since, factor, window, minHistory: Math.min(3, window), minMs }));
-      const { isProvisional } = await import('../observe/jobs/log.js');
-      const rows = found.map((r) => (isProvisional(r.id, source) ? { ...r, provisional: true } : r));
-      logOffNote(ctx);
+      const { markProvisional } = await import('../observe/jobs/log.js');
+      const rows = markProvisional(found, source);
+      await logOffNote(ctx);
       ctx.out.result({ factor, window, min_ms: minMs, since: since.toISOString(), jobs: rows, ...(source ? { source } : {}) }, () => renderSlow(rows, factor, width));
     });
 
@@ -177,13 +176,12 @@ export function jobsCommand(app: App): Command {
       const { targetOf } = await import('../ui/format.js');
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
       const jobId = parseJobId(id);
-      const { jobById } = await import('../observe/jobs/log.js');
+      const { jobById, markProvisional } = await import('../observe/jobs/log.js');
       const { costModelOf } = await import('../observe/jobs/cost.js');
       const { renderJob } = await import('../ui/jobs.js');
-      const { isProvisional } = await import('../observe/jobs/log.js');
       const { value: found, source } = await withJobs(ctx, (store) => jobById(store, jobId, costModelOf(ctx.config).model, readOptions(ctx)));
-      const job = isProvisional(found.id, source) ? { ...found, provisional: true } : found;
-      logOffNote(ctx);
+      const job = markProvisional([found], source)[0] ?? found;
+      await logOffNote(ctx);
       ctx.out.result(source ? { ...job, source } : job, () => renderJob(job, ctx.out.cli.command, width));
     });
 
@@ -204,7 +202,7 @@ export function jobsCommand(app: App): Command {
       const width = targetOf(ctx.io.stdout, ctx.env, { wide: opts.wide }).width;
       const { parseNumber } = await import('../core/options.js');
       const limit = parseNumber('--limit', opts.limit, { min: 1, max: 10_000, integer: true, example: 20 });
-      const { recentJobs, parseSince, assertOneRun, emptyWhy, isProvisional } = await import('../observe/jobs/log.js');
+      const { recentJobs, parseSince, assertOneRun, emptyWhy, markProvisional } = await import('../observe/jobs/log.js');
       const { renderList } = await import('../ui/jobs-list.js');
       const sinceText = opts.since ?? c.parent?.opts<WindowOpts>().since ?? '7d';
       const since = parseSince(sinceText, new Date());
@@ -219,9 +217,9 @@ export function jobsCommand(app: App): Command {
         const listed = await recentJobs(store, { since, limit, ...filters, overhead: opts.overhead }, readOptions(ctx));
         return { ...listed, why: listed.matched === 0 ? await emptyWhy(store, since, filters) : undefined };
       });
-      const jobs = value.jobs.map((j) => (isProvisional(j.id, source) ? { ...j, provisional: true } : j));
+      const jobs = markProvisional(value.jobs, source);
       const empty = value.why ? await emptyFor(ctx, value.why, since, sinceText) : undefined;
-      if (!value.why) logOffNote(ctx);
+      if (!value.why) await logOffNote(ctx);
       const { wrap } = await import('../ui/format.js');
       ctx.out.result({ since: since.toISOString(), limit, matched: value.matched, jobs, ...(empty ? { empty } : {}), ...(source ? { source } : {}) }, () =>
         renderList(jobs, value.matched, width, ctx.out.cli.command, empty && wrap(empty, width)),

@@ -1,6 +1,9 @@
 /** What `jobs` says instead of an empty table: the log turned off, a filter that matched nothing, a window before the first job. */
 import type { EmptyWhy } from '../observe/jobs/log.js';
 
+/** The config turns the log off: what an empty report says, and what `jobs` warns above a report of earlier jobs. */
+export const LOG_OFF = "the job log is off in the config (jobs.enabled: false): set jobs.enabled to true, or remove the key, to log the next runs' queries";
+
 /** `2026-11-25 12:00 UTC`. */
 function at(d: Date): string {
   return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -16,7 +19,7 @@ export interface EmptyContext {
 
 /** One line, in parentheses as the tables' empty line was, saying why nothing is shown and what to do. */
 export function emptyText(why: EmptyWhy, c: EmptyContext, cli = 'statsig-hack'): string {
-  const off = 'the job log is off in the config (jobs.enabled: false): set jobs.enabled to true, or remove the key, to log the next runs\' queries';
+  const off = LOG_OFF;
   if (why.logged === 0 && c.logOff) return `(no jobs: ${off})`;
   if (why.unmatched.length > 0) {
     const flags = why.unmatched.map((u) => `${u.flag} ${u.value}`).join(', ');

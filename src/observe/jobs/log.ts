@@ -124,6 +124,11 @@ export function isProvisional(id: number, source: JobsSource | undefined): boole
   return source?.provisional_from !== null && source?.provisional_from !== undefined && id >= source.provisional_from;
 }
 
+/** `rows` with `provisional: true` on those whose ids are provisional (isProvisional); the others as they are. */
+export function markProvisional<T extends { id: number }>(rows: T[], source: JobsSource | undefined): (T | (T & { provisional: true }))[] {
+  return rows.map((r) => (isProvisional(r.id, source) ? { ...r, provisional: true as const } : r));
+}
+
 /** The line `jobs` prints when it reads a copy of the log (null when it read the store). */
 export function sourceNote(source: JobsSource, db: string): string | null {
   if (source.mode === 'store') return null;
