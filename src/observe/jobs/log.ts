@@ -458,17 +458,11 @@ export async function recentJobs(store: Store, opts: ListOptions, read: ReadOpti
   const where = [`started_at >= CAST($1 AS TIMESTAMP)`];
   const params: (string | number)[] = [opts.since.toISOString().replace('T', ' ').replace('Z', '')];
   if (!opts.overhead) where.push(`NOT ${OVERHEAD_SQL}`);
-  if (opts.command !== undefined) {
-    params.push(opts.command);
-    where.push(`(command = $${params.length} OR starts_with(command, $${params.length} || ' '))`);
-  }
-  if (opts.experiment !== undefined) {
-    params.push(opts.experiment);
-    where.push(`experiment = $${params.length}`);
-  }
-  if (opts.run !== undefined) {
-    params.push(opts.run);
-    where.push(`starts_with(run_id, $${params.length})`);
+  for (const f of LIST_FILTERS) {
+    const value = opts[f.key];
+    if (value === undefined) continue;
+    params.push(value);
+    where.push(f.sql(`$${params.length}`));
   }
   const from = `${measuredJobs(read)} WHERE ${where.join(' AND ')}`;
   const jobs = await store.all<ListedJob>(
@@ -517,6 +511,17 @@ export interface ListFilters {
   run?: string | undefined;
 }
 
+/**
+ * The filters' conditions, each on its parameter (`$n`): a command matches its subcommands too
+ * (`profile` matches `profile compare`), a run id by its prefix. `jobs list` applies them together;
+ * an empty report tries each alone (emptyWhy).
+ */
+const LIST_FILTERS: { key: keyof ListFilters; flag: string; sql: (param: string) => string }[] = [
+  { key: 'command', flag: '--command', sql: (p) => `(command = ${p} OR starts_with(command, ${p} || ' '))` },
+  { key: 'experiment', flag: '--experiment', sql: (p) => `experiment = ${p}` },
+  { key: 'run', flag: '--run', sql: (p) => `starts_with(run_id, ${p})` },
+];
+
 /** Why a report is empty: what `jobs` says instead of an empty table. */
 export interface EmptyWhy {
   /** Jobs logged at all (any time), and the latest one's start. */
@@ -537,15 +542,11 @@ export async function emptyWhy(store: Store, since: Date, filters: ListFilters =
   const window = `started_at >= CAST($1 AS TIMESTAMP) AND NOT ${OVERHEAD_SQL}`;
   const [inWindow] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${window}`, [at]);
   const unmatched: EmptyWhy['unmatched'] = [];
-  const checks: [string, string | undefined, string][] = [
-    ['--command', filters.command, `(command = $2 OR starts_with(command, $2 || ' '))`],
-    ['--experiment', filters.experiment, 'experiment = $2'],
-    ['--run', filters.run, 'starts_with(run_id, $2)'],
-  ];
-  for (const [flag, value, cond] of checks) {
+  for (const f of LIST_FILTERS) {
+    const value = filters[f.key];
     if (value === undefined) continue;
-    const [m] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${window} AND ${cond}`, [at, value]);
-    if (Number(m?.n ?? 0) === 0) unmatched.push({ flag, value });
+    const [m] = await store.all<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE ${window} AND ${f.sql('$2')}`, [at, value]);
+    if (Number(m?.n ?? 0) === 0) unmatched.push({ flag: f.flag, value });
   }
   const commands =
     filters.command !== undefined && unmatched.some((u) => u.flag === '--command')
