@@ -180,63 +180,71 @@ function seedProject(dir: string): { project: string; db: string; experiment: st
 }
 
 /**
- * The log's JS work in a fresh process, cold (uncompiled, as in a CLI run): each of `n` child
- * processes opens a store as a CLI run does, loads the log's modules (a CLI run loads them with
- * or without the log; not node:crypto, which a run without a config file does not load), then, timed,
- * runs `queries` through a fresh scope as the CLI does (the shapes journal read, each query
- * chosen, timed and recorded by the same wrapper around an answer already there instead of
- * DuckDB), and writes the spool and journal. CPU µs a run, as each child reads its own, and
- * of loading the log's modules (which a CLI run loads whether the log is on or off).
+ * The log's JS work in a fresh process, cold (uncompiled, as in a CLI run), as a difference: each
+ * of `n` pairs of child processes first runs the CLI in-process on the seeded project with the
+ * log off (`analyze --experiment`, as the measured runs: this loads, compiles and first calls
+ * what any CLI run does, the log's modules with their log-off path included), then replays the
+ * queries of a logged CLI run through a fresh scope as the CLI does (the shapes journal read,
+ * each query chosen, timed and recorded by the same wrapper around an answer already there
+ * instead of DuckDB, the spool and journal written), with the log on in one process of the pair
+ * and off in the other (the same loop, the scope never told a command). Wall µs of the replay
+ * (performance.now, which the log does not use: process.cpuUsage would warm the log's own first
+ * call of it), on and off, in pairs run in alternating order.
  */
-function coldReplay(dir: string, source: string, queries: QueryRecord[], opts: Record<string, unknown>, n: number): { runs: number[]; loads: number[] } {
-  const db = path.join(dir, `cold-${path.basename(source)}`);
-  fs.writeFileSync(db, '');
+function coldReplay(dir: string, project: string, experiment: string, queries: { sql: string; rows: number }[], n: number): { on: number[]; off: number[] } {
+  const db = path.join(dir, 'cold.duckdb');
   const input = path.join(dir, 'cold-queries.json');
-  fs.writeFileSync(input, JSON.stringify(queries.map((q) => ({ sql: q.sql, rows: q.rowsReturned ?? 0 }))));
+  fs.writeFileSync(input, JSON.stringify(queries));
+  const projectDb = path.join(project, '.statsig-hack/project.duckdb');
+  fs.writeFileSync(path.join(project, '.statsig-hackrc.json'), JSON.stringify({ jobs: { enabled: false } }));
   const url = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
   const script = `
     import fs from 'node:fs';
-    // What a CLI run has done before its first query, log or no log: DuckDB loaded, a store opened and queried.
-    const { Store } = await import(${JSON.stringify(url('store/store.js'))});
-    const mem = await Store.memory();
-    await mem.all('SELECT 1');
-    mem.close();
-    const l0 = process.cpuUsage();
+    import { Writable } from 'node:stream';
+    const sink = new Writable({ write(_c, _e, done) { done(); } });
+    const { run } = await import(${JSON.stringify(url('cli.js'))});
+    const code = await run(['analyze', '--experiment', ${JSON.stringify(experiment)}, '--json'], { stdout: sink, stderr: sink, cwd: ${JSON.stringify(project)}, env: { ...process.env, CI: 'true' } });
+    if (code !== 0) throw new Error('the CLI run failed (' + code + ')');
     const { JobScope } = await import(${JSON.stringify(url('observe/jobs/scope.js'))});
     const { observed, queryObserver } = await import(${JSON.stringify(url('store/observer.js'))});
-    const l = process.cpuUsage(l0);
     const queries = JSON.parse(fs.readFileSync(${JSON.stringify(input)}, 'utf8'));
+    const on = process.argv[1] === 'on';
     const conn = {};
-    const c0 = process.cpuUsage();
     const scope = new JobScope();
-    scope.describe('analyze', ${JSON.stringify(opts)}, ${JSON.stringify(db)}, {});
+    performance.now();
     await queryObserver.run(scope, async () => {
-      for (const q of queries) {
-        scope.wantsProfile(q.sql);
-        await observed(conn, q.sql, false, () => Promise.resolve(q.rows), (r) => r);
-      }
+      const t0 = performance.now();
+      if (on) scope.describe('analyze', { experiment: ${JSON.stringify(experiment)} }, ${JSON.stringify(db)}, {});
+      for (const q of queries) await observed(conn, q.sql, true, () => Promise.resolve(q.rows), (r) => r);
+      scope.flush();
+      process.stdout.write(String(Math.round((performance.now() - t0) * 1000)));
     });
-    scope.flush();
-    const c = process.cpuUsage(c0);
-    process.stdout.write(String(c.user + c.system) + ' ' + String(l.user + l.system));
   `;
-  const out: number[] = [];
-  const loads: number[] = [];
+  const one = (mode: 'on' | 'off'): number => {
+    // The replay's store: an empty file beside the project's journal and spool, as they are after the logged runs.
+    fs.writeFileSync(db, '');
+    fs.copyFileSync(shapesPath(projectDb), shapesPath(db));
+    fs.copyFileSync(spoolPath(projectDb), spoolPath(db));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`the cold replay failed: ${r.stderr.split('\n').find((l) => l.includes('Error')) ?? r.stderr.split('\n')[0]}`);
+    return Number(r.stdout);
+  };
+  const on: number[] = [];
+  const off: number[] = [];
   for (let i = 0; i < n; i++) {
-    fs.copyFileSync(shapesPath(source), shapesPath(db));
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`the cold replay failed: ${r.stderr.split('\n')[0]}`);
-    const [run, load] = r.stdout.split(' ').map(Number) as [number, number];
-    out.push(run);
-    loads.push(load);
+    if (i % 2 === 0) {
+      on.push(one('on'));
+      off.push(one('off'));
+    } else {
+      off.push(one('off'));
+      on.push(one('on'));
+    }
   }
-  return { runs: out, loads };
+  return { on, off };
 }
 
-/** What the CLI's from-parts estimate needs: a default run's queries, the journal they were chosen by, and DuckDB's profiler's share (µs a run, median and upper). */
+/** What the CLI's from-parts estimate needs besides the CLI runs: DuckDB's profiler's share (µs a run, median and upper). */
 interface CliParts {
-  queries: QueryRecord[];
-  source: string;
   profilerUs: number;
   profilerHiUs: number;
 }
@@ -262,9 +270,12 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
   }
   const [off, on] = sinks as [{ wall: number; cpu: number }[], { wall: number; cpu: number }[]];
   const byRun = new Map<string, number>();
+  const byRunRecords = new Map<string, { sql: string; rows: number }[]>();
   for (const line of fs.readFileSync(spool, 'utf8').trim().split('\n')) {
-    const j = JSON.parse(line) as { run_id: string; duration_ms: number };
+    if (line === '') continue;
+    const j = JSON.parse(line) as { run_id: string; duration_ms: number; sql: string; rows_returned: number | null };
     byRun.set(j.run_id, (byRun.get(j.run_id) ?? 0) + j.duration_ms);
+    byRunRecords.set(j.run_id, [...(byRunRecords.get(j.run_id) ?? []), { sql: j.sql, rows: j.rows_returned ?? 0 }]);
   }
   const queryMs = median([...byRun.values()]);
   const diff = (k: 'wall' | 'cpu'): string => {
@@ -277,16 +288,18 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
       `the log costs CPU ${diff('cpu')}, wall ${diff('wall')} a run, against ${queryMs.toFixed(1)} ms of query time a run ` +
       `(${byRun.size} runs in the spool; the process itself: median ${median(off.map((x) => x.cpu)).toFixed(0)} ms CPU, ${median(off.map((x) => x.wall)).toFixed(0)} ms wall without the log)`,
   );
-  // The same from its parts: the log's JS work cold in fresh processes, plus DuckDB's profiler's share (from the in-process store-mode runs).
-  const { runs: cold, loads } = coldReplay(dir, parts.source, parts.queries, { experiment }, Math.max(10, runs));
-  const coldUs = median(cold);
-  const coldHi = medianCi(cold)[1];
+  // The same from its parts: the log's JS work cold in fresh processes (the queries of the latest logged run, with its journal), plus DuckDB's profiler's share (from the in-process store-mode runs).
+  const lastRun = [...byRunRecords.values()].at(-1) ?? [];
+  const { on: coldOn, off: coldOff } = coldReplay(dir, project, experiment, lastRun, Math.max(10, runs));
+  const d = coldOn.map((x, i) => x - (coldOff[i] as number));
+  const coldUs = median(d);
+  const coldHi = medianCi(d)[1];
   const pct = ((coldUs + parts.profilerUs) / 10) / queryMs;
   const hiPct = ((coldHi + parts.profilerHiUs) / 10) / queryMs;
   console.log(
-    `  CLI, from its parts: the log's JS work cold in a fresh process ${(coldUs / 1000).toFixed(2)} ms CPU a run (median of ${cold.length} processes, 95% CI up to ${(coldHi / 1000).toFixed(2)}), ` +
-      `DuckDB's profiler ${(parts.profilerUs / 1000).toFixed(2)} ms: ${pct.toFixed(2)}% of the ${queryMs.toFixed(1)} ms of query time a run (upper bound ${hiPct.toFixed(2)}%); ` +
-      `loading the log's modules, with the log on or off, ${(median(loads) / 1000).toFixed(2)} ms`,
+    `  CLI, from its parts: the log's JS work cold in a fresh process, after a CLI run with the log off, on ${lastRun.length} queries: ${(coldUs / 1000).toFixed(2)} ms wall a run ` +
+      `(log on ${(median(coldOn) / 1000).toFixed(2)} ms less the same loop with the log off ${(median(coldOff) / 1000).toFixed(2)} ms; median of ${d.length} pairs, 95% CI up to ${(coldHi / 1000).toFixed(2)}), ` +
+      `DuckDB's profiler ${(parts.profilerUs / 1000).toFixed(2)} ms: ${pct.toFixed(2)}% of the ${queryMs.toFixed(1)} ms of query time a run (upper bound ${hiPct.toFixed(2)}%)`,
   );
   console.log(`  verdict (CLI, from its parts): ${hiPct < 2 ? `under 2% (upper bound ${hiPct.toFixed(2)}%)` : `not shown under 2% (upper bound ${hiPct.toFixed(2)}%)`}`);
 }
@@ -548,7 +561,7 @@ export default async function bench(args: string[]): Promise<void> {
     const storeReplay = replayLog(dir, path.join(dir, 'store-sampled.duckdb'), storeCounts.lastRun, { experiment: seeded.experiment });
     const storeProf = fromParts(sa, se, storeCounts.lastRun.length, storeSeen > 0 ? (storeCounts.profiled - storeWarm.profiled) / storeSeen : 0, storeReplay);
     if (cliRuns > 0) {
-      cliCost(dir, seeded, cliRuns, { queries: storeCounts.lastRun, source: path.join(dir, 'store-sampled.duckdb'), profilerUs: storeProf.profUs, profilerHiUs: storeProf.profHi });
+      cliCost(dir, seeded, cliRuns, { profilerUs: storeProf.profUs, profilerHiUs: storeProf.profHi });
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

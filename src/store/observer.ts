@@ -191,27 +191,44 @@ export function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Prom
  */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** CPU ms of this process since `c0` (the difference taken here: process.cpuUsage(previous) validates its argument on every call). */
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const c = process.cpuUsage();
+  return (c.user - c0.user + c.system - c0.system) / 1000;
+}
+
+/**
+ * Runs `exec` and records it. The record is taken beside the caller's await, not in front of it:
+ * the caller awaits the query's own promise, which settles as it would without a log, and the
+ * record is made by a reaction registered before the caller's (so before the caller goes on).
+ * Chained in front (`exec().then(record)`), the caller awaited a second promise, settled a
+ * microtask later, and a record that threw failed the query.
+ */
 function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profiled: boolean, file: string | null, rows?: (result: T) => number): Promise<T> {
   const startedAt = Date.now();
   const c0 = process.cpuUsage();
   const t0 = nowMs();
-  // The difference taken here: process.cpuUsage(previous) validates its argument on every call.
-  const cpu = (): number => {
-    const c = process.cpuUsage();
-    return (c.user - c0.user + c.system - c0.system) / 1000;
-  };
-  return exec().then(
+  const query = exec();
+  query.then(
     (result) => {
       const durationMs = nowMs() - t0;
-      obs.record({ sql, startedAt, durationMs, cpuMs: cpu(), ok: true, error: null, profiled, profile: profiled ? readProfile(file, sql) : null, rowsReturned: rows ? rows(result) : null });
-      return result;
+      try {
+        obs.record({ sql, startedAt, durationMs, cpuMs: cpuSince(c0), ok: true, error: null, profiled, profile: profiled ? readProfile(file, sql) : null, rowsReturned: rows ? rows(result) : null });
+      } catch {
+        // the log must never fail a query (nor leave a rejection nobody handles)
+      }
     },
     (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      obs.record({ sql, startedAt, durationMs: nowMs() - t0, cpuMs: cpu(), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
-      throw error;
+      const durationMs = nowMs() - t0;
+      try {
+        const message = error instanceof Error ? error.message : String(error);
+        obs.record({ sql, startedAt, durationMs, cpuMs: cpuSince(c0), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
+      } catch {
+        // as above
+      }
     },
   );
+  return query;
 }
 
 /**

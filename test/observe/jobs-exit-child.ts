@@ -14,6 +14,8 @@ const scope = new JobScope();
 scope.describe('analyze', { experiment: 'exit_test' }, file);
 // Under `wait` the timer writes the log; otherwise only the end of the process can.
 scope.flushAfterMs = how === 'wait' ? 200 : 600_000;
+// Armed from the first query on (a CLI run arms it only a second after its first query, see ARM_AFTER_MS).
+if (how === 'wait') scope.armAfterMs = 0;
 await queryObserver.run(scope, async () => {
   for (let i = 0; i < Number(n); i++) await store.all(`SELECT ${i} AS x`);
 });

@@ -571,11 +571,34 @@ describe('jobs: no record is lost', () => {
     const scope = new JobScope();
     scope.describe('serve', {}, file);
     scope.flushAfterMs = 50;
+    scope.armAfterMs = 0;
     await queryObserver.run(scope, async () => {
       for (let i = 0; i < 3; i++) await store.all(`SELECT ${i} AS x`);
     });
     await new Promise((r) => setTimeout(r, 400));
     expect(constants(spooled(file))).toEqual(upTo(3));
+    expect(scope.records).toHaveLength(0);
+    store.close();
+  });
+
+  it('a run arms the timer only with a query armAfterMs after its first: a short CLI run writes when it ends', async () => {
+    const { file, store } = await tmpStore();
+    const scope = new JobScope();
+    scope.describe('serve', {}, file);
+    scope.flushAfterMs = 50;
+    scope.armAfterMs = 300;
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await queryObserver.run(scope, async () => {
+      for (let i = 0; i < 3; i++) await store.all(`SELECT ${i} AS x`);
+      await sleep(200);
+      // Young (within armAfterMs of the first query): no timer, the records wait for the run's end.
+      expect(fs.existsSync(spoolPath(file))).toBe(false);
+      expect(scope.records).toHaveLength(3);
+      await sleep(200);
+      await store.all('SELECT 3 AS x'); // 400 ms after the first: arms the timer
+    });
+    await sleep(400);
+    expect(constants(spooled(file))).toEqual(upTo(4));
     expect(scope.records).toHaveLength(0);
     store.close();
   });

@@ -2,8 +2,9 @@
  * The job log of one CLI run. cli.ts runs the whole command inside `queryObserver.run(scope)`;
  * once the command is known (`describe`), every store query is kept in memory and, when the
  * run ends, appended to a spool file next to the project store (one JSON line per query); also
- * every 500 queries, FLUSH_AFTER_MS after the oldest unwritten one, and on the process's 'exit'
- * (process.exit(), an uncaught exception). A SIGKILL loses at most the last FLUSH_AFTER_MS.
+ * every 500 queries, FLUSH_AFTER_MS after the oldest unwritten one once the run has lasted
+ * ARM_AFTER_MS, and on the process's 'exit' (process.exit(), an uncaught exception). A SIGKILL
+ * loses at most the last FLUSH_AFTER_MS, or the first ARM_AFTER_MS of a run that ran no query after it.
  * A spool rather than the store itself: most commands open the store read-only, and a
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
@@ -39,6 +40,12 @@ const UNLOGGED = new Set(['jobs']);
 const FLUSH_EVERY = 500;
 /** A record waits at most this long in memory (a long `serve` killed with SIGKILL loses at most this much of its log). */
 export const FLUSH_AFTER_MS = 10_000;
+/**
+ * The flush timer is armed only by a query this long after the run's first: a CLI run, over in
+ * well under a second, writes its log when it ends and never arms it. A process's first
+ * setTimeout cost about 0.3 ms, which a CLI run does not otherwise pay.
+ */
+export const ARM_AFTER_MS = 1_000;
 /** A spool nobody moves into the store stops growing here (`jobs` empties it). */
 export const MAX_SPOOL_BYTES = 64 * 1024 * 1024;
 
@@ -98,6 +105,10 @@ export class JobScope implements QueryObserver {
   private timer: NodeJS.Timeout | null = null;
   /** How long a record may wait in memory (FLUSH_AFTER_MS; tests shorten it). */
   flushAfterMs = FLUSH_AFTER_MS;
+  /** How long after its first query a run arms the timer (ARM_AFTER_MS; tests shorten it). */
+  armAfterMs = ARM_AFTER_MS;
+  /** When the run's first query ended (epoch ms; null before it). */
+  private firstAt: number | null = null;
   /** The shapes of the store, read on the first query ('sampled' only). */
   private book: ShapeBook | null = null;
   /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
@@ -109,8 +120,8 @@ export class JobScope implements QueryObserver {
    * profiler on and off, where a draw per query would switch it for each.
    */
   private draw = Math.random();
-  /** Carry keys and fingerprints by SQL text: a query run again is not fingerprinted again. */
-  private readonly keys = new Map<string, ShapeKey>();
+  /** Carry keys and fingerprints by SQL text (null: bookkeeping): a query run again is not looked at again. */
+  private readonly keys = new Map<string, ShapeKey | null>();
 
   get active(): boolean {
     return this.ctx !== null;
@@ -158,10 +169,14 @@ export class JobScope implements QueryObserver {
    * (its textHash on a journal line) takes its key from there, without normalizing it: normalizing
    * cost 15-25 µs a query between DuckDB's queries, hashing the text about 5.
    */
-  private keyOf(sql: string): ShapeKey {
+  private keyOf(sql: string): ShapeKey | null {
     let key = this.keys.get(sql);
     if (key === undefined) {
       if (this.keys.size >= 2000) this.keys.clear();
+      if (isBookkeeping(sql)) {
+        this.keys.set(sql, null);
+        return null;
+      }
       const text = this.policy.mode === 'sampled' ? textHash(sql) : '';
       const known = text === '' ? undefined : this.shapes().keyForText(text);
       if (known === undefined) {
@@ -181,23 +196,26 @@ export class JobScope implements QueryObserver {
    */
   wantsProfile(sql: string): boolean | null {
     if (this.policy.mode !== 'sampled') return this.policy.mode === 'every';
-    if (isBookkeeping(sql)) return null;
-    return decide(this.shapes().get(this.keyOf(sql).key), Date.now(), this.policy, this.draw) !== null;
+    const key = this.keyOf(sql);
+    if (key === null) return null;
+    return decide(this.shapes().get(key.key), Date.now(), this.policy, this.draw) !== null;
   }
 
   record(q: QueryRecord): void {
     if (!this.ctx) return;
     let carry: ScanSource | null = null;
     let fingerprint: string | null = null;
+    // The run's clock: when this query ended (no clock read of its own).
+    const now = q.startedAt + q.durationMs;
     // A DuckDB query (not a warehouse's) under 'sampled': update its shape; an unprofiled run carries the latest profile.
-    if (q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok && !isBookkeeping(q.sql)) {
-      const shapeKey = this.keyOf(q.sql);
+    const shapeKey = q.profiled !== undefined && this.policy.mode === 'sampled' && q.ok ? this.keyOf(q.sql) : null;
+    if (shapeKey !== null) {
       const { key, fingerprint: fp, text } = shapeKey;
       fingerprint = fp;
       const book = this.shapes();
       const state = book.get(key);
       const source = q.profile ? { run_id: this.runId, started_ms: q.startedAt, figures: scanFigures(q.profile), detail: this.detail } : null;
-      const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now: Date.now(), profiled: source, text }, this.policy);
+      const next = afterRun(state, { costMs: q.cpuMs ?? q.durationMs, now, profiled: source, text }, this.policy);
       // A run like the last leaves its shape as it was: nothing to write back, unless the journal
       // lacks this text (another text of the shape, a journal compacted since, or keys of an
       // earlier build): its line is written once, and the next run finds the text without normalizing it.
@@ -214,8 +232,9 @@ export class JobScope implements QueryObserver {
     // A fixed shape, no spread: see jobRecord.
     const entry: Pending = { q, ctx: this.ctx, carry, fingerprint };
     this.pending.push(entry);
-    if (this.pending.length === 1) {
-      holdUntilWritten(this);
+    if (this.pending.length === 1) holdUntilWritten(this);
+    this.firstAt ??= now;
+    if (this.timer === null && now - this.firstAt >= this.armAfterMs) {
       this.timer = setTimeout(() => this.flush(), this.flushAfterMs);
       this.timer.unref();
     }
@@ -235,7 +254,7 @@ export class JobScope implements QueryObserver {
    * scan, cost 0.1-0.3 ms a query).
    */
   private recordOf(p: Pending, fingerprint = false): JobRecord {
-    return jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint ?? (fingerprint ? this.keyOf(p.q.sql).fingerprint : null));
+    return jobRecord(p.q, p.ctx, this.runId, p.carry, p.fingerprint ?? (fingerprint ? (this.keyOf(p.q.sql) ?? carryKey(p.q.sql)).fingerprint : null));
   }
 
   /**
