@@ -586,16 +586,16 @@ describe('jobs: no record is lost', () => {
     const scope = new JobScope();
     scope.describe('serve', {}, file);
     scope.flushAfterMs = 50;
-    scope.armAfterMs = 300;
+    scope.armAfterMs = 60_000; // the default's second, made long enough that no slow machine reaches it
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
     await queryObserver.run(scope, async () => {
       for (let i = 0; i < 3; i++) await store.all(`SELECT ${i} AS x`);
-      await sleep(200);
-      // Young (within armAfterMs of the first query): no timer, the records wait for the run's end.
+      await sleep(300);
+      // Young (within armAfterMs of the first query): no timer, the records wait for the run's end, well past flushAfterMs.
       expect(fs.existsSync(spoolPath(file))).toBe(false);
       expect(scope.records).toHaveLength(3);
-      await sleep(200);
-      await store.all('SELECT 3 AS x'); // 400 ms after the first: arms the timer
+      scope.armAfterMs = 200; // the run is now older than this: its next query arms the timer
+      await store.all('SELECT 3 AS x');
     });
     await sleep(400);
     expect(constants(spooled(file))).toEqual(upTo(4));
