@@ -9,7 +9,6 @@
  * file), so it is switched on for the queries that ask and off again before the next that does
  * not (one `SET` each way, only when the state changes): see `npm run bench -- jobs`.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +63,43 @@ export function attributeJobs(a: JobAttribution): void {
   queryObserver.getStore()?.attribute?.(a);
 }
 
-export const queryObserver = new AsyncLocalStorage<QueryObserver>();
+/**
+ * The observer of the queries that run now: set for the length of `run(observer, fn)` (cli.ts sets
+ * one for each CLI run). Not an AsyncLocalStorage: in Node 20 one makes every promise of the
+ * process pay for its async hook while a store is set, 1-2 µs a promise, and a CLI run's
+ * `analyze` makes some 12,000 of them, log on or off. Queries started while `fn` runs are
+ * observed, from whatever async path (a process runs one command); runs that overlap (tests)
+ * each observe the queries started while theirs is the latest still running.
+ */
+export class ObserverSlot {
+  private readonly running: QueryObserver[] = [];
+
+  /** The observer of a query starting now (undefined: none). */
+  getStore(): QueryObserver | undefined {
+    return this.running[this.running.length - 1];
+  }
+
+  /** Runs `fn` with `observer` set until what it returns settles. */
+  run<R>(observer: QueryObserver, fn: () => R): R {
+    this.running.push(observer);
+    const end = (): void => {
+      const at = this.running.lastIndexOf(observer);
+      if (at !== -1) this.running.splice(at, 1);
+    };
+    let result: R;
+    try {
+      result = fn();
+    } catch (error) {
+      end();
+      throw error;
+    }
+    if (result instanceof Promise) return result.finally(end) as R;
+    end();
+    return result;
+  }
+}
+
+export const queryObserver = new ObserverSlot();
 
 /** Per connection: the file DuckDB writes its profile to (null when profiling is unavailable), the detail set on it, and whether the profiler is on. */
 const profileFiles = new WeakMap<DuckDBConnection, { file: string | null; detail: ProfileDetail; on: boolean }>();
@@ -174,7 +209,7 @@ export function observed<T>(conn: DuckDBConnection, sql: string, profiling: bool
   const on = profileFiles.get(conn)?.on === true;
   const want = profiling && (obs.wantsProfile ? (obs.wantsProfile(sql) ?? on) : true);
   // The usual case, a query the profiler neither needs nor was left on for: no SET, and no
-  // promise more than the query's own (each costs a hop, and a call of the async hooks).
+  // promise in front of the query's own (each would cost the caller a hop).
   if (!want && !on) return timed(obs, sql, exec, false, null, rows);
   return profilerFor(conn, want, obs.detail ?? 'summary').then((file) => timed(obs, sql, exec, want, file, rows));
 }

@@ -41,7 +41,8 @@ describe('bigquery engine against a REST API stub', () => {
       const duck = await runAnalysis(base(c));
       stub.requests.length = 0;
       const jobs: JobRecord[] = [];
-      const house = await queryObserver.run({ active: true, record: (q) => jobs.push(jobRecord(q, { command: 'analyze', experiment: null, metric: null }, 'r')) }, () => runAnalysis(base({ ...c, data: 'ds.exp', engine: bq })));
+      // The warehouse's queries: the stub's own DuckDB, in this process, stands in for the warehouse's insides, which a real run's log never sees.
+      const house = await queryObserver.run({ active: true, record: (q) => q.engine && jobs.push(jobRecord(q, { command: 'analyze', experiment: null, metric: null }, 'r')) }, () => runAnalysis(base({ ...c, data: 'ds.exp', engine: bq })));
       expectSameResult({ ...house, warnings: house.warnings.map((w) => w.replaceAll('ds.exp', 'exp')) }, duck);
       const posts = stub.requests.filter((r) => r.method === 'POST');
       expect(posts.every((p) => p.url.split('?')[0] === '/bigquery/v2/projects/my-proj/queries')).toBe(true);
