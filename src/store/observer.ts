@@ -66,8 +66,8 @@ export function attributeJobs(a: JobAttribution): void {
 /**
  * The observer of the queries that run now: set for the length of `run(observer, fn)` (cli.ts sets
  * one for each CLI run). Not an AsyncLocalStorage: in Node 20 one makes every promise of the
- * process pay for its async hook while a store is set, 1-2 µs a promise, and a CLI run's
- * `analyze` makes some 12,000 of them, log on or off. Queries started while `fn` runs are
+ * process pay for its async hook while a store is set (about 1 µs an await, ten times a bare
+ * one), and a CLI run's `analyze` makes some 12,000 promises, log on or off. Queries started while `fn` runs are
  * observed, from whatever async path (a process runs one command); runs that overlap (tests)
  * each observe the queries started while theirs is the latest still running.
  */
