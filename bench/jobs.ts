@@ -191,11 +191,11 @@ function seedProject(dir: string): { project: string; db: string; experiment: st
  * (performance.now, which the log does not use: process.cpuUsage would warm the log's own first
  * call of it), on and off, in pairs run in alternating order.
  */
-function coldReplay(dir: string, project: string, experiment: string, queries: { sql: string; rows: number }[], n: number): { on: number[]; off: number[] } {
+function coldReplay(dir: string, seeded: { project: string; db: string; experiment: string }, queries: { sql: string; rows: number }[], n: number): { on: number[]; off: number[] } {
+  const { project, db: projectDb, experiment } = seeded;
   const db = path.join(dir, 'cold.duckdb');
   const input = path.join(dir, 'cold-queries.json');
   fs.writeFileSync(input, JSON.stringify(queries));
-  const projectDb = path.join(project, '.statsig-hack/project.duckdb');
   fs.writeFileSync(path.join(project, '.statsig-hackrc.json'), JSON.stringify({ jobs: { enabled: false } }));
   const url = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
   const script = `
@@ -229,18 +229,24 @@ function coldReplay(dir: string, project: string, experiment: string, queries: {
     if (r.status !== 0) throw new Error(`the cold replay failed: ${r.stderr.split('\n').find((l) => l.includes('Error')) ?? r.stderr.split('\n')[0]}`);
     return Number(r.stdout);
   };
-  const on: number[] = [];
-  const off: number[] = [];
+  const [on, off] = alternating(n, () => one('on'), () => one('off'));
+  return { on, off };
+}
+
+/** `n` rounds of `a` and `b`, `a` first in even rounds and `b` first in odd ones (neither always runs after the other); each one's results in order. */
+function alternating<T>(n: number, a: () => T, b: () => T): [T[], T[]] {
+  const as: T[] = [];
+  const bs: T[] = [];
   for (let i = 0; i < n; i++) {
     if (i % 2 === 0) {
-      on.push(one('on'));
-      off.push(one('off'));
+      as.push(a());
+      bs.push(b());
     } else {
-      off.push(one('off'));
-      on.push(one('on'));
+      bs.push(b());
+      as.push(a());
     }
   }
-  return { on, off };
+  return [as, bs];
 }
 
 /** What the CLI's from-parts estimate needs besides the CLI runs: DuckDB's profiler's share (µs a run, median and upper). */
@@ -249,11 +255,11 @@ interface CliParts {
   profilerHiUs: number;
 }
 
-function cliCost(dir: string, seeded: { project: string; experiment: string }, runs: number, parts: CliParts): void {
+function cliCost(dir: string, seeded: { project: string; db: string; experiment: string }, runs: number, parts: CliParts): void {
   const { project, experiment } = seeded;
   const run = cliRunner(dir, project);
   const rc = path.join(project, '.statsig-hackrc.json');
-  const spool = path.join(project, '.statsig-hack/project.duckdb.jobs.jsonl');
+  const spool = spoolPath(seeded.db);
   const variant = (enabled: boolean) => (): { wall: number; cpu: number } => {
     fs.writeFileSync(rc, JSON.stringify({ jobs: { enabled } }));
     return run(['analyze', '--experiment', experiment, '--json']);
@@ -261,22 +267,14 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
   const order = [variant(false), variant(true)];
   for (const f of order) f();
   fs.rmSync(spool, { force: true });
-  const sinks: { wall: number; cpu: number }[][] = [[], []];
-  for (let i = 0; i < runs; i++) {
-    for (let k = 0; k < 2; k++) {
-      const j = (i + k) % 2;
-      (sinks[j] as { wall: number; cpu: number }[]).push((order[j] as () => { wall: number; cpu: number })());
-    }
-  }
-  const [off, on] = sinks as [{ wall: number; cpu: number }[], { wall: number; cpu: number }[]];
+  const [off, on] = alternating(runs, variant(false), variant(true));
+  const records = fs
+    .readFileSync(spool, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { run_id: string; duration_ms: number; sql: string; rows_returned: number | null });
   const byRun = new Map<string, number>();
-  const byRunRecords = new Map<string, { sql: string; rows: number }[]>();
-  for (const line of fs.readFileSync(spool, 'utf8').trim().split('\n')) {
-    if (line === '') continue;
-    const j = JSON.parse(line) as { run_id: string; duration_ms: number; sql: string; rows_returned: number | null };
-    byRun.set(j.run_id, (byRun.get(j.run_id) ?? 0) + j.duration_ms);
-    byRunRecords.set(j.run_id, [...(byRunRecords.get(j.run_id) ?? []), { sql: j.sql, rows: j.rows_returned ?? 0 }]);
-  }
+  for (const j of records) byRun.set(j.run_id, (byRun.get(j.run_id) ?? 0) + j.duration_ms);
   const queryMs = median([...byRun.values()]);
   const diff = (k: 'wall' | 'cpu'): string => {
     const d = on.map((x, i) => x[k] - (off[i] as { wall: number; cpu: number })[k]).sort((a, b) => a - b);
@@ -289,8 +287,9 @@ function cliCost(dir: string, seeded: { project: string; experiment: string }, r
       `(${byRun.size} runs in the spool; the process itself: median ${median(off.map((x) => x.cpu)).toFixed(0)} ms CPU, ${median(off.map((x) => x.wall)).toFixed(0)} ms wall without the log)`,
   );
   // The same from its parts: the log's JS work cold in fresh processes (the queries of the latest logged run, with its journal), plus DuckDB's profiler's share (from the in-process store-mode runs).
-  const lastRun = [...byRunRecords.values()].at(-1) ?? [];
-  const { on: coldOn, off: coldOff } = coldReplay(dir, project, experiment, lastRun, Math.max(10, runs));
+  const lastId = records.at(-1)?.run_id;
+  const lastRun = records.filter((j) => j.run_id === lastId).map((j) => ({ sql: j.sql, rows: j.rows_returned ?? 0 }));
+  const { on: coldOn, off: coldOff } = coldReplay(dir, seeded, lastRun, Math.max(10, runs));
   const d = coldOn.map((x, i) => x - (coldOff[i] as number));
   const coldUs = median(d);
   const coldHi = medianCi(d)[1];
