@@ -14,7 +14,8 @@
 import fs from 'node:fs';
 import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
 import { jobRecord, scanFigures, textHash, type JobContext, type JobRecord } from './record.js';
-import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, isBookkeeping, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource } from './shapes.js';
+import { entryOf, memoFor, memoText } from './memo.js';
+import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, isBookkeeping, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource, type ShapeState } from './shapes.js';
 
 /** The spool of a project store: `<store>.jobs.jsonl`. */
 export function spoolPath(db: string): string {
@@ -25,6 +26,18 @@ export function spoolPath(db: string): string {
 export function shapesPath(db: string): string {
   return `${db}.jobs.shapes.tsv`;
 }
+
+/** Recent query texts and their shapes, a cache of the journal (see memo.ts): `<store>.jobs.memo.json`. */
+export function memoPath(db: string): string {
+  return `${db}.jobs.memo.json`;
+}
+
+/**
+ * Flags for the log's files: never through a symbolic link at the file's own name (a project
+ * cloned with `project.duckdb.jobs.jsonl -> ~/.bashrc` would otherwise have the log appended there).
+ */
+const NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+const APPEND = fs.constants.O_WRONLY | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW;
 
 /** The config's `jobs` settings the log uses. */
 export interface JobSettings {
@@ -111,6 +124,12 @@ export class JobScope implements QueryObserver {
   private firstAt: number | null = null;
   /** The shapes of the store, read on the first query ('sampled' only). */
   private book: ShapeBook | null = null;
+  /** The journal's text as this run last read or wrote it (null: unknown, or there is none): what a memo is written for. */
+  private journalText: string | null = null;
+  /** The memo's entries by query text, when it matched the journal (checked as they are used). */
+  private memo: Map<string, unknown> | null = null;
+  /** Whether the memo is to be written at the next flush: it did not match, missed a query, or the journal changed. */
+  private memoStale = false;
   /** Shapes changed since the last flush (appended to the journal then), and whether the journal is due for compaction. */
   private readonly changedShapes = new Set<string>();
   private compact = false;
@@ -158,6 +177,12 @@ export class JobScope implements QueryObserver {
     if (this.book === null) {
       const journal = this.db === null ? null : readJournal(shapesPath(this.db));
       this.book = journal === null ? new ShapeBook() : ShapeBook.parse(journal);
+      this.journalText = journal;
+      if (journal !== null && this.db !== null) {
+        const raw = readJournal(memoPath(this.db));
+        this.memo = raw === null ? null : memoFor(raw, journal);
+      }
+      this.memoStale = this.memo === null;
       // No journal yet: this run writes the first, and removes the JSON one of earlier builds.
       this.compact = journal === null || journal.length > COMPACT_BYTES;
     }
@@ -165,9 +190,10 @@ export class JobScope implements QueryObserver {
   }
 
   /**
-   * A query's carry key and fingerprint. Under 'sampled', a text the shapes journal has seen
-   * (its textHash on a journal line) takes its key from there, without normalizing it: normalizing
-   * cost 15-25 µs a query between DuckDB's queries, hashing the text about 5.
+   * A query's carry key and fingerprint. Under 'sampled', a text in the memo takes its key and
+   * state from there (one Map lookup); else a text the shapes journal has seen (its textHash on a
+   * journal line) takes its key from there, without normalizing it: normalizing cost 15-25 µs a
+   * query between DuckDB's queries, hashing the text about 5.
    */
   private keyOf(sql: string): ShapeKey | null {
     let key = this.keys.get(sql);
@@ -176,6 +202,18 @@ export class JobScope implements QueryObserver {
       if (isBookkeeping(sql)) {
         this.keys.set(sql, null);
         return null;
+      }
+      if (this.policy.mode === 'sampled') {
+        const book = this.shapes();
+        const hit = this.memo === null ? null : entryOf(this.memo.get(sql));
+        if (hit !== null) {
+          // The book's state first: this run may have changed the shape through another text.
+          if (book.known(hit.key) === undefined) book.set(hit.key, hit.state);
+          key = { key: hit.key, fingerprint: fingerprintOfKey(hit.key), text: hit.text, found: true };
+          this.keys.set(sql, key);
+          return key;
+        }
+        this.memoStale = true;
       }
       const text = this.policy.mode === 'sampled' ? textHash(sql) : '';
       const known = text === '' ? undefined : this.shapes().keyForText(text);
@@ -258,6 +296,32 @@ export class JobScope implements QueryObserver {
   }
 
   /**
+   * Writes the memo for the journal as it is now: this run's query texts whose shapes it knows,
+   * then the memo's other entries (when it matched), each with the book's state when it has one.
+   */
+  private writeMemo(book: ShapeBook, journal: string, db: string): void {
+    const rows: [string, string, string, ShapeState][] = [];
+    for (const [sql, k] of this.keys) {
+      if (k === null || !k.found || k.text === '') continue;
+      const state = book.known(k.key);
+      if (state !== undefined) rows.push([sql, k.key, k.text, state]);
+    }
+    if (this.memo !== null) {
+      for (const [sql, value] of this.memo) {
+        if (typeof sql !== 'string' || this.keys.has(sql)) continue;
+        const e = entryOf(value);
+        if (e !== null) rows.push([sql, e.key, e.text, book.known(e.key) ?? e.state]);
+      }
+    }
+    try {
+      overwrite(memoPath(db), memoText(journal, rows));
+      this.memoStale = false;
+    } catch {
+      // a cache: the next run finds its shapes through the journal
+    }
+  }
+
+  /**
    * Appends the run's jobs to the spool. Only when the project store exists: a file-mode
    * analysis in a folder without a project leaves nothing behind. Never throws: a log that
    * cannot be written must not fail the command. Returns the number of jobs written. The
@@ -286,19 +350,35 @@ export class JobScope implements QueryObserver {
     if (this.book !== null && this.changedShapes.size > 0) {
       try {
         const file = shapesPath(this.db);
+        // Unknown until written (a failed write leaves no memo written for it).
+        const before = this.journalText;
+        this.journalText = null;
         if (this.compact) {
-          fs.writeFileSync(`${file}.${process.pid}`, this.book.compacted());
+          const text = this.book.compacted();
+          fs.writeFileSync(`${file}.${process.pid}`, text);
           fs.renameSync(`${file}.${process.pid}`, file);
           fs.rmSync(`${this.db}.jobs.shapes.jsonl`, { force: true }); // the JSON journal of earlier versions, whose keys no longer match
           this.compact = false;
+          this.journalText = text;
         } else {
-          fs.appendFileSync(file, this.book.lines(this.changedShapes));
+          const lines = this.book.lines(this.changedShapes);
+          const fd = fs.openSync(file, APPEND);
+          try {
+            fs.writeFileSync(fd, lines);
+          } finally {
+            fs.closeSync(fd);
+          }
+          // What the journal holds if no other process wrote it meanwhile (if one did, the memo
+          // will not match it, and is not used).
+          if (before !== null) this.journalText = before + lines;
         }
+        this.memoStale = true;
       } catch {
         // without it the next run profiles again
       }
       this.changedShapes.clear();
     }
+    if (this.memoStale && this.book !== null && this.journalText !== null) this.writeMemo(this.book, this.journalText, this.db);
     if (spoolBytes > MAX_SPOOL_BYTES) return 0;
     try {
       let text = '';
@@ -306,7 +386,7 @@ export class JobScope implements QueryObserver {
       // A run killed in the middle of its append leaves a line without its end: this one starts on
       // a line of its own (the torn line alone is skipped when `jobs` moves the spool in; joined
       // to this run's first record it would lose that record too).
-      const fd = fs.openSync(spool, 'a+');
+      const fd = fs.openSync(spool, fs.constants.O_RDWR | fs.constants.O_APPEND | fs.constants.O_CREAT | NOFOLLOW);
       try {
         if (spoolBytes > 0) {
           const last = Buffer.alloc(1);
@@ -320,6 +400,30 @@ export class JobScope implements QueryObserver {
     } catch {
       return 0;
     }
+  }
+}
+
+/**
+ * Writes `text` over `file` in place: from its start, then cut to its length. Neither a
+ * replacement by rename nor a truncation to nothing first, after either of which ext4 flushes the
+ * file to disk when it is closed (milliseconds). A write torn by a crash, or mixed with another
+ * process's, leaves a file that does not parse (a prefix, or one write's text with the end of
+ * another's after it): as a memo it is not used.
+ */
+function overwrite(file: string, text: string): void {
+  const data = Buffer.from(text);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDWR | NOFOLLOW);
+  } catch {
+    fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL | NOFOLLOW);
+  }
+  try {
+    let at = 0;
+    while (at < data.length) at += fs.writeSync(fd, data, at, data.length - at, at);
+    fs.ftruncateSync(fd, data.length);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

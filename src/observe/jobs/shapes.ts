@@ -245,6 +245,11 @@ export class ShapeBook {
     return undefined;
   }
 
+  /** The state of a shape this book already holds (set, or read from the journal), without searching the journal. */
+  known(key: string): ShapeState | undefined {
+    return this.shapes.get(key);
+  }
+
   set(key: string, state: ShapeState): void {
     this.absent.delete(key);
     this.shapes.set(key, state);
