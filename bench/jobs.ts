@@ -50,7 +50,7 @@ const built = path.join(root, 'dist/cli.js');
 if (!fs.existsSync(built)) throw new Error('bench jobs measures the built CLI code: run `npm run build` first');
 if (newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs) throw new Error('dist/ is older than src/: run `npm run build` first (bench jobs measures the built code)');
 const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', rel)).href)) as T;
-const { JobScope, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
+const { JobScope, memoPath, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
 const { DEFAULT_POLICY } = await load<typeof ShapesModule>('observe/jobs/shapes.js');
 const { analyze } = await load<typeof AnalyzeModule>('engines/analyze.js');
 const { analyzeExperiment } = await load<typeof ExperimentModule>('engines/experiment.js');
@@ -221,10 +221,12 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
     });
   `;
   const one = (mode: 'on' | 'off'): number => {
-    // The replay's store: an empty file beside the project's journal and spool, as they are after the logged runs.
+    // The replay's store: an empty file beside the project's journal, memo and spool, as they are after the logged runs.
     fs.writeFileSync(db, '');
     fs.copyFileSync(shapesPath(projectDb), shapesPath(db));
     fs.copyFileSync(spoolPath(projectDb), spoolPath(db));
+    fs.rmSync(memoPath(db), { force: true });
+    if (fs.existsSync(memoPath(projectDb))) fs.copyFileSync(memoPath(projectDb), memoPath(db));
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the cold replay failed: ${r.stderr.split('\n').find((l) => l.includes('Error')) ?? r.stderr.split('\n')[0]}`);
     return Number(r.stdout);

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs';
 import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
-import { jobRecord, scanFigures, textHash, type JobContext, type JobRecord } from './record.js';
+import { jobLine, jobLinePrefix, jobRecord, scanFigures, textHash, type JobContext, type JobRecord } from './record.js';
 import { entryOf, memoFor, memoText } from './memo.js';
 import { afterRun, carryKey, COMPACT_BYTES, decide, DEFAULT_POLICY, fingerprintOfKey, isBookkeeping, ShapeBook, type ProfileMode, type ProfilePolicy, type ScanSource, type ShapeState } from './shapes.js';
 
@@ -382,7 +382,20 @@ export class JobScope implements QueryObserver {
     if (spoolBytes > MAX_SPOOL_BYTES) return 0;
     try {
       let text = '';
-      for (const p of pending) text += `${JSON.stringify(this.recordOf(p))}\n`;
+      // The common job (not profiled, not a warehouse's) written as text; the rest serialized (see jobLine).
+      let prefixOf: JobContext | null = null;
+      let prefix = '';
+      for (const p of pending) {
+        if (p.q.profile === null && p.q.engine === undefined) {
+          if (prefixOf !== p.ctx) {
+            prefixOf = p.ctx;
+            prefix = jobLinePrefix(p.ctx, this.runId);
+          }
+          text += jobLine(prefix, p.q, p.carry, p.fingerprint);
+        } else {
+          text += `${JSON.stringify(this.recordOf(p))}\n`;
+        }
+      }
       // A run killed in the middle of its append leaves a line without its end: this one starts on
       // a line of its own (the torn line alone is skipped when `jobs` moves the spool in; joined
       // to this run's first record it would lose that record too).
