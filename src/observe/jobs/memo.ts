@@ -3,8 +3,8 @@
  * beside the shapes journal in `<store>.jobs.memo.json`, so that a command run again finds each
  * of its queries in one Map lookup on its text (V8's own string hash) instead of hashing the text,
  * searching the journal for its key and parsing the key's line. In a fresh CLI process, before
- * V8 has compiled any of it, that per-query work was about 0.7 ms of a 35-query `analyze`, a third
- * of the log's cost there (`npm run bench -- jobs`).
+ * V8 has compiled any of it, this took about 0.3 ms off the log's cold cost on a 35-query `analyze`
+ * (paired fresh processes; see README, `npm run bench -- jobs`).
  *
  * The memo is a cache of the journal: it holds the states the journal held when it was written,
  * and is used only while the journal is still as it was then (the same length and the same last

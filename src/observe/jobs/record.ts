@@ -353,9 +353,9 @@ const jsonNum = (v: unknown): number | null => (typeof v === 'number' && Number.
  * The spool line of a query DuckDB did not profile (no `profile`, no `engine`; the most common
  * job by far): the same JSON as `JSON.stringify(jobRecord(q, ctx, runId, carried, fp))`, field for
  * field, written as text after `prefix` (jobLinePrefix) instead of built as an object and
- * serialized. In a fresh CLI process, before V8 has compiled either, the object and its
- * serialization cost about twice as much (0.5 against 0.3 ms for 35 jobs); `jobs-line.test.ts`
- * checks the two agree. Any other query takes jobRecord.
+ * serialized. In a fresh process, before V8 has compiled either, the object and its
+ * serialization cost 0.5-0.6 ms for a CLI run's 35 jobs, the text 0.35 (the log's cold replay:
+ * 0.2 ms less a run); `jobs-line.test.ts` checks the two agree. Any other job takes jobRecord.
  */
 export function jobLine(prefix: string, q: QueryRecord, carried: ScanSource | null, fp: string | null): string {
   const c = q.ok ? carried : null;

@@ -9,7 +9,8 @@
  * second process may hold it. `jobs` moves the spool into the store's `jobs` table.
  *
  * The scope also chooses which queries DuckDB profiles (config `jobs.profile`, see shapes.ts):
- * the state of each query shape is kept across runs in `<store>.jobs.shapes.tsv`.
+ * the state of each query shape is kept across runs in `<store>.jobs.shapes.tsv`, and the exact
+ * texts of recent queries with their shapes in `<store>.jobs.memo.json` (a cache, see memo.ts).
  */
 import fs from 'node:fs';
 import type { JobAttribution, ProfileDetail, QueryObserver, QueryRecord } from '../../store/observer.js';
