@@ -144,6 +144,12 @@ describe('the shapes memo: a command run again finds its queries by their text',
     const records = await run(store, file, ['SELECT 5 AS q']);
     expect(records[0]?.outcome).toBe('ok'); // the query ran; its log had nowhere to go
     expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n');
+    // Nor the journal's compaction, through its temporary file (named by the process's pid).
+    fs.rmSync(shapesPath(file));
+    fs.writeFileSync(shapesPath(file), `${'x'.repeat(100)}\n`.repeat(2000)); // past COMPACT_BYTES
+    fs.symlinkSync(victim, `${shapesPath(file)}.${process.pid}`);
+    expect((await run(store, file, ['SELECT 6 AS q']))[0]?.outcome).toBe('ok');
+    expect(fs.readFileSync(victim, 'utf8')).toBe('keep me\n');
     store.close();
   });
 });

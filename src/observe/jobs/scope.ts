@@ -356,7 +356,12 @@ export class JobScope implements QueryObserver {
         this.journalText = null;
         if (this.compact) {
           const text = this.book.compacted();
-          fs.writeFileSync(`${file}.${process.pid}`, text);
+          const fd = fs.openSync(`${file}.${process.pid}`, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW);
+          try {
+            fs.writeFileSync(fd, text);
+          } finally {
+            fs.closeSync(fd);
+          }
           fs.renameSync(`${file}.${process.pid}`, file);
           fs.rmSync(`${this.db}.jobs.shapes.jsonl`, { force: true }); // the JSON journal of earlier versions, whose keys no longer match
           this.compact = false;
