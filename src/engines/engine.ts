@@ -5,7 +5,7 @@
  * is another (postgres.ts, clickhouse.ts, rest.ts), loaded only when configured.
  */
 import type { Config } from '../core/config.js';
-import { queryObserver } from '../store/observer.js';
+import { errorLine, queryObserver } from '../store/observer.js';
 import { Store, type Row } from '../store/store.js';
 import { dialectFor, type Dialect, type DialectName } from './dialect.js';
 
@@ -125,13 +125,23 @@ export async function observeEngineQuery<T>(name: string, sql: string, exec: () 
   if (!obs?.active) return (await exec()).result;
   const startedAt = Date.now();
   const t0 = performance.now();
+  // As for a store query (observer.ts): a record that throws fails no query, and the query's own
+  // result or error is what the caller gets.
+  let done: { result: T; stats: EngineQueryStats };
   try {
-    const { result, stats } = await exec();
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: true, error: null, profile: null, engine: { name, ...stats } });
-    return result;
+    done = await exec();
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: false, error: message.split('\n')[0] ?? message, profile: null, engine: { name, bytesScanned: null, bytesReturned: 0, rowsReturned: 0 } });
+    try {
+      obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: false, error: errorLine(error), profile: null, engine: { name, bytesScanned: null, bytesReturned: 0, rowsReturned: 0 } });
+    } catch {
+      // the log must never fail a query
+    }
     throw error;
   }
+  try {
+    obs.record({ sql, startedAt, durationMs: performance.now() - t0, ok: true, error: null, profile: null, engine: { name, ...done.stats } });
+  } catch {
+    // as above
+  }
+  return done.result;
 }

@@ -226,6 +226,12 @@ export function observedUnprofiled<T>(sql: string, exec: () => Promise<T>): Prom
  */
 const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
+/** The first line of what a failed query threw: what its record keeps. */
+export function errorLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n')[0] ?? message;
+}
+
 /** CPU ms of this process since `c0` (the difference taken here: process.cpuUsage(previous) validates its argument on every call). */
 function cpuSince(c0: NodeJS.CpuUsage): number {
   const c = process.cpuUsage();
@@ -256,8 +262,7 @@ function timed<T>(obs: QueryObserver, sql: string, exec: () => Promise<T>, profi
     (error: unknown) => {
       const durationMs = nowMs() - t0;
       try {
-        const message = error instanceof Error ? error.message : String(error);
-        obs.record({ sql, startedAt, durationMs, cpuMs: cpuSince(c0), ok: false, error: message.split('\n')[0] ?? message, profiled, profile: null });
+        obs.record({ sql, startedAt, durationMs, cpuMs: cpuSince(c0), ok: false, error: errorLine(error), profiled, profile: null });
       } catch {
         // as above
       }

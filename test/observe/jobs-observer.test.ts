@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { observeEngineQuery } from '../../src/engines/engine.js';
 import { observed, queryObserver, type QueryObserver, type QueryRecord } from '../../src/store/observer.js';
 import { tmpStore } from '../support/tmp.js';
 
@@ -47,5 +48,31 @@ describe('the observer records beside the caller, not in front of it', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+
+  it('a warehouse query too: an observer that throws fails none, and the caller gets its result or its own error', async () => {
+    const stats = { bytesScanned: 10, bytesReturned: 4, rowsReturned: 1 };
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await queryObserver.run(observer(true), async () => {
+        await expect(observeEngineQuery('postgres', 'SELECT 1', () => Promise.resolve({ result: 'one', stats }))).resolves.toBe('one');
+        await expect(observeEngineQuery('postgres', 'SELECT 2', () => Promise.reject(new Error('the warehouse failed')))).rejects.toThrow('the warehouse failed');
+      });
+      await new Promise((r) => setTimeout(r, 20));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    const obs = observer();
+    await queryObserver.run(obs, async () => {
+      await observeEngineQuery('postgres', 'SELECT 1', () => Promise.resolve({ result: 'one', stats }));
+      await observeEngineQuery('postgres', 'SELECT 2', () => Promise.reject(new Error('the warehouse failed\nsecond line'))).catch(() => undefined);
+    });
+    expect(obs.seen.map((q) => [q.sql, q.ok, q.error, q.engine?.rowsReturned])).toEqual([
+      ['SELECT 1', true, null, 1],
+      ['SELECT 2', false, 'the warehouse failed', 0],
+    ]);
   });
 });
