@@ -303,6 +303,11 @@ export function scanFigures(profile: Record<string, unknown>): ScanFigures {
   return { rows_scanned: num(profile.cumulative_rows_scanned), bytes_scanned: scannedBytes(profile), peak_memory: num(profile.system_peak_buffer_memory) };
 }
 
+/** A query's text as the log keeps it: cut at MAX_SQL_CHARS, a URL's credentials never kept (read_csv('https://user:pw@host/…')). */
+function loggedSql(sql: string): string {
+  return redactUrlCredentials(sql.length > MAX_SQL_CHARS ? `${sql.slice(0, MAX_SQL_CHARS - 1)}…` : sql);
+}
+
 /**
  * The record of one query. A query DuckDB did not profile may carry the scans and memory of
  * `carried`, the latest profiled run of its shape: they are marked estimated (`profiled: false`
@@ -321,8 +326,7 @@ export function jobRecord(q: QueryRecord, ctx: JobContext, runId: string, carrie
     metric: ctx.metric,
     run_id: runId,
     fingerprint: fp,
-    // A URL's credentials (read_csv('https://user:pw@host/…')) are never kept in the log.
-    sql: redactUrlCredentials(q.sql.length > MAX_SQL_CHARS ? `${q.sql.slice(0, MAX_SQL_CHARS - 1)}…` : q.sql),
+    sql: loggedSql(q.sql),
     started_ms: q.startedAt,
     duration_ms: q.durationMs,
     cpu_ms: cpu !== null ? cpu * 1000 : (q.cpuMs ?? null),
@@ -360,7 +364,7 @@ const jsonNum = (v: unknown): number | null => (typeof v === 'number' && Number.
 export function jobLine(prefix: string, q: QueryRecord, carried: ScanSource | null, fp: string | null): string {
   const c = q.ok ? carried : null;
   const f = c === null ? null : c.figures;
-  const sql = q.sql.length > MAX_SQL_CHARS ? redactUrlCredentials(`${q.sql.slice(0, MAX_SQL_CHARS - 1)}…`) : redactUrlCredentials(q.sql);
+  const sql = loggedSql(q.sql);
   return (
     `${prefix}"fingerprint":${fp === null ? 'null' : JSON.stringify(fp)},"sql":${JSON.stringify(sql)},"started_ms":${jsonNum(q.startedAt)},"duration_ms":${jsonNum(q.durationMs)},` +
     `"cpu_ms":${jsonNum(q.cpuMs)},"rows_scanned":${f === null ? null : jsonNum(f.rows_scanned)},"bytes_scanned":${f === null ? null : jsonNum(f.bytes_scanned)},"bytes_read":null,` +

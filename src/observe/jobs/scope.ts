@@ -356,24 +356,14 @@ export class JobScope implements QueryObserver {
         this.journalText = null;
         if (this.compact) {
           const text = this.book.compacted();
-          const fd = fs.openSync(`${file}.${process.pid}`, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW);
-          try {
-            fs.writeFileSync(fd, text);
-          } finally {
-            fs.closeSync(fd);
-          }
+          writeWith(`${file}.${process.pid}`, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | NOFOLLOW, text);
           fs.renameSync(`${file}.${process.pid}`, file);
           fs.rmSync(`${this.db}.jobs.shapes.jsonl`, { force: true }); // the JSON journal of earlier versions, whose keys no longer match
           this.compact = false;
           this.journalText = text;
         } else {
           const lines = this.book.lines(this.changedShapes);
-          const fd = fs.openSync(file, APPEND);
-          try {
-            fs.writeFileSync(fd, lines);
-          } finally {
-            fs.closeSync(fd);
-          }
+          writeWith(file, APPEND, lines);
           // What the journal holds if no other process wrote it meanwhile (if one did, the memo
           // will not match it, and is not used).
           if (before !== null) this.journalText = before + lines;
@@ -419,6 +409,16 @@ export class JobScope implements QueryObserver {
     } catch {
       return 0;
     }
+  }
+}
+
+/** Writes `text` to `file` opened with `flags` (which say whether it is created, truncated or appended to). */
+function writeWith(file: string, flags: number, text: string): void {
+  const fd = fs.openSync(file, flags);
+  try {
+    fs.writeFileSync(fd, text);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
