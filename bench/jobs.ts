@@ -203,7 +203,7 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
   fs.writeFileSync(input, JSON.stringify(queries));
   fs.writeFileSync(path.join(project, '.statsig-hackrc.json'), JSON.stringify({ jobs: { enabled: false } }));
   const url = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
-  // The replay's store: an empty file beside copies of the project's journal, memo and spool, as they are after the logged runs.
+  // The replay's store: an empty file beside copies of the project's journal, memo and spool, as they are after the logged runs (made again for each pass).
   const files: [string, string][] = [
     [shapesPath(projectDb), shapesPath(db)],
     [spoolPath(projectDb), spoolPath(db)],
@@ -224,10 +224,13 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
     const conn = {};
     const passes = [];
     for (let pass = 0; pass < 2; pass++) {
-      fs.writeFileSync(${JSON.stringify(db)}, '');
-      for (const [from, to] of files) {
-        fs.rmSync(to, { force: true });
-        if (fs.existsSync(from)) fs.copyFileSync(from, to);
+      // The second pass on fresh copies; the parent made the first pass's, so no file call is warmed up in the child before it.
+      if (pass === 1) {
+        fs.writeFileSync(${JSON.stringify(db)}, '');
+        for (const [from, to] of files) {
+          fs.rmSync(to, { force: true });
+          if (fs.existsSync(from)) fs.copyFileSync(from, to);
+        }
       }
       const scope = new JobScope();
       performance.now();
@@ -242,6 +245,11 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
     process.stdout.write(passes.join(' '));
   `;
   const one = (mode: 'on' | 'off'): [number, number] => {
+    fs.writeFileSync(db, '');
+    for (const [from, to] of files) {
+      fs.rmSync(to, { force: true });
+      if (fs.existsSync(from)) fs.copyFileSync(from, to);
+    }
     const r = spawnSync(process.execPath, ['--input-type=module', '-e', script, mode], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`the cold replay failed: ${r.stderr.split('\n').find((l) => l.includes('Error')) ?? r.stderr.split('\n')[0]}`);
     const [first, second] = r.stdout.split(' ').map(Number);
