@@ -51,7 +51,11 @@ function newestMtime(dir: string): number {
 const built = path.join(root, 'dist/cli.js');
 if (!fs.existsSync(built)) throw new Error('bench jobs measures the built CLI code: run `npm run build` first');
 if (newestMtime(path.join(root, 'src')) > fs.statSync(built).mtimeMs) throw new Error('dist/ is older than src/: run `npm run build` first (bench jobs measures the built code)');
-const load = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(path.join(root, 'dist', rel)).href)) as T;
+/** The file URL of a built module, as the bench and its child processes import it. */
+const distUrl = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
+const load = async <T>(rel: string): Promise<T> => (await import(distUrl(rel))) as T;
+/** The same as a string literal, for the scripts of child processes. */
+const distSpec = (rel: string): string => JSON.stringify(distUrl(rel));
 const { JobScope, memoPath, shapesPath, spoolPath } = await load<typeof ScopeModule>('observe/jobs/scope.js');
 const { DEFAULT_POLICY } = await load<typeof ShapesModule>('observe/jobs/shapes.js');
 const { analyze } = await load<typeof AnalyzeModule>('engines/analyze.js');
@@ -202,7 +206,6 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
   const input = path.join(dir, 'cold-queries.json');
   fs.writeFileSync(input, JSON.stringify(queries));
   fs.writeFileSync(path.join(project, '.statsig-hackrc.json'), JSON.stringify({ jobs: { enabled: false } }));
-  const url = (rel: string): string => pathToFileURL(path.join(root, 'dist', rel)).href;
   // The replay's store: an empty file beside copies of the project's journal, memo and spool, as they are after the logged runs (made again for each pass).
   const files: [string, string][] = [
     [shapesPath(projectDb), shapesPath(db)],
@@ -213,11 +216,11 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
     import fs from 'node:fs';
     import { Writable } from 'node:stream';
     const sink = new Writable({ write(_c, _e, done) { done(); } });
-    const { run } = await import(${JSON.stringify(url('cli.js'))});
+    const { run } = await import(${distSpec('cli.js')});
     const code = await run(['analyze', '--experiment', ${JSON.stringify(experiment)}, '--json'], { stdout: sink, stderr: sink, cwd: ${JSON.stringify(project)}, env: { ...process.env, CI: 'true' } });
     if (code !== 0) throw new Error('the CLI run failed (' + code + ')');
-    const { JobScope } = await import(${JSON.stringify(url('observe/jobs/scope.js'))});
-    const { observed, queryObserver } = await import(${JSON.stringify(url('store/observer.js'))});
+    const { JobScope } = await import(${distSpec('observe/jobs/scope.js')});
+    const { observed, queryObserver } = await import(${distSpec('store/observer.js')});
     const queries = JSON.parse(fs.readFileSync(${JSON.stringify(input)}, 'utf8'));
     const files = ${JSON.stringify(files)};
     const on = process.argv[1] === 'on';
@@ -266,11 +269,10 @@ function coldReplay(dir: string, seeded: { project: string; db: string; experime
  * the store's query hook), `n` processes.
  */
 function moduleLoad(n: number): number[] {
-  const url = (rel: string): string => JSON.stringify(pathToFileURL(path.join(root, 'dist', rel)).href);
   const script = `
-    for (const m of [${['cli.js', 'core/context.js', 'core/redact.js', 'core/tty.js', 'core/errors.js', 'store/observer.js'].map(url).join(', ')}]) await import(m);
+    for (const m of [${['cli.js', 'core/context.js', 'core/redact.js', 'core/tty.js', 'core/errors.js', 'store/observer.js'].map(distSpec).join(', ')}]) await import(m);
     const t0 = performance.now();
-    await import(${url('observe/jobs/scope.js')});
+    await import(${distSpec('observe/jobs/scope.js')});
     process.stdout.write(String(Math.round((performance.now() - t0) * 1000)));
   `;
   return Array.from({ length: n }, () => {
@@ -323,6 +325,7 @@ function cliCost(dir: string, seeded: { project: string; db: string; experiment:
   const byRun = new Map<string, number>();
   for (const j of records) byRun.set(j.run_id, (byRun.get(j.run_id) ?? 0) + j.duration_ms);
   const queryMs = median([...byRun.values()]);
+  const processWall = median(off.map((x) => x.wall));
   const diff = (k: 'wall' | 'cpu'): string => {
     const d = on.map((x, i) => x[k] - (off[i] as { wall: number; cpu: number })[k]).sort((a, b) => a - b);
     const lo = Math.max(0, Math.floor((d.length - 1.96 * Math.sqrt(d.length)) / 2));
@@ -331,7 +334,7 @@ function cliCost(dir: string, seeded: { project: string; db: string; experiment:
   console.log(
     `  CLI, a fresh process a run (analyze --experiment on a seeded project, ${runs} paired runs, load average ${os.loadavg()[0]?.toFixed(1)}): ` +
       `the log costs CPU ${diff('cpu')}, wall ${diff('wall')} a run, against ${queryMs.toFixed(1)} ms of query time a run ` +
-      `(${byRun.size} runs in the spool; the process itself: median ${median(off.map((x) => x.cpu)).toFixed(0)} ms CPU, ${median(off.map((x) => x.wall)).toFixed(0)} ms wall without the log)`,
+      `(${byRun.size} runs in the spool; the process itself: median ${median(off.map((x) => x.cpu)).toFixed(0)} ms CPU, ${processWall.toFixed(0)} ms wall without the log)`,
   );
   // The same from its parts: the log's JS work cold in fresh processes (the queries of the latest logged run, with its journal), plus DuckDB's profiler's share (from the in-process store-mode runs).
   const lastId = records.at(-1)?.run_id;
@@ -366,7 +369,7 @@ function cliCost(dir: string, seeded: { project: string; db: string; experiment:
       `${runPct.toFixed(2)}% of the query time a run (upper bound ${runHiPct.toFixed(2)}%); once a process, the log's code run for the first time ${ms(median(firstTime))} ms ` +
       `[95% CI ${medianCi(firstTime).map(ms).join('..')}], and loading its modules ${ms(median(loads))} ms (every command run, the log on or off; median of ${loads.length} processes): ` +
       `${ms(fixedUs)} ms a process, whatever its number of queries (${pctOf(fixedUs).toFixed(2)}% of this run's ${queryMs.toFixed(1)} ms of queries, ` +
-      `${((fixedUs / 10) / median(off.map((x) => x.wall))).toFixed(2)}% of the process's ${median(off.map((x) => x.wall)).toFixed(0)} ms wall)`,
+      `${(fixedUs / 10 / processWall).toFixed(2)}% of the process's ${processWall.toFixed(0)} ms wall)`,
   );
   console.log(`  verdict (CLI, from its parts): ${hiPct < 2 ? `under 2% (upper bound ${hiPct.toFixed(2)}%)` : `not shown under 2% (upper bound ${hiPct.toFixed(2)}%)`}`);
   console.log(`  verdict (CLI, every run, the first run's compiling apart): ${runHiPct < 2 ? `under 2% (upper bound ${runHiPct.toFixed(2)}%)` : `not shown under 2% (upper bound ${runHiPct.toFixed(2)}%)`}`);
